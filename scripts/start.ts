@@ -1,0 +1,69 @@
+/** `npm start`: the whole backend in one process on its embedded defaults (or the services configured). */
+import { ConfigError, parseConfig } from '../shared/config/config';
+import { createLogger } from '../shared/logging/logger';
+import { createProjectMigrator } from '../shared/migrations';
+import { createRuntime, setRuntime } from '../shared/runtime/runtime';
+import { openLocalDatabase } from './local/local-database';
+import { createLocalServer, drain, loadFunctionApps } from './local/local-server';
+import { readRewrites } from './local/rewrites';
+
+async function main() {
+  let config;
+  try {
+    config = parseConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel, ...(config.gcpProject ? { gcpProject: config.gcpProject } : {}) });
+  const database = await openLocalDatabase(config, logger);
+  const applied = await createProjectMigrator(database.url, (m) => logger.info(m)).up();
+  logger.info(`migrations at head (${applied.length} applied now)`);
+
+  const runtime = createRuntime({ ...config, databaseUrl: database.url }, { logger });
+  setRuntime(runtime);
+
+  const rewrites = readRewrites();
+  const apps = loadFunctionApps(rewrites);
+  const server = createLocalServer(rewrites, apps);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, resolve);
+  });
+
+  const base = `http://localhost:${config.port}`;
+  console.log(
+    [
+      '',
+      `TaxasGE is running at ${base}  (functions: ${[...apps.keys()].join(', ')})`,
+      `  API docs:   ${base}/api/v1/docs   (OpenAPI: ${base}/api/v1/openapi.json)`,
+      `  Health:     ${base}/health/ready`,
+      `  Catalog:    curl '${base}/api/v1/fiscal-services?q=legalizacion&limit=5'`,
+      `  Database:   ${database.embedded ? `embedded PostgreSQL, data in ${config.dataDir}` : 'DATABASE_URL'}`,
+      '  Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal} received: draining requests`);
+    await drain(server);
+    await runtime.close();
+    await database.stop();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exit(1);
+});

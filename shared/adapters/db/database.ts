@@ -1,0 +1,85 @@
+/** The database port over a `pg` pool: parameterised queries, a transaction helper, a health probe. */
+import { Pool, type PoolClient, type QueryResultRow } from 'pg';
+import type { Logger } from '../../logging/logger';
+
+/** Anything that runs a parameterised query: the pool or a client inside a transaction. */
+export interface Queryable {
+  query<R extends QueryResultRow = QueryResultRow>(text: string, params?: readonly unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+}
+
+export interface Database extends Queryable {
+  /** Runs fn in one transaction: COMMIT when it resolves, ROLLBACK when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** A cheap round trip that fails fast when the server is gone. */
+  ping(timeoutMs?: number): Promise<void>;
+  stats(): { total: number; idle: number; waiting: number };
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  connectionString: string;
+  max: number;
+  statementTimeoutMs: number;
+  connectionTimeoutMs?: number;
+  applicationName?: string;
+  logger?: Logger;
+}
+
+export function createDatabase(options: DatabaseOptions): Database {
+  const pool = new Pool({
+    connectionString: options.connectionString,
+    max: options.max,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 3000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: options.statementTimeoutMs,
+    application_name: options.applicationName ?? 'taxasge',
+  });
+  // An idle client losing its server emits 'error' on the pool; unhandled, it would crash the process.
+  pool.on('error', (err) => options.logger?.warning('idle database connection lost', { err }));
+
+  const query: Queryable['query'] = async (text, params) => {
+    const result = await pool.query(text, params as unknown[] | undefined);
+    return { rows: result.rows, rowCount: result.rowCount };
+  };
+
+  return {
+    query,
+    async transaction(fn) {
+      const client: PoolClient = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const tx: Queryable = {
+          query: async (text, params) => {
+            const r = await client.query(text, params as unknown[] | undefined);
+            return { rows: r.rows, rowCount: r.rowCount };
+          },
+        };
+        const value = await fn(tx);
+        await client.query('COMMIT');
+        return value;
+      } catch (err) {
+        await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+          broken = rollbackErr;
+        });
+        throw err;
+      } finally {
+        // A client whose rollback failed may be mid-transaction: destroy it rather than reuse it.
+        client.release(broken);
+      }
+    },
+    async ping(timeoutMs = 2000) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`database did not answer within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        await Promise.race([pool.query('SELECT 1'), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    close: () => pool.end(),
+  };
+}

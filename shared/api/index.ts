@@ -1,0 +1,7 @@
+/** Every route of the API, by group: the input of the OpenAPI document and of route-table tests. */
+import type { RouteDefinition } from '../http/route';
+import { catalogRoutes } from './catalog.routes';
+import { docsRoutes } from './docs.routes';
+import { healthRoutes } from './health.routes';
+
+export const apiRoutes: readonly RouteDefinition[] = [...catalogRoutes, ...healthRoutes, ...docsRoutes];

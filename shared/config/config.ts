@@ -1,0 +1,136 @@
+/** The one place that reads the environment: parsed once with zod, every problem reported together. */
+import { z } from 'zod';
+
+const LOG_LEVELS = ['debug', 'info', 'warning', 'error'] as const;
+const ENVIRONMENTS = ['development', 'test', 'staging', 'production'] as const;
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const intInRange = (min: number, max: number, fallback: number) => {
+  const expected = `expected a whole number between ${min} and ${max}`;
+  return z
+    .string()
+    .default(String(fallback))
+    .pipe(
+      z
+        .string()
+        .trim()
+        .regex(/^\d+$/, expected)
+        .transform(Number)
+        .pipe(z.number().int().min(min, expected).max(max, expected)),
+    );
+};
+
+const envSchema = z
+  .object({
+    ENVIRONMENT: z.enum(ENVIRONMENTS).default('development'),
+    PORT: intInRange(1, 65535, 8080),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    SERVICE_VERSION: z.string().trim().min(1).default('0.0.0-dev'),
+    GOOGLE_CLOUD_PROJECT: optionalString,
+    DATABASE_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// connection URL')
+        .optional(),
+    ),
+    DB_POOL_MAX: intInRange(1, 100, 10),
+    DB_STATEMENT_TIMEOUT_MS: intInRange(100, 600_000, 10_000),
+    DATA_DIR: z.string().trim().min(1).default('./.data'),
+    UPSTASH_REDIS_REST_URL: optionalString.pipe(z.url({ message: 'expected a URL such as https://<name>.upstash.io' }).optional()),
+    UPSTASH_REDIS_REST_TOKEN: optionalString,
+    CACHE_TTL_SECONDS: intInRange(1, 86_400, 300),
+    CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    DEMO_PASSWORD: optionalString,
+    RESPONSE_VALIDATION: z.enum(['on', 'off']).optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.UPSTASH_REDIS_REST_URL) !== Boolean(env.UPSTASH_REDIS_REST_TOKEN)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.UPSTASH_REDIS_REST_URL ? 'UPSTASH_REDIS_REST_TOKEN' : 'UPSTASH_REDIS_REST_URL'],
+        message: 'UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together',
+      });
+    }
+    if (env.ENVIRONMENT === 'production' || env.ENVIRONMENT === 'staging') {
+      if (!env.DATABASE_URL) {
+        ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: `required when ENVIRONMENT=${env.ENVIRONMENT}` });
+      }
+    }
+    if (env.ENVIRONMENT === 'production' && env.DEMO_PASSWORD) {
+      ctx.addIssue({ code: 'custom', path: ['DEMO_PASSWORD'], message: 'demo accounts are never created in production; unset it' });
+    }
+  });
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+export interface Config {
+  environment: Environment;
+  port: number;
+  logLevel: LogLevel;
+  serviceVersion: string;
+  gcpProject: string | undefined;
+  databaseUrl: string | undefined;
+  dbPoolMax: number;
+  dbStatementTimeoutMs: number;
+  dataDir: string;
+  upstash: { url: string; token: string } | undefined;
+  cacheTtlSeconds: number;
+  corsOrigins: string[];
+  demoPassword: string | undefined;
+  /** Check every response against its schema: on by default outside production. */
+  responseValidation: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws ConfigError listing every problem at once. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
+  }
+  const e = result.data;
+  return {
+    environment: e.ENVIRONMENT,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    serviceVersion: e.SERVICE_VERSION,
+    gcpProject: e.GOOGLE_CLOUD_PROJECT,
+    databaseUrl: e.DATABASE_URL,
+    dbPoolMax: e.DB_POOL_MAX,
+    dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+    dataDir: e.DATA_DIR,
+    upstash: e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN ? { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN } : undefined,
+    cacheTtlSeconds: e.CACHE_TTL_SECONDS,
+    corsOrigins: e.CORS_ORIGINS,
+    demoPassword: e.DEMO_PASSWORD,
+    responseValidation: e.RESPONSE_VALIDATION ? e.RESPONSE_VALIDATION === 'on' : e.ENVIRONMENT !== 'production',
+  };
+}
+
+let loaded: Config | undefined;
+
+/** The process's configuration, parsed on first use from process.env. */
+export function getConfig(): Config {
+  loaded ??= parseConfig(process.env);
+  return loaded;
+}

@@ -1,0 +1,136 @@
+/** Parameterised SQL over the catalog tables. */
+import type { Queryable } from '../../adapters/db/database';
+import type { ServiceCounts, ServiceFilter, ServiceRecord, Taxonomy } from './catalog.types';
+
+const SERVICE_COLUMNS = `code, ministry_code, sector_code, category_code, name_es, name_fr, name_en,
+  expedition_amount, renewal_amount, source_expedition_amount::text AS source_expedition_amount,
+  source_renewal_amount::text AS source_renewal_amount, required_documents, flags, same_name_in_category,
+  exact_duplicate_of, active, payable_online, catalog_version`;
+
+interface ServiceRow {
+  code: string;
+  ministry_code: string;
+  sector_code: string;
+  category_code: string;
+  name_es: string;
+  name_fr: string;
+  name_en: string;
+  expedition_amount: string | null;
+  renewal_amount: string | null;
+  source_expedition_amount: string;
+  source_renewal_amount: string;
+  required_documents: ServiceRecord['requiredDocuments'];
+  flags: string[];
+  same_name_in_category: string[];
+  exact_duplicate_of: string[];
+  active: boolean;
+  payable_online: boolean;
+  catalog_version: number;
+}
+
+const toXaf = (v: string | null) => (v === null ? null : Number(v));
+
+function toRecord(r: ServiceRow): ServiceRecord {
+  return {
+    code: r.code,
+    ministry: r.ministry_code,
+    sector: r.sector_code,
+    category: r.category_code,
+    names: { es: r.name_es, fr: r.name_fr, en: r.name_en },
+    expeditionAmount: toXaf(r.expedition_amount),
+    renewalAmount: toXaf(r.renewal_amount),
+    sourceExpeditionAmount: r.source_expedition_amount,
+    sourceRenewalAmount: r.source_renewal_amount,
+    requiredDocuments: r.required_documents,
+    flags: r.flags,
+    sameNameInCategory: r.same_name_in_category,
+    exactDuplicateOf: r.exact_duplicate_of,
+    active: r.active,
+    payableOnline: r.payable_online,
+    catalogVersion: r.catalog_version,
+  };
+}
+
+function escapeLike(word: string): string {
+  return word.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function searchWords(search: string | undefined): string[] | null {
+  const words = search?.trim().split(/\s+/).filter(Boolean).map(escapeLike) ?? [];
+  return words.length ? words : null;
+}
+
+export async function findServices(
+  db: Queryable,
+  filter: ServiceFilter,
+  page: { after?: string; limit: number },
+): Promise<{ total: number; services: ServiceRecord[] }> {
+  const { rows } = await db.query<ServiceRow & { total: string }>(
+    `WITH matching AS (
+       SELECT ${SERVICE_COLUMNS} FROM fiscal_services s
+        WHERE s.active
+          AND ($1::text[] IS NULL
+               OR s.code = upper(btrim($2::text))
+               OR NOT EXISTS (SELECT 1 FROM unnest($1::text[]) w
+                               WHERE s.search_text NOT LIKE '%' || taxasge_fold(w) || '%'))
+          AND ($3::text IS NULL OR s.ministry_code = $3)
+          AND ($4::text IS NULL OR s.sector_code = $4)
+          AND ($5::text IS NULL OR s.category_code = $5)
+     )
+     SELECT t.total, p.*
+       FROM (SELECT count(*) AS total FROM matching) t
+       LEFT JOIN LATERAL (
+         SELECT * FROM matching WHERE $6::text IS NULL OR code > $6 ORDER BY code LIMIT $7
+       ) p ON true`,
+    [searchWords(filter.search), filter.search ?? null, filter.ministry ?? null, filter.sector ?? null, filter.category ?? null, page.after ?? null, page.limit],
+  );
+  const total = Number(rows[0]?.total ?? 0);
+  return { total, services: rows.filter((r) => r.code !== null).map(toRecord) };
+}
+
+export async function findServiceByCode(db: Queryable, code: string): Promise<ServiceRecord | undefined> {
+  const { rows } = await db.query<ServiceRow>(`SELECT ${SERVICE_COLUMNS} FROM fiscal_services WHERE code = $1`, [code]);
+  return rows[0] ? toRecord(rows[0]) : undefined;
+}
+
+interface NodeRow {
+  code: string;
+  parent: string | null;
+  name_es: string;
+  name_fr: string;
+  name_en: string;
+}
+
+export async function loadTaxonomy(db: Queryable): Promise<Taxonomy> {
+  const [version, ministries, sectors, categories] = await Promise.all([
+    db.query<{ version: number }>('SELECT coalesce(max(version), 0) AS version FROM catalog_versions'),
+    db.query<NodeRow>('SELECT code, NULL AS parent, name_es, name_fr, name_en FROM ministries ORDER BY code'),
+    db.query<NodeRow>('SELECT code, ministry_code AS parent, name_es, name_fr, name_en FROM sectors ORDER BY code'),
+    db.query<NodeRow>('SELECT code, sector_code AS parent, name_es, name_fr, name_en FROM categories ORDER BY code'),
+  ]);
+  const names = (r: NodeRow) => ({ es: r.name_es, fr: r.name_fr, en: r.name_en });
+  return {
+    version: version.rows[0]!.version,
+    ministries: ministries.rows.map((m) => ({
+      code: m.code,
+      names: names(m),
+      sectors: sectors.rows.filter((s) => s.parent === m.code).map((s) => s.code),
+    })),
+    sectors: sectors.rows.map((s) => ({
+      code: s.code,
+      names: names(s),
+      ministry: s.parent!,
+      categories: categories.rows.filter((c) => c.parent === s.code).map((c) => c.code),
+    })),
+    categories: categories.rows.map((c) => ({ code: c.code, names: names(c), sector: c.parent! })),
+  };
+}
+
+/** Service counts per category; ministries and sectors are sums over their categories. */
+export async function countServicesByCategory(db: Queryable): Promise<ServiceCounts[]> {
+  const { rows } = await db.query<{ code: string; services: string; payable: string }>(
+    `SELECT category_code AS code, count(*) AS services, count(*) FILTER (WHERE payable_online) AS payable
+       FROM fiscal_services WHERE active GROUP BY category_code`,
+  );
+  return rows.map((r) => ({ code: r.code, services: Number(r.services), payableOnline: Number(r.payable) }));
+}

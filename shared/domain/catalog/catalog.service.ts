@@ -1,0 +1,195 @@
+/** Catalog reads: search, filters, keyset pages, the ministries tree; cached by catalog version. */
+import type { Queryable } from '../../adapters/db/database';
+import { NotFoundError, ValidationError } from '../../errors/app-error';
+import type { Logger } from '../../logging/logger';
+import type { Cache } from '../../ports/cache.port';
+import { countServicesByCategory, findServiceByCode, findServices, loadTaxonomy } from './catalog.repository';
+import type { Language, ServiceCounts, ServiceFilter, ServiceRecord, Taxonomy, TaxonomyNode } from './catalog.types';
+
+export interface CatalogServiceDeps {
+  db: Queryable;
+  cache: Cache;
+  logger: Logger;
+  ttlSeconds: number;
+}
+
+export interface ListServicesQuery extends ServiceFilter {
+  lang: Language;
+  limit: number;
+  after?: string;
+}
+
+export interface NamedRef {
+  code: string;
+  name: string;
+}
+
+export interface ServiceSummary {
+  code: string;
+  name: string;
+  ministry: NamedRef;
+  sector: NamedRef;
+  category: NamedRef;
+  expeditionAmount: number | null;
+  renewalAmount: number | null;
+  currency: 'XAF';
+  payableOnline: boolean;
+  requiredDocuments: string[];
+  flags: string[];
+}
+
+export interface ServiceDetail extends ServiceSummary {
+  names: ServiceRecord['names'];
+  requiredDocumentsByLanguage: ServiceRecord['requiredDocuments'];
+  source: { expeditionAmount: string; renewalAmount: string };
+  sameNameInCategory: string[];
+  exactDuplicateOf: string[];
+  active: boolean;
+  catalogVersion: number;
+}
+
+export interface ServicePage {
+  items: ServiceSummary[];
+  /** Code of the last item when more may follow; the HTTP layer turns it into an opaque cursor. */
+  lastCode: string | null;
+  total: number;
+  catalogVersion: number;
+}
+
+export interface MinistryTreeNode extends NamedRef {
+  services: number;
+  payableOnline: number;
+}
+
+export interface MinistryTree {
+  catalogVersion: number;
+  ministries: (MinistryTreeNode & { sectors: (MinistryTreeNode & { categories: MinistryTreeNode[] })[] })[];
+}
+
+const TAXONOMY_KEY = 'catalog:taxonomy';
+
+function localName(names: TaxonomyNode['names'], lang: Language): string {
+  return names[lang] || names.es || names.fr || names.en;
+}
+
+export function createCatalogService(deps: CatalogServiceDeps) {
+  const { db, cache, logger, ttlSeconds } = deps;
+
+  /** The cache is an optimisation: when it fails, read through to the database. */
+  async function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    try {
+      const hit = await cache.get<T>(key);
+      if (hit !== undefined) return hit;
+    } catch (err) {
+      logger.warning('cache read failed; reading the database', { key, err });
+    }
+    const value = await load();
+    cache.set(key, value, ttlSeconds).catch((err: unknown) => logger.warning('cache write failed', { key, err }));
+    return value;
+  }
+
+  const taxonomy = () => cached<Taxonomy>(TAXONOMY_KEY, () => loadTaxonomy(db));
+
+  function indexTaxonomy(t: Taxonomy) {
+    return {
+      ministries: new Map(t.ministries.map((m) => [m.code, m])),
+      sectors: new Map(t.sectors.map((s) => [s.code, s])),
+      categories: new Map(t.categories.map((c) => [c.code, c])),
+    };
+  }
+
+  function summarise(s: ServiceRecord, index: ReturnType<typeof indexTaxonomy>, lang: Language): ServiceSummary {
+    const ref = (node: TaxonomyNode | undefined, code: string): NamedRef => ({ code, name: node ? localName(node.names, lang) : code });
+    return {
+      code: s.code,
+      name: localName(s.names, lang),
+      ministry: ref(index.ministries.get(s.ministry), s.ministry),
+      sector: ref(index.sectors.get(s.sector), s.sector),
+      category: ref(index.categories.get(s.category), s.category),
+      expeditionAmount: s.expeditionAmount,
+      renewalAmount: s.renewalAmount,
+      currency: 'XAF',
+      payableOnline: s.payableOnline,
+      requiredDocuments: s.requiredDocuments[lang]?.length ? s.requiredDocuments[lang] : s.requiredDocuments.es,
+      flags: s.flags,
+    };
+  }
+
+  function assertKnownCodes(filter: ServiceFilter, index: ReturnType<typeof indexTaxonomy>) {
+    const errors = (
+      [
+        ['ministry', index.ministries],
+        ['sector', index.sectors],
+        ['category', index.categories],
+      ] as const
+    )
+      .filter(([field, known]) => filter[field] !== undefined && !known.has(filter[field]!))
+      .map(([field]) => ({ path: `query.${field}`, message: `unknown ${field} code "${filter[field]}"; GET /api/v1/ministries lists them` }));
+    if (errors.length) throw new ValidationError(errors.map((e) => e.message).join('; '), errors);
+  }
+
+  return {
+    async listServices(query: ListServicesQuery): Promise<ServicePage> {
+      const t = await taxonomy();
+      const index = indexTaxonomy(t);
+      assertKnownCodes(query, index);
+      const key = `catalog:v${t.version}:list:${JSON.stringify([query.search?.trim().toLowerCase() ?? '', query.ministry, query.sector, query.category, query.after, query.limit])}`;
+      const page = await cached(key, () => findServices(db, query, { limit: query.limit, ...(query.after ? { after: query.after } : {}) }));
+      const last = page.services[page.services.length - 1];
+      return {
+        items: page.services.map((s) => summarise(s, index, query.lang)),
+        lastCode: page.services.length === query.limit && last ? last.code : null,
+        total: page.total,
+        catalogVersion: t.version,
+      };
+    },
+
+    async getService(code: string, lang: Language): Promise<ServiceDetail> {
+      const t = await taxonomy();
+      const record = await cached(`catalog:v${t.version}:service:${code}`, async () => (await findServiceByCode(db, code)) ?? null);
+      if (!record) throw new NotFoundError(`No fiscal service has code ${code}. Codes look like T-001; search with GET /api/v1/fiscal-services?q=…`);
+      return {
+        ...summarise(record, indexTaxonomy(t), lang),
+        names: record.names,
+        requiredDocumentsByLanguage: record.requiredDocuments,
+        source: { expeditionAmount: record.sourceExpeditionAmount, renewalAmount: record.sourceRenewalAmount },
+        sameNameInCategory: record.sameNameInCategory,
+        exactDuplicateOf: record.exactDuplicateOf,
+        active: record.active,
+        catalogVersion: record.catalogVersion,
+      };
+    },
+
+    async ministryTree(lang: Language): Promise<MinistryTree> {
+      const t = await taxonomy();
+      const counts = await cached(`catalog:v${t.version}:counts`, () => countServicesByCategory(db));
+      const byCategory = new Map(counts.map((c) => [c.code, c]));
+      const sum = (nodes: Pick<ServiceCounts, 'services' | 'payableOnline'>[]) => ({
+        services: nodes.reduce((n, c) => n + c.services, 0),
+        payableOnline: nodes.reduce((n, c) => n + c.payableOnline, 0),
+      });
+      const index = indexTaxonomy(t);
+      return {
+        catalogVersion: t.version,
+        ministries: t.ministries.map((m) => {
+          const sectors = m.sectors.map((sectorCode) => {
+            const sector = index.sectors.get(sectorCode)!;
+            const categories = sector.categories.map((categoryCode) => {
+              const c = byCategory.get(categoryCode);
+              return {
+                code: categoryCode,
+                name: localName(index.categories.get(categoryCode)!.names, lang),
+                services: c?.services ?? 0,
+                payableOnline: c?.payableOnline ?? 0,
+              };
+            });
+            return { code: sectorCode, name: localName(sector.names, lang), ...sum(categories), categories };
+          });
+          return { code: m.code, name: localName(m.names, lang), ...sum(sectors), sectors };
+        }),
+      };
+    },
+  };
+}
+
+export type CatalogService = ReturnType<typeof createCatalogService>;

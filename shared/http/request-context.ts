@@ -1,0 +1,32 @@
+/** What a handler gets besides its validated input: the request's logger and trace. */
+import type { Logger } from '../logging/logger';
+import type { TraceContext } from '../logging/trace';
+import type { RouteDefinition, RouteInput, RouteResult } from './route';
+
+
+export interface RequestContext {
+  logger: Logger;
+  trace: TraceContext | undefined;
+  /** The absolute origin the client used (scheme + host), for links in responses. */
+  origin: string;
+}
+
+export type RouteHandler<D extends RouteDefinition> = (input: RouteInput<D>, ctx: RequestContext) => Promise<RouteResult<D>>;
+
+/** A route definition joined to its handler, with the types erased so routes of any shape can share a table. */
+export interface BoundRoute {
+  definition: RouteDefinition;
+  handler: (input: RouteInput<RouteDefinition>, ctx: RequestContext) => Promise<ErasedResult>;
+}
+
+export interface ErasedResult {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  raw?: string | Buffer;
+  contentType?: string;
+}
+
+export function bindRoute<D extends RouteDefinition>(definition: D, handler: NoInfer<RouteHandler<D>>): BoundRoute {
+  return { definition, handler: handler as unknown as BoundRoute['handler'] };
+}

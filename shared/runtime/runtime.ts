@@ -1,0 +1,77 @@
+/** Builds each adapter once per instance, chosen from configuration in this one place. */
+import { createMemoryCache } from '../adapters/cache/memory-cache';
+import { createUpstashCache } from '../adapters/cache/upstash-cache';
+import { createDatabase, type Database } from '../adapters/db/database';
+import { getConfig, type Config } from '../config/config';
+import { createLogger, type Logger } from '../logging/logger';
+import type { Cache } from '../ports/cache.port';
+import { systemClock, type Clock } from '../ports/clock.port';
+import { randomIds, type IdGenerator } from '../ports/ids.port';
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  cache: Cache;
+  clock: Clock;
+  ids: IdGenerator;
+  close(): Promise<void>;
+}
+
+export type RuntimeOverrides = Partial<Omit<Runtime, 'config' | 'close'>>;
+
+export function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Runtime {
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel, gcpProject: config.gcpProject });
+  const clock = overrides.clock ?? systemClock;
+  let db = overrides.db;
+  if (!db) {
+    if (!config.databaseUrl) {
+      throw new Error('DATABASE_URL is not set. `npm start` provides an embedded PostgreSQL; functions deployed elsewhere need DATABASE_URL.');
+    }
+    db = createDatabase({
+      connectionString: config.databaseUrl,
+      max: config.dbPoolMax,
+      statementTimeoutMs: config.dbStatementTimeoutMs,
+      logger,
+    });
+  }
+  const cache =
+    overrides.cache ?? (config.upstash ? createUpstashCache({ url: config.upstash.url, token: config.upstash.token }) : createMemoryCache({ clock }));
+  const database = db;
+  return {
+    config,
+    logger,
+    db: database,
+    cache,
+    clock,
+    ids: overrides.ids ?? randomIds,
+    close: () => database.close(),
+  };
+}
+
+let current: Runtime | undefined;
+
+/** The instance's runtime, built on first use (cold start pays only for what a request needs). */
+export function getRuntime(): Runtime {
+  current ??= createRuntime(getConfig());
+  return current;
+}
+
+/** Installs a runtime built elsewhere: the local server (embedded database) and tests. */
+export function setRuntime(runtime: Runtime | undefined): void {
+  current = runtime;
+}
+
+/** Memoises a value derived from the runtime, rebuilt when the runtime is replaced. */
+export function perRuntime<T>(build: (runtime: Runtime) => T): () => T {
+  const cache = new WeakMap<Runtime, T>();
+  return () => {
+    const runtime = getRuntime();
+    let value = cache.get(runtime);
+    if (value === undefined) {
+      value = build(runtime);
+      cache.set(runtime, value);
+    }
+    return value;
+  };
+}

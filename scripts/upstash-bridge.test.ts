@@ -1,7 +1,6 @@
 // Protocol tests for the Upstash REST bridge, against the local redis-server.
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { Redis } from '@upstash/redis';
 import { startUpstashBridge, type UpstashBridge } from './upstash-bridge';
 

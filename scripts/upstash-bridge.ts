@@ -1,8 +1,7 @@
 // Development/test tool: serves the Upstash Redis REST protocol over a local redis-server, so the Upstash adapter can be exercised for real.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { connect, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 
 export interface UpstashBridgeOptions {
   redisUrl?: string;

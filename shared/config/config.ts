@@ -55,24 +55,25 @@ const envSchema = z
       ),
     DEMO_PASSWORD: optionalString,
     RESPONSE_VALIDATION: z.enum(['on', 'off']).optional(),
-  })
-  .superRefine((env, ctx) => {
-    if (Boolean(env.UPSTASH_REDIS_REST_URL) !== Boolean(env.UPSTASH_REDIS_REST_TOKEN)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [env.UPSTASH_REDIS_REST_URL ? 'UPSTASH_REDIS_REST_TOKEN' : 'UPSTASH_REDIS_REST_URL'],
-        message: 'UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together',
-      });
-    }
-    if (env.ENVIRONMENT === 'production' || env.ENVIRONMENT === 'staging') {
-      if (!env.DATABASE_URL) {
-        ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: `required when ENVIRONMENT=${env.ENVIRONMENT}` });
-      }
-    }
-    if (env.ENVIRONMENT === 'production' && env.DEMO_PASSWORD) {
-      ctx.addIssue({ code: 'custom', path: ['DEMO_PASSWORD'], message: 'demo accounts are never created in production; unset it' });
-    }
   });
+
+/** Rules across variables, checked on the raw values so they are reported even when a field is invalid. */
+function crossFieldProblems(env: Record<string, string | undefined>): string[] {
+  const set = (name: string) => Boolean(env[name]?.trim());
+  const environment = env.ENVIRONMENT?.trim() || 'development';
+  const problems: string[] = [];
+  if (set('UPSTASH_REDIS_REST_URL') !== set('UPSTASH_REDIS_REST_TOKEN')) {
+    const missing = set('UPSTASH_REDIS_REST_URL') ? 'UPSTASH_REDIS_REST_TOKEN' : 'UPSTASH_REDIS_REST_URL';
+    problems.push(`${missing}: UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set together`);
+  }
+  if ((environment === 'production' || environment === 'staging') && !set('DATABASE_URL')) {
+    problems.push(`DATABASE_URL: required when ENVIRONMENT=${environment}`);
+  }
+  if (environment === 'production' && set('DEMO_PASSWORD')) {
+    problems.push('DEMO_PASSWORD: demo accounts are never created in production; unset it');
+  }
+  return problems;
+}
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type Environment = (typeof ENVIRONMENTS)[number];
@@ -105,9 +106,11 @@ export class ConfigError extends Error {
 /** Parses the environment; throws ConfigError listing every problem at once. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
   const result = envSchema.safeParse(env);
-  if (!result.success) {
-    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
-  }
+  const problems = [
+    ...(result.success ? [] : result.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`)),
+    ...crossFieldProblems(env),
+  ];
+  if (!result.success || problems.length) throw new ConfigError(problems);
   const e = result.data;
   return {
     environment: e.ENVIRONMENT,

@@ -25,6 +25,9 @@ export function bodyErrorToAppError(err: unknown): AppError | unknown {
   const e = err as BodyParserError | undefined;
   const known = e?.type ? BODY_ERRORS[e.type] : undefined;
   if (known) return new AppError(known[0], known[1]);
+  if (e?.status === 400 && e.message?.startsWith('Failed to decode param')) {
+    return new AppError('validation_failed', 'The path is not valid percent-encoding.', [{ path: 'params', message: 'not valid percent-encoding' }]);
+  }
   if (e?.status && e.status >= 400 && e.status < 500) return new AppError('validation_failed', 'The request could not be read.');
   return err;
 }

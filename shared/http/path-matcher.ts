@@ -1,5 +1,7 @@
-/** Compiles OpenAPI-style path templates (`/things/{id}`) into matchers that return decoded params. */
-import { ValidationError } from '../errors/app-error';
+/**
+ * Compiles OpenAPI-style path templates (`/things/{id}`) into matchers that return decoded params.
+ * Express has already refused paths that are not valid percent-encoding, so decoding cannot fail here.
+ */
 
 export interface PathMatcher {
   match(pathname: string): Record<string, string> | undefined;
@@ -25,13 +27,7 @@ export function compilePath(template: string): PathMatcher {
       if (!m) return undefined;
       const params: Record<string, string> = {};
       names.forEach((name, i) => {
-        try {
-          params[name] = decodeURIComponent(m[i + 1]!);
-        } catch {
-          throw new ValidationError(`Path parameter ${name} is not valid percent-encoding`, [
-            { path: `params.${name}`, message: 'not valid percent-encoding' },
-          ]);
-        }
+        params[name] = decodeURIComponent(m[i + 1]!);
       });
       return params;
     },

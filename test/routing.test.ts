@@ -1,0 +1,46 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { apiRoutes } from '../shared/api';
+import type { RouteDefinition } from '../shared/http/route';
+import { FUNCTIONS_DIR } from '../scripts/local/local-server';
+import { functionFor, readRewrites } from '../scripts/local/rewrites';
+
+const rewrites = readRewrites();
+const functionIds = readdirSync(FUNCTIONS_DIR, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
+
+function samplePath(route: RouteDefinition): string {
+  return route.path.replace(/\{\w+\}/g, 'X-001');
+}
+
+describe('firebase.json rewrites, functions and the route table agree', () => {
+  it('gives every function folder a rewrite', () => {
+    const targeted = new Set(rewrites.map((r) => r.functionId));
+    expect(functionIds.filter((id) => !targeted.has(id))).toEqual([]);
+  });
+
+  it.each(apiRoutes.map((r) => [r.operationId, r] as const))('routes %s to the function that serves it', (_id, route) => {
+    const functionId = functionFor(rewrites, samplePath(route));
+    expect(functionId).toBeDefined();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(path.join(FUNCTIONS_DIR, functionId!)) as { definitions: readonly RouteDefinition[]; routes: { definition: RouteDefinition }[] };
+    expect(mod.definitions).toContain(route);
+    expect(mod.routes.map((r) => r.definition)).toContain(route);
+  });
+
+  it('binds each route exactly once across functions, and every bound route is in the route table', () => {
+    const bound = functionIds.flatMap((id) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require(path.join(FUNCTIONS_DIR, id)) as { routes: { definition: RouteDefinition }[] };
+      return mod.routes.map((r) => r.definition);
+    });
+    expect(new Set(bound).size).toBe(bound.length);
+    expect(new Set(bound)).toEqual(new Set(apiRoutes));
+  });
+
+  it('names every route group of the product, built or not', () => {
+    const groups = ['/api/v1/auth/login', '/.well-known/jwks.json', '/api/v1/declarations', '/api/v1/agent/queue', '/api/v1/payments', '/api/v1/receipts/verify', '/api/v1/finance/revenue', '/api/v1/admin/users', '/webhooks/bange', '/metrics'];
+    expect(groups.map((p) => functionFor(rewrites, p))).toEqual(['auth', 'auth', 'declarations', 'agent', 'payments', 'payments', 'admin', 'admin', 'webhooks', 'metrics']);
+  });
+});

@@ -1,6 +1,7 @@
 /** `npm start`: the whole backend in one process on its embedded defaults (or the services configured). */
 import { ConfigError, parseConfig } from '../shared/config/config';
 import { createLogger } from '../shared/logging/logger';
+import { seedDemoAccounts } from '../shared/domain/identity/demo-accounts';
 import { createProjectMigrator } from '../shared/migrations';
 import { createRuntime, setRuntime } from '../shared/runtime/runtime';
 import { openLocalDatabase } from './local/local-database';
@@ -25,6 +26,8 @@ async function main() {
 
   const runtime = createRuntime({ ...config, databaseUrl: database.url }, { logger });
   setRuntime(runtime);
+  // parseConfig refuses DEMO_PASSWORD when ENVIRONMENT=production.
+  const demo = config.demoPassword ? await seedDemoAccounts(runtime.db, runtime.ids, config.demoPassword) : [];
 
   const rewrites = readRewrites();
   const apps = loadFunctionApps(rewrites);
@@ -43,6 +46,7 @@ async function main() {
       `  Health:     ${base}/health/ready`,
       `  Catalog:    curl '${base}/api/v1/fiscal-services?q=legalizacion&limit=5'`,
       `  Database:   ${database.embedded ? `embedded PostgreSQL, data in ${config.dataDir}` : 'DATABASE_URL'}`,
+      demo.length ? `  Demo:       ${demo.length} accounts (admin@, finance@, supervisor@, agent@, agent.m-001@ …, citizen@, business@demo.taxasge.gq) with DEMO_PASSWORD` : '  Demo:       set DEMO_PASSWORD to create demo accounts',
       '  Press Ctrl-C to stop.',
       '',
     ].join('\n'),

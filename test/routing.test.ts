@@ -23,7 +23,6 @@ describe('firebase.json rewrites, functions and the route table agree', () => {
   it.each(apiRoutes.map((r) => [r.operationId, r] as const))('routes %s to the function that serves it', (_id, route) => {
     const functionId = functionFor(rewrites, samplePath(route));
     expect(functionId).toBeDefined();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(path.join(FUNCTIONS_DIR, functionId!)) as { definitions: readonly RouteDefinition[]; routes: { definition: RouteDefinition }[] };
     expect(mod.definitions).toContain(route);
     expect(mod.routes.map((r) => r.definition)).toContain(route);
@@ -31,7 +30,6 @@ describe('firebase.json rewrites, functions and the route table agree', () => {
 
   it('binds each route exactly once across functions, and every bound route is in the route table', () => {
     const bound = functionIds.flatMap((id) => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(path.join(FUNCTIONS_DIR, id)) as { routes: { definition: RouteDefinition }[] };
       return mod.routes.map((r) => r.definition);
     });

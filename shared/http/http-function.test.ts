@@ -3,6 +3,8 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import { z } from 'zod';
 import { createMemoryCache } from '../adapters/cache/memory-cache';
+import { createCacheRateLimiter } from '../adapters/rate-limit/cache-rate-limiter';
+import { InvalidTokenError } from '../domain/identity/access-tokens';
 import type { Database } from '../adapters/db/database';
 import { parseConfig } from '../config/config';
 import { ConflictError } from '../errors/app-error';
@@ -43,6 +45,10 @@ http(
   createHttpFunction({
     runtime: () => runtime,
     maxBodyBytes: 200,
+    limiter: () => createCacheRateLimiter({ cache: runtime.cache, clock, logger: runtime.logger }),
+    authenticate: () => async () => {
+      throw new InvalidTokenError('no accounts in this test');
+    },
     routes: [
       bindRoute(createThing, async ({ body }) => ({ status: 201, body })),
       bindRoute(boom, async () => {

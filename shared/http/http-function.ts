@@ -7,6 +7,9 @@ import { isDatabaseUnavailable } from '../adapters/db/database';
 import { AppError } from '../errors/app-error';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
 import { extractTrace } from '../logging/trace';
+import type { Principal } from '../domain/identity/principal';
+import type { RateLimiter } from '../ports/rate-limiter.port';
+import { getAuthenticator, getRateLimiter } from '../runtime/identity';
 import type { Runtime } from '../runtime/runtime';
 import { compilePath, type PathMatcher } from './path-matcher';
 import type { BoundRoute, RequestContext } from './request-context';
@@ -19,6 +22,8 @@ export interface HttpFunctionOptions {
   runtime: () => Runtime;
   /** Largest accepted request body, in bytes. */
   maxBodyBytes?: number;
+  authenticate?: () => (token: string) => Promise<Principal>;
+  limiter?: () => RateLimiter;
 }
 
 interface CompiledRoute extends BoundRoute {
@@ -51,9 +56,36 @@ function applyCors(req: Request, res: Response, allowed: string[]): void {
   }
 }
 
+/**
+ * Google's front end appends the address it saw to X-Forwarded-For, so the last entry is the one a
+ * client cannot forge; without the header (local use) the socket's address is the client's.
+ */
+export function clientIp(req: Request): string {
+  const forwarded = req.headers['x-forwarded-for'];
+  const list = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')).split(',').map((s) => s.trim()).filter(Boolean);
+  return list[list.length - 1] ?? req.socket.remoteAddress ?? 'unknown';
+}
+
+async function authorise(req: Request, roles: Exclude<BoundRoute['definition']['roles'], 'public'>, authenticate: (token: string) => Promise<Principal>): Promise<Principal> {
+  const header = req.headers.authorization;
+  const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  if (!match) {
+    throw new AppError('unauthenticated', 'This route needs an access token: send "Authorization: Bearer <accessToken>" (POST /api/v1/auth/login gives one).', undefined, {
+      'WWW-Authenticate': 'Bearer',
+    });
+  }
+  const principal = await authenticate(match[1]!);
+  if (!roles.includes(principal.role)) {
+    throw new AppError('forbidden', `This route is for ${roles.join(', ')}; your role is ${principal.role}.`);
+  }
+  return principal;
+}
+
 export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
   const routes: CompiledRoute[] = options.routes.map((r) => ({ ...r, matcher: compilePath(r.definition.path) }));
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const authenticator = options.authenticate ?? getAuthenticator;
+  const limiter = options.limiter ?? getRateLimiter;
 
   return async (req, res) => {
     const runtime = options.runtime();
@@ -96,11 +128,20 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
       }
 
       const { definition, handler } = found.route;
-      if (definition.roles !== 'public') {
-        throw new AppError('unauthenticated', 'This route needs a bearer access token.');
+      const ip = clientIp(req);
+      let principal: Principal | undefined;
+      if (definition.roles === 'public') {
+        const limit = await limiter().hit({ name: 'public-ip', max: runtime.config.rateLimitPublicPerMinute, windowSeconds: 60 }, ip);
+        if (limit.limited) {
+          throw new AppError('rate_limited', `Too many requests from this address; try again in ${limit.retryAfterSeconds} s.`, undefined, {
+            'Retry-After': String(limit.retryAfterSeconds),
+          });
+        }
+      } else {
+        principal = await authorise(req, definition.roles, authenticator());
       }
       const input = parseRequest(req, definition, found.params, maxBodyBytes);
-      const ctx: RequestContext = { logger, trace, origin: `${req.protocol}://${req.get('host') ?? 'localhost'}` };
+      const ctx: RequestContext = { logger, trace, origin: `${req.protocol}://${req.get('host') ?? 'localhost'}`, ip, principal };
       const result = await handler(input, ctx);
 
       const spec = definition.responses[result.status];
@@ -110,7 +151,11 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
         res.status(result.status).type(result.contentType ?? 'text/plain').send(result.raw);
         return;
       }
-      if (runtime.config.responseValidation && spec.schema) {
+      if (!spec.schema) {
+        res.status(result.status).end();
+        return;
+      }
+      if (runtime.config.responseValidation) {
         const check = spec.schema.safeParse(result.body);
         if (!check.success) {
           throw new Error(`${definition.operationId} response does not match its schema: ${JSON.stringify(check.error.issues.slice(0, 5))}`);

@@ -1,4 +1,5 @@
 /** What a handler gets besides its validated input: the request's logger and trace. */
+import type { Principal } from '../domain/identity/principal';
 import type { Logger } from '../logging/logger';
 import type { TraceContext } from '../logging/trace';
 import type { RouteDefinition, RouteInput, RouteResult } from './route';
@@ -9,6 +10,10 @@ export interface RequestContext {
   trace: TraceContext | undefined;
   /** The absolute origin the client used (scheme + host), for links in responses. */
   origin: string;
+  /** The client's address as Google's front end saw it. */
+  ip: string;
+  /** Set on every route that is not public. */
+  principal: Principal | undefined;
 }
 
 export type RouteHandler<D extends RouteDefinition> = (input: RouteInput<D>, ctx: RequestContext) => Promise<RouteResult<D>>;

@@ -50,7 +50,9 @@ export interface RouteInput<D extends RouteDefinition> {
 type JsonResult<D extends RouteDefinition> = {
   [S in keyof D['responses'] & number]: D['responses'][S]['schema'] extends z.ZodType
     ? { status: S; body: z.input<D['responses'][S]['schema']>; headers?: Record<string, string> }
-    : never;
+    : D['responses'][S]['contentType'] extends string
+      ? never
+      : { status: S; headers?: Record<string, string> };
 }[keyof D['responses'] & number];
 
 type RawResult<D extends RouteDefinition> = {

@@ -1,0 +1,34 @@
+/** The auth Cloud Function: accounts, sessions, password reset, JWKS. */
+import { http } from '@google-cloud/functions-framework';
+import { authRoutes, forgotPassword, jwks, login, logout, me, refresh, register, resetPassword } from '../../shared/api/auth.routes';
+import { toUserBody } from '../../shared/api/identity.schemas';
+import { createHttpFunction } from '../../shared/http/http-function';
+import { bindRoute } from '../../shared/http/request-context';
+import { getAuthService, getKeyRing } from '../../shared/runtime/identity';
+import { getRuntime } from '../../shared/runtime/runtime';
+
+const noStore = { 'Cache-Control': 'no-store' };
+
+export const routes = [
+  bindRoute(register, async ({ body }, ctx) => ({ status: 201, body: toUserBody(await getAuthService().register(body, { ip: ctx.ip })) })),
+  bindRoute(login, async ({ body }, ctx) => ({ status: 200, headers: noStore, body: await getAuthService().login(body, { ip: ctx.ip }) })),
+  bindRoute(refresh, async ({ body }, ctx) => ({ status: 200, headers: noStore, body: await getAuthService().refresh(body.refreshToken, { ip: ctx.ip }) })),
+  bindRoute(logout, async ({ body }, ctx) => {
+    await getAuthService().logout(body.refreshToken, { ip: ctx.ip });
+    return { status: 204 };
+  }),
+  bindRoute(me, async (_input, ctx) => ({ status: 200, body: toUserBody(await getAuthService().me(ctx.principal!.userId)) })),
+  bindRoute(forgotPassword, async ({ body }, ctx) => {
+    await getAuthService().forgotPassword(body.email, { ip: ctx.ip });
+    return { status: 202, body: { status: 'accepted' } };
+  }),
+  bindRoute(resetPassword, async ({ body }, ctx) => {
+    await getAuthService().resetPassword(body, { ip: ctx.ip });
+    return { status: 204 };
+  }),
+  bindRoute(jwks, async () => ({ status: 200, headers: { 'Cache-Control': 'public, max-age=300' }, body: getKeyRing().jwks() })),
+];
+
+export const definitions = authRoutes;
+
+http('auth', createHttpFunction({ routes, runtime: getRuntime }));

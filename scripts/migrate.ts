@@ -22,7 +22,7 @@ export async function runMigrateCommand(args: string[], env: Record<string, stri
   }
   let config;
   try {
-    config = parseConfig(env);
+    config = parseConfig(env, 'job');
   } catch (err) {
     if (err instanceof ConfigError) {
       out(err.message);

@@ -1,13 +1,17 @@
 /** The fiscal-services Cloud Function: catalog search, one service, the ministries tree. */
 import { http } from '@google-cloud/functions-framework';
-import { catalogRoutes, getFiscalService, listFiscalServices, listMinistries } from '../../shared/api/catalog.routes';
+import { catalogRoutes, correctFiscalService, getFiscalService, listFiscalServices, listMinistries } from '../../shared/api/catalog.routes';
 import { encodeCursor } from '../../shared/api/common.schemas';
+import { createCatalogCurationService } from '../../shared/domain/catalog/catalog-curation.service';
 import { createCatalogService } from '../../shared/domain/catalog/catalog.service';
 import { createHttpFunction } from '../../shared/http/http-function';
 import { bindRoute } from '../../shared/http/request-context';
+import { getAuditLog } from '../../shared/runtime/identity';
 import { getRuntime, perRuntime } from '../../shared/runtime/runtime';
 
 const catalog = perRuntime((rt) => createCatalogService({ db: rt.db, cache: rt.cache, logger: rt.logger, ttlSeconds: rt.config.cacheTtlSeconds }));
+
+const curation = perRuntime((rt) => createCatalogCurationService({ db: rt.db, cache: rt.cache, clock: rt.clock, audit: getAuditLog(), logger: rt.logger }));
 
 export const routes = [
   bindRoute(listFiscalServices, async ({ query }) => {
@@ -24,6 +28,10 @@ export const routes = [
   }),
   bindRoute(getFiscalService, async ({ params, query }) => ({ status: 200, body: await catalog().getService(params.code, query.lang) })),
   bindRoute(listMinistries, async ({ query }) => ({ status: 200, body: await catalog().ministryTree(query.lang) })),
+  bindRoute(correctFiscalService, async ({ params, body }, ctx) => {
+    await curation().correct(ctx.principal!, params.code, body, ctx.ip);
+    return { status: 200, body: await catalog().getService(params.code, 'es') };
+  }),
 ];
 
 export const definitions = catalogRoutes;

@@ -95,4 +95,28 @@ export const listMinistries = defineRoute({
   responses: { 200: { description: 'The tree', schema: MinistryTreeSchema } },
 });
 
-export const catalogRoutes = [listFiscalServices, getFiscalService, listMinistries] as const;
+const NewFee = z.number({ error: 'expected a whole number of XAF, or null' }).int('expected a whole number of XAF (no decimals)').positive('expected more than 0 XAF').max(1_000_000_000_000).nullable();
+
+export const correctFiscalService = defineRoute({
+  operationId: 'correctFiscalService',
+  method: 'patch',
+  path: '/api/v1/fiscal-services/{code}',
+  summary: 'Correct a service (fees, names, active, reviewed flags): creates a new catalog version',
+  tags: ['fiscal-services', 'admin'],
+  roles: ['admin'],
+  params: z.strictObject({ code: code('T', 'service') }),
+  body: z
+    .strictObject({
+      expeditionAmount: NewFee.optional(),
+      renewalAmount: NewFee.optional(),
+      names: z.strictObject({ es: z.string().trim().min(1).max(300).optional(), fr: z.string().trim().min(1).max(300).optional(), en: z.string().trim().min(1).max(300).optional() }).optional(),
+      active: z.boolean().optional(),
+      clearFlags: z.array(z.string().max(60)).max(20).optional().meta({ description: 'Flags reviewed and closed by this correction.' }),
+      note: z.string().trim().max(500).optional().meta({ description: 'Why; kept with the catalog version and in the audit log.' }),
+    })
+    .refine((b) => Object.keys(b).some((k) => k !== 'note'), 'expected at least one change'),
+  responses: { 200: { description: 'The service as corrected', schema: ServiceDetailSchema } },
+  errors: [404],
+});
+
+export const catalogRoutes = [listFiscalServices, getFiscalService, listMinistries, correctFiscalService] as const;

@@ -92,7 +92,7 @@ const envSchema = z
   });
 
 /** Rules across variables, checked on the raw values so they are reported even when a field is invalid. */
-function crossFieldProblems(env: Record<string, string | undefined>): string[] {
+function crossFieldProblems(env: Record<string, string | undefined>, purpose: ConfigPurpose): string[] {
   const set = (name: string) => Boolean(env[name]?.trim());
   const environment = env.ENVIRONMENT?.trim() || 'development';
   const problems: string[] = [];
@@ -103,7 +103,7 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
   if ((environment === 'production' || environment === 'staging') && !set('DATABASE_URL')) {
     problems.push(`DATABASE_URL: required when ENVIRONMENT=${environment}`);
   }
-  if ((environment === 'production' || environment === 'staging') && !set('AUTH_SIGNING_KEYS')) {
+  if (purpose === 'api' && (environment === 'production' || environment === 'staging') && !set('AUTH_SIGNING_KEYS')) {
     problems.push(`AUTH_SIGNING_KEYS: required when ENVIRONMENT=${environment} (from Secret Manager)`);
   }
   if (environment === 'production' && set('DEMO_PASSWORD')) {
@@ -148,12 +148,15 @@ export class ConfigError extends Error {
   }
 }
 
+/** `api`: the functions; `job`: command-line jobs (migrations, audit verification) that sign nothing. */
+export type ConfigPurpose = 'api' | 'job';
+
 /** Parses the environment; throws ConfigError listing every problem at once. */
-export function parseConfig(env: Record<string, string | undefined>): Config {
+export function parseConfig(env: Record<string, string | undefined>, purpose: ConfigPurpose = 'api'): Config {
   const result = envSchema.safeParse(env);
   const problems = [
     ...(result.success ? [] : result.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`)),
-    ...crossFieldProblems(env),
+    ...crossFieldProblems(env, purpose),
   ];
   if (!result.success || problems.length) throw new ConfigError(problems);
   const e = result.data;

@@ -4,6 +4,7 @@
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { isDatabaseUnavailable } from '../adapters/db/database';
+import { getConfig } from '../config/config';
 import { AppError } from '../errors/app-error';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
 import { extractTrace } from '../logging/trace';
@@ -82,6 +83,9 @@ async function authorise(req: Request, roles: Exclude<BoundRoute['definition']['
 }
 
 export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
+  // Parsed when the function loads, so a bad configuration stops the revision from starting
+  // (and the deploy with it) rather than failing its first request.
+  getConfig();
   const routes: CompiledRoute[] = options.routes.map((r) => ({ ...r, matcher: compilePath(r.definition.path) }));
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const authenticator = options.authenticate ?? getAuthenticator;

@@ -134,3 +134,58 @@ export async function countServicesByCategory(db: Queryable): Promise<ServiceCou
   );
   return rows.map((r) => ({ code: r.code, services: Number(r.services), payableOnline: Number(r.payable) }));
 }
+
+export async function findServicesNotPayable(db: Queryable, page: { after?: string; limit: number }): Promise<{ total: number; services: ServiceRecord[] }> {
+  const { rows } = await db.query<ServiceRow & { total: string }>(
+    `WITH matching AS (SELECT ${SERVICE_COLUMNS} FROM fiscal_services WHERE active AND NOT payable_online)
+     SELECT t.total, p.* FROM (SELECT count(*) AS total FROM matching) t
+     LEFT JOIN LATERAL (SELECT * FROM matching WHERE $1::text IS NULL OR code > $1 ORDER BY code LIMIT $2) p ON true`,
+    [page.after ?? null, page.limit],
+  );
+  return { total: Number(rows[0]?.total ?? 0), services: rows.filter((r) => r.code !== null).map(toRecord) };
+}
+
+export interface ServiceEdit {
+  expeditionAmount?: number | null | undefined;
+  renewalAmount?: number | null | undefined;
+  names?: Partial<Record<'es' | 'fr' | 'en', string>> | undefined;
+  active?: boolean | undefined;
+  flags?: string[] | undefined;
+}
+
+/** Opens the next catalog version; callers hold the transaction so version and edit commit together. */
+export async function createCatalogVersion(db: Queryable, note: string, at: Date): Promise<number> {
+  // Catalog edits are rare: serialising them keeps versions gap-free and ordered.
+  await db.query('SELECT pg_advisory_xact_lock(7302114579)');
+  const { rows } = await db.query<{ version: number }>(
+    'INSERT INTO catalog_versions (version, note, created_at) SELECT coalesce(max(version), 0) + 1, $1, $2 FROM catalog_versions RETURNING version',
+    [note, at],
+  );
+  return rows[0]!.version;
+}
+
+export async function updateService(db: Queryable, code: string, edit: ServiceEdit, version: number, at: Date): Promise<void> {
+  await db.query(
+    `UPDATE fiscal_services SET
+       expedition_amount = CASE WHEN $2 THEN $3::bigint ELSE expedition_amount END,
+       renewal_amount = CASE WHEN $4 THEN $5::bigint ELSE renewal_amount END,
+       name_es = coalesce($6, name_es), name_fr = coalesce($7, name_fr), name_en = coalesce($8, name_en),
+       active = coalesce($9, active), flags = coalesce($10, flags),
+       catalog_version = $11, updated_at = $12
+     WHERE code = $1`,
+    [
+      code,
+      edit.expeditionAmount !== undefined,
+      edit.expeditionAmount ?? null,
+      edit.renewalAmount !== undefined,
+      edit.renewalAmount ?? null,
+      edit.names?.es ?? null,
+      edit.names?.fr ?? null,
+      edit.names?.en ?? null,
+      edit.active ?? null,
+      edit.flags ?? null,
+      version,
+      at,
+    ],
+  );
+}

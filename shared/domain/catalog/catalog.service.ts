@@ -3,7 +3,7 @@ import type { Queryable } from '../../adapters/db/database';
 import { NotFoundError, ValidationError } from '../../errors/app-error';
 import type { Logger } from '../../logging/logger';
 import type { Cache } from '../../ports/cache.port';
-import { countServicesByCategory, findServiceByCode, findServices, loadTaxonomy } from './catalog.repository';
+import { countServicesByCategory, findServiceByCode, findServices, findServicesNotPayable, loadTaxonomy } from './catalog.repository';
 import type { Language, ServiceCounts, ServiceFilter, ServiceRecord, Taxonomy, TaxonomyNode } from './catalog.types';
 
 export interface CatalogServiceDeps {
@@ -66,7 +66,8 @@ export interface MinistryTree {
   ministries: (MinistryTreeNode & { sectors: (MinistryTreeNode & { categories: MinistryTreeNode[] })[] })[];
 }
 
-const TAXONOMY_KEY = 'catalog:taxonomy';
+/** Holds the catalog version: deleting it makes every cached catalog entry unreachable. */
+export const TAXONOMY_KEY = 'catalog:taxonomy';
 
 function localName(names: TaxonomyNode['names'], lang: Language): string {
   return names[lang] || names.es || names.fr || names.en;
@@ -140,6 +141,19 @@ export function createCatalogService(deps: CatalogServiceDeps) {
         items: page.services.map((s) => summarise(s, index, query.lang)),
         lastCode: page.services.length === query.limit && last ? last.code : null,
         total: page.total,
+        catalogVersion: t.version,
+      };
+    },
+
+    /** For admins: the services not payable online (open data-quality flags), uncached. */
+    async listNotPayable(page: { lang: Language; limit: number; after?: string | undefined }): Promise<ServicePage> {
+      const t = await taxonomy();
+      const found = await findServicesNotPayable(db, { limit: page.limit, ...(page.after ? { after: page.after } : {}) });
+      const last = found.services[found.services.length - 1];
+      return {
+        items: found.services.map((s) => summarise(s, indexTaxonomy(t), page.lang)),
+        lastCode: found.services.length === page.limit && last ? last.code : null,
+        total: found.total,
         catalogVersion: t.version,
       };
     },

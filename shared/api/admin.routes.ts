@@ -1,0 +1,88 @@
+/** The admin route group: users and roles, the audit log, the catalog's open data-quality flags. */
+import { z } from 'zod';
+import { ROLES, defineRoute } from '../http/route';
+import { CursorSchema, LimitSchema, pageSchema } from './common.schemas';
+import { UserSchema } from './identity.schemas';
+import { ServiceSummarySchema } from './catalog.routes';
+
+export const listUsers = defineRoute({
+  operationId: 'listUsers',
+  method: 'get',
+  path: '/api/v1/admin/users',
+  summary: 'List accounts, by email',
+  tags: ['admin'],
+  roles: ['admin'],
+  query: z.strictObject({
+    role: z.enum(ROLES, { error: `expected one of ${ROLES.join(', ')}` }).optional(),
+    status: z.enum(['active', 'suspended'], { error: 'expected active or suspended' }).optional(),
+    limit: LimitSchema,
+    cursor: CursorSchema,
+  }),
+  responses: { 200: { description: 'A page of accounts', schema: pageSchema(UserSchema, 'UserPage') } },
+});
+
+export const updateUser = defineRoute({
+  operationId: 'updateUser',
+  method: 'patch',
+  path: '/api/v1/admin/users/{id}',
+  summary: "Change an account's role, ministries or status",
+  description: 'Suspending ends every session at once. Ministries apply to agents and supervisors only.',
+  tags: ['admin'],
+  roles: ['admin'],
+  params: z.strictObject({ id: z.uuid({ message: 'expected a user id (UUID)' }) }),
+  body: z
+    .strictObject({
+      role: z.enum(ROLES, { error: `expected one of ${ROLES.join(', ')}` }).optional(),
+      ministries: z.array(z.string().trim().toUpperCase().regex(/^M-\d{3}$/, 'expected a ministry code like M-001')).max(50).optional(),
+      status: z.enum(['active', 'suspended'], { error: 'expected active or suspended' }).optional(),
+    })
+    .refine((b) => b.role !== undefined || b.ministries !== undefined || b.status !== undefined, 'expected at least one of role, ministries, status'),
+  responses: { 200: { description: 'The account after the change', schema: UserSchema } },
+  errors: [404],
+});
+
+export const AuditEntrySchema = z
+  .object({
+    id: z.number().int(),
+    at: z.string(),
+    actorId: z.string().nullable(),
+    actorEmail: z.string().nullable(),
+    action: z.string(),
+    target: z.string().nullable(),
+    ip: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'AuditEntry' });
+
+export const listAuditLog = defineRoute({
+  operationId: 'listAuditLog',
+  method: 'get',
+  path: '/api/v1/admin/audit-log',
+  summary: 'The audit log, newest first',
+  tags: ['admin'],
+  roles: ['admin'],
+  query: z.strictObject({
+    action: z.string().trim().max(100).optional(),
+    limit: LimitSchema,
+    cursor: CursorSchema,
+  }),
+  responses: {
+    200: {
+      description: 'A page of entries',
+      schema: z.object({ items: z.array(AuditEntrySchema), nextCursor: z.string().nullable() }).meta({ id: 'AuditPage' }),
+    },
+  },
+});
+
+export const listFlaggedServices = defineRoute({
+  operationId: 'listFlaggedServices',
+  method: 'get',
+  path: '/api/v1/admin/fiscal-services/flagged',
+  summary: 'Services whose data-quality flags are still open',
+  tags: ['admin', 'fiscal-services'],
+  roles: ['admin'],
+  query: z.strictObject({ limit: LimitSchema, cursor: CursorSchema }),
+  responses: { 200: { description: 'A page of flagged services', schema: pageSchema(ServiceSummarySchema, 'FlaggedServicePage') } },
+});
+
+export const adminRoutes = [listUsers, updateUser, listAuditLog, listFlaggedServices] as const;

@@ -5,6 +5,7 @@ import { seedDemoAccounts } from '../shared/domain/identity/demo-accounts';
 import { createProjectMigrator } from '../shared/migrations';
 import { createRuntime, setRuntime } from '../shared/runtime/runtime';
 import { openLocalDatabase } from './local/local-database';
+import { loadOrCreateLocalKeys } from './local/local-keys';
 import { createLocalServer, drain, loadFunctionApps } from './local/local-server';
 import { readRewrites } from './local/rewrites';
 
@@ -24,7 +25,8 @@ async function main() {
   const applied = await createProjectMigrator(database.url, (m) => logger.info(m)).up();
   logger.info(`migrations at head (${applied.length} applied now)`);
 
-  const runtime = createRuntime({ ...config, databaseUrl: database.url }, { logger });
+  const auth = { ...config.auth, signingKeys: config.auth.signingKeys ?? loadOrCreateLocalKeys(config.dataDir) };
+  const runtime = createRuntime({ ...config, databaseUrl: database.url, auth }, { logger });
   setRuntime(runtime);
   // parseConfig refuses DEMO_PASSWORD when ENVIRONMENT=production.
   const demo = config.demoPassword ? await seedDemoAccounts(runtime.db, runtime.ids, config.demoPassword) : [];

@@ -209,3 +209,19 @@ describe('logs', () => {
     expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/);
   });
 });
+
+describe('the general limit on public routes', () => {
+  it('answers 429 with Retry-After past the per-address limit, per address', async () => {
+    const limited = await createTestApp({ env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '3' } });
+    try {
+      for (let i = 0; i < 3; i++) await request(limited.server).get('/health/live').set('X-Forwarded-For', '203.0.113.7').expect(200);
+      const res = await request(limited.server).get('/api/v1/ministries').set('X-Forwarded-For', '203.0.113.7').expect(429);
+      expect(res.headers['retry-after']).toMatch(/^\d+$/);
+      // A forged first hop does not escape the limit: the last entry is what Google's front end saw.
+      await request(limited.server).get('/health/live').set('X-Forwarded-For', '198.51.100.1, 203.0.113.7').expect(429);
+      await request(limited.server).get('/health/live').set('X-Forwarded-For', '203.0.113.8').expect(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});

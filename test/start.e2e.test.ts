@@ -58,6 +58,15 @@ describe('npm start', () => {
     expect(Date.now() - began).toBeLessThan(60_000);
     expect(app.output()).toContain(`API docs:   http://localhost:${port}/api/v1/docs`);
     expect(app.output()).toContain('Demo:       20 accounts');
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@demo.taxasge.gq', password: 'Demo-Passw0rd!' }),
+    });
+    expect(login.status).toBe(200);
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const me = (await (await fetch(`${base}/api/v1/auth/me`, { headers: { Authorization: `Bearer ${accessToken}` } })).json()) as { role: string };
+    expect(me.role).toBe('admin');
     expect(app.output()).not.toContain('Demo-Passw0rd!');
     expect(postgresRunningIn(dataDir)).toBe(true);
 

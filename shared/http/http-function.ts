@@ -13,7 +13,8 @@ import type { RateLimiter } from '../ports/rate-limiter.port';
 import { getAuthenticator, getRateLimiter } from '../runtime/identity';
 import type { Runtime } from '../runtime/runtime';
 import { compilePath, type PathMatcher } from './path-matcher';
-import type { BoundRoute, RequestContext } from './request-context';
+import { createIdempotencyStore, parseIdempotencyKey } from './idempotency';
+import type { BoundRoute, ErasedResult, RequestContext } from './request-context';
 import type { RouteInput } from './route';
 import { parseInput } from './validation';
 import './express-final-handler';
@@ -146,7 +147,8 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
       }
       const input = parseRequest(req, definition, found.params, maxBodyBytes);
       const ctx: RequestContext = { logger, trace, origin: `${req.protocol}://${req.get('host') ?? 'localhost'}`, ip, principal };
-      const result = await handler(input, ctx);
+      const idempotencyKey = definition.idempotency ? parseIdempotencyKey(req.headers['idempotency-key'], definition.idempotency === 'required') : undefined;
+      const result = idempotencyKey && principal ? await runIdempotently(runtime, principal.userId, definition.operationId, idempotencyKey, input.body, () => handler(input, ctx)) : await handler(input, ctx);
 
       const spec = definition.responses[result.status];
       if (!spec) throw new Error(`${definition.operationId} answered ${result.status}, which its route does not declare`);
@@ -170,6 +172,27 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
       sendProblem(res, error, { logger, instance });
     }
   };
+}
+
+async function runIdempotently(
+  runtime: Runtime,
+  principalId: string,
+  operation: string,
+  key: string,
+  body: unknown,
+  run: () => Promise<ErasedResult>,
+): Promise<ErasedResult> {
+  const store = createIdempotencyStore({ db: runtime.db, clock: runtime.clock });
+  const begun = await store.begin(principalId, operation, key, body);
+  if (begun.kind === 'replay') return { status: begun.status, body: begun.body, headers: { 'Idempotent-Replayed': 'true' } };
+  try {
+    const result = await run();
+    await store.complete(principalId, operation, key, result.status, result.body ?? null);
+    return result;
+  } catch (err) {
+    await store.abandon(principalId, operation, key).catch(() => undefined);
+    throw err;
+  }
 }
 
 function parseRequest(req: Request, definition: BoundRoute['definition'], params: Record<string, string>, maxBodyBytes: number): RouteInput<BoundRoute['definition']> {

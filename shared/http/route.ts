@@ -31,6 +31,8 @@ export interface RouteDefinition {
   responses: Record<number, ResponseSpec>;
   /** Extra error statuses this route can answer besides the common ones. */
   errors?: readonly number[];
+  /** Creates honour the Idempotency-Key header; `required` refuses requests without one. */
+  idempotency?: 'optional' | 'required';
 }
 
 export function defineRoute<const D extends RouteDefinition>(definition: D): D {

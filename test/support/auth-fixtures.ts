@@ -54,3 +54,8 @@ export async function loginAs(app: TestApp, email: string, password = FIXTURE_PA
   const res = await request(app.server).post('/api/v1/auth/login').send({ email, password }).expect(200);
   return res.body as { accessToken: string; refreshToken: string };
 }
+
+/** Signs a fresh access token at the app clock's current time (after a test moved the clock). */
+export async function reissue(...accounts: CreatedAccount[]): Promise<void> {
+  for (const a of accounts) a.accessToken = await getAccessTokens().sign({ userId: a.id, role: a.role, ministries: a.ministries });
+}

@@ -1,0 +1,72 @@
+/**
+ * The local default event bus, with Pub/Sub's contract: every subscription of a topic gets each
+ * event at least once, asynchronously; a throwing handler is retried with backoff, and after its
+ * last attempt the event is handed to the dead-letter sink.
+ */
+import type { Logger } from '../../logging/logger';
+import type { DeadLetter, DomainEvent, EventBus, Subscription, Topic } from '../../ports/event-bus.port';
+
+export interface InProcessBusOptions {
+  logger: Logger;
+  onDeadLetter: (dead: DeadLetter & { topic: Topic }) => Promise<void>;
+  /** First retry delay; doubles per attempt. */
+  retryDelayMs?: number;
+  defaultMaxDeliveryAttempts?: number;
+}
+
+export interface InProcessBus extends EventBus {
+  subscribe(subscription: Subscription): void;
+  /** Resolves when every delivery started so far (including retries) has finished. */
+  drain(): Promise<void>;
+  /** Makes publish fail, to test what the callers do when the bus is down. */
+  setAvailable(available: boolean): void;
+}
+
+export function createInProcessBus(options: InProcessBusOptions): InProcessBus {
+  const subscriptions: Subscription[] = [];
+  const inFlight = new Set<Promise<void>>();
+  const retryDelayMs = options.retryDelayMs ?? 100;
+  let available = true;
+
+  function track(work: Promise<void>) {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  }
+
+  async function deliver(topic: Topic, subscription: Subscription, event: DomainEvent): Promise<void> {
+    const max = subscription.maxDeliveryAttempts ?? options.defaultMaxDeliveryAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await subscription.handler(structuredClone(event), { subscription: subscription.name, attempt });
+        return;
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        if (attempt >= max) {
+          options.logger.error('event dead-lettered', { subscription: subscription.name, eventId: event.id, type: event.type, attempts: attempt, error });
+          await options.onDeadLetter({ subscription: subscription.name, topic, event, error, attempts: attempt });
+          return;
+        }
+        options.logger.warning('event handler failed; retrying', { subscription: subscription.name, eventId: event.id, attempt, error });
+        await new Promise((r) => setTimeout(r, retryDelayMs * 2 ** (attempt - 1)));
+      }
+    }
+  }
+
+  return {
+    subscribe(subscription) {
+      subscriptions.push(subscription);
+    },
+    async publish(topic, event) {
+      if (!available) throw new Error('event bus unavailable');
+      for (const s of subscriptions.filter((x) => x.topic === topic)) {
+        track(new Promise<void>((resolve) => setImmediate(resolve)).then(() => deliver(topic, s, event)).catch((err: unknown) => options.logger.error('event delivery crashed', { err })));
+      }
+    },
+    async drain() {
+      while (inFlight.size) await Promise.all([...inFlight]);
+    },
+    setAvailable(value) {
+      available = value;
+    },
+  };
+}

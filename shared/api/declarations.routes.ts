@@ -1,0 +1,120 @@
+/** The declarations route group: file service fees and tax returns, follow them, submit, cancel. */
+import { z } from 'zod';
+import { defineRoute } from '../http/route';
+import { DECLARATION_KINDS, DECLARATION_STATUSES } from '../domain/declarations/declaration-state-machine';
+import { TAX_TYPES } from '../domain/declarations/tax-types';
+import { CursorSchema, LimitSchema } from './common.schemas';
+
+const Id = z.strictObject({ id: z.uuid({ message: 'expected a declaration id (UUID)' }) });
+const Xaf = z.number({ error: 'expected a whole number of XAF' }).int('expected a whole number of XAF (no decimals)').min(0, 'expected 0 XAF or more').max(1_000_000_000_000);
+const Data = z.record(z.string(), z.unknown()).refine((d) => JSON.stringify(d).length <= 20_000, 'expected at most 20 000 characters of data').optional();
+const taxTypes = Object.keys(TAX_TYPES) as [keyof typeof TAX_TYPES, ...(keyof typeof TAX_TYPES)[]];
+
+export const HistorySchema = z.object({
+  from: z.enum(DECLARATION_STATUSES).nullable(),
+  to: z.enum(DECLARATION_STATUSES),
+  action: z.string(),
+  at: z.string(),
+  by: z.string().nullable(),
+  byRole: z.string(),
+  reason: z.string().nullable(),
+});
+
+export const DeclarationSchema = z
+  .object({
+    id: z.uuid(),
+    reference: z.string().meta({ example: 'TGE-2026-0000427' }),
+    kind: z.enum(DECLARATION_KINDS),
+    status: z.enum(DECLARATION_STATUSES),
+    ministry: z.string(),
+    amount: z.number().int().meta({ description: 'Amount due, integer XAF.' }),
+    currency: z.literal('XAF'),
+    quote: z.object({ serviceCode: z.string(), feeType: z.enum(['expedition', 'renewal']), catalogVersion: z.number().int(), expiresAt: z.string() }).nullable(),
+    taxReturn: z.object({ taxType: z.string(), period: z.string(), declaredAmount: z.number().int(), validatedAmount: z.number().int().nullable(), deadline: z.string().nullable() }).nullable(),
+    data: z.record(z.string(), z.unknown()),
+    claim: z.object({ by: z.string(), expiresAt: z.string() }).nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    history: z.array(HistorySchema).optional(),
+  })
+  .meta({ id: 'Declaration' });
+
+export const createDeclaration = defineRoute({
+  operationId: 'createDeclaration',
+  method: 'post',
+  path: '/api/v1/declarations',
+  summary: 'File a service fee (quoted from the catalog) or a tax return',
+  tags: ['declarations'],
+  roles: ['citizen', 'business'],
+  idempotency: 'optional',
+  body: z.discriminatedUnion(
+    'kind',
+    [
+      z.strictObject({
+        kind: z.literal('service_fee'),
+        serviceCode: z.string().trim().toUpperCase().regex(/^T-\d{3,}$/, 'expected a service code like T-001'),
+        feeType: z.enum(['expedition', 'renewal'], { error: 'expected expedition or renewal' }),
+        data: Data,
+      }),
+      z.strictObject({
+        kind: z.literal('tax_return'),
+        taxType: z.enum(taxTypes, { error: `expected one of ${taxTypes.join(', ')}` }),
+        period: z.string().trim().regex(/^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$/, 'expected a period like 2025, 2026-Q2 or 2026-07'),
+        declaredAmount: Xaf,
+        data: Data,
+      }),
+    ],
+    { error: 'expected kind service_fee (with serviceCode, feeType) or tax_return (with taxType, period, declaredAmount)' },
+  ),
+  responses: { 201: { description: 'The declaration with its quote', schema: DeclarationSchema } },
+  errors: [409],
+});
+
+export const listDeclarations = defineRoute({
+  operationId: 'listDeclarations',
+  method: 'get',
+  path: '/api/v1/declarations',
+  summary: "Your declarations (agents and supervisors: their ministries'), newest first",
+  tags: ['declarations'],
+  roles: ['citizen', 'business', 'agent', 'supervisor', 'finance', 'admin'],
+  query: z.strictObject({
+    status: z.enum(DECLARATION_STATUSES, { error: `expected one of ${DECLARATION_STATUSES.join(', ')}` }).optional(),
+    kind: z.enum(DECLARATION_KINDS, { error: 'expected service_fee or tax_return' }).optional(),
+    limit: LimitSchema,
+    cursor: CursorSchema,
+  }),
+  responses: {
+    200: { description: 'A page', schema: z.object({ items: z.array(DeclarationSchema), nextCursor: z.string().nullable(), total: z.number().int() }).meta({ id: 'DeclarationPage' }) },
+  },
+});
+
+export const getDeclaration = defineRoute({
+  operationId: 'getDeclaration',
+  method: 'get',
+  path: '/api/v1/declarations/{id}',
+  summary: 'One declaration with its history',
+  tags: ['declarations'],
+  roles: ['citizen', 'business', 'agent', 'supervisor', 'finance', 'admin'],
+  params: Id,
+  responses: { 200: { description: 'The declaration', schema: DeclarationSchema } },
+  errors: [404],
+});
+
+const ownerAction = (action: 'submit' | 'cancel', summary: string) =>
+  defineRoute({
+    operationId: `${action}Declaration`,
+    method: 'post',
+    path: `/api/v1/declarations/{id}/${action}`,
+    summary,
+    tags: ['declarations'],
+    roles: ['citizen', 'business'],
+    params: Id,
+    body: z.strictObject({ reason: z.string().trim().max(1000).optional() }).optional(),
+    responses: { 200: { description: 'The declaration after the change', schema: DeclarationSchema } },
+    errors: [404, 409],
+  });
+
+export const submitDeclaration = ownerAction('submit', 'Submit a draft tax return, or resubmit after documents were requested');
+export const cancelDeclaration = ownerAction('cancel', 'Cancel a declaration that is not yet in review or paid');
+
+export const declarationRoutes = [createDeclaration, listDeclarations, getDeclaration, submitDeclaration, cancelDeclaration] as const;

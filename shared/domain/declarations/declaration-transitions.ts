@@ -1,0 +1,73 @@
+/**
+ * Applies one state-machine transition inside a transaction: checks it, updates the row, records the
+ * history, and queues the `declaration-events` event in the outbox. Every status change goes through here.
+ */
+import type { Queryable } from '../../adapters/db/database';
+import { AppError, ConflictError, ValidationError } from '../../errors/app-error';
+import type { IdGenerator } from '../../ports/ids.port';
+import { DECLARATION_EVENT_SOURCE, declarationEventType, type DeclarationTransitionData } from '../events/declaration-events';
+import { enqueueEvent, type OutboxEntry } from '../events/event-outbox';
+import { actionsFrom, findTransition, type Action, type Actor } from './declaration-state-machine';
+import type { Declaration } from './declaration.types';
+import { insertHistory, updateDeclaration, type DeclarationPatch } from './declarations.repository';
+
+export interface Acting {
+  actor: Actor;
+  /** The account, or null for the system (payments, scheduled jobs). */
+  userId: string | null;
+}
+
+export interface TransitionRequest {
+  action: Action;
+  acting: Acting;
+  reason?: string | undefined;
+  patch?: DeclarationPatch;
+}
+
+export async function applyTransition(
+  tx: Queryable,
+  ids: IdGenerator,
+  at: Date,
+  current: Declaration,
+  request: TransitionRequest,
+): Promise<{ declaration: Declaration; event: OutboxEntry }> {
+  const transition = findTransition(current.kind, current.status, request.action);
+  if (!transition) {
+    const possible = actionsFrom(current.kind, current.status);
+    throw new ConflictError(
+      `Cannot ${request.action.replace('_', ' ')} this ${current.kind.replace('_', ' ')}: it is ${current.status}` +
+        (possible.length ? `; from ${current.status} it can: ${possible.join(', ')}.` : `, which is final.`),
+    );
+  }
+  if (!transition.by.includes(request.acting.actor)) {
+    throw new AppError('forbidden', `Only ${transition.by.join(' or ')} may ${request.action.replace('_', ' ')} a ${current.kind.replace('_', ' ')} that is ${current.status}.`);
+  }
+  const reason = request.reason?.trim() || null;
+  if (transition.reasonRequired && !reason) {
+    throw new ValidationError(`A reason is required to ${request.action.replace('_', ' ')}.`, [{ path: 'body.reason', message: 'required' }]);
+  }
+  const declaration = await updateDeclaration(tx, current.id, { ...request.patch, status: transition.to }, at);
+  await insertHistory(tx, current.id, { from: current.status, to: transition.to, action: request.action, at, by: request.acting.userId, byRole: request.acting.actor, reason });
+  const data: DeclarationTransitionData = {
+    declarationId: declaration.id,
+    reference: declaration.reference,
+    kind: declaration.kind,
+    ownerId: declaration.ownerId,
+    ministry: declaration.ministry,
+    from: current.status,
+    to: transition.to,
+    action: request.action,
+    actorId: request.acting.userId,
+    actorRole: request.acting.actor,
+    reason,
+    amount: declaration.amount,
+    currency: 'XAF',
+    subjectCode: declaration.serviceCode ?? declaration.taxType ?? '',
+  };
+  const event: OutboxEntry = {
+    topic: 'declaration-events',
+    event: { id: ids.uuid(), type: declarationEventType(transition.to), source: DECLARATION_EVENT_SOURCE, subject: declaration.id, time: at.toISOString(), data },
+  };
+  await enqueueEvent(tx, event, at);
+  return { declaration, event };
+}

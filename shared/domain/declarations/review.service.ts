@@ -1,0 +1,209 @@
+/**
+ * The agents' review queue: per ministry, by priority; claims are exclusive locks that expire;
+ * approve, reject, request documents, escalate; plus the system's moves (payment, expiry jobs).
+ */
+import type { Database, Queryable } from '../../adapters/db/database';
+import { AppError, ConflictError, ValidationError } from '../../errors/app-error';
+import type { Clock } from '../../ports/clock.port';
+import type { IdGenerator } from '../../ports/ids.port';
+import type { OutboxEntry, OutboxPublisher } from '../events/event-outbox';
+import type { Principal } from '../identity/principal';
+import { actorFor, assertCanRead } from './declaration-access';
+import { applyTransition, type TransitionRequest } from './declaration-transitions';
+import { QUEUE_STATUSES, type DeclarationStatus } from './declaration-state-machine';
+import type { Declaration } from './declaration.types';
+import * as repo from './declarations.repository';
+
+export const CLAIM_MINUTES = 120;
+/** Review targets: a warning at 18 h of waiting, escalation due at 72 h. */
+export const SLA_WARNING_HOURS = 18;
+export const SLA_ESCALATE_HOURS = 72;
+/** Above this relative difference from the declared amount, only a supervisor may approve. */
+export const MAX_AGENT_ADJUSTMENT = 0.2;
+
+export interface QueueItem {
+  declaration: Declaration;
+  waitingHours: number;
+  sla: 'ok' | 'warning' | 'overdue';
+  claimedByOther: boolean;
+}
+
+export function createReviewService(deps: { db: Database; clock: Clock; ids: IdGenerator; publisher: OutboxPublisher; claimMinutes?: number }) {
+  const { db, clock, ids, publisher } = deps;
+  const claimMs = (deps.claimMinutes ?? CLAIM_MINUTES) * 60_000;
+
+  async function commit<T>(work: (tx: Queryable, events: OutboxEntry[]) => Promise<T>): Promise<T> {
+    const events: OutboxEntry[] = [];
+    const result = await db.transaction((tx) => work(tx, events));
+    await publisher.publishCommitted(events);
+    return result;
+  }
+
+  /** Locks the row and resolves the caller as agent or supervisor of its ministry. */
+  async function loadAsReviewer(tx: Queryable, principal: Principal, id: string) {
+    const current = await repo.findDeclaration(tx, id, true);
+    assertCanRead(principal, current, id);
+    const actor = actorFor(principal, current);
+    if (actor !== 'agent' && actor !== 'supervisor') throw new AppError('forbidden', `Only agents and supervisors of ${current.ministry} review this declaration.`);
+    return { current, actor };
+  }
+
+  function assertHolds(principal: Principal, d: Declaration, now: Date) {
+    if (d.status !== 'in_review') return;
+    if (d.claimedBy !== principal.userId) {
+      throw new ConflictError(`This declaration is claimed by another reviewer until ${d.claimExpiresAt!.toISOString()}.`);
+    }
+    if (d.claimExpiresAt! <= now) throw new ConflictError('Your claim on this declaration has expired; claim it again.');
+  }
+
+  async function decide(principal: Principal, id: string, build: (d: Declaration, actor: 'agent' | 'supervisor') => Omit<TransitionRequest, 'acting'>) {
+    return commit(async (tx, events) => {
+      const now = clock.now();
+      const { current, actor } = await loadAsReviewer(tx, principal, id);
+      assertHolds(principal, current, now);
+      const request = build(current, actor);
+      const { declaration, event } = await applyTransition(tx, ids, now, current, {
+        ...request,
+        acting: { actor, userId: principal.userId },
+        patch: { claimedBy: null, claimExpiresAt: null, ...request.patch },
+      });
+      events.push(event);
+      return declaration;
+    });
+  }
+
+  return {
+    async queue(principal: Principal, ministry: string | undefined, limit: number): Promise<QueueItem[]> {
+      if (ministry && !principal.ministries.includes(ministry)) throw new AppError('forbidden', `You review ${principal.ministries.join(', ') || 'no ministry'}, not ${ministry}.`);
+      const ministries = ministry ? [ministry] : principal.ministries;
+      if (ministries.length === 0) return [];
+      const statuses: DeclarationStatus[] = [QUEUE_STATUSES.service_fee, QUEUE_STATUSES.tax_return, 'in_review'];
+      if (principal.role === 'supervisor') statuses.push('escalated');
+      const now = clock.now();
+      const rows = await repo.listQueue(db, ministries, statuses, limit);
+      return rows.map((d) => {
+        const waitingHours = Math.floor((now.getTime() - (d.queuedAt ?? d.createdAt).getTime()) / 3_600_000);
+        return {
+          declaration: d,
+          waitingHours,
+          sla: waitingHours >= SLA_ESCALATE_HOURS ? 'overdue' : waitingHours >= SLA_WARNING_HOURS ? 'warning' : 'ok',
+          claimedByOther: d.status === 'in_review' && d.claimedBy !== principal.userId && d.claimExpiresAt! > now,
+        };
+      });
+    },
+
+    /** Exclusive: the row lock serialises claimers, and the state machine lets only the first through. */
+    async claim(principal: Principal, id: string): Promise<Declaration> {
+      return commit(async (tx, events) => {
+        const now = clock.now();
+        const { current, actor } = await loadAsReviewer(tx, principal, id);
+        const until = new Date(now.getTime() + claimMs);
+        if (current.status === 'in_review') {
+          assertHolds(principal, current, now);
+          return repo.updateDeclaration(tx, id, { claimExpiresAt: until }, now);
+        }
+        const { declaration, event } = await applyTransition(tx, ids, now, current, {
+          action: 'claim',
+          acting: { actor, userId: principal.userId },
+          patch: { claimedBy: principal.userId, claimExpiresAt: until },
+        });
+        events.push(event);
+        return declaration;
+      });
+    },
+
+    release: (principal: Principal, id: string) => decide(principal, id, () => ({ action: 'release' })),
+
+    approve: (principal: Principal, id: string, validatedAmount: number | undefined) =>
+      decide(principal, id, (d, actor) => {
+        if (d.kind === 'service_fee') {
+          if (validatedAmount !== undefined) throw new ValidationError('A service fee is approved at its quoted amount.', [{ path: 'body.validatedAmount', message: 'not allowed for a service fee' }]);
+          return { action: 'approve' };
+        }
+        const declared = d.declaredAmount!;
+        const validated = validatedAmount ?? declared;
+        const adjustment = declared === 0 ? (validated === 0 ? 0 : Infinity) : Math.abs(validated - declared) / declared;
+        if (adjustment > MAX_AGENT_ADJUSTMENT && actor !== 'supervisor') {
+          throw new AppError(
+            'forbidden',
+            `${validated} XAF is ${Number.isFinite(adjustment) ? `${Math.round(adjustment * 100)} %` : 'far'} away from the declared ${declared} XAF; adjustments above ${MAX_AGENT_ADJUSTMENT * 100} % need a supervisor: escalate it.`,
+          );
+        }
+        return { action: 'approve', patch: { validatedAmount: validated, amount: validated } };
+      }),
+
+    reject: (principal: Principal, id: string, reason: string) => decide(principal, id, () => ({ action: 'reject', reason })),
+
+    requestDocuments: (principal: Principal, id: string, documents: string[], message: string) =>
+      decide(principal, id, () => ({ action: 'request_documents', reason: `${message.trim()}${documents.length ? ` [${documents.join('; ')}]` : ''}` })),
+
+    escalate: (principal: Principal, id: string, reason: string) => decide(principal, id, () => ({ action: 'escalate', reason })),
+
+    /** Scheduled: claims whose lock expired go back to the queue. */
+    async releaseExpiredClaims(limit = 500): Promise<number> {
+      const expired = await repo.findExpiredClaims(db, clock.now(), limit);
+      let released = 0;
+      for (const id of expired) {
+        const done = await commit(async (tx, events) => {
+          const current = await repo.findDeclaration(tx, id, true);
+          const now = clock.now();
+          if (!current || current.status !== 'in_review' || current.claimExpiresAt! > now) return false;
+          const { event } = await applyTransition(tx, ids, now, current, {
+            action: 'release',
+            acting: { actor: 'system', userId: null },
+            reason: 'claim expired',
+            patch: { claimedBy: null, claimExpiresAt: null },
+          });
+          events.push(event);
+          return true;
+        });
+        if (done) released++;
+      }
+      return released;
+    },
+
+    /** Scheduled: unpaid quotes past their expiry. */
+    async expireQuotes(limit = 500): Promise<number> {
+      const expired = await repo.findExpiredQuotes(db, clock.now(), limit);
+      let count = 0;
+      for (const id of expired) {
+        const done = await commit(async (tx, events) => {
+          const current = await repo.findDeclaration(tx, id, true);
+          const now = clock.now();
+          if (!current || current.status !== 'awaiting_payment' || current.quoteExpiresAt! > now) return false;
+          events.push((await applyTransition(tx, ids, now, current, { action: 'expire', acting: { actor: 'system', userId: null } })).event);
+          return true;
+        });
+        if (done) count++;
+      }
+      return count;
+    },
+
+    /**
+     * The payment for a declaration succeeded (called by the payments consumer inside its transaction).
+     * A service fee at or below its ministry's threshold is approved at once; otherwise it joins the
+     * queue. A tax return is complete once paid. Returns the events to publish after commit.
+     */
+    async markPaid(tx: Queryable, id: string): Promise<{ declaration: Declaration; events: OutboxEntry[] }> {
+      const now = clock.now();
+      const current = await repo.findDeclaration(tx, id, true);
+      if (!current) throw new ValidationError(`No declaration ${id}.`, [{ path: 'declarationId', message: 'unknown' }]);
+      const system = { actor: 'system' as const, userId: null };
+      const paid = await applyTransition(tx, ids, now, current, { action: 'pay', acting: system, ...(current.kind === 'service_fee' ? { patch: { queuedAt: now } } : {}) });
+      const events = [paid.event];
+      let declaration = paid.declaration;
+      if (declaration.kind === 'tax_return') {
+        const done = await applyTransition(tx, ids, now, declaration, { action: 'complete', acting: system });
+        events.push(done.event);
+        declaration = done.declaration;
+      } else if (declaration.amount <= (await repo.autoApprovalThreshold(tx, declaration.ministry))) {
+        const done = await applyTransition(tx, ids, now, declaration, { action: 'auto_approve', acting: system, reason: 'at or below the ministry auto-approval threshold' });
+        events.push(done.event);
+        declaration = done.declaration;
+      }
+      return { declaration, events };
+    },
+  };
+}
+
+export type ReviewService = ReturnType<typeof createReviewService>;

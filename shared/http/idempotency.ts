@@ -1,0 +1,77 @@
+/**
+ * The Idempotency-Key rule: the first response to (caller, operation, key) is kept for 24 h; the same
+ * key with the same body replays it, with another body answers 409, and while the first request is
+ * still running answers 409 too. A request that fails is forgotten, so it can be retried.
+ */
+import { createHash } from 'node:crypto';
+import type { Queryable } from '../adapters/db/database';
+import { AppError, ValidationError } from '../errors/app-error';
+import type { Clock } from '../ports/clock.port';
+
+export const IDEMPOTENCY_HOURS = 24;
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+export type Begin = { kind: 'new' } | { kind: 'replay'; status: number; body: unknown };
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+export function parseIdempotencyKey(header: string | string[] | undefined, required: boolean): string | undefined {
+  const key = Array.isArray(header) ? header[0] : header;
+  if (key === undefined || key === '') {
+    if (required) throw new ValidationError('This request needs an Idempotency-Key header (e.g. a UUID you keep for retries).', [{ path: 'headers.idempotency-key', message: 'required' }]);
+    return undefined;
+  }
+  if (!KEY_PATTERN.test(key)) throw new ValidationError('Idempotency-Key must be 1 to 255 visible ASCII characters.', [{ path: 'headers.idempotency-key', message: 'expected 1 to 255 visible ASCII characters' }]);
+  return key;
+}
+
+export function createIdempotencyStore(deps: { db: Queryable; clock: Clock }) {
+  return {
+    async begin(principalId: string, operation: string, key: string, body: unknown): Promise<Begin> {
+      const hash = createHash('sha256').update(canonical(body)).digest();
+      const now = deps.clock.now();
+      const expires = new Date(now.getTime() + IDEMPOTENCY_HOURS * 3_600_000);
+      // An expired record no longer binds the key.
+      await deps.db.query('DELETE FROM idempotency_keys WHERE principal_id = $1 AND operation = $2 AND key = $3 AND expires_at <= $4', [principalId, operation, key, now]);
+      const inserted = await deps.db.query(
+        'INSERT INTO idempotency_keys (principal_id, operation, key, request_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING',
+        [principalId, operation, key, hash, now, expires],
+      );
+      if (inserted.rowCount === 1) return { kind: 'new' };
+      const { rows } = await deps.db.query<{ request_hash: Buffer; status_code: number | null; response: unknown }>(
+        'SELECT request_hash, status_code, response FROM idempotency_keys WHERE principal_id = $1 AND operation = $2 AND key = $3',
+        [principalId, operation, key],
+      );
+      const row = rows[0];
+      if (!row) return this.begin(principalId, operation, key, body);
+      if (!row.request_hash.equals(hash)) {
+        throw new AppError('conflict', 'This Idempotency-Key was already used with a different request body; use a new key for a new request.');
+      }
+      if (row.status_code === null) throw new AppError('conflict', 'A request with this Idempotency-Key is still being processed; retry in a moment.', undefined, { 'Retry-After': '1' });
+      return { kind: 'replay', status: row.status_code, body: row.response };
+    },
+
+    async complete(principalId: string, operation: string, key: string, status: number, response: unknown): Promise<void> {
+      await deps.db.query('UPDATE idempotency_keys SET status_code = $4, response = $5 WHERE principal_id = $1 AND operation = $2 AND key = $3', [
+        principalId,
+        operation,
+        key,
+        status,
+        JSON.stringify(response),
+      ]);
+    },
+
+    async abandon(principalId: string, operation: string, key: string): Promise<void> {
+      await deps.db.query('DELETE FROM idempotency_keys WHERE principal_id = $1 AND operation = $2 AND key = $3 AND status_code IS NULL', [principalId, operation, key]);
+    },
+  };
+}

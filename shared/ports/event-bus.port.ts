@@ -1,0 +1,46 @@
+/**
+ * Publishing domain events to topics and delivering them to subscriptions, Pub/Sub style:
+ * at least once, possibly out of order; a handler that returns acknowledges, one that throws is
+ * retried, and after the subscription's last attempt the event goes to its dead letters.
+ */
+
+export const TOPICS = ['declaration-events', 'payment-events', 'notifications'] as const;
+export type Topic = (typeof TOPICS)[number];
+
+/** A CloudEvents-shaped envelope; `id` is unique per event and is what consumers de-duplicate on. */
+export interface DomainEvent<T = unknown> {
+  id: string;
+  type: string;
+  source: string;
+  subject?: string;
+  time: string;
+  data: T;
+}
+
+export interface Delivery {
+  subscription: string;
+  /** 1 on the first delivery. */
+  attempt: number;
+}
+
+export type EventHandler = (event: DomainEvent, delivery: Delivery) => Promise<void>;
+
+export interface Subscription {
+  name: string;
+  topic: Topic;
+  handler: EventHandler;
+  /** Deliveries before the event is dead-lettered (Pub/Sub allows 5..100). */
+  maxDeliveryAttempts?: number;
+}
+
+export interface DeadLetter {
+  subscription: string;
+  event: DomainEvent;
+  error: string;
+  attempts: number;
+}
+
+export interface EventBus {
+  /** Resolves once the bus has accepted the event durably; rejects when it could not. */
+  publish(topic: Topic, event: DomainEvent): Promise<void>;
+}

@@ -1,0 +1,31 @@
+/** The event bus and outbox publisher of a runtime; locally every subscription runs in this process. */
+import { createInProcessBus } from '../adapters/events/in-process-bus';
+import { createOutboxPublisher } from '../domain/events/event-outbox';
+import type { Subscription } from '../ports/event-bus.port';
+import { perRuntime, type Runtime } from './runtime';
+
+/** Every concern that consumes events, wired to its handler. Production runs each as an event function. */
+export function subscriptionsOf(_runtime: Runtime): Subscription[] {
+  return [];
+}
+
+export const getEventBus = perRuntime((rt) => {
+  const bus = createInProcessBus({
+    logger: rt.logger,
+    onDeadLetter: async (dead) => {
+      await rt.db.query('INSERT INTO dead_letters (id, subscription, topic, event, error, attempts, dead_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+        rt.ids.uuid(),
+        dead.subscription,
+        dead.topic,
+        JSON.stringify(dead.event),
+        dead.error.slice(0, 2000),
+        dead.attempts,
+        rt.clock.now(),
+      ]);
+    },
+  });
+  for (const s of subscriptionsOf(rt)) bus.subscribe(s);
+  return bus;
+});
+
+export const getOutboxPublisher = perRuntime((rt) => createOutboxPublisher({ db: rt.db, bus: getEventBus(), clock: rt.clock, logger: rt.logger }));

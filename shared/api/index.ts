@@ -1,9 +1,11 @@
 /** Every route of the API, by group: the input of the OpenAPI document and of route-table tests. */
 import type { RouteDefinition } from '../http/route';
 import { adminRoutes } from './admin.routes';
+import { agentRoutes } from './agent.routes';
 import { authRoutes } from './auth.routes';
 import { catalogRoutes } from './catalog.routes';
+import { declarationRoutes } from './declarations.routes';
 import { docsRoutes } from './docs.routes';
 import { healthRoutes } from './health.routes';
 
-export const apiRoutes: readonly RouteDefinition[] = [...authRoutes, ...adminRoutes, ...catalogRoutes, ...healthRoutes, ...docsRoutes];
+export const apiRoutes: readonly RouteDefinition[] = [...authRoutes, ...adminRoutes, ...catalogRoutes, ...declarationRoutes, ...agentRoutes, ...healthRoutes, ...docsRoutes];

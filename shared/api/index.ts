@@ -7,5 +7,6 @@ import { catalogRoutes } from './catalog.routes';
 import { declarationRoutes } from './declarations.routes';
 import { docsRoutes } from './docs.routes';
 import { healthRoutes } from './health.routes';
+import { jobsRoutes } from './jobs.routes';
 
-export const apiRoutes: readonly RouteDefinition[] = [...authRoutes, ...adminRoutes, ...catalogRoutes, ...declarationRoutes, ...agentRoutes, ...healthRoutes, ...docsRoutes];
+export const apiRoutes: readonly RouteDefinition[] = [...authRoutes, ...adminRoutes, ...catalogRoutes, ...declarationRoutes, ...agentRoutes, ...healthRoutes, ...docsRoutes, ...jobsRoutes];

@@ -1,0 +1,29 @@
+/** The jobs Cloud Function: scheduled maintenance, also runnable with `npm run jobs -- <name>`. */
+import { http } from '@google-cloud/functions-framework';
+import { expireQuotes, jobsRoutes, releaseExpiredClaims, sweepOutbox } from '../../shared/api/jobs.routes';
+import { createHttpFunction } from '../../shared/http/http-function';
+import { bindRoute } from '../../shared/http/request-context';
+import { getReviewService } from '../../shared/runtime/declarations';
+import { getOutboxPublisher } from '../../shared/runtime/events';
+import { getRuntime } from '../../shared/runtime/runtime';
+
+export const jobs = {
+  'release-expired-claims': async () => ({ processed: await getReviewService().releaseExpiredClaims() }),
+  'expire-quotes': async () => ({ processed: await getReviewService().expireQuotes() }),
+  'sweep-outbox': async () => {
+    const { published, remaining } = await getOutboxPublisher().sweep();
+    return { processed: published, remaining };
+  },
+} as const;
+
+export type JobName = keyof typeof jobs;
+
+export const routes = [
+  bindRoute(releaseExpiredClaims, async () => ({ status: 200, body: { job: 'release-expired-claims', ...(await jobs['release-expired-claims']()) } })),
+  bindRoute(expireQuotes, async () => ({ status: 200, body: { job: 'expire-quotes', ...(await jobs['expire-quotes']()) } })),
+  bindRoute(sweepOutbox, async () => ({ status: 200, body: { job: 'sweep-outbox', ...(await jobs['sweep-outbox']()) } })),
+];
+
+export const definitions = jobsRoutes;
+
+http('jobs', createHttpFunction({ routes, runtime: getRuntime }));

@@ -84,3 +84,12 @@ describe('the database mirror', () => {
     await expect(app.database.db.query("UPDATE declarations SET status = 'paid', queued_at = now() WHERE id = $1", [d.id])).resolves.toBeDefined();
   });
 });
+
+describe('docs/DECLARATIONS.md', () => {
+  it('shows the state machine as it is in the code', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { DOC, renderDoc } = await import('../scripts/render-state-machine');
+    const current = readFileSync(DOC, 'utf8');
+    expect(current).toBe(renderDoc(current));
+  });
+});

@@ -26,6 +26,7 @@ describe('parseConfig', () => {
       UPSTASH_REDIS_REST_TOKEN: 't',
       CORS_ORIGINS: 'https://a.gq, https://b.gq',
       AUTH_SIGNING_KEYS: JSON.stringify([{ kty: 'OKP', crv: 'Ed25519', kid: 'k1', x: 'x', d: 'd' }]),
+      STORAGE_BUCKET: 'taxasge-prod-documents',
     });
     expect(config).toMatchObject({
       environment: 'production',

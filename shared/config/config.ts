@@ -88,6 +88,9 @@ const envSchema = z
     AUTH_AUDIENCE: z.string().trim().min(1).default('taxasge-api'),
     AUTH_SIGNING_KEYS: optionalString.pipe(signingKeysSchema.optional()),
     RATE_LIMIT_PUBLIC_PER_MINUTE: intInRange(1, 1_000_000, 600),
+    STORAGE_BUCKET: optionalString.pipe(z.string().regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'expected a Cloud Storage bucket name').optional()),
+    PUBLIC_BASE_URL: optionalString.pipe(z.url({ message: 'expected the http(s) URL clients use to reach this server' }).optional()),
+    STORAGE_LOCAL_SECRET: optionalString.pipe(z.string().min(32, 'expected at least 32 characters').optional()),
     PASSWORD_RESET_URL: z.url({ message: 'expected the https:// URL of the password-reset page' }).default('https://taxasge.gq/reset-password'),
   });
 
@@ -102,6 +105,9 @@ function crossFieldProblems(env: Record<string, string | undefined>, purpose: Co
   }
   if ((environment === 'production' || environment === 'staging') && !set('DATABASE_URL')) {
     problems.push(`DATABASE_URL: required when ENVIRONMENT=${environment}`);
+  }
+  if (purpose === 'api' && (environment === 'production' || environment === 'staging') && !set('STORAGE_BUCKET')) {
+    problems.push(`STORAGE_BUCKET: required when ENVIRONMENT=${environment}; local-folder storage is for development`);
   }
   if (purpose === 'api' && (environment === 'production' || environment === 'staging') && !set('AUTH_SIGNING_KEYS')) {
     problems.push(`AUTH_SIGNING_KEYS: required when ENVIRONMENT=${environment} (from Secret Manager)`);
@@ -139,6 +145,12 @@ export interface Config {
     passwordResetUrl: string;
   };
   rateLimitPublicPerMinute: number;
+  storage: {
+    /** Set: Cloud Storage; unset: a local folder under DATA_DIR served by the local server. */
+    bucket: string | undefined;
+    publicBaseUrl: string;
+    localSecret: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -177,6 +189,7 @@ export function parseConfig(env: Record<string, string | undefined>, purpose: Co
     responseValidation: e.RESPONSE_VALIDATION ? e.RESPONSE_VALIDATION === 'on' : e.ENVIRONMENT !== 'production',
     auth: { issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE, signingKeys: e.AUTH_SIGNING_KEYS, passwordResetUrl: e.PASSWORD_RESET_URL },
     rateLimitPublicPerMinute: e.RATE_LIMIT_PUBLIC_PER_MINUTE,
+    storage: { bucket: e.STORAGE_BUCKET, publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''), localSecret: e.STORAGE_LOCAL_SECRET },
   };
 }
 

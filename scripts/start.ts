@@ -1,4 +1,6 @@
 /** `npm start`: the whole backend in one process on its embedded defaults (or the services configured). */
+import { LOCAL_STORAGE_PREFIX } from '../shared/adapters/storage/local-folder-storage';
+import { createLocalStorageHandler } from '../shared/adapters/storage/local-storage-handler';
 import { ConfigError, parseConfig } from '../shared/config/config';
 import { createLogger } from '../shared/logging/logger';
 import { seedDemoAccounts } from '../shared/domain/identity/demo-accounts';
@@ -6,6 +8,7 @@ import { createProjectMigrator } from '../shared/migrations';
 import { createRuntime, setRuntime } from '../shared/runtime/runtime';
 import { openLocalDatabase } from './local/local-database';
 import { loadOrCreateLocalKeys } from './local/local-keys';
+import { loadOrCreateLocalStorageSecret } from './local/local-storage-secret';
 import { createLocalServer, drain, loadFunctionApps } from './local/local-server';
 import { readRewrites } from './local/rewrites';
 
@@ -26,14 +29,20 @@ async function main() {
   logger.info(`migrations at head (${applied.length} applied now)`);
 
   const auth = { ...config.auth, signingKeys: config.auth.signingKeys ?? loadOrCreateLocalKeys(config.dataDir) };
-  const runtime = createRuntime({ ...config, databaseUrl: database.url, auth }, { logger });
+  const storageConfig = { ...config.storage, localSecret: config.storage.localSecret ?? loadOrCreateLocalStorageSecret(config.dataDir) };
+  const runtime = createRuntime({ ...config, databaseUrl: database.url, auth, storage: storageConfig }, { logger });
   setRuntime(runtime);
   // parseConfig refuses DEMO_PASSWORD when ENVIRONMENT=production.
   const demo = config.demoPassword ? await seedDemoAccounts(runtime.db, runtime.ids, config.demoPassword) : [];
 
+  // With the local folder storage, uploads and downloads go through this server, verified with the
+  // runtime's own storage (same secret and base URL), see docs/STORAGE.md.
+  const storage = runtime.storage;
+  const mounts = storage.kind === 'local' ? [{ prefix: LOCAL_STORAGE_PREFIX, handler: createLocalStorageHandler({ storage, logger }) }] : [];
+
   const rewrites = readRewrites();
   const apps = loadFunctionApps(rewrites);
-  const server = createLocalServer(rewrites, apps);
+  const server = createLocalServer(rewrites, apps, mounts);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, resolve);
@@ -48,6 +57,7 @@ async function main() {
       `  Health:     ${base}/health/ready`,
       `  Catalog:    curl '${base}/api/v1/fiscal-services?q=legalizacion&limit=5'`,
       `  Database:   ${database.embedded ? `embedded PostgreSQL, data in ${config.dataDir}` : 'DATABASE_URL'}`,
+      `  Storage:    ${storage.kind === 'local' ? `local folder ${storage.root}, uploads and downloads at ${config.storage.publicBaseUrl}${LOCAL_STORAGE_PREFIX}` : `Cloud Storage bucket ${config.storage.bucket}`}`,
       demo.length ? `  Demo:       ${demo.length} accounts (admin@, finance@, supervisor@, agent@, agent.m-001@ …, citizen@, business@demo.taxasge.gq) with DEMO_PASSWORD` : '  Demo:       set DEMO_PASSWORD to create demo accounts',
       '  Press Ctrl-C to stop.',
       '',

@@ -183,3 +183,42 @@ describe('Idempotency-Key', () => {
     expect(rows[0]!.n).toBe(1);
   });
 });
+
+describe('documents', () => {
+  const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2000, 0x20), Buffer.from('\n%%EOF\n')]);
+
+  it('uploads a PDF through the signed URL and lists it for the owner and the reviewers', async () => {
+    const { body: declaration } = await as(citizen).post('/api/v1/declarations', { kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' }).expect(201);
+    const slot = await as(citizen).post(`/api/v1/declarations/${declaration.id}/documents`, { filename: 'pasaporte.pdf', contentType: 'application/pdf', size: pdf.length }).expect(201);
+    expect(slot.body).toMatchObject({ document: { filename: 'pasaporte.pdf', uploaded: false }, upload: { method: 'PUT' } });
+
+    const url = new URL(slot.body.upload.url);
+    let put = api().put(url.pathname + url.search);
+    for (const [name, value] of Object.entries(slot.body.upload.headers as Record<string, string>)) put = put.set(name, value);
+    await put.send(pdf).expect((res) => expect(res.status).toBeLessThan(300));
+
+    const listed = await as(citizen).get(`/api/v1/declarations/${declaration.id}/documents`).expect(200);
+    expect(listed.body.items).toEqual([expect.objectContaining({ filename: 'pasaporte.pdf', size: pdf.length, uploaded: true })]);
+    const download = new URL(listed.body.items[0].downloadUrl);
+    const got = await api().get(download.pathname + download.search).buffer(true).parse((res, cb) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => cb(null, Buffer.concat(chunks)));
+    }).expect(200);
+    expect(Buffer.compare(got.body as Buffer, pdf)).toBe(0);
+
+    const byAgent = await as(agent).get(`/api/v1/declarations/${declaration.id}/documents`).expect(200);
+    expect(byAgent.body.items).toHaveLength(1);
+    await as(otherCitizen).get(`/api/v1/declarations/${declaration.id}/documents`).expect(404);
+    await as(foreignAgent).get(`/api/v1/declarations/${declaration.id}/documents`).expect(404);
+  });
+
+  it('refuses other file types, files over 10 MB, and uploads by anyone but the owner', async () => {
+    const { body: declaration } = await newTaxReturn().expect(201);
+    const exe = await as(citizen).post(`/api/v1/declarations/${declaration.id}/documents`, { filename: 'x.exe', contentType: 'application/x-msdownload', size: 10 }).expect(400);
+    expect(exe.body.errors[0].path).toBe('body.contentType');
+    const big = await as(citizen).post(`/api/v1/declarations/${declaration.id}/documents`, { filename: 'big.pdf', contentType: 'application/pdf', size: 10 * 1024 * 1024 + 1 }).expect(400);
+    expect(big.body.errors[0]).toEqual({ path: 'body.size', message: 'expected at most 10485760 bytes (10 MB)' });
+    await as(otherCitizen).post(`/api/v1/declarations/${declaration.id}/documents`, { filename: 'a.pdf', contentType: 'application/pdf', size: 10 }).expect(404);
+  });
+});

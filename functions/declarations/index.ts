@@ -2,11 +2,22 @@
 import { http } from '@google-cloud/functions-framework';
 import { encodeCursor } from '../../shared/api/common.schemas';
 import { toDeclarationBody } from '../../shared/api/declaration-view';
-import { cancelDeclaration, createDeclaration, declarationRoutes, getDeclaration, listDeclarations, submitDeclaration } from '../../shared/api/declarations.routes';
+import {
+  cancelDeclaration,
+  createDeclaration,
+  declarationRoutes,
+  getDeclaration,
+  listDeclarations,
+  listDocuments,
+  requestDocumentUpload,
+  submitDeclaration,
+} from '../../shared/api/declarations.routes';
+import type { DocumentView } from '../../shared/domain/declarations/document.service';
+import type { DeclarationDocument } from '../../shared/domain/declarations/declaration.types';
 import { ValidationError } from '../../shared/errors/app-error';
 import { createHttpFunction } from '../../shared/http/http-function';
 import { bindRoute } from '../../shared/http/request-context';
-import { getDeclarationService } from '../../shared/runtime/declarations';
+import { getDeclarationService, getDocumentService } from '../../shared/runtime/declarations';
 import { getRuntime } from '../../shared/runtime/runtime';
 
 /** List cursors carry the last item's creation time and id. */
@@ -16,6 +27,16 @@ function decodeListCursor(cursor: string | undefined) {
   if (!createdAt || !id || Number.isNaN(Date.parse(createdAt))) throw new ValidationError('The cursor is not one this API issued.', [{ path: 'query.cursor', message: 'not a cursor this API issued' }]);
   return { createdAt, id };
 }
+
+const documentBody = (d: DeclarationDocument & Partial<Pick<DocumentView, 'uploaded' | 'downloadUrl'>>) => ({
+  id: d.id,
+  filename: d.filename,
+  contentType: d.contentType,
+  size: d.sizeBytes,
+  uploaded: d.uploaded ?? false,
+  downloadUrl: d.downloadUrl ?? null,
+  createdAt: d.createdAt.toISOString(),
+});
 
 export const routes = [
   bindRoute(createDeclaration, async ({ body }, ctx) => ({ status: 201, body: toDeclarationBody(await getDeclarationService().create(ctx.principal!, body)) })),
@@ -45,6 +66,11 @@ export const routes = [
     status: 200,
     body: toDeclarationBody(await getDeclarationService().ownerAction(ctx.principal!, params.id, 'cancel', body?.reason)),
   })),
+  bindRoute(requestDocumentUpload, async ({ params, body }, ctx) => {
+    const { document, upload } = await getDocumentService().requestUpload(ctx.principal!, params.id, body);
+    return { status: 201, body: { document: documentBody(document), upload: { ...upload, expiresAt: upload.expiresAt.toISOString() } } };
+  }),
+  bindRoute(listDocuments, async ({ params }, ctx) => ({ status: 200, body: { items: (await getDocumentService().list(ctx.principal!, params.id)).map(documentBody) } })),
 ];
 
 export const definitions = declarationRoutes;

@@ -31,9 +31,20 @@ function sendProblem(res: ServerResponse, error: AppError, instance: string) {
   res.end(JSON.stringify(problem));
 }
 
-export function createLocalServer(rewrites: Rewrite[], apps: Map<string, RequestListener>): Server {
+/** A handler the local server answers a path prefix with, ahead of the rewrites (e.g. `/_storage/`, which production serves from Cloud Storage). */
+export interface LocalMount {
+  prefix: string;
+  handler: RequestListener;
+}
+
+export function createLocalServer(rewrites: Rewrite[], apps: Map<string, RequestListener>, mounts: LocalMount[] = []): Server {
   return createServer((req: IncomingMessage, res: ServerResponse) => {
     const pathname = new URL(req.url ?? '/', 'http://local').pathname;
+    const mount = mounts.find((m) => pathname.startsWith(m.prefix));
+    if (mount) {
+      mount.handler(req, res);
+      return;
+    }
     if (pathname === '/') {
       res.writeHead(302, { Location: '/api/v1/docs' });
       res.end();

@@ -117,4 +117,52 @@ const ownerAction = (action: 'submit' | 'cancel', summary: string) =>
 export const submitDeclaration = ownerAction('submit', 'Submit a draft tax return, or resubmit after documents were requested');
 export const cancelDeclaration = ownerAction('cancel', 'Cancel a declaration that is not yet in review or paid');
 
-export const declarationRoutes = [createDeclaration, listDeclarations, getDeclaration, submitDeclaration, cancelDeclaration] as const;
+const DocumentSchema = z
+  .object({
+    id: z.uuid(),
+    filename: z.string(),
+    contentType: z.string(),
+    size: z.number().int(),
+    uploaded: z.boolean().meta({ description: 'False until the bytes have arrived at the upload URL.' }),
+    downloadUrl: z.string().nullable().meta({ description: 'Short-lived (5 min) signed URL once uploaded.' }),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'Document' });
+
+export const requestDocumentUpload = defineRoute({
+  operationId: 'requestDocumentUpload',
+  method: 'post',
+  path: '/api/v1/declarations/{id}/documents',
+  summary: 'Get a signed URL to upload one document (PDF, JPEG or PNG, at most 10 MB)',
+  description: 'PUT the file to `upload.url` with exactly `upload.headers` and exactly `size` bytes, within 15 minutes.',
+  tags: ['declarations'],
+  roles: ['citizen', 'business'],
+  idempotency: 'optional',
+  params: Id,
+  body: z.strictObject({
+    filename: z.string().trim().min(1, 'expected a file name').max(200, 'expected at most 200 characters').refine((n) => ![...n].some((c) => c === '/' || c === '\\' || c.charCodeAt(0) < 32), 'expected a file name without slashes or control characters'),
+    contentType: z.enum(['application/pdf', 'image/jpeg', 'image/png'], { error: 'expected application/pdf, image/jpeg or image/png' }),
+    size: z.number({ error: 'expected the size in bytes' }).int('expected a whole number of bytes').min(1, 'expected at least 1 byte').max(10 * 1024 * 1024, 'expected at most 10485760 bytes (10 MB)'),
+  }),
+  responses: {
+    201: {
+      description: 'The document record and where to upload it',
+      schema: z.object({ document: DocumentSchema, upload: z.object({ url: z.string(), method: z.literal('PUT'), headers: z.record(z.string(), z.string()), expiresAt: z.string() }) }).meta({ id: 'DocumentUpload' }),
+    },
+  },
+  errors: [404, 409],
+});
+
+export const listDocuments = defineRoute({
+  operationId: 'listDocuments',
+  method: 'get',
+  path: '/api/v1/declarations/{id}/documents',
+  summary: "A declaration's documents (owner and the ministry's reviewers)",
+  tags: ['declarations'],
+  roles: ['citizen', 'business', 'agent', 'supervisor'],
+  params: Id,
+  responses: { 200: { description: 'Documents', schema: z.object({ items: z.array(DocumentSchema) }).meta({ id: 'DocumentList' }) } },
+  errors: [404],
+});
+
+export const declarationRoutes = [createDeclaration, listDeclarations, getDeclaration, submitDeclaration, cancelDeclaration, requestDocumentUpload, listDocuments] as const;

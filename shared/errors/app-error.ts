@@ -10,7 +10,7 @@ export const ERROR_CODES = {
   method_not_allowed: { status: 405, title: 'This method is not allowed on this path' },
   conflict: { status: 409, title: 'The request conflicts with the current state' },
   payload_too_large: { status: 413, title: 'The request body is too large' },
-  unsupported_media_type: { status: 415, title: 'The request body must be application/json' },
+  unsupported_media_type: { status: 415, title: 'The content type of the request is not accepted' },
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'An unexpected error occurred' },
   service_unavailable: { status: 503, title: 'A dependency is unavailable' },

@@ -1,12 +1,16 @@
 /** Builds each adapter once per instance, chosen from configuration in this one place. */
 import { createMemoryCache } from '../adapters/cache/memory-cache';
 import { createUpstashCache } from '../adapters/cache/upstash-cache';
+import { createObjectStorage } from '../adapters/storage/object-storage';
 import { createDatabase, type Database } from '../adapters/db/database';
 import { getConfig, type Config } from '../config/config';
 import { createLogger, type Logger } from '../logging/logger';
 import type { Cache } from '../ports/cache.port';
 import { systemClock, type Clock } from '../ports/clock.port';
 import { randomIds, type IdGenerator } from '../ports/ids.port';
+
+/** Either adapter; `kind` tells them apart (the local one is also served by the local server). */
+export type RuntimeStorage = ReturnType<typeof createObjectStorage>;
 
 export interface Runtime {
   config: Config;
@@ -15,6 +19,7 @@ export interface Runtime {
   cache: Cache;
   clock: Clock;
   ids: IdGenerator;
+  storage: RuntimeStorage;
   close(): Promise<void>;
 }
 
@@ -38,7 +43,17 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
   const cache =
     overrides.cache ?? (config.upstash ? createUpstashCache({ url: config.upstash.url, token: config.upstash.token }) : createMemoryCache({ clock }));
   const database = db;
+  const storage =
+    overrides.storage ??
+    createObjectStorage({
+      bucket: config.storage.bucket,
+      dataDir: config.dataDir,
+      publicBaseUrl: config.storage.publicBaseUrl,
+      ...(config.storage.localSecret ? { localSecret: config.storage.localSecret } : {}),
+      clock,
+    });
   return {
+    storage,
     config,
     logger,
     db: database,

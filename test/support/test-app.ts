@@ -1,5 +1,10 @@
 /** The whole local server over a test database, for HTTP tests through the public surface. */
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { LOCAL_STORAGE_PREFIX } from '../../shared/adapters/storage/local-folder-storage';
+import { createLocalStorageHandler } from '../../shared/adapters/storage/local-storage-handler';
 import { createMemoryCache } from '../../shared/adapters/cache/memory-cache';
 import { parseConfig, type Config } from '../../shared/config/config';
 import { createLogger, type Logger } from '../../shared/logging/logger';
@@ -27,14 +32,17 @@ export interface TestAppOptions {
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
-  const config: Config = parseConfig({ ENVIRONMENT: 'test', LOG_LEVEL: 'debug', DATABASE_URL: database.url, ...options.env });
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'taxasge-app-'));
+  const config: Config = parseConfig({ ENVIRONMENT: 'test', LOG_LEVEL: 'debug', DATABASE_URL: database.url, DATA_DIR: dataDir, ...options.env });
   const clock = createFixedClock();
   const logs: string[] = [];
   const logger = options.logger ?? createLogger({ level: 'debug', write: (line) => logs.push(line) });
   const runtime = createRuntime(config, { db: database.db, clock, logger, cache: options.cache ?? createMemoryCache({ clock }) });
   setRuntime(runtime);
   const rewrites = readRewrites();
-  const server = createLocalServer(rewrites, loadFunctionApps(rewrites));
+  const storage = runtime.storage;
+  const mounts = storage.kind === 'local' ? [{ prefix: LOCAL_STORAGE_PREFIX, handler: createLocalStorageHandler({ storage }) }] : [];
+  const server = createLocalServer(rewrites, loadFunctionApps(rewrites), mounts);
   return {
     server,
     runtime,
@@ -44,6 +52,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     async close() {
       setRuntime(undefined);
       await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

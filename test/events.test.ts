@@ -98,3 +98,33 @@ describe('the in-process bus', () => {
     expect(runs).toBe(1);
   });
 });
+
+describe('notifications of declaration events', () => {
+  it('tells the owner in their language that the return was approved, once even when delivered three times', async () => {
+    const { getNotificationsHandlers } = await import('../shared/runtime/events');
+    const { reissue } = await import('./support/auth-fixtures');
+    const owner = await anAccount().create(app);
+    const agent = await anAccount().withRole('agent', ['M-007']).create(app);
+    await reissue(owner, agent);
+    await app.database.db.query("UPDATE users SET locale = 'fr' WHERE id = $1", [owner.id]);
+    const as = (who: CreatedAccount) => (path: string, body?: object) => request(app.server).post(path).set('Authorization', `Bearer ${who.accessToken}`).send(body ?? {});
+    const { body } = await as(owner)('/api/v1/declarations', { kind: 'tax_return', taxType: 'vat', period: '2026-08', declaredAmount: 50_000 }).expect(201);
+    await as(owner)(`/api/v1/declarations/${body.id}/submit`).expect(200);
+    await as(agent)(`/api/v1/agent/declarations/${body.id}/claim`).expect(200);
+    await as(agent)(`/api/v1/agent/declarations/${body.id}/approve`, { validatedAmount: 50_000 }).expect(200);
+    await getEventBus().drain();
+
+    const approved = received.find((e) => e.subject === body.id && e.type === 'declaration.approved')!;
+    const handlers = getNotificationsHandlers();
+    for (let attempt = 1; attempt <= 3; attempt++) await handlers.declarationEvents(approved, { subscription: 'notify-declaration-events', attempt });
+
+    const { rows } = await app.database.db.query<{ channel: string; locale: string; payload: unknown }>(
+      "SELECT channel, locale, payload FROM notification_outbox WHERE recipient = $1 AND template LIKE '%approved%'",
+      [owner.email],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ channel: 'email', locale: 'fr' });
+    const deliveries = await app.database.db.query<{ n: number }>("SELECT count(*)::int AS n FROM notification_deliveries WHERE event_id = $1 AND outcome = 'sent'", [approved.id]);
+    expect(deliveries.rows[0]!.n).toBe(1);
+  });
+});

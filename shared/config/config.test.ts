@@ -27,6 +27,8 @@ describe('parseConfig', () => {
       CORS_ORIGINS: 'https://a.gq, https://b.gq',
       AUTH_SIGNING_KEYS: JSON.stringify([{ kty: 'OKP', crv: 'Ed25519', kid: 'k1', x: 'x', d: 'd' }]),
       STORAGE_BUCKET: 'taxasge-prod-documents',
+      MAILGUN_API_KEY: 'key-1',
+      MAILGUN_DOMAIN: 'mg.taxasge.gq',
     });
     expect(config).toMatchObject({
       environment: 'production',
@@ -36,6 +38,7 @@ describe('parseConfig', () => {
       upstash: { url: 'https://eu1.upstash.io', token: 't' },
       corsOrigins: ['https://a.gq', 'https://b.gq'],
       responseValidation: false,
+      notifications: { mailgun: { domain: 'mg.taxasge.gq', from: 'TaxasGE <no-reply@mg.taxasge.gq>' }, twilio: undefined, fcm: undefined },
     });
   });
 

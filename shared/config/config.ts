@@ -1,5 +1,8 @@
 /** The one place that reads the environment: parsed once with zod, every problem reported together. */
 import { z } from 'zod';
+import type { FcmSettings } from '../adapters/notify/fcm-push.adapter';
+import type { MailgunSettings } from '../adapters/notify/mailgun-email.adapter';
+import type { TwilioSettings } from '../adapters/notify/twilio-sms.adapter';
 
 const LOG_LEVELS = ['debug', 'info', 'warning', 'error'] as const;
 const ENVIRONMENTS = ['development', 'test', 'staging', 'production'] as const;
@@ -91,6 +94,19 @@ const envSchema = z
     STORAGE_BUCKET: optionalString.pipe(z.string().regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'expected a Cloud Storage bucket name').optional()),
     PUBLIC_BASE_URL: optionalString.pipe(z.url({ message: 'expected the http(s) URL clients use to reach this server' }).optional()),
     STORAGE_LOCAL_SECRET: optionalString.pipe(z.string().min(32, 'expected at least 32 characters').optional()),
+    MAILGUN_API_KEY: optionalString,
+    MAILGUN_DOMAIN: optionalString.pipe(z.string().regex(/^(?=.{1,253}$)([a-z0-9-]+\.)+[a-z]{2,}$/i, 'expected the sending domain, e.g. mg.taxasge.gq').optional()),
+    MAILGUN_BASE_URL: z.url({ protocol: /^https$/, message: 'expected https://api.mailgun.net or https://api.eu.mailgun.net' }).default('https://api.mailgun.net'),
+    MAILGUN_FROM: optionalString,
+    TWILIO_ACCOUNT_SID: optionalString.pipe(z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'expected an Account SID: AC followed by 32 hex digits').optional()),
+    TWILIO_AUTH_TOKEN: optionalString,
+    TWILIO_FROM: optionalString.pipe(
+      z.string().regex(/^(\+[1-9]\d{6,14}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$/, 'expected an E.164 number (+240…) or an alphanumeric sender id of at most 11 characters').optional(),
+    ),
+    TWILIO_BASE_URL: z.url({ protocol: /^https$/, message: 'expected an https URL' }).default('https://api.twilio.com'),
+    FCM_ENABLED: z.enum(['true', 'false'], { error: 'expected true or false' }).default('false'),
+    FCM_PROJECT_ID: optionalString,
+    NOTIFY_HTTP_TIMEOUT_MS: intInRange(1000, 60_000, 10_000),
     PASSWORD_RESET_URL: z.url({ message: 'expected the https:// URL of the password-reset page' }).default('https://taxasge.gq/reset-password'),
   });
 
@@ -111,6 +127,16 @@ function crossFieldProblems(env: Record<string, string | undefined>, purpose: Co
   }
   if (purpose === 'api' && (environment === 'production' || environment === 'staging') && !set('AUTH_SIGNING_KEYS')) {
     problems.push(`AUTH_SIGNING_KEYS: required when ENVIRONMENT=${environment} (from Secret Manager)`);
+  }
+  for (const group of [
+    ['MAILGUN_API_KEY', 'MAILGUN_DOMAIN'],
+    ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'],
+  ]) {
+    const missing = group.filter((name) => !set(name));
+    if (missing.length && missing.length < group.length) problems.push(`${missing.join(', ')}: ${group.join(', ')} must be set together`);
+  }
+  if (purpose === 'api' && environment === 'production' && !set('MAILGUN_API_KEY')) {
+    problems.push('MAILGUN_API_KEY: required in production; without it emails (password resets included) stay in the outbox table');
   }
   if (environment === 'production' && set('DEMO_PASSWORD')) {
     problems.push('DEMO_PASSWORD: demo accounts are never created in production; unset it');
@@ -145,6 +171,12 @@ export interface Config {
     passwordResetUrl: string;
   };
   rateLimitPublicPerMinute: number;
+  /** Channels without settings fall back to the local outbox table. */
+  notifications: {
+    mailgun: MailgunSettings | undefined;
+    twilio: TwilioSettings | undefined;
+    fcm: FcmSettings | undefined;
+  };
   storage: {
     /** Set: Cloud Storage; unset: a local folder under DATA_DIR served by the local server. */
     bucket: string | undefined;
@@ -189,6 +221,17 @@ export function parseConfig(env: Record<string, string | undefined>, purpose: Co
     responseValidation: e.RESPONSE_VALIDATION ? e.RESPONSE_VALIDATION === 'on' : e.ENVIRONMENT !== 'production',
     auth: { issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE, signingKeys: e.AUTH_SIGNING_KEYS, passwordResetUrl: e.PASSWORD_RESET_URL },
     rateLimitPublicPerMinute: e.RATE_LIMIT_PUBLIC_PER_MINUTE,
+    notifications: {
+      mailgun:
+        e.MAILGUN_API_KEY && e.MAILGUN_DOMAIN
+          ? { apiKey: e.MAILGUN_API_KEY, domain: e.MAILGUN_DOMAIN, baseUrl: e.MAILGUN_BASE_URL, from: e.MAILGUN_FROM ?? `TaxasGE <no-reply@${e.MAILGUN_DOMAIN}>`, timeoutMs: e.NOTIFY_HTTP_TIMEOUT_MS }
+          : undefined,
+      twilio:
+        e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN && e.TWILIO_FROM
+          ? { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN, from: e.TWILIO_FROM, baseUrl: e.TWILIO_BASE_URL, timeoutMs: e.NOTIFY_HTTP_TIMEOUT_MS }
+          : undefined,
+      fcm: e.FCM_ENABLED === 'true' ? { ...(e.FCM_PROJECT_ID ?? e.GOOGLE_CLOUD_PROJECT ? { projectId: (e.FCM_PROJECT_ID ?? e.GOOGLE_CLOUD_PROJECT)! } : {}) } : undefined,
+    },
     storage: { bucket: e.STORAGE_BUCKET, publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''), localSecret: e.STORAGE_LOCAL_SECRET },
   };
 }

@@ -1,12 +1,18 @@
 /** The event bus and outbox publisher of a runtime; locally every subscription runs in this process. */
 import { createInProcessBus } from '../adapters/events/in-process-bus';
 import { createOutboxPublisher } from '../domain/events/event-outbox';
+import { createNotificationsHandler, notificationSubscriptions } from '../domain/notifications/notifications.handler';
 import type { Subscription } from '../ports/event-bus.port';
+import { getChannelNotifiers } from './notifications';
 import { perRuntime, type Runtime } from './runtime';
+
+export const getNotificationsHandlers = perRuntime((rt) =>
+  createNotificationsHandler({ db: rt.db, clock: rt.clock, ids: rt.ids, logger: rt.logger, notifiers: getChannelNotifiers() }),
+);
 
 /** Every concern that consumes events, wired to its handler. Production runs each as an event function. */
 export function subscriptionsOf(_runtime: Runtime): Subscription[] {
-  return [];
+  return [...notificationSubscriptions(getNotificationsHandlers())];
 }
 
 export const getEventBus = perRuntime((rt) => {

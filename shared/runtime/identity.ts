@@ -1,12 +1,12 @@
 /** Identity services built once per runtime: keys, tokens, the authenticator, rate limits, audit, accounts. */
 import { randomUUID } from 'node:crypto';
-import { createOutboxNotifier } from '../adapters/notify/outbox-notifier';
 import { createCacheRateLimiter } from '../adapters/rate-limit/cache-rate-limiter';
 import { createAuditLog } from '../domain/audit/audit-log';
 import { createAccessTokens } from '../domain/identity/access-tokens';
 import { createAuthService } from '../domain/identity/auth.service';
 import { createAuthenticator } from '../domain/identity/authenticator';
 import { createKeyRing, generateSigningKey } from '../domain/identity/key-ring';
+import { getChannelNotifiers } from './notifications';
 import { perRuntime } from './runtime';
 
 export const getKeyRing = perRuntime((rt) =>
@@ -32,7 +32,7 @@ export const getAuthService = perRuntime((rt) =>
     tokens: getAccessTokens(),
     audit: getAuditLog(),
     limiter: getRateLimiter(),
-    notifier: createOutboxNotifier({ db: rt.db, clock: rt.clock, ids: rt.ids, logger: rt.logger }),
+    notifier: { send: (message) => getChannelNotifiers()[message.channel].send(message) },
     resetUrl: rt.config.auth.passwordResetUrl,
   }),
 );

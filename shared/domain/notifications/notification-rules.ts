@@ -1,0 +1,85 @@
+/** Which events notify, with which template and on which channels: the one table the consumer follows. */
+import type { Topic } from '../../ports/event-bus.port';
+import type { OutgoingMessage } from '../../ports/notifier.port';
+import type { Action, DeclarationStatus } from '../declarations/declaration-state-machine';
+import { declarationEventType } from '../events/declaration-events';
+import { declarationEventData, PAYMENT_SUCCEEDED, paymentSucceededData, readEventData, type DeclarationEventData } from './notification-events';
+import type { TemplateName, TemplateValues } from './notification-templates';
+
+export type Channel = OutgoingMessage['channel'];
+export const CHANNELS = ['email', 'sms', 'push'] as const satisfies readonly Channel[];
+
+/** Whom to notify and the template's values once the recipient's name is known. */
+export interface Notice {
+  userId: string;
+  values(fullName: string): Record<string, unknown>;
+}
+
+export interface NotificationRule {
+  topic: Topic;
+  type: string;
+  template: TemplateName;
+  channels: readonly Channel[];
+  /** The notice for this event, or undefined when this particular event does not notify; throws on malformed data. */
+  read(data: unknown): Notice | undefined;
+}
+
+type DeclarationTemplate = 'declaration-submitted' | 'declaration-approved' | 'declaration-rejected' | 'documents-requested';
+type Common = 'fullName' | 'kind' | 'reference' | 'declarationId';
+
+/**
+ * A rule for `declaration.<to>`: only transitions made by one of `actions` notify, because some
+ * statuses are reached in several ways (a tax return is `submitted` again when an agent releases
+ * their claim, which is not news to its owner).
+ */
+function onDeclaration<T extends DeclarationTemplate>(
+  to: DeclarationStatus,
+  actions: readonly Action[],
+  template: T,
+  channels: readonly Channel[],
+  extra: (d: DeclarationEventData) => Omit<TemplateValues<T>, Common>,
+): NotificationRule {
+  return {
+    topic: 'declaration-events',
+    type: declarationEventType(to),
+    template,
+    channels,
+    read(data) {
+      const d = readEventData(declarationEventData, data);
+      if (!(actions as readonly string[]).includes(d.action)) return undefined;
+      return { userId: d.ownerId, values: (fullName) => ({ fullName, kind: d.kind, reference: d.reference, declarationId: d.declarationId, ...extra(d) }) };
+    },
+  };
+}
+
+const ALL = CHANNELS;
+// A submission acknowledges the owner's own action: email and push, not a paid SMS.
+const QUIET = ['email', 'push'] as const;
+
+export const NOTIFICATION_RULES: readonly NotificationRule[] = [
+  // Tax returns only: a service fee goes from paid straight to the queue, and its payment message says enough.
+  onDeclaration('submitted', ['submit', 'resubmit'], 'declaration-submitted', QUIET, () => ({})),
+  // A tax return's approval sets what is now due.
+  onDeclaration('approved', ['approve'], 'declaration-approved', ALL, (d) => ({ amountDue: d.amount })),
+  // A service fee was paid first, so its approval (by an agent, or automatic under the ministry's threshold) completes it.
+  onDeclaration('completed', ['approve', 'auto_approve'], 'declaration-approved', ALL, () => ({ amountDue: null })),
+  onDeclaration('rejected', ['reject'], 'declaration-rejected', ALL, (d) => ({ reason: d.reason, refundDue: d.kind === 'service_fee' })),
+  onDeclaration('documents_requested', ['request_documents'], 'documents-requested', ALL, (d) => ({ message: d.reason })),
+  {
+    topic: 'payment-events',
+    type: PAYMENT_SUCCEEDED,
+    template: 'payment-received',
+    channels: ALL,
+    read(data) {
+      const d = readEventData(paymentSucceededData, data);
+      return {
+        userId: d.ownerId,
+        values: (fullName): TemplateValues<'payment-received'> => ({ fullName, reference: d.reference, declarationId: d.declarationId, amount: d.amount }),
+      };
+    },
+  },
+];
+
+export function findRule(topic: Topic, type: string): NotificationRule | undefined {
+  return NOTIFICATION_RULES.find((r) => r.topic === topic && r.type === type);
+}

@@ -1,0 +1,277 @@
+/** The messages TaxasGE sends, as plain data: the values each template needs, and its texts in es, fr and en. */
+import { z } from 'zod';
+import type { Language } from '../catalog/catalog.types';
+import { formatXaf } from './xaf-format';
+
+/** What a channel sends: email uses subject + text; SMS and push use short (push titles with subject). */
+export interface RenderedMessage {
+  subject: string;
+  text: string;
+  short: string;
+}
+
+const kind = z.enum(['service_fee', 'tax_return']);
+const declaration = z.object({ fullName: z.string().min(1), kind, reference: z.string().min(1), declarationId: z.string().min(1) });
+
+/** The values each template renders, checked before rendering (payloads reach adapters as plain records). */
+export const TEMPLATE_VALUES = {
+  'declaration-submitted': declaration,
+  /** amountDue: what the taxpayer now has to pay (tax returns); null when approval completes a paid service fee. */
+  'declaration-approved': declaration.extend({ amountDue: z.number().int().nullable() }),
+  /** refundDue: a service fee was paid before review, so a rejection means a refund. */
+  'declaration-rejected': declaration.extend({ reason: z.string().min(1).nullable(), refundDue: z.boolean() }),
+  'documents-requested': declaration.extend({ message: z.string().min(1).nullable() }),
+  'payment-received': z.object({ fullName: z.string().min(1), reference: z.string().min(1), declarationId: z.string().min(1), amount: z.number().int() }),
+  'password-reset': z.object({ fullName: z.string().min(1), link: z.url(), expiresInMinutes: z.number().int().positive() }),
+} as const;
+
+export type TemplateName = keyof typeof TEMPLATE_VALUES;
+export type TemplateValues<T extends TemplateName> = z.output<(typeof TEMPLATE_VALUES)[T]>;
+type Texts = { [T in TemplateName]: Record<Language, (v: TemplateValues<T>) => RenderedMessage> };
+
+// Both nouns are feminine in Spanish and French, so one agreement ("aprobada", "approuvée") fits both.
+const NOUN: Record<Language, Record<z.output<typeof kind>, string>> = {
+  es: { tax_return: 'declaración', service_fee: 'solicitud' },
+  fr: { tax_return: 'déclaration', service_fee: 'demande' },
+  en: { tax_return: 'declaration', service_fee: 'request' },
+};
+
+const GREETING: Record<Language, (name: string) => string> = { es: (n) => `Hola ${n}:`, fr: (n) => `Bonjour ${n},`, en: (n) => `Hello ${n},` };
+const SIGNATURE: Record<Language, string> = {
+  es: 'Equipo TaxasGE\nEste mensaje se envía automáticamente; no responda a él.',
+  fr: "L'équipe TaxasGE\nCe message est envoyé automatiquement ; merci de ne pas y répondre.",
+  en: 'The TaxasGE team\nThis message is sent automatically; please do not reply to it.',
+};
+
+/** An email body: greeting, the paragraphs that are present, signature. */
+function body(locale: Language, fullName: string, ...paragraphs: (string | false)[]): string {
+  return [GREETING[locale](fullName), ...paragraphs.filter((p): p is string => Boolean(p)), SIGNATURE[locale]].join('\n\n');
+}
+
+const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** Free text from an agent, shortened so the SMS stays within one 160-character segment. */
+function clip(s: string, max = 70): string {
+  const oneLine = s.replace(/\s+/g, ' ').trim();
+  return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1).trimEnd()}…`;
+}
+
+export const TEMPLATE_TEXTS: Texts = {
+  'declaration-submitted': {
+    es: (v) => {
+      const n = NOUN.es[v.kind];
+      return {
+        subject: `${cap(n)} ${v.reference} recibida`,
+        text: body('es', v.fullName, `Hemos recibido su ${n} ${v.reference}. Un agente del ministerio la revisará y le informaremos del resultado.`),
+        short: `TaxasGE: hemos recibido su ${n} ${v.reference}. Le avisaremos cuando haya sido revisada.`,
+      };
+    },
+    fr: (v) => {
+      const n = NOUN.fr[v.kind];
+      return {
+        subject: `${cap(n)} ${v.reference} reçue`,
+        text: body('fr', v.fullName, `Nous avons bien reçu votre ${n} ${v.reference}. Un agent du ministère va l'examiner et nous vous informerons du résultat.`),
+        short: `TaxasGE : votre ${n} ${v.reference} a bien été reçue. Nous vous informerons du résultat de son examen.`,
+      };
+    },
+    en: (v) => {
+      const n = NOUN.en[v.kind];
+      return {
+        subject: `${cap(n)} ${v.reference} received`,
+        text: body('en', v.fullName, `We have received your ${n} ${v.reference}. A ministry agent will review it and we will let you know the outcome.`),
+        short: `TaxasGE: we received your ${n} ${v.reference}. We will let you know once it has been reviewed.`,
+      };
+    },
+  },
+  'declaration-approved': {
+    es: (v) => {
+      const n = NOUN.es[v.kind];
+      const due = v.amountDue === null ? null : formatXaf(v.amountDue, 'es');
+      return {
+        subject: `Su ${n} ${v.reference} ha sido aprobada`,
+        text: body(
+          'es',
+          v.fullName,
+          `Su ${n} ${v.reference} ha sido aprobada.`,
+          due ? `Importe a pagar: ${due}. Ya puede pagarla desde la aplicación TaxasGE.` : 'Su recibo es definitivo; puede consultarlo en la aplicación TaxasGE.',
+        ),
+        short: `TaxasGE: su ${n} ${v.reference} ha sido aprobada.${due ? ` Importe a pagar: ${due}.` : ''}`,
+      };
+    },
+    fr: (v) => {
+      const n = NOUN.fr[v.kind];
+      const due = v.amountDue === null ? null : formatXaf(v.amountDue, 'fr');
+      return {
+        subject: `Votre ${n} ${v.reference} a été approuvée`,
+        text: body(
+          'fr',
+          v.fullName,
+          `Votre ${n} ${v.reference} a été approuvée.`,
+          due ? `Montant à payer : ${due}. Vous pouvez maintenant la payer dans l'application TaxasGE.` : "Votre reçu est définitif ; vous pouvez le consulter dans l'application TaxasGE.",
+        ),
+        short: `TaxasGE : votre ${n} ${v.reference} a été approuvée.${due ? ` Montant à payer : ${due}.` : ''}`,
+      };
+    },
+    en: (v) => {
+      const n = NOUN.en[v.kind];
+      const due = v.amountDue === null ? null : formatXaf(v.amountDue, 'en');
+      return {
+        subject: `Your ${n} ${v.reference} has been approved`,
+        text: body(
+          'en',
+          v.fullName,
+          `Your ${n} ${v.reference} has been approved.`,
+          due ? `Amount to pay: ${due}. You can now pay it in the TaxasGE app.` : 'Your receipt is final; you can see it in the TaxasGE app.',
+        ),
+        short: `TaxasGE: your ${n} ${v.reference} has been approved.${due ? ` Amount to pay: ${due}.` : ''}`,
+      };
+    },
+  },
+  'declaration-rejected': {
+    es: (v) => {
+      const n = NOUN.es[v.kind];
+      return {
+        subject: `Su ${n} ${v.reference} ha sido rechazada`,
+        text: body(
+          'es',
+          v.fullName,
+          `Su ${n} ${v.reference} ha sido rechazada.`,
+          v.reason !== null && `Motivo: ${v.reason}`,
+          v.refundDue && 'Nuestro equipo de finanzas gestionará el reembolso de su pago.',
+        ),
+        short: `TaxasGE: su ${n} ${v.reference} ha sido rechazada.${v.reason ? ` Motivo: ${clip(v.reason)}` : ''}`,
+      };
+    },
+    fr: (v) => {
+      const n = NOUN.fr[v.kind];
+      return {
+        subject: `Votre ${n} ${v.reference} a été refusée`,
+        text: body(
+          'fr',
+          v.fullName,
+          `Votre ${n} ${v.reference} a été refusée.`,
+          v.reason !== null && `Motif : ${v.reason}`,
+          v.refundDue && 'Notre service financier traitera le remboursement de votre paiement.',
+        ),
+        short: `TaxasGE : votre ${n} ${v.reference} a été refusée.${v.reason ? ` Motif : ${clip(v.reason)}` : ''}`,
+      };
+    },
+    en: (v) => {
+      const n = NOUN.en[v.kind];
+      return {
+        subject: `Your ${n} ${v.reference} has been rejected`,
+        text: body(
+          'en',
+          v.fullName,
+          `Your ${n} ${v.reference} has been rejected.`,
+          v.reason !== null && `Reason: ${v.reason}`,
+          v.refundDue && 'Our finance team will handle the refund of your payment.',
+        ),
+        short: `TaxasGE: your ${n} ${v.reference} has been rejected.${v.reason ? ` Reason: ${clip(v.reason)}` : ''}`,
+      };
+    },
+  },
+  'documents-requested': {
+    es: (v) => {
+      const n = NOUN.es[v.kind];
+      return {
+        subject: `Documentos necesarios para su ${n} ${v.reference}`,
+        text: body(
+          'es',
+          v.fullName,
+          `Para continuar con su ${n} ${v.reference}, el agente necesita más documentos.`,
+          v.message !== null && `Mensaje del agente: ${v.message}`,
+          `Súbalos en la aplicación TaxasGE y vuelva a enviar su ${n}.`,
+        ),
+        short: `TaxasGE: su ${n} ${v.reference} necesita más documentos.${v.message ? ` ${clip(v.message)}` : ' Súbalos en la aplicación.'}`,
+      };
+    },
+    fr: (v) => {
+      const n = NOUN.fr[v.kind];
+      return {
+        subject: `Documents demandés pour votre ${n} ${v.reference}`,
+        text: body(
+          'fr',
+          v.fullName,
+          `Pour poursuivre l'examen de votre ${n} ${v.reference}, l'agent a besoin de documents supplémentaires.`,
+          v.message !== null && `Message de l'agent : ${v.message}`,
+          `Déposez-les dans l'application TaxasGE puis soumettez à nouveau votre ${n}.`,
+        ),
+        short: `TaxasGE : documents demandés pour votre ${n} ${v.reference}.${v.message ? ` ${clip(v.message)}` : " Déposez-les dans l'application."}`,
+      };
+    },
+    en: (v) => {
+      const n = NOUN.en[v.kind];
+      return {
+        subject: `Documents needed for your ${n} ${v.reference}`,
+        text: body(
+          'en',
+          v.fullName,
+          `To continue with your ${n} ${v.reference}, the agent needs more documents.`,
+          v.message !== null && `Message from the agent: ${v.message}`,
+          `Upload them in the TaxasGE app and submit your ${n} again.`,
+        ),
+        short: `TaxasGE: your ${n} ${v.reference} needs more documents.${v.message ? ` ${clip(v.message)}` : ' Upload them in the app.'}`,
+      };
+    },
+  },
+  'payment-received': {
+    es: (v) => {
+      const amount = formatXaf(v.amount, 'es');
+      return {
+        subject: `Pago recibido: ${amount}`,
+        text: body('es', v.fullName, `Hemos recibido su pago de ${amount} (referencia ${v.reference}). Gracias.`),
+        short: `TaxasGE: hemos recibido su pago de ${amount} (ref. ${v.reference}). Gracias.`,
+      };
+    },
+    fr: (v) => {
+      const amount = formatXaf(v.amount, 'fr');
+      return {
+        subject: `Paiement reçu : ${amount}`,
+        text: body('fr', v.fullName, `Nous avons bien reçu votre paiement de ${amount} (référence ${v.reference}). Merci.`),
+        short: `TaxasGE : paiement de ${amount} reçu (réf. ${v.reference}). Merci.`,
+      };
+    },
+    en: (v) => {
+      const amount = formatXaf(v.amount, 'en');
+      return {
+        subject: `Payment received: ${amount}`,
+        text: body('en', v.fullName, `We have received your payment of ${amount} (reference ${v.reference}). Thank you.`),
+        short: `TaxasGE: we received your payment of ${amount} (ref. ${v.reference}). Thank you.`,
+      };
+    },
+  },
+  // Sent by the identity service through the same Notifier port, so a provider adapter can render it too.
+  'password-reset': {
+    es: (v) => ({
+      subject: 'Restablezca su contraseña de TaxasGE',
+      text: body(
+        'es',
+        v.fullName,
+        `Para elegir una nueva contraseña, abra este enlace en los próximos ${v.expiresInMinutes} minutos:\n${v.link}`,
+        'Si no ha pedido este cambio, ignore este mensaje: su contraseña sigue siendo la misma.',
+      ),
+      short: `TaxasGE: para restablecer su contraseña abra ${v.link} (válido ${v.expiresInMinutes} min).`,
+    }),
+    fr: (v) => ({
+      subject: 'Réinitialisez votre mot de passe TaxasGE',
+      text: body(
+        'fr',
+        v.fullName,
+        `Pour choisir un nouveau mot de passe, ouvrez ce lien dans les ${v.expiresInMinutes} prochaines minutes :\n${v.link}`,
+        "Si vous n'avez pas demandé ce changement, ignorez ce message : votre mot de passe reste inchangé.",
+      ),
+      short: `TaxasGE : pour réinitialiser votre mot de passe, ouvrez ${v.link} (valable ${v.expiresInMinutes} min).`,
+    }),
+    en: (v) => ({
+      subject: 'Reset your TaxasGE password',
+      text: body(
+        'en',
+        v.fullName,
+        `To choose a new password, open this link within the next ${v.expiresInMinutes} minutes:\n${v.link}`,
+        'If you did not ask for this, ignore this message: your password stays the same.',
+      ),
+      short: `TaxasGE: to reset your password open ${v.link} (valid ${v.expiresInMinutes} min).`,
+    }),
+  },
+};

@@ -1,0 +1,146 @@
+/** The notifications consumer: who gets which message on which channel, sent once per channel, every attempt recorded. */
+import type { Database, Queryable } from '../../adapters/db/database';
+import type { Logger } from '../../logging/logger';
+import type { Clock } from '../../ports/clock.port';
+import type { Delivery, DomainEvent, EventHandler, Subscription, Topic } from '../../ports/event-bus.port';
+import type { IdGenerator } from '../../ports/ids.port';
+import type { Notifier } from '../../ports/notifier.port';
+import { RecipientUnreachableError } from './delivery-errors';
+import { findSettledChannels, lockEventDeliveries, recordDelivery, type DeliveryOutcome } from './notification-deliveries.repository';
+import { findRecipient, forgetDeviceToken, type Recipient } from './notification-recipients.repository';
+import { findRule, type Channel, type Notice, type NotificationRule } from './notification-rules';
+import { toE164 } from './phone-number';
+
+export interface NotificationsDeps {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  logger: Logger;
+  /** One notifier per channel, chosen from configuration by createChannelNotifiers. */
+  notifiers: Record<Channel, Notifier>;
+}
+
+export interface NotificationHandlers {
+  /** For subscription `notify-declaration-events` on topic `declaration-events`. */
+  declarationEvents: EventHandler;
+  /** For subscription `notify-payer` on topic `payment-events`. */
+  paymentEvents: EventHandler;
+}
+
+interface ChannelResult {
+  channel: Channel;
+  outcome: DeliveryOutcome;
+  final: boolean;
+  error: string | null;
+}
+
+const MAX_ERROR_LENGTH = 200;
+
+/** First line of the error, bounded: adapters keep secrets and message text out of their errors. */
+function shortError(err: unknown): string {
+  const text = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+  return text.length <= MAX_ERROR_LENGTH ? text : `${text.slice(0, MAX_ERROR_LENGTH - 1)}…`;
+}
+
+/** The address of a channel, or why there is none (recorded as a skip). */
+function addressOf(channel: Channel, user: Recipient): { address: string } | { skip: string } {
+  switch (channel) {
+    case 'email':
+      return { address: user.email };
+    case 'sms': {
+      if (!user.phone) return { skip: 'the user has no phone number' };
+      const e164 = toE164(user.phone);
+      return e164 ? { address: e164 } : { skip: 'the phone number is not in international form (+240…)' };
+    }
+    case 'push':
+      return user.deviceToken ? { address: user.deviceToken } : { skip: 'the user has no registered device' };
+  }
+}
+
+export function createNotificationsHandler(deps: NotificationsDeps): NotificationHandlers {
+  const { db, clock, ids, logger, notifiers } = deps;
+
+  async function sendOne(tx: Queryable, channel: Channel, user: Recipient | undefined, rule: NotificationRule, notice: Notice): Promise<ChannelResult> {
+    if (!user) return { channel, outcome: 'skipped', final: true, error: 'the user does not exist' };
+    const target = addressOf(channel, user);
+    if ('skip' in target) return { channel, outcome: 'skipped', final: true, error: target.skip };
+    try {
+      await notifiers[channel].send({ channel, recipient: target.address, template: rule.template, locale: user.locale, payload: notice.values(user.fullName) });
+      return { channel, outcome: 'sent', final: true, error: null };
+    } catch (err) {
+      if (err instanceof RecipientUnreachableError) {
+        // A dead push token would fail every future notification too.
+        if (channel === 'push') await forgetDeviceToken(tx, target.address);
+        return { channel, outcome: 'failed', final: true, error: shortError(err) };
+      }
+      return { channel, outcome: 'failed', final: false, error: shortError(err) };
+    }
+  }
+
+  async function handle(topic: Topic, event: DomainEvent, delivery: Delivery): Promise<void> {
+    const rule = findRule(topic, event.type);
+    if (!rule) return; // Not a notifying event: acknowledge it.
+    let notice: Notice | undefined;
+    try {
+      notice = rule.read(event.data);
+    } catch (err) {
+      // Retrying cannot repair the data; acknowledge, and say so loudly enough to be found.
+      logger.warning('notification skipped: the event data is not what its type promises', { eventId: event.id, type: event.type, error: shortError(err) });
+      return;
+    }
+    if (!notice) return;
+    const found = notice;
+
+    const results = await db.transaction(async (tx) => {
+      await lockEventDeliveries(tx, event.id);
+      const settled = await findSettledChannels(tx, event.id);
+      const pending = rule.channels.filter((c) => !settled.has(c));
+      if (!pending.length) return [];
+      const user = await findRecipient(tx, found.userId);
+      const done = await Promise.all(pending.map((channel) => sendOne(tx, channel, user, rule, found)));
+      const at = clock.now();
+      for (const r of done) {
+        await recordDelivery(tx, {
+          id: ids.uuid(),
+          eventId: event.id,
+          eventType: event.type,
+          userId: found.userId,
+          channel: r.channel,
+          template: rule.template,
+          locale: user?.locale ?? null,
+          attempt: delivery.attempt,
+          outcome: r.outcome,
+          final: r.final,
+          error: r.error,
+          at,
+        });
+      }
+      return done;
+    });
+
+    if (!results.length) return;
+    const outcomes = Object.fromEntries(results.map((r) => [r.channel, r.outcome]));
+    const retry = results.filter((r) => !r.final);
+    const fields = { eventId: event.id, type: event.type, template: rule.template, attempt: delivery.attempt, outcomes };
+    if (!retry.length) {
+      logger.info('notification delivered', fields);
+      return;
+    }
+    // Thrown after the commit, so the failed attempts stay recorded; the redelivery sends only these channels.
+    logger.warning('notification failed on some channels; the bus will retry them', fields);
+    throw new Error(`notification "${rule.template}" of event ${event.id} failed on ${retry.map((r) => `${r.channel} (${r.error})`).join(', ')}; a redelivery retries only these channels`);
+  }
+
+  return {
+    declarationEvents: (event, delivery) => handle('declaration-events', event, delivery),
+    paymentEvents: (event, delivery) => handle('payment-events', event, delivery),
+  };
+}
+
+/** The two subscriptions, ready for the bus; Pub/Sub's dead-letter policy counts the same attempts. */
+export function notificationSubscriptions(handlers: NotificationHandlers, maxDeliveryAttempts = 10): Subscription[] {
+  return [
+    { name: 'notify-declaration-events', topic: 'declaration-events', handler: handlers.declarationEvents, maxDeliveryAttempts },
+    { name: 'notify-payer', topic: 'payment-events', handler: handlers.paymentEvents, maxDeliveryAttempts },
+  ];
+}

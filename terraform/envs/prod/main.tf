@@ -1,0 +1,39 @@
+# The production environment: regional database, warm instances on the hot paths; `main` deploys here after approval.
+
+locals {
+  project_id = "taxasge-prod"
+  region     = "europe-west1"
+}
+
+module "stack" {
+  source = "../../modules/stack"
+
+  environment      = "prod"
+  project_id       = local.project_id
+  region           = local.region
+  service_version  = var.service_version
+  migrations_image = var.migrations_image
+
+  cors_origins = ["https://taxasge.gq", "https://www.taxasge.gq", "https://taxasge-prod.web.app"]
+  log_level    = "info"
+
+  # Every function × its max instances × db_pool_max, plus the migrations job, must stay under
+  # db_max_connections - 10: modules/cloud-sql refuses the plan otherwise.
+  db_pool_max           = 5
+  default_max_instances = 10
+  max_instances         = { "webhooks" = 30, "fiscal-services" = 30 }
+  min_instances         = { "webhooks" = 1, "fiscal-services" = 1, "payments" = 1, "apply-payment" = 1 }
+  db_tier               = "db-custom-4-16384"
+  db_availability_type  = "REGIONAL"
+  db_max_connections    = 1000
+
+  hosting_site_id    = "taxasge-prod"
+  bange_api_url      = "https://api.bange.gq/v1"
+  mailgun_domain     = "mg.taxasge.gq"
+  twilio_account_sid = "AC00000000000000000000000000000000"
+  twilio_from        = "TaxasGE"
+  slack_channel      = "#taxasge-alerts"
+
+  github_repository = "taxasge/taxasge"
+  github_refs       = ["refs/heads/main"]
+}

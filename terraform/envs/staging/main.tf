@@ -1,0 +1,36 @@
+# The staging environment: production's shape at a smaller size; `develop` deploys here automatically.
+
+locals {
+  project_id = "taxasge-staging"
+  region     = "europe-west1"
+}
+
+module "stack" {
+  source = "../../modules/stack"
+
+  environment      = "staging"
+  project_id       = local.project_id
+  region           = local.region
+  service_version  = var.service_version
+  migrations_image = var.migrations_image
+
+  cors_origins = ["https://taxasge-staging.web.app", "https://staging.taxasge.gq"]
+  log_level    = "info"
+
+  # Every function × its max instances × db_pool_max, plus the migrations job, must stay under
+  # db_max_connections - 10: modules/cloud-sql refuses the plan otherwise.
+  db_pool_max           = 5
+  default_max_instances = 5
+  db_tier               = "db-custom-1-3840"
+  db_max_connections    = 400
+
+  hosting_site_id    = "taxasge-staging"
+  bange_api_url      = "https://sandbox.bange.gq/api/v1"
+  mailgun_domain     = "mg-staging.taxasge.gq"
+  twilio_account_sid = "AC00000000000000000000000000000000"
+  twilio_from        = "TaxasGE"
+  slack_channel      = "#taxasge-staging-alerts"
+
+  github_repository = "taxasge/taxasge"
+  github_refs       = ["refs/heads/develop"]
+}

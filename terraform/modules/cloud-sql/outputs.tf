@@ -1,0 +1,21 @@
+# Names the deploy pipeline, preflight and runbook use.
+
+output "instance_name" {
+  description = "Cloud SQL instance name (gcloud sql instances describe <name>)."
+  value       = google_sql_database_instance.this.name
+}
+
+output "connection_name" {
+  description = "project:region:instance, for cloud-sql-proxy."
+  value       = google_sql_database_instance.this.connection_name
+}
+
+output "private_ip_address" {
+  description = "Private IP the functions connect to through the VPC connector."
+  value       = google_sql_database_instance.this.private_ip_address
+}
+
+output "database_name" {
+  description = "Application database."
+  value       = google_sql_database.app.name
+}

@@ -1,0 +1,127 @@
+# Pub/Sub topics, one push subscription per concern with retries and a dead-letter topic, and the IAM dead-lettering needs.
+
+data "google_project" "this" {
+  project_id = var.project_id
+}
+
+locals {
+  # Pub/Sub's service agent forwards undeliverable messages, so it must publish to each dead-letter
+  # topic and acknowledge on each source subscription.
+  pubsub_service_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+
+  publishers = merge([
+    for topic, t in var.topics : { for key, member in t.publishers : "${topic}/${key}" => { topic = topic, member = member } }
+  ]...)
+
+  dead_letter_readers = merge([
+    for sub in keys(var.subscriptions) : { for key, member in var.dead_letter_readers : "${sub}/${key}" => { subscription = sub, member = member } }
+  ]...)
+
+  # Replaying a dead letter republishes it on the concern's topic: one binding per topic and reader.
+  replayers = merge([
+    for topic in distinct([for s in values(var.subscriptions) : s.topic]) : { for key, member in var.dead_letter_readers : "${topic}/${key}" => { topic = topic, member = member } }
+  ]...)
+}
+
+resource "google_pubsub_topic" "topics" {
+  for_each = var.topics
+  project  = var.project_id
+  name     = each.key
+  labels   = merge(var.labels, { kind = "events" })
+}
+
+resource "google_pubsub_topic_iam_member" "publishers" {
+  for_each = local.publishers
+  project  = var.project_id
+  topic    = google_pubsub_topic.topics[each.value.topic].name
+  role     = "roles/pubsub.publisher"
+  member   = each.value.member
+}
+
+# One dead-letter topic per subscription, so a failed "issue-receipt" never mixes with "apply-payment".
+resource "google_pubsub_topic" "dead_letter" {
+  for_each = var.subscriptions
+  project  = var.project_id
+  name     = "${each.key}-dead-letter"
+  labels   = merge(var.labels, { kind = "dead-letter", subscription = each.key })
+}
+
+# Dead letters are kept on a pull subscription where the admin routes list and replay them.
+resource "google_pubsub_subscription" "dead_letter" {
+  for_each                   = var.subscriptions
+  project                    = var.project_id
+  name                       = "${each.key}-dead-letter"
+  topic                      = google_pubsub_topic.dead_letter[each.key].id
+  ack_deadline_seconds       = 60
+  message_retention_duration = var.dead_letter_retention_duration
+  retain_acked_messages      = true
+  labels                     = merge(var.labels, { kind = "dead-letter", subscription = each.key })
+
+  expiration_policy {
+    ttl = ""
+  }
+}
+
+resource "google_pubsub_subscription" "push" {
+  for_each                   = var.subscriptions
+  project                    = var.project_id
+  name                       = each.key
+  topic                      = google_pubsub_topic.topics[each.value.topic].id
+  ack_deadline_seconds       = each.value.ack_deadline_seconds
+  message_retention_duration = var.message_retention_duration
+  labels                     = merge(var.labels, { kind = "concern" })
+
+  push_config {
+    push_endpoint = each.value.push_endpoint
+    oidc_token {
+      service_account_email = var.push_service_account_email
+      audience              = each.value.audience
+    }
+  }
+
+  retry_policy {
+    minimum_backoff = each.value.minimum_backoff
+    maximum_backoff = each.value.maximum_backoff
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.dead_letter[each.key].id
+    max_delivery_attempts = each.value.max_delivery_attempts
+  }
+
+  expiration_policy {
+    ttl = ""
+  }
+}
+
+resource "google_pubsub_topic_iam_member" "dead_letter_publisher" {
+  for_each = var.subscriptions
+  project  = var.project_id
+  topic    = google_pubsub_topic.dead_letter[each.key].name
+  role     = "roles/pubsub.publisher"
+  member   = local.pubsub_service_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "dead_letter_forwarder" {
+  for_each     = var.subscriptions
+  project      = var.project_id
+  subscription = google_pubsub_subscription.push[each.key].name
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_service_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "dead_letter_readers" {
+  for_each     = local.dead_letter_readers
+  project      = var.project_id
+  subscription = google_pubsub_subscription.dead_letter[each.value.subscription].name
+  role         = "roles/pubsub.subscriber"
+  member       = each.value.member
+}
+
+resource "google_pubsub_topic_iam_member" "replayers" {
+  for_each = local.replayers
+  project  = var.project_id
+  topic    = google_pubsub_topic.topics[each.value.topic].name
+  role     = "roles/pubsub.publisher"
+  member   = each.value.member
+}

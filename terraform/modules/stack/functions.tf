@@ -1,0 +1,169 @@
+# The functions of TaxasGE: every HTTP function is a functionId of firebase.json's rewrites, every
+# event function consumes the topics of product.md's Events section; each reads only its secrets.
+
+locals {
+  # Secret id => what it holds. Values are added with `gcloud secrets versions add` (docs/DEPLOYMENT.md),
+  # except database-url, written by modules/cloud-sql.
+  secrets = {
+    "database-url"                 = "DATABASE_URL of the application user; written by Terraform (modules/cloud-sql)"
+    "upstash-redis-rest-url"       = "UPSTASH_REDIS_REST_URL of this environment's Upstash database"
+    "upstash-redis-rest-token"     = "UPSTASH_REDIS_REST_TOKEN of this environment's Upstash database"
+    "auth-signing-keys"            = "AUTH_SIGNING_KEYS: JSON array of private Ed25519 JWKs, newest first (the first signs, all verify)"
+    "bange-api-key"                = "BANGE_API_KEY: credentials of the BANGE API"
+    "bange-webhook-secret"         = "BANGE_WEBHOOK_SECRET: HMAC secret(s) of BANGE webhooks, comma-separated during rotation"
+    "metrics-bearer-token"         = "METRICS_BEARER_TOKEN: bearer token Prometheus/Grafana present to /metrics"
+    "mailgun-api-key"              = "MAILGUN_API_KEY: e-mail notifications"
+    "twilio-auth-token"            = "TWILIO_AUTH_TOKEN: SMS notifications"
+    "pagerduty-integration-key"    = "PagerDuty service integration key of Cloud Monitoring's critical channel"
+    "slack-alerts-token"           = "Slack app OAuth token of Cloud Monitoring's warning channel"
+    "slack-deploy-webhook-url"     = "Slack incoming webhook the deploy workflow posts to"
+    "pagerduty-deploy-routing-key" = "PagerDuty Events API v2 routing key the deploy workflow pages on a failed rollout"
+  }
+
+  # Environment variable => secret id.
+  secret_env = {
+    DATABASE_URL             = "database-url"
+    UPSTASH_REDIS_REST_URL   = "upstash-redis-rest-url"
+    UPSTASH_REDIS_REST_TOKEN = "upstash-redis-rest-token"
+    AUTH_SIGNING_KEYS        = "auth-signing-keys"
+    BANGE_API_KEY            = "bange-api-key"
+    BANGE_WEBHOOK_SECRET     = "bange-webhook-secret"
+    METRICS_BEARER_TOKEN     = "metrics-bearer-token"
+    MAILGUN_API_KEY          = "mailgun-api-key"
+    TWILIO_AUTH_TOKEN        = "twilio-auth-token"
+  }
+
+  # shared/config/config.ts requires DATABASE_URL and AUTH_SIGNING_KEYS of every function in staging and production.
+  runtime_secrets = ["DATABASE_URL", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN", "AUTH_SIGNING_KEYS"]
+
+  # public: behind Firebase Hosting (allUsers may invoke; the code authorises). jobs is not routed by
+  # firebase.json: only Cloud Scheduler's account may invoke it.
+  http_functions = {
+    "auth"            = { description = "Accounts, tokens, JWKS", memory = "512Mi", public = true, secrets = ["MAILGUN_API_KEY"], publishes = [] }
+    "fiscal-services" = { description = "Catalog of the 547 fiscal services and the ministries", memory = "256Mi", public = true, secrets = [], publishes = [] }
+    "declarations"    = { description = "Declarations, quotes and documents", memory = "256Mi", public = true, secrets = [], publishes = ["declaration-events"] }
+    "agent"           = { description = "Ministry agents' review queue", memory = "256Mi", public = true, secrets = [], publishes = ["declaration-events"] }
+    "payments"        = { description = "Payments through BANGE and receipts", memory = "256Mi", public = true, secrets = ["BANGE_API_KEY"], publishes = ["payment-events"] }
+    "admin"           = { description = "Finance and administration, dead-letter replay", memory = "256Mi", public = true, secrets = ["BANGE_API_KEY"], publishes = ["payment-events"] }
+    "webhooks"        = { description = "BANGE webhooks: verify, store, publish", memory = "256Mi", public = true, secrets = ["BANGE_WEBHOOK_SECRET"], publishes = ["payment-events"] }
+    "health"          = { description = "Liveness and readiness", memory = "256Mi", public = true, secrets = [], publishes = [] }
+    "metrics"         = { description = "OpenMetrics exporter", memory = "256Mi", public = true, secrets = ["METRICS_BEARER_TOKEN"], publishes = [] }
+    "docs"            = { description = "OpenAPI document and reference page", memory = "256Mi", public = true, secrets = [], publishes = [] }
+    "jobs"            = { description = "Scheduled maintenance called by Cloud Scheduler", memory = "256Mi", public = false, secrets = ["BANGE_API_KEY"], publishes = ["payment-events", "declaration-events"] }
+  }
+
+  event_functions = {
+    "apply-payment" = { description = "Applies a payment to its declaration and the ledger", topics = ["payment-events"], secrets = [], publishes = [] }
+    "issue-receipt" = { description = "Issues the signed receipt of a payment (signed with AUTH_SIGNING_KEYS)", topics = ["payment-events"], secrets = [], publishes = [] }
+    "notify-payer"  = { description = "Tells payers their payment was received (e-mail, SMS, push)", topics = ["payment-events"], secrets = ["MAILGUN_API_KEY", "TWILIO_AUTH_TOKEN"], publishes = [] }
+    "notifications" = { description = "Renders and sends notifications (e-mail, SMS, push)", topics = ["declaration-events", "notifications"], secrets = ["MAILGUN_API_KEY", "TWILIO_AUTH_TOKEN"], publishes = [] }
+  }
+
+  common_environment = {
+    ENVIRONMENT          = local.app_environment
+    LOG_LEVEL            = var.log_level
+    GOOGLE_CLOUD_PROJECT = var.project_id
+    DB_POOL_MAX          = tostring(var.db_pool_max)
+    CORS_ORIGINS         = join(",", var.cors_origins)
+    BANGE_API_URL        = var.bange_api_url
+    MAILGUN_DOMAIN       = var.mailgun_domain
+    TWILIO_ACCOUNT_SID   = var.twilio_account_sid
+    TWILIO_FROM          = var.twilio_from
+    STORAGE_BUCKET       = google_storage_bucket.documents.name
+    PUBLIC_BASE_URL      = "https://${module.hosting.host}"
+    AUTH_ISSUER          = "https://${module.hosting.host}"
+    AUTH_AUDIENCE        = "taxasge-api"
+  }
+
+  # Scheduled work: Cloud Scheduler POSTs to the jobs function's /jobs/<name> routes with an OIDC token
+  # of its own account, the function's only invoker (shared/api/jobs.routes.ts).
+  scheduled_jobs = {
+    "outbox-sweeper"       = { function = "jobs", path = "/jobs/sweep-outbox", schedule = "* * * * *", description = "Publishes events still waiting in the outbox" }
+    "review-lock-expiry"   = { function = "jobs", path = "/jobs/release-expired-claims", schedule = "*/5 * * * *", description = "Gives expired review claims back to the queue" }
+    "quote-expiry"         = { function = "jobs", path = "/jobs/expire-quotes", schedule = "*/15 * * * *", description = "Expires unpaid service-fee quotes" }
+    "pending-payment-poll" = { function = "jobs", path = "/jobs/poll-pending-payments", schedule = "*/5 * * * *", description = "Polls BANGE for payments pending too long" }
+    "reconciliation"       = { function = "jobs", path = "/jobs/reconcile", schedule = "30 6 * * *", description = "Three-way reconciliation of yesterday's BANGE statement" }
+    "metrics-collector"    = { function = "jobs", path = "/jobs/collect-metrics", schedule = "* * * * *", description = "Writes business gauges to Cloud Monitoring" }
+  }
+
+  scheduled_targets = toset([for j in values(local.scheduled_jobs) : j.function])
+
+  all_functions      = merge(local.http_functions, local.event_functions)
+  max_instances      = { for id in keys(local.all_functions) : id => lookup(var.max_instances, id, var.default_max_instances) }
+  connections_needed = sum([for id in keys(local.all_functions) : local.max_instances[id] * var.db_pool_max]) + 1
+}
+
+module "http_function" {
+  source   = "../http-function"
+  for_each = local.http_functions
+
+  project_id                   = var.project_id
+  region                       = var.region
+  name                         = each.key
+  description                  = each.value.description
+  source_dir                   = "${local.repo_root}/dist/functions/${each.key}"
+  source_bucket                = google_storage_bucket.sources.name
+  build_service_account        = module.iam.builder_service_account
+  service_account_email        = module.iam.function_service_accounts[each.key]
+  memory                       = each.value.memory
+  min_instances                = lookup(var.min_instances, each.key, 0)
+  max_instances                = local.max_instances[each.key]
+  concurrency                  = var.concurrency
+  environment_variables        = local.common_environment
+  secret_environment_variables = { for env in concat(local.runtime_secrets, each.value.secrets) : env => module.secrets.names[local.secret_env[env]] }
+  service_version              = var.service_version
+  vpc_connector                = google_vpc_access_connector.this.id
+  public                       = each.value.public
+  invoker_members              = { for k, member in { scheduler = "serviceAccount:${module.iam.scheduler_service_account}" } : k => member if contains(local.scheduled_targets, each.key) }
+  labels                       = local.labels
+}
+
+module "event_function" {
+  source   = "../event-function"
+  for_each = local.event_functions
+
+  project_id                   = var.project_id
+  region                       = var.region
+  name                         = each.key
+  description                  = each.value.description
+  topics                       = each.value.topics
+  source_dir                   = "${local.repo_root}/dist/functions/${each.key}"
+  source_bucket                = google_storage_bucket.sources.name
+  build_service_account        = module.iam.builder_service_account
+  service_account_email        = module.iam.function_service_accounts[each.key]
+  push_service_account_email   = module.iam.pubsub_push_service_account
+  min_instances                = lookup(var.min_instances, each.key, 0)
+  max_instances                = local.max_instances[each.key]
+  environment_variables        = local.common_environment
+  secret_environment_variables = { for env in concat(local.runtime_secrets, each.value.secrets) : env => module.secrets.names[local.secret_env[env]] }
+  service_version              = var.service_version
+  vpc_connector                = google_vpc_access_connector.this.id
+  labels                       = local.labels
+}
+
+# Documents and receipts: uploads through signed URLs (the signer signs with its own account).
+resource "google_storage_bucket_iam_member" "documents" {
+  for_each = {
+    declarations    = "roles/storage.objectAdmin"
+    agent           = "roles/storage.objectViewer"
+    payments        = "roles/storage.objectViewer"
+    "issue-receipt" = "roles/storage.objectCreator"
+  }
+  bucket = google_storage_bucket.documents.name
+  role   = each.value
+  member = "serviceAccount:${module.iam.function_service_accounts[each.key]}"
+}
+
+resource "google_service_account_iam_member" "url_signers" {
+  for_each           = toset(["declarations", "agent", "payments"])
+  service_account_id = "projects/${var.project_id}/serviceAccounts/${module.iam.function_service_accounts[each.key]}"
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = "serviceAccount:${module.iam.function_service_accounts[each.key]}"
+}
+
+# Push notifications go through FCM.
+resource "google_project_iam_member" "fcm_sender" {
+  project = var.project_id
+  role    = "roles/firebasecloudmessaging.admin"
+  member  = "serviceAccount:${module.iam.function_service_accounts["notifications"]}"
+}

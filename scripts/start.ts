@@ -1,4 +1,5 @@
 /** `npm start`: the whole backend in one process on its embedded defaults (or the services configured). */
+import { createBangeSandbox } from '../shared/adapters/bank/sandbox/bange-sandbox';
 import { LOCAL_STORAGE_PREFIX } from '../shared/adapters/storage/local-folder-storage';
 import { createLocalStorageHandler } from '../shared/adapters/storage/local-storage-handler';
 import { ConfigError, parseConfig } from '../shared/config/config';
@@ -9,7 +10,7 @@ import { createRuntime, setRuntime } from '../shared/runtime/runtime';
 import { openLocalDatabase } from './local/local-database';
 import { loadOrCreateLocalKeys } from './local/local-keys';
 import { loadOrCreateLocalStorageSecret } from './local/local-storage-secret';
-import { createLocalServer, drain, loadFunctionApps } from './local/local-server';
+import { createLocalServer, drain, loadFunctionApps, type LocalMount } from './local/local-server';
 import { readRewrites } from './local/rewrites';
 
 async function main() {
@@ -38,7 +39,14 @@ async function main() {
   // With the local folder storage, uploads and downloads go through this server, verified with the
   // runtime's own storage (same secret and base URL), see docs/STORAGE.md.
   const storage = runtime.storage;
-  const mounts = storage.kind === 'local' ? [{ prefix: LOCAL_STORAGE_PREFIX, handler: createLocalStorageHandler({ storage, logger }) }] : [];
+  const mounts: LocalMount[] = storage.kind === 'local' ? [{ prefix: LOCAL_STORAGE_PREFIX, handler: createLocalStorageHandler({ storage, logger }) }] : [];
+  // Without BANGE_API_URL the bank is the sandbox, served here with the key and secret the runtime's adapter and webhook check use (docs/BANGE.md).
+  const [sandboxSecret] = config.bange.webhookSecrets;
+  const sandbox =
+    config.bange.sandbox && sandboxSecret
+      ? createBangeSandbox({ apiKey: config.bange.apiKey, webhookSecret: sandboxSecret, publicBaseUrl: config.publicBaseUrl, clock: runtime.clock, ids: runtime.ids, logger })
+      : undefined;
+  if (sandbox) mounts.push({ prefix: sandbox.prefix, handler: sandbox.handler });
 
   const rewrites = readRewrites();
   const apps = loadFunctionApps(rewrites);
@@ -57,7 +65,8 @@ async function main() {
       `  Health:     ${base}/health/ready`,
       `  Catalog:    curl '${base}/api/v1/fiscal-services?q=legalizacion&limit=5'`,
       `  Database:   ${database.embedded ? `embedded PostgreSQL, data in ${config.dataDir}` : 'DATABASE_URL'}`,
-      `  Storage:    ${storage.kind === 'local' ? `local folder ${storage.root}, uploads and downloads at ${config.storage.publicBaseUrl}${LOCAL_STORAGE_PREFIX}` : `Cloud Storage bucket ${config.storage.bucket}`}`,
+      `  Storage:    ${storage.kind === 'local' ? `local folder ${storage.root}, uploads and downloads at ${config.publicBaseUrl}${LOCAL_STORAGE_PREFIX}` : `Cloud Storage bucket ${config.storage.bucket}`}`,
+      `  BANGE:      ${sandbox ? `sandbox at ${sandbox.apiUrl}/ (checkout pages at ${sandbox.apiUrl}/checkout/<id>, see docs/BANGE.md)` : `BANGE_API_URL ${config.bange.apiUrl}`}`,
       demo.length ? `  Demo:       ${demo.length} accounts (admin@, finance@, supervisor@, agent@, agent.m-001@ …, citizen@, business@demo.taxasge.gq) with DEMO_PASSWORD` : '  Demo:       set DEMO_PASSWORD to create demo accounts',
       '  Press Ctrl-C to stop.',
       '',

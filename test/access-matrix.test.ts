@@ -52,7 +52,14 @@ describe('route × role', () => {
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
   });
 
-  it.each(apiRoutes.filter((r) => r.roles === 'public').map((r) => [`${r.method.toUpperCase()} ${r.path}`, r] as const))('%s is open to anyone', async (_name, route) => {
+  // The bank's webhook is public but authenticated by its signature instead of a token.
+  const signed = new Set(['/webhooks/bange']);
+
+  it.each([...signed])('%s without a signature is 401', async (path) => {
+    await request(app.server).post(path).set('Content-Type', 'application/json').send('{}').expect(401);
+  });
+
+  it.each(apiRoutes.filter((r) => r.roles === 'public' && !signed.has(r.path)).map((r) => [`${r.method.toUpperCase()} ${r.path}`, r] as const))('%s is open to anyone', async (_name, route) => {
     const res = await send(route);
     expect([401, 403]).not.toContain(res.status);
     expect(res.status).toBeLessThan(500);

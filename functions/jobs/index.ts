@@ -1,6 +1,8 @@
 /** The jobs Cloud Function: scheduled maintenance, also runnable with `npm run jobs -- <name>`. */
 import { http } from '@google-cloud/functions-framework';
-import { expireQuotes, jobsRoutes, releaseExpiredClaims, sweepOutbox } from '../../shared/api/jobs.routes';
+import { collectMetrics, expireQuotes, jobsRoutes, pollPendingPayments, releaseExpiredClaims, sweepOutbox } from '../../shared/api/jobs.routes';
+import { collectAndExport, metricsFor } from '../../shared/metrics/instance-metrics';
+import { getPaymentService } from '../../shared/runtime/payments';
 import { createHttpFunction } from '../../shared/http/http-function';
 import { bindRoute } from '../../shared/http/request-context';
 import { getReviewService } from '../../shared/runtime/declarations';
@@ -14,6 +16,11 @@ export const jobs = {
     const { published, remaining } = await getOutboxPublisher().sweep();
     return { processed: published, remaining };
   },
+  'poll-pending-payments': async () => {
+    const { checked, expired } = await getPaymentService().pollPending();
+    return { processed: checked, remaining: expired };
+  },
+  'collect-metrics': async () => ({ processed: (await collectAndExport(metricsFor(getRuntime()))).exported ? 1 : 0 }),
 } as const;
 
 export type JobName = keyof typeof jobs;
@@ -22,6 +29,8 @@ export const routes = [
   bindRoute(releaseExpiredClaims, async () => ({ status: 200, body: { job: 'release-expired-claims', ...(await jobs['release-expired-claims']()) } })),
   bindRoute(expireQuotes, async () => ({ status: 200, body: { job: 'expire-quotes', ...(await jobs['expire-quotes']()) } })),
   bindRoute(sweepOutbox, async () => ({ status: 200, body: { job: 'sweep-outbox', ...(await jobs['sweep-outbox']()) } })),
+  bindRoute(pollPendingPayments, async () => ({ status: 200, body: { job: 'poll-pending-payments', ...(await jobs['poll-pending-payments']()) } })),
+  bindRoute(collectMetrics, async () => ({ status: 200, body: { job: 'collect-metrics', ...(await jobs['collect-metrics']()) } })),
 ];
 
 export const definitions = jobsRoutes;

@@ -8,5 +8,8 @@ import { declarationRoutes } from './declarations.routes';
 import { docsRoutes } from './docs.routes';
 import { healthRoutes } from './health.routes';
 import { jobsRoutes } from './jobs.routes';
+import { paymentRoutes } from './payments.routes';
+import { webhookRoutes } from './webhooks.routes';
+import { metricsRoutes } from './metrics.routes';
 
-export const apiRoutes: readonly RouteDefinition[] = [...authRoutes, ...adminRoutes, ...catalogRoutes, ...declarationRoutes, ...agentRoutes, ...healthRoutes, ...docsRoutes, ...jobsRoutes];
+export const apiRoutes: readonly RouteDefinition[] = [...authRoutes, ...adminRoutes, ...catalogRoutes, ...declarationRoutes, ...agentRoutes, ...paymentRoutes, ...webhookRoutes, ...healthRoutes, ...docsRoutes, ...jobsRoutes, ...metricsRoutes];

@@ -22,4 +22,7 @@ export const releaseExpiredClaims = job('release-expired-claims', 'Give expired 
 export const expireQuotes = job('expire-quotes', 'Expire unpaid service-fee quotes past their expiry');
 export const sweepOutbox = job('sweep-outbox', 'Publish events still waiting in the outbox');
 
-export const jobsRoutes = [releaseExpiredClaims, expireQuotes, sweepOutbox] as const;
+export const pollPendingPayments = job('poll-pending-payments', 'Ask BANGE about payments pending too long; expire stale ones');
+export const collectMetrics = job('collect-metrics', 'Write the business gauges to Cloud Monitoring');
+
+export const jobsRoutes = [releaseExpiredClaims, expireQuotes, sweepOutbox, pollPendingPayments, collectMetrics] as const;

@@ -107,8 +107,26 @@ const envSchema = z
     FCM_ENABLED: z.enum(['true', 'false'], { error: 'expected true or false' }).default('false'),
     FCM_PROJECT_ID: optionalString,
     NOTIFY_HTTP_TIMEOUT_MS: intInRange(1000, 60_000, 10_000),
+    BANGE_API_URL: optionalString.pipe(z.url({ message: 'expected the https:// base URL of the BANGE API (without /v1)' }).optional()),
+    BANGE_API_KEY: optionalString,
+    BANGE_WEBHOOK_SECRET: optionalString.pipe(
+      z
+        .string()
+        .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+        .pipe(z.array(z.string().min(16, 'expected webhook secrets of at least 16 characters')).min(1))
+        .optional(),
+    ),
+    BANGE_TIMEOUT_MS: intInRange(500, 60_000, 10_000),
+    METRICS_BEARER_TOKEN: optionalString.pipe(z.string().min(24, 'expected a token of at least 24 characters').optional()),
+    METRICS_EXPORT: z.enum(['off', 'cloud-monitoring'], { error: 'expected off or cloud-monitoring' }).default('off'),
+    K_SERVICE: optionalString,
+    GCP_REGION: optionalString,
     PASSWORD_RESET_URL: z.url({ message: 'expected the https:// URL of the password-reset page' }).default('https://taxasge.gq/reset-password'),
   });
+
+/** Local development only: the sandbox's credentials, refused in staging and production. */
+export const SANDBOX_API_KEY = 'sandbox_sk_local';
+export const SANDBOX_WEBHOOK_SECRET = 'whsec_sandbox_local_development';
 
 /** Rules across variables, checked on the raw values so they are reported even when a field is invalid. */
 function crossFieldProblems(env: Record<string, string | undefined>, purpose: ConfigPurpose): string[] {
@@ -175,11 +193,27 @@ export interface Config {
     twilio: TwilioSettings | undefined;
     fcm: FcmSettings | undefined;
   };
+  metricsBearerToken: string | undefined;
+  metricsExport: 'off' | 'cloud-monitoring';
+  /** The function Cloud Run runs (K_SERVICE), for exported series. */
+  serviceName: string | undefined;
+  region: string | undefined;
+  /** The origin clients and BANGE use to reach the API (links, signed URLs, webhook callbacks). */
+  publicBaseUrl: string;
   storage: {
     /** Set: Cloud Storage; unset: a local folder under DATA_DIR served by the local server. */
     bucket: string | undefined;
-    publicBaseUrl: string;
     localSecret: string | undefined;
+  };
+  bange: {
+    /** Base URL without /v1; unset locally = the BANGE sandbox of the local server. */
+    apiUrl: string;
+    apiKey: string;
+    /** Newest first; every one verifies (rotation). */
+    webhookSecrets: string[];
+    /** True when the local server's sandbox plays the bank. */
+    sandbox: boolean;
+    timeoutMs: number;
   };
 }
 
@@ -202,6 +236,7 @@ export function parseConfig(env: Record<string, string | undefined>, purpose: Co
   ];
   if (!result.success || problems.length) throw new ConfigError(problems);
   const e = result.data;
+  const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
   return {
     environment: e.ENVIRONMENT,
     port: e.PORT,
@@ -230,7 +265,19 @@ export function parseConfig(env: Record<string, string | undefined>, purpose: Co
           : undefined,
       fcm: e.FCM_ENABLED === 'true' ? { ...(e.FCM_PROJECT_ID ?? e.GOOGLE_CLOUD_PROJECT ? { projectId: (e.FCM_PROJECT_ID ?? e.GOOGLE_CLOUD_PROJECT)! } : {}) } : undefined,
     },
-    storage: { bucket: e.STORAGE_BUCKET, publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''), localSecret: e.STORAGE_LOCAL_SECRET },
+    metricsBearerToken: e.METRICS_BEARER_TOKEN,
+    metricsExport: e.METRICS_EXPORT,
+    serviceName: e.K_SERVICE,
+    region: e.GCP_REGION,
+    publicBaseUrl,
+    storage: { bucket: e.STORAGE_BUCKET, localSecret: e.STORAGE_LOCAL_SECRET },
+    bange: {
+      apiUrl: (e.BANGE_API_URL ?? `${publicBaseUrl}/sandbox/bange`).replace(/\/$/, ''),
+      apiKey: e.BANGE_API_KEY ?? SANDBOX_API_KEY,
+      webhookSecrets: e.BANGE_WEBHOOK_SECRET ?? [SANDBOX_WEBHOOK_SECRET],
+      sandbox: !e.BANGE_API_URL,
+      timeoutMs: e.BANGE_TIMEOUT_MS,
+    },
   };
 }
 
@@ -240,4 +287,17 @@ let loaded: Config | undefined;
 export function getConfig(): Config {
   loaded ??= parseConfig(process.env);
   return loaded;
+}
+
+/**
+ * For the functions that talk to BANGE: outside development the sandbox defaults are refused, so a
+ * function missing its secret stops at load instead of paying into a sandbox.
+ */
+export function assertBankConfigured(config: Config, needs: 'api' | 'webhooks'): void {
+  if (config.environment !== 'production' && config.environment !== 'staging') return;
+  const problems: string[] = [];
+  if (config.bange.sandbox) problems.push('BANGE_API_URL: required outside development');
+  if (needs === 'api' && config.bange.apiKey === SANDBOX_API_KEY) problems.push('BANGE_API_KEY: required outside development');
+  if (needs === 'webhooks' && config.bange.webhookSecrets.includes(SANDBOX_WEBHOOK_SECRET)) problems.push('BANGE_WEBHOOK_SECRET: required outside development');
+  if (problems.length) throw new ConfigError(problems);
 }

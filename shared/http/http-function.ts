@@ -5,6 +5,8 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { isDatabaseUnavailable } from '../adapters/db/database';
 import { getConfig } from '../config/config';
+import { metricsFor } from '../metrics/instance-metrics';
+import { UNMATCHED_ROUTE } from '../metrics/instrumentation';
 import { AppError } from '../errors/app-error';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
 import { extractTrace } from '../logging/trace';
@@ -45,6 +47,7 @@ function sendProblem(res: Response, error: unknown, ctx: { logger: RequestContex
   if (unexpected) ctx.logger.error('unhandled error', { err: error });
   else if (problem.status >= 500) ctx.logger.warning(problem.detail, { code: problem.code });
   if (res.headersSent) return;
+  res.locals.problemCode = problem.code;
   res.status(problem.status).set(headers).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }
 
@@ -94,6 +97,18 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
 
   return async (req, res) => {
     const runtime = options.runtime();
+    const started = process.hrtime.bigint();
+    let matched: CompiledRoute | undefined;
+    res.once('finish', () => {
+      metricsFor(runtime).recordHttpRequest({
+        group: matched?.definition.tags[0] ?? UNMATCHED_ROUTE,
+        route: matched?.definition.path ?? UNMATCHED_ROUTE,
+        method: req.method,
+        status: res.statusCode,
+        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+        ...(res.statusCode >= 400 && res.locals.problemCode ? { errorCode: String(res.locals.problemCode) } : {}),
+      });
+    });
     const trace = extractTrace(req.headers);
     const logger = runtime.logger.withTrace(trace);
     const instance = req.path;
@@ -132,17 +147,18 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
         throw new AppError('route_not_found', `No route matches ${req.method} ${req.path}. The API is described at /api/v1/openapi.json.`);
       }
 
+      matched = found.route;
       const { definition, handler } = found.route;
       const ip = clientIp(req);
       let principal: Principal | undefined;
-      if (definition.roles === 'public') {
+      if (definition.roles === 'public' && definition.rateLimit !== false) {
         const limit = await limiter().hit({ name: 'public-ip', max: runtime.config.rateLimitPublicPerMinute, windowSeconds: 60 }, ip);
         if (limit.limited) {
           throw new AppError('rate_limited', `Too many requests from this address; try again in ${limit.retryAfterSeconds} s.`, undefined, {
             'Retry-After': String(limit.retryAfterSeconds),
           });
         }
-      } else {
+      } else if (definition.roles !== 'public') {
         principal = await authorise(req, definition.roles, authenticator());
       }
       const input = parseRequest(req, definition, found.params, maxBodyBytes);

@@ -31,6 +31,8 @@ export interface RouteDefinition {
   responses: Record<number, ResponseSpec>;
   /** Extra error statuses this route can answer besides the common ones. */
   errors?: readonly number[];
+  /** Public routes count against the per-address limit unless this is false (bank webhooks). */
+  rateLimit?: boolean;
   /** Creates honour the Idempotency-Key header; `required` refuses requests without one. */
   idempotency?: 'optional' | 'required';
 }

@@ -4,6 +4,7 @@ import { createOutboxPublisher } from '../domain/events/event-outbox';
 import { createNotificationsHandler, notificationSubscriptions } from '../domain/notifications/notifications.handler';
 import type { Subscription } from '../ports/event-bus.port';
 import { getChannelNotifiers } from './notifications';
+import { getPaymentConsumers } from './payments';
 import { perRuntime, type Runtime } from './runtime';
 
 export const getNotificationsHandlers = perRuntime((rt) =>
@@ -12,7 +13,12 @@ export const getNotificationsHandlers = perRuntime((rt) =>
 
 /** Every concern that consumes events, wired to its handler. Production runs each as an event function. */
 export function subscriptionsOf(_runtime: Runtime): Subscription[] {
-  return [...notificationSubscriptions(getNotificationsHandlers())];
+  const payments = getPaymentConsumers();
+  return [
+    { name: 'apply-payment', topic: 'payment-events', handler: payments.applyPayment, maxDeliveryAttempts: 10 },
+    { name: 'issue-receipt', topic: 'payment-events', handler: payments.issueReceipt, maxDeliveryAttempts: 10 },
+    ...notificationSubscriptions(getNotificationsHandlers()),
+  ];
 }
 
 export const getEventBus = perRuntime((rt) => {
@@ -34,4 +40,7 @@ export const getEventBus = perRuntime((rt) => {
   return bus;
 });
 
-export const getOutboxPublisher = perRuntime((rt) => createOutboxPublisher({ db: rt.db, bus: getEventBus(), clock: rt.clock, logger: rt.logger }));
+// The bus is resolved at publish time: its subscriptions' handlers themselves publish through this.
+export const getOutboxPublisher = perRuntime((rt) =>
+  createOutboxPublisher({ db: rt.db, bus: { publish: (topic, event) => getEventBus().publish(topic, event) }, clock: rt.clock, logger: rt.logger }),
+);

@@ -48,7 +48,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     createObjectStorage({
       bucket: config.storage.bucket,
       dataDir: config.dataDir,
-      publicBaseUrl: config.storage.publicBaseUrl,
+      publicBaseUrl: config.publicBaseUrl,
       ...(config.storage.localSecret ? { localSecret: config.storage.localSecret } : {}),
       clock,
     });

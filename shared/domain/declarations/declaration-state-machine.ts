@@ -66,6 +66,8 @@ export const TRANSITIONS: readonly Transition[] = [
   t('service_fee', 'awaiting_payment', 'cancel', 'cancelled', ['owner']),
   t('service_fee', 'awaiting_payment', 'expire', 'expired', ['system']),
   t('service_fee', 'awaiting_payment', 'pay', 'paid', ['system']),
+  // The bank is the source of truth: money for a quote that expired meanwhile still pays it.
+  t('service_fee', 'expired', 'pay', 'paid', ['system']),
   t('service_fee', 'paid', 'auto_approve', 'completed', ['system']),
   t('service_fee', 'paid', 'claim', 'in_review', REVIEWERS),
   t('service_fee', 'in_review', 'release', 'paid', [...REVIEWERS, 'system']),

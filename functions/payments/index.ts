@@ -1,0 +1,66 @@
+/** The payments Cloud Function: pay declarations through BANGE, follow payments, receipts and their verification. */
+import { http } from '@google-cloud/functions-framework';
+import QRCode from 'qrcode';
+import { checkPayment, createPayment, getPayment, getReceipt, paymentRoutes, verifyReceipt } from '../../shared/api/payments.routes';
+import { assertBankConfigured, getConfig } from '../../shared/config/config';
+import { findReceiptByNumber, findReceiptByPayment, verifyReceiptToken } from '../../shared/domain/payments/receipts';
+import type { Payment } from '../../shared/domain/payments/payment.types';
+import { NotFoundError } from '../../shared/errors/app-error';
+import { createHttpFunction } from '../../shared/http/http-function';
+import { bindRoute } from '../../shared/http/request-context';
+import { getKeyRing } from '../../shared/runtime/identity';
+import { getPaymentService } from '../../shared/runtime/payments';
+import { getRuntime } from '../../shared/runtime/runtime';
+
+assertBankConfigured(getConfig(), 'api');
+
+const body = (p: Payment) => ({
+  id: p.id,
+  reference: p.reference,
+  declarationId: p.declarationId,
+  status: p.status,
+  amount: p.amount,
+  currency: p.currency,
+  method: p.method,
+  checkoutUrl: p.checkoutUrl,
+  expiresAt: p.expiresAt.toISOString(),
+  paidAt: p.paidAt?.toISOString() ?? null,
+  refundedAmount: p.refundedAmount,
+});
+
+export const routes = [
+  bindRoute(createPayment, async ({ body: input, headers }, ctx) => ({
+    status: 201,
+    body: body(await getPaymentService().create(ctx.principal!, input, String(headers['idempotency-key']))),
+  })),
+  bindRoute(getPayment, async ({ params }, ctx) => ({ status: 200, body: body(await getPaymentService().get(ctx.principal!, params.id)) })),
+  bindRoute(checkPayment, async ({ params }, ctx) => ({ status: 200, body: body(await getPaymentService().check(ctx.principal!, params.id)) })),
+  bindRoute(getReceipt, async ({ params }, ctx) => {
+    const payment = await getPaymentService().get(ctx.principal!, params.id);
+    const receipt = await findReceiptByPayment(getRuntime().db, payment.id);
+    if (!receipt) throw new NotFoundError(`Payment ${payment.reference} has no receipt yet${payment.status === 'pending' ? ': it is not paid' : '; it is issued within seconds of the payment'}.`);
+    const verdict = await verifyReceiptToken(receipt.token, getKeyRing().jwks());
+    return {
+      status: 200,
+      body: {
+        number: receipt.number,
+        token: receipt.token,
+        qr: await QRCode.toDataURL(receipt.token, { errorCorrectionLevel: 'M', margin: 1 }),
+        issuedAt: receipt.issuedAt.toISOString(),
+        receipt: verdict.valid ? (verdict.receipt as unknown as Record<string, unknown>) : {},
+      },
+    };
+  }),
+  bindRoute(verifyReceipt, async ({ body: input }) => {
+    const verdict = await verifyReceiptToken(input.token, getKeyRing().jwks());
+    if (!verdict.valid) return { status: 200, body: { valid: false, reason: verdict.reason } };
+    // A genuine signature over a receipt this platform never stored is still not a receipt.
+    const stored = await findReceiptByNumber(getRuntime().db, verdict.receipt.number);
+    if (!stored || stored.token !== input.token) return { status: 200, body: { valid: false, reason: 'unknown receipt number' } };
+    return { status: 200, body: { valid: true, receipt: verdict.receipt as unknown as Record<string, unknown> } };
+  }),
+];
+
+export const definitions = paymentRoutes;
+
+http('payments', createHttpFunction({ routes, runtime: getRuntime }));

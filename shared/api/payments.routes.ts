@@ -1,0 +1,98 @@
+/** The payments route group: pay a declaration through BANGE, follow the payment, get and verify receipts. */
+import { z } from 'zod';
+import { defineRoute } from '../http/route';
+import { PAYMENT_STATUSES } from '../domain/payments/payment-state-machine';
+
+const Id = z.strictObject({ id: z.uuid({ message: 'expected a payment id (UUID)' }) });
+
+export const PaymentSchema = z
+  .object({
+    id: z.uuid(),
+    reference: z.string(),
+    declarationId: z.uuid(),
+    status: z.enum(PAYMENT_STATUSES),
+    amount: z.number().int(),
+    currency: z.literal('XAF'),
+    method: z.enum(['bange_card', 'bange_wallet']),
+    checkoutUrl: z.string().nullable().meta({ description: "BANGE's hosted page where the payer pays." }),
+    expiresAt: z.string(),
+    paidAt: z.string().nullable(),
+    refundedAmount: z.number().int(),
+  })
+  .meta({ id: 'Payment' });
+
+const ReceiptClaimsSchema = z.record(z.string(), z.unknown()).meta({ id: 'ReceiptClaims', description: 'The signed content: number, taxpayer, declaration, amount, paidAt, bangeTransactionId.' });
+
+export const createPayment = defineRoute({
+  operationId: 'createPayment',
+  method: 'post',
+  path: '/api/v1/payments',
+  summary: 'Start paying a declaration through BANGE (Idempotency-Key required)',
+  tags: ['payments'],
+  roles: ['citizen', 'business'],
+  idempotency: 'required',
+  body: z.strictObject({
+    declarationId: z.uuid({ message: 'expected a declaration id (UUID)' }),
+    method: z.enum(['bange_card', 'bange_wallet'], { error: 'expected bange_card or bange_wallet' }),
+  }),
+  responses: { 201: { description: 'The pending payment with its checkout URL', schema: PaymentSchema } },
+  errors: [404, 409, 503],
+});
+
+export const getPayment = defineRoute({
+  operationId: 'getPayment',
+  method: 'get',
+  path: '/api/v1/payments/{id}',
+  summary: 'One payment',
+  tags: ['payments'],
+  roles: ['citizen', 'business', 'finance', 'admin'],
+  params: Id,
+  responses: { 200: { description: 'The payment', schema: PaymentSchema } },
+  errors: [404],
+});
+
+export const checkPayment = defineRoute({
+  operationId: 'checkPayment',
+  method: 'post',
+  path: '/api/v1/payments/{id}/check',
+  summary: 'Ask BANGE for the status now (for a payer back from checkout before the webhook)',
+  tags: ['payments'],
+  roles: ['citizen', 'business', 'finance', 'admin'],
+  params: Id,
+  responses: { 200: { description: 'The payment after the check', schema: PaymentSchema } },
+  errors: [404],
+});
+
+export const getReceipt = defineRoute({
+  operationId: 'getReceipt',
+  method: 'get',
+  path: '/api/v1/payments/{id}/receipt',
+  summary: 'The receipt of a paid payment: number, signed token (compact JWS) and its QR code',
+  tags: ['payments'],
+  roles: ['citizen', 'business', 'finance', 'admin'],
+  params: Id,
+  responses: {
+    200: {
+      description: 'The receipt',
+      schema: z
+        .object({ number: z.string(), token: z.string(), qr: z.string().meta({ description: 'data: URL of a PNG QR code of the token' }), issuedAt: z.string(), receipt: ReceiptClaimsSchema })
+        .meta({ id: 'Receipt' }),
+    },
+  },
+  errors: [404],
+});
+
+export const verifyReceipt = defineRoute({
+  operationId: 'verifyReceipt',
+  method: 'post',
+  path: '/api/v1/receipts/verify',
+  summary: 'Check a receipt token: valid, or why not',
+  tags: ['payments'],
+  roles: 'public',
+  body: z.strictObject({ token: z.string().min(1, 'expected the receipt token').max(10_000) }),
+  responses: {
+    200: { description: 'The verdict', schema: z.object({ valid: z.boolean(), reason: z.string().optional(), receipt: ReceiptClaimsSchema.optional() }).meta({ id: 'ReceiptVerdict' }) },
+  },
+});
+
+export const paymentRoutes = [createPayment, getPayment, checkPayment, getReceipt, verifyReceipt] as const;

@@ -1,0 +1,99 @@
+/**
+ * Applying what the bank says about a payment, inside one transaction: the payment and its
+ * declaration only move forward, the money is booked once, and anything that does not fit is
+ * recorded as an anomaly for finance instead of being applied.
+ */
+import type { Queryable } from '../../adapters/db/database';
+import type { IdGenerator } from '../../ports/ids.port';
+import type { OutboxEntry } from '../events/event-outbox';
+import type { ReviewService } from '../declarations/review.service';
+import { findDeclaration } from '../declarations/declarations.repository';
+import { bookJournal } from './ledger';
+import { canMove } from './payment-state-machine';
+import type { Payment } from './payment.types';
+import { findPayment, updatePayment } from './payments.repository';
+
+export interface BankSaysPaid {
+  transactionId: string;
+  amount: number;
+  currency: string;
+  paidAt: Date;
+}
+
+export type ApplyOutcome = 'applied' | 'already_applied' | 'mismatch' | 'anomaly';
+
+export async function recordAnomaly(tx: Queryable, ids: IdGenerator, at: Date, a: { kind: string; paymentId?: string | null; webhookEventId?: string | null; detail: string }): Promise<void> {
+  await tx.query('INSERT INTO payment_anomalies (id, kind, payment_id, webhook_event_id, detail, detected_at) VALUES ($1, $2, $3, $4, $5, $6)', [
+    ids.uuid(),
+    a.kind,
+    a.paymentId ?? null,
+    a.webhookEventId ?? null,
+    a.detail,
+    at,
+  ]);
+}
+
+/** Why the bank's amount or currency cannot be this payment's, or undefined when they match. */
+export function mismatchOf(payment: Pick<Payment, 'amount' | 'currency'>, paid: { amount: number; currency: string }): string | undefined {
+  if (paid.currency !== payment.currency) return `currency ${paid.currency}, expected ${payment.currency}`;
+  if (paid.amount !== payment.amount) return `amount ${paid.amount} XAF, expected ${payment.amount} XAF`;
+  return undefined;
+}
+
+export function createPaymentApplication(deps: { ids: IdGenerator; review: ReviewService }) {
+  return {
+    async applyPaid(tx: Queryable, paymentId: string, paid: BankSaysPaid, at: Date, webhookEventId?: string): Promise<{ outcome: ApplyOutcome; events: OutboxEntry[] }> {
+      const payment = (await findPayment(tx, paymentId, true))!;
+      if (payment.transactionId === paid.transactionId && payment.status !== 'pending' && payment.status !== 'failed' && payment.status !== 'expired') {
+        return { outcome: 'already_applied', events: [] };
+      }
+      const mismatch = mismatchOf(payment, paid);
+      if (mismatch) {
+        await recordAnomaly(tx, deps.ids, at, { kind: 'amount_mismatch', paymentId, webhookEventId: webhookEventId ?? null, detail: `bank reported ${mismatch}; nothing was marked paid` });
+        return { outcome: 'mismatch', events: [] };
+      }
+      if (!canMove(payment.status, 'succeeded')) {
+        await recordAnomaly(tx, deps.ids, at, {
+          kind: 'second_transaction',
+          paymentId,
+          webhookEventId: webhookEventId ?? null,
+          detail: `payment already ${payment.status} with transaction ${payment.transactionId}; bank reports another transaction ${paid.transactionId}: refund it`,
+        });
+        return { outcome: 'anomaly', events: [] };
+      }
+      await updatePayment(tx, paymentId, { status: 'succeeded', transactionId: paid.transactionId, paidAt: paid.paidAt }, at);
+      const declaration = (await findDeclaration(tx, payment.declarationId, true))!;
+      await bookJournal(tx, deps.ids, {
+        kind: 'payment',
+        externalRef: paid.transactionId,
+        paymentId,
+        declarationId: declaration.id,
+        ministry: declaration.ministry,
+        serviceCode: declaration.serviceCode,
+        amount: paid.amount,
+        at,
+      });
+      const payable = declaration.status === 'awaiting_payment' || declaration.status === 'approved' || (declaration.kind === 'service_fee' && declaration.status === 'expired');
+      if (!payable) {
+        await recordAnomaly(tx, deps.ids, at, {
+          kind: 'paid_after_close',
+          paymentId,
+          webhookEventId: webhookEventId ?? null,
+          detail: `declaration ${declaration.reference} is ${declaration.status}; the money is booked and must be refunded`,
+        });
+        return { outcome: 'anomaly', events: [] };
+      }
+      const { events } = await deps.review.markPaid(tx, declaration.id);
+      return { outcome: 'applied', events };
+    },
+
+    async applyFailed(tx: Queryable, paymentId: string, at: Date): Promise<boolean> {
+      const payment = (await findPayment(tx, paymentId, true))!;
+      if (!canMove(payment.status, 'failed')) return false;
+      await updatePayment(tx, paymentId, { status: 'failed' }, at);
+      return true;
+    },
+  };
+}
+
+export type PaymentApplication = ReturnType<typeof createPaymentApplication>;

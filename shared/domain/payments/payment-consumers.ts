@@ -1,0 +1,81 @@
+/**
+ * The payment-events consumers, each idempotent through its inbox: apply the payment (payment,
+ * declaration and ledger move forward only) and issue the receipt. Notifying the payer is
+ * shared/domain/notifications.
+ */
+import type { Database } from '../../adapters/db/database';
+import type { Logger } from '../../logging/logger';
+import type { Clock } from '../../ports/clock.port';
+import type { DomainEvent, EventHandler } from '../../ports/event-bus.port';
+import type { IdGenerator } from '../../ports/ids.port';
+import { handleOnce, type OutboxEntry, type OutboxPublisher } from '../events/event-outbox';
+import type { KeyRing } from '../identity/key-ring';
+import { findDeclaration } from '../declarations/declarations.repository';
+import type { PaymentApplication } from './payment-application';
+import type { PaymentEventData } from './payment.types';
+import { findPayment } from './payments.repository';
+import { nextReceiptNumber, signReceipt, storeReceipt, type ReceiptClaims } from './receipts';
+
+export interface PaymentConsumerDeps {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  logger: Logger;
+  application: PaymentApplication;
+  publisher: OutboxPublisher;
+  keys: () => KeyRing;
+}
+
+const data = (event: DomainEvent) => event.data as PaymentEventData;
+
+export function createPaymentConsumers(deps: PaymentConsumerDeps): { applyPayment: EventHandler; issueReceipt: EventHandler } {
+  return {
+    async applyPayment(event, delivery) {
+      const d = data(event);
+      const events: OutboxEntry[] = [];
+      await handleOnce(deps.db, delivery.subscription, event.id, deps.clock.now(), async (tx) => {
+        const now = deps.clock.now();
+        if (event.type === 'payment.succeeded') {
+          const result = await deps.application.applyPaid(tx, d.paymentId, { transactionId: d.transactionId, amount: d.amount, currency: d.currency, paidAt: d.paidAt ? new Date(d.paidAt) : now }, now, d.webhookEventId);
+          events.push(...result.events);
+          if (result.outcome !== 'applied') deps.logger.warning(`payment ${d.reference}: ${result.outcome}`, { paymentId: d.paymentId, webhookEventId: d.webhookEventId });
+        } else if (event.type === 'payment.failed') {
+          await deps.application.applyFailed(tx, d.paymentId, now);
+        }
+      });
+      await deps.publisher.publishCommitted(events);
+    },
+
+    async issueReceipt(event, delivery) {
+      if (event.type !== 'payment.succeeded') return;
+      const d = data(event);
+      await handleOnce(deps.db, delivery.subscription, event.id, deps.clock.now(), async (tx) => {
+        const payment = (await findPayment(tx, d.paymentId))!;
+        const declaration = (await findDeclaration(tx, payment.declarationId))!;
+        const { rows } = await tx.query<{ full_name: string; tax_id: string | null }>('SELECT full_name, tax_id FROM users WHERE id = $1', [payment.ownerId]);
+        const service = declaration.serviceCode
+          ? (await tx.query<{ name_es: string }>('SELECT name_es FROM fiscal_services WHERE code = $1', [declaration.serviceCode])).rows[0]
+          : undefined;
+        const now = deps.clock.now();
+        const claims: ReceiptClaims = {
+          number: await nextReceiptNumber(tx, now.getUTCFullYear()),
+          taxpayer: { id: payment.ownerId, name: rows[0]?.full_name ?? '', taxId: rows[0]?.tax_id ?? null },
+          declaration: {
+            id: declaration.id,
+            reference: declaration.reference,
+            kind: declaration.kind,
+            service: declaration.serviceCode ? { code: declaration.serviceCode, name: service?.name_es ?? '' } : null,
+            taxReturn: declaration.taxType ? { type: declaration.taxType, period: declaration.period! } : null,
+          },
+          amount: d.amount,
+          currency: 'XAF',
+          paidAt: d.paidAt ?? now.toISOString(),
+          bangeTransactionId: d.transactionId,
+          paymentReference: payment.reference,
+          issuedAt: now.toISOString(),
+        };
+        await storeReceipt(tx, deps.ids, { number: claims.number, paymentId: payment.id, declarationId: declaration.id, token: await signReceipt(deps.keys(), claims), issuedAt: now });
+      });
+    },
+  };
+}

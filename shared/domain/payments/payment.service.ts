@@ -1,0 +1,141 @@
+/** Payments from the payer's side: start one at BANGE for a declaration, read it, check it, expire it. */
+import type { Database, Queryable } from '../../adapters/db/database';
+import { AppError, NotFoundError } from '../../errors/app-error';
+import type { Bank, BankPayment, PaymentMethod } from '../../ports/bank.port';
+import type { Clock } from '../../ports/clock.port';
+import type { IdGenerator } from '../../ports/ids.port';
+import type { OutboxEntry, OutboxPublisher } from '../events/event-outbox';
+import type { Principal } from '../identity/principal';
+import { findDeclaration } from '../declarations/declarations.repository';
+import type { PaymentApplication } from './payment-application';
+import type { Payment } from './payment.types';
+import { findLivePaymentForDeclaration, findPayment, findPendingPayments, insertPayment, nextPaymentReference, updatePayment } from './payments.repository';
+
+export const PAYMENT_MINUTES = 60;
+
+export interface PaymentServiceDeps {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  bank: Bank;
+  application: PaymentApplication;
+  publisher: OutboxPublisher;
+  /** Where BANGE sends webhooks (`<public base>/webhooks/bange`). */
+  callbackUrl: string;
+}
+
+function canSee(principal: Principal, payment: Payment): boolean {
+  return principal.userId === payment.ownerId || principal.role === 'finance' || principal.role === 'admin';
+}
+
+export function createPaymentService(deps: PaymentServiceDeps) {
+  const { db, clock, ids, bank } = deps;
+
+  async function applyBankState(paymentId: string, remote: BankPayment): Promise<void> {
+    const events: OutboxEntry[] = [];
+    await db.transaction(async (tx: Queryable) => {
+      const now = clock.now();
+      if (remote.status === 'succeeded') {
+        const applied = await deps.application.applyPaid(tx, paymentId, { transactionId: remote.id, amount: remote.amount, currency: remote.currency, paidAt: remote.paidAt ? new Date(remote.paidAt) : now }, now);
+        events.push(...applied.events);
+      } else if (remote.status === 'failed') {
+        await deps.application.applyFailed(tx, paymentId, now);
+      }
+    });
+    await deps.publisher.publishCommitted(events);
+  }
+
+  return {
+    async create(principal: Principal, input: { declarationId: string; method: PaymentMethod }, idempotencyKey: string): Promise<Payment> {
+      const declaration = await findDeclaration(db, input.declarationId);
+      if (!declaration || declaration.ownerId !== principal.userId) throw new NotFoundError(`No declaration ${input.declarationId} of yours.`);
+      const now = clock.now();
+      const payable = declaration.status === 'awaiting_payment' || declaration.status === 'approved';
+      if (!payable) throw new AppError('conflict', `Declaration ${declaration.reference} is ${declaration.status}; only one awaiting payment (or an approved tax return) can be paid.`);
+      if (declaration.quoteExpiresAt && declaration.quoteExpiresAt <= now) {
+        throw new AppError('conflict', `The quote of ${declaration.reference} expired at ${declaration.quoteExpiresAt.toISOString()}; file a new declaration for the current fee.`);
+      }
+      const existing = await findLivePaymentForDeclaration(db, declaration.id);
+      if (existing) throw new AppError('conflict', `Declaration ${declaration.reference} already has payment ${existing.reference} (${existing.status}); use it or wait until it expires.`);
+
+      const expiresAt = new Date(Math.min(now.getTime() + PAYMENT_MINUTES * 60_000, declaration.quoteExpiresAt?.getTime() ?? Infinity));
+      const payment: Payment = {
+        id: ids.uuid(),
+        reference: await nextPaymentReference(db, now.getUTCFullYear()),
+        declarationId: declaration.id,
+        ownerId: principal.userId,
+        amount: declaration.amount,
+        currency: 'XAF',
+        method: input.method,
+        status: 'pending',
+        bangePaymentId: null,
+        checkoutUrl: null,
+        transactionId: null,
+        refundedAmount: 0,
+        expiresAt,
+        paidAt: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      if (!(await insertPayment(db, payment))) throw new AppError('conflict', `Declaration ${declaration.reference} already has a live payment.`);
+      // The payment row exists before the bank is called, so a crash in between leaves a pending
+      // payment the poller resolves, never money the platform does not know about.
+      let remote: BankPayment;
+      try {
+        remote = await bank.createPayment({
+          reference: payment.reference,
+          amount: payment.amount,
+          currency: 'XAF',
+          method: payment.method,
+          description: `${declaration.reference} ${declaration.serviceCode ?? declaration.taxType ?? ''}`.trim(),
+          callbackUrl: deps.callbackUrl,
+          idempotencyKey: `${principal.userId}:${idempotencyKey}`,
+        });
+      } catch (err) {
+        // Nothing was taken: free the declaration for another try.
+        await updatePayment(db, payment.id, { status: 'failed' }, clock.now());
+        throw new AppError('service_unavailable', `BANGE did not accept the payment (${err instanceof Error ? err.message : 'no answer'}); try again in a moment.`, undefined, { 'Retry-After': '10' });
+      }
+      return updatePayment(db, payment.id, { bangePaymentId: remote.id, checkoutUrl: remote.checkoutUrl }, clock.now());
+    },
+
+    async get(principal: Principal, id: string): Promise<Payment> {
+      const payment = await findPayment(db, id);
+      if (!payment || !canSee(principal, payment)) throw new NotFoundError(`No payment ${id} is visible to you.`);
+      return payment;
+    },
+
+    /** Asks BANGE now, for a payer who came back from the checkout before the webhook arrived. */
+    async check(principal: Principal, id: string): Promise<Payment> {
+      const payment = await this.get(principal, id);
+      if (payment.status === 'pending' && payment.bangePaymentId) {
+        const remote = await bank.getPayment(payment.bangePaymentId);
+        if (remote) await applyBankState(payment.id, remote);
+      }
+      return (await findPayment(db, id))!;
+    },
+
+    /** Scheduled: the fallback when webhooks stop — ask BANGE about payments pending too long, expire the stale. */
+    async pollPending(olderThanMinutes = 10, limit = 200): Promise<{ checked: number; expired: number }> {
+      const now = clock.now();
+      const pending = await findPendingPayments(db, new Date(now.getTime() - olderThanMinutes * 60_000), limit);
+      let expired = 0;
+      for (const p of pending) {
+        const remote = p.bangePaymentId ? await bank.getPayment(p.bangePaymentId) : undefined;
+        if (remote && remote.status !== 'pending') {
+          await applyBankState(p.id, remote);
+        } else if (p.expiresAt <= now) {
+          // Still pending at the bank after our expiry: no longer offered; a late success still applies.
+          await db.transaction(async (tx) => {
+            const locked = (await findPayment(tx, p.id, true))!;
+            if (locked.status === 'pending') await updatePayment(tx, p.id, { status: 'expired' }, now);
+          });
+          expired++;
+        }
+      }
+      return { checked: pending.length, expired };
+    },
+  };
+}
+
+export type PaymentService = ReturnType<typeof createPaymentService>;

@@ -1,0 +1,36 @@
+/** Payments as the domain sees them. */
+import type { PaymentMethod } from '../../ports/bank.port';
+import type { PaymentStatus } from './payment-state-machine';
+
+export interface Payment {
+  id: string;
+  reference: string;
+  declarationId: string;
+  ownerId: string;
+  amount: number;
+  currency: 'XAF';
+  method: PaymentMethod;
+  status: PaymentStatus;
+  bangePaymentId: string | null;
+  checkoutUrl: string | null;
+  transactionId: string | null;
+  refundedAmount: number;
+  expiresAt: Date;
+  paidAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What payment-events carry: a verified BANGE webhook resolved to our payment. */
+export interface PaymentEventData {
+  webhookEventId: string;
+  paymentId: string;
+  declarationId: string;
+  ownerId: string;
+  reference: string;
+  transactionId: string;
+  amount: number;
+  currency: 'XAF';
+  method: string;
+  paidAt: string | null;
+}

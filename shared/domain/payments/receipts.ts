@@ -1,0 +1,87 @@
+/**
+ * Receipts anyone can verify: a numbered compact JWS (EdDSA, kid in the header, keys at
+ * /.well-known/jwks.json) over who paid what, when, and the bank transaction, with a QR code of it.
+ */
+import { CompactSign, compactVerify, decodeProtectedHeader, type JWK, importJWK } from 'jose';
+import type { Queryable } from '../../adapters/db/database';
+import type { IdGenerator } from '../../ports/ids.port';
+import type { KeyRing } from '../identity/key-ring';
+
+export const RECEIPT_TYPE = 'taxasge-receipt+jws';
+
+export interface ReceiptClaims {
+  number: string;
+  taxpayer: { id: string; name: string; taxId: string | null };
+  declaration: { id: string; reference: string; kind: string; service: { code: string; name: string } | null; taxReturn: { type: string; period: string } | null };
+  amount: number;
+  currency: 'XAF';
+  paidAt: string;
+  bangeTransactionId: string;
+  paymentReference: string;
+  issuedAt: string;
+}
+
+export async function signReceipt(keys: KeyRing, claims: ReceiptClaims): Promise<string> {
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(claims))).setProtectedHeader({ alg: 'EdDSA', kid: keys.activeKid, typ: RECEIPT_TYPE }).sign(keys.signingKey);
+}
+
+export type VerifyOutcome = { valid: true; receipt: ReceiptClaims } | { valid: false; reason: string };
+
+/** Offline verification: only the JWKS is needed. */
+export async function verifyReceiptToken(token: string, jwks: { keys: (JWK & { kid?: string })[] }): Promise<VerifyOutcome> {
+  let kid: string | undefined;
+  try {
+    const header = decodeProtectedHeader(token);
+    if (header.alg !== 'EdDSA' || header.typ !== RECEIPT_TYPE) return { valid: false, reason: 'not a TaxasGE receipt' };
+    kid = header.kid;
+  } catch {
+    return { valid: false, reason: 'not a signed receipt' };
+  }
+  const jwk = jwks.keys.find((k) => k.kid === kid);
+  if (!jwk) return { valid: false, reason: 'signed with a key TaxasGE does not publish' };
+  try {
+    const { payload } = await compactVerify(token, await importJWK(jwk, 'EdDSA'), { algorithms: ['EdDSA'] });
+    return { valid: true, receipt: JSON.parse(new TextDecoder().decode(payload)) as ReceiptClaims };
+  } catch {
+    return { valid: false, reason: 'the signature does not match: the receipt was altered' };
+  }
+}
+
+export async function nextReceiptNumber(db: Queryable, year: number): Promise<string> {
+  const { rows } = await db.query<{ n: string }>("SELECT nextval('receipt_number_seq') AS n");
+  return `REC-${year}-${rows[0]!.n.padStart(8, '0')}`;
+}
+
+export interface StoredReceipt {
+  id: string;
+  number: string;
+  paymentId: string;
+  declarationId: string;
+  token: string;
+  issuedAt: Date;
+}
+
+/** Stores the receipt unless the payment already has one; returns the one that is stored. */
+export async function storeReceipt(tx: Queryable, ids: IdGenerator, r: Omit<StoredReceipt, 'id'>): Promise<StoredReceipt> {
+  await tx.query('INSERT INTO receipts (id, number, payment_id, declaration_id, token, issued_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (payment_id) DO NOTHING', [
+    ids.uuid(),
+    r.number,
+    r.paymentId,
+    r.declarationId,
+    r.token,
+    r.issuedAt,
+  ]);
+  return (await findReceiptByPayment(tx, r.paymentId))!;
+}
+
+export async function findReceiptByPayment(db: Queryable, paymentId: string): Promise<StoredReceipt | undefined> {
+  const { rows } = await db.query<{ id: string; number: string; payment_id: string; declaration_id: string; token: string; issued_at: Date }>('SELECT * FROM receipts WHERE payment_id = $1', [paymentId]);
+  const r = rows[0];
+  return r ? { id: r.id, number: r.number, paymentId: r.payment_id, declarationId: r.declaration_id, token: r.token, issuedAt: r.issued_at } : undefined;
+}
+
+export async function findReceiptByNumber(db: Queryable, number: string): Promise<StoredReceipt | undefined> {
+  const { rows } = await db.query<{ id: string; number: string; payment_id: string; declaration_id: string; token: string; issued_at: Date }>('SELECT * FROM receipts WHERE number = $1', [number]);
+  const r = rows[0];
+  return r ? { id: r.id, number: r.number, paymentId: r.payment_id, declarationId: r.declaration_id, token: r.token, issuedAt: r.issued_at } : undefined;
+}

@@ -1,0 +1,132 @@
+/** One instance's metrics: the recorder, its recording helpers, the scrape-time collectors and the optional exporter. */
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../adapters/db/database';
+import type { Environment } from '../config/config';
+import type { Logger } from '../logging/logger';
+import type { Cache } from '../ports/cache.port';
+import type { Runtime } from '../runtime/runtime';
+import { createCloudMonitoringExporter, type CloudMonitoringExporter, type TimeSeriesWriter } from './cloud-monitoring.exporter';
+import { createCatalogCollector } from './collectors/catalog.collector';
+import { createDatabaseCollector, createPoolCollector } from './collectors/database.collector';
+import { runCollectors, type MetricCollector } from './collectors/metric-collector';
+import { createProcessCollector } from './collectors/process.collector';
+import { createMetricEventLog } from './metric-event-log';
+import { createMetricRecorder, type MetricRecorder } from './metric-recorder';
+import { recordCacheLookup, recordHttpRequest, type HttpRequestSample } from './instrumentation';
+
+/**
+ * The configuration metrics read. `Config` satisfies it today; the optional fields are the
+ * variables still to add to shared/config (METRICS_BEARER_TOKEN, METRICS_EXPORT, K_SERVICE, FUNCTION_REGION).
+ */
+export interface MetricsConfig {
+  environment: Environment;
+  gcpProject: string | undefined;
+  dbPoolMax: number;
+  metricsBearerToken?: string | undefined;
+  metricsExport?: 'off' | 'cloud-monitoring' | undefined;
+  /** The function id Cloud Run runs (K_SERVICE): the `job` of exported series. */
+  serviceName?: string | undefined;
+  region?: string | undefined;
+}
+
+export interface InstanceMetricsOptions {
+  config: MetricsConfig;
+  db: Database;
+  cacheKind: Cache['kind'];
+  logger: Logger;
+  recorder?: MetricRecorder;
+  now?: () => Date;
+  /** Where log-based metric events go; stdout by default. */
+  writeEvent?: (line: string) => void;
+  /** Replaces the lazily loaded @google-cloud/monitoring client (tests). */
+  loadWriter?: () => Promise<TimeSeriesWriter>;
+}
+
+export interface InstanceMetrics {
+  recorder: MetricRecorder;
+  recordHttpRequest(sample: HttpRequestSample): void;
+  recordCacheHit(namespace: string): void;
+  recordCacheMiss(namespace: string): void;
+  recordCacheError(namespace: string): void;
+  /** Runs every collector (process, pool, database, catalog…) now; never rejects. */
+  collect(): Promise<void>;
+  /** Present when METRICS_EXPORT=cloud-monitoring and a project is known. */
+  exporter: CloudMonitoringExporter | undefined;
+  /** Stops the exporter after a last flush. */
+  close(): Promise<void>;
+}
+
+/** Collectors run at each scrape of /metrics. A module with gauges of its own adds one line here. */
+export function scrapeCollectors(deps: { db: Database; dbPoolMax: number }): MetricCollector[] {
+  return [
+    createProcessCollector(),
+    createPoolCollector({ stats: () => deps.db.stats(), maxConnections: deps.dbPoolMax }),
+    createDatabaseCollector({ db: deps.db }),
+    createCatalogCollector({ db: deps.db }),
+  ];
+}
+
+export function createInstanceMetrics(options: InstanceMetricsOptions): InstanceMetrics {
+  const { config, db, logger } = options;
+  const now = options.now ?? (() => new Date());
+  const recorder = options.recorder ?? createMetricRecorder({ now, onEvent: createMetricEventLog({ now, ...(options.writeEvent ? { write: options.writeEvent } : {}) }) });
+  const onError = (collector: string, err: unknown) => logger.warning('metrics collector failed', { collector, error: String(err) });
+  const all = scrapeCollectors({ db, dbPoolMax: config.dbPoolMax });
+  // Before each export only the collectors that cost no query: the database ones run at scrape time.
+  const local = all.filter((c) => c.name === 'process' || c.name === 'pool');
+
+  const exporter =
+    config.metricsExport === 'cloud-monitoring' && config.gcpProject
+      ? createCloudMonitoringExporter({
+          projectId: config.gcpProject,
+          location: config.region ?? 'europe-west1',
+          job: config.serviceName ?? 'local',
+          taskId: randomUUID(),
+          recorder,
+          collect: () => runCollectors(recorder, local, { onError }),
+          ...(options.loadWriter ? { loadWriter: options.loadWriter } : {}),
+          onError: (err) => logger.warning('metrics export to Cloud Monitoring failed', { error: String(err) }),
+          now,
+        })
+      : undefined;
+  exporter?.start();
+
+  return {
+    recorder,
+    recordHttpRequest: (sample) => recordHttpRequest(recorder, sample),
+    recordCacheHit: (namespace) => recordCacheLookup(recorder, options.cacheKind, namespace, 'hit'),
+    recordCacheMiss: (namespace) => recordCacheLookup(recorder, options.cacheKind, namespace, 'miss'),
+    recordCacheError: (namespace) => recordCacheLookup(recorder, options.cacheKind, namespace, 'error'),
+    collect: () => runCollectors(recorder, all, { onError }),
+    exporter,
+    close: async () => {
+      await exporter?.stop();
+    },
+  };
+}
+
+/**
+ * The scheduled collection (Cloud Scheduler's `metrics-collector` job): read every gauge now and
+ * write them to Cloud Monitoring before answering, while the request holds the CPU.
+ */
+export async function collectAndExport(metrics: InstanceMetrics): Promise<{ exported: boolean }> {
+  await metrics.collect();
+  if (!metrics.exporter) return { exported: false };
+  await metrics.exporter.flush();
+  return { exported: true };
+}
+
+const perInstance = new WeakMap<Runtime, InstanceMetrics>();
+
+/**
+ * The metrics of the instance this runtime serves, built on first use. (Until the runtime carries
+ * its metrics itself, they hang off the runtime object, so a test's fresh runtime gets fresh metrics.)
+ */
+export function metricsFor(runtime: Runtime): InstanceMetrics {
+  let metrics = perInstance.get(runtime);
+  if (!metrics) {
+    metrics = createInstanceMetrics({ config: runtime.config, db: runtime.db, cacheKind: runtime.cache.kind, logger: runtime.logger, now: () => runtime.clock.now() });
+    perInstance.set(runtime, metrics);
+  }
+  return metrics;
+}

@@ -1,0 +1,95 @@
+/** Recording helpers for the HTTP pipeline, the cache port and the database port. */
+import type { Database, Queryable } from '../adapters/db/database';
+import type { Cache } from '../ports/cache.port';
+import type { MetricRecorder } from './metric-recorder';
+
+export interface HttpRequestSample {
+  /** The route group: the function id (`fiscal-services`, `health`…). */
+  group: string;
+  /** The route template (`/api/v1/fiscal-services/{code}`), or `unmatched` when no route matched. */
+  route: string;
+  method: string;
+  status: number;
+  durationMs: number;
+  /** The stable code of a problem+json answer (`validation_failed`…). */
+  errorCode?: string;
+}
+
+export const UNMATCHED_ROUTE = 'unmatched';
+
+export function recordHttpRequest(recorder: MetricRecorder, sample: HttpRequestSample): void {
+  const method = sample.method.toUpperCase();
+  const status = String(sample.status);
+  recorder.increment('http_requests', { group: sample.group, route: sample.route, method, status });
+  recorder.observe('http_request_duration_seconds', { group: sample.group, route: sample.route, method }, Math.max(0, sample.durationMs) / 1000);
+  if (sample.errorCode) recorder.increment('http_problems', { group: sample.group, route: sample.route, status, code: sample.errorCode });
+}
+
+export type CacheResult = 'hit' | 'miss' | 'error';
+
+/** The key's first segment (`catalog:v3:service:T-001` → `catalog`): bounded, unlike whole keys. */
+export function cacheNamespace(key: string): string {
+  return key.split(':', 1)[0] || 'default';
+}
+
+export function recordCacheLookup(recorder: MetricRecorder, cache: Cache['kind'], namespace: string, result: CacheResult): void {
+  recorder.increment('cache_lookups', { cache, namespace, result });
+}
+export const recordCacheHit = (recorder: MetricRecorder, cache: Cache['kind'], namespace: string) => recordCacheLookup(recorder, cache, namespace, 'hit');
+export const recordCacheMiss = (recorder: MetricRecorder, cache: Cache['kind'], namespace: string) => recordCacheLookup(recorder, cache, namespace, 'miss');
+export const recordCacheError = (recorder: MetricRecorder, cache: Cache['kind'], namespace: string) => recordCacheLookup(recorder, cache, namespace, 'error');
+
+/** The same cache, recording each `get` as a hit, a miss or an error (the error is rethrown). */
+export function instrumentCache(cache: Cache, recorder: MetricRecorder): Cache {
+  return {
+    kind: cache.kind,
+    async get<T>(key: string) {
+      const namespace = cacheNamespace(key);
+      try {
+        const value = await cache.get<T>(key);
+        recordCacheLookup(recorder, cache.kind, namespace, value === undefined ? 'miss' : 'hit');
+        return value;
+      } catch (err) {
+        recordCacheLookup(recorder, cache.kind, namespace, 'error');
+        throw err;
+      }
+    },
+    set: (key, value, ttl) => cache.set(key, value, ttl),
+    del: (key) => cache.del(key),
+    incr: (key, ttl) => cache.incr(key, ttl),
+    ping: () => cache.ping(),
+  };
+}
+
+const OPERATIONS = new Set(['select', 'insert', 'update', 'delete', 'with']);
+
+/** The statement's first keyword (`select`, `insert`…), `other` for anything else. */
+export function statementKind(sql: string): string {
+  const word = /^\s*(?:--[^\n]*\n\s*)*([a-z]+)/i.exec(sql)?.[1]?.toLowerCase() ?? '';
+  return OPERATIONS.has(word) ? word : 'other';
+}
+
+function timed(recorder: MetricRecorder, target: Queryable, now: () => number): Queryable['query'] {
+  return async (text, params) => {
+    const started = now();
+    let outcome = 'error';
+    try {
+      const result = await target.query(text, params);
+      outcome = 'ok';
+      return result as never;
+    } finally {
+      recorder.observe('db_query_duration_seconds', { operation: statementKind(text), outcome }, (now() - started) / 1000);
+    }
+  };
+}
+
+/** The same database, timing every statement (pool queries and those inside transactions). */
+export function instrumentDatabase(db: Database, recorder: MetricRecorder, now: () => number = () => performance.now()): Database {
+  return {
+    query: timed(recorder, db, now),
+    transaction: (fn) => db.transaction((tx) => fn({ query: timed(recorder, tx, now) })),
+    ping: (timeoutMs) => db.ping(timeoutMs),
+    stats: () => db.stats(),
+    close: () => db.close(),
+  };
+}

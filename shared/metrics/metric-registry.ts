@@ -1,0 +1,199 @@
+/** Every metric of TaxasGE in one table: name, kind, help, labels, unit, and how it reaches Cloud Monitoring. */
+
+export type MetricKind = 'counter' | 'gauge' | 'histogram';
+
+/**
+ * How a metric reaches Cloud Monitoring (see docs/OBSERVABILITY.md for the reasons):
+ * - `custom`: written by the exporter as `custom.googleapis.com/taxasge/<name>`;
+ * - `log-based`: each event writes one structured log line, counted by a log-based metric that
+ *   Terraform defines as `logging.googleapis.com/user/taxasge/<name>`;
+ * - `none`: OpenMetrics only (Cloud Run already publishes the equivalent).
+ */
+export type CloudSink = 'custom' | 'log-based' | 'none';
+
+/** Who produces the value: the process as things happen, or a collector querying PostgreSQL at scrape time. */
+export type MetricSource = 'process' | 'database';
+
+export type MetricModule =
+  | 'http'
+  | 'cache'
+  | 'database'
+  | 'catalog'
+  | 'declarations'
+  | 'agents'
+  | 'payments'
+  | 'webhooks'
+  | 'events'
+  | 'notifications'
+  | 'auth'
+  | 'documents'
+  | 'process'
+  | 'metrics';
+
+export interface MetricOptions {
+  module: MetricModule;
+  cloud: CloudSink;
+  /** Default `process`. */
+  source?: MetricSource;
+  /** OpenMetrics unit; the name must end with `_<unit>`. */
+  unit?: 'seconds' | 'bytes' | 'xaf';
+  /** Upper bounds of a histogram's buckets, ascending (`+Inf` is implied). */
+  buckets?: readonly number[];
+  /** The module that records it is not built yet: declared so dashboards and alerts can name it. */
+  planned?: boolean;
+}
+
+export interface MetricDefinition<N extends string = string, L extends string = string> extends MetricOptions {
+  /** snake_case, without the `taxasge_` prefix; counters without `_total`. */
+  name: N;
+  kind: MetricKind;
+  help: string;
+  labels: readonly L[];
+  source: MetricSource;
+}
+
+/** Request and handler latency, in seconds. */
+export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+/** Database statement time, in seconds. */
+export const QUERY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] as const;
+/** Review time, in seconds: 5 min … 72 h (target 24 h, warning at 18 h, escalation at 72 h). */
+export const REVIEW_BUCKETS = [300, 1800, 3600, 4 * 3600, 8 * 3600, 18 * 3600, 24 * 3600, 48 * 3600, 72 * 3600] as const;
+/** Document sizes, in bytes: 100 KB … 20 MB. */
+export const SIZE_BUCKETS = [100_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000, 20_000_000] as const;
+
+function define<const N extends string, const L extends string, K extends MetricKind>(kind: K, name: N, help: string, labels: readonly L[], options: MetricOptions) {
+  return { ...options, kind, name, help, labels, source: options.source ?? 'process' } as MetricDefinition<N, L> & { kind: K };
+}
+const counter = <const N extends string, const L extends string>(name: N, help: string, labels: readonly L[], o: MetricOptions) => define('counter', name, help, labels, o);
+const gauge = <const N extends string, const L extends string>(name: N, help: string, labels: readonly L[], o: MetricOptions) => define('gauge', name, help, labels, o);
+const histogram = <const N extends string, const L extends string>(name: N, help: string, labels: readonly L[], o: MetricOptions) => define('histogram', name, help, labels, o);
+
+const db = { source: 'database' } as const;
+
+/** The registry. Adding a metric is one line here; dashboards, alerts and docs are checked against it. */
+export const METRICS = [
+  // HTTP pipeline (recorded by shared/http for every function)
+  counter('http_requests', 'HTTP requests answered, by route group (function), route template, method and status code.', ['group', 'route', 'method', 'status'], { module: 'http', cloud: 'custom' }),
+  histogram('http_request_duration_seconds', 'Time from request received to response written, by route group, route template and method.', ['group', 'route', 'method'], { module: 'http', cloud: 'custom', unit: 'seconds', buckets: LATENCY_BUCKETS }),
+  counter('http_problems', 'problem+json responses, by route group, route template, status and stable error code.', ['group', 'route', 'status', 'code'], { module: 'http', cloud: 'custom' }),
+  // Cache
+  counter('cache_lookups', 'Cache reads by cache kind (memory, upstash), key namespace and result (hit, miss, error).', ['cache', 'namespace', 'result'], { module: 'cache', cloud: 'custom' }),
+  // Database
+  gauge('db_pool_connections', 'Connections of this instance\'s pool, by state (idle, in_use).', ['state'], { module: 'database', cloud: 'custom' }),
+  gauge('db_pool_waiting_clients', 'Queries of this instance waiting for a free pool connection.', [], { module: 'database', cloud: 'custom' }),
+  gauge('db_pool_max_connections', 'Largest size of this instance\'s pool (DB_POOL_MAX).', [], { module: 'database', cloud: 'custom' }),
+  histogram('db_query_duration_seconds', 'Database statement time, by statement kind (select, insert, update, delete, with, other) and outcome (ok, error).', ['operation', 'outcome'], { module: 'database', cloud: 'custom', unit: 'seconds', buckets: QUERY_BUCKETS }),
+  gauge('db_up', '1 when this instance reached PostgreSQL at the last collection, else 0.', [], { module: 'database', cloud: 'custom' }),
+  gauge('db_size_bytes', 'Size of the database on disk (pg_database_size).', [], { module: 'database', cloud: 'custom', unit: 'bytes', ...db }),
+  // Catalog
+  gauge('catalog_services', 'Active fiscal services in the catalog, by ministry.', ['ministry'], { module: 'catalog', cloud: 'custom', ...db }),
+  gauge('catalog_services_payable_online', 'Active fiscal services payable online (a known, usable fee), by ministry.', ['ministry'], { module: 'catalog', cloud: 'custom', ...db }),
+  gauge('catalog_version', 'Current catalog version number.', [], { module: 'catalog', cloud: 'custom', ...db }),
+  // Declarations
+  counter('new_declarations', 'Declarations created, by kind (service_fee, tax_return) and service code or tax type.', ['kind', 'service'], { module: 'declarations', cloud: 'log-based', planned: true }),
+  counter('declaration_transitions', 'Declaration state changes, by kind, previous and new state.', ['kind', 'from', 'to'], { module: 'declarations', cloud: 'log-based', planned: true }),
+  gauge('declarations', 'Declarations by kind and current state.', ['kind', 'state'], { module: 'declarations', cloud: 'custom', ...db, planned: true }),
+  // Agents' review work
+  gauge('review_queue_size', 'Declarations waiting in the review queue, by ministry.', ['ministry'], { module: 'agents', cloud: 'custom', ...db, planned: true }),
+  gauge('review_queue_oldest_age_seconds', 'Waiting time of the oldest declaration in the review queue, by ministry.', ['ministry'], { module: 'agents', cloud: 'custom', unit: 'seconds', ...db, planned: true }),
+  counter('review_decisions', 'Agent decisions, by ministry and decision (approved, rejected, documents_requested, escalated).', ['ministry', 'decision'], { module: 'agents', cloud: 'log-based', planned: true }),
+  histogram('review_duration_seconds', 'Time from entering the review queue to the agent\'s decision, by ministry.', ['ministry'], { module: 'agents', cloud: 'log-based', unit: 'seconds', buckets: REVIEW_BUCKETS, planned: true }),
+  counter('review_claims_expired', 'Review claims (locks) that expired before a decision, by ministry.', ['ministry'], { module: 'agents', cloud: 'log-based', planned: true }),
+  // Payments and receipts
+  counter('payments', 'Payments reaching a status (pending, succeeded, failed, refunded, expired), by status and method.', ['status', 'method'], { module: 'payments', cloud: 'log-based', planned: true }),
+  gauge('payments_pending', 'Payments waiting for BANGE\'s answer, by method.', ['method'], { module: 'payments', cloud: 'custom', ...db, planned: true }),
+  gauge('revenue_xaf', 'Revenue collected to date (paid minus refunded), in XAF, by ministry: equals the ledger\'s sum.', ['ministry'], { module: 'payments', cloud: 'custom', unit: 'xaf', ...db, planned: true }),
+  gauge('revenue_current_period_xaf', 'Revenue of the current calendar day, week or month (Africa/Malabo), in XAF, by ministry and period.', ['ministry', 'period'], { module: 'payments', cloud: 'custom', unit: 'xaf', ...db, planned: true }),
+  counter('receipts_issued', 'Receipts issued for paid declarations.', [], { module: 'payments', cloud: 'log-based', planned: true }),
+  counter('receipt_verifications', 'Receipt verifications through the API, by result (valid, invalid).', ['result'], { module: 'payments', cloud: 'log-based', planned: true }),
+  // BANGE webhooks
+  counter('webhooks_received', 'BANGE webhooks received, by event type and outcome (accepted, duplicate, bad_signature, malformed, mismatch).', ['type', 'outcome'], { module: 'webhooks', cloud: 'log-based', planned: true }),
+  // Events: Pub/Sub handlers, outbox, dead letters
+  counter('event_deliveries', 'Pub/Sub deliveries handled, by subscription and outcome (processed, duplicate, retried, failed).', ['subscription', 'outcome'], { module: 'events', cloud: 'log-based', planned: true }),
+  gauge('outbox_backlog', 'Events waiting in the outbox to be published.', [], { module: 'events', cloud: 'custom', ...db, planned: true }),
+  gauge('outbox_oldest_age_seconds', 'Age of the oldest event waiting in the outbox.', [], { module: 'events', cloud: 'custom', unit: 'seconds', ...db, planned: true }),
+  gauge('dead_letters', 'Dead-lettered messages neither replayed nor dismissed, by subscription.', ['subscription'], { module: 'events', cloud: 'custom', ...db, planned: true }),
+  // Notifications
+  counter('notification_deliveries', 'Notification deliveries, by channel (email, sms, push) and outcome (sent, failed, skipped).', ['channel', 'outcome'], { module: 'notifications', cloud: 'log-based', planned: true }),
+  // Authentication
+  counter('login_attempts', 'Login attempts, by outcome (success, bad_credentials, suspended, rate_limited).', ['outcome'], { module: 'auth', cloud: 'log-based', planned: true }),
+  counter('user_registrations', 'Accounts registered, by account type (citizen, business).', ['account_type'], { module: 'auth', cloud: 'log-based', planned: true }),
+  counter('refresh_token_reuse', 'Spent refresh tokens presented again (their whole family is revoked).', [], { module: 'auth', cloud: 'log-based', planned: true }),
+  // Documents (OCR readiness)
+  counter('document_uploads_requested', 'Signed upload URLs issued, by content type class (pdf, image, other).', ['content_type'], { module: 'documents', cloud: 'log-based', planned: true }),
+  histogram('document_size_bytes', 'Declared size of documents to upload, by content type class.', ['content_type'], { module: 'documents', cloud: 'log-based', unit: 'bytes', buckets: SIZE_BUCKETS, planned: true }),
+  gauge('documents', 'Documents by status (requested, uploaded, verified, rejected).', ['status'], { module: 'documents', cloud: 'custom', ...db, planned: true }),
+  // The process (Cloud Run publishes its own CPU and memory figures)
+  gauge('process_resident_memory_bytes', 'Resident memory of this instance\'s process.', [], { module: 'process', cloud: 'none', unit: 'bytes' }),
+  gauge('process_heap_used_bytes', 'V8 heap in use in this instance\'s process.', [], { module: 'process', cloud: 'none', unit: 'bytes' }),
+  counter('process_cpu_seconds', 'CPU time (user and system) used by this instance\'s process.', [], { module: 'process', cloud: 'none', unit: 'seconds' }),
+  gauge('process_start_time_seconds', 'Start time of this instance\'s process, in Unix seconds.', [], { module: 'process', cloud: 'none', unit: 'seconds' }),
+  // The metrics pipeline itself
+  gauge('metrics_collector_up', '1 when the collector\'s last run succeeded, else 0, by collector.', ['collector'], { module: 'metrics', cloud: 'custom' }),
+  counter('metrics_exports', 'Batches written to Cloud Monitoring, by outcome (ok, error).', ['outcome'], { module: 'metrics', cloud: 'custom' }),
+  counter('metrics_series_dropped', 'Label sets refused because a metric reached its series limit, by metric.', ['metric'], { module: 'metrics', cloud: 'custom' }),
+] as const;
+
+export type RegisteredMetric = (typeof METRICS)[number];
+export type MetricName = RegisteredMetric['name'];
+export type CounterName = Extract<RegisteredMetric, { kind: 'counter' }>['name'];
+export type GaugeName = Extract<RegisteredMetric, { kind: 'gauge' }>['name'];
+export type HistogramName = Extract<RegisteredMetric, { kind: 'histogram' }>['name'];
+/** The label set a metric takes: exactly its registered label names. */
+export type LabelsOf<N extends MetricName> = { [K in Extract<RegisteredMetric, { name: N }>['labels'][number]]: string };
+
+export const METRIC_PREFIX = 'taxasge_';
+export const CUSTOM_METRIC_PREFIX = 'custom.googleapis.com/taxasge/';
+export const LOG_METRIC_PREFIX = 'logging.googleapis.com/user/taxasge/';
+
+const byName = new Map<string, MetricDefinition>(METRICS.map((m) => [m.name, m]));
+
+/** The definition of a metric, or undefined when the registry has no such name. */
+export function findMetric(name: string): MetricDefinition | undefined {
+  return byName.get(name);
+}
+
+/** The OpenMetrics family name, e.g. `taxasge_http_requests` (samples add `_total`, `_bucket`…). */
+export function openMetricsName(def: Pick<MetricDefinition, 'name'>): string {
+  return METRIC_PREFIX + def.name;
+}
+
+/** The Cloud Monitoring metric type, or undefined for OpenMetrics-only metrics. */
+export function cloudMetricType(def: Pick<MetricDefinition, 'name' | 'cloud'>): string | undefined {
+  if (def.cloud === 'custom') return CUSTOM_METRIC_PREFIX + def.name;
+  if (def.cloud === 'log-based') return LOG_METRIC_PREFIX + def.name;
+  return undefined;
+}
+
+/** Problems with a registry's shape (names, units, buckets, duplicates); empty when it is sound. */
+export function registryProblems(metrics: readonly MetricDefinition[]): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const families = new Set<string>();
+  for (const m of metrics) {
+    if (seen.has(m.name)) {
+      problems.push(`${m.name}: registered twice`);
+      continue;
+    }
+    seen.add(m.name);
+    if (!/^[a-z](?:[a-z0-9_]*[a-z0-9])?$/.test(m.name)) problems.push(`${m.name}: expected snake_case`);
+    if (m.kind === 'counter' && /_total$/.test(m.name)) problems.push(`${m.name}: a counter is named without _total (OpenMetrics adds it)`);
+    if (/_(count|sum|bucket|created|info)$/.test(m.name)) problems.push(`${m.name}: ends with a suffix OpenMetrics reserves`);
+    if (m.unit && !m.name.endsWith(`_${m.unit}`)) problems.push(`${m.name}: unit ${m.unit} must be the name's suffix`);
+    if ((m.kind === 'histogram') !== Boolean(m.buckets)) problems.push(`${m.name}: buckets are given for histograms and only for them`);
+    if (m.buckets && m.buckets.some((b, i) => i > 0 && b <= m.buckets![i - 1]!)) problems.push(`${m.name}: buckets must increase`);
+    if (!m.help.trim().endsWith('.')) problems.push(`${m.name}: help is a sentence ending with a period`);
+    for (const label of m.labels) {
+      if (!/^[a-z][a-z0-9_]*$/.test(label) || label === 'le' || label === 'quantile') problems.push(`${m.name}: label "${label}" is not allowed`);
+    }
+    if (m.source === 'database' && m.kind !== 'gauge') problems.push(`${m.name}: values read from the database are gauges`);
+    if (m.cloud === 'log-based' && m.source === 'database') problems.push(`${m.name}: a database gauge cannot be log-based`);
+    // Sample names of different families must not collide (e.g. a gauge `x_total` and a counter `x`).
+    const samples = m.kind === 'counter' ? [`${m.name}_total`] : m.kind === 'histogram' ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name];
+    for (const s of samples) {
+      if (families.has(s)) problems.push(`${m.name}: sample name ${s} collides with another metric`);
+      families.add(s);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,54 @@
+/** Payment services built once per runtime: the bank adapter, webhook ingestion, consumers, receipts. */
+import { createBangeHttpBank } from '../adapters/bank/bange-http.adapter';
+import { verifyBangeSignature, WebhookSignatureError } from '../adapters/bank/bange-signature';
+import { createPaymentApplication } from '../domain/payments/payment-application';
+import { createPaymentConsumers } from '../domain/payments/payment-consumers';
+import { createPaymentService } from '../domain/payments/payment.service';
+import { createWebhookIngestion } from '../domain/payments/webhook-ingestion';
+import { AppError } from '../errors/app-error';
+import { getReviewService } from './declarations';
+import { getOutboxPublisher } from './events';
+import { getKeyRing } from './identity';
+import { perRuntime } from './runtime';
+
+export const WEBHOOK_PATH = '/webhooks/bange';
+
+export const getBank = perRuntime((rt) => createBangeHttpBank({ apiUrl: rt.config.bange.apiUrl, apiKey: rt.config.bange.apiKey, timeoutMs: rt.config.bange.timeoutMs }));
+
+export const getPaymentApplication = perRuntime((rt) => createPaymentApplication({ ids: rt.ids, review: getReviewService() }));
+
+export const getPaymentService = perRuntime((rt) =>
+  createPaymentService({
+    db: rt.db,
+    clock: rt.clock,
+    ids: rt.ids,
+    bank: getBank(),
+    application: getPaymentApplication(),
+    publisher: getOutboxPublisher(),
+    callbackUrl: `${rt.config.publicBaseUrl}${WEBHOOK_PATH}`,
+  }),
+);
+
+export const getWebhookIngestion = perRuntime((rt) =>
+  createWebhookIngestion({
+    db: rt.db,
+    clock: rt.clock,
+    ids: rt.ids,
+    publisher: getOutboxPublisher(),
+    verifySignature: (rawBody, header) => {
+      try {
+        verifyBangeSignature({ rawBody, header, secrets: rt.config.bange.webhookSecrets, now: rt.clock.now() });
+      } catch (err) {
+        if (err instanceof WebhookSignatureError) {
+          rt.logger.warning('webhook refused', { reason: err.reason });
+          throw new AppError('unauthenticated', err.message);
+        }
+        throw err;
+      }
+    },
+  }),
+);
+
+export const getPaymentConsumers = perRuntime((rt) =>
+  createPaymentConsumers({ db: rt.db, clock: rt.clock, ids: rt.ids, logger: rt.logger, application: getPaymentApplication(), publisher: getOutboxPublisher(), keys: getKeyRing }),
+);

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LOCAL_STORAGE_PREFIX } from '../../shared/adapters/storage/local-folder-storage';
 import { createLocalStorageHandler } from '../../shared/adapters/storage/local-storage-handler';
+import { createBangeSandbox } from '../../shared/adapters/bank/sandbox/bange-sandbox';
+import { findFreePort } from '../../shared/adapters/db/embedded-postgres';
 import { createMemoryCache } from '../../shared/adapters/cache/memory-cache';
 import { parseConfig, type Config } from '../../shared/config/config';
 import { createLogger, type Logger } from '../../shared/logging/logger';
@@ -17,6 +19,8 @@ import { createTestDatabase, type TestDatabase } from './test-database';
 
 export interface TestApp {
   server: Server;
+  sandbox: ReturnType<typeof createBangeSandbox> | undefined;
+  baseUrl: string;
   runtime: Runtime;
   database: TestDatabase;
   clock: ReturnType<typeof createFixedClock>;
@@ -26,6 +30,8 @@ export interface TestApp {
 
 export interface TestAppOptions {
   env?: Record<string, string>;
+  /** Listen on a real port with the BANGE sandbox mounted, so the sandbox can deliver webhooks. */
+  listen?: boolean;
   cache?: Cache;
   logger?: Logger;
 }
@@ -33,7 +39,8 @@ export interface TestAppOptions {
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'taxasge-app-'));
-  const config: Config = parseConfig({ ENVIRONMENT: 'test', LOG_LEVEL: 'debug', DATABASE_URL: database.url, DATA_DIR: dataDir, ...options.env });
+  const port = options.listen ? await findFreePort() : 8080;
+  const config: Config = parseConfig({ ENVIRONMENT: 'test', LOG_LEVEL: 'debug', DATABASE_URL: database.url, DATA_DIR: dataDir, PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, ...options.env });
   const clock = createFixedClock();
   const logs: string[] = [];
   const logger = options.logger ?? createLogger({ level: 'debug', write: (line) => logs.push(line) });
@@ -42,14 +49,22 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const rewrites = readRewrites();
   const storage = runtime.storage;
   const mounts = storage.kind === 'local' ? [{ prefix: LOCAL_STORAGE_PREFIX, handler: createLocalStorageHandler({ storage }) }] : [];
+  const sandbox = options.listen
+    ? createBangeSandbox({ apiKey: config.bange.apiKey, webhookSecret: config.bange.webhookSecrets[0]!, publicBaseUrl: config.publicBaseUrl, clock, ids: runtime.ids, retryDelaysMs: [20, 50, 100] })
+    : undefined;
+  if (sandbox) mounts.push({ prefix: sandbox.prefix, handler: sandbox.handler });
   const server = createLocalServer(rewrites, loadFunctionApps(rewrites), mounts);
+  if (options.listen) await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     server,
+    sandbox,
+    baseUrl: config.publicBaseUrl,
     runtime,
     database,
     clock,
     logs,
     async close() {
+      if (options.listen) await new Promise<void>((resolve) => server.close(() => resolve()));
       setRuntime(undefined);
       await database.drop();
       rmSync(dataDir, { recursive: true, force: true });

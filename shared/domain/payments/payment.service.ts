@@ -1,4 +1,5 @@
 /** Payments from the payer's side: start one at BANGE for a declaration, read it, check it, expire it. */
+import { createHash } from 'node:crypto';
 import type { Database, Queryable } from '../../adapters/db/database';
 import { AppError, NotFoundError } from '../../errors/app-error';
 import type { Bank, BankPayment, PaymentMethod } from '../../ports/bank.port';
@@ -89,7 +90,8 @@ export function createPaymentService(deps: PaymentServiceDeps) {
           method: payment.method,
           description: `${declaration.reference} ${declaration.serviceCode ?? declaration.taxType ?? ''}`.trim(),
           callbackUrl: deps.callbackUrl,
-          idempotencyKey: `${principal.userId}:${idempotencyKey}`,
+          // Hashed: stable per (payer, key) and within the bank's 255-character limit.
+          idempotencyKey: createHash('sha256').update(`${principal.userId}:${idempotencyKey}`).digest('hex'),
         });
       } catch (err) {
         // Nothing was taken: free the declaration for another try.

@@ -192,3 +192,103 @@ describe('reconciliation', () => {
     expect(report.matched).toBeGreaterThan(0);
   });
 });
+
+describe('finance and admin', () => {
+  let finance: CreatedAccount;
+  let admin: CreatedAccount;
+  let agent: CreatedAccount;
+  beforeAll(async () => {
+    finance = await anAccount().withRole('finance').create(app);
+    admin = await anAccount().withRole('admin').create(app);
+    agent = await anAccount().withRole('agent', ['M-001', 'M-002']).create(app);
+  });
+
+  it('refunds a rejected service fee, never more than was paid, and books it', async () => {
+    const { declaration, payment, bangeId } = await newPayment('T-019');
+    await pay(bangeId);
+    await settle();
+    await auth(api().post(`/api/v1/agent/declarations/${declaration.id}/claim`), agent).expect(200);
+    await auth(api().post(`/api/v1/agent/declarations/${declaration.id}/reject`), agent).send({ reason: 'Not the right service' }).expect(200);
+
+    const refund = (amount: number, key: string) => auth(api().post('/api/v1/finance/refunds'), finance).set('Idempotency-Key', key).send({ paymentId: payment.id, amount, reason: 'rejected' });
+    const part = await refund(500, 'r1').expect(201);
+    expect(part.body).toMatchObject({ status: 'partially_refunded', refundedAmount: 500 });
+    const tooMuch = await refund(payment.amount, 'r2').expect(400);
+    expect(tooMuch.body.detail).toContain(`At most ${payment.amount - 500} XAF`);
+    const rest = await refund(payment.amount - 500, 'r3').expect(201);
+    expect(rest.body).toMatchObject({ status: 'refunded', refundedAmount: payment.amount });
+    expect((await auth(api().get(`/api/v1/declarations/${declaration.id}`)).expect(200)).body.status).toBe('refunded');
+    await refund(1, 'r4').expect(409);
+
+    const balance = await trialBalance(app.database.db);
+    expect(Object.values(balance).reduce((a, b) => a + b, 0)).toBe(0);
+    const revenue = await auth(api().get(`/api/v1/finance/revenue?from=2026-01-01&to=2027-01-01&ministry=M-002`), finance).expect(200);
+    expect(revenue.body.items[0]).toMatchObject({ ministry: 'M-002', payments: payment.amount, refunds: payment.amount, net: 0 });
+  });
+
+  it('reports a day through the API and lists anomalies', async () => {
+    const date = app.clock.now().toISOString().slice(0, 10);
+    const report = await auth(api().get(`/api/v1/finance/reconciliation?date=${date}`), finance).expect(200);
+    expect(report.body.unmatched.some((i: { transactionId: string }) => i.transactionId === 'tx_extra')).toBe(true);
+    await auth(api().get('/api/v1/finance/reconciliation?date=2026-13-45'), finance).expect(400);
+    const anomalies = await auth(api().get('/api/v1/finance/anomalies'), finance).expect(200);
+    expect(anomalies.body.items.map((a: { kind: string }) => a.kind)).toContain('amount_mismatch');
+  });
+
+  it('replays a dead-lettered event and a webhook that was stored unmatched', async () => {
+    const { payment, bangeId } = await newPayment('T-011');
+    await app.runtime.db.query(
+      "INSERT INTO dead_letters (id, subscription, topic, event, error, attempts, dead_at) VALUES ('11111111-1111-4111-8111-111111111111', 'issue-receipt', 'payment-events', $1, 'boom', 10, now())",
+      [JSON.stringify({ id: '22222222-2222-4222-8222-222222222222', type: 'payment.noop', source: 'test', time: new Date().toISOString(), data: {} })],
+    );
+    const dead = await auth(api().get('/api/v1/admin/dead-letters'), admin).expect(200);
+    expect(dead.body.items[0]).toMatchObject({ subscription: 'issue-receipt', error: 'boom' });
+    await auth(api().post('/api/v1/admin/dead-letters/11111111-1111-4111-8111-111111111111/replay'), admin).expect(200, { replayed: true });
+    await auth(api().post('/api/v1/admin/dead-letters/11111111-1111-4111-8111-111111111111/replay'), admin).expect(409);
+
+    // A webhook for a reference we did not know yet (e.g. our row was restored later) is applied on replay.
+    const body = JSON.stringify({ id: 'evt_late', type: 'payment.succeeded', createdAt: new Date().toISOString(), data: { transactionId: bangeId, reference: 'PAY-RESTORED', amount: payment.amount, currency: 'XAF', method: 'bange_card', paidAt: null } });
+    const signed = signBangePayload(body, SANDBOX_WEBHOOK_SECRET, Math.floor(app.clock.now().getTime() / 1000));
+    expect((await api().post('/webhooks/bange').set('Content-Type', 'application/json').set('X-Bange-Signature', signed).send(body).expect(200)).body.outcome).toBe('unmatched');
+    const failed = await auth(api().get('/api/v1/admin/webhooks'), admin).expect(200);
+    expect(failed.body.items.map((w: { id: string }) => w.id)).toContain('evt_late');
+    await app.runtime.db.query("UPDATE payments SET reference = 'PAY-RESTORED' WHERE id = $1", [payment.id]);
+    await auth(api().post('/api/v1/admin/webhooks/evt_late/replay'), admin).expect(200, { outcome: 'accepted' });
+    await settle();
+    expect((await auth(api().get(`/api/v1/payments/${payment.id}`)).expect(200)).body.status).toBe('succeeded');
+    expect(await journalsOf(payment.id)).toBe(1);
+  });
+
+  it('replays from the command line', async () => {
+    const { runWebhooksReplay } = await import('../scripts/webhooks-replay');
+    const out: string[] = [];
+    expect(await runWebhooksReplay(['--failed-only'], { DATABASE_URL: app.database.url, LOG_LEVEL: 'error' }, (l) => out.push(l))).toBe(0);
+    // The command installs its own runtime, as a process of its own would; give the app its own back.
+    (await import('../shared/runtime/runtime')).setRuntime(app.runtime);
+    expect(out.some((l) => l.includes('still_unmatched') || l.includes('webhook'))).toBe(true);
+  });
+});
+
+describe('event functions, as Pub/Sub pushes them', () => {
+  it('apply-payment and issue-receipt apply a pushed payment event once, even pushed twice', async () => {
+    const { encodeEventMessage } = await import('../shared/adapters/events/pubsub-message');
+    const { getTestServer } = await import('@google-cloud/functions-framework/testing');
+    await import('../functions/apply-payment');
+    await import('../functions/issue-receipt');
+    const { payment, bangeId } = await newPayment('T-024');
+    getEventBus().setAvailable(false);
+    await pay(bangeId);
+    await app.sandbox!.settle();
+    getEventBus().setAvailable(true);
+    const { rows } = await app.database.db.query<{ event: { id: string; type: string } }>("SELECT event FROM event_outbox WHERE topic = 'payment-events' AND published_at IS NULL AND event->'data'->>'paymentId' = $1", [payment.id]);
+    const event = rows[0]!.event as Parameters<typeof encodeEventMessage>[0];
+    const message = encodeEventMessage(event);
+    for (const fn of ['apply-payment', 'issue-receipt', 'apply-payment']) {
+      const body = { message: { data: Buffer.from(message.data).toString('base64'), attributes: message.attributes, messageId: `m-${fn}` }, subscription: `projects/taxasge-local/subscriptions/${fn}` };
+      await request(getTestServer(fn)).post('/projects/taxasge-local/topics/payment-events').send(body).expect((r) => expect(r.status).toBeLessThan(300));
+    }
+    expect((await auth(api().get(`/api/v1/payments/${payment.id}`)).expect(200)).body.status).toBe('succeeded');
+    expect(await journalsOf(payment.id)).toBe(1);
+    await auth(api().get(`/api/v1/payments/${payment.id}/receipt`)).expect(200);
+  });
+});

@@ -6,9 +6,11 @@ import { FUNCTIONS_DIR } from '../scripts/local/local-server';
 import { functionFor, readRewrites } from '../scripts/local/rewrites';
 
 const rewrites = readRewrites();
-const functionIds = readdirSync(FUNCTIONS_DIR, { withFileTypes: true })
+const allFunctionIds = readdirSync(FUNCTIONS_DIR, { withFileTypes: true })
   .filter((d) => d.isDirectory())
   .map((d) => d.name);
+// Event functions (Pub/Sub consumers) export no routes and have no public path.
+const functionIds = allFunctionIds.filter((id) => 'routes' in (require(path.join(FUNCTIONS_DIR, id)) as object));
 
 function samplePath(route: RouteDefinition): string {
   return route.path.replace(/\{\w+\}/g, 'X-001');
@@ -37,6 +39,10 @@ describe('firebase.json rewrites, functions and the route table agree', () => {
     });
     expect(new Set(bound).size).toBe(bound.length);
     expect(new Set(bound)).toEqual(new Set(apiRoutes));
+  });
+
+  it('has an event function for every consumer of payment-events and declaration-events', () => {
+    expect(allFunctionIds.filter((id) => !functionIds.includes(id)).sort()).toEqual(['apply-payment', 'issue-receipt', 'notifications', 'notify-payer']);
   });
 
   it('names every route group of the product, built or not', () => {

@@ -1,6 +1,11 @@
 /** The admin Cloud Function: accounts and roles, the audit log, the catalog's open flags. */
 import { http } from '@google-cloud/functions-framework';
 import { adminRoutes, listAuditLog, listFlaggedServices, listUsers, updateUser } from '../../shared/api/admin.routes';
+import { createRefund, financeRoutes, getReconciliation, getRevenue, listAnomalies, listDeadLetters, listWebhooks, replayDeadLetter, replayWebhook } from '../../shared/api/finance.routes';
+import { assertBankConfigured, getConfig } from '../../shared/config/config';
+import { revenueByMinistry } from '../../shared/domain/payments/ledger';
+import { reconcileDay } from '../../shared/domain/payments/reconciliation';
+import { getBank, getRefundService, getReplayService } from '../../shared/runtime/payments';
 import { encodeCursor } from '../../shared/api/common.schemas';
 import { toUserBody } from '../../shared/api/identity.schemas';
 import { createCatalogService } from '../../shared/domain/catalog/catalog.service';
@@ -9,6 +14,22 @@ import { createHttpFunction } from '../../shared/http/http-function';
 import { bindRoute } from '../../shared/http/request-context';
 import { getAuditLog } from '../../shared/runtime/identity';
 import { getRuntime, perRuntime } from '../../shared/runtime/runtime';
+
+assertBankConfigured(getConfig(), 'api');
+
+const paymentBody = (p: Awaited<ReturnType<ReturnType<typeof getRefundService>['refund']>>) => ({
+  id: p.id,
+  reference: p.reference,
+  declarationId: p.declarationId,
+  status: p.status,
+  amount: p.amount,
+  currency: p.currency,
+  method: p.method,
+  checkoutUrl: p.checkoutUrl,
+  expiresAt: p.expiresAt.toISOString(),
+  paidAt: p.paidAt?.toISOString() ?? null,
+  refundedAmount: p.refundedAmount,
+});
 
 const users = perRuntime((rt) =>
   createUserAdminService({
@@ -41,8 +62,28 @@ export const routes = [
     const page = await catalog().listNotPayable({ lang: 'es', limit: query.limit, after: query.cursor });
     return { status: 200, body: { items: page.items, nextCursor: page.lastCode ? encodeCursor(page.lastCode) : null, total: page.total } };
   }),
+  bindRoute(getReconciliation, async ({ query }) => ({ status: 200, body: await reconcileDay(getRuntime().db, getBank(), query.date, getRuntime().clock.now()) })),
+  bindRoute(getRevenue, async ({ query }) => {
+    const items = await revenueByMinistry(getRuntime().db, new Date(`${query.from}T00:00:00Z`), new Date(`${query.to}T00:00:00Z`), query.ministry);
+    return { status: 200, body: { items, total: items.reduce((n, i) => n + i.net, 0) } };
+  }),
+  bindRoute(createRefund, async ({ body }, ctx) => ({ status: 201, body: paymentBody(await getRefundService().refund(ctx.principal!, body, ctx.ip)) })),
+  bindRoute(listAnomalies, async ({ query }) => {
+    const { rows } = await getRuntime().db.query<{ id: string; kind: string; payment_id: string | null; webhook_event_id: string | null; detail: string; detected_at: Date }>(
+      'SELECT * FROM payment_anomalies WHERE resolved_at IS NULL ORDER BY detected_at DESC LIMIT $1',
+      [query.limit],
+    );
+    return { status: 200, body: { items: rows.map((r) => ({ id: r.id, kind: r.kind, paymentId: r.payment_id, webhookEventId: r.webhook_event_id, detail: r.detail, detectedAt: r.detected_at.toISOString() })) } };
+  }),
+  bindRoute(listWebhooks, async ({ query }) => ({ status: 200, body: { items: await getReplayService().listWebhooks(query.status, query.limit) } })),
+  bindRoute(replayWebhook, async ({ params }) => ({ status: 200, body: { outcome: await getReplayService().replayWebhook(params.id) } })),
+  bindRoute(listDeadLetters, async ({ query }) => ({ status: 200, body: { items: await getReplayService().listDeadLetters(query.open === 'true', query.limit) } })),
+  bindRoute(replayDeadLetter, async ({ params }) => {
+    await getReplayService().replayDeadLetter(params.id);
+    return { status: 200, body: { replayed: true } };
+  }),
 ];
 
-export const definitions = adminRoutes;
+export const definitions = [...adminRoutes, ...financeRoutes];
 
 http('admin', createHttpFunction({ routes, runtime: getRuntime }));

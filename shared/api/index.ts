@@ -6,10 +6,11 @@ import { authRoutes } from './auth.routes';
 import { catalogRoutes } from './catalog.routes';
 import { declarationRoutes } from './declarations.routes';
 import { docsRoutes } from './docs.routes';
+import { financeRoutes } from './finance.routes';
 import { healthRoutes } from './health.routes';
 import { jobsRoutes } from './jobs.routes';
 import { paymentRoutes } from './payments.routes';
 import { webhookRoutes } from './webhooks.routes';
 import { metricsRoutes } from './metrics.routes';
 
-export const apiRoutes: readonly RouteDefinition[] = [...authRoutes, ...adminRoutes, ...catalogRoutes, ...declarationRoutes, ...agentRoutes, ...paymentRoutes, ...webhookRoutes, ...healthRoutes, ...docsRoutes, ...jobsRoutes, ...metricsRoutes];
+export const apiRoutes: readonly RouteDefinition[] = [...authRoutes, ...adminRoutes, ...financeRoutes, ...catalogRoutes, ...declarationRoutes, ...agentRoutes, ...paymentRoutes, ...webhookRoutes, ...healthRoutes, ...docsRoutes, ...jobsRoutes, ...metricsRoutes];

@@ -121,6 +121,9 @@ const envSchema = z
     METRICS_EXPORT: z.enum(['off', 'cloud-monitoring'], { error: 'expected off or cloud-monitoring' }).default('off'),
     K_SERVICE: optionalString,
     GCP_REGION: optionalString,
+    EVENT_BUS: z.enum(['in-process', 'pubsub'], { error: 'expected in-process or pubsub' }).optional(),
+    PUBSUB_EMULATOR_HOST: optionalString,
+    PUBSUB_PUBLISH_TIMEOUT_MS: intInRange(500, 60_000, 5000),
     PASSWORD_RESET_URL: z.url({ message: 'expected the https:// URL of the password-reset page' }).default('https://taxasge.gq/reset-password'),
   });
 
@@ -198,6 +201,8 @@ export interface Config {
   /** The function Cloud Run runs (K_SERVICE), for exported series. */
   serviceName: string | undefined;
   region: string | undefined;
+  /** `pubsub`: publish to Pub/Sub (consumers are event functions); `in-process`: every consumer runs here. */
+  eventBus: { kind: 'in-process' | 'pubsub'; emulatorHost: string | undefined; publishTimeoutMs: number };
   /** The origin clients and BANGE use to reach the API (links, signed URLs, webhook callbacks). */
   publicBaseUrl: string;
   storage: {
@@ -264,6 +269,11 @@ export function parseConfig(env: Record<string, string | undefined>, purpose: Co
           ? { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN, from: e.TWILIO_FROM, baseUrl: e.TWILIO_BASE_URL, timeoutMs: e.NOTIFY_HTTP_TIMEOUT_MS }
           : undefined,
       fcm: e.FCM_ENABLED === 'true' ? { ...(e.FCM_PROJECT_ID ?? e.GOOGLE_CLOUD_PROJECT ? { projectId: (e.FCM_PROJECT_ID ?? e.GOOGLE_CLOUD_PROJECT)! } : {}) } : undefined,
+    },
+    eventBus: {
+      kind: e.EVENT_BUS ?? (e.PUBSUB_EMULATOR_HOST || e.ENVIRONMENT === 'production' || e.ENVIRONMENT === 'staging' ? 'pubsub' : 'in-process'),
+      emulatorHost: e.PUBSUB_EMULATOR_HOST,
+      publishTimeoutMs: e.PUBSUB_PUBLISH_TIMEOUT_MS,
     },
     metricsBearerToken: e.METRICS_BEARER_TOKEN,
     metricsExport: e.METRICS_EXPORT,

@@ -2,7 +2,8 @@
 import { createInProcessBus } from '../adapters/events/in-process-bus';
 import { createOutboxPublisher } from '../domain/events/event-outbox';
 import { createNotificationsHandler, notificationSubscriptions } from '../domain/notifications/notifications.handler';
-import type { Subscription } from '../ports/event-bus.port';
+import { createPubSubBus } from '../adapters/events/pubsub-bus';
+import type { EventBus, Subscription } from '../ports/event-bus.port';
 import { getChannelNotifiers } from './notifications';
 import { getPaymentConsumers } from './payments';
 import { perRuntime, type Runtime } from './runtime';
@@ -40,7 +41,19 @@ export const getEventBus = perRuntime((rt) => {
   return bus;
 });
 
+/** Where events are published: Pub/Sub when configured (its consumers are event functions), else the in-process bus. */
+export const getPublishingBus = perRuntime((rt): EventBus =>
+  rt.config.eventBus.kind === 'pubsub'
+    ? createPubSubBus({
+        projectId: rt.config.gcpProject ?? 'taxasge-local',
+        ...(rt.config.eventBus.emulatorHost ? { apiEndpoint: rt.config.eventBus.emulatorHost } : {}),
+        logger: rt.logger,
+        publishTimeoutMs: rt.config.eventBus.publishTimeoutMs,
+      })
+    : getEventBus(),
+);
+
 // The bus is resolved at publish time: its subscriptions' handlers themselves publish through this.
 export const getOutboxPublisher = perRuntime((rt) =>
-  createOutboxPublisher({ db: rt.db, bus: { publish: (topic, event) => getEventBus().publish(topic, event) }, clock: rt.clock, logger: rt.logger }),
+  createOutboxPublisher({ db: rt.db, bus: { publish: (topic, event) => getPublishingBus().publish(topic, event) }, clock: rt.clock, logger: rt.logger }),
 );

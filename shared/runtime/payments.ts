@@ -4,11 +4,13 @@ import { verifyBangeSignature, WebhookSignatureError } from '../adapters/bank/ba
 import { createPaymentApplication } from '../domain/payments/payment-application';
 import { createPaymentConsumers } from '../domain/payments/payment-consumers';
 import { createPaymentService } from '../domain/payments/payment.service';
+import { createRefundService } from '../domain/payments/refund.service';
+import { createReplayService } from '../domain/payments/replay.service';
 import { createWebhookIngestion } from '../domain/payments/webhook-ingestion';
 import { AppError } from '../errors/app-error';
 import { getReviewService } from './declarations';
 import { getOutboxPublisher } from './events';
-import { getKeyRing } from './identity';
+import { getAuditLog, getKeyRing } from './identity';
 import { perRuntime } from './runtime';
 
 export const WEBHOOK_PATH = '/webhooks/bange';
@@ -52,3 +54,7 @@ export const getWebhookIngestion = perRuntime((rt) =>
 export const getPaymentConsumers = perRuntime((rt) =>
   createPaymentConsumers({ db: rt.db, clock: rt.clock, ids: rt.ids, logger: rt.logger, application: getPaymentApplication(), publisher: getOutboxPublisher(), keys: getKeyRing }),
 );
+
+export const getRefundService = perRuntime((rt) => createRefundService({ db: rt.db, clock: rt.clock, ids: rt.ids, bank: getBank(), audit: getAuditLog(), publisher: getOutboxPublisher() }));
+
+export const getReplayService = perRuntime((rt) => createReplayService({ db: rt.db, clock: rt.clock, ids: rt.ids, publisher: getOutboxPublisher() }));

@@ -71,7 +71,7 @@ describe('functions', () => {
 
 describe('events', () => {
   it('have the topics of product.md and one subscription per concern on payment-events', () => {
-    expect([...catalogue.topics].sort()).toEqual(['declaration-events', 'notifications', 'payment-events']);
+    expect([...catalogue.topics].sort()).toEqual(['declaration-events', 'payment-events']);
     const onPayments = Object.entries(catalogue.subscriptions).filter(([, s]) => s.topic === 'payment-events').map(([name]) => name).sort();
     expect(onPayments).toEqual(['apply-payment', 'issue-receipt', 'notify-payer']);
     for (const [name, s] of Object.entries(catalogue.subscriptions)) {

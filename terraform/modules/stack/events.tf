@@ -1,21 +1,19 @@
 # The event topology of product.md: payment-events fans out to one subscription per concern,
-# declaration-events and notifications feed the notifications function; each subscription has its
+# declaration-events feeds the notifications function; each subscription has its
 # own dead-letter topic, listed and replayed by the admin function.
 
 locals {
   topics = {
     "payment-events"     = { description = "Verified BANGE payment events (webhooks, polls, replays)" }
     "declaration-events" = { description = "Every declaration state transition" }
-    "notifications"      = { description = "Messages to render and send to a user" }
   }
 
   # Subscription (one per concern) => the event function handling it.
   subscriptions = {
-    "apply-payment"            = { topic = "payment-events", function = "apply-payment" }
-    "issue-receipt"            = { topic = "payment-events", function = "issue-receipt" }
-    "notify-payer"             = { topic = "payment-events", function = "notify-payer" }
-    "declaration-notification" = { topic = "declaration-events", function = "notifications" }
-    "send-notification"        = { topic = "notifications", function = "notifications" }
+    "apply-payment"             = { topic = "payment-events", function = "apply-payment" }
+    "issue-receipt"             = { topic = "payment-events", function = "issue-receipt" }
+    "notify-payer"              = { topic = "payment-events", function = "notify-payer" }
+    "notify-declaration-events" = { topic = "declaration-events", function = "notifications" }
   }
 
   publishers = {

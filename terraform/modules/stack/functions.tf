@@ -56,7 +56,7 @@ locals {
     "apply-payment" = { description = "Applies a payment to its declaration and the ledger", topics = ["payment-events"], secrets = [], publishes = [] }
     "issue-receipt" = { description = "Issues the signed receipt of a payment (signed with AUTH_SIGNING_KEYS)", topics = ["payment-events"], secrets = [], publishes = [] }
     "notify-payer"  = { description = "Tells payers their payment was received (e-mail, SMS, push)", topics = ["payment-events"], secrets = ["MAILGUN_API_KEY", "TWILIO_AUTH_TOKEN"], publishes = [] }
-    "notifications" = { description = "Renders and sends notifications (e-mail, SMS, push)", topics = ["declaration-events", "notifications"], secrets = ["MAILGUN_API_KEY", "TWILIO_AUTH_TOKEN"], publishes = [] }
+    "notifications" = { description = "Renders and sends notifications (e-mail, SMS, push)", topics = ["declaration-events"], secrets = ["MAILGUN_API_KEY", "TWILIO_AUTH_TOKEN"], publishes = [] }
   }
 
   common_environment = {

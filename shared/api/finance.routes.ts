@@ -1,0 +1,153 @@
+/** Finance (and admin replay) routes: reconciliation, revenue, refunds, anomalies, failed webhooks, dead letters. */
+import { z } from 'zod';
+import { defineRoute } from '../http/route';
+import { LimitSchema } from './common.schemas';
+import { PaymentSchema } from './payments.routes';
+
+const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2026-11-23').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'expected a real calendar date');
+const FINANCE = ['finance', 'admin'] as const;
+
+export const getReconciliation = defineRoute({
+  operationId: 'getReconciliation',
+  method: 'get',
+  path: '/api/v1/finance/reconciliation',
+  summary: "Three-way reconciliation of a day: BANGE's statement, received webhooks, our ledger",
+  tags: ['finance'],
+  roles: FINANCE,
+  query: z.strictObject({ date: Day }),
+  responses: {
+    200: {
+      description: 'Matched count, totals and every unmatched item with its age',
+      schema: z
+        .object({
+          date: z.string(),
+          matched: z.number().int(),
+          totals: z.object({ statement: z.number().int(), webhooks: z.number().int(), ledger: z.number().int() }),
+          unmatched: z.array(
+            z.object({
+              transactionId: z.string(),
+              reference: z.string().nullable(),
+              amounts: z.object({ statement: z.number().int().nullable(), webhook: z.number().int().nullable(), ledger: z.number().int().nullable() }),
+              problem: z.enum(['missing_webhook', 'not_in_statement', 'not_booked', 'amount_differs']),
+              ageHours: z.number().int(),
+            }),
+          ),
+        })
+        .meta({ id: 'Reconciliation' }),
+    },
+  },
+  errors: [503],
+});
+
+export const getRevenue = defineRoute({
+  operationId: 'getRevenue',
+  method: 'get',
+  path: '/api/v1/finance/revenue',
+  summary: 'Revenue by ministry over [from, to), from the ledger, integer XAF',
+  tags: ['finance'],
+  roles: FINANCE,
+  query: z.strictObject({ from: Day, to: Day, ministry: z.string().trim().toUpperCase().regex(/^M-\d{3}$/, 'expected a ministry code like M-001').optional() }),
+  responses: {
+    200: {
+      description: 'Per ministry',
+      schema: z
+        .object({ items: z.array(z.object({ ministry: z.string(), payments: z.number().int(), refunds: z.number().int(), net: z.number().int(), count: z.number().int() })), total: z.number().int() })
+        .meta({ id: 'Revenue' }),
+    },
+  },
+});
+
+export const createRefund = defineRoute({
+  operationId: 'createRefund',
+  method: 'post',
+  path: '/api/v1/finance/refunds',
+  summary: 'Refund (part of) a payment whose declaration was rejected; never more than was paid',
+  tags: ['finance'],
+  roles: ['finance'],
+  idempotency: 'required',
+  body: z.strictObject({
+    paymentId: z.uuid({ message: 'expected a payment id (UUID)' }),
+    amount: z.number({ error: 'expected a whole number of XAF' }).int('expected a whole number of XAF').positive('expected more than 0 XAF'),
+    reason: z.string().trim().min(1, 'expected a reason').max(1000),
+  }),
+  responses: { 201: { description: 'The payment after the refund', schema: PaymentSchema } },
+  errors: [404, 409, 503],
+});
+
+export const listAnomalies = defineRoute({
+  operationId: 'listPaymentAnomalies',
+  method: 'get',
+  path: '/api/v1/finance/anomalies',
+  summary: 'Money the bank reported that could not be applied (mismatch, unknown reference, paid after close)',
+  tags: ['finance'],
+  roles: FINANCE,
+  query: z.strictObject({ limit: LimitSchema }),
+  responses: {
+    200: {
+      description: 'Open anomalies, newest first',
+      schema: z.object({ items: z.array(z.object({ id: z.string(), kind: z.string(), paymentId: z.string().nullable(), webhookEventId: z.string().nullable(), detail: z.string(), detectedAt: z.string() })) }).meta({ id: 'Anomalies' }),
+    },
+  },
+});
+
+export const listWebhooks = defineRoute({
+  operationId: 'listWebhooks',
+  method: 'get',
+  path: '/api/v1/admin/webhooks',
+  summary: 'Received BANGE webhooks; `status=failed` (default) lists those not applied',
+  tags: ['admin'],
+  roles: ['admin'],
+  query: z.strictObject({ status: z.enum(['failed', 'all'], { error: 'expected failed or all' }).default('failed'), limit: LimitSchema }),
+  responses: {
+    200: {
+      description: 'Webhooks, newest first',
+      schema: z
+        .object({ items: z.array(z.object({ id: z.string(), receivedAt: z.string(), type: z.string().nullable(), status: z.string(), detail: z.string().nullable(), transactionId: z.string().nullable(), amount: z.number().int().nullable(), replayedAt: z.string().nullable() })) })
+        .meta({ id: 'Webhooks' }),
+    },
+  },
+});
+
+export const replayWebhook = defineRoute({
+  operationId: 'replayWebhook',
+  method: 'post',
+  path: '/api/v1/admin/webhooks/{id}/replay',
+  summary: 'Resolve a stored webhook again and apply it if it now matches a payment',
+  tags: ['admin'],
+  roles: ['admin'],
+  params: z.strictObject({ id: z.string().min(1).max(300) }),
+  responses: { 200: { description: 'The outcome', schema: z.object({ outcome: z.enum(['accepted', 'still_unmatched', 'still_mismatch', 'malformed']) }) } },
+  errors: [404, 409],
+});
+
+export const listDeadLetters = defineRoute({
+  operationId: 'listDeadLetters',
+  method: 'get',
+  path: '/api/v1/admin/dead-letters',
+  summary: 'Events whose handler failed every attempt',
+  tags: ['admin'],
+  roles: ['admin'],
+  query: z.strictObject({ open: z.enum(['true', 'false']).default('true'), limit: LimitSchema }),
+  responses: {
+    200: {
+      description: 'Dead letters, newest first',
+      schema: z
+        .object({ items: z.array(z.object({ id: z.string(), subscription: z.string(), topic: z.string(), eventId: z.string(), type: z.string(), error: z.string(), attempts: z.number().int(), deadAt: z.string(), replayedAt: z.string().nullable() })) })
+        .meta({ id: 'DeadLetters' }),
+    },
+  },
+});
+
+export const replayDeadLetter = defineRoute({
+  operationId: 'replayDeadLetter',
+  method: 'post',
+  path: '/api/v1/admin/dead-letters/{id}/replay',
+  summary: 'Publish a dead-lettered event again (consumers are idempotent)',
+  tags: ['admin'],
+  roles: ['admin'],
+  params: z.strictObject({ id: z.uuid() }),
+  responses: { 200: { description: 'Replayed', schema: z.object({ replayed: z.literal(true) }) } },
+  errors: [404, 409],
+});
+
+export const financeRoutes = [getReconciliation, getRevenue, createRefund, listAnomalies, listWebhooks, replayWebhook, listDeadLetters, replayDeadLetter] as const;

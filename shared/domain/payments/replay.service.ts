@@ -1,0 +1,142 @@
+/**
+ * Second chances for events that did not go through: dead-lettered deliveries are re-published to
+ * their topic, and stored webhooks that could not be applied (unknown reference, mismatch) are
+ * resolved again — after finance or an admin fixed what was wrong. Consumers are idempotent, so a
+ * replay never applies money twice.
+ */
+import type { Database } from '../../adapters/db/database';
+import { AppError, NotFoundError } from '../../errors/app-error';
+import type { Clock } from '../../ports/clock.port';
+import type { DomainEvent, Topic } from '../../ports/event-bus.port';
+import type { IdGenerator } from '../../ports/ids.port';
+import { enqueueEvent, type OutboxEntry, type OutboxPublisher } from '../events/event-outbox';
+import { mismatchOf } from './payment-application';
+import type { PaymentEventData } from './payment.types';
+import { findPaymentByReference } from './payments.repository';
+import { PAYMENT_EVENT_SOURCE } from './webhook-ingestion';
+
+export interface DeadLetterView {
+  id: string;
+  subscription: string;
+  topic: string;
+  eventId: string;
+  type: string;
+  error: string;
+  attempts: number;
+  deadAt: string;
+  replayedAt: string | null;
+}
+
+export interface WebhookView {
+  id: string;
+  receivedAt: string;
+  type: string | null;
+  status: string;
+  detail: string | null;
+  transactionId: string | null;
+  amount: number | null;
+  replayedAt: string | null;
+}
+
+export function createReplayService(deps: { db: Database; clock: Clock; ids: IdGenerator; publisher: OutboxPublisher }) {
+  const { db, clock, ids, publisher } = deps;
+
+  return {
+    async listDeadLetters(openOnly: boolean, limit: number): Promise<DeadLetterView[]> {
+      const { rows } = await db.query<{ id: string; subscription: string; topic: string; event: DomainEvent; error: string; attempts: number; dead_at: Date; replayed_at: Date | null }>(
+        `SELECT * FROM dead_letters WHERE NOT $1 OR replayed_at IS NULL ORDER BY dead_at DESC LIMIT $2`,
+        [openOnly, limit],
+      );
+      return rows.map((r) => ({
+        id: r.id,
+        subscription: r.subscription,
+        topic: r.topic,
+        eventId: r.event.id,
+        type: r.event.type,
+        error: r.error,
+        attempts: r.attempts,
+        deadAt: r.dead_at.toISOString(),
+        replayedAt: r.replayed_at?.toISOString() ?? null,
+      }));
+    },
+
+    /** Publishes the dead-lettered event again; every subscription of its topic sees it (idempotently). */
+    async replayDeadLetter(id: string): Promise<void> {
+      const entry = await db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ topic: Topic; event: DomainEvent; replayed_at: Date | null }>('SELECT topic, event, replayed_at FROM dead_letters WHERE id = $1 FOR UPDATE', [id]);
+        const row = rows[0];
+        if (!row) throw new NotFoundError(`No dead letter ${id}.`);
+        if (row.replayed_at) throw new AppError('conflict', `Dead letter ${id} was already replayed at ${row.replayed_at.toISOString()}.`);
+        await tx.query('UPDATE dead_letters SET replayed_at = $2 WHERE id = $1', [id, clock.now()]);
+        // Back into the outbox under its own id, so consumers that did handle it still de-duplicate.
+        await tx.query(
+          `INSERT INTO event_outbox (id, topic, event, created_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (id) DO UPDATE SET published_at = NULL, last_error = NULL`,
+          [row.event.id, row.topic, JSON.stringify(row.event), clock.now()],
+        );
+        return { topic: row.topic, event: row.event } satisfies OutboxEntry;
+      });
+      await publisher.publishCommitted([entry]);
+    },
+
+    async listWebhooks(status: 'failed' | 'all', limit: number): Promise<WebhookView[]> {
+      const { rows } = await db.query<{ id: string; received_at: Date; type: string | null; status: string; detail: string | null; transaction_id: string | null; amount: string | null; replayed_at: Date | null }>(
+        `SELECT id, received_at, type, status, detail, transaction_id, amount, replayed_at FROM webhook_events WHERE $1 = 'all' OR status <> 'accepted' ORDER BY received_at DESC LIMIT $2`,
+        [status, limit],
+      );
+      return rows.map((r) => ({
+        id: r.id,
+        receivedAt: r.received_at.toISOString(),
+        type: r.type,
+        status: r.status,
+        detail: r.detail,
+        transactionId: r.transaction_id,
+        amount: r.amount === null ? null : Number(r.amount),
+        replayedAt: r.replayed_at?.toISOString() ?? null,
+      }));
+    },
+
+    /** Resolves a stored webhook again; publishes it when it now matches a payment exactly. */
+    async replayWebhook(id: string): Promise<'accepted' | 'still_unmatched' | 'still_mismatch' | 'malformed'> {
+      const entries: OutboxEntry[] = [];
+      const outcome = await db.transaction(async (tx) => {
+        const { rows } = await tx.query<{ raw_body: string; status: string }>('SELECT raw_body, status FROM webhook_events WHERE id = $1 FOR UPDATE', [id]);
+        const row = rows[0];
+        if (!row) throw new NotFoundError(`No webhook event ${id}.`);
+        if (row.status === 'accepted') throw new AppError('conflict', `Webhook ${id} was accepted already; replay its dead letters instead.`);
+        let body: { type: string; data: { transactionId: string; reference: string; amount: number; currency: string; method: string; paidAt: string | null } };
+        try {
+          body = JSON.parse(row.raw_body);
+          if (!body?.data?.reference) return 'malformed' as const;
+        } catch {
+          return 'malformed' as const;
+        }
+        const payment = await findPaymentByReference(tx, body.data.reference);
+        if (!payment) return 'still_unmatched' as const;
+        if (body.type !== 'payment.refunded' && mismatchOf(payment, body.data)) return 'still_mismatch' as const;
+        const now = clock.now();
+        await tx.query("UPDATE webhook_events SET status = 'accepted', payment_id = $2, replayed_at = $3 WHERE id = $1", [id, payment.id, now]);
+        const data: PaymentEventData = {
+          webhookEventId: id,
+          paymentId: payment.id,
+          declarationId: payment.declarationId,
+          ownerId: payment.ownerId,
+          reference: payment.reference,
+          transactionId: body.data.transactionId,
+          amount: body.data.amount,
+          currency: 'XAF',
+          method: body.data.method,
+          paidAt: body.data.paidAt,
+        };
+        const entry: OutboxEntry = { topic: 'payment-events', event: { id: ids.uuid(), type: body.type, source: PAYMENT_EVENT_SOURCE, subject: payment.id, time: now.toISOString(), data } };
+        await enqueueEvent(tx, entry, now);
+        entries.push(entry);
+        return 'accepted' as const;
+      });
+      await publisher.publishCommitted(entries);
+      return outcome;
+    },
+  };
+}
+
+export type ReplayService = ReturnType<typeof createReplayService>;

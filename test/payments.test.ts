@@ -292,3 +292,19 @@ describe('event functions, as Pub/Sub pushes them', () => {
     await auth(api().get(`/api/v1/payments/${payment.id}/receipt`)).expect(200);
   });
 });
+
+describe('business metrics', () => {
+  it('report revenue equal to the ledger, the outbox backlog and open dead letters', async () => {
+    const { metricsFor } = await import('../shared/metrics/instance-metrics');
+    const { trialBalance: balance } = await import('../shared/domain/payments/ledger');
+    await settle();
+    const res = await api().get('/metrics').expect(200);
+    const ledger = await balance(app.database.db);
+    for (const [account, value] of Object.entries(ledger).filter(([a]) => a.startsWith('revenue:'))) {
+      expect(res.text).toContain(`taxasge_revenue_xaf{ministry="${account.slice(8)}"} ${-value}`);
+    }
+    expect(res.text).toMatch(/taxasge_outbox_backlog \d+/);
+    expect(res.text).toMatch(/taxasge_declarations\{kind="service_fee",state="paid"\} \d+/);
+    expect(metricsFor(app.runtime)).toBeDefined();
+  });
+});

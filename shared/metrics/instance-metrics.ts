@@ -6,6 +6,7 @@ import type { Logger } from '../logging/logger';
 import type { Cache } from '../ports/cache.port';
 import type { Runtime } from '../runtime/runtime';
 import { createCloudMonitoringExporter, type CloudMonitoringExporter, type TimeSeriesWriter } from './cloud-monitoring.exporter';
+import { createBusinessCollector } from './collectors/business.collector';
 import { createCatalogCollector } from './collectors/catalog.collector';
 import { createDatabaseCollector, createPoolCollector } from './collectors/database.collector';
 import { runCollectors, type MetricCollector } from './collectors/metric-collector';
@@ -57,8 +58,9 @@ export interface InstanceMetrics {
 }
 
 /** Collectors run at each scrape of /metrics. A module with gauges of its own adds one line here. */
-export function scrapeCollectors(deps: { db: Database; dbPoolMax: number }): MetricCollector[] {
+export function scrapeCollectors(deps: { db: Database; dbPoolMax: number; now?: () => Date }): MetricCollector[] {
   return [
+    createBusinessCollector({ db: deps.db, now: deps.now ?? (() => new Date()) }),
     createProcessCollector(),
     createPoolCollector({ stats: () => deps.db.stats(), maxConnections: deps.dbPoolMax }),
     createDatabaseCollector({ db: deps.db }),
@@ -71,7 +73,7 @@ export function createInstanceMetrics(options: InstanceMetricsOptions): Instance
   const now = options.now ?? (() => new Date());
   const recorder = options.recorder ?? createMetricRecorder({ now, onEvent: createMetricEventLog({ now, ...(options.writeEvent ? { write: options.writeEvent } : {}) }) });
   const onError = (collector: string, err: unknown) => logger.warning('metrics collector failed', { collector, error: String(err) });
-  const all = scrapeCollectors({ db, dbPoolMax: config.dbPoolMax });
+  const all = scrapeCollectors({ db, dbPoolMax: config.dbPoolMax, now });
   // Before each export only the collectors that cost no query: the database ones run at scrape time.
   const local = all.filter((c) => c.name === 'process' || c.name === 'pool');
 

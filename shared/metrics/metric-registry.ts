@@ -92,17 +92,17 @@ export const METRICS = [
   // Declarations
   counter('new_declarations', 'Declarations created, by kind (service_fee, tax_return) and service code or tax type.', ['kind', 'service'], { module: 'declarations', cloud: 'log-based', planned: true }),
   counter('declaration_transitions', 'Declaration state changes, by kind, previous and new state.', ['kind', 'from', 'to'], { module: 'declarations', cloud: 'log-based', planned: true }),
-  gauge('declarations', 'Declarations by kind and current state.', ['kind', 'state'], { module: 'declarations', cloud: 'custom', ...db, planned: true }),
+  gauge('declarations', 'Declarations by kind and current state.', ['kind', 'state'], { module: 'declarations', cloud: 'custom', ...db }),
   // Agents' review work
-  gauge('review_queue_size', 'Declarations waiting in the review queue, by ministry.', ['ministry'], { module: 'agents', cloud: 'custom', ...db, planned: true }),
-  gauge('review_queue_oldest_age_seconds', 'Waiting time of the oldest declaration in the review queue, by ministry.', ['ministry'], { module: 'agents', cloud: 'custom', unit: 'seconds', ...db, planned: true }),
+  gauge('review_queue_size', 'Declarations waiting in the review queue, by ministry.', ['ministry'], { module: 'agents', cloud: 'custom', ...db }),
+  gauge('review_queue_oldest_age_seconds', 'Waiting time of the oldest declaration in the review queue, by ministry.', ['ministry'], { module: 'agents', cloud: 'custom', unit: 'seconds', ...db }),
   counter('review_decisions', 'Agent decisions, by ministry and decision (approved, rejected, documents_requested, escalated).', ['ministry', 'decision'], { module: 'agents', cloud: 'log-based', planned: true }),
   histogram('review_duration_seconds', 'Time from entering the review queue to the agent\'s decision, by ministry.', ['ministry'], { module: 'agents', cloud: 'log-based', unit: 'seconds', buckets: REVIEW_BUCKETS, planned: true }),
   counter('review_claims_expired', 'Review claims (locks) that expired before a decision, by ministry.', ['ministry'], { module: 'agents', cloud: 'log-based', planned: true }),
   // Payments and receipts
   counter('payments', 'Payments reaching a status (pending, succeeded, failed, refunded, expired), by status and method.', ['status', 'method'], { module: 'payments', cloud: 'log-based', planned: true }),
-  gauge('payments_pending', 'Payments waiting for BANGE\'s answer, by method.', ['method'], { module: 'payments', cloud: 'custom', ...db, planned: true }),
-  gauge('revenue_xaf', 'Revenue collected to date (paid minus refunded), in XAF, by ministry: equals the ledger\'s sum.', ['ministry'], { module: 'payments', cloud: 'custom', unit: 'xaf', ...db, planned: true }),
+  gauge('payments_pending', 'Payments waiting for BANGE\'s answer, by method.', ['method'], { module: 'payments', cloud: 'custom', ...db }),
+  gauge('revenue_xaf', 'Revenue collected to date (paid minus refunded), in XAF, by ministry: equals the ledger\'s sum.', ['ministry'], { module: 'payments', cloud: 'custom', unit: 'xaf', ...db }),
   gauge('revenue_current_period_xaf', 'Revenue of the current calendar day, week or month (Africa/Malabo), in XAF, by ministry and period.', ['ministry', 'period'], { module: 'payments', cloud: 'custom', unit: 'xaf', ...db, planned: true }),
   counter('receipts_issued', 'Receipts issued for paid declarations.', [], { module: 'payments', cloud: 'log-based', planned: true }),
   counter('receipt_verifications', 'Receipt verifications through the API, by result (valid, invalid).', ['result'], { module: 'payments', cloud: 'log-based', planned: true }),
@@ -110,9 +110,9 @@ export const METRICS = [
   counter('webhooks_received', 'BANGE webhooks received, by event type and outcome (accepted, duplicate, bad_signature, malformed, mismatch).', ['type', 'outcome'], { module: 'webhooks', cloud: 'log-based', planned: true }),
   // Events: Pub/Sub handlers, outbox, dead letters
   counter('event_deliveries', 'Pub/Sub deliveries handled, by subscription and outcome (processed, duplicate, retried, failed).', ['subscription', 'outcome'], { module: 'events', cloud: 'log-based', planned: true }),
-  gauge('outbox_backlog', 'Events waiting in the outbox to be published.', [], { module: 'events', cloud: 'custom', ...db, planned: true }),
-  gauge('outbox_oldest_age_seconds', 'Age of the oldest event waiting in the outbox.', [], { module: 'events', cloud: 'custom', unit: 'seconds', ...db, planned: true }),
-  gauge('dead_letters', 'Dead-lettered messages neither replayed nor dismissed, by subscription.', ['subscription'], { module: 'events', cloud: 'custom', ...db, planned: true }),
+  gauge('outbox_backlog', 'Events waiting in the outbox to be published.', [], { module: 'events', cloud: 'custom', ...db }),
+  gauge('outbox_oldest_age_seconds', 'Age of the oldest event waiting in the outbox.', [], { module: 'events', cloud: 'custom', unit: 'seconds', ...db }),
+  gauge('dead_letters', 'Dead-lettered messages neither replayed nor dismissed, by subscription.', ['subscription'], { module: 'events', cloud: 'custom', ...db }),
   // Notifications
   counter('notification_deliveries', 'Notification deliveries, by channel (email, sms, push) and outcome (sent, failed, skipped).', ['channel', 'outcome'], { module: 'notifications', cloud: 'log-based', planned: true }),
   // Authentication

@@ -99,7 +99,7 @@ describe('catalog curation', () => {
 describe('the audit log chain', () => {
   const verify = async () => {
     const out: string[] = [];
-    const code = await runAuditVerify({ DATABASE_URL: app.database.url, LOG_LEVEL: 'error' }, (l) => out.push(l));
+    const code = await runAuditVerify([], { DATABASE_URL: app.database.url, LOG_LEVEL: 'error' }, (l) => out.push(l));
     return { code, out: out.join('\n') };
   };
 

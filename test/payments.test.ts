@@ -308,3 +308,14 @@ describe('business metrics', () => {
     expect(metricsFor(app.runtime)).toBeDefined();
   });
 });
+
+describe('webhook and login metrics', () => {
+  it('count webhooks by outcome and logins by outcome', async () => {
+    const { metricsFor } = await import('../shared/metrics/instance-metrics');
+    const snapshot = JSON.stringify(metricsFor(app.runtime).recorder.snapshot());
+    expect(snapshot).toContain('webhooks_received');
+    expect(snapshot).toContain('bad_signature');
+    await api().post('/api/v1/auth/login').send({ email: citizen.email, password: 'wrong-password-9' }).expect(401);
+    expect(JSON.stringify(metricsFor(app.runtime).recorder.snapshot())).toContain('bad_credentials');
+  });
+});

@@ -107,7 +107,7 @@ export const METRICS = [
   counter('receipts_issued', 'Receipts issued for paid declarations.', [], { module: 'payments', cloud: 'log-based', planned: true }),
   counter('receipt_verifications', 'Receipt verifications through the API, by result (valid, invalid).', ['result'], { module: 'payments', cloud: 'log-based', planned: true }),
   // BANGE webhooks
-  counter('webhooks_received', 'BANGE webhooks received, by event type and outcome (accepted, duplicate, bad_signature, malformed, mismatch).', ['type', 'outcome'], { module: 'webhooks', cloud: 'log-based', planned: true }),
+  counter('webhooks_received', 'BANGE webhooks received, by event type and outcome (accepted, duplicate, bad_signature, malformed, mismatch).', ['type', 'outcome'], { module: 'webhooks', cloud: 'log-based' }),
   // Events: Pub/Sub handlers, outbox, dead letters
   counter('event_deliveries', 'Pub/Sub deliveries handled, by subscription and outcome (processed, duplicate, retried, failed).', ['subscription', 'outcome'], { module: 'events', cloud: 'log-based', planned: true }),
   gauge('outbox_backlog', 'Events waiting in the outbox to be published.', [], { module: 'events', cloud: 'custom', ...db }),
@@ -116,7 +116,7 @@ export const METRICS = [
   // Notifications
   counter('notification_deliveries', 'Notification deliveries, by channel (email, sms, push) and outcome (sent, failed, skipped).', ['channel', 'outcome'], { module: 'notifications', cloud: 'log-based', planned: true }),
   // Authentication
-  counter('login_attempts', 'Login attempts, by outcome (success, bad_credentials, suspended, rate_limited).', ['outcome'], { module: 'auth', cloud: 'log-based', planned: true }),
+  counter('login_attempts', 'Login attempts, by outcome (success, bad_credentials, suspended, rate_limited).', ['outcome'], { module: 'auth', cloud: 'log-based' }),
   counter('user_registrations', 'Accounts registered, by account type (citizen, business).', ['account_type'], { module: 'auth', cloud: 'log-based', planned: true }),
   counter('refresh_token_reuse', 'Spent refresh tokens presented again (their whole family is revoked).', [], { module: 'auth', cloud: 'log-based', planned: true }),
   // Documents (OCR readiness)

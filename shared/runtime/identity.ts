@@ -7,6 +7,7 @@ import { createAuthService } from '../domain/identity/auth.service';
 import { createAuthenticator } from '../domain/identity/authenticator';
 import { createKeyRing, generateSigningKey } from '../domain/identity/key-ring';
 import { getChannelNotifiers } from './notifications';
+import { metricsFor } from '../metrics/instance-metrics';
 import { perRuntime } from './runtime';
 
 export const getKeyRing = perRuntime((rt) =>
@@ -34,5 +35,6 @@ export const getAuthService = perRuntime((rt) =>
     limiter: getRateLimiter(),
     notifier: { send: (message) => getChannelNotifiers()[message.channel].send(message) },
     resetUrl: rt.config.auth.passwordResetUrl,
+    onLogin: (outcome) => metricsFor(rt).recorder.increment('login_attempts', { outcome }),
   }),
 );

@@ -8,6 +8,7 @@ import { createRefundService } from '../domain/payments/refund.service';
 import { createReplayService } from '../domain/payments/replay.service';
 import { createWebhookIngestion } from '../domain/payments/webhook-ingestion';
 import { AppError } from '../errors/app-error';
+import { metricsFor } from '../metrics/instance-metrics';
 import { getReviewService } from './declarations';
 import { getOutboxPublisher } from './events';
 import { getAuditLog, getKeyRing } from './identity';
@@ -37,12 +38,14 @@ export const getWebhookIngestion = perRuntime((rt) =>
     clock: rt.clock,
     ids: rt.ids,
     publisher: getOutboxPublisher(),
+    onOutcome: (outcome, type) => metricsFor(rt).recorder.increment('webhooks_received', { type: type ?? 'unknown', outcome }),
     verifySignature: (rawBody, header) => {
       try {
         verifyBangeSignature({ rawBody, header, secrets: rt.config.bange.webhookSecrets, now: rt.clock.now() });
       } catch (err) {
         if (err instanceof WebhookSignatureError) {
           rt.logger.warning('webhook refused', { reason: err.reason });
+          metricsFor(rt).recorder.increment('webhooks_received', { type: 'unknown', outcome: 'bad_signature' });
           throw new AppError('unauthenticated', err.message);
         }
         throw err;

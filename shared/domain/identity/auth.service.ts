@@ -35,6 +35,7 @@ export interface AuthServiceDeps {
   notifier: Notifier;
   /** Where the password-reset page lives; the token is appended. */
   resetUrl: string;
+  onLogin?: (outcome: 'success' | 'bad_credentials' | 'suspended' | 'rate_limited') => void;
 }
 
 export interface RequestMeta {
@@ -125,28 +126,37 @@ export function createAuthService(deps: AuthServiceDeps) {
 
     async login(input: { email: string; password: string }, meta: RequestMeta): Promise<TokenPair> {
       const email = input.email.trim().toLowerCase();
-      await assertNotLimited(
-        [
-          [LIMITS.loginPerAccount, email],
-          [LIMITS.loginPerIp, meta.ip],
-        ],
-        'failed logins',
-      );
+      try {
+        await assertNotLimited(
+          [
+            [LIMITS.loginPerAccount, email],
+            [LIMITS.loginPerIp, meta.ip],
+          ],
+          'failed logins',
+        );
+      } catch (err) {
+        deps.onLogin?.('rate_limited');
+        throw err;
+      }
       const user = await findUserByEmail(db, email);
       const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
       if (!user || !ok) {
         await Promise.all([limiter.hit(LIMITS.loginPerAccount, email), limiter.hit(LIMITS.loginPerIp, meta.ip)]);
         await db.transaction((tx) => audit.record(tx, { action: 'login.failure', actorEmail: email, ip: meta.ip, details: { reason: user ? 'wrong_password' : 'unknown_email' } }));
+        deps.onLogin?.('bad_credentials');
         throw new AppError('unauthenticated', 'The email or password is not correct.');
       }
       if (user.status !== 'active') {
         await db.transaction((tx) => audit.record(tx, { action: 'login.refused', actorId: user.id, actorEmail: email, ip: meta.ip, details: { reason: 'suspended' } }));
+        deps.onLogin?.('suspended');
         throw new AppError('forbidden', 'This account is suspended; contact the tax administration.');
       }
-      return db.transaction(async (tx) => {
+      const pair = await db.transaction(async (tx) => {
         await audit.record(tx, { action: 'login.success', actorId: user.id, actorEmail: email, ip: meta.ip });
         return issueSession(tx, user);
       });
+      deps.onLogin?.('success');
+      return pair;
     },
 
     async refresh(refreshToken: string, meta: RequestMeta): Promise<TokenPair> {

@@ -67,6 +67,27 @@ describe('npm start', () => {
     const { accessToken } = (await login.json()) as { accessToken: string };
     const me = (await (await fetch(`${base}/api/v1/auth/me`, { headers: { Authorization: `Bearer ${accessToken}` } })).json()) as { role: string };
     expect(me.role).toBe('admin');
+
+    // A citizen files T-001, uploads a PDF through the signed URL, pays through the sandbox, gets the receipt.
+    const json = { 'Content-Type': 'application/json' };
+    const citizen = (await (await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'citizen@demo.taxasge.gq', password: 'Demo-Passw0rd!' }) })).json()) as { accessToken: string };
+    const as = { ...json, Authorization: `Bearer ${citizen.accessToken}` };
+    const declaration = (await (await fetch(`${base}/api/v1/declarations`, { method: 'POST', headers: as, body: JSON.stringify({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' }) })).json()) as { id: string; amount: number };
+    expect(declaration.amount).toBe(2000);
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n');
+    const slot = (await (await fetch(`${base}/api/v1/declarations/${declaration.id}/documents`, { method: 'POST', headers: as, body: JSON.stringify({ filename: 'id.pdf', contentType: 'application/pdf', size: pdf.length }) })).json()) as { upload: { url: string; headers: Record<string, string> } };
+    expect((await fetch(slot.upload.url, { method: 'PUT', headers: slot.upload.headers, body: pdf })).status).toBeLessThan(300);
+    const docs = (await (await fetch(`${base}/api/v1/declarations/${declaration.id}/documents`, { headers: as })).json()) as { items: { uploaded: boolean }[] };
+    expect(docs.items).toEqual([expect.objectContaining({ uploaded: true })]);
+    const payment = (await (await fetch(`${base}/api/v1/payments`, { method: 'POST', headers: { ...as, 'Idempotency-Key': 'e2e-1' }, body: JSON.stringify({ declarationId: declaration.id, method: 'bange_wallet' }) })).json()) as { id: string; checkoutUrl: string };
+    expect((await fetch(`${payment.checkoutUrl}/pay`, { method: 'POST' })).status).toBeLessThan(300);
+    let receipt: Response | undefined;
+    for (let i = 0; i < 50 && receipt?.status !== 200; i++) {
+      if (i) await new Promise((r) => setTimeout(r, 100));
+      receipt = await fetch(`${base}/api/v1/payments/${payment.id}/receipt`, { headers: as });
+    }
+    expect(receipt!.status).toBe(200);
+    expect(((await receipt!.json()) as { number: string }).number).toMatch(/^REC-/);
     expect(app.output()).not.toContain('Demo-Passw0rd!');
     expect(postgresRunningIn(dataDir)).toBe(true);
 

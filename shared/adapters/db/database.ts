@@ -32,10 +32,16 @@ export function createDatabase(options: DatabaseOptions): Database {
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 3000,
     idleTimeoutMillis: 30_000,
     statement_timeout: options.statementTimeoutMs,
+    // Client-side deadline too: a query whose connection died without a word must still give its client back.
+    query_timeout: options.statementTimeoutMs + 2000,
     application_name: options.applicationName ?? 'taxasge',
   });
   // An idle client losing its server emits 'error' on the pool; unhandled, it would crash the process.
   pool.on('error', (err) => options.logger?.warning('idle database connection lost', { err }));
+  // A connection killed mid-request can emit 'error' more than once; any emission without a listener
+  // would reach the functions framework's per-request domain and crash that request with a 500. The
+  // pool already drops such clients (they are no longer queryable); this only keeps the error handled.
+  pool.on('connect', (client) => client.on('error', (err) => options.logger?.debug('database connection error', { err })));
 
   const query: Queryable['query'] = async (text, params) => {
     const result = await pool.query(text, params as unknown[] | undefined);
@@ -47,6 +53,11 @@ export function createDatabase(options: DatabaseOptions): Database {
     async transaction(fn) {
       const client: PoolClient = await pool.connect();
       let broken: Error | undefined;
+      // A checked-out client whose server goes away emits 'error'; unhandled, it would crash the process.
+      const onError = (err: Error) => {
+        broken = err;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const tx: Queryable = {
@@ -64,7 +75,8 @@ export function createDatabase(options: DatabaseOptions): Database {
         });
         throw err;
       } finally {
-        // A client whose rollback failed may be mid-transaction: destroy it rather than reuse it.
+        client.off('error', onError);
+        // A client that failed (or whose rollback failed) may be mid-transaction: destroy it rather than reuse it.
         client.release(broken);
       }
     },

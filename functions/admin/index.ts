@@ -11,6 +11,7 @@ import { toUserBody } from '../../shared/api/identity.schemas';
 import { createCatalogService } from '../../shared/domain/catalog/catalog.service';
 import { createUserAdminService } from '../../shared/domain/identity/user-admin.service';
 import { createHttpFunction } from '../../shared/http/http-function';
+import { metricsFor } from '../../shared/metrics/instance-metrics';
 import { bindRoute } from '../../shared/http/request-context';
 import { getAuditLog } from '../../shared/runtime/identity';
 import { getRuntime, perRuntime } from '../../shared/runtime/runtime';
@@ -40,7 +41,18 @@ const users = perRuntime((rt) =>
     knownMinistries: async () => new Set((await rt.db.query<{ code: string }>('SELECT code FROM ministries')).rows.map((r) => r.code)),
   }),
 );
-const catalog = perRuntime((rt) => createCatalogService({ db: rt.db, cache: rt.cache, logger: rt.logger, ttlSeconds: rt.config.cacheTtlSeconds }));
+const catalog = perRuntime((rt) => createCatalogService({
+    db: rt.db,
+    cache: rt.cache,
+    logger: rt.logger,
+    ttlSeconds: rt.config.cacheTtlSeconds,
+    onCacheLookup: (result) => {
+      const metrics = metricsFor(rt);
+      if (result === 'hit') metrics.recordCacheHit('catalog');
+      else if (result === 'miss') metrics.recordCacheMiss('catalog');
+      else metrics.recordCacheError('catalog');
+    },
+  }));
 
 export const routes = [
   bindRoute(listUsers, async ({ query }) => {

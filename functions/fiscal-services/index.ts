@@ -5,11 +5,23 @@ import { encodeCursor } from '../../shared/api/common.schemas';
 import { createCatalogCurationService } from '../../shared/domain/catalog/catalog-curation.service';
 import { createCatalogService } from '../../shared/domain/catalog/catalog.service';
 import { createHttpFunction } from '../../shared/http/http-function';
+import { metricsFor } from '../../shared/metrics/instance-metrics';
 import { bindRoute } from '../../shared/http/request-context';
 import { getAuditLog } from '../../shared/runtime/identity';
 import { getRuntime, perRuntime } from '../../shared/runtime/runtime';
 
-const catalog = perRuntime((rt) => createCatalogService({ db: rt.db, cache: rt.cache, logger: rt.logger, ttlSeconds: rt.config.cacheTtlSeconds }));
+const catalog = perRuntime((rt) => createCatalogService({
+    db: rt.db,
+    cache: rt.cache,
+    logger: rt.logger,
+    ttlSeconds: rt.config.cacheTtlSeconds,
+    onCacheLookup: (result) => {
+      const metrics = metricsFor(rt);
+      if (result === 'hit') metrics.recordCacheHit('catalog');
+      else if (result === 'miss') metrics.recordCacheMiss('catalog');
+      else metrics.recordCacheError('catalog');
+    },
+  }));
 
 const curation = perRuntime((rt) => createCatalogCurationService({ db: rt.db, cache: rt.cache, clock: rt.clock, audit: getAuditLog(), logger: rt.logger }));
 

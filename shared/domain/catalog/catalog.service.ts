@@ -11,6 +11,8 @@ export interface CatalogServiceDeps {
   cache: Cache;
   logger: Logger;
   ttlSeconds: number;
+  /** Observes each cache lookup (metrics). */
+  onCacheLookup?: (result: 'hit' | 'miss' | 'error') => void;
 }
 
 export interface ListServicesQuery extends ServiceFilter {
@@ -80,8 +82,10 @@ export function createCatalogService(deps: CatalogServiceDeps) {
   async function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
     try {
       const hit = await cache.get<T>(key);
+      deps.onCacheLookup?.(hit === undefined ? 'miss' : 'hit');
       if (hit !== undefined) return hit;
     } catch (err) {
+      deps.onCacheLookup?.('error');
       logger.warning('cache read failed; reading the database', { key, err });
     }
     const value = await load();

@@ -7,7 +7,15 @@ import { CursorSchema, LimitSchema } from './common.schemas';
 
 const Id = z.strictObject({ id: z.uuid({ message: 'expected a declaration id (UUID)' }) });
 const Xaf = z.number({ error: 'expected a whole number of XAF' }).int('expected a whole number of XAF (no decimals)').min(0, 'expected 0 XAF or more').max(1_000_000_000_000);
-const Data = z.record(z.string(), z.unknown()).refine((d) => JSON.stringify(d).length <= 20_000, 'expected at most 20 000 characters of data').optional();
+function sizeOf(value: unknown): number {
+  try {
+    return JSON.stringify(value).length;
+  } catch {
+    // Nested too deep to serialise (stack overflow): certainly too much.
+    return Infinity;
+  }
+}
+const Data = z.record(z.string(), z.unknown()).refine((d) => sizeOf(d) <= 20_000, 'expected at most 20 000 characters of data, nested reasonably').optional();
 const taxTypes = Object.keys(TAX_TYPES) as [keyof typeof TAX_TYPES, ...(keyof typeof TAX_TYPES)[]];
 
 export const HistorySchema = z.object({
@@ -59,7 +67,7 @@ export const createDeclaration = defineRoute({
       z.strictObject({
         kind: z.literal('tax_return'),
         taxType: z.enum(taxTypes, { error: `expected one of ${taxTypes.join(', ')}` }),
-        period: z.string().trim().regex(/^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$/, 'expected a period like 2025, 2026-Q2 or 2026-07'),
+        period: z.string().trim().regex(/^(19|20)\d{2}(-(0[1-9]|1[0-2])|-Q[1-4])?$/, 'expected a period like 2025, 2026-Q2 or 2026-07'),
         declaredAmount: Xaf,
         data: Data,
       }),

@@ -4,7 +4,7 @@ import { defineRoute } from '../http/route';
 import { LimitSchema } from './common.schemas';
 import { PaymentSchema } from './payments.routes';
 
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2026-11-23').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'expected a real calendar date');
+const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2026-11-23').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d, 'expected a real calendar date');
 const FINANCE = ['finance', 'admin'] as const;
 
 export const getReconciliation = defineRoute({

@@ -3,7 +3,7 @@
  * to problem+json, CORS, and check responses against their schemas outside production.
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
-import { isDatabaseUnavailable } from '../adapters/db/database';
+import { isDataException, isDatabaseUnavailable } from '../adapters/db/database';
 import { getConfig } from '../config/config';
 import { metricsFor } from '../metrics/instance-metrics';
 import { UNMATCHED_ROUTE } from '../metrics/instrumentation';
@@ -39,7 +39,10 @@ export type HttpFunction = (req: Request, res: Response) => Promise<void>;
 const METHODS_WITH_BODY = new Set(['post', 'put', 'patch']);
 
 function sendProblem(res: Response, error: unknown, ctx: { logger: RequestContext['logger']; instance: string }) {
-  if (isDatabaseUnavailable(error)) {
+  if (isDataException(error)) {
+    // SQLSTATE class 22: a value PostgreSQL cannot store (U+0000, a lone surrogate, a date out of range).
+    error = new AppError('validation_failed', 'The request contains a value that cannot be stored: a U+0000 character, a lone surrogate, or a number or date out of range.');
+  } else if (isDatabaseUnavailable(error)) {
     ctx.logger.error('database unavailable', { err: error });
     error = new AppError('service_unavailable', 'The database is unavailable right now; retry shortly.', undefined, { 'Retry-After': '5' });
   }

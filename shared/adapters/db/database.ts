@@ -105,3 +105,9 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (e.code && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('08'))) return true;
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message ?? '');
 }
+
+/** True for SQLSTATE class 22 (data exception): the input was unstorable, not the server broken. */
+export function isDataException(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
+}

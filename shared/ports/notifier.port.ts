@@ -1,4 +1,5 @@
 /** Sending a message to a person by email, SMS or push. */
+import type { Queryable } from '../adapters/db/database';
 import type { Language } from '../domain/catalog/catalog.types';
 
 export interface OutgoingMessage {
@@ -11,5 +12,9 @@ export interface OutgoingMessage {
 }
 
 export interface Notifier {
-  send(message: OutgoingMessage): Promise<void>;
+  /**
+   * `tx`: the caller's transaction, for adapters that write to the database (the local outbox), so a
+   * caller holding a pooled connection never waits for a second one.
+   */
+  send(message: OutgoingMessage, tx?: Queryable): Promise<void>;
 }

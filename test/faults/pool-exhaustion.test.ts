@@ -1,12 +1,8 @@
 /**
  * Fault: more payment events at once than the pool has connections (DB_POOL_MAX), as a burst of
- * webhooks brings. KNOWN BUG, kept as `it.failing` until fixed (see docs/PERFORMANCE.md, "Pool
- * deadlock in notifications"): the notifications consumer holds a connection for its transaction
- * and, inside it, the outbox notifier asks the pool for a second one
- * (shared/adapters/notify/outbox-notifier.ts uses `db`, not the transaction). With every connection
- * held by such a transaction, all of them wait for a connection none will release, until the pool's
- * 3 s connect timeout fails them all; webhooks queued behind them answer 503. Once the notifier
- * writes through the transaction, this test passes: make it `it`.
+ * webhooks brings. The notifications consumer once deadlocked the pool here: it held a connection
+ * for its transaction while the outbox notifier asked the pool for a second one. The notifier now
+ * writes through the consumer's transaction (Notifier.send(message, tx)).
  */
 import { anAccount } from '../support/auth-fixtures';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -28,7 +24,7 @@ async function delivered(): Promise<number> {
   return rows[0]!.n;
 }
 
-it.failing('notifies every payer of a burst of 12 payments within 2 s, with no webhook answered 5xx', async () => {
+it('notifies every payer of a burst of 12 payments within 2 s, with no webhook answered 5xx', async () => {
   const citizen = await anAccount().create(app);
   const payments = await newPayments(app, citizen, 12);
   const started = Date.now();

@@ -65,7 +65,7 @@ export function createNotificationsHandler(deps: NotificationsDeps): Notificatio
     const target = addressOf(channel, user);
     if ('skip' in target) return { channel, outcome: 'skipped', final: true, error: target.skip };
     try {
-      await notifiers[channel].send({ channel, recipient: target.address, template: rule.template, locale: user.locale, payload: notice.values(user.fullName) });
+      await notifiers[channel].send({ channel, recipient: target.address, template: rule.template, locale: user.locale, payload: notice.values(user.fullName) }, tx);
       return { channel, outcome: 'sent', final: true, error: null };
     } catch (err) {
       if (err instanceof RecipientUnreachableError) {

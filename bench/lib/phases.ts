@@ -116,6 +116,8 @@ export async function catalogPhase(p: Phases, label: string, levels: number[], w
       points[`searchUncached@${connections}`] = await measure(p, `${label} search, cache missed, ${connections} conns`, { connections, requests: uncached });
     }
   }
+  // Requests still queued in the server when the last point stopped would share the CPU with the EXPLAIN.
+  await new Promise((r) => setTimeout(r, 2000));
   const { rows } = await p.db.query<{ n: number }>('SELECT count(*)::int AS n FROM fiscal_services');
   return { services: rows[0]!.n, points, explain: { list: await explain(p.db, undefined), search: await explain(p.db, 'legalizacion') } };
 }

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { catalogSource, expectedPayable } from './support/catalog-oracle';
+import { createRenderedResponses } from '../shared/http/rendered-responses';
 import { createTestApp, type TestApp } from './support/test-app';
 
 let app: TestApp;
@@ -232,9 +233,37 @@ describe('caching', () => {
     const cached = await api().get('/api/v1/fiscal-services/T-002').expect(200);
     expect(cached.body.name).toBe(first.body.name);
 
+    // A correction made on another instance: the shared cache loses the version, this instance
+    // keeps serving what it holds until it re-checks (every 5 s).
     await app.database.db.query("INSERT INTO catalog_versions (version, note) VALUES (2, 'test edit')");
     await app.runtime.cache.del('catalog:taxonomy');
+    const held = await api().get('/api/v1/fiscal-services/T-002').expect(200);
+    expect(held.body.name).toBe(first.body.name);
+    app.clock.advance(5_000);
     const fresh = await api().get('/api/v1/fiscal-services/T-002').expect(200);
     expect(fresh.body.name).toBe('Cambiado');
+    const listed = await api().get('/api/v1/fiscal-services?q=T-002').expect(200);
+    expect(listed.body.items[0].name).toBe('Cambiado');
+  });
+
+  it('serves a listed page again with its ETag, and 304 to a client that holds it', async () => {
+    const first = await api().get('/api/v1/fiscal-services?limit=3&lang=fr').expect(200);
+    const again = await api().get('/api/v1/fiscal-services?limit=3&lang=fr').expect(200);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.etag).toBe(first.headers.etag);
+    await api().get('/api/v1/fiscal-services?limit=3&lang=fr').set('If-None-Match', first.headers.etag!).expect(304);
+    const english = await api().get('/api/v1/fiscal-services?limit=3&lang=en').expect(200);
+    expect(english.headers.etag).not.toBe(first.headers.etag);
+  });
+
+  it('keeps rendered pages bounded: the least recently used page is rendered again', () => {
+    const pages = createRenderedResponses(2);
+    pages.set('a', { n: 1 });
+    pages.set('b', { n: 2 });
+    pages.get('a');
+    pages.set('c', { n: 3 });
+    expect(pages.get('b')).toBeUndefined();
+    expect(JSON.parse(pages.get('a')!.body.toString())).toEqual({ n: 1 });
+    expect(pages.get('c')).toBeDefined();
   });
 });

@@ -8,10 +8,9 @@ import { reconcileDay } from '../../shared/domain/payments/reconciliation';
 import { getBank, getRefundService, getReplayService } from '../../shared/runtime/payments';
 import { encodeCursor } from '../../shared/api/common.schemas';
 import { toUserBody } from '../../shared/api/identity.schemas';
-import { createCatalogService } from '../../shared/domain/catalog/catalog.service';
+import { getCatalog as catalog } from '../../shared/runtime/catalog';
 import { createUserAdminService } from '../../shared/domain/identity/user-admin.service';
 import { createHttpFunction } from '../../shared/http/http-function';
-import { metricsFor } from '../../shared/metrics/instance-metrics';
 import { bindRoute } from '../../shared/http/request-context';
 import { getAuditLog } from '../../shared/runtime/identity';
 import { getRuntime, perRuntime } from '../../shared/runtime/runtime';
@@ -41,18 +40,6 @@ const users = perRuntime((rt) =>
     knownMinistries: async () => new Set((await rt.db.query<{ code: string }>('SELECT code FROM ministries')).rows.map((r) => r.code)),
   }),
 );
-const catalog = perRuntime((rt) => createCatalogService({
-    db: rt.db,
-    cache: rt.cache,
-    logger: rt.logger,
-    ttlSeconds: rt.config.cacheTtlSeconds,
-    onCacheLookup: (result) => {
-      const metrics = metricsFor(rt);
-      if (result === 'hit') metrics.recordCacheHit('catalog');
-      else if (result === 'miss') metrics.recordCacheMiss('catalog');
-      else metrics.recordCacheError('catalog');
-    },
-  }));
 
 export const routes = [
   bindRoute(listUsers, async ({ query }) => {

@@ -17,7 +17,7 @@ import type { Runtime } from '../runtime/runtime';
 import { compilePath, type PathMatcher } from './path-matcher';
 import { createIdempotencyStore, parseIdempotencyKey } from './idempotency';
 import type { BoundRoute, ErasedResult, RequestContext } from './request-context';
-import type { RouteInput } from './route';
+import type { ResponseSpec, RouteInput } from './route';
 import { parseInput } from './validation';
 import './express-final-handler';
 
@@ -173,6 +173,8 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
       if (!spec) throw new Error(`${definition.operationId} answered ${result.status}, which its route does not declare`);
       if (result.headers) res.set(result.headers);
       if (result.raw !== undefined) {
+        // A JSON answer rendered ahead of time is held to its schema like any other.
+        if (spec.schema && runtime.config.responseValidation) checkResponse(definition.operationId, spec.schema, JSON.parse(result.raw.toString()));
         res.status(result.status).type(result.contentType ?? 'text/plain').send(result.raw);
         return;
       }
@@ -180,17 +182,17 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
         res.status(result.status).end();
         return;
       }
-      if (runtime.config.responseValidation) {
-        const check = spec.schema.safeParse(result.body);
-        if (!check.success) {
-          throw new Error(`${definition.operationId} response does not match its schema: ${JSON.stringify(check.error.issues.slice(0, 5))}`);
-        }
-      }
+      if (runtime.config.responseValidation) checkResponse(definition.operationId, spec.schema, result.body);
       res.status(result.status).type('application/json').send(JSON.stringify(result.body));
     } catch (error) {
       sendProblem(res, error, { logger, instance });
     }
   };
+}
+
+function checkResponse(operationId: string, schema: NonNullable<ResponseSpec['schema']>, body: unknown): void {
+  const check = schema.safeParse(body);
+  if (!check.success) throw new Error(`${operationId} response does not match its schema: ${JSON.stringify(check.error.issues.slice(0, 5))}`);
 }
 
 async function runIdempotently(

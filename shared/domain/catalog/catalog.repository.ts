@@ -65,14 +65,14 @@ export async function findServices(
   filter: ServiceFilter,
   page: { after?: string; limit: number },
 ): Promise<{ total: number; services: ServiceRecord[] }> {
+  // Only codes are collected to count the matches (wide rows spilled to disk on a large catalog);
+  // the page is then read through the primary key. The words are folded once, not once per row.
   const { rows } = await db.query<ServiceRow & { total: string }>(
-    `WITH matching AS (
-       SELECT ${SERVICE_COLUMNS} FROM fiscal_services s
+    `WITH patterns AS (SELECT array_agg('%' || taxasge_fold(w) || '%') AS any_of FROM unnest($1::text[]) w),
+     matching AS (
+       SELECT s.code FROM fiscal_services s, patterns
         WHERE s.active
-          AND ($1::text[] IS NULL
-               OR s.code = upper(btrim($2::text))
-               OR NOT EXISTS (SELECT 1 FROM unnest($1::text[]) w
-                               WHERE s.search_text NOT LIKE '%' || taxasge_fold(w) || '%'))
+          AND ($1::text[] IS NULL OR s.code = upper(btrim($2::text)) OR s.search_text LIKE ALL (patterns.any_of))
           AND ($3::text IS NULL OR s.ministry_code = $3)
           AND ($4::text IS NULL OR s.sector_code = $4)
           AND ($5::text IS NULL OR s.category_code = $5)
@@ -80,7 +80,9 @@ export async function findServices(
      SELECT t.total, p.*
        FROM (SELECT count(*) AS total FROM matching) t
        LEFT JOIN LATERAL (
-         SELECT * FROM matching WHERE $6::text IS NULL OR code > $6 ORDER BY code LIMIT $7
+         SELECT ${SERVICE_COLUMNS} FROM fiscal_services
+          WHERE code IN (SELECT code FROM matching WHERE $6::text IS NULL OR code > $6 ORDER BY code LIMIT $7)
+          ORDER BY code
        ) p ON true`,
     [searchWords(filter.search), filter.search ?? null, filter.ministry ?? null, filter.sector ?? null, filter.category ?? null, page.after ?? null, page.limit],
   );

@@ -3,6 +3,7 @@ import type { Queryable } from '../../adapters/db/database';
 import { NotFoundError, ValidationError } from '../../errors/app-error';
 import type { Logger } from '../../logging/logger';
 import type { Cache } from '../../ports/cache.port';
+import type { Clock } from '../../ports/clock.port';
 import { countServicesByCategory, findServiceByCode, findServices, findServicesNotPayable, loadTaxonomy } from './catalog.repository';
 import type { Language, ServiceCounts, ServiceFilter, ServiceRecord, Taxonomy, TaxonomyNode } from './catalog.types';
 
@@ -11,6 +12,12 @@ export interface CatalogServiceDeps {
   cache: Cache;
   logger: Logger;
   ttlSeconds: number;
+  clock: Clock;
+  /**
+   * How long this instance trusts the catalog version it holds before asking the shared cache
+   * again (a correction made on another instance shows here within this time). Default 5 s.
+   */
+  versionCheckMs?: number;
   /** Observes each cache lookup (metrics). */
   onCacheLookup?: (result: 'hit' | 'miss' | 'error') => void;
 }
@@ -71,6 +78,23 @@ export interface MinistryTree {
 /** Holds the catalog version: deleting it makes every cached catalog entry unreachable. */
 export const TAXONOMY_KEY = 'catalog:taxonomy';
 
+type TaxonomyIndex = ReturnType<typeof indexTaxonomy>;
+
+interface Snapshot {
+  taxonomy: Taxonomy;
+  index: TaxonomyIndex;
+  /** When this instance last confirmed the version against the shared cache (epoch ms). */
+  checkedAt: number;
+}
+
+function indexTaxonomy(t: Taxonomy) {
+  return {
+    ministries: new Map(t.ministries.map((m) => [m.code, m])),
+    sectors: new Map(t.sectors.map((s) => [s.code, s])),
+    categories: new Map(t.categories.map((c) => [c.code, c])),
+  };
+}
+
 function localName(names: TaxonomyNode['names'], lang: Language): string {
   return names[lang] || names.es || names.fr || names.en;
 }
@@ -93,17 +117,23 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     return value;
   }
 
-  const taxonomy = () => cached<Taxonomy>(TAXONOMY_KEY, () => loadTaxonomy(db));
+  const versionCheckMs = deps.versionCheckMs ?? 5000;
+  let snapshot: Snapshot | undefined;
 
-  function indexTaxonomy(t: Taxonomy) {
-    return {
-      ministries: new Map(t.ministries.map((m) => [m.code, m])),
-      sectors: new Map(t.sectors.map((s) => [s.code, s])),
-      categories: new Map(t.categories.map((c) => [c.code, c])),
-    };
+  /**
+   * The taxonomy and its indexes, kept per instance: parsing and indexing them on every request
+   * cost more than the rest of a cached catalog read. The shared cache stays the source of the
+   * version, so a correction (which deletes TAXONOMY_KEY) reaches every instance.
+   */
+  async function current(): Promise<Snapshot> {
+    const now = deps.clock.now().getTime();
+    if (snapshot && now - snapshot.checkedAt < versionCheckMs) return snapshot;
+    const t = await cached<Taxonomy>(TAXONOMY_KEY, () => loadTaxonomy(db));
+    snapshot = snapshot?.taxonomy.version === t.version ? { ...snapshot, checkedAt: now } : { taxonomy: t, index: indexTaxonomy(t), checkedAt: now };
+    return snapshot;
   }
 
-  function summarise(s: ServiceRecord, index: ReturnType<typeof indexTaxonomy>, lang: Language): ServiceSummary {
+  function summarise(s: ServiceRecord, index: TaxonomyIndex, lang: Language): ServiceSummary {
     const ref = (node: TaxonomyNode | undefined, code: string): NamedRef => ({ code, name: node ? localName(node.names, lang) : code });
     return {
       code: s.code,
@@ -120,7 +150,7 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     };
   }
 
-  function assertKnownCodes(filter: ServiceFilter, index: ReturnType<typeof indexTaxonomy>) {
+  function assertKnownCodes(filter: ServiceFilter, index: TaxonomyIndex) {
     const errors = (
       [
         ['ministry', index.ministries],
@@ -134,9 +164,26 @@ export function createCatalogService(deps: CatalogServiceDeps) {
   }
 
   return {
+    /** The catalog version this instance serves (re-checked every `versionCheckMs`). */
+    async version(): Promise<number> {
+      return (await current()).taxonomy.version;
+    },
+
+    /**
+     * The version, without waiting, while this instance's copy is fresh; undefined when it must be
+     * re-checked (then `version()`). Saves the hottest read an asynchronous step.
+     */
+    knownVersion(): number | undefined {
+      return snapshot && deps.clock.now().getTime() - snapshot.checkedAt < versionCheckMs ? snapshot.taxonomy.version : undefined;
+    },
+
+    /** Drops what this instance holds, after a correction made here. */
+    forget(): void {
+      snapshot = undefined;
+    },
+
     async listServices(query: ListServicesQuery): Promise<ServicePage> {
-      const t = await taxonomy();
-      const index = indexTaxonomy(t);
+      const { taxonomy: t, index } = await current();
       assertKnownCodes(query, index);
       const key = `catalog:v${t.version}:list:${JSON.stringify([query.search?.trim().toLowerCase() ?? '', query.ministry, query.sector, query.category, query.after, query.limit])}`;
       const page = await cached(key, () => findServices(db, query, { limit: query.limit, ...(query.after ? { after: query.after } : {}) }));
@@ -151,11 +198,11 @@ export function createCatalogService(deps: CatalogServiceDeps) {
 
     /** For admins: the services not payable online (open data-quality flags), uncached. */
     async listNotPayable(page: { lang: Language; limit: number; after?: string | undefined }): Promise<ServicePage> {
-      const t = await taxonomy();
+      const { taxonomy: t, index } = await current();
       const found = await findServicesNotPayable(db, { limit: page.limit, ...(page.after ? { after: page.after } : {}) });
       const last = found.services[found.services.length - 1];
       return {
-        items: found.services.map((s) => summarise(s, indexTaxonomy(t), page.lang)),
+        items: found.services.map((s) => summarise(s, index, page.lang)),
         lastCode: found.services.length === page.limit && last ? last.code : null,
         total: found.total,
         catalogVersion: t.version,
@@ -163,11 +210,11 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     },
 
     async getService(code: string, lang: Language): Promise<ServiceDetail> {
-      const t = await taxonomy();
+      const { taxonomy: t, index } = await current();
       const record = await cached(`catalog:v${t.version}:service:${code}`, async () => (await findServiceByCode(db, code)) ?? null);
       if (!record) throw new NotFoundError(`No fiscal service has code ${code}. Codes look like T-001; search with GET /api/v1/fiscal-services?q=…`);
       return {
-        ...summarise(record, indexTaxonomy(t), lang),
+        ...summarise(record, index, lang),
         names: record.names,
         requiredDocumentsByLanguage: record.requiredDocuments,
         source: { expeditionAmount: record.sourceExpeditionAmount, renewalAmount: record.sourceRenewalAmount },
@@ -179,14 +226,13 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     },
 
     async ministryTree(lang: Language): Promise<MinistryTree> {
-      const t = await taxonomy();
+      const { taxonomy: t, index } = await current();
       const counts = await cached(`catalog:v${t.version}:counts`, () => countServicesByCategory(db));
       const byCategory = new Map(counts.map((c) => [c.code, c]));
       const sum = (nodes: Pick<ServiceCounts, 'services' | 'payableOnline'>[]) => ({
         services: nodes.reduce((n, c) => n + c.services, 0),
         payableOnline: nodes.reduce((n, c) => n + c.payableOnline, 0),
       });
-      const index = indexTaxonomy(t);
       return {
         catalogVersion: t.version,
         ministries: t.ministries.map((m) => {

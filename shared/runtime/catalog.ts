@@ -1,0 +1,20 @@
+/** The catalog service, built once per runtime and shared by the functions that read the catalog. */
+import { createCatalogService } from '../domain/catalog/catalog.service';
+import { metricsFor } from '../metrics/instance-metrics';
+import { perRuntime } from './runtime';
+
+export const getCatalog = perRuntime((rt) =>
+  createCatalogService({
+    db: rt.db,
+    cache: rt.cache,
+    clock: rt.clock,
+    logger: rt.logger,
+    ttlSeconds: rt.config.cacheTtlSeconds,
+    onCacheLookup: (result) => {
+      const metrics = metricsFor(rt);
+      if (result === 'hit') metrics.recordCacheHit('catalog');
+      else if (result === 'miss') metrics.recordCacheMiss('catalog');
+      else metrics.recordCacheError('catalog');
+    },
+  }),
+);

@@ -16,6 +16,8 @@ export interface Phases {
   db: Database;
   hello: Started;
   server: () => Started;
+  /** The fiscal-services function as deployed (built, under the framework's CLI): the catalog points' target. */
+  catalog: () => Started;
   log: (line: string) => void;
   identity: Identity;
 }
@@ -109,11 +111,11 @@ export async function catalogPhase(p: Phases, label: string, levels: number[], w
   let spacing = 0;
   for (const connections of levels) {
     if (withHello) points[`hello@${connections}`] = await measure(p, `hello-world, ${connections} conns`, { connections }, p.hello);
-    points[`list@${connections}`] = await measure(p, `${label} list, ${connections} conns`, { connections, method: 'GET', headers: {}, requests: [{ path: '/api/v1/fiscal-services?limit=20' }] });
-    points[`search@${connections}`] = await measure(p, `${label} search, ${connections} conns`, { connections, requests: [{ path: '/api/v1/fiscal-services?limit=20&q=legalizacion' }] });
+    points[`list@${connections}`] = await measure(p, `${label} list, ${connections} conns`, { connections, method: 'GET', headers: {}, requests: [{ path: '/api/v1/fiscal-services?limit=20' }] }, p.catalog());
+    points[`search@${connections}`] = await measure(p, `${label} search, ${connections} conns`, { connections, requests: [{ path: '/api/v1/fiscal-services?limit=20&q=legalizacion' }] }, p.catalog());
     if (connections === Math.max(...levels)) {
       const uncached: RequestSpec[] = [{ setupRequest: (req) => ({ ...req, path: `/api/v1/fiscal-services?limit=20&q=${encodeURIComponent(`legalizacion${uniqueSpacing(++spacing)}legalizacion`)}` }) }];
-      points[`searchUncached@${connections}`] = await measure(p, `${label} search, cache missed, ${connections} conns`, { connections, requests: uncached });
+      points[`searchUncached@${connections}`] = await measure(p, `${label} search, cache missed, ${connections} conns`, { connections, requests: uncached }, p.catalog());
     }
   }
   // Requests still queued in the server when the last point stopped would share the CPU with the EXPLAIN.

@@ -17,37 +17,136 @@ export async function enqueueEvent(tx: Queryable, entry: OutboxEntry, at: Date):
   await tx.query('INSERT INTO event_outbox (id, topic, event, created_at) VALUES ($1, $2, $3, $4)', [entry.event.id, entry.topic, JSON.stringify(entry.event), at]);
 }
 
-export function createOutboxPublisher(deps: { db: Queryable; bus: EventBus; clock: Clock; logger: Logger }) {
-  async function publishOne(entry: OutboxEntry): Promise<boolean> {
+export interface PublishOptions {
+  /**
+   * Resolve only once the rows are marked published (the default). A caller someone is waiting on
+   * (BANGE, for a webhook) passes false: its mark joins the next batch, and a mark that never lands
+   * only means the sweeper sends the event again, which consumers de-duplicate.
+   */
+  awaitMark?: boolean;
+}
+
+export interface MarkBatching {
+  /** How long a mark may wait for others to share its UPDATE. */
+  maxDelayMs: number;
+  /** Marks sent at once, without waiting for the delay. */
+  maxIds: number;
+}
+
+const DEFAULT_BATCHING: MarkBatching = { maxDelayMs: 5, maxIds: 256 };
+// event_outbox.id is a uuid: one id that is not would fail the UPDATE of the whole batch.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Marks published rows in batches: one UPDATE (one round trip, one WAL flush) for every id collected
+ * within maxDelayMs or up to maxIds, instead of one per event. A failed UPDATE leaves its rows
+ * unpublished for the sweeper; it never fails a caller.
+ */
+function createPublishedMarks(deps: { db: Queryable; clock: Clock; logger: Logger }, batching: MarkBatching) {
+  let batch: { ids: string[]; written: Promise<void>; start: () => void } | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const writing = new Set<Promise<void>>();
+
+  async function write(ids: string[]): Promise<void> {
+    try {
+      // Rows still unpublished only: an event published twice (by its caller and by the sweeper) counts one attempt.
+      await deps.db.query('UPDATE event_outbox SET published_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[]) AND published_at IS NULL', [
+        ids,
+        deps.clock.now(),
+      ]);
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      deps.logger.warning('published events left unmarked in the outbox: the sweeper will send them again', { events: ids.length, error });
+    }
+  }
+
+  function open(): NonNullable<typeof batch> {
+    let start!: () => void;
+    const ids: string[] = [];
+    const written = new Promise<void>((resolve) => (start = resolve)).then(() => write(ids));
+    return { ids, written, start };
+  }
+
+  /** Sends the ids collected so far; resolves when that UPDATE is done (or failed). */
+  function dispatch(): Promise<void> {
+    clearTimeout(timer);
+    timer = undefined;
+    const sent = batch;
+    batch = undefined;
+    if (!sent) return Promise.resolve();
+    writing.add(sent.written);
+    void sent.written.then(() => writing.delete(sent.written));
+    sent.start();
+    return sent.written;
+  }
+
+  return {
+    /** Queues the mark of a published event; resolves once its batch is written (or failed). */
+    add(id: string): Promise<void> {
+      if (!UUID.test(id)) return Promise.resolve();
+      const current = (batch ??= open());
+      current.ids.push(id);
+      if (current.ids.length >= batching.maxIds) void dispatch();
+      // unref: a mark waiting for company never keeps a process (or a test run) alive; flush() sends it.
+      else timer ??= setTimeout(() => void dispatch(), batching.maxDelayMs).unref();
+      return current.written;
+    },
+    dispatch,
+    /** Writes every mark queued so far, and waits for those already on their way. */
+    async flush(): Promise<void> {
+      void dispatch();
+      await Promise.all([...writing]);
+    },
+  };
+}
+
+export function createOutboxPublisher(deps: { db: Queryable; bus: EventBus; clock: Clock; logger: Logger; batching?: Partial<MarkBatching> }) {
+  const marks = createPublishedMarks(deps, { ...DEFAULT_BATCHING, ...deps.batching });
+
+  /** Publishes one event; on success returns its queued mark (wrapped: an async function would wait for it). */
+  async function publishOne(entry: OutboxEntry): Promise<{ marked: Promise<void> } | undefined> {
     try {
       await deps.bus.publish(entry.topic, entry.event);
-      await deps.db.query('UPDATE event_outbox SET published_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = $1', [entry.event.id, deps.clock.now()]);
-      return true;
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       deps.logger.warning('event kept in the outbox for the sweeper', { eventId: entry.event.id, topic: entry.topic, error });
       await deps.db.query('UPDATE event_outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [entry.event.id, error.slice(0, 500)]).catch(() => undefined);
-      return false;
+      return undefined;
     }
+    return { marked: marks.add(entry.event.id) };
   }
 
   return {
     /** Publishes events just committed; failures stay in the outbox and never fail the caller. */
-    async publishCommitted(entries: OutboxEntry[]): Promise<void> {
-      for (const entry of entries) await publishOne(entry);
+    async publishCommitted(entries: OutboxEntry[], options: PublishOptions = {}): Promise<void> {
+      const marked: Promise<void>[] = [];
+      for (const entry of entries) {
+        const published = await publishOne(entry);
+        if (published) marked.push(published.marked);
+      }
+      if (options.awaitMark === false || marked.length === 0) return;
+      // The caller waits anyway: send now rather than after the delay (marks queued by others ride along).
+      void marks.dispatch();
+      await Promise.all(marked);
     },
 
     /** Re-sends what is still unpublished, oldest first; returns how many were published. */
     async sweep(limit = 500): Promise<{ published: number; remaining: number }> {
+      // Marks still queued first: their events were published, and selecting them would send them again.
+      await marks.flush();
       const { rows } = await deps.db.query<{ topic: Topic; event: DomainEvent }>(
         'SELECT topic, event FROM event_outbox WHERE published_at IS NULL ORDER BY created_at LIMIT $1',
         [limit],
       );
       let published = 0;
       for (const row of rows) if (await publishOne({ topic: row.topic, event: row.event })) published++;
+      await marks.flush();
       const { rows: left } = await deps.db.query<{ n: string }>('SELECT count(*) AS n FROM event_outbox WHERE published_at IS NULL');
       return { published, remaining: Number(left[0]!.n) };
     },
+
+    /** Writes the marks still waiting for their batch: call before closing the database, and in tests. */
+    flush: () => marks.flush(),
   };
 }
 

@@ -1,7 +1,8 @@
-/** Parameterised SQL over payments. */
+/** Parameterised SQL over payments, and the BANGE webhooks that report on them. */
 import type { Queryable } from '../../adapters/db/database';
+import type { DomainEvent } from '../../ports/event-bus.port';
 import type { PaymentStatus } from './payment-state-machine';
-import type { Payment } from './payment.types';
+import type { Payment, PaymentEventData } from './payment.types';
 
 interface PaymentRow {
   id: string;
@@ -98,4 +99,108 @@ export async function updatePayment(db: Queryable, id: string, patch: PaymentPat
 export async function findPendingPayments(db: Queryable, olderThan: Date, limit: number): Promise<Payment[]> {
   const { rows } = await db.query<PaymentRow>("SELECT * FROM payments WHERE status = 'pending' AND created_at <= $1 ORDER BY created_at LIMIT $2", [olderThan, limit]);
   return rows.map(toPayment);
+}
+
+/** A verified, well-formed BANGE webhook, as it is stored. */
+export interface ReceivedWebhook {
+  id: string;
+  receivedAt: Date;
+  type: string;
+  rawBody: string;
+  reference: string;
+  transactionId: string;
+  amount: number;
+  currency: string;
+}
+
+/** The payment-events message of an accepted webhook, but for what only the payment knows. */
+export type PaymentEventDraft = Omit<DomainEvent<Omit<PaymentEventData, 'paymentId' | 'declarationId' | 'ownerId'>>, 'subject'>;
+
+export type WebhookOutcome = 'accepted' | 'mismatch' | 'unmatched' | 'duplicate';
+
+/*
+ * One auto-committed statement (its data-modifying CTEs commit together or not at all): one round
+ * trip and one WAL flush per webhook, where a transaction took six. The classification is the one
+ * of mismatchOf (payment-application.ts), in SQL; webhook-ingestion.test.ts pins the two together:
+ * - no payment has the reference: unmatched, anomaly unknown_reference;
+ * - the currency, else the amount, differs (refund notices excepted: they carry the refunded
+ *   amount): mismatch, anomaly amount_mismatch;
+ * - otherwise accepted, and its payment-events message is queued in the outbox.
+ * A webhook id stored already changes nothing (duplicate): the CTEs after `stored` see no row.
+ */
+const STORE_WEBHOOK = `
+WITH w AS (
+  SELECT $1::text AS id, $2::timestamptz AS received_at, $3::text AS type, $4::text AS raw_body, $5::text AS reference,
+         $6::text AS transaction_id, $7::bigint AS amount, $8::text AS currency, $9::uuid AS anomaly_id, $10::jsonb AS draft
+),
+matched AS (
+  SELECT w.*, p.id AS payment_id, p.declaration_id, p.owner_id,
+         CASE WHEN p.id IS NULL THEN 'no payment has reference ' || w.reference
+              WHEN w.type = 'payment.refunded' THEN NULL
+              WHEN w.currency <> p.currency THEN 'bank reported currency ' || w.currency || ', expected ' || p.currency
+              WHEN w.amount <> p.amount THEN 'bank reported amount ' || w.amount || ' XAF, expected ' || p.amount || ' XAF'
+         END AS detail
+    FROM w LEFT JOIN payments p ON p.reference = w.reference
+),
+classified AS (
+  SELECT matched.*, CASE WHEN payment_id IS NULL THEN 'unmatched' WHEN detail IS NOT NULL THEN 'mismatch' ELSE 'accepted' END AS status FROM matched
+),
+stored AS (
+  INSERT INTO webhook_events (id, received_at, type, raw_body, status, detail, payment_id, transaction_id, amount, currency)
+  SELECT id, received_at, type, raw_body, status, detail, payment_id, transaction_id, amount, currency FROM classified
+  ON CONFLICT (id) DO NOTHING
+  RETURNING status
+),
+anomaly AS (
+  INSERT INTO payment_anomalies (id, kind, payment_id, webhook_event_id, detail, detected_at)
+  SELECT c.anomaly_id, CASE c.status WHEN 'mismatch' THEN 'amount_mismatch' ELSE 'unknown_reference' END, c.payment_id, c.id, c.detail, c.received_at
+    FROM classified c, stored WHERE c.status <> 'accepted'
+),
+queued AS (
+  INSERT INTO event_outbox (id, topic, event, created_at)
+  SELECT (c.draft ->> 'id')::uuid, 'payment-events',
+         c.draft || jsonb_build_object('subject', c.payment_id,
+                                       'data', (c.draft -> 'data') || jsonb_build_object('paymentId', c.payment_id, 'declarationId', c.declaration_id, 'ownerId', c.owner_id)),
+         c.received_at
+    FROM classified c, stored WHERE c.status = 'accepted'
+  RETURNING event
+)
+SELECT coalesce((SELECT status FROM stored), 'duplicate') AS outcome, (SELECT event FROM queued) AS event`;
+
+/**
+ * Stores the webhook under its id, classifies it against our payment, records the anomaly of one
+ * that cannot be applied, and queues the payment-events message of one that can — atomically.
+ * Returns the queued event (to publish after this commit), or null when none was queued.
+ */
+export async function storeWebhook(
+  db: Queryable,
+  w: ReceivedWebhook,
+  anomalyId: string,
+  draft: PaymentEventDraft,
+): Promise<{ outcome: WebhookOutcome; event: DomainEvent<PaymentEventData> | null }> {
+  const { rows } = await db.query<{ outcome: WebhookOutcome; event: DomainEvent<PaymentEventData> | null }>(STORE_WEBHOOK, [
+    w.id,
+    w.receivedAt,
+    w.type,
+    w.rawBody,
+    w.reference,
+    w.transactionId,
+    w.amount,
+    w.currency,
+    anomalyId,
+    JSON.stringify(draft),
+  ]);
+  return rows[0]!;
+}
+
+/** Stores an authentic webhook whose body is not a BANGE event, for investigation; false when stored already. */
+export async function storeMalformedWebhook(db: Queryable, w: { id: string; receivedAt: Date; type: string | null; rawBody: string; problem: string }): Promise<boolean> {
+  const { rowCount } = await db.query("INSERT INTO webhook_events (id, received_at, type, raw_body, status, detail) VALUES ($1, $2, $3, $4, 'malformed', $5) ON CONFLICT DO NOTHING", [
+    w.id,
+    w.receivedAt,
+    w.type,
+    w.rawBody,
+    w.problem,
+  ]);
+  return rowCount === 1;
 }

@@ -1,18 +1,16 @@
 /**
- * BANGE webhook ingestion: verify the signature over the raw bytes, store the event under its id
- * (a duplicate changes nothing), resolve it to our payment, and publish it on payment-events
- * through the outbox in the same transaction — answered as soon as that commits.
+ * BANGE webhook ingestion: verify the signature over the raw bytes, then in one auto-committed
+ * statement store the event under its id (a duplicate changes nothing), resolve it to our payment,
+ * and queue it on payment-events through the outbox; published and answered as soon as that commits.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { Database } from '../../adapters/db/database';
+import type { Queryable } from '../../adapters/db/database';
 import { AppError } from '../../errors/app-error';
 import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';
-import { enqueueEvent, type OutboxEntry, type OutboxPublisher } from '../events/event-outbox';
-import { mismatchOf, recordAnomaly } from './payment-application';
-import type { PaymentEventData } from './payment.types';
-import { findPaymentByReference } from './payments.repository';
+import type { OutboxPublisher } from '../events/event-outbox';
+import { storeMalformedWebhook, storeWebhook, type PaymentEventDraft } from './payments.repository';
 
 export const PAYMENT_EVENT_SOURCE = '/taxasge/webhooks/bange';
 
@@ -33,7 +31,8 @@ const WebhookBody = z.object({
 export type IngestOutcome = 'accepted' | 'duplicate' | 'mismatch' | 'unmatched' | 'malformed';
 
 export interface IngestionDeps {
-  db: Database;
+  /** One statement per webhook, auto-committed: no transaction (nor pinned connection) is needed. */
+  db: Queryable;
   clock: Clock;
   ids: IdGenerator;
   publisher: OutboxPublisher;
@@ -59,48 +58,30 @@ export function createWebhookIngestion(deps: IngestionDeps) {
     }
 
     const now = deps.clock.now();
-    const events: OutboxEntry[] = [];
-    const outcome = await deps.db.transaction(async (tx): Promise<IngestOutcome> => {
-      const id = parsed?.id ?? `malformed:${createHash('sha256').update(rawBody).digest('hex')}`;
-      const base = [id, now, parsed?.type ?? null, text];
-      if (!parsed) {
-        const stored = await tx.query("INSERT INTO webhook_events (id, received_at, type, raw_body, status, detail) VALUES ($1, $2, $3, $4, 'malformed', $5) ON CONFLICT DO NOTHING", [...base, problem]);
-        return stored.rowCount === 0 ? 'duplicate' : 'malformed';
-      }
+    let outcome: IngestOutcome;
+    if (!parsed) {
+      const id = `malformed:${createHash('sha256').update(rawBody).digest('hex')}`;
+      outcome = (await storeMalformedWebhook(deps.db, { id, receivedAt: now, type: null, rawBody: text, problem: problem! })) ? 'malformed' : 'duplicate';
+    } else {
       const { data } = parsed;
-      const payment = await findPaymentByReference(tx, data.reference);
-      const mismatch = payment ? mismatchOf(payment, data) : undefined;
-      // Refund notices carry the refunded amount, not the payment's.
-      const status = !payment ? 'unmatched' : mismatch && parsed.type !== 'payment.refunded' ? 'mismatch' : 'accepted';
-      const detail = !payment ? `no payment has reference ${data.reference}` : status === 'mismatch' ? `bank reported ${mismatch}` : null;
-      const stored = await tx.query(
-        `INSERT INTO webhook_events (id, received_at, type, raw_body, status, detail, payment_id, transaction_id, amount, currency)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
-        [...base, status, detail, payment?.id ?? null, data.transactionId, data.amount, data.currency],
-      );
-      if (stored.rowCount === 0) return 'duplicate';
-      if (status !== 'accepted') {
-        await recordAnomaly(tx, deps.ids, now, { kind: status === 'mismatch' ? 'amount_mismatch' : 'unknown_reference', paymentId: payment?.id ?? null, webhookEventId: id, detail: detail! });
-        return status;
-      }
-      const eventData: PaymentEventData = {
-        webhookEventId: id,
-        paymentId: payment!.id,
-        declarationId: payment!.declarationId,
-        ownerId: payment!.ownerId,
-        reference: data.reference,
-        transactionId: data.transactionId,
-        amount: data.amount,
-        currency: 'XAF',
-        method: data.method,
-        paidAt: data.paidAt,
+      // Everything the event says but what only our payment knows (its id, declaration and owner), which the statement fills in.
+      const draft: PaymentEventDraft = {
+        id: deps.ids.uuid(),
+        type: parsed.type,
+        source: PAYMENT_EVENT_SOURCE,
+        time: now.toISOString(),
+        data: { webhookEventId: parsed.id, reference: data.reference, transactionId: data.transactionId, amount: data.amount, currency: 'XAF', method: data.method, paidAt: data.paidAt },
       };
-      const entry: OutboxEntry = { topic: 'payment-events', event: { id: deps.ids.uuid(), type: parsed.type, source: PAYMENT_EVENT_SOURCE, subject: payment!.id, time: now.toISOString(), data: eventData } };
-      await enqueueEvent(tx, entry, now);
-      events.push(entry);
-      return 'accepted';
-    });
-    await deps.publisher.publishCommitted(events);
+      const stored = await storeWebhook(
+        deps.db,
+        { id: parsed.id, receivedAt: now, type: parsed.type, rawBody: text, reference: data.reference, transactionId: data.transactionId, amount: data.amount, currency: data.currency },
+        deps.ids.uuid(),
+        draft,
+      );
+      outcome = stored.outcome;
+      // BANGE waits for this answer, not for the bookkeeping of the publish: the mark joins the next batch.
+      if (stored.event) await deps.publisher.publishCommitted([{ topic: 'payment-events', event: stored.event }], { awaitMark: false });
+    }
     deps.onOutcome?.(outcome, parsed?.type);
     return outcome;
   };

@@ -1,5 +1,4 @@
 /** Sending a message to a person by email, SMS or push. */
-import type { Queryable } from '../adapters/db/database';
 import type { Language } from '../domain/catalog/catalog.types';
 
 export interface OutgoingMessage {
@@ -12,9 +11,6 @@ export interface OutgoingMessage {
 }
 
 export interface Notifier {
-  /**
-   * `tx`: the caller's transaction, for adapters that write to the database (the local outbox), so a
-   * caller holding a pooled connection never waits for a second one.
-   */
-  send(message: OutgoingMessage, tx?: Queryable): Promise<void>;
+  /** Called with no database connection held: a provider may take its whole timeout. */
+  send(message: OutgoingMessage): Promise<void>;
 }

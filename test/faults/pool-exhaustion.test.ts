@@ -1,8 +1,8 @@
 /**
  * Fault: more payment events at once than the pool has connections (DB_POOL_MAX), as a burst of
  * webhooks brings. The notifications consumer once deadlocked the pool here: it held a connection
- * for its transaction while the outbox notifier asked the pool for a second one. The notifier now
- * writes through the consumer's transaction (Notifier.send(message, tx)).
+ * for its transaction while the outbox notifier asked the pool for a second one. The consumer now
+ * sends with no connection held: claim in one short transaction, send, record in another.
  */
 import { anAccount } from '../support/auth-fixtures';
 import { createTestApp, type TestApp } from '../support/test-app';

@@ -13,8 +13,8 @@ function mask(recipient: string): string {
 
 export function createOutboxNotifier(deps: { db: Queryable; clock: Clock; ids: IdGenerator; logger: Logger }): Notifier {
   return {
-    async send(message, tx) {
-      await (tx ?? deps.db).query(
+    async send(message) {
+      await deps.db.query(
         'INSERT INTO notification_outbox (id, channel, recipient, template, locale, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
         [deps.ids.uuid(), message.channel, message.recipient, message.template, message.locale, JSON.stringify(message.payload), deps.clock.now()],
       );

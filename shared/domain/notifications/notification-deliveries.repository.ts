@@ -29,9 +29,33 @@ export async function lockEventDeliveries(tx: Queryable, eventId: string): Promi
   await tx.query("SELECT pg_advisory_xact_lock(hashtextextended('notification-deliveries:' || $1, 0))", [eventId]);
 }
 
-export async function findSettledChannels(q: Queryable, eventId: string): Promise<Set<Channel>> {
-  const { rows } = await q.query<{ channel: Channel }>('SELECT channel FROM notification_deliveries WHERE event_id = $1 AND final', [eventId]);
-  return new Set(rows.map((r) => r.channel));
+/**
+ * Claims the channels of an event that are neither settled nor being sent by a live claim, until
+ * `until`; answers those claimed now and those another delivery is still sending. Call under
+ * lockEventDeliveries.
+ */
+export async function claimChannels(tx: Queryable, eventId: string, channels: readonly Channel[], now: Date, until: Date): Promise<{ claimed: Channel[]; busy: Channel[] }> {
+  const { rows } = await tx.query<{ channel: Channel; state: 'settled' | 'busy' | null }>(
+    `SELECT c.channel,
+            CASE WHEN EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.event_id = $1 AND d.channel = c.channel AND d.final) THEN 'settled'
+                 WHEN EXISTS (SELECT 1 FROM notification_claims k WHERE k.event_id = $1 AND k.channel = c.channel AND k.claimed_until > $2) THEN 'busy'
+            END AS state
+       FROM unnest($3::text[]) AS c(channel)`,
+    [eventId, now, channels],
+  );
+  const claimed = rows.filter((r) => r.state === null).map((r) => r.channel);
+  if (claimed.length) {
+    await tx.query(
+      `INSERT INTO notification_claims (event_id, channel, claimed_until) SELECT $1, c, $3 FROM unnest($2::text[]) c
+       ON CONFLICT (event_id, channel) DO UPDATE SET claimed_until = EXCLUDED.claimed_until`,
+      [eventId, claimed, until],
+    );
+  }
+  return { claimed, busy: rows.filter((r) => r.state === 'busy').map((r) => r.channel) };
+}
+
+export async function releaseClaims(q: Queryable, eventId: string, channels: readonly Channel[]): Promise<void> {
+  await q.query('DELETE FROM notification_claims WHERE event_id = $1 AND channel = ANY($2::text[])', [eventId, channels]);
 }
 
 export async function recordDelivery(q: Queryable, r: DeliveryRecord): Promise<void> {

@@ -38,6 +38,7 @@ afterAll(() => t.drop());
 
 beforeEach(async () => {
   await t.db.query('DELETE FROM notification_deliveries');
+  await t.db.query('DELETE FROM notification_claims');
   await t.db.query('DELETE FROM device_tokens');
   await saveDeviceToken(t.db, { userId: ANA, token: 'token-ana-old', platform: 'android', at: new Date('2026-01-01T00:00:00Z') });
   await saveDeviceToken(t.db, { userId: ANA, token: 'token-ana-phone', platform: 'ios', at: new Date('2026-02-01T00:00:00Z') });
@@ -132,9 +133,45 @@ describe('notifications consumer', () => {
   it('sends once even when three deliveries of the event run at the same moment', async () => {
     const { handlers, sent } = setup();
     const event = declarationEvent('approved');
-    await Promise.all([1, 2, 3].map((attempt) => deliver(handlers, event, attempt)));
+    const settled = await Promise.allSettled([1, 2, 3].map((attempt) => deliver(handlers, event, attempt)));
+    // One claims every channel; the others are told to come back rather than send again or wait holding a connection.
+    expect(settled.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of settled.filter((r) => r.status === 'rejected')) expect(String(r.reason)).toMatch(/being sent by another delivery; retry later/);
     expect(sent.map((m) => m.channel).sort()).toEqual(['email', 'push', 'sms']);
     expect(await deliveries(event.id)).toHaveLength(3);
+
+    await deliver(handlers, event, 4);
+    expect(sent).toHaveLength(3);
+  });
+
+  it('takes over the claim of a delivery that died while sending', async () => {
+    const { handlers, sent } = setup();
+    const event = declarationEvent('approved');
+    await t.db.query("INSERT INTO notification_claims (event_id, channel, claimed_until) VALUES ($1, 'email', $2)", [event.id, new Date(clock.now().getTime() + 1000)]);
+    await expect(deliver(handlers, event, 1)).rejects.toThrow('email being sent by another delivery');
+    expect(sent.map((m) => m.channel).sort()).toEqual(['push', 'sms']);
+
+    clock.advance(1000);
+    await deliver(handlers, event, 2);
+    expect(sent.map((m) => m.channel).sort()).toEqual(['email', 'push', 'sms']);
+    expect((await t.db.query('SELECT 1 FROM notification_claims WHERE event_id = $1', [event.id])).rowCount).toBe(0);
+  });
+
+  it('holds no database connection while a provider answers', async () => {
+    let inFlight = 0;
+    let observed = -1;
+    const slow: Notifier = {
+      async send() {
+        inFlight++;
+        observed = Math.max(observed, (await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'")).rows[0]!.n);
+        await new Promise((r) => setTimeout(r, 20));
+        inFlight--;
+      },
+    };
+    const handlers = createNotificationsHandler({ db: t.db, clock, ids: createSequentialIds('00000000-0000-4000-9000-'), logger: createLogger({ level: 'error', write: () => undefined }), notifiers: { email: slow, sms: slow, push: slow } });
+    await deliver(handlers, declarationEvent('approved'));
+    expect(inFlight).toBe(0);
+    expect(observed).toBe(0);
   });
 
   it('throws when a channel fails, and the retry sends only that channel', async () => {

@@ -1,12 +1,12 @@
 /** The notifications consumer: who gets which message on which channel, sent once per channel, every attempt recorded. */
-import type { Database, Queryable } from '../../adapters/db/database';
+import type { Database } from '../../adapters/db/database';
 import type { Logger } from '../../logging/logger';
 import type { Clock } from '../../ports/clock.port';
 import type { Delivery, DomainEvent, EventHandler, Subscription, Topic } from '../../ports/event-bus.port';
 import type { IdGenerator } from '../../ports/ids.port';
 import type { Notifier } from '../../ports/notifier.port';
 import { RecipientUnreachableError } from './delivery-errors';
-import { findSettledChannels, lockEventDeliveries, recordDelivery, type DeliveryOutcome } from './notification-deliveries.repository';
+import { claimChannels, lockEventDeliveries, recordDelivery, releaseClaims, type DeliveryOutcome } from './notification-deliveries.repository';
 import { findRecipient, forgetDeviceToken, type Recipient } from './notification-recipients.repository';
 import { findRule, type Channel, type Notice, type NotificationRule } from './notification-rules';
 import { toE164 } from './phone-number';
@@ -18,6 +18,8 @@ export interface NotificationsDeps {
   logger: Logger;
   /** One notifier per channel, chosen from configuration by createChannelNotifiers. */
   notifiers: Record<Channel, Notifier>;
+  /** How long a delivery may take to send before another delivery of the event takes over (longer than any provider's timeout). */
+  claimMs?: number;
 }
 
 export interface NotificationHandlers {
@@ -59,18 +61,19 @@ function addressOf(channel: Channel, user: Recipient): { address: string } | { s
 
 export function createNotificationsHandler(deps: NotificationsDeps): NotificationHandlers {
   const { db, clock, ids, logger, notifiers } = deps;
+  const claimMs = deps.claimMs ?? 60_000;
 
-  async function sendOne(tx: Queryable, channel: Channel, user: Recipient | undefined, rule: NotificationRule, notice: Notice): Promise<ChannelResult> {
+  async function sendOne(channel: Channel, user: Recipient | undefined, rule: NotificationRule, notice: Notice): Promise<ChannelResult> {
     if (!user) return { channel, outcome: 'skipped', final: true, error: 'the user does not exist' };
     const target = addressOf(channel, user);
     if ('skip' in target) return { channel, outcome: 'skipped', final: true, error: target.skip };
     try {
-      await notifiers[channel].send({ channel, recipient: target.address, template: rule.template, locale: user.locale, payload: notice.values(user.fullName) }, tx);
+      await notifiers[channel].send({ channel, recipient: target.address, template: rule.template, locale: user.locale, payload: notice.values(user.fullName) });
       return { channel, outcome: 'sent', final: true, error: null };
     } catch (err) {
       if (err instanceof RecipientUnreachableError) {
         // A dead push token would fail every future notification too.
-        if (channel === 'push') await forgetDeviceToken(tx, target.address);
+        if (channel === 'push') await forgetDeviceToken(db, target.address);
         return { channel, outcome: 'failed', final: true, error: shortError(err) };
       }
       return { channel, outcome: 'failed', final: false, error: shortError(err) };
@@ -91,32 +94,41 @@ export function createNotificationsHandler(deps: NotificationsDeps): Notificatio
     if (!notice) return;
     const found = notice;
 
-    const results = await db.transaction(async (tx) => {
+    // Claim in one short transaction, send with no connection held (a provider may take its whole
+    // timeout), record in another: a connection is never held across a network call.
+    const now = clock.now();
+    const { claimed, busy, user } = await db.transaction(async (tx) => {
       await lockEventDeliveries(tx, event.id);
-      const settled = await findSettledChannels(tx, event.id);
-      const pending = rule.channels.filter((c) => !settled.has(c));
-      if (!pending.length) return [];
-      const user = await findRecipient(tx, found.userId);
-      const done = await Promise.all(pending.map((channel) => sendOne(tx, channel, user, rule, found)));
-      const at = clock.now();
-      for (const r of done) {
-        await recordDelivery(tx, {
-          id: ids.uuid(),
-          eventId: event.id,
-          eventType: event.type,
-          userId: found.userId,
-          channel: r.channel,
-          template: rule.template,
-          locale: user?.locale ?? null,
-          attempt: delivery.attempt,
-          outcome: r.outcome,
-          final: r.final,
-          error: r.error,
-          at,
-        });
-      }
-      return done;
+      const claim = await claimChannels(tx, event.id, rule.channels, now, new Date(now.getTime() + claimMs));
+      return { ...claim, user: claim.claimed.length ? await findRecipient(tx, found.userId) : undefined };
     });
+    const results = await Promise.all(claimed.map((channel) => sendOne(channel, user, rule, found)));
+    if (results.length) {
+      const at = clock.now();
+      await db.transaction(async (tx) => {
+        for (const r of results) {
+          await recordDelivery(tx, {
+            id: ids.uuid(),
+            eventId: event.id,
+            eventType: event.type,
+            userId: found.userId,
+            channel: r.channel,
+            template: rule.template,
+            locale: user?.locale ?? null,
+            attempt: delivery.attempt,
+            outcome: r.outcome,
+            final: r.final,
+            error: r.error,
+            at,
+          });
+        }
+        await releaseClaims(tx, event.id, claimed);
+      });
+    }
+    if (busy.length) {
+      // Another delivery is sending these right now; if it dies, its claim lapses and this retry sends them.
+      throw new Error(`notification "${rule.template}" of event ${event.id}: ${busy.join(', ')} being sent by another delivery; retry later`);
+    }
 
     if (!results.length) return;
     const outcomes = Object.fromEntries(results.map((r) => [r.channel, r.outcome]));

@@ -80,6 +80,29 @@ export function createNotificationsHandler(deps: NotificationsDeps): Notificatio
     }
   }
 
+  async function recordResults(event: DomainEvent, delivery: Delivery, rule: NotificationRule, userId: string, user: Recipient | undefined, results: ChannelResult[], claimed: Channel[]) {
+    const at = clock.now();
+    await db.transaction(async (tx) => {
+      for (const r of results) {
+        await recordDelivery(tx, {
+          id: ids.uuid(),
+          eventId: event.id,
+          eventType: event.type,
+          userId,
+          channel: r.channel,
+          template: rule.template,
+          locale: user?.locale ?? null,
+          attempt: delivery.attempt,
+          outcome: r.outcome,
+          final: r.final,
+          error: r.error,
+          at,
+        });
+      }
+      await releaseClaims(tx, event.id, claimed);
+    });
+  }
+
   async function handle(topic: Topic, event: DomainEvent, delivery: Delivery): Promise<void> {
     const rule = findRule(topic, event.type);
     if (!rule) return; // Not a notifying event: acknowledge it.
@@ -102,28 +125,15 @@ export function createNotificationsHandler(deps: NotificationsDeps): Notificatio
       const claim = await claimChannels(tx, event.id, rule.channels, now, new Date(now.getTime() + claimMs));
       return { ...claim, user: claim.claimed.length ? await findRecipient(tx, found.userId) : undefined };
     });
-    const results = await Promise.all(claimed.map((channel) => sendOne(channel, user, rule, found)));
-    if (results.length) {
-      const at = clock.now();
-      await db.transaction(async (tx) => {
-        for (const r of results) {
-          await recordDelivery(tx, {
-            id: ids.uuid(),
-            eventId: event.id,
-            eventType: event.type,
-            userId: found.userId,
-            channel: r.channel,
-            template: rule.template,
-            locale: user?.locale ?? null,
-            attempt: delivery.attempt,
-            outcome: r.outcome,
-            final: r.final,
-            error: r.error,
-            at,
-          });
-        }
-        await releaseClaims(tx, event.id, claimed);
-      });
+    let results: ChannelResult[];
+    try {
+      results = await Promise.all(claimed.map((channel) => sendOne(channel, user, rule, found)));
+      if (results.length) await recordResults(event, delivery, rule, found.userId, user, results, claimed);
+    } catch (err) {
+      // Unrecorded (the database went away mid-way): free the channels at once, so the redelivery
+      // sends them again rather than waiting for the claims to lapse. At least once, never lost.
+      await releaseClaims(db, event.id, claimed).catch(() => undefined);
+      throw err;
     }
     if (busy.length) {
       // Another delivery is sending these right now; if it dies, its claim lapses and this retry sends them.

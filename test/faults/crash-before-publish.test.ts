@@ -1,7 +1,7 @@
 /**
  * Fault: the instance stops between storing a webhook and publishing its event (the bus throws after
- * the commit, or the process dies there). The event waits in the outbox; BANGE's retry is a duplicate;
- * the sweeper publishes it and the payment is applied once.
+ * the commit, or the process dies there). The event waits in the outbox; the sweeper, or BANGE's
+ * retry (a duplicate), publishes it, and the payment is applied once.
  */
 import { getEventBus, getOutboxPublisher } from '../../shared/runtime/events';
 import { anAccount, type CreatedAccount } from '../support/auth-fixtures';
@@ -48,7 +48,7 @@ it('keeps the event when the bus throws right after the commit, and applies it o
   await expectLedgerMatchesBank(app, bankSucceeded(app, sentByHand));
 });
 
-it('keeps the event when the process dies between commit and publish; the retry is a duplicate and the sweep applies it once', async () => {
+it('keeps the event when the process dies between commit and publish; the retry is a duplicate that publishes it, applied once', async () => {
   const payment = await newPayment(app, citizen);
   const event = bankEvent(app, 'evt_crash_process', payment);
   sentByHand.set(payment.bangeId, payment.amount);
@@ -67,18 +67,21 @@ it('keeps the event when the process dies between commit and publish; the retry 
   }
   expect(await outboxOf(event.id)).toEqual([{ published: false, attempts: 0 }]);
 
-  // BANGE did not get a 200, so it delivers again: stored already, answered as a duplicate.
+  // BANGE did not get a 200, so it delivers again: stored already, answered as a duplicate, and the
+  // event still waiting in the outbox is published now rather than at the next sweep.
   const retried = await sendWebhook(app, event);
   expect(retried.status).toBe(200);
   expect(retried.body.outcome).toBe('duplicate');
   await settle(app);
-  expect(await statusOf(app, payment.paymentId)).toEqual({ payment: 'pending', declaration: 'awaiting_payment', receipts: 0 });
-
-  await sweepOutbox();
-  await settle(app);
-  await sweepOutbox();
-  await settle(app);
+  expect(await statusOf(app, payment.paymentId)).toEqual({ payment: 'succeeded', declaration: 'paid', receipts: 1 });
+  await getOutboxPublisher().flush();
   expect(await outboxOf(event.id)).toEqual([{ published: true, attempts: 1 }]);
+
+  // A sweep and a third delivery change nothing more.
+  await sweepOutbox();
+  await settle(app);
+  expect((await sendWebhook(app, event)).body.outcome).toBe('duplicate');
+  await settle(app);
   expect(await statusOf(app, payment.paymentId)).toEqual({ payment: 'succeeded', declaration: 'paid', receipts: 1 });
   await expectLedgerMatchesBank(app, bankSucceeded(app, sentByHand));
 });

@@ -126,7 +126,8 @@ export type WebhookOutcome = 'accepted' | 'mismatch' | 'unmatched' | 'duplicate'
  * - the currency, else the amount, differs (refund notices excepted: they carry the refunded
  *   amount): mismatch, anomaly amount_mismatch;
  * - otherwise accepted, and its payment-events message is queued in the outbox.
- * A webhook id stored already changes nothing (duplicate): the CTEs after `stored` see no row.
+ * A webhook id stored already changes nothing (duplicate): the CTEs after `stored` see no row, and
+ * its message is returned again if it was never published.
  */
 const STORE_WEBHOOK = `
 WITH w AS (
@@ -164,13 +165,22 @@ queued AS (
          c.received_at
     FROM classified c, stored WHERE c.status = 'accepted'
   RETURNING event
+),
+-- A duplicate whose message is still unpublished: the first delivery died between its commit and
+-- its publish (BANGE retries because it got no 200). Publishing it now beats waiting for the sweep.
+waiting AS (
+  SELECT o.event FROM event_outbox o
+   WHERE NOT EXISTS (SELECT 1 FROM stored) AND o.published_at IS NULL AND o.topic = 'payment-events'
+     AND o.event -> 'data' ->> 'webhookEventId' = $1
+   LIMIT 1
 )
-SELECT coalesce((SELECT status FROM stored), 'duplicate') AS outcome, (SELECT event FROM queued) AS event`;
+SELECT coalesce((SELECT status FROM stored), 'duplicate') AS outcome, coalesce((SELECT event FROM queued), (SELECT event FROM waiting)) AS event`;
 
 /**
  * Stores the webhook under its id, classifies it against our payment, records the anomaly of one
  * that cannot be applied, and queues the payment-events message of one that can — atomically.
- * Returns the queued event (to publish after this commit), or null when none was queued.
+ * Returns the queued event (to publish after this commit), or for a duplicate its still unpublished
+ * event; null otherwise.
  */
 export async function storeWebhook(
   db: Queryable,

@@ -142,16 +142,33 @@ describe('webhook ingestion', () => {
     }
   });
 
-  it('changes and publishes nothing when the same webhook arrives again, even concurrently', async () => {
-    const { ingest, seen } = setup();
+  it('changes nothing when the same webhook arrives again, even concurrently; once published, publishes nothing more', async () => {
+    const { ingest, publisher, seen } = setup();
     const body = webhook();
     const id = JSON.parse(body).id as string;
     const outcomes = await Promise.all(Array.from({ length: 8 }, () => ingest(Buffer.from(body), 'sig')));
     expect(outcomes.sort()).toEqual(['accepted', ...Array(7).fill('duplicate')]);
+    // A duplicate that arrives before the publish is marked may publish the same event again (consumers dedupe by its id).
+    expect(new Set(seen.published.map((e) => e.id)).size).toBe(1);
+    await publisher.flush();
+    const before = seen.published.length;
     expect(await ingest(Buffer.from(body), 'sig')).toBe('duplicate');
+    expect(seen.published).toHaveLength(before);
     expect(await stored(id)).toHaveLength(1);
     expect(await outboxOf(id)).toHaveLength(1);
-    expect(seen.published).toHaveLength(1);
+  });
+
+  it('publishes, on a duplicate, the event of a first delivery that died before publishing', async () => {
+    const { ingest, publisher, seen } = setup();
+    const body = webhook();
+    const id = JSON.parse(body).id as string;
+    seen.busDown = true;
+    expect(await ingest(Buffer.from(body), 'sig')).toBe('accepted');
+    seen.busDown = false;
+    expect(await ingest(Buffer.from(body), 'sig')).toBe('duplicate');
+    expect(seen.published.map((e) => e.data)).toEqual([expect.objectContaining({ webhookEventId: id, paymentId: PAYMENT })]);
+    await publisher.flush();
+    expect(await outboxOf(id)).toEqual([expect.objectContaining({ published: true })]);
   });
 
   it.each<[string, { amount: number; currency: string }]>([

@@ -8,6 +8,7 @@ import type { Payment } from '../../shared/domain/payments/payment.types';
 import { NotFoundError } from '../../shared/errors/app-error';
 import { createHttpFunction } from '../../shared/http/http-function';
 import { bindRoute } from '../../shared/http/request-context';
+import { metricsFor } from '../../shared/metrics/instance-metrics';
 import { getKeyRing } from '../../shared/runtime/identity';
 import { getPaymentService } from '../../shared/runtime/payments';
 import { getRuntime } from '../../shared/runtime/runtime';
@@ -52,14 +53,21 @@ export const routes = [
     };
   }),
   bindRoute(verifyReceipt, async ({ body: input }) => {
-    const verdict = await verifyReceiptToken(input.token, getKeyRing().jwks());
-    if (!verdict.valid) return { status: 200, body: { valid: false, reason: verdict.reason } };
-    // A genuine signature over a receipt this platform never stored is still not a receipt.
-    const stored = await findReceiptByNumber(getRuntime().db, verdict.receipt.number);
-    if (!stored || stored.token !== input.token) return { status: 200, body: { valid: false, reason: 'unknown receipt number' } };
-    return { status: 200, body: { valid: true, receipt: verdict.receipt as unknown as Record<string, unknown> } };
+    const answer = await verifyStoredReceipt(input.token);
+    metricsFor(getRuntime()).recorder.increment('receipt_verifications', { result: answer.valid ? 'valid' : 'invalid' });
+    return { status: 200, body: answer };
   }),
 ];
+
+/** A receipt is valid when its signature holds and the platform stored that very token under its number. */
+async function verifyStoredReceipt(token: string): Promise<{ valid: true; receipt: Record<string, unknown> } | { valid: false; reason: string }> {
+  const verdict = await verifyReceiptToken(token, getKeyRing().jwks());
+  if (!verdict.valid) return { valid: false, reason: verdict.reason };
+  // A genuine signature over a receipt this platform never stored is still not a receipt.
+  const stored = await findReceiptByNumber(getRuntime().db, verdict.receipt.number);
+  if (!stored || stored.token !== token) return { valid: false, reason: 'unknown receipt number' };
+  return { valid: true, receipt: verdict.receipt as unknown as Record<string, unknown> };
+}
 
 export const definitions = paymentRoutes;
 

@@ -90,22 +90,22 @@ export const METRICS = [
   gauge('catalog_services_payable_online', 'Active fiscal services payable online (a known, usable fee), by ministry.', ['ministry'], { module: 'catalog', cloud: 'custom', ...db }),
   gauge('catalog_version', 'Current catalog version number.', [], { module: 'catalog', cloud: 'custom', ...db }),
   // Declarations
-  counter('new_declarations', 'Declarations created, by kind (service_fee, tax_return) and service code or tax type.', ['kind', 'service'], { module: 'declarations', cloud: 'log-based', planned: true }),
-  counter('declaration_transitions', 'Declaration state changes, by kind, previous and new state.', ['kind', 'from', 'to'], { module: 'declarations', cloud: 'log-based', planned: true }),
+  counter('new_declarations', 'Declarations created, by kind (service_fee, tax_return) and service code or tax type.', ['kind', 'service'], { module: 'declarations', cloud: 'log-based' }),
+  counter('declaration_transitions', 'Declaration state changes, by kind, previous and new state.', ['kind', 'from', 'to'], { module: 'declarations', cloud: 'log-based' }),
   gauge('declarations', 'Declarations by kind and current state.', ['kind', 'state'], { module: 'declarations', cloud: 'custom', ...db }),
   // Agents' review work
   gauge('review_queue_size', 'Declarations waiting in the review queue, by ministry.', ['ministry'], { module: 'agents', cloud: 'custom', ...db }),
   gauge('review_queue_oldest_age_seconds', 'Waiting time of the oldest declaration in the review queue, by ministry.', ['ministry'], { module: 'agents', cloud: 'custom', unit: 'seconds', ...db }),
-  counter('review_decisions', 'Agent decisions, by ministry and decision (approved, rejected, documents_requested, escalated).', ['ministry', 'decision'], { module: 'agents', cloud: 'log-based', planned: true }),
-  histogram('review_duration_seconds', 'Time from entering the review queue to the agent\'s decision, by ministry.', ['ministry'], { module: 'agents', cloud: 'log-based', unit: 'seconds', buckets: REVIEW_BUCKETS, planned: true }),
-  counter('review_claims_expired', 'Review claims (locks) that expired before a decision, by ministry.', ['ministry'], { module: 'agents', cloud: 'log-based', planned: true }),
+  counter('review_decisions', 'Agent decisions, by ministry and decision (approved, rejected, documents_requested, escalated).', ['ministry', 'decision'], { module: 'agents', cloud: 'log-based' }),
+  histogram('review_duration_seconds', 'Time from entering the review queue to the agent\'s decision, by ministry.', ['ministry'], { module: 'agents', cloud: 'log-based', unit: 'seconds', buckets: REVIEW_BUCKETS }),
+  counter('review_claims_expired', 'Review claims (locks) that expired before a decision, by ministry.', ['ministry'], { module: 'agents', cloud: 'log-based' }),
   // Payments and receipts
-  counter('payments', 'Payments reaching a status (pending, succeeded, failed, refunded, expired), by status and method.', ['status', 'method'], { module: 'payments', cloud: 'log-based', planned: true }),
+  counter('payments', 'Payments reaching a status (pending, succeeded, failed, expired, partially_refunded, refunded), by status and method.', ['status', 'method'], { module: 'payments', cloud: 'log-based' }),
   gauge('payments_pending', 'Payments waiting for BANGE\'s answer, by method.', ['method'], { module: 'payments', cloud: 'custom', ...db }),
   gauge('revenue_xaf', 'Revenue collected to date (paid minus refunded), in XAF, by ministry: equals the ledger\'s sum.', ['ministry'], { module: 'payments', cloud: 'custom', unit: 'xaf', ...db }),
   gauge('revenue_current_period_xaf', 'Revenue of the current calendar day, week or month (Africa/Malabo), in XAF, by ministry and period.', ['ministry', 'period'], { module: 'payments', cloud: 'custom', unit: 'xaf', ...db, planned: true }),
-  counter('receipts_issued', 'Receipts issued for paid declarations.', [], { module: 'payments', cloud: 'log-based', planned: true }),
-  counter('receipt_verifications', 'Receipt verifications through the API, by result (valid, invalid).', ['result'], { module: 'payments', cloud: 'log-based', planned: true }),
+  counter('receipts_issued', 'Receipts issued for paid declarations.', [], { module: 'payments', cloud: 'log-based' }),
+  counter('receipt_verifications', 'Receipt verifications through the API, by result (valid, invalid).', ['result'], { module: 'payments', cloud: 'log-based' }),
   // BANGE webhooks
   counter('webhooks_received', 'BANGE webhooks received, by event type and outcome (accepted, duplicate, bad_signature, malformed, mismatch).', ['type', 'outcome'], { module: 'webhooks', cloud: 'log-based' }),
   // Events: Pub/Sub handlers, outbox, dead letters
@@ -114,11 +114,12 @@ export const METRICS = [
   gauge('outbox_oldest_age_seconds', 'Age of the oldest event waiting in the outbox.', [], { module: 'events', cloud: 'custom', unit: 'seconds', ...db }),
   gauge('dead_letters', 'Dead-lettered messages neither replayed nor dismissed, by subscription.', ['subscription'], { module: 'events', cloud: 'custom', ...db }),
   // Notifications
+  // Planned until shared/runtime/events.ts passes onDelivery to createNotificationsHandler (the handler reports it).
   counter('notification_deliveries', 'Notification deliveries, by channel (email, sms, push) and outcome (sent, failed, skipped).', ['channel', 'outcome'], { module: 'notifications', cloud: 'log-based', planned: true }),
   // Authentication
   counter('login_attempts', 'Login attempts, by outcome (success, bad_credentials, suspended, rate_limited).', ['outcome'], { module: 'auth', cloud: 'log-based' }),
-  counter('user_registrations', 'Accounts registered, by account type (citizen, business).', ['account_type'], { module: 'auth', cloud: 'log-based', planned: true }),
-  counter('refresh_token_reuse', 'Spent refresh tokens presented again (their whole family is revoked).', [], { module: 'auth', cloud: 'log-based', planned: true }),
+  counter('user_registrations', 'Accounts registered, by account type (citizen, business).', ['account_type'], { module: 'auth', cloud: 'log-based' }),
+  counter('refresh_token_reuse', 'Spent refresh tokens presented again (their whole family is revoked).', [], { module: 'auth', cloud: 'log-based' }),
   // Documents (OCR readiness)
   counter('document_uploads_requested', 'Signed upload URLs issued, by content type class (pdf, image, other).', ['content_type'], { module: 'documents', cloud: 'log-based', planned: true }),
   histogram('document_size_bytes', 'Declared size of documents to upload, by content type class.', ['content_type'], { module: 'documents', cloud: 'log-based', unit: 'bytes', buckets: SIZE_BUCKETS, planned: true }),

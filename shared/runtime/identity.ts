@@ -36,5 +36,7 @@ export const getAuthService = perRuntime((rt) =>
     notifier: { send: (message) => getChannelNotifiers()[message.channel].send(message) },
     resetUrl: rt.config.auth.passwordResetUrl,
     onLogin: (outcome) => metricsFor(rt).recorder.increment('login_attempts', { outcome }),
+    onRegistration: (accountType) => metricsFor(rt).recorder.increment('user_registrations', { account_type: accountType }),
+    onRefreshTokenReuse: () => metricsFor(rt).recorder.increment('refresh_token_reuse', {}),
   }),
 );

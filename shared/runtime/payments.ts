@@ -1,7 +1,7 @@
 /** Payment services built once per runtime: the bank adapter, webhook ingestion, consumers, receipts. */
 import { createBangeHttpBank } from '../adapters/bank/bange-http.adapter';
 import { verifyBangeSignature, WebhookSignatureError } from '../adapters/bank/bange-signature';
-import { createPaymentApplication } from '../domain/payments/payment-application';
+import { createPaymentApplication, type PaymentStatusListener } from '../domain/payments/payment-application';
 import { createPaymentConsumers } from '../domain/payments/payment-consumers';
 import { createPaymentService } from '../domain/payments/payment.service';
 import { createRefundService } from '../domain/payments/refund.service';
@@ -9,10 +9,16 @@ import { createReplayService } from '../domain/payments/replay.service';
 import { createWebhookIngestion } from '../domain/payments/webhook-ingestion';
 import { AppError } from '../errors/app-error';
 import { metricsFor } from '../metrics/instance-metrics';
-import { getReviewService } from './declarations';
+import { getReviewService, recordDeclarationChanges } from './declarations';
 import { getOutboxPublisher } from './events';
 import { getAuditLog, getKeyRing } from './identity';
-import { perRuntime } from './runtime';
+import { perRuntime, type Runtime } from './runtime';
+
+/** Counts each status a payment reached, once committed, in payments{status, method}. */
+const recordPaymentStatus =
+  (rt: Runtime): PaymentStatusListener =>
+  (status, method) =>
+    metricsFor(rt).recorder.increment('payments', { status, method });
 
 export const WEBHOOK_PATH = '/webhooks/bange';
 
@@ -29,6 +35,8 @@ export const getPaymentService = perRuntime((rt) =>
     application: getPaymentApplication(),
     publisher: getOutboxPublisher(),
     callbackUrl: `${rt.config.publicBaseUrl}${WEBHOOK_PATH}`,
+    onStatus: recordPaymentStatus(rt),
+    onTransition: recordDeclarationChanges(rt),
   }),
 );
 
@@ -55,9 +63,31 @@ export const getWebhookIngestion = perRuntime((rt) =>
 );
 
 export const getPaymentConsumers = perRuntime((rt) =>
-  createPaymentConsumers({ db: rt.db, clock: rt.clock, ids: rt.ids, logger: rt.logger, application: getPaymentApplication(), publisher: getOutboxPublisher(), keys: getKeyRing }),
+  createPaymentConsumers({
+    db: rt.db,
+    clock: rt.clock,
+    ids: rt.ids,
+    logger: rt.logger,
+    application: getPaymentApplication(),
+    publisher: getOutboxPublisher(),
+    keys: getKeyRing,
+    onStatus: recordPaymentStatus(rt),
+    onTransition: recordDeclarationChanges(rt),
+    onReceiptIssued: () => metricsFor(rt).recorder.increment('receipts_issued', {}),
+  }),
 );
 
-export const getRefundService = perRuntime((rt) => createRefundService({ db: rt.db, clock: rt.clock, ids: rt.ids, bank: getBank(), audit: getAuditLog(), publisher: getOutboxPublisher() }));
+export const getRefundService = perRuntime((rt) =>
+  createRefundService({
+    db: rt.db,
+    clock: rt.clock,
+    ids: rt.ids,
+    bank: getBank(),
+    audit: getAuditLog(),
+    publisher: getOutboxPublisher(),
+    onStatus: recordPaymentStatus(rt),
+    onTransition: recordDeclarationChanges(rt),
+  }),
+);
 
 export const getReplayService = perRuntime((rt) => createReplayService({ db: rt.db, clock: rt.clock, ids: rt.ids, publisher: getOutboxPublisher() }));

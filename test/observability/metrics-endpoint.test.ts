@@ -71,20 +71,22 @@ describe('GET /metrics', () => {
   it('shows what the HTTP pipeline recorded: counters, histograms, problems by code', async () => {
     const metrics = metricsFor(app.runtime);
     await request(app.server).get('/api/v1/fiscal-services/T-001').expect(200);
+    await request(app.server).get('/api/v1/fiscal-services/T-001').expect(200);
     await request(app.server).get('/api/v1/fiscal-services/T-999').expect(404);
     expect(metrics).toBeDefined();
     const families = parseOpenMetrics((await request(app.server).get('/metrics').expect(200)).text);
     const route = '/api/v1/fiscal-services/{code}';
     expect(families.get('taxasge_http_requests')!.samples.filter((s) => s.labels.route === route).map((s) => [s.labels.status, s.value])).toEqual([
-      ['200', 1],
+      ['200', 2],
       ['404', 1],
     ]);
     const count = families.get('taxasge_http_request_duration_seconds')!.samples.find((s) => s.name.endsWith('_count') && s.labels.route === route);
-    expect(count).toEqual({ name: 'taxasge_http_request_duration_seconds_count', labels: { group: 'fiscal-services', route, method: 'GET' }, value: 2 });
+    expect(count).toEqual({ name: 'taxasge_http_request_duration_seconds_count', labels: { group: 'fiscal-services', route, method: 'GET' }, value: 3 });
     expect(families.get('taxasge_http_problems')!.samples.filter((s) => s.labels.route === route)).toEqual([
       { name: 'taxasge_http_problems_total', labels: { group: 'fiscal-services', route, status: '404', code: 'not_found' }, value: 1 },
     ]);
-    // The catalog's own lookups: the taxonomy and T-001 missed first, then the taxonomy was a hit.
+    // The catalog's own lookups: the taxonomy and T-001 missed first, then T-001 was a hit (the
+    // taxonomy is then held by the instance).
     const lookups = byLabel(families.get('taxasge_cache_lookups'), 'result');
     expect(lookups.hit).toBeGreaterThanOrEqual(1);
     expect(lookups.miss).toBeGreaterThanOrEqual(2);

@@ -17,6 +17,34 @@ export interface Acting {
   userId: string | null;
 }
 
+/** A declaration change that has committed: a creation (`from` null) or a transition. */
+export interface CommittedTransition {
+  kind: DeclarationTransitionData['kind'];
+  from: string | null;
+  to: string;
+  action: string;
+  ministry: string;
+  /** Service code (service fees) or tax type (tax returns). */
+  subject: string;
+}
+
+/** Told of each declaration change once its transaction has committed (metrics); the domain knows no metrics SDK. */
+export type TransitionListener = (change: CommittedTransition) => void;
+
+/**
+ * Tells the listener of every declaration change among events just committed. Every change queues
+ * exactly one `declaration-events` event (see applyTransition), so the committed events are the
+ * committed changes; call it after the commit, never inside the transaction.
+ */
+export function reportTransitions(events: readonly OutboxEntry[], listener: TransitionListener | undefined): void {
+  if (!listener) return;
+  for (const { topic, event } of events) {
+    if (topic !== 'declaration-events') continue;
+    const d = event.data as DeclarationTransitionData;
+    listener({ kind: d.kind, from: d.from, to: d.to, action: d.action, ministry: d.ministry, subject: d.subjectCode });
+  }
+}
+
 export interface TransitionRequest {
   action: Action;
   acting: Acting;

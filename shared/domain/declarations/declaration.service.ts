@@ -8,7 +8,7 @@ import { DECLARATION_EVENT_SOURCE, declarationEventType, type DeclarationTransit
 import { enqueueEvent, type OutboxEntry, type OutboxPublisher } from '../events/event-outbox';
 import type { Principal } from '../identity/principal';
 import { actorFor, assertCanRead } from './declaration-access';
-import { applyTransition } from './declaration-transitions';
+import { applyTransition, reportTransitions, type TransitionListener } from './declaration-transitions';
 import { findTransition, QUEUE_STATUSES, type Action, type DeclarationStatus } from './declaration-state-machine';
 import type { Declaration, HistoryEntry } from './declaration.types';
 import * as repo from './declarations.repository';
@@ -25,6 +25,8 @@ export interface DeclarationServiceDeps {
   clock: Clock;
   ids: IdGenerator;
   publisher: OutboxPublisher;
+  /** Each creation and transition, once committed (metrics: new_declarations, declaration_transitions). */
+  onTransition?: TransitionListener;
 }
 
 /** `TGE-2026-0000427`: year, sequence, and a Luhn check digit that catches a mistyped digit. */
@@ -86,6 +88,7 @@ export function createDeclarationService(deps: DeclarationServiceDeps) {
   async function commit<T>(work: (tx: Queryable, events: OutboxEntry[]) => Promise<T>): Promise<T> {
     const events: OutboxEntry[] = [];
     const result = await db.transaction((tx) => work(tx, events));
+    reportTransitions(events, deps.onTransition);
     await publisher.publishCommitted(events);
     return result;
   }

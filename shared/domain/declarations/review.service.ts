@@ -9,8 +9,8 @@ import type { IdGenerator } from '../../ports/ids.port';
 import type { OutboxEntry, OutboxPublisher } from '../events/event-outbox';
 import type { Principal } from '../identity/principal';
 import { actorFor, assertCanRead } from './declaration-access';
-import { applyTransition, type TransitionRequest } from './declaration-transitions';
-import { QUEUE_STATUSES, type DeclarationStatus } from './declaration-state-machine';
+import { applyTransition, reportTransitions, type TransitionListener, type TransitionRequest } from './declaration-transitions';
+import { QUEUE_STATUSES, type Action, type DeclarationStatus } from './declaration-state-machine';
 import type { Declaration } from './declaration.types';
 import * as repo from './declarations.repository';
 
@@ -28,13 +28,43 @@ export interface QueueItem {
   claimedByOther: boolean;
 }
 
-export function createReviewService(deps: { db: Database; clock: Clock; ids: IdGenerator; publisher: OutboxPublisher; claimMinutes?: number }) {
+/** The decisions of a reviewer (auto-approval is the system's, not a decision). */
+const DECISIONS: Partial<Record<Action, ReviewDecision['decision']>> = {
+  approve: 'approved',
+  reject: 'rejected',
+  request_documents: 'documents_requested',
+  escalate: 'escalated',
+};
+
+/** A reviewer's committed decision, and how long the declaration had waited since it entered the queue. */
+export interface ReviewDecision {
+  ministry: string;
+  decision: 'approved' | 'rejected' | 'documents_requested' | 'escalated';
+  waitedSeconds: number;
+}
+
+export interface ReviewServiceDeps {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  publisher: OutboxPublisher;
+  claimMinutes?: number;
+  /** Each transition, once committed (metrics: declaration_transitions). Those of markPaid are reported by its caller, which commits them. */
+  onTransition?: TransitionListener;
+  /** Each reviewer decision, once committed (metrics: review_decisions, review_duration_seconds). */
+  onDecision?: (decision: ReviewDecision) => void;
+  /** Each claim the scheduled job released because it expired before a decision, once committed. */
+  onClaimExpired?: (ministry: string) => void;
+}
+
+export function createReviewService(deps: ReviewServiceDeps) {
   const { db, clock, ids, publisher } = deps;
   const claimMs = (deps.claimMinutes ?? CLAIM_MINUTES) * 60_000;
 
   async function commit<T>(work: (tx: Queryable, events: OutboxEntry[]) => Promise<T>): Promise<T> {
     const events: OutboxEntry[] = [];
     const result = await db.transaction((tx) => work(tx, events));
+    reportTransitions(events, deps.onTransition);
     await publisher.publishCommitted(events);
     return result;
   }
@@ -57,7 +87,8 @@ export function createReviewService(deps: { db: Database; clock: Clock; ids: IdG
   }
 
   async function decide(principal: Principal, id: string, build: (d: Declaration, actor: 'agent' | 'supervisor') => Omit<TransitionRequest, 'acting'>) {
-    return commit(async (tx, events) => {
+    let decided: ReviewDecision | undefined;
+    const result = await commit(async (tx, events) => {
       const now = clock.now();
       const { current, actor } = await loadAsReviewer(tx, principal, id);
       assertHolds(principal, current, now);
@@ -68,8 +99,14 @@ export function createReviewService(deps: { db: Database; clock: Clock; ids: IdG
         patch: { claimedBy: null, claimExpiresAt: null, ...request.patch },
       });
       events.push(event);
+      const decision = DECISIONS[request.action];
+      // Waiting is counted as the queue counts it: from entering the queue (queuedAt), else from creation.
+      if (decision) decided = { ministry: current.ministry, decision, waitedSeconds: Math.max(0, (now.getTime() - (current.queuedAt ?? current.createdAt).getTime()) / 1000) };
       return declaration;
     });
+    // Reached only once the transaction committed.
+    if (decided) deps.onDecision?.(decided);
+    return result;
   }
 
   return {
@@ -144,10 +181,11 @@ export function createReviewService(deps: { db: Database; clock: Clock; ids: IdG
       const expired = await repo.findExpiredClaims(db, clock.now(), limit);
       let released = 0;
       for (const id of expired) {
-        const done = await commit(async (tx, events) => {
+        // The ministry of the released claim, or undefined when there was nothing to release.
+        const ministry = await commit(async (tx, events) => {
           const current = await repo.findDeclaration(tx, id, true);
           const now = clock.now();
-          if (!current || current.status !== 'in_review' || current.claimExpiresAt! > now) return false;
+          if (!current || current.status !== 'in_review' || current.claimExpiresAt! > now) return undefined;
           const { event } = await applyTransition(tx, ids, now, current, {
             action: 'release',
             acting: { actor: 'system', userId: null },
@@ -155,9 +193,12 @@ export function createReviewService(deps: { db: Database; clock: Clock; ids: IdG
             patch: { claimedBy: null, claimExpiresAt: null },
           });
           events.push(event);
-          return true;
+          return current.ministry;
         });
-        if (done) released++;
+        if (ministry !== undefined) {
+          released++;
+          deps.onClaimExpired?.(ministry);
+        }
       }
       return released;
     },
@@ -182,7 +223,8 @@ export function createReviewService(deps: { db: Database; clock: Clock; ids: IdG
     /**
      * The payment for a declaration succeeded (called by the payments consumer inside its transaction).
      * A service fee at or below its ministry's threshold is approved at once; otherwise it joins the
-     * queue. A tax return is complete once paid. Returns the events to publish after commit.
+     * queue. A tax return is complete once paid. Returns the events to publish (and report, with
+     * reportTransitions) after commit.
      */
     async markPaid(tx: Queryable, id: string): Promise<{ declaration: Declaration; events: OutboxEntry[] }> {
       const now = clock.now();

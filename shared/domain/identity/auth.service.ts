@@ -36,6 +36,10 @@ export interface AuthServiceDeps {
   /** Where the password-reset page lives; the token is appended. */
   resetUrl: string;
   onLogin?: (outcome: 'success' | 'bad_credentials' | 'suspended' | 'rate_limited') => void;
+  /** Each account registered, once committed (metrics: user_registrations). */
+  onRegistration?: (accountType: Registration['accountType']) => void;
+  /** Each spent refresh token presented again, once its family's revocation committed (metrics: refresh_token_reuse). */
+  onRefreshTokenReuse?: () => void;
 }
 
 export interface RequestMeta {
@@ -121,6 +125,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         if (!(await insertUser(tx, user))) throw new ConflictError('An account with this email already exists; log in or reset its password.');
         await audit.record(tx, { action: 'user.registered', actorId: user.id, actorEmail: email, target: `user:${user.id}`, ip: meta.ip, details: { role: user.role } });
       });
+      deps.onRegistration?.(input.accountType);
       return withoutSecret(user);
     },
 
@@ -160,7 +165,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     },
 
     async refresh(refreshToken: string, meta: RequestMeta): Promise<TokenPair> {
-      const outcome = await db.transaction(async (tx): Promise<TokenPair | { refused: string }> => {
+      const outcome = await db.transaction(async (tx): Promise<TokenPair | { refused: string; reuse?: true }> => {
         const row = await sessions.findRefreshTokenForUpdate(tx, sha256(refreshToken));
         const now = clock.now();
         if (!row || row.revoked_at) return { refused: 'The refresh token is not valid; log in again.' };
@@ -168,7 +173,7 @@ export function createAuthService(deps: AuthServiceDeps) {
           // A spent token presented again means it was copied: end every session of that family.
           await sessions.revokeFamily(tx, row.family_id, now);
           await audit.record(tx, { action: 'token.family_revoked', actorId: row.user_id, target: `family:${row.family_id}`, ip: meta.ip, details: { reason: 'refresh_token_reuse' } });
-          return { refused: 'This refresh token was already used; every session it belongs to has been ended. Log in again.' };
+          return { refused: 'This refresh token was already used; every session it belongs to has been ended. Log in again.', reuse: true };
         }
         if (row.expires_at <= now) return { refused: 'The refresh token has expired; log in again.' };
         const user = await findUserById(tx, row.user_id);
@@ -179,8 +184,11 @@ export function createAuthService(deps: AuthServiceDeps) {
         await sessions.markRefreshTokenUsed(tx, row.id, now);
         return issueSession(tx, user, row.family_id);
       });
-      // Thrown after the transaction commits, so a revocation is kept.
-      if ('refused' in outcome) throw new InvalidTokenError(outcome.refused);
+      // Thrown after the transaction commits, so a revocation is kept (and counted).
+      if ('refused' in outcome) {
+        if (outcome.reuse) deps.onRefreshTokenReuse?.();
+        throw new InvalidTokenError(outcome.refused);
+      }
       return outcome;
     },
 

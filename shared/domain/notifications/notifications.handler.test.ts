@@ -1,6 +1,7 @@
 import { createInProcessBus } from '../../adapters/events/in-process-bus';
 import { createChannelNotifiers } from '../../adapters/notify/channel-notifiers';
 import { createLogger } from '../../logging/logger';
+import { createMetricRecorder } from '../../metrics/metric-recorder';
 import { createFixedClock } from '../../ports/clock.port';
 import type { DeadLetter, DomainEvent } from '../../ports/event-bus.port';
 import { createSequentialIds } from '../../ports/ids.port';
@@ -276,6 +277,37 @@ describe('notifications consumer', () => {
       ['push', 'skipped', null, 'the user does not exist', NOBODY],
       ['sms', 'skipped', null, 'the user does not exist', NOBODY],
     ]);
+  });
+
+  it('reports each recorded outcome to onDelivery (notification_deliveries), a failure retried later counted again', async () => {
+    const recorder = createMetricRecorder();
+    const { notifiers, failures } = recordingNotifiers();
+    // The wiring shared/runtime/events.ts needs, with metricsFor(rt).recorder in place of this recorder.
+    const handlers = createNotificationsHandler({
+      db: t.db,
+      clock,
+      ids: createSequentialIds('00000000-0000-4000-e000-'),
+      logger: createLogger({ level: 'error', write: () => undefined }),
+      notifiers,
+      onDelivery: (channel, outcome) => recorder.increment('notification_deliveries', { channel, outcome }),
+    });
+    failures.sms.push(new Error('Twilio answered HTTP 503; provider error'));
+    const rejected = declarationEvent('rejected', { action: 'reject', reason: 'Firma ausente' });
+    await expect(deliver(handlers, rejected, 1)).rejects.toThrow('failed on sms');
+    clock.advance(60_000);
+    await deliver(handlers, rejected, 2);
+    await deliver(handlers, rejected, 3); // every channel settled: nothing sent, nothing counted
+    await deliver(handlers, declarationEvent('documents_requested', { ownerId: MARIE, action: 'request_documents', reason: 'Il manque le bilan', kind: 'service_fee' }));
+
+    const family = recorder.snapshot().families.find((f) => f.definition.name === 'notification_deliveries')!;
+    expect(Object.fromEntries(family.series.map((s) => [`${s.labels.channel}:${s.labels.outcome}`, s.value]))).toEqual({
+      'email:sent': 2,
+      'push:sent': 1,
+      'sms:failed': 1,
+      'sms:sent': 1,
+      'push:skipped': 1,
+      'sms:skipped': 1,
+    });
   });
 
   it('settles a channel whose recipient the provider refuses, and forgets a dead push token', async () => {

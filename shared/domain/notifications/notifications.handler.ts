@@ -20,6 +20,8 @@ export interface NotificationsDeps {
   notifiers: Record<Channel, Notifier>;
   /** How long a delivery may take to send before another delivery of the event takes over (longer than any provider's timeout). */
   claimMs?: number;
+  /** Each channel's attempt, once its outcome is recorded (metrics: notification_deliveries); a failure retried later counts again. */
+  onDelivery?: (channel: Channel, outcome: DeliveryOutcome) => void;
 }
 
 export interface NotificationHandlers {
@@ -135,6 +137,8 @@ export function createNotificationsHandler(deps: NotificationsDeps): Notificatio
       await releaseClaims(db, event.id, claimed).catch(() => undefined);
       throw err;
     }
+    // Recorded and committed: each attempt counts once, whatever happens to the rest of this delivery.
+    for (const r of results) deps.onDelivery?.(r.channel, r.outcome);
     if (busy.length) {
       // Another delivery is sending these right now; if it dies, its claim lapses and this retry sends them.
       throw new Error(`notification "${rule.template}" of event ${event.id}: ${busy.join(', ')} being sent by another delivery; retry later`);

@@ -4,12 +4,13 @@
  * recorded as an anomaly for finance instead of being applied.
  */
 import type { Queryable } from '../../adapters/db/database';
+import type { PaymentMethod } from '../../ports/bank.port';
 import type { IdGenerator } from '../../ports/ids.port';
 import type { OutboxEntry } from '../events/event-outbox';
 import type { ReviewService } from '../declarations/review.service';
 import { findDeclaration } from '../declarations/declarations.repository';
 import { bookJournal } from './ledger';
-import { canMove } from './payment-state-machine';
+import { canMove, type PaymentStatus } from './payment-state-machine';
 import type { Payment } from './payment.types';
 import { findPayment, updatePayment } from './payments.repository';
 
@@ -21,6 +22,21 @@ export interface BankSaysPaid {
 }
 
 export type ApplyOutcome = 'applied' | 'already_applied' | 'mismatch' | 'anomaly';
+
+/** A status a payment moved to inside a transaction: report it (PaymentStatusListener) once that commits. */
+export interface PaymentStatusReached {
+  status: PaymentStatus;
+  method: PaymentMethod;
+}
+
+/** Told of each status a payment reaches, once the change has committed (metrics); the domain knows no metrics SDK. */
+export type PaymentStatusListener = (status: PaymentStatus, method: PaymentMethod) => void;
+
+/** Tells the listener of the statuses reached by a transaction that has committed. */
+export function reportStatuses(reached: readonly (PaymentStatusReached | undefined)[], listener: PaymentStatusListener | undefined): void {
+  if (!listener) return;
+  for (const r of reached) if (r) listener(r.status, r.method);
+}
 
 export async function recordAnomaly(tx: Queryable, ids: IdGenerator, at: Date, a: { kind: string; paymentId?: string | null; webhookEventId?: string | null; detail: string }): Promise<void> {
   await tx.query('INSERT INTO payment_anomalies (id, kind, payment_id, webhook_event_id, detail, detected_at) VALUES ($1, $2, $3, $4, $5, $6)', [
@@ -42,7 +58,14 @@ export function mismatchOf(payment: Pick<Payment, 'amount' | 'currency'>, paid: 
 
 export function createPaymentApplication(deps: { ids: IdGenerator; review: ReviewService }) {
   return {
-    async applyPaid(tx: Queryable, paymentId: string, paid: BankSaysPaid, at: Date, webhookEventId?: string): Promise<{ outcome: ApplyOutcome; events: OutboxEntry[] }> {
+    /** `reached` is set when the payment moved to succeeded (even when the declaration could not follow: anomaly). */
+    async applyPaid(
+      tx: Queryable,
+      paymentId: string,
+      paid: BankSaysPaid,
+      at: Date,
+      webhookEventId?: string,
+    ): Promise<{ outcome: ApplyOutcome; events: OutboxEntry[]; reached?: PaymentStatusReached }> {
       const payment = (await findPayment(tx, paymentId, true))!;
       if (payment.transactionId === paid.transactionId && payment.status !== 'pending' && payment.status !== 'failed' && payment.status !== 'expired') {
         return { outcome: 'already_applied', events: [] };
@@ -62,6 +85,7 @@ export function createPaymentApplication(deps: { ids: IdGenerator; review: Revie
         return { outcome: 'anomaly', events: [] };
       }
       await updatePayment(tx, paymentId, { status: 'succeeded', transactionId: paid.transactionId, paidAt: paid.paidAt }, at);
+      const reached: PaymentStatusReached = { status: 'succeeded', method: payment.method };
       const declaration = (await findDeclaration(tx, payment.declarationId, true))!;
       await bookJournal(tx, deps.ids, {
         kind: 'payment',
@@ -81,17 +105,18 @@ export function createPaymentApplication(deps: { ids: IdGenerator; review: Revie
           webhookEventId: webhookEventId ?? null,
           detail: `declaration ${declaration.reference} is ${declaration.status}; the money is booked and must be refunded`,
         });
-        return { outcome: 'anomaly', events: [] };
+        return { outcome: 'anomaly', events: [], reached };
       }
       const { events } = await deps.review.markPaid(tx, declaration.id);
-      return { outcome: 'applied', events };
+      return { outcome: 'applied', events, reached };
     },
 
-    async applyFailed(tx: Queryable, paymentId: string, at: Date): Promise<boolean> {
+    /** The status reached (failed), or undefined when the payment could not move there. */
+    async applyFailed(tx: Queryable, paymentId: string, at: Date): Promise<PaymentStatusReached | undefined> {
       const payment = (await findPayment(tx, paymentId, true))!;
-      if (!canMove(payment.status, 'failed')) return false;
+      if (!canMove(payment.status, 'failed')) return undefined;
       await updatePayment(tx, paymentId, { status: 'failed' }, at);
-      return true;
+      return { status: 'failed', method: payment.method };
     },
   };
 }

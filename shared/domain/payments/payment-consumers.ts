@@ -10,8 +10,9 @@ import type { DomainEvent, EventHandler } from '../../ports/event-bus.port';
 import type { IdGenerator } from '../../ports/ids.port';
 import { handleOnce, type OutboxEntry, type OutboxPublisher } from '../events/event-outbox';
 import type { KeyRing } from '../identity/key-ring';
+import { reportTransitions, type TransitionListener } from '../declarations/declaration-transitions';
 import { findDeclaration } from '../declarations/declarations.repository';
-import type { PaymentApplication } from './payment-application';
+import { reportStatuses, type PaymentApplication, type PaymentStatusListener, type PaymentStatusReached } from './payment-application';
 import type { PaymentEventData } from './payment.types';
 import { findPayment } from './payments.repository';
 import { nextReceiptNumber, signReceipt, storeReceipt, type ReceiptClaims } from './receipts';
@@ -24,6 +25,12 @@ export interface PaymentConsumerDeps {
   application: PaymentApplication;
   publisher: OutboxPublisher;
   keys: () => KeyRing;
+  /** Each status a payment reaches, once committed (metrics: payments). */
+  onStatus?: PaymentStatusListener;
+  /** The declaration changes a payment caused, once committed (metrics: declaration_transitions). */
+  onTransition?: TransitionListener;
+  /** Each receipt stored for the first time, once committed (metrics: receipts_issued). */
+  onReceiptIssued?: () => void;
 }
 
 const data = (event: DomainEvent) => event.data as PaymentEventData;
@@ -33,22 +40,28 @@ export function createPaymentConsumers(deps: PaymentConsumerDeps): { applyPaymen
     async applyPayment(event, delivery) {
       const d = data(event);
       const events: OutboxEntry[] = [];
+      let reached: PaymentStatusReached | undefined;
       await handleOnce(deps.db, delivery.subscription, event.id, deps.clock.now(), async (tx) => {
         const now = deps.clock.now();
         if (event.type === 'payment.succeeded') {
           const result = await deps.application.applyPaid(tx, d.paymentId, { transactionId: d.transactionId, amount: d.amount, currency: d.currency, paidAt: d.paidAt ? new Date(d.paidAt) : now }, now, d.webhookEventId);
           events.push(...result.events);
+          reached = result.reached;
           if (result.outcome !== 'applied') deps.logger.warning(`payment ${d.reference}: ${result.outcome}`, { paymentId: d.paymentId, webhookEventId: d.webhookEventId });
         } else if (event.type === 'payment.failed') {
-          await deps.application.applyFailed(tx, d.paymentId, now);
+          reached = await deps.application.applyFailed(tx, d.paymentId, now);
         }
       });
+      // handleOnce resolves after the commit: what was set above is committed (a duplicate set nothing).
+      reportStatuses([reached], deps.onStatus);
+      reportTransitions(events, deps.onTransition);
       await deps.publisher.publishCommitted(events);
     },
 
     async issueReceipt(event, delivery) {
       if (event.type !== 'payment.succeeded') return;
       const d = data(event);
+      let issued = false;
       await handleOnce(deps.db, delivery.subscription, event.id, deps.clock.now(), async (tx) => {
         const payment = (await findPayment(tx, d.paymentId))!;
         const declaration = (await findDeclaration(tx, payment.declarationId))!;
@@ -74,8 +87,11 @@ export function createPaymentConsumers(deps: PaymentConsumerDeps): { applyPaymen
           paymentReference: payment.reference,
           issuedAt: now.toISOString(),
         };
-        await storeReceipt(tx, deps.ids, { number: claims.number, paymentId: payment.id, declarationId: declaration.id, token: await signReceipt(deps.keys(), claims), issuedAt: now });
+        const stored = await storeReceipt(tx, deps.ids, { number: claims.number, paymentId: payment.id, declarationId: declaration.id, token: await signReceipt(deps.keys(), claims), issuedAt: now });
+        // Numbers are unique: another number means the payment had its receipt already.
+        issued = stored.number === claims.number;
       });
+      if (issued) deps.onReceiptIssued?.();
     },
   };
 }

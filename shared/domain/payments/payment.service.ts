@@ -7,8 +7,9 @@ import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';
 import type { OutboxEntry, OutboxPublisher } from '../events/event-outbox';
 import type { Principal } from '../identity/principal';
+import { reportTransitions, type TransitionListener } from '../declarations/declaration-transitions';
 import { findDeclaration } from '../declarations/declarations.repository';
-import type { PaymentApplication } from './payment-application';
+import { reportStatuses, type PaymentApplication, type PaymentStatusReached, type PaymentStatusListener } from './payment-application';
 import type { Payment } from './payment.types';
 import { findLivePaymentForDeclaration, findPayment, findPendingPayments, insertPayment, nextPaymentReference, updatePayment } from './payments.repository';
 
@@ -23,6 +24,10 @@ export interface PaymentServiceDeps {
   publisher: OutboxPublisher;
   /** Where BANGE sends webhooks (`<public base>/webhooks/bange`). */
   callbackUrl: string;
+  /** Each status a payment reaches, once committed (metrics: payments). */
+  onStatus?: PaymentStatusListener;
+  /** The declaration changes a payment caused (paid, completed…), once committed (metrics: declaration_transitions). */
+  onTransition?: TransitionListener;
 }
 
 function canSee(principal: Principal, payment: Payment): boolean {
@@ -34,15 +39,18 @@ export function createPaymentService(deps: PaymentServiceDeps) {
 
   async function applyBankState(paymentId: string, remote: BankPayment): Promise<void> {
     const events: OutboxEntry[] = [];
-    await db.transaction(async (tx: Queryable) => {
+    const reached = await db.transaction(async (tx: Queryable): Promise<PaymentStatusReached | undefined> => {
       const now = clock.now();
       if (remote.status === 'succeeded') {
         const applied = await deps.application.applyPaid(tx, paymentId, { transactionId: remote.id, amount: remote.amount, currency: remote.currency, paidAt: remote.paidAt ? new Date(remote.paidAt) : now }, now);
         events.push(...applied.events);
-      } else if (remote.status === 'failed') {
-        await deps.application.applyFailed(tx, paymentId, now);
+        return applied.reached;
       }
+      if (remote.status === 'failed') return deps.application.applyFailed(tx, paymentId, now);
+      return undefined;
     });
+    reportStatuses([reached], deps.onStatus);
+    reportTransitions(events, deps.onTransition);
     await deps.publisher.publishCommitted(events);
   }
 
@@ -79,6 +87,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
         updatedAt: now,
       };
       if (!(await insertPayment(db, payment))) throw new AppError('conflict', `Declaration ${declaration.reference} already has a live payment.`);
+      deps.onStatus?.('pending', payment.method);
       // The payment row exists before the bank is called, so a crash in between leaves a pending
       // payment the poller resolves, never money the platform does not know about.
       let remote: BankPayment;
@@ -96,6 +105,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       } catch (err) {
         // Nothing was taken: free the declaration for another try.
         await updatePayment(db, payment.id, { status: 'failed' }, clock.now());
+        deps.onStatus?.('failed', payment.method);
         throw new AppError('service_unavailable', `BANGE did not accept the payment (${err instanceof Error ? err.message : 'no answer'}); try again in a moment.`, undefined, { 'Retry-After': '10' });
       }
       return updatePayment(db, payment.id, { bangePaymentId: remote.id, checkoutUrl: remote.checkoutUrl }, clock.now());
@@ -128,10 +138,13 @@ export function createPaymentService(deps: PaymentServiceDeps) {
           await applyBankState(p.id, remote);
         } else if (p.expiresAt <= now) {
           // Still pending at the bank after our expiry: no longer offered; a late success still applies.
-          await db.transaction(async (tx) => {
+          const moved = await db.transaction(async (tx) => {
             const locked = (await findPayment(tx, p.id, true))!;
-            if (locked.status === 'pending') await updatePayment(tx, p.id, { status: 'expired' }, now);
+            if (locked.status !== 'pending') return false;
+            await updatePayment(tx, p.id, { status: 'expired' }, now);
+            return true;
           });
+          if (moved) deps.onStatus?.('expired', p.method);
           expired++;
         }
       }

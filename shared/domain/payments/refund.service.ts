@@ -7,13 +7,27 @@ import type { IdGenerator } from '../../ports/ids.port';
 import type { AuditLog } from '../audit/audit-log';
 import type { OutboxEntry, OutboxPublisher } from '../events/event-outbox';
 import type { Principal } from '../identity/principal';
-import { applyTransition } from '../declarations/declaration-transitions';
+import { applyTransition, reportTransitions, type TransitionListener } from '../declarations/declaration-transitions';
 import { findDeclaration } from '../declarations/declarations.repository';
 import { bookJournal } from './ledger';
+import type { PaymentStatusListener } from './payment-application';
 import type { Payment } from './payment.types';
 import { findPayment, updatePayment } from './payments.repository';
 
-export function createRefundService(deps: { db: Database; clock: Clock; ids: IdGenerator; bank: Bank; audit: AuditLog; publisher: OutboxPublisher }) {
+export interface RefundServiceDeps {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  bank: Bank;
+  audit: AuditLog;
+  publisher: OutboxPublisher;
+  /** The status a refund moved its payment to (partially_refunded, refunded), once committed (metrics: payments). */
+  onStatus?: PaymentStatusListener;
+  /** The declaration's move to refunded, once committed (metrics: declaration_transitions). */
+  onTransition?: TransitionListener;
+}
+
+export function createRefundService(deps: RefundServiceDeps) {
   return {
     async refund(principal: Principal, input: { paymentId: string; amount: number; reason: string }, ip: string): Promise<Payment> {
       const events: OutboxEntry[] = [];
@@ -39,10 +53,13 @@ export function createRefundService(deps: { db: Database; clock: Clock; ids: IdG
           events.push((await applyTransition(tx, deps.ids, now, declaration, { action: 'refund', acting: { actor: 'finance', userId: principal.userId }, reason: input.reason })).event);
         }
         await deps.audit.record(tx, { action: 'payment.refunded', actorId: principal.userId, target: `payment:${payment.id}`, ip, details: { amount: input.amount, refundedTotal: refunded, reason: input.reason } });
-        return updated;
+        return { updated, moved: updated.status !== payment.status };
       });
+      // A second partial refund changes the amount, not the status: only a new status is reported.
+      if (result.moved) deps.onStatus?.(result.updated.status, result.updated.method);
+      reportTransitions(events, deps.onTransition);
       await deps.publisher.publishCommitted(events);
-      return result;
+      return result.updated;
     },
   };
 }

@@ -41,12 +41,12 @@ export const getEventBus = perRuntime((rt) => {
   return bus;
 });
 
-/** Where events are published: Pub/Sub when configured (its consumers are event functions), else the in-process bus. */
+/** Where events are published: Pub/Sub over REST when configured (its consumers are event functions), else the in-process bus. */
 export const getPublishingBus = perRuntime((rt): EventBus =>
   rt.config.eventBus.kind === 'pubsub'
     ? createPubSubBus({
         projectId: rt.config.gcpProject ?? 'taxasge-local',
-        ...(rt.config.eventBus.emulatorHost ? { apiEndpoint: rt.config.eventBus.emulatorHost } : {}),
+        ...(rt.config.eventBus.emulatorHost ? { emulatorHost: rt.config.eventBus.emulatorHost } : {}),
         logger: rt.logger,
         publishTimeoutMs: rt.config.eventBus.publishTimeoutMs,
       })

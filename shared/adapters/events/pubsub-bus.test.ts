@@ -1,107 +1,198 @@
-/** The Pub/Sub bus's use of the SDK (loaded lazily, one client, cached topics, bounded publish), with the SDK replaced; the emulator tests are in test/pubsub. */
+/** The Pub/Sub bus's REST requests (URL, token, body, batching, retries, errors), against a fake transport; the emulator tests are in test/pubsub. */
 import { createLogger } from '../../logging/logger';
 import { anEvent } from './event-bus.contract';
-import { createPubSubBus } from './pubsub-bus';
-import { decodeEventData, type EventMessage } from './pubsub-message';
-
-const mockSdk = {
-  loads: 0,
-  configs: [] as unknown[],
-  topics: [] as { name: string; options: Record<string, unknown> }[],
-  published: [] as { topic: string; message: EventMessage }[],
-  failure: undefined as Error | undefined,
-  flushed: 0,
-  closed: 0,
-};
-
-jest.mock('@google-cloud/pubsub', () => {
-  mockSdk.loads++;
-  class PubSub {
-    constructor(config: unknown) {
-      mockSdk.configs.push(config);
-    }
-    topic(name: string, options: Record<string, unknown>) {
-      mockSdk.topics.push({ name, options });
-      return {
-        publishMessage: async (message: EventMessage) => {
-          await new Promise((r) => setTimeout(r, 1));
-          if (mockSdk.failure) throw mockSdk.failure;
-          mockSdk.published.push({ topic: name, message });
-          return String(mockSdk.published.length);
-        },
-        flush: async () => void mockSdk.flushed++,
-      };
-    }
-    async close() {
-      mockSdk.closed++;
-    }
-  }
-  return { PubSub };
-});
+import type { HttpAnswer, HttpTransport } from './http-transport';
+import { METADATA_TOKEN_URL } from './metadata-token';
+import { createPubSubBus, type PubSubBusOptions } from './pubsub-bus';
+import { decodeEventData } from './pubsub-message';
 
 const logger = createLogger({ level: 'error', write: () => undefined });
 
-beforeEach(() => {
-  mockSdk.configs.length = 0;
-  mockSdk.topics.length = 0;
-  mockSdk.published.length = 0;
-  mockSdk.failure = undefined;
+interface Call {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: { messages: { data: string; attributes: Record<string, string> }[] } | undefined;
+}
+
+/** A transport that records each request and answers from `answer` (an answer, or a thrown error). */
+function fakeTransport(answer: (call: Call, n: number) => HttpAnswer | Promise<HttpAnswer> = (call) => ok(call)) {
+  const calls: Call[] = [];
+  const fn: HttpTransport = async (url, init) => {
+    const call: Call = { url, method: init.method, headers: { ...init.headers }, body: init.body === undefined ? undefined : (JSON.parse(init.body) as Call['body']) };
+    calls.push(call);
+    return answer(call, calls.length);
+  };
+  return { fn, calls, publishes: () => calls.filter((c) => c.url.endsWith(':publish')) };
+}
+
+const json = (status: number, body: unknown): HttpAnswer => ({ status, text: JSON.stringify(body) });
+const ok = (call: Call) => json(200, { messageIds: (call.body?.messages ?? []).map((_, i) => String(1000 + i)) });
+const unavailable = () => json(503, { error: { code: 503, status: 'UNAVAILABLE', message: 'The service is currently unavailable.' } });
+const tokens = { token: jest.fn(async () => 'tok-1') };
+
+function busWith(transport: HttpTransport, extra: Partial<PubSubBusOptions> = {}) {
+  return createPubSubBus({ projectId: 'taxasge-prod', logger, transport, tokens, ...extra });
+}
+
+beforeEach(() => tokens.token.mockClear());
+
+it('POSTs the event to the topic on pubsub.googleapis.com with a bearer token, as base64 data and ce-* attributes', async () => {
+  const fake = fakeTransport();
+  const event = anEvent({ amount: 2000, payer: 'Ñúñez' });
+  await busWith(fake.fn).publish('payment-events', event);
+
+  expect(fake.calls).toHaveLength(1);
+  const [call] = fake.calls as [Call];
+  expect(call.url).toBe('https://pubsub.googleapis.com/v1/projects/taxasge-prod/topics/payment-events:publish');
+  expect(call.method).toBe('POST');
+  expect(call.headers).toEqual({ 'content-type': 'application/json', authorization: 'Bearer tok-1' });
+  const [message] = call.body!.messages;
+  expect(decodeEventData(message!.data)).toEqual(event);
+  expect(message!.attributes).toMatchObject({ 'content-type': 'application/cloudevents+json', 'ce-id': event.id, 'ce-type': event.type });
 });
 
-it('loads the SDK on the first publish, then keeps one client and one topic object per topic', async () => {
-  const bus = createPubSubBus({ projectId: 'taxasge-prod', logger });
-  expect(mockSdk.loads).toBe(0);
-
-  const events = [anEvent(), anEvent(), anEvent()];
-  await Promise.all([bus.publish('payment-events', events[0]!), bus.publish('payment-events', events[1]!), bus.publish('notifications', events[2]!)]);
-  await bus.publish('payment-events', anEvent());
-
-  expect(mockSdk.loads).toBe(1);
-  expect(mockSdk.configs).toEqual([{ projectId: 'taxasge-prod' }]);
-  expect(mockSdk.topics.map((t) => t.name)).toEqual(['payment-events', 'notifications']);
-  expect(mockSdk.published.slice(0, 3).map((p) => [p.topic, decodeEventData(p.message.data)])).toEqual([
-    ['payment-events', events[0]],
-    ['payment-events', events[1]],
-    ['notifications', events[2]],
-  ]);
-  expect(mockSdk.published[0]!.message.attributes['ce-id']).toBe(events[0]!.id);
-});
-
-it('names topics through topicName, batches for low latency and bounds a publish, retries included', async () => {
-  const bus = createPubSubBus({ projectId: 'p', logger, topicName: (t) => `staging-${t}`, publishTimeoutMs: 750 });
+it('talks to an emulator in plain HTTP without a token, under the topic name given', async () => {
+  const fake = fakeTransport();
+  const bus = busWith(fake.fn, { emulatorHost: '127.0.0.1:8085', topicName: (t) => `staging-${t}`, tokens: undefined });
   await bus.publish('declaration-events', anEvent());
-  const [{ name, options }] = mockSdk.topics as [{ name: string; options: Record<string, unknown> }];
-  expect(name).toBe('staging-declaration-events');
-  expect(options).toMatchObject({
-    batching: { maxMessages: 10, maxMilliseconds: 5 },
-    gaxOpts: { timeout: 750, retry: { retryCodes: expect.arrayContaining([14, 4]), backoffSettings: expect.objectContaining({ totalTimeoutMillis: 750, maxRetryDelayMillis: 188 }) } },
-  });
+  expect(fake.calls.map((c) => [c.url, c.headers.authorization])).toEqual([['http://127.0.0.1:8085/v1/projects/taxasge-prod/topics/staging-declaration-events:publish', undefined]]);
 });
 
-it('talks to an emulator in plaintext, without looking for credentials', async () => {
-  const bus = createPubSubBus({ projectId: 'taxasge-test', apiEndpoint: '127.0.0.1:8085', logger });
-  await bus.publish('notifications', anEvent());
-  expect(mockSdk.configs).toEqual([{ projectId: 'taxasge-test', apiEndpoint: '127.0.0.1:8085', emulatorMode: true, universeDomain: 'googleapis.com' }]);
-});
-
-it('rejects naming the event and the topic when Pub/Sub does not acknowledge, keeping the cause', async () => {
-  const bus = createPubSubBus({ projectId: 'p', logger });
-  const event = anEvent();
-  mockSdk.failure = Object.assign(new Error('4 DEADLINE_EXCEEDED: Total timeout of API google.pubsub.v1.Publisher exceeded 5000 milliseconds'), { code: 4 });
-  const rejection = bus.publish('payment-events', event);
-  await expect(rejection).rejects.toThrow(new RegExp(`publishing payment.succeeded ${event.id} to Pub/Sub topic payment-events failed after \\d+ ms: 4 DEADLINE_EXCEEDED`));
-  await expect(rejection).rejects.toMatchObject({ cause: mockSdk.failure });
-});
-
-it('flushes its topics and closes the client on close; an unused bus has nothing to close', async () => {
-  const closedBefore = mockSdk.closed;
-  await createPubSubBus({ projectId: 'p', logger }).close();
-  expect(mockSdk.closed).toBe(closedBefore);
-
-  const bus = createPubSubBus({ projectId: 'p', logger });
+it('asks the metadata server for the token when none is given, once for several publishes', async () => {
+  const fake = fakeTransport((call) => (call.url === METADATA_TOKEN_URL ? json(200, { access_token: 'from-metadata', expires_in: 3599, token_type: 'Bearer' }) : ok(call)));
+  const bus = busWith(fake.fn, { tokens: undefined });
   await bus.publish('payment-events', anEvent());
-  const flushedBefore = mockSdk.flushed;
+  await bus.publish('payment-events', anEvent());
+  const metadata = fake.calls.filter((c) => c.url === METADATA_TOKEN_URL);
+  expect(metadata).toHaveLength(1);
+  expect(metadata[0]!.headers).toEqual({ 'Metadata-Flavor': 'Google' });
+  expect(fake.publishes().map((c) => c.headers.authorization)).toEqual(['Bearer from-metadata', 'Bearer from-metadata']);
+});
+
+it('sends the publishes of one turn in one request per topic, each caller settled with its own message', async () => {
+  const fake = fakeTransport();
+  const bus = busWith(fake.fn);
+  const events = [anEvent(), anEvent(), anEvent(), anEvent()];
+  await Promise.all([
+    bus.publish('payment-events', events[0]!),
+    bus.publish('payment-events', events[1]!),
+    bus.publish('notifications', events[2]!),
+    bus.publish('payment-events', events[3]!),
+  ]);
+  const byTopic = Object.fromEntries(fake.publishes().map((c) => [c.url.replace(/.*topics\/|:publish/g, ''), c.body!.messages.map((m) => decodeEventData(m.data).id)]));
+  expect(byTopic).toEqual({ 'payment-events': [events[0]!.id, events[1]!.id, events[3]!.id], notifications: [events[2]!.id] });
+});
+
+it('starts a new request once a batch is full', async () => {
+  const fake = fakeTransport();
+  const bus = busWith(fake.fn, { maxBatchMessages: 2 });
+  await Promise.all([1, 2, 3, 4, 5].map(() => bus.publish('payment-events', anEvent())));
+  expect(fake.publishes().map((c) => c.body!.messages.length)).toEqual([2, 2, 1]);
+});
+
+it('starts a new request before a batch would outgrow what Pub/Sub takes in one', async () => {
+  const fake = fakeTransport();
+  const bus = busWith(fake.fn);
+  const big = 'x'.repeat(2 * 1024 * 1024); // 2 MiB of data, ~2.7 MiB in base64
+  await Promise.all([1, 2, 3].map(() => bus.publish('payment-events', anEvent({ big }))));
+  expect(fake.publishes().map((c) => c.body!.messages.length)).toEqual([2, 1]);
+});
+
+it('keeps at most maxRequestsInFlight requests per topic: what is published meanwhile leaves together when one returns', async () => {
+  const gates: (() => void)[] = [];
+  const fake = fakeTransport(async (call) => {
+    await new Promise<void>((r) => gates.push(r));
+    return ok(call);
+  });
+  const bus = busWith(fake.fn, { maxRequestsInFlight: 1 });
+  const first = bus.publish('payment-events', anEvent());
+  await new Promise((r) => setImmediate(r));
+  const waiting = [bus.publish('payment-events', anEvent()), bus.publish('payment-events', anEvent())];
+  // Another topic has its own slots.
+  const other = bus.publish('notifications', anEvent());
+  await new Promise((r) => setTimeout(r, 20));
+  expect(fake.publishes().map((c) => [c.url.replace(/.*topics\/|:publish/g, ''), c.body!.messages.length])).toEqual([
+    ['payment-events', 1],
+    ['notifications', 1],
+  ]);
+  gates.shift()!();
+  await first;
+  await new Promise((r) => setTimeout(r, 20));
+  expect(fake.publishes().map((c) => c.body!.messages.length)).toEqual([1, 1, 2]);
+  gates.forEach((open) => open());
+  await Promise.all([...waiting, other]);
   await bus.close();
-  expect(mockSdk.flushed).toBe(flushedBefore + 1);
-  expect(mockSdk.closed).toBe(closedBefore + 1);
+});
+
+it('retries what Pub/Sub may accept later (503, a network error) within the budget', async () => {
+  const fake = fakeTransport((call, n) => {
+    if (n === 1) return unavailable();
+    if (n === 2) throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    return ok(call);
+  });
+  await busWith(fake.fn, { publishTimeoutMs: 2_000 }).publish('payment-events', anEvent());
+  expect(fake.publishes()).toHaveLength(3);
+});
+
+it('rejects at once, naming the event, the topic and Google\'s error, when retrying cannot help', async () => {
+  const fake = fakeTransport(() => json(404, { error: { code: 404, status: 'NOT_FOUND', message: 'Resource not found (resource=payment-events).' } }));
+  const event = anEvent();
+  const rejection = busWith(fake.fn).publish('payment-events', event);
+  await expect(rejection).rejects.toThrow(
+    new RegExp(`^publishing payment.succeeded ${event.id} to Pub/Sub topic payment-events failed after \\d+ ms: HTTP 404 NOT_FOUND: Resource not found \\(resource=payment-events\\)\\.$`),
+  );
+  await expect(rejection).rejects.toMatchObject({ cause: { name: 'PublishFailure', retryable: false, status: 404 } });
+  expect(fake.publishes()).toHaveLength(1);
+});
+
+it('rejects within its budget while Pub/Sub stays unavailable, saying how many attempts were made', async () => {
+  const fake = fakeTransport(() => unavailable());
+  const started = Date.now();
+  await expect(busWith(fake.fn, { publishTimeoutMs: 600 }).publish('payment-events', anEvent())).rejects.toThrow(
+    /failed after \d+ ms: HTTP 503 UNAVAILABLE: The service is currently unavailable\. \(\d attempts\)$/,
+  );
+  expect(Date.now() - started).toBeLessThan(700);
+  expect(fake.publishes().length).toBeGreaterThanOrEqual(3);
+});
+
+it('bounds an attempt that hangs by the publish budget', async () => {
+  // Never answers: only the request's abort signal ends it.
+  const hanging: HttpTransport = (_url, { signal }) => new Promise<HttpAnswer>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+  const started = Date.now();
+  await expect(busWith(hanging, { publishTimeoutMs: 300 }).publish('notifications', anEvent())).rejects.toThrow(/failed after \d+ ms: no answer within the \d+ ms left of the budget$/);
+  expect(Date.now() - started).toBeLessThan(600);
+});
+
+it('does not take an answer without one message id per message for an acknowledgement', async () => {
+  const fake = fakeTransport(() => json(200, { messageIds: ['1'] }));
+  const bus = busWith(fake.fn);
+  const results = await Promise.allSettled([bus.publish('payment-events', anEvent()), bus.publish('payment-events', anEvent())]);
+  expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+  expect((results[0] as PromiseRejectedResult).reason.message).toMatch(/Pub\/Sub acknowledged 1 of 2 messages/);
+
+  const garbled = busWith(fakeTransport(() => ({ status: 200, text: '<html>gateway</html>' })).fn);
+  await expect(garbled.publish('payment-events', anEvent())).rejects.toThrow(/HTTP 200 without messageIds: <html>gateway<\/html>/);
+  const proxy = busWith(fakeTransport(() => ({ status: 400, text: '<html>Bad request</html>' })).fn);
+  await expect(proxy.publish('payment-events', anEvent())).rejects.toThrow(/HTTP 400: <html>Bad request<\/html>$/);
+});
+
+it('sends what is queued and waits for requests in flight on close', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const fake = fakeTransport(async (call) => {
+    await gate;
+    return ok(call);
+  });
+  const bus = busWith(fake.fn);
+  let published = false;
+  void bus.publish('payment-events', anEvent()).then(() => (published = true));
+  const closed = bus.close();
+  await new Promise((r) => setTimeout(r, 20));
+  expect(fake.publishes()).toHaveLength(1);
+  expect(published).toBe(false);
+  release();
+  await closed;
+  expect(published).toBe(true);
+  await busWith(fake.fn).close(); // nothing to send
 });

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createEmptyDatabase } from '../test/support/test-database';
 import type { Metafile } from 'esbuild';
-import { BuildError, buildAll, externalPackages, packageName, type BuildResult } from './build';
+import { build as esbuild } from 'esbuild';
+import { BuildError, buildAll, deployedNodeOptions, externalPackages, LOADER_JS, packageName, pgNotOnCloudflare, type BuildResult } from './build';
 
 const ROOT = path.resolve(__dirname, '..');
 const FRAMEWORK = '@google-cloud/functions-framework';
@@ -54,6 +55,31 @@ function httpGet(url: string): Promise<{ status: number; body: string }> {
 let result: BuildResult;
 const logged: string[] = [];
 
+/** Starts a built function under the functions framework's CLI, GETs `urlPath` once it answers, and stops it. */
+async function runFunction(id: string, urlPath: string, env: NodeJS.ProcessEnv): Promise<{ status: number; body: string }> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [FRAMEWORK_CLI, `--target=${id}`, `--source=${path.join(outDir, 'functions', id)}`, `--port=${port}`], {
+    env: { PATH: process.env.PATH, ENVIRONMENT: 'test', LOG_LEVEL: 'error', DATABASE_URL: 'postgres://nobody:none@127.0.0.1:1/none', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    let answer: { status: number; body: string } | undefined;
+    for (const deadline = Date.now() + 10_000; !answer && Date.now() < deadline; ) {
+      if (child.exitCode !== null) throw new Error(`the function exited (${child.exitCode}):\n${output}`);
+      answer = await httpGet(`http://127.0.0.1:${port}${urlPath}`).catch(() => new Promise<undefined>((r) => setTimeout(() => r(undefined), 50)));
+    }
+    if (!answer) throw new Error(`the function did not answer within 10 s:\n${output}`);
+    return answer;
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
 beforeAll(async () => {
   result = await buildAll({ outDir, log: (line) => logged.push(line) });
 }, 60_000);
@@ -76,6 +102,48 @@ describe('buildAll', () => {
     }
   });
 
+  it('gives each function a loader, its bundle and a code cache for every NODE_OPTIONS Terraform deploys with', () => {
+    const flagSets = [...new Set(Object.values(deployedNodeOptions()))];
+    expect(flagSets).toContain('--max-old-space-size=96 --max-semi-space-size=4');
+    for (const b of result.bundles.filter((x) => x.kind === 'function')) {
+      expect(readFileSync(path.join(b.dir, 'index.js'), 'utf8')).toBe(LOADER_JS);
+      expect(readFileSync(path.join(b.dir, 'bundle.js'), 'utf8')).toContain('//# sourceMappingURL=bundle.js.map');
+      expect(b.codeCaches.map((c) => c.nodeOptions)).toEqual(flagSets);
+      for (const cache of b.codeCaches) {
+        expect(cache).toMatchObject({ ran: true, file: expect.stringMatching(/^bundle\.[0-9a-f]{8}\.cache$/) });
+        expect(cache.bytes).toBeGreaterThan(100_000);
+        expect(existsSync(path.join(b.dir, cache.file))).toBe(true);
+      }
+    }
+    expect(result.bundles.find((b) => b.kind === 'job')).toMatchObject({ codeCaches: [] });
+  });
+
+  it('leaves out of the bundles what no deployed function needs: the Pub/Sub SDK, zod\'s other locales, pg\'s Cloudflare probe, the route table of docs', () => {
+    for (const id of functionIds) {
+      const dir = path.join(outDir, 'functions', id);
+      const bundle = readFileSync(path.join(dir, 'bundle.js'), 'utf8');
+      expect(Object.keys(readJson(path.join(dir, 'package.json')).dependencies as object)).not.toContain('@google-cloud/pubsub');
+      expect(bundle).not.toContain('@google-cloud/pubsub');
+      // Loaded only when configured, from node_modules: never read and compiled at a cold start.
+      expect(bundle).not.toContain('node_modules/@upstash/redis');
+      expect(bundle).not.toMatch(/node_modules\/zod\/v4\/locales\/(fr|es|de)\.js/);
+      expect(bundle).toContain('node_modules/zod/v4/locales/en.js');
+      if (bundle.includes('node_modules/pg/lib/stream.js')) expect(bundle).toMatch(/function isCloudflareRuntime\(\) \{\s*return false;/);
+    }
+    const docs = readFileSync(path.join(outDir, 'functions', 'docs', 'bundle.js'), 'utf8');
+    expect(docs).not.toContain('zod-to-openapi');
+    expect(docs).not.toContain('shared/api/admin.routes.ts');
+  });
+
+  it('writes the OpenAPI document beside the docs function, which serves it with the deployment\'s version', async () => {
+    const { buildDocument } = await import('../functions/docs/openapi-source');
+    const written = readJson(path.join(outDir, 'functions', 'docs', 'openapi.json'));
+    expect(written).toEqual(JSON.parse(JSON.stringify(buildDocument('0.0.0-build'))));
+    const answer = await runFunction('docs', '/api/v1/openapi.json', { SERVICE_VERSION: '9b0d7e1' });
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toEqual({ ...written, info: { ...(written.info as object), version: '9b0d7e1' } });
+  });
+
   it('prints a table of bundles, sizes and externals', () => {
     const table = logged.join('\n');
     for (const id of functionIds) expect(table).toMatch(new RegExp(`^${id}\\s+\\d+\\.\\d\\s+.*${FRAMEWORK}`, 'm'));
@@ -87,33 +155,95 @@ describe('buildAll', () => {
     expect(html).toContain('href="/health"');
   });
 
-  it('runs the built health function under the functions framework CLI', async () => {
-    const port = await freePort();
-    const child: ChildProcess = spawn(
-      process.execPath,
-      [FRAMEWORK_CLI, '--target=health', `--source=${path.join(outDir, 'functions', 'health')}`, `--port=${port}`],
-      {
-        env: { PATH: process.env.PATH, ENVIRONMENT: 'test', LOG_LEVEL: 'error', DATABASE_URL: 'postgres://nobody:none@127.0.0.1:1/none' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    try {
-      let answer: { status: number; body: string } | undefined;
-      for (const deadline = Date.now() + 10_000; !answer && Date.now() < deadline; ) {
-        if (child.exitCode !== null) throw new Error(`the function exited (${child.exitCode}):\n${output}`);
-        answer = await httpGet(`http://127.0.0.1:${port}/health/live`).catch(() => new Promise<undefined>((r) => setTimeout(() => r(undefined), 50)));
-      }
-      if (!answer) throw new Error(`the function did not answer within 10 s:\n${output}`);
+  it('runs the built health function under the functions framework CLI, with the deployed NODE_OPTIONS and without', async () => {
+    for (const NODE_OPTIONS of [deployedNodeOptions()['256Mi']!, undefined]) {
+      const answer = await runFunction('health', '/health/live', NODE_OPTIONS ? { NODE_OPTIONS } : {});
       expect(answer.status).toBe(200);
       expect(JSON.parse(answer.body)).toEqual({ status: 'ok' });
-    } finally {
-      child.kill('SIGTERM');
-      await exited;
     }
+  });
+
+  it('has the loader compile the bundle with the code cache of its NODE_OPTIONS, accepted by V8, and none for other flags or another bundle', () => {
+    const dir = path.join(outDir, 'functions', 'health');
+    const compile = (env: NodeJS.ProcessEnv, bundleDir = dir) => {
+      // Records what the loader hands V8 (vm.Script is looked up when the loader runs), then loads the function.
+      const probe = `const vm = require('node:vm'); const Real = vm.Script; let seen;
+        vm.Script = class extends Real { constructor(src, o) { super(src, o); seen = { cache: Boolean(o.cachedData), rejected: this.cachedDataRejected }; } };
+        require(${JSON.stringify(bundleDir)}); process.stdout.write(JSON.stringify(seen)); process.exit(0);`;
+      const run = spawnSync(process.execPath, ['-e', probe], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', timeout: 15_000 });
+      return JSON.parse(run.stdout || JSON.stringify({ error: run.stderr })) as Record<string, unknown>;
+    };
+    for (const flags of new Set(Object.values(deployedNodeOptions()))) {
+      expect(compile({ NODE_OPTIONS: flags })).toEqual({ cache: true, rejected: false });
+      // The same flags written differently find the same cache.
+      expect(compile({ NODE_OPTIONS: ` ${flags.replace(' ', '   ')} ` })).toEqual({ cache: true, rejected: false });
+    }
+    expect(compile({})).toEqual({ cache: false });
+    expect(compile({ NODE_OPTIONS: '--max-old-space-size=97' })).toEqual({ cache: false });
+
+    // A bundle changed after the build (same length, so V8 alone would take the stale cache) finds none.
+    const edited = path.join(work, 'edited-health');
+    cpSync(dir, edited, { recursive: true });
+    const bundle = readFileSync(path.join(edited, 'bundle.js'), 'utf8');
+    expect(bundle).toContain('var __create = Object.create;');
+    writeFileSync(path.join(edited, 'bundle.js'), bundle.replace('var __create = Object.create;', 'let __create = Object.create;'));
+    expect(compile({ NODE_OPTIONS: deployedNodeOptions()['256Mi']! }, edited)).toEqual({ cache: false });
+  });
+
+  it('keeps CommonJS semantics through the loader: require, __filename, __dirname, exports, lazy imports of externals', async () => {
+    const functionsDir = path.join(work, 'semantics-functions');
+    mkdirSync(path.join(functionsDir, 'probe'), { recursive: true });
+    writeFileSync(
+      path.join(functionsDir, 'probe', 'index.ts'),
+      [
+        "import { http } from '@google-cloud/functions-framework';",
+        "http('probe', (_req, res) => void res.send('ok'));",
+        'export const where = () => ({ filename: __filename, dirname: __dirname, framework: require.resolve(\'@google-cloud/functions-framework\'), isMain: require.main === module });',
+        "export const lazy = async () => typeof (await import('@google-cloud/functions-framework')).http;",
+        "export const fail = () => new Error('where am I');",
+        '',
+      ].join('\n'),
+    );
+    // A module that throws at load (configuration it does not find at build time) still gets a cache, of less, with a warning.
+    mkdirSync(path.join(functionsDir, 'throws'), { recursive: true });
+    writeFileSync(path.join(functionsDir, 'throws', 'index.ts'), "throw new Error('DATABASE_URL is not set');\n");
+    const out = path.join(work, 'out-semantics');
+    const lines: string[] = [];
+    const built = await buildAll({ outDir: out, functionsDir, migrateEntry: path.join(work, 'none.ts'), log: (l) => lines.push(l) });
+    expect(built.bundles.find((b) => b.id === 'throws')!.codeCaches.map((c) => c.ran)).toEqual([...new Set(Object.values(deployedNodeOptions()))].map(() => false));
+    expect(lines.join('\n')).toMatch(/warning: .*throws\/bundle\.js threw while its code cache was made under NODE_OPTIONS="--max-old-space-size=96 --max-semi-space-size=4", so the cache holds less: Error: DATABASE_URL is not set/);
+    const dir = path.join(out, 'functions', 'probe');
+    const script = `const m = require(${JSON.stringify(dir)}); m.lazy().then((lazy) => { process.stdout.write(JSON.stringify({ ...m.where(), lazy })); process.exit(0); });`;
+    const run = spawnSync(process.execPath, ['-e', script], { env: { PATH: process.env.PATH, NODE_OPTIONS: deployedNodeOptions()['256Mi'] }, encoding: 'utf8', timeout: 15_000 });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({
+      filename: path.join(dir, 'bundle.js'),
+      dirname: dir,
+      framework: require.resolve(FRAMEWORK),
+      isMain: false,
+      lazy: 'function',
+    });
+
+    // Under --enable-source-maps the loader lets Node load the bundle, whose stack traces then point at the TypeScript.
+    const mapped = spawnSync(process.execPath, ['--enable-source-maps', '-e', `process.stdout.write(require(${JSON.stringify(dir)}).fail().stack)`], { encoding: 'utf8', timeout: 15_000 });
+    expect(mapped.stdout).toContain(path.join(functionsDir, 'probe', 'index.ts'));
+  });
+
+  it('warns, and leaves pg as it is, when pg no longer probes for Cloudflare the way the patch expects', async () => {
+    const fake = path.join(work, 'fake-pg', 'node_modules', 'pg', 'lib');
+    mkdirSync(fake, { recursive: true });
+    writeFileSync(path.join(fake, 'stream.js'), 'module.exports = function isWorkerd() { return false }\n');
+    const warnings: string[] = [];
+    const built = await esbuild({ entryPoints: [path.join(fake, 'stream.js')], bundle: true, write: false, platform: 'node', plugins: [pgNotOnCloudflare((w) => warnings.push(w))], logLevel: 'silent' });
+    expect(built.outputFiles[0]!.text).toContain('isWorkerd');
+    expect(warnings).toEqual([expect.stringMatching(/stream\.js: isCloudflareRuntime\(\) not found; pg left unpatched/)]);
+  });
+
+  it('reads the NODE_OPTIONS table, refusing one of another shape', () => {
+    const bad = path.join(work, 'bad-node-options.json');
+    writeFileSync(bad, JSON.stringify({ '256Mi': '--max-old-space-size=96' }));
+    expect(() => deployedNodeOptions(bad)).toThrow(/expected \{"byMemory"/);
+    expect(deployedNodeOptions()['512Mi']).toBe('--max-old-space-size=192 --max-semi-space-size=4');
   });
 
   it('builds the migration job with its SQL, runnable on its own against an empty database', async () => {

@@ -1,4 +1,8 @@
-/** Cold start (spawn → first 200, median of N) and RSS after 10,000 requests of each built function, and of the hello-world baseline. */
+/**
+ * Cold start (spawn → first 200, median of N) and RSS after 10,000 requests of each built function, and
+ * of the hello-world baseline. Each function runs with the NODE_OPTIONS Terraform deploys it with, which
+ * its code cache was built for; the baseline without any, as the framework ships it (see startFunction).
+ */
 import type { RequestSpec } from 'autocannon';
 import { build } from 'esbuild';
 import { writeFileSync } from 'node:fs';

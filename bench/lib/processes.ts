@@ -1,11 +1,38 @@
 /** The processes under test: the local server (`scripts/start.ts`) and single functions under the functions framework's CLI. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { deployedNodeOptions } from '../../scripts/build';
 
 export const ROOT = path.resolve(__dirname, '../..');
 const FRAMEWORK_CLI = path.join(ROOT, 'node_modules/@google-cloud/functions-framework/build/src/main.js');
+/** The target of bench/hello: the baseline runs as the framework ships it, without the functions' NODE_OPTIONS. */
+const BASELINE_TARGET = 'hello';
+/** Where Terraform gives each HTTP function its memory; event functions take the module's default. */
+const STACK_FUNCTIONS_TF = path.join(ROOT, 'terraform/modules/stack/functions.tf');
+const DEFAULT_MEMORY = '256Mi';
+
+/** A function's instance memory as terraform/modules/stack deploys it (`"auth" = { …, memory = "512Mi", … }`). */
+export function deployedMemory(id: string, tf = readFileSync(STACK_FUNCTIONS_TF, 'utf8')): string {
+  const entry = new RegExp(`^\\s*"${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"\\s*=\\s*\\{([^\\n]*)\\}\\s*$`, 'm').exec(tf)?.[1];
+  return (entry && /\bmemory\s*=\s*"([^"]+)"/.exec(entry)?.[1]) ?? DEFAULT_MEMORY;
+}
+
+/**
+ * The environment a function runs with as deployed: the NODE_OPTIONS Terraform sets for its memory
+ * (terraform/modules/http-function/node-options.json), which its V8 code cache was built for. A
+ * NODE_OPTIONS given to the bench (bench/run.ts passes its own on) replaces them, to try a setting
+ * before proposing it: the build made no code cache for it unless node-options.json lists it. The
+ * hello-world baseline runs as the framework ships it, without any.
+ */
+export function deployedEnvironment(target: string, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { NODE_OPTIONS: given, ...rest } = env;
+  if (target === BASELINE_TARGET) return rest;
+  const nodeOptions = given ?? deployedNodeOptions()[deployedMemory(target)];
+  return nodeOptions ? { ...rest, NODE_OPTIONS: nodeOptions } : rest;
+}
 
 export interface Probe {
   method: string;
@@ -82,10 +109,11 @@ export async function waitFor200(started: Started, probe: Probe, since: number, 
   }
 }
 
-/** One function under the functions framework's CLI, as Cloud Run starts it; cold start = spawn → first 200 of the probe. */
+/** One function under the functions framework's CLI, as Cloud Run starts it (with its deployed NODE_OPTIONS); cold start = spawn → first 200 of the probe. */
 export async function startFunction(target: string, source: string, port: number, env: NodeJS.ProcessEnv, probe: Probe): Promise<{ started: Started; coldStartMs: number }> {
+  const childEnv = deployedEnvironment(target, env);
   const t0 = performance.now();
-  const child = spawn(process.execPath, [FRAMEWORK_CLI, `--target=${target}`, `--source=${source}`, `--port=${port}`], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [FRAMEWORK_CLI, `--target=${target}`, `--source=${source}`, `--port=${port}`], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const started = track(child, port);
   try {
     return { started, coldStartMs: await waitFor200(started, probe, t0) };

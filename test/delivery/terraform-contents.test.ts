@@ -61,6 +61,22 @@ describe('functions', () => {
     expect(vars.has('secret_env')).toBe(true);
   });
 
+  it('run with the V8 heap sized to their memory, from the NODE_OPTIONS table the build makes code caches for', () => {
+    const fn = resource('modules/http-function', 'google_cloudfunctions2_function', 'this');
+    expect(block(fn, 'service_config').environment_variables).toContain('{ NODE_OPTIONS = local.node_options }');
+    const node = locals(moduleAt(modules, 'modules/http-function')).get('node_options');
+    expect(typeof node).toBe('string');
+    expect(node).toContain('file("${path.module}/node-options.json")).byMemory, var.memory');
+    const table = JSON.parse(readFileSync(path.join(TERRAFORM_ROOT, 'modules/http-function/node-options.json'), 'utf8')) as { byMemory: Record<string, string> };
+    // Every memory a function is deployed with has its flags (else it would run with V8's defaults and no code cache).
+    const declared = readFileSync(path.join(TERRAFORM_ROOT, 'modules/stack/functions.tf'), 'utf8').match(/memory\s*=\s*"[^"]+"/g) ?? [];
+    const memories = new Set([...declared.map((m) => m.split('"')[1]!), '256Mi']);
+    expect(memories.has('512Mi')).toBe(true);
+    for (const memory of memories) expect({ memory, flags: table.byMemory[memory] }).toEqual({ memory, flags: expect.stringMatching(/^--max-old-space-size=\d+ --max-semi-space-size=\d+$/) });
+    const eventFunction = labelled(moduleAt(modules, 'modules/event-function'), 'module').find((m) => m.label === 'function')!;
+    expect(eventFunction.body.node_options).toBe('${var.node_options}');
+  });
+
   it('deploy new revisions without traffic until the pipeline moves it', () => {
     const fn = resource('modules/http-function', 'google_cloudfunctions2_function', 'this');
     expect(block(fn, 'service_config').all_traffic_on_latest_revision).toBe('${var.new_revisions_get_traffic}');

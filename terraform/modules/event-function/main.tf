@@ -20,6 +20,7 @@ module "function" {
   build_service_account        = var.build_service_account
   service_account_email        = var.service_account_email
   memory                       = var.memory
+  node_options                 = var.node_options
   timeout_seconds              = var.timeout_seconds
   min_instances                = var.min_instances
   max_instances                = var.max_instances

@@ -56,6 +56,12 @@ variable "memory" {
   default     = "256Mi"
 }
 
+variable "node_options" {
+  type        = string
+  description = "NODE_OPTIONS of the instances; null: the V8 heap flags ../http-function/node-options.json gives for var.memory."
+  default     = null
+}
+
 variable "timeout_seconds" {
   type        = number
   description = "Handler deadline; the subscription's ack deadline is set to match it."

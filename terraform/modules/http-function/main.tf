@@ -1,5 +1,11 @@
 # One HTTP Cloud Function (gen2, Node 22): the zipped build folder uploaded to GCS, the function, who may invoke it and which secrets it reads.
 
+locals {
+  # V8's heap sized to the instance's memory (node-options.json, shared with scripts/build.ts and the
+  # bench); a memory the file does not list runs with V8's defaults.
+  node_options = var.node_options != null ? var.node_options : lookup(jsondecode(file("${path.module}/node-options.json")).byMemory, var.memory, "")
+}
+
 data "archive_file" "source" {
   type        = "zip"
   source_dir  = var.source_dir
@@ -44,7 +50,7 @@ resource "google_cloudfunctions2_function" "this" {
     vpc_connector                    = var.vpc_connector
     vpc_connector_egress_settings    = "PRIVATE_RANGES_ONLY"
     all_traffic_on_latest_revision   = var.new_revisions_get_traffic
-    environment_variables            = merge(var.environment_variables, { SERVICE_VERSION = var.service_version })
+    environment_variables            = merge(var.environment_variables, local.node_options == "" ? {} : { NODE_OPTIONS = local.node_options }, { SERVICE_VERSION = var.service_version })
 
     dynamic "secret_environment_variables" {
       for_each = var.secret_environment_variables

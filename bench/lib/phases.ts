@@ -178,7 +178,7 @@ export async function webhooksDeployedPhase(p: Phases, fn: Started, pools: Recor
   const sustained = await sendPaced(fn.port, p.scale.sustainedRate, p.scale.sustainedS, sustainedStream);
   p.log(`  ${`webhooks fn → Pub/Sub, paced ${sustained.offeredRate}/s, ${p.scale.sustainedS} s`.padEnd(44)} ${String(sustained.achievedRate).padStart(6)}/s  p50 ${sustained.p50}  p95 ${sustained.p95}  p99 ${sustained.p99} ms  (${JSON.stringify(sustained.statusCodes)})`);
   const check = await checkIngestion(p.db, [capacityStream, sustainedStream]);
-  p.log(`    ${check.acknowledgedEvents} acknowledged, ${check.storedEvents} stored, ${check.unpublished} not yet published: ${check.passed ? 'nothing lost' : 'LOST OR UNPUBLISHED EVENTS'}`);
+  p.log(`    ${check.acknowledgedEvents} acknowledged, ${check.storedEvents} stored, ${check.unpublished} unpublished ${check.publishedWithinMs} ms after the load: ${check.passed ? 'nothing lost' : 'LOST OR UNPUBLISHED EVENTS'}`);
   return { capacity, sustained, check };
 }
 

@@ -1,6 +1,7 @@
 /** The event bus and outbox publisher of a runtime; locally every subscription runs in this process. */
 import { createInProcessBus } from '../adapters/events/in-process-bus';
 import { createOutboxPublisher } from '../domain/events/event-outbox';
+import { metricsFor } from '../metrics/instance-metrics';
 import { createNotificationsHandler, notificationSubscriptions } from '../domain/notifications/notifications.handler';
 import { createPubSubBus } from '../adapters/events/pubsub-bus';
 import type { EventBus, Subscription } from '../ports/event-bus.port';
@@ -9,7 +10,14 @@ import { getPaymentConsumers } from './payments';
 import { perRuntime, type Runtime } from './runtime';
 
 export const getNotificationsHandlers = perRuntime((rt) =>
-  createNotificationsHandler({ db: rt.db, clock: rt.clock, ids: rt.ids, logger: rt.logger, notifiers: getChannelNotifiers() }),
+  createNotificationsHandler({
+    db: rt.db,
+    clock: rt.clock,
+    ids: rt.ids,
+    logger: rt.logger,
+    notifiers: getChannelNotifiers(),
+    onDelivery: (channel, outcome) => metricsFor(rt).recorder.increment('notification_deliveries', { channel, outcome }),
+  }),
 );
 
 /** Every concern that consumes events, wired to its handler. Production runs each as an event function. */

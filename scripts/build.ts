@@ -210,7 +210,7 @@ export function pgNotOnCloudflare(warn: (line: string) => void): Plugin {
  * ~20 ms less per cold start (health 180 → 162 ms, admin 197 → 176 ms, webhooks 214 → 195 ms).
  *
  * V8 accepts a cache only from its own version and under the same flags: a heap flag such as
- * --max-old-space-size changes the flag hash (which also makes V8 refuse Node's own built-in code
+ * --max-semi-space-size changes the flag hash (which also makes V8 refuse Node's own built-in code
  * cache: ~20 ms more per cold start on Node 20 and 22, which this cache about wins back). So the
  * build makes one cache per NODE_OPTIONS Terraform deploys with (node-options.json), and the loader
  * picks the file by a key of the bundle's bytes and its own NODE_OPTIONS: other flags, an edited

@@ -4,7 +4,12 @@ import type { Logger } from '../../logging/logger';
 
 /** Anything that runs a parameterised query: the pool or a client inside a transaction. */
 export interface Queryable {
-  query<R extends QueryResultRow = QueryResultRow>(text: string, params?: readonly unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+  /**
+   * `prepared`: a name under which each connection prepares the statement once and then only binds
+   * it, sparing PostgreSQL the parse and analysis of a large statement on every call. For the
+   * hottest fixed statements only (one name, one text).
+   */
+  query<R extends QueryResultRow = QueryResultRow>(text: string, params?: readonly unknown[], prepared?: string): Promise<{ rows: R[]; rowCount: number | null }>;
 }
 
 export interface Database extends Queryable {
@@ -43,8 +48,9 @@ export function createDatabase(options: DatabaseOptions): Database {
   // pool already drops such clients (they are no longer queryable); this only keeps the error handled.
   pool.on('connect', (client) => client.on('error', (err) => options.logger?.debug('database connection error', { err })));
 
-  const query: Queryable['query'] = async (text, params) => {
-    const result = await pool.query(text, params as unknown[] | undefined);
+  const query: Queryable['query'] = async (text, params, prepared) => {
+    const values = params as unknown[] | undefined;
+    const result = prepared ? await pool.query({ name: prepared, text, ...(values ? { values } : {}) }) : await pool.query(text, values);
     return { rows: result.rows, rowCount: result.rowCount };
   };
 

@@ -104,7 +104,7 @@ describe('buildAll', () => {
 
   it('gives each function a loader, its bundle and a code cache for every NODE_OPTIONS Terraform deploys with', () => {
     const flagSets = [...new Set(Object.values(deployedNodeOptions()))];
-    expect(flagSets).toContain('--max-semi-space-size=8');
+    expect(flagSets).toContain('--max-semi-space-size=4');
     for (const b of result.bundles.filter((x) => x.kind === 'function')) {
       expect(readFileSync(path.join(b.dir, 'index.js'), 'utf8')).toBe(LOADER_JS);
       expect(readFileSync(path.join(b.dir, 'bundle.js'), 'utf8')).toContain('//# sourceMappingURL=bundle.js.map');
@@ -211,7 +211,7 @@ describe('buildAll', () => {
     const lines: string[] = [];
     const built = await buildAll({ outDir: out, functionsDir, migrateEntry: path.join(work, 'none.ts'), log: (l) => lines.push(l) });
     expect(built.bundles.find((b) => b.id === 'throws')!.codeCaches.map((c) => c.ran)).toEqual([...new Set(Object.values(deployedNodeOptions()))].map(() => false));
-    expect(lines.join('\n')).toMatch(/warning: .*throws\/bundle\.js threw while its code cache was made under NODE_OPTIONS="--max-semi-space-size=8", so the cache holds less: Error: DATABASE_URL is not set/);
+    expect(lines.join('\n')).toMatch(/warning: .*throws\/bundle\.js threw while its code cache was made under NODE_OPTIONS="--max-semi-space-size=4", so the cache holds less: Error: DATABASE_URL is not set/);
     const dir = path.join(out, 'functions', 'probe');
     const script = `const m = require(${JSON.stringify(dir)}); m.lazy().then((lazy) => { process.stdout.write(JSON.stringify({ ...m.where(), lazy })); process.exit(0); });`;
     const run = spawnSync(process.execPath, ['-e', script], { env: { PATH: process.env.PATH, NODE_OPTIONS: deployedNodeOptions()['256Mi'] }, encoding: 'utf8', timeout: 15_000 });
@@ -243,7 +243,7 @@ describe('buildAll', () => {
     const bad = path.join(work, 'bad-node-options.json');
     writeFileSync(bad, JSON.stringify({ '256Mi': '--max-old-space-size=96' }));
     expect(() => deployedNodeOptions(bad)).toThrow(/expected \{"byMemory"/);
-    expect(deployedNodeOptions()['512Mi']).toBe('--max-semi-space-size=8');
+    expect(deployedNodeOptions()['512Mi']).toBe('--max-semi-space-size=4');
   });
 
   it('builds the migration job with its SQL, runnable on its own against an empty database', async () => {

@@ -59,7 +59,7 @@ variable "memory" {
 
 variable "node_options" {
   type        = string
-  description = "NODE_OPTIONS of the instances; null: the V8 heap flags node-options.json gives for var.memory (--max-semi-space-size=8 at 256Mi). Each function's V8 code cache is built for those flags only: other flags run without it."
+  description = "NODE_OPTIONS of the instances; null: the V8 heap flags node-options.json gives for var.memory (--max-semi-space-size=4 at 256Mi). Each function's V8 code cache is built for those flags only: other flags run without it."
   default     = null
 }
 

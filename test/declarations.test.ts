@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { anAccount, reissue, type CreatedAccount } from './support/auth-fixtures';
+import { anAccount, reissue, requestsAs, type CreatedAccount } from './support/auth-fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
 
 let app: TestApp;
@@ -22,13 +22,7 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 const api = () => request(app.server);
-const as = (who: CreatedAccount) => ({
-  get: (path: string) => api().get(path).set('Authorization', `Bearer ${who.accessToken}`),
-  post: (path: string, body?: object) => {
-    const req = api().post(path).set('Authorization', `Bearer ${who.accessToken}`);
-    return body ? req.send(body) : req;
-  },
-});
+const as = requestsAs(() => app);
 
 const newTaxReturn = (declaredAmount = 1_000_000) => as(citizen).post('/api/v1/declarations', { kind: 'tax_return', taxType: 'vat', period: '2026-07', declaredAmount });
 

@@ -10,7 +10,7 @@ import { createDeclarationService } from '../../shared/domain/declarations/decla
 import type { CommittedTransition } from '../../shared/domain/declarations/declaration-transitions';
 import { createReviewService, type ReviewDecision } from '../../shared/domain/declarations/review.service';
 import { getEventBus, getOutboxPublisher } from '../../shared/runtime/events';
-import { anAccount, reissue, type CreatedAccount } from '../support/auth-fixtures';
+import { anAccount, reissue, requestsAs, type CreatedAccount } from '../support/auth-fixtures';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { parseOpenMetrics } from './support/openmetrics-validator';
 
@@ -33,13 +33,7 @@ afterAll(async () => {
 });
 
 const api = () => request(app.server);
-const as = (who: CreatedAccount) => ({
-  get: (path: string) => api().get(path).set('Authorization', `Bearer ${who.accessToken}`),
-  post: (path: string, body?: object) => {
-    const req = api().post(path).set('Authorization', `Bearer ${who.accessToken}`);
-    return body ? req.send(body) : req;
-  },
-});
+const as = requestsAs(() => app);
 const runJob = (name: string) => request(getTestServer('jobs')).post(`/jobs/${name}`).expect(200);
 
 /** Moves the app clock, and re-signs the fixture tokens so they are not expired at the new time. */

@@ -59,3 +59,14 @@ export async function loginAs(app: TestApp, email: string, password = FIXTURE_PA
 export async function reissue(...accounts: CreatedAccount[]): Promise<void> {
   for (const a of accounts) a.accessToken = await getAccessTokens().sign({ userId: a.id, role: a.role, ministries: a.ministries });
 }
+
+/** Requests to the app (built later, in beforeAll) as an account: its bearer token on every call. */
+export function requestsAs(app: () => TestApp) {
+  return (who: CreatedAccount) => ({
+    get: (path: string) => request(app().server).get(path).set('Authorization', `Bearer ${who.accessToken}`),
+    post: (path: string, body?: object) => {
+      const req = request(app().server).post(path).set('Authorization', `Bearer ${who.accessToken}`);
+      return body ? req.send(body) : req;
+    },
+  });
+}

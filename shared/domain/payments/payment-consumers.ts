@@ -87,7 +87,7 @@ export function createPaymentConsumers(deps: PaymentConsumerDeps): { applyPaymen
           paymentReference: payment.reference,
           issuedAt: now.toISOString(),
         };
-        const stored = await storeReceipt(tx, deps.ids, { number: claims.number, paymentId: payment.id, declarationId: declaration.id, token: await signReceipt(deps.keys(), claims), issuedAt: now });
+        const stored = await storeReceipt(tx, deps.ids, { number: claims.number, paymentId: payment.id, declarationId: declaration.id, token: await signReceipt(tx, deps.keys(), claims), issuedAt: now });
         // Numbers are unique: another number means the payment had its receipt already.
         issued = stored.number === claims.number;
       });

@@ -1,11 +1,15 @@
 /**
- * Receipts anyone can verify: a numbered compact JWS (EdDSA, kid in the header, keys at
- * /.well-known/jwks.json) over who paid what, when, and the bank transaction, with a QR code of it.
+ * Receipts anyone can verify: a numbered compact JWS (EdDSA, kid in the header) over who paid what,
+ * when, and the bank transaction, with a QR code of it. The keys are at GET /api/v1/receipts/keys:
+ * every key that ever signed a receipt (recorded with the receipt, kept for the 10 years fiscal
+ * records are kept) plus the current signing keys. Not /.well-known/jwks.json, which drops a key
+ * 15 minutes after its rotation so that the access tokens it signed stop verifying.
  */
 import { CompactSign, compactVerify, decodeProtectedHeader, type JWK, importJWK } from 'jose';
 import type { Queryable } from '../../adapters/db/database';
 import type { IdGenerator } from '../../ports/ids.port';
-import type { KeyRing } from '../identity/key-ring';
+import type { KeyRing, PublicJwk } from '../identity/key-ring';
+import { listReceiptKeys, recordReceiptKey } from './receipt-keys.repository';
 
 export const RECEIPT_TYPE = 'taxasge-receipt+jws';
 
@@ -21,13 +25,39 @@ export interface ReceiptClaims {
   issuedAt: string;
 }
 
-export async function signReceipt(keys: KeyRing, claims: ReceiptClaims): Promise<string> {
+/** Kids this instance saw committed in receipt_keys, per key ring (one ring per runtime, so per database). */
+const recordedKids = new WeakMap<KeyRing, Set<string>>();
+
+/**
+ * Signs a receipt with the ring's active key, and records that key's public half in receipt_keys in
+ * `tx`, the transaction that stores the receipt: no receipt is committed without its key.
+ */
+export async function signReceipt(tx: Queryable, keys: KeyRing, claims: ReceiptClaims): Promise<string> {
+  let recorded = recordedKids.get(keys);
+  if (!recorded) recordedKids.set(keys, (recorded = new Set()));
+  if (!recorded.has(keys.activeKid)) {
+    const jwk = keys.jwks().keys.find((k) => k.kid === keys.activeKid);
+    if (!jwk) throw new Error(`the key ring does not publish its active key ${keys.activeKid}`);
+    // Remembered only once seen committed: a row this transaction inserted is gone if it rolls back.
+    if ((await recordReceiptKey(tx, jwk, new Date(claims.issuedAt))) === 'committed') recorded.add(keys.activeKid);
+  }
   return new CompactSign(new TextEncoder().encode(JSON.stringify(claims))).setProtectedHeader({ alg: 'EdDSA', kid: keys.activeKid, typ: RECEIPT_TYPE }).sign(keys.signingKey);
+}
+
+/**
+ * The receipt keys document: every key that ever signed a receipt, then the ring's keys not among
+ * them (they may sign the next one). Public members only. Where a kid is in both, the recorded key
+ * wins: it is the one that signed receipts.
+ */
+export async function receiptVerificationKeys(db: Queryable, keys: KeyRing): Promise<{ keys: PublicJwk[] }> {
+  const recorded = (await listReceiptKeys(db)).map(({ kty, crv, x, kid, alg, use }): PublicJwk => ({ kty, crv, x, kid, alg, use }));
+  const kids = new Set(recorded.map((k) => k.kid));
+  return { keys: [...recorded, ...keys.jwks().keys.filter((k) => !kids.has(k.kid))] };
 }
 
 export type VerifyOutcome = { valid: true; receipt: ReceiptClaims } | { valid: false; reason: string };
 
-/** Offline verification: only the JWKS is needed. */
+/** Offline verification: only the receipt keys document (GET /api/v1/receipts/keys) is needed. */
 export async function verifyReceiptToken(token: string, jwks: { keys: (JWK & { kid?: string })[] }): Promise<VerifyOutcome> {
   let kid: string | undefined;
   try {

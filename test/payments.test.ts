@@ -283,12 +283,23 @@ describe('event functions, as Pub/Sub pushes them', () => {
     const { rows } = await app.database.db.query<{ event: { id: string; type: string } }>("SELECT event FROM event_outbox WHERE topic = 'payment-events' AND published_at IS NULL AND event->'data'->>'paymentId' = $1", [payment.id]);
     const event = rows[0]!.event as Parameters<typeof encodeEventMessage>[0];
     const message = encodeEventMessage(event);
-    for (const fn of ['apply-payment', 'issue-receipt', 'apply-payment']) {
-      const body = { message: { data: Buffer.from(message.data).toString('base64'), attributes: message.attributes, messageId: `m-${fn}` }, subscription: `projects/taxasge-local/subscriptions/${fn}` };
-      await request(getTestServer(fn)).post('/projects/taxasge-local/topics/payment-events').send(body).expect((r) => expect(r.status).toBeLessThan(300));
-    }
+    const push = (fn: string, topic: string, m: ReturnType<typeof encodeEventMessage>) =>
+      request(getTestServer(fn))
+        .post(`/projects/taxasge-local/topics/${topic}`)
+        .send({ message: { data: Buffer.from(m.data).toString('base64'), attributes: m.attributes, messageId: `m-${fn}` }, subscription: `projects/taxasge-local/subscriptions/${fn}` })
+        .expect((r) => expect(r.status).toBeLessThan(300));
+    // issue-receipt consumes payment-applied only: the bank's word alone issues nothing.
+    await push('issue-receipt', 'payment-applied', message);
+    await auth(api().get(`/api/v1/payments/${payment.id}/receipt`)).expect(404);
+    getEventBus().setAvailable(false);
+    for (const fn of ['apply-payment', 'apply-payment']) await push(fn, 'payment-events', message);
+    getEventBus().setAvailable(true);
     expect((await auth(api().get(`/api/v1/payments/${payment.id}`)).expect(200)).body.status).toBe('succeeded');
     expect(await journalsOf(payment.id)).toBe(1);
+    await auth(api().get(`/api/v1/payments/${payment.id}/receipt`)).expect(404);
+    const applied = await app.database.db.query<{ event: Parameters<typeof encodeEventMessage>[0] }>("SELECT event FROM event_outbox WHERE topic = 'payment-applied' AND event->'data'->>'paymentId' = $1", [payment.id]);
+    expect(applied.rows.map((r) => r.event.type)).toEqual(['payment.applied']);
+    for (const fn of ['issue-receipt', 'issue-receipt']) await push(fn, 'payment-applied', encodeEventMessage(applied.rows[0]!.event));
     await auth(api().get(`/api/v1/payments/${payment.id}/receipt`)).expect(200);
   });
 });

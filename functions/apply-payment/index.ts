@@ -1,6 +1,5 @@
-/** Event function on payment-events: applies a payment to its declaration and the ledger, idempotently. */
+/** Event function on payment-events: applies a payment to its declaration and the ledger, idempotently, then publishes payment.applied. */
 import { registerEventFunction } from '../../shared/adapters/events/pubsub-push';
-import { getPaymentConsumers } from '../../shared/runtime/payments';
-import { getRuntime } from '../../shared/runtime/runtime';
+import { eventFunctionBinding } from '../../shared/runtime/events';
 
-registerEventFunction('apply-payment', () => ({ handler: getPaymentConsumers().applyPayment, logger: getRuntime().logger }));
+registerEventFunction('apply-payment', eventFunctionBinding('apply-payment'));

@@ -1,6 +1,5 @@
-/** Event function on payment-events: issues the signed receipt of a payment, once. */
+/** Event function on payment-applied: issues the signed receipt of an applied payment, once. */
 import { registerEventFunction } from '../../shared/adapters/events/pubsub-push';
-import { getPaymentConsumers } from '../../shared/runtime/payments';
-import { getRuntime } from '../../shared/runtime/runtime';
+import { eventFunctionBinding } from '../../shared/runtime/events';
 
-registerEventFunction('issue-receipt', () => ({ handler: getPaymentConsumers().issueReceipt, logger: getRuntime().logger }));
+registerEventFunction('issue-receipt', eventFunctionBinding('issue-receipt'));

@@ -1,6 +1,5 @@
-/** Event function on payment-events: tells the payer the payment was received (e-mail, SMS, push), once per channel. */
+/** Event function on payment-applied: tells the payer the payment was applied (e-mail, SMS, push), once per channel. */
 import { registerEventFunction } from '../../shared/adapters/events/pubsub-push';
-import { getNotificationsHandlers } from '../../shared/runtime/events';
-import { getRuntime } from '../../shared/runtime/runtime';
+import { eventFunctionBinding } from '../../shared/runtime/events';
 
-registerEventFunction('notify-payer', () => ({ handler: getNotificationsHandlers().paymentEvents, logger: getRuntime().logger }));
+registerEventFunction('notify-payer', eventFunctionBinding('notify-payer'));

@@ -4,7 +4,7 @@
  * retried, and after the subscription's last attempt the event goes to its dead letters.
  */
 
-export const TOPICS = ['declaration-events', 'payment-events', 'notifications'] as const;
+export const TOPICS = ['declaration-events', 'payment-events', 'payment-applied', 'notifications'] as const;
 export type Topic = (typeof TOPICS)[number];
 
 /** A CloudEvents-shaped envelope; `id` is unique per event and is what consumers de-duplicate on. */
@@ -43,4 +43,14 @@ export interface DeadLetter {
 export interface EventBus {
   /** Resolves once the bus has accepted the event durably; rejects when it could not. */
   publish(topic: Topic, event: DomainEvent): Promise<void>;
+}
+
+/**
+ * Whether the bus could take a publish now, for readiness (`/health/ready`): it publishes nothing.
+ * Separate from EventBus so a publisher (the outbox's late-bound bus, a test's fake) need not have one.
+ */
+export interface EventBusProbe {
+  readonly kind: 'pubsub' | 'in-process';
+  /** Resolves when the bus answers and its topics exist; rejects with one line saying what is wrong (naming a missing topic). */
+  ping(timeoutMs?: number): Promise<void>;
 }

@@ -1,13 +1,15 @@
-/** The event bus and outbox publisher of a runtime; locally every subscription runs in this process. */
+/** The event bus and outbox publisher of a runtime; locally every subscription of the topology runs in this process. */
 import { createInProcessBus } from '../adapters/events/in-process-bus';
+import { createDeadLetterRecorder } from '../domain/events/dead-letters';
 import { createOutboxPublisher } from '../domain/events/event-outbox';
 import { metricsFor } from '../metrics/instance-metrics';
-import { createNotificationsHandler, notificationSubscriptions } from '../domain/notifications/notifications.handler';
+import { createNotificationsHandler } from '../domain/notifications/notifications.handler';
 import { createPubSubBus } from '../adapters/events/pubsub-bus';
-import type { EventBus, Subscription } from '../ports/event-bus.port';
+import type { EventBus, EventHandler, Subscription } from '../ports/event-bus.port';
+import { subscriptionNames, subscriptionOfDeadLetterTopic, subscriptionsServedBy, topology, type EventFunctionId, type SubscriptionName } from '../topology/topology';
 import { getChannelNotifiers } from './notifications';
 import { getPaymentConsumers } from './payments';
-import { perRuntime, type Runtime } from './runtime';
+import { getRuntime, perRuntime } from './runtime';
 
 export const getNotificationsHandlers = perRuntime((rt) =>
   createNotificationsHandler({
@@ -20,32 +22,40 @@ export const getNotificationsHandlers = perRuntime((rt) =>
   }),
 );
 
-/** Every concern that consumes events, wired to its handler. Production runs each as an event function. */
-export function subscriptionsOf(_runtime: Runtime): Subscription[] {
+/** The handler of each subscription of the topology: a subscription without one, or one too many, does not compile. */
+function handlers(): Record<SubscriptionName, EventHandler> {
   const payments = getPaymentConsumers();
-  return [
-    { name: 'apply-payment', topic: 'payment-events', handler: payments.applyPayment, maxDeliveryAttempts: 10 },
-    { name: 'issue-receipt', topic: 'payment-events', handler: payments.issueReceipt, maxDeliveryAttempts: 10 },
-    ...notificationSubscriptions(getNotificationsHandlers()),
-  ];
+  const notifications = getNotificationsHandlers();
+  return {
+    'apply-payment': payments.applyPayment,
+    'issue-receipt': payments.issueReceipt,
+    'notify-payer': notifications.paymentApplied,
+    'notify-declaration-events': notifications.declarationEvents,
+  };
 }
 
-export const getEventBus = perRuntime((rt) => {
-  const bus = createInProcessBus({
+/** Subscriptions of the topology wired to their handlers, with the topology's retry policy. Production runs each in its event function. */
+export function subscriptionsOf(names: readonly SubscriptionName[] = subscriptionNames): Subscription[] {
+  const byName = handlers();
+  return names.map((name) => ({ name, topic: topology.subscriptions[name].topic, handler: byName[name], maxDeliveryAttempts: topology.delivery.maxDeliveryAttempts }));
+}
+
+export const getDeadLetterRecorder = perRuntime((rt) =>
+  createDeadLetterRecorder({
+    db: rt.db,
+    ids: rt.ids,
+    clock: rt.clock,
     logger: rt.logger,
-    onDeadLetter: async (dead) => {
-      await rt.db.query('INSERT INTO dead_letters (id, subscription, topic, event, error, attempts, dead_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-        rt.ids.uuid(),
-        dead.subscription,
-        dead.topic,
-        JSON.stringify(dead.event),
-        dead.error.slice(0, 2000),
-        dead.attempts,
-        rt.clock.now(),
-      ]);
+    routes: {
+      subscriptionOf: subscriptionOfDeadLetterTopic,
+      topicOf: (s) => (s in topology.subscriptions ? topology.subscriptions[s as SubscriptionName].topic : undefined),
     },
-  });
-  for (const s of subscriptionsOf(rt)) bus.subscribe(s);
+  }),
+);
+
+export const getEventBus = perRuntime((rt) => {
+  const bus = createInProcessBus({ logger: rt.logger, onDeadLetter: (dead) => getDeadLetterRecorder().fromBus(dead) });
+  for (const s of subscriptionsOf()) bus.subscribe(s);
   return bus;
 });
 
@@ -65,3 +75,6 @@ export const getPublishingBus = perRuntime((rt): EventBus =>
 export const getOutboxPublisher = perRuntime((rt) =>
   createOutboxPublisher({ db: rt.db, bus: { publish: (topic, event) => getPublishingBus().publish(topic, event) }, clock: rt.clock, logger: rt.logger }),
 );
+
+/** The binding of an event function of the topology: its subscriptions, routed by the topic Pub/Sub pushes from. */
+export const eventFunctionBinding = (id: EventFunctionId) => () => ({ logger: getRuntime().logger, subscriptions: subscriptionsOf(subscriptionsServedBy(id)) });

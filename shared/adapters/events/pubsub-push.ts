@@ -14,6 +14,8 @@ export interface PubSubDelivery {
   messageId?: string;
   /** The Pub/Sub subscription path, when the delivery names it (Eventarc and plain push do; the framework's conversion drops it). */
   pubsubSubscription?: string;
+  /** The message's attributes (dead-lettered copies carry CloudPubSubDeadLetterSource*). */
+  attributes: Record<string, string>;
 }
 
 type Fields = Record<string, unknown>;
@@ -35,9 +37,11 @@ export function parsePushBody(body: unknown, subscription: string): PubSubDelive
   const attempt = positiveInt(body.deliveryAttempt) ?? positiveInt(message.deliveryAttempt) ?? 1;
   const messageId = text(message.messageId) ?? text(message.message_id);
   const pubsubSubscription = text(body.subscription);
+  const attributes = isObject(message.attributes) ? Object.fromEntries(Object.entries(message.attributes).filter((e): e is [string, string] => typeof e[1] === 'string')) : {};
   return {
     event: decodeEventData(message.data),
     delivery: { subscription, attempt },
+    attributes,
     ...(messageId ? { messageId } : {}),
     ...(pubsubSubscription ? { pubsubSubscription } : {}),
   };
@@ -132,5 +136,45 @@ export function registerEventFunction(name: string, bind: () => EventFunctionBin
     const binding = bind();
     const fn = 'subscriptions' in binding ? createEventFunctionRouter(binding.subscriptions, binding.logger) : createEventFunctionHandler(binding.subscription ?? name, binding.handler, binding.logger);
     return fn(ce);
+  });
+}
+
+/** Where a dead-lettered message came from, read from the copy Pub/Sub forwards to a dead-letter topic. */
+export interface DeadLetteredMessage {
+  event: DomainEvent;
+  /** The concern's subscription (last segment of CloudPubSubDeadLetterSourceSubscription, else from the dead-letter topic's name). */
+  subscription: string | undefined;
+  /** The dead-letter topic it arrived on. */
+  deadLetterTopic: string | undefined;
+  /** CloudPubSubDeadLetterSourceDeliveryCount: the attempts made before it was dead-lettered. */
+  attempts: number | undefined;
+  messageId: string | undefined;
+}
+
+export type DeadLetterSink = (message: DeadLetteredMessage) => Promise<void>;
+
+/**
+ * Registers the CloudEvent function that Pub/Sub's dead-letter topics push to: each dead-lettered
+ * copy goes to `sink` (which records it); a sink that throws makes Pub/Sub deliver it again.
+ */
+export function registerDeadLetterFunction(name: string, bind: () => { logger: Logger; sink: DeadLetterSink }): void {
+  cloudEvent(name, async (ce: CloudEvent<unknown>) => {
+    const { logger, sink } = bind();
+    let parsed: PubSubDelivery;
+    try {
+      parsed = parseCloudEvent(ce, name);
+    } catch (err) {
+      if (!(err instanceof InvalidEventMessageError)) throw err;
+      logger.error('dead-lettered message is not a DomainEvent: acknowledged, kept only in this log', { cloudEventId: ce.id, source: ce.source, reason: err.message });
+      return;
+    }
+    const source = parsed.attributes.CloudPubSubDeadLetterSourceSubscription;
+    await sink({
+      event: parsed.event,
+      subscription: source?.split('/').pop() || undefined,
+      deadLetterTopic: topicOf(ce),
+      attempts: positiveInt(Number(parsed.attributes.CloudPubSubDeadLetterSourceDeliveryCount)),
+      messageId: parsed.messageId,
+    });
   });
 }

@@ -20,10 +20,10 @@ export const declarationEventData = z.object({
 export type DeclarationEventData = z.output<typeof declarationEventData>;
 
 /**
- * What the consumer needs from `payment.succeeded` on topic `payment-events` (published by the
- * payments issue, whose data also carries paymentId and paidAt, ignored here).
+ * What the consumer needs from `payment.applied` on topic `payment-applied` (published by
+ * apply-payment once the payment is applied; its data also carries paymentId and paidAt, ignored here).
  */
-export interface PaymentSucceededData {
+export interface PaymentAppliedData {
   /** The payer: the owner of the declaration the payment settles. */
   ownerId: string;
   declarationId: string;
@@ -34,15 +34,15 @@ export interface PaymentSucceededData {
   currency: 'XAF';
 }
 
-export const PAYMENT_SUCCEEDED = 'payment.succeeded';
+export const PAYMENT_APPLIED = 'payment.applied';
 
-export const paymentSucceededData = z.object({
+export const paymentAppliedData = z.object({
   ownerId: id,
   declarationId: z.string().min(1),
   reference: z.string().min(1),
   amount: z.number().int('expected an integer amount of XAF'),
   currency: z.literal('XAF'),
-}) satisfies z.ZodType<PaymentSucceededData>;
+}) satisfies z.ZodType<PaymentAppliedData>;
 
 /** Parses event data, throwing one line that names each bad field (never its value). */
 export function readEventData<T>(schema: z.ZodType<T>, data: unknown): T {

@@ -21,9 +21,10 @@ describe('notification rules', () => {
       ['declaration.completed', 'declaration-approved', 'email+sms+push'],
       ['declaration.rejected', 'declaration-rejected', 'email+sms+push'],
       ['declaration.documents_requested', 'documents-requested', 'email+sms+push'],
-      ['payment.succeeded', 'payment-received', 'email+sms+push'],
+      ['payment.applied', 'payment-received', 'email+sms+push'],
     ]);
-    expect(findRule('payment-events', 'declaration.approved')).toBeUndefined();
+    expect(findRule('payment-applied', 'declaration.approved')).toBeUndefined();
+    expect(findRule('payment-events', 'payment.succeeded')).toBeUndefined();
     expect(findRule('declaration-events', 'declaration.paid')).toBeUndefined();
   });
 });

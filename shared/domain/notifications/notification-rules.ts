@@ -3,7 +3,7 @@ import type { Topic } from '../../ports/event-bus.port';
 import type { OutgoingMessage } from '../../ports/notifier.port';
 import type { Action, DeclarationStatus } from '../declarations/declaration-state-machine';
 import { declarationEventType } from '../events/declaration-events';
-import { declarationEventData, PAYMENT_SUCCEEDED, paymentSucceededData, readEventData, type DeclarationEventData } from './notification-events';
+import { declarationEventData, PAYMENT_APPLIED, paymentAppliedData, readEventData, type DeclarationEventData } from './notification-events';
 import type { TemplateName, TemplateValues } from './notification-templates';
 
 export type Channel = OutgoingMessage['channel'];
@@ -66,12 +66,12 @@ export const NOTIFICATION_RULES: readonly NotificationRule[] = [
   onDeclaration('rejected', ['reject'], 'declaration-rejected', ALL, (d) => ({ reason: d.reason, refundDue: d.kind === 'service_fee' })),
   onDeclaration('documents_requested', ['request_documents'], 'documents-requested', ALL, (d) => ({ message: d.reason })),
   {
-    topic: 'payment-events',
-    type: PAYMENT_SUCCEEDED,
+    topic: 'payment-applied',
+    type: PAYMENT_APPLIED,
     template: 'payment-received',
     channels: ALL,
     read(data) {
-      const d = readEventData(paymentSucceededData, data);
+      const d = readEventData(paymentAppliedData, data);
       return {
         userId: d.ownerId,
         values: (fullName): TemplateValues<'payment-received'> => ({ fullName, reference: d.reference, declarationId: d.declarationId, amount: d.amount }),

@@ -11,10 +11,10 @@ import type { Language } from '../catalog/catalog.types';
 import { DECLARATION_EVENT_SOURCE, type DeclarationTransitionData } from '../events/declaration-events';
 import { RecipientUnreachableError } from './delivery-errors';
 import { renderMessage } from './message-renderer';
-import type { PaymentSucceededData } from './notification-events';
+import type { PaymentAppliedData } from './notification-events';
 import { saveDeviceToken } from './notification-recipients.repository';
 import type { Channel } from './notification-rules';
-import { createNotificationsHandler, notificationSubscriptions, type NotificationHandlers } from './notifications.handler';
+import { createNotificationsHandler, type NotificationHandlers } from './notifications.handler';
 
 const ANA = '00000000-0000-4000-a000-000000000001'; // es, phone and a device
 const MARIE = '00000000-0000-4000-a000-000000000002'; // fr, no phone, no device
@@ -50,17 +50,29 @@ beforeEach(async () => {
 function recordingNotifiers() {
   const sent: (OutgoingMessage & { subject: string; short: string })[] = [];
   const failures: Record<Channel, unknown[]> = { email: [], sms: [], push: [] };
+  let gate: { entered: () => void; released: Promise<void> } | undefined;
+  /** Holds every send until release(): `entered` resolves once a delivery is sending, with its claims taken. */
+  const hold = () => {
+    let entered!: () => void;
+    let release!: () => void;
+    const enteredPromise = new Promise<void>((r) => (entered = r));
+    gate = { entered, released: new Promise<void>((r) => (release = r)) };
+    return { entered: enteredPromise, release };
+  };
   const make = (channel: Channel): Notifier => ({
     async send(message) {
       expect(message.channel).toBe(channel);
       const rendered = renderMessage(message);
-      await new Promise((r) => setTimeout(r, 5)); // let concurrent deliveries overlap
+      if (gate) {
+        gate.entered();
+        await gate.released;
+      }
       const failure = failures[channel].shift();
       if (failure) throw failure;
       sent.push({ ...message, subject: rendered.subject, short: rendered.short });
     },
   });
-  return { sent, failures, notifiers: { email: make('email'), sms: make('sms'), push: make('push') } };
+  return { sent, failures, hold, notifiers: { email: make('email'), sms: make('sms'), push: make('push') } };
 }
 
 function setup() {
@@ -93,9 +105,9 @@ function declarationEvent(to: string, over: Partial<DeclarationTransitionData> =
   return { id: `evt-${++seq}`, type: `declaration.${to}`, source: DECLARATION_EVENT_SOURCE, time: clock.now().toISOString(), data };
 }
 
-function paymentEvent(over: Partial<PaymentSucceededData> = {}): DomainEvent {
+function paymentEvent(over: Partial<PaymentAppliedData> = {}): DomainEvent {
   const data = { paymentId: 'p-1', declarationId: '10000000-0000-4000-8000-000000000042', reference: 'PAY-2026-000007', amount: 2000, currency: 'XAF', paidAt: '2026-03-02T09:59:00Z', ownerId: JOHN, ...over };
-  return { id: `evt-${++seq}`, type: 'payment.succeeded', source: '/taxasge/payments', time: clock.now().toISOString(), data };
+  return { id: `evt-${++seq}`, type: 'payment.applied', source: '/taxasge/payments/apply', time: clock.now().toISOString(), data };
 }
 
 async function deliveries(eventId: string) {
@@ -132,12 +144,18 @@ describe('notifications consumer', () => {
   });
 
   it('sends once even when three deliveries of the event run at the same moment', async () => {
-    const { handlers, sent } = setup();
+    const { handlers, sent, hold } = setup();
     const event = declarationEvent('approved');
-    const settled = await Promise.allSettled([1, 2, 3].map((attempt) => deliver(handlers, event, attempt)));
-    // One claims every channel; the others are told to come back rather than send again or wait holding a connection.
-    expect(settled.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    for (const r of settled.filter((r) => r.status === 'rejected')) expect(String(r.reason)).toMatch(/being sent by another delivery; retry later/);
+    // The first delivery is held while sending, its claims taken, until the two others have come and gone.
+    const held = hold();
+    const first = deliver(handlers, event, 1);
+    await held.entered;
+    const others = await Promise.allSettled([2, 3].map((attempt) => deliver(handlers, event, attempt)));
+    held.release();
+    await first;
+    // The first claimed every channel; the others are told to come back rather than send again or wait holding a connection.
+    expect(others.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    for (const r of others) expect(String((r as PromiseRejectedResult).reason)).toMatch(/being sent by another delivery; retry later/);
     expect(sent.map((m) => m.channel).sort()).toEqual(['email', 'push', 'sms']);
     expect(await deliveries(event.id)).toHaveLength(3);
 
@@ -214,10 +232,10 @@ describe('notifications consumer', () => {
     expect(await deliveries(event.id)).toHaveLength(3);
   });
 
-  it('tells the payer a payment was received, from payment-events', async () => {
+  it('tells the payer a payment was received, from payment-applied', async () => {
     const { handlers, sent } = setup();
     const event = paymentEvent();
-    await handlers.paymentEvents(event, { subscription: 'notify-payer', attempt: 1 });
+    await handlers.paymentApplied(event, { subscription: 'notify-payer', attempt: 1 });
     expect(sent.map((m) => [m.channel, m.recipient, m.subject])).toEqual([
       ['email', 'john@example.gq', 'Payment received: 2,000 XAF'],
       ['sms', '+240555000111', 'Payment received: 2,000 XAF'],
@@ -252,7 +270,7 @@ describe('notifications consumer', () => {
     for (const event of silent) await deliver(handlers, event);
     // A payment event on the declarations subscription, and a failed payment on the payer's.
     await deliver(handlers, paymentEvent());
-    await handlers.paymentEvents({ ...paymentEvent(), type: 'payment.failed' }, { subscription: 'notify-payer', attempt: 1 });
+    await handlers.paymentApplied({ ...paymentEvent(), type: 'payment.failed' }, { subscription: 'notify-payer', attempt: 1 });
     expect(sent).toEqual([]);
     expect((await t.db.query('SELECT 1 FROM notification_deliveries')).rowCount).toBe(0);
   });
@@ -329,7 +347,7 @@ describe('notifications on the bus', () => {
     const dead: DeadLetter[] = [];
     const bus = createInProcessBus({ logger, retryDelayMs: 1, onDeadLetter: async (d) => void dead.push(d) });
     const handlers = createNotificationsHandler({ db: t.db, clock, ids: createSequentialIds('00000000-0000-4000-c000-'), logger, notifiers });
-    for (const s of notificationSubscriptions(handlers, 3)) bus.subscribe(s);
+    bus.subscribe({ name: 'notify-declaration-events', topic: 'declaration-events', handler: handlers.declarationEvents, maxDeliveryAttempts: 3 });
 
     const event = declarationEvent('approved');
     await bus.publish('declaration-events', event);
@@ -346,7 +364,7 @@ describe('notifications on the bus', () => {
     const notifiers = createChannelNotifiers({}, { db: t.db, clock, ids, logger });
     const handlers = createNotificationsHandler({ db: t.db, clock, ids, logger, notifiers });
     const event = paymentEvent({ ownerId: ANA, amount: 1_250_000 });
-    await handlers.paymentEvents(event, { subscription: 'notify-payer', attempt: 1 });
+    await handlers.paymentApplied(event, { subscription: 'notify-payer', attempt: 1 });
     const { rows } = await t.db.query<{ channel: string; recipient: string; template: string; locale: string; payload: Record<string, unknown> }>(
       "SELECT channel, recipient, template, locale, payload FROM notification_outbox WHERE template = 'payment-received' ORDER BY channel",
     );

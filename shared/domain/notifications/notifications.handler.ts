@@ -2,7 +2,7 @@
 import type { Database } from '../../adapters/db/database';
 import type { Logger } from '../../logging/logger';
 import type { Clock } from '../../ports/clock.port';
-import type { Delivery, DomainEvent, EventHandler, Subscription, Topic } from '../../ports/event-bus.port';
+import type { Delivery, DomainEvent, EventHandler, Topic } from '../../ports/event-bus.port';
 import type { IdGenerator } from '../../ports/ids.port';
 import type { Notifier } from '../../ports/notifier.port';
 import { RecipientUnreachableError } from './delivery-errors';
@@ -27,8 +27,8 @@ export interface NotificationsDeps {
 export interface NotificationHandlers {
   /** For subscription `notify-declaration-events` on topic `declaration-events`. */
   declarationEvents: EventHandler;
-  /** For subscription `notify-payer` on topic `payment-events`. */
-  paymentEvents: EventHandler;
+  /** For subscription `notify-payer` on topic `payment-applied`. */
+  paymentApplied: EventHandler;
 }
 
 interface ChannelResult {
@@ -159,14 +159,6 @@ export function createNotificationsHandler(deps: NotificationsDeps): Notificatio
 
   return {
     declarationEvents: (event, delivery) => handle('declaration-events', event, delivery),
-    paymentEvents: (event, delivery) => handle('payment-events', event, delivery),
+    paymentApplied: (event, delivery) => handle('payment-applied', event, delivery),
   };
-}
-
-/** The two subscriptions, ready for the bus; Pub/Sub's dead-letter policy counts the same attempts. */
-export function notificationSubscriptions(handlers: NotificationHandlers, maxDeliveryAttempts = 10): Subscription[] {
-  return [
-    { name: 'notify-declaration-events', topic: 'declaration-events', handler: handlers.declarationEvents, maxDeliveryAttempts },
-    { name: 'notify-payer', topic: 'payment-events', handler: handlers.paymentEvents, maxDeliveryAttempts },
-  ];
 }

@@ -6,12 +6,12 @@
 import type { Queryable } from '../../adapters/db/database';
 import type { PaymentMethod } from '../../ports/bank.port';
 import type { IdGenerator } from '../../ports/ids.port';
-import type { OutboxEntry } from '../events/event-outbox';
+import { enqueueEvent, type OutboxEntry } from '../events/event-outbox';
 import type { ReviewService } from '../declarations/review.service';
 import { findDeclaration } from '../declarations/declarations.repository';
 import { bookJournal } from './ledger';
 import { canMove, type PaymentStatus } from './payment-state-machine';
-import type { Payment } from './payment.types';
+import { PAYMENT_APPLIED, PAYMENT_APPLIED_SOURCE, type Payment, type PaymentAppliedData } from './payment.types';
 import { findPayment, updatePayment } from './payments.repository';
 
 export interface BankSaysPaid {
@@ -108,7 +108,22 @@ export function createPaymentApplication(deps: { ids: IdGenerator; review: Revie
         return { outcome: 'anomaly', events: [], reached };
       }
       const { events } = await deps.review.markPaid(tx, declaration.id);
-      return { outcome: 'applied', events, reached };
+      // Receipts and the payer's message follow what was applied, never the bank's word alone.
+      const data: PaymentAppliedData = {
+        paymentId,
+        declarationId: declaration.id,
+        ownerId: payment.ownerId,
+        reference: payment.reference,
+        transactionId: paid.transactionId,
+        amount: paid.amount,
+        currency: 'XAF',
+        method: payment.method,
+        paidAt: paid.paidAt.toISOString(),
+        webhookEventId: webhookEventId ?? null,
+      };
+      const applied: OutboxEntry = { topic: 'payment-applied', event: { id: deps.ids.uuid(), type: PAYMENT_APPLIED, source: PAYMENT_APPLIED_SOURCE, subject: paymentId, time: at.toISOString(), data } };
+      await enqueueEvent(tx, applied, at);
+      return { outcome: 'applied', events: [...events, applied], reached };
     },
 
     /** The status reached (failed), or undefined when the payment could not move there. */

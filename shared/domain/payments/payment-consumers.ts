@@ -1,7 +1,7 @@
 /**
- * The payment-events consumers, each idempotent through its inbox: apply the payment (payment,
- * declaration and ledger move forward only) and issue the receipt. Notifying the payer is
- * shared/domain/notifications.
+ * The payment consumers, each idempotent through its inbox: apply the payment (payment-events:
+ * payment, declaration and ledger move forward only, then `payment.applied` is published) and issue
+ * the receipt of an applied payment (payment-applied). Notifying the payer is shared/domain/notifications.
  */
 import type { Database } from '../../adapters/db/database';
 import type { Logger } from '../../logging/logger';
@@ -13,7 +13,7 @@ import type { KeyRing } from '../identity/key-ring';
 import { reportTransitions, type TransitionListener } from '../declarations/declaration-transitions';
 import { findDeclaration } from '../declarations/declarations.repository';
 import { reportStatuses, type PaymentApplication, type PaymentStatusListener, type PaymentStatusReached } from './payment-application';
-import type { PaymentEventData } from './payment.types';
+import { PAYMENT_APPLIED, type PaymentAppliedData, type PaymentEventData } from './payment.types';
 import { findPayment } from './payments.repository';
 import { nextReceiptNumber, signReceipt, storeReceipt, type ReceiptClaims } from './receipts';
 
@@ -59,8 +59,8 @@ export function createPaymentConsumers(deps: PaymentConsumerDeps): { applyPaymen
     },
 
     async issueReceipt(event, delivery) {
-      if (event.type !== 'payment.succeeded') return;
-      const d = data(event);
+      if (event.type !== PAYMENT_APPLIED) return;
+      const d = event.data as PaymentAppliedData;
       let issued = false;
       await handleOnce(deps.db, delivery.subscription, event.id, deps.clock.now(), async (tx) => {
         const payment = (await findPayment(tx, d.paymentId))!;
@@ -82,7 +82,7 @@ export function createPaymentConsumers(deps: PaymentConsumerDeps): { applyPaymen
           },
           amount: d.amount,
           currency: 'XAF',
-          paidAt: d.paidAt ?? now.toISOString(),
+          paidAt: d.paidAt,
           bangeTransactionId: d.transactionId,
           paymentReference: payment.reference,
           issuedAt: now.toISOString(),

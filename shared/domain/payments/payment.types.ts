@@ -34,3 +34,22 @@ export interface PaymentEventData {
   method: string;
   paidAt: string | null;
 }
+
+/** Event type published on topic `payment-applied` when a payment has been applied (declaration paid, money booked). */
+export const PAYMENT_APPLIED = 'payment.applied';
+export const PAYMENT_APPLIED_SOURCE = '/taxasge/payments/apply';
+
+/** Data of `payment.applied`: what was applied, from our payment row (the webhook, if any, that caused it is named). */
+export interface PaymentAppliedData {
+  paymentId: string;
+  declarationId: string;
+  ownerId: string;
+  reference: string;
+  transactionId: string;
+  /** Integer XAF. */
+  amount: number;
+  currency: 'XAF';
+  method: string;
+  paidAt: string;
+  webhookEventId: string | null;
+}

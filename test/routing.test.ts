@@ -41,8 +41,8 @@ describe('firebase.json rewrites, functions and the route table agree', () => {
     expect(new Set(bound)).toEqual(new Set(apiRoutes));
   });
 
-  it('has an event function for every consumer of payment-events and declaration-events', () => {
-    expect(allFunctionIds.filter((id) => !functionIds.includes(id)).sort()).toEqual(['apply-payment', 'issue-receipt', 'notifications', 'notify-payer']);
+  it('has an event function for every consumer of payment-events, payment-applied and declaration-events, and one for dead letters', () => {
+    expect(allFunctionIds.filter((id) => !functionIds.includes(id)).sort()).toEqual(['apply-payment', 'dead-letters', 'issue-receipt', 'notifications', 'notify-payer']);
   });
 
   it('names every route group of the product, built or not', () => {

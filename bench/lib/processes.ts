@@ -1,23 +1,20 @@
 /** The processes under test: the local server (`scripts/start.ts`) and single functions under the functions framework's CLI. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { deployedNodeOptions } from '../../scripts/build';
+import { topology, type HttpFunctionSpec } from '../../shared/topology/topology';
 
 export const ROOT = path.resolve(__dirname, '../..');
 const FRAMEWORK_CLI = path.join(ROOT, 'node_modules/@google-cloud/functions-framework/build/src/main.js');
 /** The target of bench/hello: the baseline runs as the framework ships it, without the functions' NODE_OPTIONS. */
 const BASELINE_TARGET = 'hello';
-/** Where Terraform gives each HTTP function its memory; event functions take the module's default. */
-const STACK_FUNCTIONS_TF = path.join(ROOT, 'terraform/modules/stack/functions.tf');
 const DEFAULT_MEMORY = '256Mi';
 
-/** A function's instance memory as terraform/modules/stack deploys it (`"auth" = { …, memory = "512Mi", … }`). */
-export function deployedMemory(id: string, tf = readFileSync(STACK_FUNCTIONS_TF, 'utf8')): string {
-  const entry = new RegExp(`^\\s*"${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"\\s*=\\s*\\{([^\\n]*)\\}\\s*$`, 'm').exec(tf)?.[1];
-  return (entry && /\bmemory\s*=\s*"([^"]+)"/.exec(entry)?.[1]) ?? DEFAULT_MEMORY;
+/** A function's instance memory as Terraform deploys it (HTTP functions from the topology; event functions take the module's default). */
+export function deployedMemory(id: string): string {
+  return (topology.httpFunctions as Record<string, HttpFunctionSpec | undefined>)[id]?.memory ?? DEFAULT_MEMORY;
 }
 
 /**

@@ -1,5 +1,6 @@
-/** What the Terraform code declares (functions, topics, secrets, environments), read from the parsed HCL so scripts and tests share one source. */
+/** What the Terraform code deploys (functions, topics, secrets, environments): the topology it reads, and the rest from the parsed HCL, so scripts and tests share one source. */
 import path from 'node:path';
+import { topology, type HttpFunctionSpec } from '../../shared/topology/topology';
 import { bodies, isObject, labelled, loadTerraform, locals, TERRAFORM_ROOT, type HclObject, type HclValue, type TfModule } from './terraform-config';
 
 export const ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
@@ -52,28 +53,18 @@ function str(value: HclValue | undefined, what: string): string {
   return value;
 }
 
+/** The functions, topics, subscriptions and jobs come from the topology the stack reads (jsondecode), the secrets from the stack's locals. */
 export function readCatalogue(modules: TfModule[], root = TERRAFORM_ROOT): Catalogue {
   const stack = locals(moduleAt(modules, 'modules/stack', root));
-  const keysOf = (name: string) => Object.keys(literalObject(stack.get(name), `local.${name}`));
-  const subscriptions: Catalogue['subscriptions'] = {};
-  for (const [name, value] of Object.entries(literalObject(stack.get('subscriptions'), 'local.subscriptions'))) {
-    const s = literalObject(value, `local.subscriptions["${name}"]`);
-    subscriptions[name] = { topic: str(s.topic, `${name}.topic`), function: str(s.function, `${name}.function`) };
-  }
-  const scheduledJobs: Catalogue['scheduledJobs'] = {};
-  for (const [name, value] of Object.entries(literalObject(stack.get('scheduled_jobs'), 'local.scheduled_jobs'))) {
-    const j = literalObject(value, `local.scheduled_jobs["${name}"]`);
-    scheduledJobs[name] = { function: str(j.function, `${name}.function`), path: str(j.path, `${name}.path`), schedule: str(j.schedule, `${name}.schedule`) };
-  }
-  const http = literalObject(stack.get('http_functions'), 'local.http_functions');
+  const http = topology.httpFunctions as Record<string, HttpFunctionSpec>;
   return {
     httpFunctions: Object.keys(http),
-    publicHttpFunctions: Object.keys(http).filter((id) => literalObject(http[id], `local.http_functions["${id}"]`).public === true),
-    eventFunctions: keysOf('event_functions'),
-    topics: keysOf('topics'),
-    subscriptions,
-    secrets: keysOf('secrets'),
-    scheduledJobs,
+    publicHttpFunctions: Object.keys(http).filter((id) => http[id]!.public),
+    eventFunctions: Object.keys(topology.eventFunctions),
+    topics: Object.keys(topology.topics),
+    subscriptions: Object.fromEntries(Object.entries(topology.subscriptions).map(([name, s]) => [name, { topic: s.topic, function: s.function }])),
+    secrets: Object.keys(literalObject(stack.get('secrets'), 'local.secrets')),
+    scheduledJobs: Object.fromEntries(Object.entries(topology.jobs).map(([name, j]) => [name, { function: j.function, path: j.path, schedule: j.schedule }])),
   };
 }
 

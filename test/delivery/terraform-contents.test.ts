@@ -3,6 +3,7 @@ import path from 'node:path';
 import { mappingProblems, policyFields } from '../../scripts/delivery/alert-policy-mapping';
 import { loadProviderSchema, type ProviderSchema } from '../../scripts/delivery/provider-schema';
 import { bodies, labelled, loadTerraform, locals, strings, TERRAFORM_ROOT, type HclObject, type TfModule } from '../../scripts/delivery/terraform-config';
+import { topology } from '../../shared/topology/topology';
 import { ENVIRONMENTS, moduleAt, readCatalogue, readEnvironment, type Catalogue } from '../../scripts/delivery/terraform-inventory';
 import { readRewrites } from '../../scripts/local/rewrites';
 import { jobsRoutes } from '../../shared/api/jobs.routes';
@@ -69,8 +70,7 @@ describe('functions', () => {
     expect(node).toContain('file("${path.module}/node-options.json")).byMemory, var.memory');
     const table = JSON.parse(readFileSync(path.join(TERRAFORM_ROOT, 'modules/http-function/node-options.json'), 'utf8')) as { byMemory: Record<string, string> };
     // Every memory a function is deployed with has its flags (else it would run with V8's defaults and no code cache).
-    const declared = readFileSync(path.join(TERRAFORM_ROOT, 'modules/stack/functions.tf'), 'utf8').match(/memory\s*=\s*"[^"]+"/g) ?? [];
-    const memories = new Set([...declared.map((m) => m.split('"')[1]!), '256Mi']);
+    const memories = new Set([...Object.values(topology.httpFunctions).map((f) => f.memory), '256Mi']);
     expect(memories.has('512Mi')).toBe(true);
     for (const memory of memories) expect({ memory, flags: table.byMemory[memory] }).toEqual({ memory, flags: expect.stringMatching(/^(--max-old-space-size=\d+ )?--max-semi-space-size=\d+$/) });
     const eventFunction = labelled(moduleAt(modules, 'modules/event-function'), 'module').find((m) => m.label === 'function')!;
@@ -86,15 +86,17 @@ describe('functions', () => {
 });
 
 describe('events', () => {
-  it('have the topics of product.md and one subscription per concern on payment-events', () => {
-    expect([...catalogue.topics].sort()).toEqual(['declaration-events', 'payment-events']);
-    const onPayments = Object.entries(catalogue.subscriptions).filter(([, s]) => s.topic === 'payment-events').map(([name]) => name).sort();
-    expect(onPayments).toEqual(['apply-payment', 'issue-receipt', 'notify-payer']);
+  it('have the topics of product.md, one subscription per concern, and receipts and messages only for applied payments', () => {
+    expect([...catalogue.topics].sort()).toEqual(['declaration-events', 'payment-applied', 'payment-events']);
+    const on = (topic: string) => Object.entries(catalogue.subscriptions).filter(([, s]) => s.topic === topic).map(([name]) => name).sort();
+    expect(on('payment-events')).toEqual(['apply-payment']);
+    expect(on('payment-applied')).toEqual(['issue-receipt', 'notify-payer']);
     for (const [name, s] of Object.entries(catalogue.subscriptions)) {
       expect([name, catalogue.topics.includes(s.topic), catalogue.eventFunctions.includes(s.function)]).toEqual([name, true, true]);
     }
     for (const topic of catalogue.topics) expect(Object.values(catalogue.subscriptions).some((s) => s.topic === topic)).toBe(true);
-    for (const fn of catalogue.eventFunctions) expect(Object.values(catalogue.subscriptions).some((s) => s.function === fn)).toBe(true);
+    const consumers = catalogue.eventFunctions.filter((fn) => fn !== topology.deadLetters.function);
+    for (const fn of consumers) expect(Object.values(catalogue.subscriptions).some((s) => s.function === fn)).toBe(true);
   });
 
   it('retry, and dead-letter to a topic per subscription that Pub/Sub\'s agent may publish to', () => {
@@ -106,6 +108,17 @@ describe('events', () => {
     expect(resource('modules/pubsub', 'google_pubsub_topic_iam_member', 'dead_letter_publisher')).toMatchObject({ role: 'roles/pubsub.publisher', member: '${local.pubsub_service_agent}' });
     expect(resource('modules/pubsub', 'google_pubsub_subscription_iam_member', 'dead_letter_forwarder')).toMatchObject({ role: 'roles/pubsub.subscriber', member: '${local.pubsub_service_agent}' });
     expect(locals(moduleAt(modules, 'modules/pubsub')).get('pubsub_service_agent')).toBe('serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com');
+  });
+
+  it('take their retry policy from the topology and push every dead letter to the function that records it', () => {
+    const call = labelled(moduleAt(modules, 'modules/stack'), 'module').find((m) => m.label === 'pubsub')!.body;
+    for (const field of ['maxDeliveryAttempts', 'minimumBackoff', 'maximumBackoff']) expect(String(call.subscriptions)).toContain(`local.delivery.${field}`);
+    expect(call.dead_letter_retention_duration).toBe('${local.delivery.deadLetterRetention}');
+    expect(JSON.stringify(call.dead_letters)).toContain('module.event_function[local.dead_letter_function]');
+    const dead = resource('modules/pubsub', 'google_pubsub_subscription', 'dead_letter');
+    expect(block(dead, 'push_config').push_endpoint).toBe('${var.dead_letters.push_endpoints[each.key]}');
+    expect(locals(moduleAt(modules, 'modules/stack')).get('topology')).toBe('${jsondecode(file("${local.repo_root}/shared/topology/topology.json"))}');
+    expect(topology.delivery.maxDeliveryAttempts).toBeGreaterThanOrEqual(5);
   });
 });
 

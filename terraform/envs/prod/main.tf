@@ -21,7 +21,7 @@ module "stack" {
   # db_max_connections - 10: modules/cloud-sql refuses the plan otherwise.
   db_pool_max           = 5
   default_max_instances = 10
-  max_instances         = { "webhooks" = 30, "fiscal-services" = 30 }
+  max_instances         = { "webhooks" = 30, "fiscal-services" = 30, "dead-letters" = 1 }
   min_instances         = { "webhooks" = 1, "fiscal-services" = 1, "payments" = 1, "apply-payment" = 1 }
   db_tier               = "db-custom-4-16384"
   db_availability_type  = "REGIONAL"

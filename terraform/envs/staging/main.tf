@@ -21,6 +21,7 @@ module "stack" {
   # db_max_connections - 10: modules/cloud-sql refuses the plan otherwise.
   db_pool_max           = 5
   default_max_instances = 5
+  max_instances         = { "dead-letters" = 1 }
   db_tier               = "db-custom-1-3840"
   db_max_connections    = 400
 

@@ -12,15 +12,6 @@ locals {
   publishers = merge([
     for topic, t in var.topics : { for key, member in t.publishers : "${topic}/${key}" => { topic = topic, member = member } }
   ]...)
-
-  dead_letter_readers = merge([
-    for sub in keys(var.subscriptions) : { for key, member in var.dead_letter_readers : "${sub}/${key}" => { subscription = sub, member = member } }
-  ]...)
-
-  # Replaying a dead letter republishes it on the concern's topic: one binding per topic and reader.
-  replayers = merge([
-    for topic in distinct([for s in values(var.subscriptions) : s.topic]) : { for key, member in var.dead_letter_readers : "${topic}/${key}" => { topic = topic, member = member } }
-  ]...)
 }
 
 resource "google_pubsub_topic" "topics" {
@@ -46,16 +37,29 @@ resource "google_pubsub_topic" "dead_letter" {
   labels   = merge(var.labels, { kind = "dead-letter", subscription = each.key })
 }
 
-# Dead letters are kept on a pull subscription where the admin routes list and replay them.
+# Dead letters are pushed to the function that records them in the database (the admin lists and
+# replays them there); Pub/Sub keeps them meanwhile, retrying without end while that function is down.
 resource "google_pubsub_subscription" "dead_letter" {
   for_each                   = var.subscriptions
   project                    = var.project_id
   name                       = "${each.key}-dead-letter"
   topic                      = google_pubsub_topic.dead_letter[each.key].id
-  ack_deadline_seconds       = 60
+  ack_deadline_seconds       = var.dead_letters.ack_deadline_seconds
   message_retention_duration = var.dead_letter_retention_duration
-  retain_acked_messages      = true
   labels                     = merge(var.labels, { kind = "dead-letter", subscription = each.key })
+
+  push_config {
+    push_endpoint = var.dead_letters.push_endpoints[each.key]
+    oidc_token {
+      service_account_email = var.push_service_account_email
+      audience              = var.dead_letters.audience
+    }
+  }
+
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
 
   expiration_policy {
     ttl = ""
@@ -108,20 +112,4 @@ resource "google_pubsub_subscription_iam_member" "dead_letter_forwarder" {
   subscription = google_pubsub_subscription.push[each.key].name
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_service_agent
-}
-
-resource "google_pubsub_subscription_iam_member" "dead_letter_readers" {
-  for_each     = local.dead_letter_readers
-  project      = var.project_id
-  subscription = google_pubsub_subscription.dead_letter[each.value.subscription].name
-  role         = "roles/pubsub.subscriber"
-  member       = each.value.member
-}
-
-resource "google_pubsub_topic_iam_member" "replayers" {
-  for_each = local.replayers
-  project  = var.project_id
-  topic    = google_pubsub_topic.topics[each.value.topic].name
-  role     = "roles/pubsub.publisher"
-  member   = each.value.member
 }

@@ -36,10 +36,18 @@ variable "push_service_account_email" {
   description = "Identity whose OIDC token signs push requests (the event functions' only invoker)."
 }
 
-variable "dead_letter_readers" {
-  type        = map(string)
-  description = "Static key => member allowed to pull (list and replay) dead-lettered messages, e.g. the admin function."
-  default     = {}
+variable "dead_letters" {
+  type = object({
+    push_endpoints       = map(string)
+    audience             = string
+    ack_deadline_seconds = number
+  })
+  description = "Subscription => push endpoint of the function that records its dead letters (one per dead-letter topic), with that function's OIDC audience and ack deadline."
+
+  validation {
+    condition     = length(var.dead_letters.push_endpoints) > 0
+    error_message = "Every subscription's dead letters must be pushed somewhere that records them."
+  }
 }
 
 variable "message_retention_duration" {

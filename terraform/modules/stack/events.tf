@@ -1,20 +1,12 @@
-# The event topology of product.md: payment-events fans out to one subscription per concern,
-# declaration-events feeds the notifications function; each subscription has its
-# own dead-letter topic, listed and replayed by the admin function.
+# The event topology of shared/topology/topology.json: payment-events feeds apply-payment, which
+# publishes payment-applied for the receipt and the payer's message; declaration-events feeds the
+# notifications function. Each subscription has its own dead-letter topic, pushed to the
+# dead-letters function, which records it where the admin lists and replays it.
 
 locals {
-  topics = {
-    "payment-events"     = { description = "Verified BANGE payment events (webhooks, polls, replays)" }
-    "declaration-events" = { description = "Every declaration state transition" }
-  }
-
-  # Subscription (one per concern) => the event function handling it.
-  subscriptions = {
-    "apply-payment"             = { topic = "payment-events", function = "apply-payment" }
-    "issue-receipt"             = { topic = "payment-events", function = "issue-receipt" }
-    "notify-payer"              = { topic = "payment-events", function = "notify-payer" }
-    "notify-declaration-events" = { topic = "declaration-events", function = "notifications" }
-  }
+  topics        = local.topology.topics
+  subscriptions = local.topology.subscriptions
+  delivery      = local.topology.delivery
 
   publishers = {
     for topic in keys(local.topics) : topic => merge(
@@ -33,13 +25,22 @@ module "pubsub" {
 
   subscriptions = {
     for name, s in local.subscriptions : name => {
-      topic                = s.topic
-      push_endpoint        = module.event_function[s.function].push_endpoints[s.topic]
-      audience             = module.event_function[s.function].uri
-      ack_deadline_seconds = module.event_function[s.function].ack_deadline_seconds
+      topic                 = s.topic
+      push_endpoint         = module.event_function[s.function].push_endpoints[s.topic]
+      audience              = module.event_function[s.function].uri
+      ack_deadline_seconds  = module.event_function[s.function].ack_deadline_seconds
+      max_delivery_attempts = local.delivery.maxDeliveryAttempts
+      minimum_backoff       = local.delivery.minimumBackoff
+      maximum_backoff       = local.delivery.maximumBackoff
     }
   }
 
+  dead_letters = {
+    push_endpoints       = { for sub, topic in local.dead_letter_topics : sub => module.event_function[local.dead_letter_function].push_endpoints[topic] }
+    audience             = module.event_function[local.dead_letter_function].uri
+    ack_deadline_seconds = module.event_function[local.dead_letter_function].ack_deadline_seconds
+  }
+  dead_letter_retention_duration = local.delivery.deadLetterRetention
+
   push_service_account_email = module.iam.pubsub_push_service_account
-  dead_letter_readers        = { admin = "serviceAccount:${module.iam.function_service_accounts["admin"]}" }
 }

@@ -1,5 +1,6 @@
-# The functions of TaxasGE: every HTTP function is a functionId of firebase.json's rewrites, every
-# event function consumes the topics of product.md's Events section; each reads only its secrets.
+# The functions of TaxasGE, as shared/topology/topology.json lists them: every public HTTP function is
+# a functionId of firebase.json's rewrites, every event function consumes its subscriptions' topics;
+# each reads only its secrets.
 
 locals {
   # Secret id => what it holds. Values are added with `gcloud secrets versions add` (docs/DEPLOYMENT.md),
@@ -36,27 +37,21 @@ locals {
   # shared/config/config.ts requires DATABASE_URL and AUTH_SIGNING_KEYS of every function in staging and production.
   runtime_secrets = ["DATABASE_URL", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN", "AUTH_SIGNING_KEYS"]
 
-  # public: behind Firebase Hosting (allUsers may invoke; the code authorises). jobs is not routed by
-  # firebase.json: only Cloud Scheduler's account may invoke it.
-  http_functions = {
-    "auth"            = { description = "Accounts, tokens, JWKS", memory = "512Mi", public = true, secrets = ["MAILGUN_API_KEY"], publishes = [] }
-    "fiscal-services" = { description = "Catalog of the 547 fiscal services and the ministries", memory = "256Mi", public = true, secrets = [], publishes = [] }
-    "declarations"    = { description = "Declarations, quotes and documents", memory = "256Mi", public = true, secrets = [], publishes = ["declaration-events"] }
-    "agent"           = { description = "Ministry agents' review queue", memory = "256Mi", public = true, secrets = [], publishes = ["declaration-events"] }
-    "payments"        = { description = "Payments through BANGE and receipts", memory = "256Mi", public = true, secrets = ["BANGE_API_KEY"], publishes = ["payment-events"] }
-    "admin"           = { description = "Finance and administration, dead-letter replay", memory = "256Mi", public = true, secrets = ["BANGE_API_KEY"], publishes = ["payment-events"] }
-    "webhooks"        = { description = "BANGE webhooks: verify, store, publish", memory = "256Mi", public = true, secrets = ["BANGE_WEBHOOK_SECRET"], publishes = ["payment-events"] }
-    "health"          = { description = "Liveness and readiness", memory = "256Mi", public = true, secrets = [], publishes = [] }
-    "metrics"         = { description = "OpenMetrics exporter", memory = "256Mi", public = true, secrets = ["METRICS_BEARER_TOKEN"], publishes = [] }
-    "docs"            = { description = "OpenAPI document and reference page", memory = "256Mi", public = true, secrets = [], publishes = [] }
-    "jobs"            = { description = "Scheduled maintenance called by Cloud Scheduler", memory = "256Mi", public = false, secrets = ["BANGE_API_KEY"], publishes = ["payment-events", "declaration-events"] }
-  }
+  # The deployed shape (functions, topics, subscriptions, retry policy, scheduled jobs) is read from
+  # the file the code reads too, so neither side can name something the other lacks. HTTP functions:
+  # public ones sit behind Firebase Hosting (allUsers may invoke; the code authorises); jobs is not
+  # routed by firebase.json and only Cloud Scheduler's account may invoke it.
+  topology       = jsondecode(file("${local.repo_root}/shared/topology/topology.json"))
+  http_functions = local.topology.httpFunctions
 
+  # Event functions with the topics pushed to them: their subscriptions' topics, and for the
+  # dead-letters function every subscription's dead-letter topic.
+  dead_letter_function = local.topology.deadLetters.function
+  dead_letter_topics   = { for sub in keys(local.topology.subscriptions) : sub => "${sub}-dead-letter" }
   event_functions = {
-    "apply-payment" = { description = "Applies a payment to its declaration and the ledger", topics = ["payment-events"], secrets = [], publishes = [] }
-    "issue-receipt" = { description = "Issues the signed receipt of a payment (signed with AUTH_SIGNING_KEYS)", topics = ["payment-events"], secrets = [], publishes = [] }
-    "notify-payer"  = { description = "Tells payers their payment was received (e-mail, SMS, push)", topics = ["payment-events"], secrets = ["MAILGUN_API_KEY", "TWILIO_AUTH_TOKEN"], publishes = [] }
-    "notifications" = { description = "Renders and sends notifications (e-mail, SMS, push)", topics = ["declaration-events"], secrets = ["MAILGUN_API_KEY", "TWILIO_AUTH_TOKEN"], publishes = [] }
+    for id, f in local.topology.eventFunctions : id => merge(f, {
+      topics = id == local.dead_letter_function ? values(local.dead_letter_topics) : distinct([for s in values(local.topology.subscriptions) : s.topic if s.function == id])
+    })
   }
 
   common_environment = {
@@ -77,14 +72,7 @@ locals {
 
   # Scheduled work: Cloud Scheduler POSTs to the jobs function's /jobs/<name> routes with an OIDC token
   # of its own account, the function's only invoker (shared/api/jobs.routes.ts).
-  scheduled_jobs = {
-    "outbox-sweeper"       = { function = "jobs", path = "/jobs/sweep-outbox", schedule = "* * * * *", description = "Publishes events still waiting in the outbox" }
-    "review-lock-expiry"   = { function = "jobs", path = "/jobs/release-expired-claims", schedule = "*/5 * * * *", description = "Gives expired review claims back to the queue" }
-    "quote-expiry"         = { function = "jobs", path = "/jobs/expire-quotes", schedule = "*/15 * * * *", description = "Expires unpaid service-fee quotes" }
-    "pending-payment-poll" = { function = "jobs", path = "/jobs/poll-pending-payments", schedule = "*/5 * * * *", description = "Polls BANGE for payments pending too long" }
-    "reconciliation"       = { function = "jobs", path = "/jobs/reconcile", schedule = "30 6 * * *", description = "Three-way reconciliation of yesterday's BANGE statement" }
-    "metrics-collector"    = { function = "jobs", path = "/jobs/collect-metrics", schedule = "* * * * *", description = "Writes business gauges to Cloud Monitoring" }
-  }
+  scheduled_jobs = local.topology.jobs
 
   scheduled_targets = toset([for j in values(local.scheduled_jobs) : j.function])
 

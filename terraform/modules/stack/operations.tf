@@ -37,6 +37,7 @@ module "scheduler" {
   project_id            = var.project_id
   region                = var.region
   service_account_email = module.iam.scheduler_service_account
+  time_zone             = local.topology.timeZone
 
   jobs = {
     for name, j in local.scheduled_jobs : name => {

@@ -1,10 +1,11 @@
 /** The admin Cloud Function: accounts and roles, the audit log, the catalog's open flags. */
 import { http } from '@google-cloud/functions-framework';
 import { adminRoutes, listAuditLog, listFlaggedServices, listUsers, updateUser } from '../../shared/api/admin.routes';
-import { createRefund, financeRoutes, getReconciliation, getRevenue, listAnomalies, listDeadLetters, listWebhooks, replayDeadLetter, replayWebhook } from '../../shared/api/finance.routes';
+import { createRefund, financeRoutes, getReconciliation, getRevenue, listAnomalies, listDeadLetters, listReconciliationRuns, listWebhooks, replayDeadLetter, replayWebhook } from '../../shared/api/finance.routes';
 import { assertBankConfigured, getConfig } from '../../shared/config/config';
 import { revenueByMinistry } from '../../shared/domain/payments/ledger';
 import { reconcileDay } from '../../shared/domain/payments/reconciliation';
+import { listReconciliationRuns as listRuns } from '../../shared/domain/payments/reconciliation-runs.repository';
 import { getBank, getRefundService, getReplayService } from '../../shared/runtime/payments';
 import { encodeCursor } from '../../shared/api/common.schemas';
 import { toUserBody } from '../../shared/api/identity.schemas';
@@ -62,6 +63,14 @@ export const routes = [
     return { status: 200, body: { items: page.items, nextCursor: page.lastCode ? encodeCursor(page.lastCode) : null, total: page.total } };
   }),
   bindRoute(getReconciliation, async ({ query }) => ({ status: 200, body: await reconcileDay(getRuntime().db, getBank(), query.date, getRuntime().clock.now()) })),
+  bindRoute(listReconciliationRuns, async ({ query }) => {
+    const { runs, total } = await listRuns(getRuntime().db, { from: query.from, to: query.to, before: query.cursor, limit: query.limit });
+    const last = runs[runs.length - 1];
+    return {
+      status: 200,
+      body: { items: runs.map((r) => ({ ...r, runAt: r.runAt.toISOString() })), nextCursor: runs.length === query.limit && last ? encodeCursor(last.date) : null, total },
+    };
+  }),
   bindRoute(getRevenue, async ({ query }) => {
     const items = await revenueByMinistry(getRuntime().db, new Date(`${query.from}T00:00:00Z`), new Date(`${query.to}T00:00:00Z`), query.ministry);
     return { status: 200, body: { items, total: items.reduce((n, i) => n + i.net, 0) } };

@@ -1,8 +1,10 @@
 /** The jobs Cloud Function: scheduled maintenance, also runnable with `npm run jobs -- <name>`. */
 import { http } from '@google-cloud/functions-framework';
-import { collectMetrics, expireQuotes, jobsRoutes, pollPendingPayments, releaseExpiredClaims, sweepOutbox } from '../../shared/api/jobs.routes';
+import { collectMetrics, expireQuotes, jobsRoutes, pollPendingPayments, reconcile, releaseExpiredClaims, sweepOutbox } from '../../shared/api/jobs.routes';
+import { runDailyReconciliation } from '../../shared/domain/payments/reconciliation';
+import { saveReconciliationRun } from '../../shared/domain/payments/reconciliation-runs.repository';
 import { collectAndExport, metricsFor } from '../../shared/metrics/instance-metrics';
-import { getPaymentService } from '../../shared/runtime/payments';
+import { getBank, getPaymentService } from '../../shared/runtime/payments';
 import { createHttpFunction } from '../../shared/http/http-function';
 import { bindRoute } from '../../shared/http/request-context';
 import { getReviewService } from '../../shared/runtime/declarations';
@@ -21,6 +23,22 @@ export const jobs = {
     return { processed: checked, remaining: expired };
   },
   'collect-metrics': async () => ({ processed: (await collectAndExport(metricsFor(getRuntime()))).exported ? 1 : 0 }),
+  /** `date` (YYYY-MM-DD, Africa/Malabo) defaults to yesterday by the runtime's clock. */
+  reconcile: async (date?: string) => {
+    const rt = getRuntime();
+    const report = await runDailyReconciliation(
+      {
+        db: rt.db,
+        bank: getBank(),
+        clock: rt.clock,
+        logger: rt.logger,
+        save: (r, runAt) => saveReconciliationRun(rt.db, r, runAt),
+        onDiscrepancy: (problem) => metricsFor(rt).recorder.increment('reconciliation_discrepancies', { problem }),
+      },
+      date,
+    );
+    return { processed: report.matched + report.unmatched.length, remaining: report.unmatched.length };
+  },
 } as const;
 
 export type JobName = keyof typeof jobs;
@@ -31,6 +49,7 @@ export const routes = [
   bindRoute(sweepOutbox, async () => ({ status: 200, body: { job: 'sweep-outbox', ...(await jobs['sweep-outbox']()) } })),
   bindRoute(pollPendingPayments, async () => ({ status: 200, body: { job: 'poll-pending-payments', ...(await jobs['poll-pending-payments']()) } })),
   bindRoute(collectMetrics, async () => ({ status: 200, body: { job: 'collect-metrics', ...(await jobs['collect-metrics']()) } })),
+  bindRoute(reconcile, async ({ body }) => ({ status: 200, body: { job: 'reconcile', ...(await jobs.reconcile(body?.date)) } })),
 ];
 
 export const definitions = jobsRoutes;

@@ -1,11 +1,23 @@
 /** Finance (and admin replay) routes: reconciliation, revenue, refunds, anomalies, failed webhooks, dead letters. */
 import { z } from 'zod';
 import { defineRoute } from '../http/route';
-import { LimitSchema } from './common.schemas';
+import { CursorSchema, LimitSchema, pageSchema } from './common.schemas';
+import { RECONCILIATION_PROBLEMS } from '../domain/payments/reconciliation';
 import { PaymentSchema } from './payments.routes';
 
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2026-11-23').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d, 'expected a real calendar date');
+export const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2026-11-23').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d, 'expected a real calendar date');
 const FINANCE = ['finance', 'admin'] as const;
+/** A day the database can store (PostgreSQL has no year 0) and reconciliation can mean. */
+export const ReconciliationDay = Day.refine((d) => d >= '2000-01-01', 'expected a day from 2000-01-01 on');
+
+const ReconciliationItemSchema = z.object({
+  transactionId: z.string(),
+  reference: z.string().nullable(),
+  amounts: z.object({ statement: z.number().int().nullable(), webhook: z.number().int().nullable(), ledger: z.number().int().nullable() }),
+  problem: z.enum(RECONCILIATION_PROBLEMS),
+  ageHours: z.number().int(),
+});
+const TotalsSchema = z.object({ statement: z.number().int(), webhooks: z.number().int(), ledger: z.number().int() });
 
 export const getReconciliation = defineRoute({
   operationId: 'getReconciliation',
@@ -14,7 +26,7 @@ export const getReconciliation = defineRoute({
   summary: "Three-way reconciliation of a day: BANGE's statement, received webhooks, our ledger",
   tags: ['finance'],
   roles: FINANCE,
-  query: z.strictObject({ date: Day }),
+  query: z.strictObject({ date: ReconciliationDay }),
   responses: {
     200: {
       description: 'Matched count, totals and every unmatched item with its age',
@@ -22,21 +34,48 @@ export const getReconciliation = defineRoute({
         .object({
           date: z.string(),
           matched: z.number().int(),
-          totals: z.object({ statement: z.number().int(), webhooks: z.number().int(), ledger: z.number().int() }),
-          unmatched: z.array(
-            z.object({
-              transactionId: z.string(),
-              reference: z.string().nullable(),
-              amounts: z.object({ statement: z.number().int().nullable(), webhook: z.number().int().nullable(), ledger: z.number().int().nullable() }),
-              problem: z.enum(['missing_webhook', 'not_in_statement', 'not_booked', 'amount_differs']),
-              ageHours: z.number().int(),
-            }),
-          ),
+          totals: TotalsSchema,
+          unmatched: z.array(ReconciliationItemSchema),
         })
         .meta({ id: 'Reconciliation' }),
     },
   },
   errors: [503],
+});
+
+export const listReconciliationRuns = defineRoute({
+  operationId: 'listReconciliationRuns',
+  method: 'get',
+  path: '/api/v1/finance/reconciliation/runs',
+  summary: 'Stored results of the daily reconciliation job, newest day first, with their unmatched items',
+  description:
+    'The scheduled job `reconciliation` reconciles yesterday (Africa/Malabo) every morning and stores one run per day; running a day again replaces its run. `from` and `to` are Malabo days, both included.',
+  tags: ['finance'],
+  roles: FINANCE,
+  query: z
+    .strictObject({
+      from: ReconciliationDay.optional(),
+      to: ReconciliationDay.optional(),
+      limit: LimitSchema,
+      cursor: CursorSchema.refine((c) => c === undefined || Day.safeParse(c).success, 'not a cursor this API issued; pass back the nextCursor of the previous page unchanged'),
+    })
+    .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, { message: 'expected to on or after from', path: ['to'] }),
+  responses: {
+    200: {
+      description: 'A page of runs',
+      schema: pageSchema(
+        z.object({
+          date: z.string().meta({ description: 'The reconciled day (Africa/Malabo), YYYY-MM-DD.' }),
+          matched: z.number().int(),
+          totals: TotalsSchema,
+          unmatched: z.array(ReconciliationItemSchema).meta({ description: 'Every item not in all three sources; ageHours as of the run.' }),
+          unmatchedCount: z.number().int(),
+          runAt: z.string(),
+        }),
+        'ReconciliationRunPage',
+      ),
+    },
+  },
 });
 
 export const getRevenue = defineRoute({
@@ -150,4 +189,4 @@ export const replayDeadLetter = defineRoute({
   errors: [404, 409],
 });
 
-export const financeRoutes = [getReconciliation, getRevenue, createRefund, listAnomalies, listWebhooks, replayWebhook, listDeadLetters, replayDeadLetter] as const;
+export const financeRoutes = [getReconciliation, listReconciliationRuns, getRevenue, createRefund, listAnomalies, listWebhooks, replayWebhook, listDeadLetters, replayDeadLetter] as const;

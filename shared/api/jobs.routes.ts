@@ -4,10 +4,11 @@
  */
 import { z } from 'zod';
 import { defineRoute } from '../http/route';
+import { ReconciliationDay } from './finance.routes';
 
 const Result = z.object({ job: z.string(), processed: z.number().int(), remaining: z.number().int().optional() }).meta({ id: 'JobResult' });
 
-const job = (name: string, summary: string) =>
+const job = <B extends z.ZodType | undefined = undefined>(name: string, summary: string, body?: B) =>
   defineRoute({
     operationId: `job_${name.replace(/-/g, '_')}`,
     method: 'post',
@@ -15,6 +16,7 @@ const job = (name: string, summary: string) =>
     summary,
     tags: ['jobs'],
     roles: 'public',
+    body: body as B,
     responses: { 200: { description: 'What the run did', schema: Result } },
   });
 
@@ -25,4 +27,11 @@ export const sweepOutbox = job('sweep-outbox', 'Publish events still waiting in 
 export const pollPendingPayments = job('poll-pending-payments', 'Ask BANGE about payments pending too long; expire stale ones');
 export const collectMetrics = job('collect-metrics', 'Write the business gauges to Cloud Monitoring');
 
-export const jobsRoutes = [releaseExpiredClaims, expireQuotes, sweepOutbox, pollPendingPayments, collectMetrics] as const;
+/** Cloud Scheduler posts `{}`: yesterday in Africa/Malabo. `processed` counts the transactions seen, `remaining` those unmatched. */
+export const reconcile = job(
+  'reconcile',
+  "Reconcile a day (default yesterday, Africa/Malabo): BANGE's statement, webhooks, ledger; store the result, alert on discrepancies",
+  z.strictObject({ date: ReconciliationDay.optional() }).optional(),
+);
+
+export const jobsRoutes = [releaseExpiredClaims, expireQuotes, sweepOutbox, pollPendingPayments, collectMetrics, reconcile] as const;

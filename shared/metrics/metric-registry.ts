@@ -105,6 +105,7 @@ export const METRICS = [
   gauge('revenue_xaf', 'Revenue collected to date (paid minus refunded), in XAF, by ministry: equals the ledger\'s sum.', ['ministry'], { module: 'payments', cloud: 'custom', unit: 'xaf', ...db }),
   gauge('revenue_current_period_xaf', 'Revenue of the current calendar day, week or month (Africa/Malabo), in XAF, by ministry and period.', ['ministry', 'period'], { module: 'payments', cloud: 'custom', unit: 'xaf', ...db, planned: true }),
   counter('receipts_issued', 'Receipts issued for paid declarations.', [], { module: 'payments', cloud: 'log-based' }),
+  counter('reconciliation_discrepancies', 'Transactions the daily reconciliation found not in all of BANGE\'s statement, our webhooks and our ledger (or with differing amounts), by problem (missing_webhook, not_in_statement, not_booked, amount_differs).', ['problem'], { module: 'payments', cloud: 'log-based' }),
   counter('receipt_verifications', 'Receipt verifications through the API, by result (valid, invalid).', ['result'], { module: 'payments', cloud: 'log-based' }),
   // BANGE webhooks
   counter('webhooks_received', 'BANGE webhooks received, by event type and outcome (accepted, duplicate, bad_signature, malformed, mismatch).', ['type', 'outcome'], { module: 'webhooks', cloud: 'log-based' }),

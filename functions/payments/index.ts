@@ -1,9 +1,9 @@
 /** The payments Cloud Function: pay declarations through BANGE, follow payments, receipts and their verification. */
 import { http } from '@google-cloud/functions-framework';
 import QRCode from 'qrcode';
-import { checkPayment, createPayment, getPayment, getReceipt, paymentRoutes, verifyReceipt } from '../../shared/api/payments.routes';
+import { checkPayment, createPayment, getPayment, getReceipt, getReceiptKeys, paymentRoutes, verifyReceipt } from '../../shared/api/payments.routes';
 import { assertBankConfigured, getConfig } from '../../shared/config/config';
-import { findReceiptByNumber, findReceiptByPayment, verifyReceiptToken } from '../../shared/domain/payments/receipts';
+import { findReceiptByNumber, findReceiptByPayment, receiptVerificationKeys, verifyReceiptToken } from '../../shared/domain/payments/receipts';
 import type { Payment } from '../../shared/domain/payments/payment.types';
 import { NotFoundError } from '../../shared/errors/app-error';
 import { createHttpFunction } from '../../shared/http/http-function';
@@ -29,6 +29,9 @@ const body = (p: Payment) => ({
   refundedAmount: p.refundedAmount,
 });
 
+/** Every key that ever signed a receipt plus the current signing keys: receipts outlive their signing key. */
+const receiptKeys = () => receiptVerificationKeys(getRuntime().db, getKeyRing());
+
 export const routes = [
   bindRoute(createPayment, async ({ body: input, headers }, ctx) => ({
     status: 201,
@@ -40,7 +43,7 @@ export const routes = [
     const payment = await getPaymentService().get(ctx.principal!, params.id);
     const receipt = await findReceiptByPayment(getRuntime().db, payment.id);
     if (!receipt) throw new NotFoundError(`Payment ${payment.reference} has no receipt yet${payment.status === 'pending' ? ': it is not paid' : '; it is issued within seconds of the payment'}.`);
-    const verdict = await verifyReceiptToken(receipt.token, getKeyRing().jwks());
+    const verdict = await verifyReceiptToken(receipt.token, await receiptKeys());
     return {
       status: 200,
       body: {
@@ -57,11 +60,13 @@ export const routes = [
     metricsFor(getRuntime()).recorder.increment('receipt_verifications', { result: answer.valid ? 'valid' : 'invalid' });
     return { status: 200, body: answer };
   }),
+  // Signing keys are published from the moment they are in the ring: a cached copy lacks only a key that joined it within max-age.
+  bindRoute(getReceiptKeys, async () => ({ status: 200, headers: { 'Cache-Control': 'public, max-age=300' }, body: await receiptKeys() })),
 ];
 
 /** A receipt is valid when its signature holds and the platform stored that very token under its number. */
 async function verifyStoredReceipt(token: string): Promise<{ valid: true; receipt: Record<string, unknown> } | { valid: false; reason: string }> {
-  const verdict = await verifyReceiptToken(token, getKeyRing().jwks());
+  const verdict = await verifyReceiptToken(token, await receiptKeys());
   if (!verdict.valid) return { valid: false, reason: verdict.reason };
   // A genuine signature over a receipt this platform never stored is still not a receipt.
   const stored = await findReceiptByNumber(getRuntime().db, verdict.receipt.number);

@@ -87,6 +87,8 @@ export const verifyReceipt = defineRoute({
   method: 'post',
   path: '/api/v1/receipts/verify',
   summary: 'Check a receipt token: valid, or why not',
+  description:
+    'The signature is checked against the receipt keys (GET /api/v1/receipts/keys: every key that ever signed a receipt, so a receipt stays valid after its key is rotated out), then the token must be the one stored under its number.',
   tags: ['payments'],
   roles: 'public',
   body: z.strictObject({ token: z.string().min(1, 'expected the receipt token').max(10_000) }),
@@ -95,4 +97,23 @@ export const verifyReceipt = defineRoute({
   },
 });
 
-export const paymentRoutes = [createPayment, getPayment, checkPayment, getReceipt, verifyReceipt] as const;
+export const getReceiptKeys = defineRoute({
+  operationId: 'getReceiptKeys',
+  method: 'get',
+  path: '/api/v1/receipts/keys',
+  summary: 'Public keys that verify receipts offline: every key that ever signed one, kept for good',
+  description:
+    'A JSON Web Key Set of every Ed25519 key that ever signed a receipt, plus the current signing keys. A key stays here after it leaves the signing keys (unlike /.well-known/jwks.json, which verifies access tokens), so a receipt verifies for as long as fiscal records are kept. Find the key by the `kid` of the receipt\'s protected header; `typ` is `taxasge-receipt+jws`, `alg` `EdDSA`.',
+  tags: ['payments'],
+  roles: 'public',
+  responses: {
+    200: {
+      description: 'JSON Web Key Set (public members only)',
+      schema: z
+        .object({ keys: z.array(z.strictObject({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string(), kid: z.string(), alg: z.literal('EdDSA'), use: z.literal('sig') })) })
+        .meta({ id: 'ReceiptKeys' }),
+    },
+  },
+});
+
+export const paymentRoutes = [createPayment, getPayment, checkPayment, getReceipt, verifyReceipt, getReceiptKeys] as const;

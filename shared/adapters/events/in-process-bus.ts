@@ -4,7 +4,7 @@
  * last attempt the event is handed to the dead-letter sink.
  */
 import type { Logger } from '../../logging/logger';
-import type { DeadLetter, DomainEvent, EventBus, Subscription, Topic } from '../../ports/event-bus.port';
+import type { DeadLetter, DomainEvent, EventBus, EventBusProbe, Subscription, Topic } from '../../ports/event-bus.port';
 
 export interface InProcessBusOptions {
   logger: Logger;
@@ -14,7 +14,14 @@ export interface InProcessBusOptions {
   defaultMaxDeliveryAttempts?: number;
 }
 
-export interface InProcessBus extends EventBus {
+/**
+ * Readiness of an in-process bus: it lives in this process, so it is up whenever the process answers.
+ * (setAvailable is a switch for tests of publishers, not an outage readiness could see.)
+ */
+export const inProcessBusProbe: EventBusProbe = { kind: 'in-process', ping: () => Promise.resolve() };
+
+export interface InProcessBus extends EventBus, EventBusProbe {
+  readonly kind: 'in-process';
   subscribe(subscription: Subscription): void;
   /** Resolves when every delivery started so far (including retries) has finished. */
   drain(): Promise<void>;
@@ -53,6 +60,8 @@ export function createInProcessBus(options: InProcessBusOptions): InProcessBus {
   }
 
   return {
+    kind: 'in-process',
+    ping: inProcessBusProbe.ping,
     subscribe(subscription) {
       subscriptions.push(subscription);
     },

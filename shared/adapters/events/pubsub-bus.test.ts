@@ -3,6 +3,7 @@ import { createLogger } from '../../logging/logger';
 import { anEvent } from './event-bus.contract';
 import type { HttpAnswer, HttpTransport } from './http-transport';
 import { METADATA_TOKEN_URL } from './metadata-token';
+import { TOPICS } from '../../ports/event-bus.port';
 import { createPubSubBus, type PubSubBusOptions } from './pubsub-bus';
 import { decodeEventData } from './pubsub-message';
 
@@ -195,4 +196,52 @@ it('sends what is queued and waits for requests in flight on close', async () =>
   await closed;
   expect(published).toBe(true);
   await busWith(fake.fn).close(); // nothing to send
+});
+
+describe('ping (readiness)', () => {
+  const topicJson = (call: Call) => json(200, { name: `projects/taxasge-prod/topics/${call.url.split('/').pop()}` });
+
+  it('GETs each probed topic under its Pub/Sub name with the bearer token, and publishes nothing', async () => {
+    const fake = fakeTransport(topicJson);
+    const bus = busWith(fake.fn, { topicName: (t) => `prod-${t}`, probeTopics: ['payment-events', 'declaration-events', 'payment-events'] });
+    expect(bus.kind).toBe('pubsub');
+    await expect(bus.ping()).resolves.toBeUndefined();
+    expect(fake.calls.map((c) => [c.method, c.url, c.headers.authorization, c.body])).toEqual([
+      ['GET', 'https://pubsub.googleapis.com/v1/projects/taxasge-prod/topics/prod-payment-events', 'Bearer tok-1', undefined],
+      ['GET', 'https://pubsub.googleapis.com/v1/projects/taxasge-prod/topics/prod-declaration-events', 'Bearer tok-1', undefined],
+    ]);
+    expect(fake.publishes()).toEqual([]);
+  });
+
+  it('probes every port topic when none are given', async () => {
+    const fake = fakeTransport(topicJson);
+    await busWith(fake.fn).ping();
+    expect(fake.calls.map((c) => c.url.split('/').pop()).sort()).toEqual([...TOPICS].sort());
+  });
+
+  it('names the missing topics apart from those Google refuses', async () => {
+    const fake = fakeTransport((call) =>
+      call.url.endsWith('/payment-events')
+        ? json(403, { error: { code: 403, status: 'PERMISSION_DENIED', message: 'User not authorized to perform this action.' } })
+        : json(404, { error: { code: 404, status: 'NOT_FOUND', message: 'Resource not found (resource=x).' } }),
+    );
+    const bus = busWith(fake.fn, { probeTopics: ['payment-events', 'declaration-events', 'notifications'] });
+    await expect(bus.ping()).rejects.toThrow(
+      'Pub/Sub (https://pubsub.googleapis.com, project taxasge-prod): topic payment-events: HTTP 403 PERMISSION_DENIED: User not authorized to perform this action.; topics declaration-events, notifications not found',
+    );
+  });
+
+  it('is down within its timeout when Pub/Sub does not answer, and when no token comes', async () => {
+    const hanging: HttpTransport = (_url, { signal }) => new Promise<HttpAnswer>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    const started = Date.now();
+    await expect(busWith(hanging, { probeTopics: ['payment-events'] }).ping(200)).rejects.toThrow(/: topic payment-events: no answer within \d+ ms$/);
+    expect(Date.now() - started).toBeLessThan(500);
+
+    const noToken = { token: jest.fn(() => Promise.reject(new Error('the metadata server gave no token: connect ECONNREFUSED 169.254.169.254:80'))) };
+    const fake = fakeTransport(topicJson);
+    await expect(busWith(fake.fn, { tokens: noToken }).ping()).rejects.toThrow(
+      'Pub/Sub (https://pubsub.googleapis.com, project taxasge-prod): no access token: the metadata server gave no token: connect ECONNREFUSED 169.254.169.254:80',
+    );
+    expect(fake.calls).toEqual([]);
+  });
 });

@@ -5,9 +5,11 @@
  * Why not @google-cloud/pubsub: loading it with gRPC and google-auth costs ~240 ms on the first
  * publish (a webhook waiting for its answer) and tens of MB per instance, for what is one HTTPS POST
  * with a bearer token from the metadata server.
+ *
+ * Readiness (ping) GETs each topic (topics.get): Pub/Sub answers, the token is good, the topics exist.
  */
 import type { Logger } from '../../logging/logger';
-import type { DomainEvent, EventBus, Topic } from '../../ports/event-bus.port';
+import { TOPICS, type DomainEvent, type EventBus, type EventBusProbe, type Topic } from '../../ports/event-bus.port';
 import { describeError, nodeHttp, type HttpTransport } from './http-transport';
 import { createMetadataTokenSource, type TokenSource } from './metadata-token';
 import { encodeEventMessage } from './pubsub-message';
@@ -30,9 +32,12 @@ export interface PubSubBusOptions {
   maxBatchMessages?: number;
   /** Most requests in flight per topic: past it, publishes wait for one to return and leave together. */
   maxRequestsInFlight?: number;
+  /** The topics ping checks exist: those the deployment has. Every port topic by default. */
+  probeTopics?: readonly Topic[];
 }
 
-export interface PubSubBus extends EventBus {
+export interface PubSubBus extends EventBus, EventBusProbe {
+  readonly kind: 'pubsub';
   /** Sends what is still queued and waits for every request in flight (graceful shutdown, tests). */
   close(): Promise<void>;
 }
@@ -98,6 +103,9 @@ function describeHttpError(status: number, text: string): string {
   return `HTTP ${status}: ${text.replace(/\s+/g, ' ').trim().slice(0, 200)}`;
 }
 
+/** ping's outcome for one topic that is not up: the topic does not exist, or why there was no answer. */
+const TOPIC_NOT_FOUND = 'not found';
+
 function isRetryable(error: unknown): boolean {
   // Network failures and timeouts of one attempt are worth another within the budget.
   return error instanceof PublishFailure ? error.retryable : true;
@@ -117,12 +125,18 @@ export function createPubSubBus(options: PubSubBusOptions): PubSubBus {
   const inFlight = new Set<Promise<void>>();
   let flushTimer: NodeJS.Immediate | undefined;
 
-  const publishUrl = (name: string) => `${endpoint}/v1/projects/${encodeURIComponent(options.projectId)}/topics/${encodeURIComponent(name)}:publish`;
+  const topicUrl = (name: string) => `${endpoint}/v1/projects/${encodeURIComponent(options.projectId)}/topics/${encodeURIComponent(name)}`;
+  const publishUrl = (name: string) => `${topicUrl(name)}:publish`;
+
+  /** The bearer token of the real service (none for the emulator), fetched before the deadline. */
+  async function authorization(deadline: number): Promise<Record<string, string>> {
+    if (options.emulatorHost) return {};
+    return { authorization: `Bearer ${await tokenSource().token(AbortSignal.timeout(Math.max(1, deadline - Date.now())))}` };
+  }
 
   /** One POST of the batch; resolves with the message ids in the batch's order, or throws a PublishFailure or the transport's error. */
   async function post(name: string, body: string, deadline: number): Promise<string[]> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (!options.emulatorHost) headers.authorization = `Bearer ${await tokenSource().token(AbortSignal.timeout(Math.max(1, deadline - Date.now())))}`;
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...(await authorization(deadline)) };
     const budget = Math.max(1, deadline - Date.now());
     const signal = AbortSignal.timeout(budget);
     let answer: { status: number; text: string };
@@ -210,7 +224,44 @@ export function createPubSubBus(options: PubSubBusOptions): PubSubBus {
     for (const name of [...queues.keys()]) flushTopic(name);
   }
 
+  /** One GET of the topic within the deadline: undefined when it exists, else why not (TOPIC_NOT_FOUND, Google's error, the network's). */
+  async function probeTopic(name: string, headers: Record<string, string>, deadline: number): Promise<string | undefined> {
+    const budget = Math.max(1, deadline - Date.now());
+    const signal = AbortSignal.timeout(budget);
+    try {
+      const { status, text } = await transport(topicUrl(name), { method: 'GET', headers, signal });
+      if (status >= 200 && status <= 299) return undefined;
+      return status === 404 ? TOPIC_NOT_FOUND : describeHttpError(status, text);
+    } catch (err) {
+      return signal.aborted ? `no answer within ${budget} ms` : describeError(err);
+    }
+  }
+
   return {
+    kind: 'pubsub',
+
+    async ping(pingTimeoutMs = timeoutMs) {
+      const deadline = Date.now() + pingTimeoutMs;
+      const where = `Pub/Sub (${endpoint}, project ${options.projectId})`;
+      let headers: Record<string, string>;
+      try {
+        headers = await authorization(deadline);
+      } catch (err) {
+        throw new Error(`${where}: no access token: ${describeError(err)}`, { cause: err });
+      }
+      const names = [...new Set((options.probeTopics ?? TOPICS).map(topicName))];
+      const outcomes = await Promise.all(names.map(async (name) => ({ name, problem: await probeTopic(name, headers, deadline) })));
+      // Topics failing for the same reason (an unreachable server fails them all) are named together.
+      const byProblem = new Map<string, string[]>();
+      for (const { name, problem } of outcomes) if (problem !== undefined) byProblem.set(problem, [...(byProblem.get(problem) ?? []), name]);
+      if (byProblem.size === 0) return;
+      const parts = [...byProblem].map(([problem, topics]) => {
+        const label = `${topics.length === 1 ? 'topic' : 'topics'} ${topics.join(', ')}`;
+        return problem === TOPIC_NOT_FOUND ? `${label} not found` : `${label}: ${problem}`;
+      });
+      throw new Error(`${where}: ${parts.join('; ')}`);
+    },
+
     publish(topic, event) {
       const name = topicName(topic);
       const encoded = encodeEventMessage(event);

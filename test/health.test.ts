@@ -1,4 +1,5 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
@@ -9,6 +10,7 @@ import { createProjectMigrator } from '../shared/migrations';
 import type { Cache } from '../shared/ports/cache.port';
 import { createMemoryCache } from '../shared/adapters/cache/memory-cache';
 import { createFixedClock } from '../shared/ports/clock.port';
+import { topology } from '../shared/topology/topology';
 import { createTestApp, type TestApp } from './support/test-app';
 
 describe('health over a healthy stack', () => {
@@ -28,9 +30,13 @@ describe('health over a healthy stack', () => {
     await request(app.server).get('/health/live').expect(200, { status: 'ok' });
   });
 
-  it('is ready when the database and cache answer', async () => {
+  it('is ready when the database, cache and event bus answer (the in-process bus of the one-process mode)', async () => {
     const res = await request(app.server).get('/health/ready').expect(200);
-    expect(res.body).toMatchObject({ ready: true, failing: [], checks: { database: { status: 'up' }, cache: { status: 'up', kind: 'memory' } } });
+    expect(res.body).toMatchObject({
+      ready: true,
+      failing: [],
+      checks: { database: { status: 'up' }, cache: { status: 'up', kind: 'memory' }, pubsub: { status: 'up', kind: 'in-process' } },
+    });
   });
 });
 
@@ -58,6 +64,63 @@ describe('readiness names the cache when it is down', () => {
     const res = await request(app.server).get('/api/v1/fiscal-services?limit=3').expect(200);
     expect(res.body.total).toBe(547);
     expect(app.logs.some((l) => l.includes('cache read failed'))).toBe(true);
+  });
+});
+
+/** Pub/Sub's topics.get as the health function calls it: each request recorded, a topic answered 404 when listed as missing. */
+function fakePubSub() {
+  const seen: string[] = [];
+  const missing = new Set<string>();
+  const server: Server = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    const topic = /^\/v1\/projects\/[^/]+\/topics\/([^/:]+)$/.exec(req.url ?? '')?.[1];
+    const found = req.method === 'GET' && topic !== undefined && !missing.has(topic);
+    res.writeHead(found ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(found ? { name: `projects/taxasge-local/topics/${topic}` } : { error: { code: 404, status: 'NOT_FOUND', message: 'Topic not found' } }));
+  });
+  return { server, seen, missing };
+}
+
+describe('readiness of the Pub/Sub bus, against a fake Pub/Sub REST API', () => {
+  const pubsub = fakePubSub();
+  let app: TestApp;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => pubsub.server.listen(0, '127.0.0.1', resolve));
+    const { port } = pubsub.server.address() as { port: number };
+    app = await createTestApp({ env: { EVENT_BUS: 'pubsub', PUBSUB_EMULATOR_HOST: `127.0.0.1:${port}` } });
+  });
+  afterAll(async () => {
+    await app?.close();
+    pubsub.server.closeAllConnections();
+    await new Promise((resolve) => pubsub.server.close(resolve));
+  });
+
+  it('is ready when Pub/Sub has the topics the functions publish to, and publishes nothing to find out', async () => {
+    const res = await request(app.server).get('/health/ready').expect(200);
+    expect(res.body).toMatchObject({ ready: true, failing: [], checks: { pubsub: { status: 'up', kind: 'pubsub' } } });
+    expect(pubsub.seen.sort()).toEqual(Object.keys(topology.topics).map((t) => `GET /v1/projects/taxasge-local/topics/${t}`).sort());
+  });
+
+  it('answers 503 naming pubsub, and the topic, when a topic is missing', async () => {
+    pubsub.missing.add('payment-events');
+    const res = await request(app.server).get('/health/ready').expect(503);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).toMatchObject({
+      ready: false,
+      failing: ['pubsub'],
+      checks: { database: { status: 'up' }, cache: { status: 'up' }, pubsub: { status: 'down', kind: 'pubsub', detail: expect.stringMatching(/: topic payment-events not found$/) } },
+    });
+    expect(app.logs.some((l) => l.includes('"not ready"') && l.includes('pubsub'))).toBe(true);
+  });
+
+  it('answers 503 naming pubsub when Pub/Sub does not answer at all', async () => {
+    pubsub.missing.clear();
+    pubsub.server.closeAllConnections();
+    await new Promise((resolve) => pubsub.server.close(resolve));
+    const res = await request(app.server).get('/health/ready').expect(503);
+    expect(res.body.failing).toEqual(['pubsub']);
+    expect(res.body.checks.pubsub).toMatchObject({ status: 'down', kind: 'pubsub', detail: expect.stringMatching(/: topics [a-z-]+(, [a-z-]+){2}: connect ECONNREFUSED 127\.0\.0\.1:\d+$/) });
+    expect(pubsub.seen.filter((r) => !r.startsWith('GET '))).toEqual([]);
   });
 });
 

@@ -11,7 +11,11 @@ const Check = z.object({
 export const ReadinessSchema = z
   .object({
     ready: z.boolean(),
-    checks: z.object({ database: Check, cache: Check.extend({ kind: z.enum(['memory', 'upstash']) }) }),
+    checks: z.object({
+      database: Check,
+      cache: Check.extend({ kind: z.enum(['memory', 'upstash']) }),
+      pubsub: Check.extend({ kind: z.enum(['pubsub', 'in-process']) }).meta({ description: 'The event bus: Pub/Sub answers and its topics exist (nothing is published), or the in-process bus of the one-process mode.' }),
+    }),
     failing: z.array(z.string()).meta({ description: 'Names of the checks that are down.' }),
   })
   .meta({ id: 'Readiness' });
@@ -45,7 +49,7 @@ export const getReadiness = defineRoute({
   operationId: 'getReadiness',
   method: 'get',
   path: '/health/ready',
-  summary: 'Readiness: database and cache reachable',
+  summary: 'Readiness: database, cache and event bus reachable',
   tags: ['health'],
   roles: 'public',
   responses: {

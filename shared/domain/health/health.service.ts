@@ -1,6 +1,7 @@
 /** Readiness: each dependency probed with a deadline; any one down makes the instance not ready. */
 import type { Cache } from '../../ports/cache.port';
 import type { Clock } from '../../ports/clock.port';
+import type { EventBusProbe } from '../../ports/event-bus.port';
 
 export interface CheckResult {
   status: 'up' | 'down';
@@ -10,13 +11,15 @@ export interface CheckResult {
 
 export interface Readiness {
   ready: boolean;
-  checks: { database: CheckResult; cache: CheckResult & { kind: Cache['kind'] } };
+  checks: { database: CheckResult; cache: CheckResult & { kind: Cache['kind'] }; pubsub: CheckResult & { kind: EventBusProbe['kind'] } };
   failing: string[];
 }
 
 export interface HealthDeps {
   db: { ping(timeoutMs?: number): Promise<void> };
   cache: Cache;
+  /** The bus events are published to; probed without publishing. */
+  bus: EventBusProbe;
   clock: Clock;
   timeoutMs?: number;
 }
@@ -46,8 +49,12 @@ export function createHealthService(deps: HealthDeps) {
 
   return {
     async readiness(): Promise<Readiness> {
-      const [database, cache] = await Promise.all([probe('database', () => deps.db.ping(timeoutMs)), probe('cache', () => deps.cache.ping())]);
-      const checks = { database, cache: { ...cache, kind: deps.cache.kind } };
+      const [database, cache, pubsub] = await Promise.all([
+        probe('database', () => deps.db.ping(timeoutMs)),
+        probe('cache', () => deps.cache.ping()),
+        probe('pubsub', () => deps.bus.ping(timeoutMs)),
+      ]);
+      const checks = { database, cache: { ...cache, kind: deps.cache.kind }, pubsub: { ...pubsub, kind: deps.bus.kind } };
       const failing = Object.entries(checks)
         .filter(([, c]) => c.status === 'down')
         .map(([name]) => name);

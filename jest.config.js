@@ -19,6 +19,8 @@ module.exports = {
     '!**/*.test.ts',
     // Entry points exercised in child processes by the e2e tests, where coverage is not collected.
     '!scripts/start.ts',
+    '!scripts/start-deployed.ts',
+    '!scripts/deployed/bange-sandbox-main.ts',
     '!scripts/postgres.ts',
   ],
   coverageReporters: ['text-summary', 'lcov'],

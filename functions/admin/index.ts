@@ -84,10 +84,10 @@ export const routes = [
     return { status: 200, body: { items: rows.map((r) => ({ id: r.id, kind: r.kind, paymentId: r.payment_id, webhookEventId: r.webhook_event_id, detail: r.detail, detectedAt: r.detected_at.toISOString() })) } };
   }),
   bindRoute(listWebhooks, async ({ query }) => ({ status: 200, body: { items: await getReplayService().listWebhooks(query.status, query.limit) } })),
-  bindRoute(replayWebhook, async ({ params }) => ({ status: 200, body: { outcome: await getReplayService().replayWebhook(params.id) } })),
+  bindRoute(replayWebhook, async ({ params }, ctx) => ({ status: 200, body: { outcome: await getReplayService().replayWebhook(params.id, { actorId: ctx.principal!.userId, ip: ctx.ip, via: 'api' }) } })),
   bindRoute(listDeadLetters, async ({ query }) => ({ status: 200, body: { items: await getReplayService().listDeadLetters(query.open === 'true', query.limit) } })),
-  bindRoute(replayDeadLetter, async ({ params }) => {
-    await getReplayService().replayDeadLetter(params.id);
+  bindRoute(replayDeadLetter, async ({ params }, ctx) => {
+    await getReplayService().replayDeadLetter(params.id, { actorId: ctx.principal!.userId, ip: ctx.ip, via: 'api' });
     return { status: 200, body: { replayed: true } };
   }),
 ];

@@ -90,4 +90,4 @@ export const getRefundService = perRuntime((rt) =>
   }),
 );
 
-export const getReplayService = perRuntime((rt) => createReplayService({ db: rt.db, clock: rt.clock, ids: rt.ids, publisher: getOutboxPublisher() }));
+export const getReplayService = perRuntime((rt) => createReplayService({ db: rt.db, clock: rt.clock, ids: rt.ids, publisher: getOutboxPublisher(), audit: getAuditLog() }));

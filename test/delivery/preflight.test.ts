@@ -128,7 +128,7 @@ describe('preflight readiness when the cache is down', () => {
   it('names the failing check', async () => {
     const baseUrl = await listen(app);
     const checks = byCheck(await runChecks({ env: 'local', baseUrl, databaseUrl: app.database.url }, baseDeps(noGcloud.run)));
-    expect(checks['readiness: GET /health/ready']).toEqual({ check: 'readiness: GET /health/ready', status: 'NO-GO', detail: '503: failing cache (database up, cache down)' });
+    expect(checks['readiness: GET /health/ready']).toEqual({ check: 'readiness: GET /health/ready', status: 'NO-GO', detail: '503: failing cache (database up, cache down, pubsub up)' });
   });
 });
 

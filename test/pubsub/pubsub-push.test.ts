@@ -3,7 +3,7 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import { anEvent } from '../../shared/adapters/events/event-bus.contract';
 import { decodeEventData, encodeEventMessage, InvalidEventMessageError } from '../../shared/adapters/events/pubsub-message';
-import { MESSAGE_PUBLISHED, parsePushBody, registerEventFunction } from '../../shared/adapters/events/pubsub-push';
+import { MESSAGE_PUBLISHED, parsePushBody, registerDeadLetterFunction, registerEventFunction, type DeadLetteredMessage } from '../../shared/adapters/events/pubsub-push';
 import { createLogger } from '../../shared/logging/logger';
 import type { Delivery, DomainEvent } from '../../shared/ports/event-bus.port';
 
@@ -29,6 +29,9 @@ registerEventFunction('router-probe', () => ({
     { name: 'notify-finance', topic: 'payment-events', handler: record('finance') },
   ],
 }));
+
+const forwarded: DeadLetteredMessage[] = [];
+registerDeadLetterFunction('dead-letter-probe', () => ({ logger, sink: async (m) => void forwarded.push(m) }));
 
 const TOPIC = 'projects/taxasge-prod/topics/payment-events';
 const base64 = (event: DomainEvent) => encodeEventMessage(event).data.toString('base64');
@@ -142,7 +145,7 @@ describe('the wire form of an event', () => {
   it('round-trips through encode and decode, and through a push body', () => {
     const event = anEvent({ amount: 1_500_000, currency: 'XAF', note: 'Ébano' });
     expect(decodeEventData(encodeEventMessage(event).data)).toEqual(event);
-    expect(parsePushBody({ message: { data: base64(event), message_id: '9' } }, 'notify-payer')).toEqual({ event, delivery: { subscription: 'notify-payer', attempt: 1 }, messageId: '9' });
+    expect(parsePushBody({ message: { data: base64(event), message_id: '9' } }, 'notify-payer')).toEqual({ event, delivery: { subscription: 'notify-payer', attempt: 1 }, messageId: '9', attributes: {} });
   });
 
   it('leaves out attributes Pub/Sub would refuse, and the subject when there is none', () => {
@@ -154,5 +157,29 @@ describe('the wire form of an event', () => {
   it('refuses a push body without message data', () => {
     expect(() => parsePushBody({ message: { data: '' } }, 's')).toThrow(InvalidEventMessageError);
     expect(() => parsePushBody({ message: { data: base64(anEvent()) }, deliveryAttempt: 0 }, 's')).not.toThrow();
+  });
+});
+
+describe('the dead-letters function', () => {
+  beforeEach(() => (forwarded.length = 0));
+
+  it('reads where a dead-lettered copy came from and how often it was tried', async () => {
+    const event = anEvent();
+    const { data, attributes } = encodeEventMessage(event);
+    const deadLetterAttributes = { ...attributes, CloudPubSubDeadLetterSourceSubscription: 'apply-payment', CloudPubSubDeadLetterSourceDeliveryCount: '5' };
+    await request(getTestServer('dead-letter-probe'))
+      .post('/projects/taxasge-prod/topics/apply-payment-dead-letter')
+      .send({ message: { data: data.toString('base64'), attributes: deadLetterAttributes, messageId: '77' }, subscription: 'projects/taxasge-prod/subscriptions/apply-payment-dead-letter' })
+      .expect(204);
+    expect(forwarded).toEqual([{ event, subscription: 'apply-payment', deadLetterTopic: 'apply-payment-dead-letter', attempts: 5, messageId: '77' }]);
+  });
+
+  it('acknowledges a copy that is not an event, with a log line as its only record', async () => {
+    await request(getTestServer('dead-letter-probe'))
+      .post('/projects/taxasge-prod/topics/apply-payment-dead-letter')
+      .send({ message: { data: Buffer.from('not json').toString('base64'), messageId: '78' }, subscription: 'projects/taxasge-prod/subscriptions/apply-payment-dead-letter' })
+      .expect(204);
+    expect(forwarded).toEqual([]);
+    expect(logged('dead-lettered message is not a DomainEvent: acknowledged, kept only in this log')).toHaveLength(1);
   });
 });

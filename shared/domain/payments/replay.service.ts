@@ -9,6 +9,7 @@ import { AppError, NotFoundError } from '../../errors/app-error';
 import type { Clock } from '../../ports/clock.port';
 import type { DomainEvent, Topic } from '../../ports/event-bus.port';
 import type { IdGenerator } from '../../ports/ids.port';
+import type { AuditLog } from '../audit/audit-log';
 import { enqueueEvent, type OutboxEntry, type OutboxPublisher } from '../events/event-outbox';
 import { mismatchOf } from './payment-application';
 import type { PaymentEventData } from './payment.types';
@@ -38,8 +39,15 @@ export interface WebhookView {
   replayedAt: string | null;
 }
 
-export function createReplayService(deps: { db: Database; clock: Clock; ids: IdGenerator; publisher: OutboxPublisher }) {
-  const { db, clock, ids, publisher } = deps;
+/** Who asked for a replay, for the audit log: an admin through the API, or the command line. */
+export interface ReplayActor {
+  actorId: string | null;
+  ip?: string | null;
+  via: 'api' | 'cli';
+}
+
+export function createReplayService(deps: { db: Database; clock: Clock; ids: IdGenerator; publisher: OutboxPublisher; audit: AuditLog }) {
+  const { db, clock, ids, publisher, audit } = deps;
 
   return {
     async listDeadLetters(openOnly: boolean, limit: number): Promise<DeadLetterView[]> {
@@ -61,13 +69,14 @@ export function createReplayService(deps: { db: Database; clock: Clock; ids: IdG
     },
 
     /** Publishes the dead-lettered event again; every subscription of its topic sees it (idempotently). */
-    async replayDeadLetter(id: string): Promise<void> {
+    async replayDeadLetter(id: string, actor: ReplayActor): Promise<void> {
       const entry = await db.transaction(async (tx) => {
-        const { rows } = await tx.query<{ topic: Topic; event: DomainEvent; replayed_at: Date | null }>('SELECT topic, event, replayed_at FROM dead_letters WHERE id = $1 FOR UPDATE', [id]);
+        const { rows } = await tx.query<{ topic: Topic; event: DomainEvent; replayed_at: Date | null; subscription: string }>('SELECT topic, event, replayed_at, subscription FROM dead_letters WHERE id = $1 FOR UPDATE', [id]);
         const row = rows[0];
         if (!row) throw new NotFoundError(`No dead letter ${id}.`);
         if (row.replayed_at) throw new AppError('conflict', `Dead letter ${id} was already replayed at ${row.replayed_at.toISOString()}.`);
         await tx.query('UPDATE dead_letters SET replayed_at = $2 WHERE id = $1', [id, clock.now()]);
+        await audit.record(tx, { action: 'dead_letter.replayed', actorId: actor.actorId, target: `dead_letter:${id}`, ip: actor.ip ?? null, details: { subscription: row.subscription, topic: row.topic, eventId: row.event.id, type: row.event.type, via: actor.via } });
         // Back into the outbox under its own id, so consumers that did handle it still de-duplicate.
         await tx.query(
           `INSERT INTO event_outbox (id, topic, event, created_at) VALUES ($1, $2, $3, $4)
@@ -97,7 +106,7 @@ export function createReplayService(deps: { db: Database; clock: Clock; ids: IdG
     },
 
     /** Resolves a stored webhook again; publishes it when it now matches a payment exactly. */
-    async replayWebhook(id: string): Promise<'accepted' | 'still_unmatched' | 'still_mismatch' | 'malformed'> {
+    async replayWebhook(id: string, actor: ReplayActor): Promise<'accepted' | 'still_unmatched' | 'still_mismatch' | 'malformed'> {
       const entries: OutboxEntry[] = [];
       const outcome = await db.transaction(async (tx) => {
         const { rows } = await tx.query<{ raw_body: string; status: string }>('SELECT raw_body, status FROM webhook_events WHERE id = $1 FOR UPDATE', [id]);
@@ -130,6 +139,7 @@ export function createReplayService(deps: { db: Database; clock: Clock; ids: IdG
         };
         const entry: OutboxEntry = { topic: 'payment-events', event: { id: ids.uuid(), type: body.type, source: PAYMENT_EVENT_SOURCE, subject: payment.id, time: now.toISOString(), data } };
         await enqueueEvent(tx, entry, now);
+        await audit.record(tx, { action: 'webhook.replayed', actorId: actor.actorId, target: `webhook:${id}`, ip: actor.ip ?? null, details: { paymentId: payment.id, type: body.type, via: actor.via } });
         entries.push(entry);
         return 'accepted' as const;
       });

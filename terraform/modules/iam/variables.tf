@@ -34,6 +34,7 @@ variable "deployer_roles" {
     "roles/iam.serviceAccountAdmin",
     "roles/iam.serviceAccountUser",
     "roles/iam.workloadIdentityPoolAdmin",
+    "roles/logging.configWriter",
     "roles/logging.viewer",
     "roles/monitoring.editor",
     "roles/pubsub.admin",

@@ -12,6 +12,10 @@ locals {
   publishers = merge([
     for topic, t in var.topics : { for key, member in t.publishers : "${topic}/${key}" => { topic = topic, member = member } }
   ]...)
+
+  viewers = merge([
+    for topic in keys(var.topics) : { for key, member in var.topic_viewers : "${topic}/${key}" => { topic = topic, member = member } }
+  ]...)
 }
 
 resource "google_pubsub_topic" "topics" {
@@ -112,4 +116,13 @@ resource "google_pubsub_subscription_iam_member" "dead_letter_forwarder" {
   subscription = google_pubsub_subscription.push[each.key].name
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_service_agent
+}
+
+# Readiness reads each topic (GET, never publish): Pub/Sub answering and the topics existing.
+resource "google_pubsub_topic_iam_member" "viewers" {
+  for_each = local.viewers
+  project  = var.project_id
+  topic    = google_pubsub_topic.topics[each.value.topic].name
+  role     = "roles/pubsub.viewer"
+  member   = each.value.member
 }

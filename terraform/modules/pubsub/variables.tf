@@ -50,6 +50,12 @@ variable "dead_letters" {
   }
 }
 
+variable "topic_viewers" {
+  type        = map(string)
+  description = "Static key => member allowed to read every topic's metadata (the health function's readiness probe checks the topics exist)."
+  default     = {}
+}
+
 variable "message_retention_duration" {
   type        = string
   description = "How long subscriptions keep unacknowledged messages."

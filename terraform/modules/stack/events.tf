@@ -43,4 +43,5 @@ module "pubsub" {
   dead_letter_retention_duration = local.delivery.deadLetterRetention
 
   push_service_account_email = module.iam.pubsub_push_service_account
+  topic_viewers              = { health = "serviceAccount:${module.iam.function_service_accounts["health"]}" }
 }

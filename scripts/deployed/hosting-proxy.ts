@@ -1,0 +1,64 @@
+/**
+ * Firebase Hosting's part on one machine: the public origin, routing each path to the function its
+ * firebase.json rewrite names, spread over that function's instances as Cloud Run would. Google's
+ * front end appends the client's address to X-Forwarded-For; so does this.
+ */
+import { createServer, request, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { AppError } from '../../shared/errors/app-error';
+import { PROBLEM_CONTENT_TYPE, toProblem } from '../../shared/errors/problem';
+import type { LocalMount } from '../local/local-server';
+import { functionFor, type Rewrite } from '../local/rewrites';
+
+/** Response header naming the instance (host:port) that answered. */
+export const SERVED_BY = 'x-served-by';
+
+export interface HostingProxyOptions {
+  rewrites: Rewrite[];
+  /** The URLs of a function's running instances (none while it is down). */
+  instances(functionId: string): string[];
+  /** Paths this origin answers itself, ahead of the rewrites (local storage, the scheduler's run-now). */
+  mounts?: LocalMount[];
+}
+
+function sendProblem(res: ServerResponse, error: AppError, instance: string) {
+  const { problem } = toProblem(error, instance);
+  res.writeHead(problem.status, { 'Content-Type': PROBLEM_CONTENT_TYPE });
+  res.end(JSON.stringify(problem));
+}
+
+export function createHostingProxy(options: HostingProxyOptions): Server {
+  const next = new Map<string, number>();
+
+  function forward(req: IncomingMessage, res: ServerResponse, target: string, pathname: string) {
+    const url = new URL(req.url ?? '/', target);
+    const forwardedFor = [req.headers['x-forwarded-for'], req.socket.remoteAddress].flat().filter(Boolean).join(', ');
+    const headers: OutgoingHttpHeaders = { ...req.headers, 'x-forwarded-for': forwardedFor, 'x-forwarded-proto': 'http' };
+    const upstream = request(url, { method: req.method, headers }, (answer) => {
+      // Which instance answered: Hosting does not say, but tests of several instances need to know.
+      res.writeHead(answer.statusCode ?? 502, { ...answer.headers, [SERVED_BY]: url.host });
+      answer.pipe(res);
+    });
+    upstream.on('error', (err) => {
+      if (res.headersSent) return void res.destroy(err);
+      sendProblem(res, new AppError('service_unavailable', `The function serving ${pathname} did not answer (${err.message}); try again.`), pathname);
+    });
+    req.pipe(upstream);
+  }
+
+  return createServer((req, res) => {
+    const pathname = new URL(req.url ?? '/', 'http://hosting').pathname;
+    const mount = options.mounts?.find((m) => pathname.startsWith(m.prefix));
+    if (mount) return void mount.handler(req, res);
+    if (pathname === '/') {
+      res.writeHead(302, { Location: '/api/v1/docs' });
+      return void res.end();
+    }
+    const functionId = functionFor(options.rewrites, pathname);
+    if (!functionId) return sendProblem(res, new AppError('route_not_found', `No route matches ${req.method} ${pathname}. The API is described at /api/v1/openapi.json.`), pathname);
+    const instances = options.instances(functionId);
+    if (!instances.length) return sendProblem(res, new AppError('service_unavailable', `The ${functionId} function has no running instance; try again.`), pathname);
+    const i = next.get(functionId) ?? 0;
+    next.set(functionId, (i + 1) % instances.length);
+    forward(req, res, instances[i % instances.length]!, pathname);
+  });
+}

@@ -1,0 +1,288 @@
+/**
+ * The deployed shape, end to end, through the public origin only, as a client and BANGE meet it:
+ * every function its own process (HTTP functions as two instances), Pub/Sub on the emulator with the
+ * topology's push subscriptions and dead letters, Cloud Scheduler's jobs, the BANGE sandbox as its
+ * own process, the shared cache over Redis through the Upstash REST protocol.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SANDBOX_API_KEY } from '../../shared/config/config';
+import { findFreePort } from '../../shared/adapters/db/embedded-postgres';
+import { generateSigningKey } from '../../shared/domain/identity/key-ring';
+import { verifyReceiptToken } from '../../shared/domain/payments/receipts';
+import { topology } from '../../shared/topology/topology';
+import { startDeployedShape, type DeployedShape } from '../../scripts/deployed/deployed-shape';
+import { SERVED_BY } from '../../scripts/deployed/hosting-proxy';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+
+jest.setTimeout(120_000);
+
+const PASSWORD = 'Demo-Passw0rd!';
+let shape: DeployedShape;
+let database: TestDatabase;
+let redis: ChildProcess;
+let dataDir: string;
+
+/** A private Redis: rate-limit windows of other runs on the machine's Redis must not leak in. */
+async function startRedis(): Promise<{ child: ChildProcess; url: string }> {
+  const port = await findFreePort();
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const failed = new Promise<never>((_, reject) => child.once('error', (err) => reject(new Error(`redis-server is needed by the deployed shape's tests (Debian: apt-get install redis-server): ${err.message}`))));
+  const up = (async () => {
+    for (let i = 0; i < 100; i++) {
+      if (await fetch(`http://127.0.0.1:${port}`).then(() => true, (e: Error) => !String(e.cause ?? e).includes('ECONNREFUSED'))) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('redis-server did not listen');
+  })();
+  await Promise.race([up, failed]);
+  return { child, url: `redis://127.0.0.1:${port}` };
+}
+
+interface Answer {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  servedBy: string;
+}
+
+/** One request to the public origin, from a chosen loopback address (the client's IP as the functions see it). */
+function call(method: string, pathname: string, o: { token?: string; body?: unknown; headers?: Record<string, string>; from?: string; base?: string } = {}): Promise<Answer> {
+  const url = new URL(pathname, o.base ?? shape.url);
+  const payload = o.body === undefined ? undefined : JSON.stringify(o.body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method,
+        localAddress: o.from ?? '127.0.0.1',
+        headers: { ...(payload ? { 'content-type': 'application/json' } : {}), ...(o.token ? { authorization: `Bearer ${o.token}` } : {}), ...o.headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          let body: unknown = text;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            // not JSON
+          }
+          resolve({ status: res.statusCode ?? 0, body, servedBy: String(res.headers[SERVED_BY] ?? '') });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const login = async (email: string, from?: string) => {
+  const r = await call('POST', '/api/v1/auth/login', { body: { email, password: PASSWORD }, ...(from ? { from } : {}) });
+  expect(r.status).toBe(200);
+  return r.body.accessToken as string;
+};
+
+let seq = 0;
+async function newCitizen(): Promise<{ email: string; token: string; id: string }> {
+  const email = `citizen-${Date.now()}-${++seq}@e2e.taxasge.gq`;
+  const created = await call('POST', '/api/v1/auth/register', { body: { email, password: PASSWORD, fullName: 'Ana Nsue', accountType: 'citizen' } });
+  expect(created.status).toBe(201);
+  return { email, token: await login(email), id: created.body.id };
+}
+
+/** A T-001 fee (2,000 XAF) with a pending payment: its BANGE checkout id. */
+async function pendingPayment(token: string) {
+  const d = await call('POST', '/api/v1/declarations', { token, body: { kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' } });
+  expect(d.status).toBe(201);
+  const p = await call('POST', '/api/v1/payments', { token, body: { declarationId: d.body.id, method: 'bange_wallet' }, headers: { 'idempotency-key': `e2e-${d.body.id}` } });
+  expect(p.status).toBe(201);
+  return { declarationId: d.body.id as string, paymentId: p.body.id as string, checkoutUrl: p.body.checkoutUrl as string };
+}
+
+const pay = async (checkoutUrl: string, knobs = '') => expect((await fetch(`${checkoutUrl}/pay${knobs}`, { method: 'POST' })).status).toBeLessThan(300);
+const receiptOf = (token: string, paymentId: string) => eventually(`the receipt of ${paymentId}`, async () => {
+  const r = await call('GET', `/api/v1/payments/${paymentId}/receipt`, { token });
+  return r.status === 200 ? r.body : undefined;
+});
+const journals = async (paymentId: string) =>
+  (await database.db.query<{ n: number }>("SELECT count(*)::int AS n FROM ledger_journals WHERE kind = 'payment' AND payment_id = $1", [paymentId])).rows[0]!.n;
+const paymentMessages = async (userId: string) =>
+  (await database.db.query<{ n: number }>("SELECT count(DISTINCT event_id)::int AS n FROM notification_deliveries WHERE user_id = $1 AND template = 'payment-received'", [userId])).rows[0]!.n;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'taxasge-deployed-'));
+  const started = await startRedis();
+  redis = started.child;
+  database = await createTestDatabase();
+  shape = await startDeployedShape({
+    dataDir,
+    instances: 2,
+    databaseUrl: database.url,
+    redisUrl: started.url,
+    distDir: path.join(dataDir, 'dist'),
+    demoPassword: PASSWORD,
+    logLevel: 'warning',
+    extraEnv: { RATE_LIMIT_PUBLIC_PER_MINUTE: '200' },
+  });
+}, 240_000);
+
+afterAll(async () => {
+  await shape?.close();
+  await database?.drop();
+  redis?.kill('SIGTERM');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the deployed shape', () => {
+  it('runs every function of the topology as its own processes, two instances of each HTTP function', () => {
+    for (const id of Object.keys(topology.httpFunctions)) expect([id, shape.instancesOf(id).length]).toEqual([id, 2]);
+    for (const id of Object.keys(topology.eventFunctions)) expect([id, shape.instancesOf(id).length]).toEqual([id, 1]);
+    const pids = Object.keys({ ...topology.httpFunctions, ...topology.eventFunctions }).flatMap((id) => shape.instancesOf(id).map((p) => p.child.pid));
+    expect(new Set(pids).size).toBe(pids.length);
+    expect(shape.cache).toBe('upstash-bridge');
+  });
+
+  it('takes a citizen from registration to a verifiable receipt, each step done by its function over Pub/Sub', async () => {
+    const citizen = await newCitizen();
+    const { declarationId, paymentId, checkoutUrl } = await pendingPayment(citizen.token);
+    await pay(checkoutUrl);
+    const receipt = await receiptOf(citizen.token, paymentId);
+    expect(receipt.number).toMatch(/^REC-/);
+    expect((await call('GET', `/api/v1/payments/${paymentId}`, { token: citizen.token })).body.status).toBe('succeeded');
+    expect((await call('GET', `/api/v1/declarations/${declarationId}`, { token: citizen.token })).body.status).not.toMatch(/^(awaiting_payment|draft)$/);
+    expect((await call('POST', '/api/v1/receipts/verify', { body: { token: receipt.token } })).body).toMatchObject({ valid: true });
+    await eventually('the payer told', async () => ((await paymentMessages(citizen.id)) === 1 ? true : undefined));
+    expect(await journals(paymentId)).toBe(1);
+  });
+
+  it('applies a webhook delivered three times and out of order once', async () => {
+    const citizen = await newCitizen();
+    const payments = [await pendingPayment(citizen.token), await pendingPayment(citizen.token)];
+    for (const p of payments) await pay(p.checkoutUrl, '?outOfOrder=1&duplicates=3');
+    const released = await fetch(`${shape.sandboxUrl}/sandbox/bange/v1/webhooks/release`, { method: 'POST', headers: { authorization: `Bearer ${SANDBOX_API_KEY}` } });
+    expect(((await released.json()) as { released: number }).released).toBeGreaterThanOrEqual(2);
+    for (const p of payments) await receiptOf(citizen.token, p.paymentId);
+    for (const p of payments) expect(await journals(p.paymentId)).toBe(1);
+    await eventually('both payers told once', async () => ((await paymentMessages(citizen.id)) === 2 ? true : undefined));
+  });
+
+  it('dead-letters a payment while apply-payment is down, lists it for the admin, replays it, applies it once, audits the replay', async () => {
+    const admin = await login('admin@demo.taxasge.gq');
+    const citizen = await newCitizen();
+    await shape.stopFunction('apply-payment');
+    const { paymentId, checkoutUrl } = await pendingPayment(citizen.token);
+    await pay(checkoutUrl);
+    const dead = await eventually('the dead letter', async () => {
+      const list = await call('GET', '/api/v1/admin/dead-letters?open=true', { token: admin });
+      return (list.body.items as { id: string; subscription: string; type: string; attempts: number }[]).find((d) => d.subscription === 'apply-payment');
+    });
+    expect(dead).toMatchObject({ type: 'payment.succeeded', attempts: topology.delivery.maxDeliveryAttempts });
+    // Nothing acted on the bank's word alone: no receipt, no message, nothing booked.
+    expect((await call('GET', `/api/v1/payments/${paymentId}`, { token: citizen.token })).body.status).toBe('pending');
+    expect((await call('GET', `/api/v1/payments/${paymentId}/receipt`, { token: citizen.token })).status).toBe(404);
+    expect(await paymentMessages(citizen.id)).toBe(0);
+
+    await shape.startFunction('apply-payment');
+    expect((await call('POST', `/api/v1/admin/dead-letters/${dead.id}/replay`, { token: admin })).status).toBe(200);
+    await receiptOf(citizen.token, paymentId);
+    expect(await journals(paymentId)).toBe(1);
+    expect((await call('POST', `/api/v1/admin/dead-letters/${dead.id}/replay`, { token: admin })).status).toBe(409);
+    const audit = await call('GET', '/api/v1/admin/audit-log?action=dead_letter.replayed', { token: admin });
+    expect(audit.body.items).toEqual([expect.objectContaining({ action: 'dead_letter.replayed', target: `dead_letter:${dead.id}` })]);
+  });
+
+  it.each(Object.keys(topology.jobs))('answers 2xx to the scheduled job %s, fired as Cloud Scheduler fires it', async (job) => {
+    const run = await shape.runJob(job);
+    expect([run.job, run.status]).toEqual([job, 200]);
+  });
+
+  it('holds the login and public rate limits, idempotency keys and review claims across instances', async () => {
+    // Login: five failures per account per minute, counted in the shared cache whichever instance answers.
+    const citizen = await newCitizen();
+    for (;;) {
+      const window = Math.floor(Date.now() / 60_000);
+      const tries = [];
+      for (let i = 0; i < 6; i++) tries.push(await call('POST', '/api/v1/auth/login', { body: { email: citizen.email, password: 'wrong-Passw0rd!' }, from: '127.0.0.21' }));
+      if (Math.floor(Date.now() / 60_000) !== window) continue; // straddled two windows: try again in the new one
+      expect(new Set(tries.map((t) => t.servedBy)).size).toBe(2);
+      expect(tries.map((t) => t.status)).toEqual([401, 401, 401, 401, 401, 429]);
+      break;
+    }
+    // Public routes: RATE_LIMIT_PUBLIC_PER_MINUTE (200) per client address, across both instances.
+    for (let from = 30; ; from++) {
+      const window = Math.floor(Date.now() / 60_000);
+      const answers = await Promise.all(Array.from({ length: 240 }, () => call('GET', '/api/v1/fiscal-services?limit=1', { from: `127.0.0.${from}` })));
+      if (Math.floor(Date.now() / 60_000) !== window) continue;
+      expect(new Set(answers.map((a) => a.servedBy)).size).toBe(2);
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(200);
+      expect(answers.filter((a) => a.status === 429)).toHaveLength(40);
+      break;
+    }
+    // Idempotency-Key: the second instance replays the first one's answer, and refuses another body.
+    const payer = await newCitizen();
+    const d = await call('POST', '/api/v1/declarations', { token: payer.token, body: { kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' } });
+    const key = { 'idempotency-key': `e2e-idem-${d.body.id}` };
+    const first = await call('POST', '/api/v1/payments', { token: payer.token, body: { declarationId: d.body.id, method: 'bange_wallet' }, headers: key });
+    const again = await call('POST', '/api/v1/payments', { token: payer.token, body: { declarationId: d.body.id, method: 'bange_wallet' }, headers: key });
+    const other = await call('POST', '/api/v1/payments', { token: payer.token, body: { declarationId: d.body.id, method: 'bange_card' }, headers: key });
+    expect(first.servedBy).not.toBe(again.servedBy);
+    expect([first.status, again.status, other.status]).toEqual([201, 201, 409]);
+    expect(again.body.id).toBe(first.body.id);
+    // Review claims: two agents claiming at once through both instances, exactly one wins.
+    const taxReturn = await call('POST', '/api/v1/declarations', { token: payer.token, body: { kind: 'tax_return', taxType: 'vat', period: '2026-07', declaredAmount: 1_000_000 } });
+    expect((await call('POST', `/api/v1/declarations/${taxReturn.body.id}/submit`, { token: payer.token })).status).toBe(200);
+    const agents = [await login('agent.m-007@demo.taxasge.gq'), await login('supervisor@demo.taxasge.gq')];
+    const claims = await Promise.all(agents.map((token) => call('POST', `/api/v1/agent/declarations/${taxReturn.body.id}/claim`, { token, body: {} })));
+    expect(new Set(claims.map((c) => c.servedBy)).size).toBe(2);
+    expect(claims.map((c) => c.status).sort()).toEqual([200, 409]);
+  });
+
+  it('keeps receipts verifiable after the signing key is rotated out, offline and online', async () => {
+    const citizen = await newCitizen();
+    const { paymentId, checkoutUrl } = await pendingPayment(citizen.token);
+    await pay(checkoutUrl);
+    const before = await receiptOf(citizen.token, paymentId);
+    const oldKid = JSON.parse(Buffer.from(before.token.split('.')[0], 'base64url').toString()).kid as string;
+
+    // A new revision of every function signs with a new key only; the old one is gone from the secret.
+    await shape.redeploy({ signingKeys: [generateSigningKey(`rotated-${Date.now()}`)] });
+    expect((await call('GET', '/api/v1/auth/me', { token: citizen.token })).status).toBe(401);
+    const keys = await call('GET', '/api/v1/receipts/keys');
+    expect(keys.body.keys.map((k: { kid: string }) => k.kid)).toContain(oldKid);
+    expect(JSON.stringify(keys.body)).not.toMatch(/"d"/);
+    expect(await verifyReceiptToken(before.token, keys.body)).toMatchObject({ valid: true });
+    expect((await call('POST', '/api/v1/receipts/verify', { body: { token: before.token } })).body).toMatchObject({ valid: true });
+
+    const after = await receiptOf(await login(citizen.email), (await pendingPaymentPaid(await login(citizen.email))).paymentId);
+    expect(JSON.parse(Buffer.from(after.token.split('.')[0], 'base64url').toString()).kid).not.toBe(oldKid);
+  });
+
+  it('reports pubsub in readiness, and answers 503 naming it when Pub/Sub is down', async () => {
+    const ready = await call('GET', '/health/ready');
+    expect([ready.status, ready.body.checks.pubsub.status]).toEqual([200, 'up']);
+    await shape.emulator.stop();
+    const down = await call('GET', '/health/ready');
+    expect(down.status).toBe(503);
+    expect(down.body.failing).toContain('pubsub');
+  });
+});
+
+async function pendingPaymentPaid(token: string) {
+  const p = await pendingPayment(token);
+  await pay(p.checkoutUrl);
+  return p;
+}

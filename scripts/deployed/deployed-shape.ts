@@ -23,6 +23,7 @@ import { loadOrCreateLocalKeys } from '../local/local-keys';
 import { loadOrCreateLocalStorageSecret } from '../local/local-storage-secret';
 import { readRewrites } from '../local/rewrites';
 import { startUpstashBridge, type UpstashBridge } from '../upstash-bridge';
+import { SANDBOX_READY } from './bange-sandbox-main';
 import { applyTopologyToEmulator } from './emulator-topology';
 import { functionEnvironment, type SharedSettings } from './function-environment';
 import { startFunctionProcess, type FunctionProcess } from './function-process';
@@ -32,7 +33,6 @@ import { createScheduler, type JobRun, type LocalScheduler } from './scheduler';
 
 const ROOT = path.resolve(__dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
-export const SANDBOX_READY = 'BANGE sandbox listening at ';
 /** Where the shape's own pages live on the public origin: run a scheduled job now. */
 export const SCHEDULER_PREFIX = '/_scheduler/';
 

@@ -24,7 +24,7 @@ afterAll(async () => {
 
 async function outboxOf(webhookEventId: string) {
   const { rows } = await app.database.db.query<{ published: boolean; attempts: number }>(
-    "SELECT published_at IS NOT NULL AS published, attempts FROM event_outbox WHERE event -> 'data' ->> 'webhookEventId' = $1",
+    "SELECT published_at IS NOT NULL AS published, attempts FROM event_outbox WHERE topic = 'payment-events' AND event -> 'data' ->> 'webhookEventId' = $1",
     [webhookEventId],
   );
   return rows;

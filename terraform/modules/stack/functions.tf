@@ -120,6 +120,8 @@ module "event_function" {
   build_service_account        = module.iam.builder_service_account
   service_account_email        = module.iam.function_service_accounts[each.key]
   push_service_account_email   = module.iam.pubsub_push_service_account
+  # A handler may run as long as Pub/Sub waits for its answer, never longer (no redelivery mid-handling).
+  timeout_seconds              = local.topology.delivery.ackDeadlineSeconds
   min_instances                = lookup(var.min_instances, each.key, 0)
   max_instances                = local.max_instances[each.key]
   environment_variables        = local.common_environment

@@ -48,7 +48,7 @@ export const approve = decision(
   'approve',
   'approveDeclaration',
   'Approve; a tax return may carry the validated amount (more than 20 % from the declared amount needs a supervisor)',
-  z.strictObject({ validatedAmount: z.number().int('expected a whole number of XAF').min(0).max(1_000_000_000_000).optional(), comment: z.string().trim().max(2000).optional() }).optional(),
+  z.strictObject({ validatedAmount: z.number().int('expected a whole number of XAF').min(1, 'expected 1 XAF or more').max(1_000_000_000_000).optional(), comment: z.string().trim().max(2000).optional() }).optional(),
 );
 export const reject = decision('reject', 'rejectDeclaration', 'Reject with a reason', z.strictObject({ reason: Reason, comment: z.string().trim().max(2000).optional() }));
 export const requestDocuments = decision(

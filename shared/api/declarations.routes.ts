@@ -6,7 +6,8 @@ import { TAX_TYPES } from '../domain/declarations/tax-types';
 import { CursorSchema, LimitSchema } from './common.schemas';
 
 const Id = z.strictObject({ id: z.uuid({ message: 'expected a declaration id (UUID)' }) });
-const Xaf = z.number({ error: 'expected a whole number of XAF' }).int('expected a whole number of XAF (no decimals)').min(0, 'expected 0 XAF or more').max(1_000_000_000_000);
+// A tax return is filed to be paid: 0 XAF is refused here (nothing could pay it; a payment is at least 1 XAF).
+const Xaf = z.number({ error: 'expected a whole number of XAF' }).int('expected a whole number of XAF (no decimals)').min(1, 'expected 1 XAF or more').max(1_000_000_000_000);
 function sizeOf(value: unknown): number {
   try {
     return JSON.stringify(value).length;

@@ -12,7 +12,7 @@ import { findDeclaration } from '../declarations/declarations.repository';
 import { bookJournal } from './ledger';
 import { canMove, type PaymentStatus } from './payment-state-machine';
 import { PAYMENT_APPLIED, PAYMENT_APPLIED_SOURCE, type Payment, type PaymentAppliedData } from './payment.types';
-import { findPayment, updatePayment } from './payments.repository';
+import { findLivePaymentForDeclaration, findPayment, updatePayment } from './payments.repository';
 
 export interface BankSaysPaid {
   transactionId: string;
@@ -84,9 +84,33 @@ export function createPaymentApplication(deps: { ids: IdGenerator; review: Revie
         });
         return { outcome: 'anomaly', events: [] };
       }
+      const declaration = (await findDeclaration(tx, payment.declarationId, true))!;
+      // A failed or expired payment completed at the bank after another payment took the declaration:
+      // the money arrived, so it is booked, and flagged for finance to refund; the payment stays as it
+      // was (two live payments for one declaration are refused) and nothing says it was applied.
+      const live = await findLivePaymentForDeclaration(tx, declaration.id);
+      if (live && live.id !== paymentId) {
+        const booked = await bookJournal(tx, deps.ids, {
+          kind: 'payment',
+          externalRef: paid.transactionId,
+          paymentId,
+          declarationId: declaration.id,
+          ministry: declaration.ministry,
+          serviceCode: declaration.serviceCode,
+          amount: paid.amount,
+          at,
+        });
+        if (!booked) return { outcome: 'already_applied', events: [] };
+        await recordAnomaly(tx, deps.ids, at, {
+          kind: 'paid_twice',
+          paymentId,
+          webhookEventId: webhookEventId ?? null,
+          detail: `payment ${payment.reference} was ${payment.status} and is paid by transaction ${paid.transactionId} (${paid.amount} XAF) while payment ${live.reference} (${live.status}) holds declaration ${declaration.reference}; the money is booked and must be refunded`,
+        });
+        return { outcome: 'anomaly', events: [] };
+      }
       await updatePayment(tx, paymentId, { status: 'succeeded', transactionId: paid.transactionId, paidAt: paid.paidAt }, at);
       const reached: PaymentStatusReached = { status: 'succeeded', method: payment.method };
-      const declaration = (await findDeclaration(tx, payment.declarationId, true))!;
       await bookJournal(tx, deps.ids, {
         kind: 'payment',
         externalRef: paid.transactionId,

@@ -64,6 +64,8 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       if (declaration.quoteExpiresAt && declaration.quoteExpiresAt <= now) {
         throw new AppError('conflict', `The quote of ${declaration.reference} expired at ${declaration.quoteExpiresAt.toISOString()}; file a new declaration for the current fee.`);
       }
+      // Declarations stored before 0 XAF was refused at validation: nothing to pay, never a 500 on the amount check.
+      if (declaration.amount <= 0) throw new AppError('conflict', `Declaration ${declaration.reference} is for ${declaration.amount} XAF; there is nothing to pay.`);
       const existing = await findLivePaymentForDeclaration(db, declaration.id);
       if (existing) throw new AppError('conflict', `Declaration ${declaration.reference} already has payment ${existing.reference} (${existing.status}); use it or wait until it expires.`);
 

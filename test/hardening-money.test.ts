@@ -1,0 +1,85 @@
+/**
+ * Money found unbooked by the attack run (issue 14): a declined payment completed at the bank after
+ * another one paid the declaration, and a tax return declared at 0 XAF.
+ */
+import request from 'supertest';
+import { getEventBus } from '../shared/runtime/events';
+import { anAccount, type CreatedAccount } from './support/auth-fixtures';
+import { createTestApp, type TestApp } from './support/test-app';
+
+let app: TestApp;
+let citizen: CreatedAccount;
+let seq = 0;
+
+beforeAll(async () => {
+  app = await createTestApp({ listen: true, env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000' } });
+  citizen = await anAccount().create(app);
+});
+afterAll(() => app.close());
+
+const api = () => request(app.server);
+const auth = (r: request.Test) => r.set('Authorization', `Bearer ${citizen.accessToken}`);
+
+async function settle() {
+  for (let i = 0; i < 4; i++) {
+    await app.sandbox!.settle();
+    await getEventBus().drain();
+  }
+}
+
+async function newPayment(declarationId: string) {
+  const { body } = await auth(api().post('/api/v1/payments')).set('Idempotency-Key', `hardening-${++seq}`).send({ declarationId, method: 'bange_card' }).expect(201);
+  return { payment: body as { id: string; reference: string; amount: number }, bangeId: new URL(body.checkoutUrl).pathname.split('/').pop()! };
+}
+
+const checkout = (bangeId: string, action: 'pay' | 'decline') => api().post(`/sandbox/bange/checkout/${bangeId}/${action}`).expect((r) => expect(r.status).toBeLessThan(300));
+
+describe('a declined payment paid later, after another payment took the declaration', () => {
+  it('books the money once, flags it for a refund, and issues no receipt for it', async () => {
+    const { body: declaration } = await auth(api().post('/api/v1/declarations')).send({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' }).expect(201);
+    const first = await newPayment(declaration.id);
+    await checkout(first.bangeId, 'decline');
+    await settle();
+    expect((await auth(api().get(`/api/v1/payments/${first.payment.id}`)).expect(200)).body.status).toBe('failed');
+
+    const second = await newPayment(declaration.id);
+    await checkout(second.bangeId, 'pay');
+    await settle();
+    // The payer completes the declined payment at the bank anyway.
+    await checkout(first.bangeId, 'pay');
+    await settle();
+
+    const db = app.database.db;
+    const journals = await db.query<{ external_ref: string; payment_id: string }>("SELECT external_ref, payment_id FROM ledger_journals WHERE kind = 'payment' AND declaration_id = $1 ORDER BY external_ref", [declaration.id]);
+    expect(journals.rows.map((r) => r.external_ref).sort()).toEqual([first.bangeId, second.bangeId].sort());
+    const anomalies = await db.query<{ kind: string }>('SELECT kind FROM payment_anomalies WHERE payment_id = $1', [first.payment.id]);
+    expect(anomalies.rows).toEqual([{ kind: 'paid_twice' }]);
+    const dead = await db.query('SELECT 1 FROM dead_letters');
+    expect(dead.rows).toEqual([]);
+    // Receipts and the payer's message follow only the payment that was applied.
+    const receipts = await db.query<{ payment_id: string }>('SELECT payment_id FROM receipts WHERE declaration_id = $1', [declaration.id]);
+    expect(receipts.rows).toEqual([{ payment_id: second.payment.id }]);
+    await auth(api().get(`/api/v1/payments/${first.payment.id}/receipt`)).expect(404);
+    expect((await auth(api().get(`/api/v1/payments/${first.payment.id}`)).expect(200)).body.status).toBe('failed');
+    expect((await auth(api().get(`/api/v1/declarations/${declaration.id}`)).expect(200)).body.status).toBe('paid');
+
+    // BANGE re-sending the same completion books nothing more and flags nothing more.
+    const redelivered = app.sandbox!.deliveries().filter((d) => d.status === 200).length;
+    expect(redelivered).toBeGreaterThan(0);
+    const again = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM ledger_journals WHERE kind = 'payment' AND external_ref = $1", [first.bangeId]);
+    expect(again.rows[0]!.n).toBe(1);
+  });
+});
+
+describe('a tax return at 0 XAF', () => {
+  it('is refused when filed (400 naming the field), and a stored 0 XAF declaration answers 409, never 500, when paid', async () => {
+    const zero = await auth(api().post('/api/v1/declarations')).send({ kind: 'tax_return', taxType: 'vat', period: '2026-07', declaredAmount: 0 }).expect(400);
+    expect(zero.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: expect.stringContaining('declaredAmount') })]));
+
+    // One stored before 0 was refused.
+    const { body: declaration } = await auth(api().post('/api/v1/declarations')).send({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' }).expect(201);
+    await app.database.db.query('UPDATE declarations SET amount = 0 WHERE id = $1', [declaration.id]);
+    const paid = await auth(api().post('/api/v1/payments')).set('Idempotency-Key', `hardening-zero-${++seq}`).send({ declarationId: declaration.id, method: 'bange_card' }).expect(409);
+    expect(paid.body.detail).toMatch(/nothing to pay/);
+  });
+});

@@ -75,7 +75,7 @@ export const routes = [
     const items = await revenueByMinistry(getRuntime().db, new Date(`${query.from}T00:00:00Z`), new Date(`${query.to}T00:00:00Z`), query.ministry);
     return { status: 200, body: { items, total: items.reduce((n, i) => n + i.net, 0) } };
   }),
-  bindRoute(createRefund, async ({ body }, ctx) => ({ status: 201, body: paymentBody(await getRefundService().refund(ctx.principal!, body, ctx.ip)) })),
+  bindRoute(createRefund, async ({ body }, ctx) => ({ status: 201, body: paymentBody(await getRefundService().refund(ctx.principal!, body, ctx.ip, ctx.idempotencyKey)) })),
   bindRoute(listAnomalies, async ({ query }) => {
     const { rows } = await getRuntime().db.query<{ id: string; kind: string; payment_id: string | null; webhook_event_id: string | null; detail: string; detected_at: Date }>(
       'SELECT * FROM payment_anomalies WHERE resolved_at IS NULL ORDER BY detected_at DESC LIMIT $1',

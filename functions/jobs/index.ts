@@ -1,10 +1,10 @@
 /** The jobs Cloud Function: scheduled maintenance, also runnable with `npm run jobs -- <name>`. */
 import { http } from '@google-cloud/functions-framework';
-import { collectMetrics, expireQuotes, jobsRoutes, pollPendingPayments, reconcile, releaseExpiredClaims, sweepOutbox } from '../../shared/api/jobs.routes';
+import { collectMetrics, expireQuotes, jobsRoutes, pollPendingPayments, reconcile, releaseExpiredClaims, sweepOutbox, sweepRefunds } from '../../shared/api/jobs.routes';
 import { runDailyReconciliation } from '../../shared/domain/payments/reconciliation';
 import { saveReconciliationRun } from '../../shared/domain/payments/reconciliation-runs.repository';
 import { collectAndExport, metricsFor } from '../../shared/metrics/instance-metrics';
-import { getBank, getPaymentService } from '../../shared/runtime/payments';
+import { getBank, getPaymentService, getRefundService } from '../../shared/runtime/payments';
 import { createHttpFunction } from '../../shared/http/http-function';
 import { bindRoute } from '../../shared/http/request-context';
 import { getReviewService } from '../../shared/runtime/declarations';
@@ -21,6 +21,11 @@ export const jobs = {
   'poll-pending-payments': async () => {
     const { checked, expired } = await getPaymentService().pollPending();
     return { processed: checked, remaining: expired };
+  },
+  /** `processed`: refunds finished (succeeded or refused); `remaining`: still submitted (BANGE could not be asked). */
+  'sweep-refunds': async () => {
+    const { succeeded, failed, pending } = await getRefundService().sweep();
+    return { processed: succeeded + failed, remaining: pending };
   },
   'collect-metrics': async () => ({ processed: (await collectAndExport(metricsFor(getRuntime()))).exported ? 1 : 0 }),
   /** `date` (YYYY-MM-DD, Africa/Malabo) defaults to yesterday by the runtime's clock. */
@@ -48,6 +53,7 @@ export const routes = [
   bindRoute(expireQuotes, async () => ({ status: 200, body: { job: 'expire-quotes', ...(await jobs['expire-quotes']()) } })),
   bindRoute(sweepOutbox, async () => ({ status: 200, body: { job: 'sweep-outbox', ...(await jobs['sweep-outbox']()) } })),
   bindRoute(pollPendingPayments, async () => ({ status: 200, body: { job: 'poll-pending-payments', ...(await jobs['poll-pending-payments']()) } })),
+  bindRoute(sweepRefunds, async () => ({ status: 200, body: { job: 'sweep-refunds', ...(await jobs['sweep-refunds']()) } })),
   bindRoute(collectMetrics, async () => ({ status: 200, body: { job: 'collect-metrics', ...(await jobs['collect-metrics']()) } })),
   bindRoute(reconcile, async ({ body }) => ({ status: 200, body: { job: 'reconcile', ...(await jobs.reconcile(body?.date)) } })),
 ];

@@ -24,6 +24,7 @@ export const releaseExpiredClaims = job('release-expired-claims', 'Give expired 
 export const expireQuotes = job('expire-quotes', 'Expire unpaid service-fee quotes past their expiry');
 export const sweepOutbox = job('sweep-outbox', 'Publish events still waiting in the outbox');
 
+export const sweepRefunds = job('sweep-refunds', 'Finish refunds left submitted: ask BANGE, record what it did, send again what it never got');
 export const pollPendingPayments = job('poll-pending-payments', 'Ask BANGE about payments pending too long; expire stale ones');
 export const collectMetrics = job('collect-metrics', 'Write the business gauges to Cloud Monitoring');
 
@@ -34,4 +35,4 @@ export const reconcile = job(
   z.strictObject({ date: ReconciliationDay.optional() }).optional(),
 );
 
-export const jobsRoutes = [releaseExpiredClaims, expireQuotes, sweepOutbox, pollPendingPayments, collectMetrics, reconcile] as const;
+export const jobsRoutes = [releaseExpiredClaims, expireQuotes, sweepOutbox, pollPendingPayments, sweepRefunds, collectMetrics, reconcile] as const;

@@ -165,8 +165,8 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
         principal = await authorise(req, definition.roles, authenticator());
       }
       const input = parseRequest(req, definition, found.params, maxBodyBytes);
-      const ctx: RequestContext = { logger, trace, origin: `${req.protocol}://${req.get('host') ?? 'localhost'}`, ip, principal };
       const idempotencyKey = definition.idempotency ? parseIdempotencyKey(req.headers['idempotency-key'], definition.idempotency === 'required') : undefined;
+      const ctx: RequestContext = { logger, trace, origin: `${req.protocol}://${req.get('host') ?? 'localhost'}`, ip, principal, idempotencyKey };
       const result = idempotencyKey && principal ? await runIdempotently(runtime, principal.userId, definition.operationId, idempotencyKey, input.body, () => handler(input, ctx)) : await handler(input, ctx);
 
       const spec = definition.responses[result.status];

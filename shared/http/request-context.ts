@@ -14,6 +14,8 @@ export interface RequestContext {
   ip: string;
   /** Set on every route that is not public. */
   principal: Principal | undefined;
+  /** The request's Idempotency-Key, on routes that take one: a retried request can find what its first attempt started. */
+  idempotencyKey?: string | undefined;
 }
 
 export type RouteHandler<D extends RouteDefinition> = (input: RouteInput<D>, ctx: RequestContext) => Promise<RouteResult<D>>;

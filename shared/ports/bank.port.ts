@@ -34,6 +34,17 @@ export interface BankPayment {
   checkoutUrl: string;
   paidAt: string | null;
   refundedAmount: number;
+  /** Each refund of the payment at the bank, oldest first (absent from banks that do not list them). */
+  refunds?: BankRefund[];
+}
+
+/** One refund at the bank: ours carry the reference we sent (our refund id), those started at the bank none. */
+export interface BankRefund {
+  /** BANGE's id of the refund: `data.refundId` in `payment.refunded` webhooks, `refundId` on statement lines. */
+  id: string;
+  amount: number;
+  reference: string | null;
+  createdAt: string;
 }
 
 export interface StatementLine {
@@ -43,6 +54,8 @@ export interface StatementLine {
   amount: number;
   currency: 'XAF';
   at: string;
+  /** Refund lines: BANGE's id of the refund (`transactionId` is the refunded payment's). */
+  refundId?: string;
 }
 
 /** The body of a BANGE webhook. */
@@ -57,6 +70,9 @@ export interface BangeWebhookEvent {
     currency: string;
     method: string;
     paidAt: string | null;
+    /** `payment.refunded` only: BANGE's id of the refund, and the reference we sent with it (null for a refund started at the bank). */
+    refundId?: string;
+    refundReference?: string | null;
   };
 }
 
@@ -66,5 +82,6 @@ export interface Bank {
   getPayment(id: string): Promise<BankPayment | undefined>;
   /** Every transaction of a day (UTC, `YYYY-MM-DD`). */
   dailyStatement(date: string): Promise<StatementLine[]>;
-  refund(id: string, amount: number, idempotencyKey: string): Promise<BankPayment>;
+  /** `reference` (our refund id) comes back on the refund, in its webhook and in `refunds`. */
+  refund(id: string, amount: number, idempotencyKey: string, reference?: string): Promise<BankPayment>;
 }

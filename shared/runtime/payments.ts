@@ -85,6 +85,7 @@ export const getRefundService = perRuntime((rt) =>
     bank: getBank(),
     audit: getAuditLog(),
     publisher: getOutboxPublisher(),
+    logger: rt.logger,
     onStatus: recordPaymentStatus(rt),
     onTransition: recordDeclarationChanges(rt),
   }),

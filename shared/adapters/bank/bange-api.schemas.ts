@@ -37,7 +37,9 @@ export const createPaymentBodySchema = z.object({
 export type CreatePaymentBody = z.infer<typeof createPaymentBodySchema>;
 
 /** `POST /v1/payments/{id}/refunds` body. */
-export const refundBodySchema = z.object({ amount: xafAmountSchema });
+export const refundBodySchema = z.object({ amount: xafAmountSchema, reference: z.string().trim().min(1).max(64).optional() });
+
+export const bankRefundSchema = z.object({ id: z.string().min(1), amount: xafAmountSchema, reference: z.string().nullable(), createdAt: isoDateTime });
 
 export const bankPaymentSchema = z
   .object({
@@ -50,6 +52,7 @@ export const bankPaymentSchema = z
     checkoutUrl: httpUrl,
     paidAt: isoDateTime.nullable(),
     refundedAmount: nonNegativeXaf,
+    refunds: z.array(bankRefundSchema).optional(),
   })
   .refine((p) => p.refundedAmount <= p.amount, { path: ['refundedAmount'], message: 'expected no more than the amount paid' }) satisfies z.ZodType<BankPayment>;
 
@@ -60,6 +63,7 @@ export const statementLineSchema = z.object({
   amount: xafAmountSchema,
   currency: z.literal('XAF', { error: 'expected XAF' }),
   at: isoDateTime,
+  refundId: z.string().min(1).optional(),
 }) satisfies z.ZodType<StatementLine>;
 
 /** `GET /v1/statements/{date}`. */
@@ -85,6 +89,8 @@ export const bangeWebhookEventSchema = z.object({
     currency: z.string().min(1),
     method: z.string().min(1),
     paidAt: isoDateTime.nullable(),
+    refundId: z.string().min(1).optional(),
+    refundReference: z.string().nullable().optional(),
   }),
 }) satisfies z.ZodType<BangeWebhookEvent>;
 

@@ -63,6 +63,7 @@ describe('BANGE HTTP adapter against the sandbox', () => {
       checkoutUrl: `${server.url}/sandbox/bange/checkout/${created.id}`,
       paidAt: null,
       refundedAmount: 0,
+      refunds: [],
     });
     // The same key and request: the same payment, not a second one.
     expect((await bank.createPayment(request)).id).toBe(created.id);
@@ -89,7 +90,13 @@ describe('BANGE HTTP adapter against the sandbox', () => {
     const tooMuch = await failure(bank.refund(created.id, 100_001, 'refund-2'));
     expect(tooMuch).toMatchObject({ kind: 'refused', status: 400, bankCode: 'amount_exceeds_refundable', retryable: false });
     expect(tooMuch.message).toContain('exceeds the 100000 XAF still refundable');
-    expect(await bank.refund(created.id, 100_000, 'refund-3')).toMatchObject({ status: 'refunded', refundedAmount: 150_000 });
+    const all = await bank.refund(created.id, 100_000, 'refund-3', 'our-refund-3');
+    expect(all).toMatchObject({ status: 'refunded', refundedAmount: 150_000 });
+    // Each refund has BANGE's id and the reference we sent (none: the first was sent without one).
+    expect(all.refunds).toEqual([
+      { id: expect.stringMatching(/^re_/), amount: 50_000, reference: null, createdAt: '2026-01-15T09:00:00.000Z' },
+      { id: expect.stringMatching(/^re_/), amount: 100_000, reference: 'our-refund-3', createdAt: '2026-01-15T09:00:00.000Z' },
+    ]);
 
     expect((await bank.dailyStatement('2026-01-15')).map((l) => [l.type, l.amount])).toEqual([
       ['payment', 150_000],
@@ -97,10 +104,10 @@ describe('BANGE HTTP adapter against the sandbox', () => {
       ['refund', 100_000],
     ]);
     await server.sandbox.settle();
-    expect(receiver.received.map((r) => [r.event.type, r.event.data.amount, r.refusal])).toEqual([
-      ['payment.succeeded', 150_000, null],
-      ['payment.refunded', 50_000, null],
-      ['payment.refunded', 100_000, null],
+    expect(receiver.received.map((r) => [r.event.type, r.event.data.amount, r.event.data.refundId ?? null, r.event.data.refundReference ?? null, r.refusal])).toEqual([
+      ['payment.succeeded', 150_000, null, null, null],
+      ['payment.refunded', 50_000, all.refunds![0]!.id, null, null],
+      ['payment.refunded', 100_000, all.refunds![1]!.id, 'our-refund-3', null],
     ]);
   });
 

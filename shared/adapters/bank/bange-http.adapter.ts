@@ -178,13 +178,13 @@ export function createBangeHttpBank(settings: BangeHttpSettings): Bank {
       return statement.lines;
     },
 
-    async refund(id: string, amount: number, idempotencyKey: string): Promise<BankPayment> {
+    async refund(id: string, amount: number, idempotencyKey: string, reference?: string): Promise<BankPayment> {
       const label = `POST ${paymentPath(id)}/refunds`;
       const checked = xafAmountSchema.safeParse(amount, { reportInput: true });
       if (!checked.success) throw refuseToSend(label, checked.error, 'amount');
       const key = idempotencyKeySchema.safeParse(idempotencyKey, { reportInput: true });
       if (!key.success) throw refuseToSend(label, key.error, 'Idempotency-Key');
-      const answer = await send(label, `${paymentPath(id)}/refunds`, { method: 'POST', body: { amount: checked.data }, idempotencyKey: key.data });
+      const answer = await send(label, `${paymentPath(id)}/refunds`, { method: 'POST', body: reference === undefined ? { amount: checked.data } : { amount: checked.data, reference }, idempotencyKey: key.data });
       if (answer.status !== 200 && answer.status !== 201) throw failure(label, answer);
       return checkSame(label, expect(label, answer, bankPaymentSchema, 'a payment'), { id });
     },

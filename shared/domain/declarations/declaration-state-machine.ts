@@ -79,7 +79,8 @@ export const TRANSITIONS: readonly Transition[] = [
   t('service_fee', 'escalated', 'reject', 'rejected', ['supervisor'], true),
   t('service_fee', 'escalated', 'request_documents', 'documents_requested', ['supervisor'], true),
   t('service_fee', 'documents_requested', 'resubmit', 'paid', ['owner']),
-  t('service_fee', 'rejected', 'refund', 'refunded', ['finance'], true),
+  // Finance refunds a rejected fee; a refund started at BANGE moves it as the system.
+  t('service_fee', 'rejected', 'refund', 'refunded', ['finance', 'system'], true),
   // Tax return: reviewed first, paid after.
   t('tax_return', null, 'create', 'draft', ['owner']),
   t('tax_return', 'draft', 'submit', 'submitted', ['owner']),

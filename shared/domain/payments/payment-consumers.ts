@@ -15,6 +15,7 @@ import { findDeclaration } from '../declarations/declarations.repository';
 import { reportStatuses, type PaymentApplication, type PaymentStatusListener, type PaymentStatusReached } from './payment-application';
 import { PAYMENT_APPLIED, type PaymentAppliedData, type PaymentEventData } from './payment.types';
 import { findPayment } from './payments.repository';
+import { applyBankRefund } from './refund-application';
 import { nextReceiptNumber, signReceipt, storeReceipt, type ReceiptClaims } from './receipts';
 
 export interface PaymentConsumerDeps {
@@ -50,6 +51,12 @@ export function createPaymentConsumers(deps: PaymentConsumerDeps): { applyPaymen
           if (result.outcome !== 'applied') deps.logger.warning(`payment ${d.reference}: ${result.outcome}`, { paymentId: d.paymentId, webhookEventId: d.webhookEventId });
         } else if (event.type === 'payment.failed') {
           reached = await deps.application.applyFailed(tx, d.paymentId, now);
+        } else if (event.type === 'payment.refunded') {
+          // Ours (the reference names our refund row) or started at the bank: applied once either way, keyed by BANGE's refund id.
+          const result = await applyBankRefund(tx, deps.ids, { paymentId: d.paymentId, bangeRefundId: d.refundId ?? `webhook:${d.webhookEventId}`, reference: d.refundReference ?? null, amount: d.amount, at: now, webhookEventId: d.webhookEventId });
+          events.push(...result.events);
+          reached = result.reached;
+          if (result.outcome === 'anomaly') deps.logger.warning(`refund of ${d.reference}: ${result.outcome}`, { paymentId: d.paymentId, webhookEventId: d.webhookEventId });
         }
       });
       // handleOnce resolves after the commit: what was set above is committed (a duplicate set nothing).

@@ -33,6 +33,9 @@ export interface PaymentEventData {
   currency: 'XAF';
   method: string;
   paidAt: string | null;
+  /** `payment.refunded`: BANGE's refund id and the reference we sent with it (null: started at the bank). */
+  refundId?: string;
+  refundReference?: string | null;
 }
 
 /** Event type published on topic `payment-applied` when a payment has been applied (declaration paid, money booked). */

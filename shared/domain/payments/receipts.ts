@@ -104,6 +104,11 @@ export async function storeReceipt(tx: Queryable, ids: IdGenerator, r: Omit<Stor
   return (await findReceiptByPayment(tx, r.paymentId))!;
 }
 
+/** Voids the payment's receipt (its money went back); a receipt voided already keeps its first date. */
+export async function voidReceipt(tx: Queryable, paymentId: string, reason: 'refunded', at: Date): Promise<void> {
+  await tx.query('UPDATE receipts SET voided_at = $2, void_reason = $3 WHERE payment_id = $1 AND voided_at IS NULL', [paymentId, at, reason]);
+}
+
 export async function findReceiptByPayment(db: Queryable, paymentId: string): Promise<StoredReceipt | undefined> {
   const { rows } = await db.query<{ id: string; number: string; payment_id: string; declaration_id: string; token: string; issued_at: Date }>('SELECT * FROM receipts WHERE payment_id = $1', [paymentId]);
   const r = rows[0];

@@ -25,6 +25,8 @@ const WebhookBody = z.object({
     currency: z.string().min(1).max(10),
     method: z.string().max(50),
     paidAt: z.string().nullable(),
+    refundId: z.string().min(1).max(200).optional(),
+    refundReference: z.string().max(200).nullable().optional(),
   }),
 });
 
@@ -70,7 +72,16 @@ export function createWebhookIngestion(deps: IngestionDeps) {
         type: parsed.type,
         source: PAYMENT_EVENT_SOURCE,
         time: now.toISOString(),
-        data: { webhookEventId: parsed.id, reference: data.reference, transactionId: data.transactionId, amount: data.amount, currency: 'XAF', method: data.method, paidAt: data.paidAt },
+        data: {
+          webhookEventId: parsed.id,
+          reference: data.reference,
+          transactionId: data.transactionId,
+          amount: data.amount,
+          currency: 'XAF',
+          method: data.method,
+          paidAt: data.paidAt,
+          ...(parsed.type === 'payment.refunded' ? { refundId: data.refundId ?? `webhook:${parsed.id}`, refundReference: data.refundReference ?? null } : {}),
+        },
       };
       const stored = await storeWebhook(
         deps.db,

@@ -2,7 +2,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Logger } from '../../../logging/logger';
-import type { BangeWebhookEvent } from '../../../ports/bank.port';
+import type { BangeWebhookEvent, BankRefund } from '../../../ports/bank.port';
 import type { Clock } from '../../../ports/clock.port';
 import { randomIds, type IdGenerator } from '../../../ports/ids.port';
 import { createPaymentBodySchema, idempotencyKeySchema, refundBodySchema, statementDateSchema, xafAmountSchema } from '../bange-api.schemas';
@@ -76,13 +76,21 @@ export function createBangeSandbox(options: BangeSandboxOptions): BangeSandbox {
     ...(options.deliveryTimeoutMs ? { timeoutMs: options.deliveryTimeoutMs } : {}),
   });
 
-  function notify(payment: SandboxPayment, type: BangeWebhookEvent['type'], amount: number, knobs: SandboxKnobs) {
+  function notify(payment: SandboxPayment, type: BangeWebhookEvent['type'], amount: number, knobs: SandboxKnobs, refund?: BankRefund) {
     if (!knobs.webhook) return null;
     const event: BangeWebhookEvent = {
       id: `evt_${ids.uuid().replace(/-/g, '')}`,
       type,
       createdAt: clock.now().toISOString(),
-      data: { transactionId: payment.id, reference: payment.reference, amount, currency: payment.currency, method: payment.method, paidAt: payment.paidAt },
+      data: {
+        transactionId: payment.id,
+        reference: payment.reference,
+        amount,
+        currency: payment.currency,
+        method: payment.method,
+        paidAt: payment.paidAt,
+        ...(refund ? { refundId: refund.id, refundReference: refund.reference } : {}),
+      },
     };
     sender.send(event, payment.callbackUrl, knobs);
     return { eventId: event.id, type, copies: knobs.duplicates, delayMs: knobs.delayMs, held: knobs.hold };
@@ -164,10 +172,11 @@ export function createBangeSandbox(options: BangeSandboxOptions): BangeSandbox {
       async run(req, res, [id = ''], query) {
         const key = idempotencyKey(req);
         const knobs = parseKnobs(query);
-        const { amount } = await readJson(req, refundBodySchema);
-        const { payment, replayed } = store.refund(id, amount, key);
+        const { amount, reference } = await readJson(req, refundBodySchema);
+        const { payment, replayed } = store.refund(id, amount, key, reference);
         const current = store.get(id);
-        if (!replayed && current) notify(current, 'payment.refunded', amount, knobs);
+        // A refund without our reference is one started at the bank: it reaches us only as this webhook.
+        if (!replayed && current) notify(current, 'payment.refunded', amount, knobs, current.refunds?.at(-1));
         sendJson(res, replayed ? 200 : 201, payment, replayed ? { 'idempotent-replayed': 'true' } : {});
       },
     },

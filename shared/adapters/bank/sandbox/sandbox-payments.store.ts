@@ -1,5 +1,5 @@
 /** The sandbox bank's books, in memory: payments, statement lines and idempotency records; the rules of money, no HTTP. */
-import type { BankPayment, StatementLine } from '../../../ports/bank.port';
+import type { BankPayment, BankRefund, StatementLine } from '../../../ports/bank.port';
 import type { Clock } from '../../../ports/clock.port';
 import type { IdGenerator } from '../../../ports/ids.port';
 import type { CreatePaymentBody } from '../bange-api.schemas';
@@ -38,7 +38,7 @@ interface IdempotencyRecord {
 
 export function toBankPayment(p: SandboxPayment): BankPayment {
   const { id, reference, amount, currency, method, status, checkoutUrl, paidAt, refundedAmount } = p;
-  return { id, reference, amount, currency, method, status, checkoutUrl, paidAt, refundedAmount };
+  return { id, reference, amount, currency, method, status, checkoutUrl, paidAt, refundedAmount, refunds: (p.refunds ?? []).map((r) => ({ ...r })) };
 }
 
 export function createSandboxStore(options: { clock: Clock; ids: IdGenerator; checkoutUrl: (id: string) => string }) {
@@ -117,9 +117,12 @@ export function createSandboxStore(options: { clock: Clock; ids: IdGenerator; ch
       return payment;
     },
 
-    /** Partial refunds add up; the status becomes `refunded` once everything paid went back. */
-    refund(id: string, amount: number, idempotencyKey: string) {
-      return once(`refund ${id}`, idempotencyKey, { amount }, () => {
+    /**
+     * Partial refunds add up; the status becomes `refunded` once everything paid went back. Each
+     * refund gets its own id and keeps the caller's reference (none for one started at the bank).
+     */
+    refund(id: string, amount: number, idempotencyKey: string, reference?: string) {
+      return once(`refund ${id}`, idempotencyKey, { amount, reference: reference ?? null }, () => {
         const payment = find(id);
         if (payment.status !== 'succeeded' && payment.status !== 'refunded') {
           throw new SandboxRefusal(409, 'payment_not_refundable', `Payment ${id} is ${payment.status}: only a paid payment can be refunded.`);
@@ -134,7 +137,9 @@ export function createSandboxStore(options: { clock: Clock; ids: IdGenerator; ch
         }
         payment.refundedAmount += amount;
         payment.status = payment.refundedAmount === payment.amount ? 'refunded' : 'succeeded';
-        lines.push({ transactionId: id, reference: payment.reference, type: 'refund', amount, currency: 'XAF', at: now() });
+        const refund: BankRefund = { id: newId('re'), amount, reference: reference ?? null, createdAt: now() };
+        payment.refunds = [...(payment.refunds ?? []), refund];
+        lines.push({ transactionId: id, reference: payment.reference, type: 'refund', amount, currency: 'XAF', at: refund.createdAt, refundId: refund.id });
         return toBankPayment(payment);
       });
     },

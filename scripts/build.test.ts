@@ -144,6 +144,14 @@ describe('buildAll', () => {
     expect(JSON.parse(answer.body)).toEqual({ ...written, info: { ...(written.info as object), version: '9b0d7e1' } });
   });
 
+  it('copies Swagger UI beside the docs function, which serves the reference page\'s files from there', async () => {
+    const dir = path.join(outDir, 'functions', 'docs', 'swagger-ui');
+    expect(readdirSync(dir).sort()).toEqual(['LICENSE', 'NOTICE', 'swagger-ui-bundle.js', 'swagger-ui.css']);
+    // Marked, to tell the built copy from node_modules/swagger-ui-dist (which the folder can also reach, being inside the repository).
+    writeFileSync(path.join(dir, 'swagger-ui.css'), '/* the built copy */');
+    expect(await runFunction('docs', '/api/v1/docs/assets/swagger-ui.css', {})).toEqual({ status: 200, body: '/* the built copy */' });
+  });
+
   it('prints a table of bundles, sizes and externals', () => {
     const table = logged.join('\n');
     for (const id of functionIds) expect(table).toMatch(new RegExp(`^${id}\\s+\\d+\\.\\d\\s+.*${FRAMEWORK}`, 'm'));

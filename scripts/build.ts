@@ -4,7 +4,8 @@
  *
  * A function's folder: `bundle.js`, the CommonJS bundle of the function; `index.js`, a loader that
  * compiles it with V8's code cache (`bundle.<key>.cache`, one per heap setting Terraform deploys with:
- * see CODE CACHE below); the docs function's `openapi.json`; and a package.json naming only the
+ * see CODE CACHE below); the docs function's `openapi.json` and the Swagger UI files of its reference
+ * page (`swagger-ui/`, from the swagger-ui-dist package); and a package.json naming only the
  * packages the bundle leaves external. Terraform zips the folder; Cloud Build runs `npm install` in
  * it, so the package.json must list every external the bundle really requires (read from esbuild's
  * metafile) and nothing else.
@@ -15,6 +16,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import { builtinModules } from 'node:module';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { BUILT_ASSETS_DIR, SWAGGER_UI_COPIED } from '../functions/docs/reference-assets';
 
 const ROOT = path.resolve(__dirname, '..');
 const FRAMEWORK = '@google-cloud/functions-framework';
@@ -352,6 +354,13 @@ function writeOpenApiDocument(dir: string, functionsDir: string): void {
   writeFileSync(path.join(dir, 'openapi.json'), JSON.stringify(buildDocument('0.0.0-build')));
 }
 
+/** The reference page's Swagger UI files, beside the docs bundle: the function serves them (functions/docs/reference-assets.ts). */
+function copySwaggerUi(dir: string): void {
+  const from = path.dirname(require.resolve('swagger-ui-dist/package.json'));
+  mkdirSync(path.join(dir, BUILT_ASSETS_DIR), { recursive: true });
+  for (const file of SWAGGER_UI_COPIED) copyFileSync(path.join(from, file), path.join(dir, BUILT_ASSETS_DIR, file));
+}
+
 async function bundle(target: Target, ctx: Context): Promise<{ bundle?: BuiltBundle; problems: string[] }> {
   const isFunction = target.kind === 'function';
   // A function's bundle is compiled by its loader (index.js); the job is run as it is.
@@ -505,7 +514,10 @@ export async function buildAll({
   const functions = bundles.filter((b) => b.kind === 'function');
 
   const docs = functions.find((b) => b.id === 'docs');
-  if (docs) writeOpenApiDocument(docs.dir, functionsDir);
+  if (docs) {
+    writeOpenApiDocument(docs.dir, functionsDir);
+    copySwaggerUi(docs.dir);
+  }
 
   if (codeCache) {
     const flagSets = [...new Set(Object.values(deployedNodeOptions()))];

@@ -63,6 +63,8 @@ export function commonEnvironment(s: SharedSettings): Record<string, string> {
     PUBLIC_BASE_URL: s.publicBaseUrl,
     AUTH_ISSUER: s.publicBaseUrl,
     AUTH_AUDIENCE: 'taxasge-api',
+    // Terraform sets cloud-monitoring; here Cloud Monitoring is out of reach (no network at run time).
+    METRICS_EXPORT: 'off',
     // The stand-ins' settings and the emulator, which production has no need of.
     DATA_DIR: s.dataDir,
     STORAGE_LOCAL_SECRET: s.storageSecret,

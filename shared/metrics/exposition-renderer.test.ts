@@ -4,10 +4,10 @@ import { createMetricRecorder } from './metric-recorder';
 import type { MetricDefinition } from './metric-registry';
 
 const registry: MetricDefinition[] = [
-  { name: 'jobs', kind: 'counter', help: 'Jobs done, with "quotes" and a \\ backslash.', labels: ['queue'], module: 'events', cloud: 'custom', source: 'process' },
-  { name: 'idle', kind: 'counter', help: 'A counter never used.', labels: [], module: 'events', cloud: 'custom', source: 'process' },
-  { name: 'temperature', kind: 'gauge', help: 'A gauge.', labels: [], module: 'process', cloud: 'none', source: 'process' },
-  { name: 'wait_seconds', kind: 'histogram', help: 'A histogram.', labels: ['queue'], unit: 'seconds', buckets: [0.1, 1], module: 'events', cloud: 'custom', source: 'process' },
+  { name: 'jobs', kind: 'counter', help: 'Jobs done, with "quotes" and a \\ backslash.', labels: ['queue'], module: 'events', cloud: 'custom', writer: 'every-function', source: 'process' },
+  { name: 'idle', kind: 'counter', help: 'A counter never used.', labels: [], module: 'events', cloud: 'custom', writer: 'every-function', source: 'process' },
+  { name: 'temperature', kind: 'gauge', help: 'A gauge.', labels: [], module: 'process', cloud: 'google', google: 'run.googleapis.com/container/memory/utilizations', source: 'process' },
+  { name: 'wait_seconds', kind: 'histogram', help: 'A histogram.', labels: ['queue'], unit: 'seconds', buckets: [0.1, 1], module: 'events', cloud: 'custom', writer: 'every-function', source: 'process' },
 ];
 
 function recorder() {

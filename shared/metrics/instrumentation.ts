@@ -69,7 +69,7 @@ export function statementKind(sql: string): string {
   return OPERATIONS.has(word) ? word : 'other';
 }
 
-function timed(recorder: MetricRecorder, target: Queryable, now: () => number): Queryable['query'] {
+function timed(recorder: Pick<MetricRecorder, 'observe'>, target: Queryable, now: () => number): Queryable['query'] {
   return async (text, params) => {
     const started = now();
     let outcome = 'error';
@@ -84,7 +84,7 @@ function timed(recorder: MetricRecorder, target: Queryable, now: () => number): 
 }
 
 /** The same database, timing every statement (pool queries and those inside transactions). */
-export function instrumentDatabase(db: Database, recorder: MetricRecorder, now: () => number = () => performance.now()): Database {
+export function instrumentDatabase(db: Database, recorder: Pick<MetricRecorder, 'observe'>, now: () => number = () => performance.now()): Database {
   return {
     query: timed(recorder, db, now),
     transaction: (fn) => db.transaction((tx) => fn({ query: timed(recorder, tx, now) })),

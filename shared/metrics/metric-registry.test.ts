@@ -1,13 +1,13 @@
 import { cloudMetricType, findMetric, METRICS, openMetricsName, registryProblems, type MetricDefinition } from './metric-registry';
 
-const base = { module: 'http', cloud: 'custom', source: 'process', labels: [], help: 'A metric.' } as const;
+const base = { module: 'http', cloud: 'custom', writer: 'every-function', source: 'process', labels: [], help: 'A metric.' } as const;
 
 describe('the metric registry', () => {
   it('is sound: snake_case names, units as suffixes, buckets only on histograms, no colliding samples', () => {
     expect(registryProblems(METRICS)).toEqual([]);
   });
 
-  it('covers the metrics issue 6 lists, built or planned', () => {
+  it('covers the metrics issue 6 lists, each one emitted', () => {
     const names = METRICS.map((m) => m.name);
     expect(names).toEqual(
       expect.arrayContaining([
@@ -37,6 +37,7 @@ describe('the metric registry', () => {
     expect(cloudMetricType(findMetric('http_requests')!)).toBe('custom.googleapis.com/taxasge/http_requests');
     expect(cloudMetricType(findMetric('webhooks_received')!)).toBe('logging.googleapis.com/user/taxasge/webhooks_received');
     expect(cloudMetricType(findMetric('process_cpu_seconds')!)).toBeUndefined();
+    expect(findMetric('process_cpu_seconds')!.google).toBe('run.googleapis.com/container/cpu/utilizations');
     expect(findMetric('nope')).toBeUndefined();
   });
 
@@ -49,8 +50,12 @@ describe('the metric registry', () => {
     ['decreasing buckets', [{ ...base, name: 'a', kind: 'histogram', buckets: [1, 0.5] }], 'a: buckets must increase'],
     ['a label named le', [{ ...base, name: 'a', kind: 'gauge', labels: ['le'] }], 'a: label "le" is not allowed'],
     ['help without a period', [{ ...base, name: 'a', kind: 'gauge', help: 'A metric' }], 'a: help is a sentence ending with a period'],
-    ['a database counter', [{ ...base, name: 'a', kind: 'counter', source: 'database' }], 'a: values read from the database are gauges'],
-    ['a log-based database gauge', [{ ...base, name: 'a', kind: 'gauge', source: 'database', cloud: 'log-based' }], 'a: a database gauge cannot be log-based'],
+    ['a database counter', [{ ...base, name: 'a', kind: 'counter', source: 'database', writer: 'jobs' }], 'a: values read from the database are gauges'],
+    ['a log-based gauge', [{ ...base, name: 'a', kind: 'gauge', cloud: 'log-based', writer: undefined }], 'a: a log-based metric counts events: a counter or a histogram'],
+    ['a custom metric nobody writes', [{ ...base, name: 'a', kind: 'gauge', writer: undefined }], 'a: custom metrics, and only they, name their writer'],
+    ['a log-based metric with a writer', [{ ...base, name: 'a', kind: 'counter', cloud: 'log-based' }], 'a: custom metrics, and only they, name their writer'],
+    ['a Google metric without its type', [{ ...base, name: 'a', kind: 'gauge', cloud: 'google', writer: undefined }], 'a: google metrics, and only they, name the Google-provided metric type'],
+    ['a database gauge written by every function', [{ ...base, name: 'a', kind: 'gauge', source: 'database' }], 'a: database gauges are written by the metrics-collector job (jobs)'],
     ['colliding samples', [{ ...base, name: 'a', kind: 'counter' }, { ...base, name: 'a_total_x', kind: 'gauge' }, { ...base, name: 'b_total', kind: 'gauge' }, { ...base, name: 'b', kind: 'counter' }], 'b: sample name b_total collides with another metric'],
     ['a camelCase name', [{ ...base, name: 'httpRequests', kind: 'gauge' }], 'httpRequests: expected snake_case'],
   ])('reports %s', (_what, registry, problem) => {

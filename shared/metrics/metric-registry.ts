@@ -4,12 +4,22 @@ export type MetricKind = 'counter' | 'gauge' | 'histogram';
 
 /**
  * How a metric reaches Cloud Monitoring (see docs/OBSERVABILITY.md for the reasons):
- * - `custom`: written by the exporter as `custom.googleapis.com/taxasge/<name>`;
- * - `log-based`: each event writes one structured log line, counted by a log-based metric that
- *   Terraform defines as `logging.googleapis.com/user/taxasge/<name>`;
- * - `none`: OpenMetrics only (Cloud Run already publishes the equivalent).
+ * - `custom`: written as `custom.googleapis.com/taxasge/<name>` by the exporter of the deployed
+ *   component named in `writer` (which Terraform must run with METRICS_EXPORT=cloud-monitoring);
+ * - `log-based`: each event writes one structured log line, counted by the log-based metric
+ *   `logging.googleapis.com/user/taxasge/<name>` that terraform/modules/monitoring/log-metrics.tf
+ *   defines (generated from this table by `npm run generate:log-metrics`, see logMetricOf);
+ * - `google`: OpenMetrics only; in Cloud Monitoring the Google-provided metric named in `google`
+ *   holds the same figure for the whole fleet.
  */
-export type CloudSink = 'custom' | 'log-based' | 'none';
+export type CloudSink = 'custom' | 'log-based' | 'google';
+
+/**
+ * Who writes a custom metric: `every-function` (each instance's exporter, after each export
+ * interval) or one function of the topology (`jobs`: the `metrics-collector` scheduled job, which
+ * runs the database collectors and flushes).
+ */
+export type CustomMetricWriter = 'every-function' | 'jobs';
 
 /** Who produces the value: the process as things happen, or a collector querying PostgreSQL at scrape time. */
 export type MetricSource = 'process' | 'database';
@@ -39,8 +49,10 @@ export interface MetricOptions {
   unit?: 'seconds' | 'bytes' | 'xaf';
   /** Upper bounds of a histogram's buckets, ascending (`+Inf` is implied). */
   buckets?: readonly number[];
-  /** The module that records it is not built yet: declared so dashboards and alerts can name it. */
-  planned?: boolean;
+  /** `custom` metrics only: the deployed component whose exporter writes it. */
+  writer?: CustomMetricWriter;
+  /** `google` metrics only: the Google-provided metric type holding the same figure. */
+  google?: string;
 }
 
 export interface MetricDefinition<N extends string = string, L extends string = string> extends MetricOptions {
@@ -73,66 +85,62 @@ const db = { source: 'database' } as const;
 /** The registry. Adding a metric is one line here; dashboards, alerts and docs are checked against it. */
 export const METRICS = [
   // HTTP pipeline (recorded by shared/http for every function)
-  counter('http_requests', 'HTTP requests answered, by route group (function), route template, method and status code.', ['group', 'route', 'method', 'status'], { module: 'http', cloud: 'custom' }),
-  histogram('http_request_duration_seconds', 'Time from request received to response written, by route group, route template and method.', ['group', 'route', 'method'], { module: 'http', cloud: 'custom', unit: 'seconds', buckets: LATENCY_BUCKETS }),
-  counter('http_problems', 'problem+json responses, by route group, route template, status and stable error code.', ['group', 'route', 'status', 'code'], { module: 'http', cloud: 'custom' }),
+  counter('http_requests', 'HTTP requests answered, by route group (function), route template, method and status code.', ['group', 'route', 'method', 'status'], { module: 'http', cloud: 'custom', writer: 'every-function' }),
+  histogram('http_request_duration_seconds', 'Time from request received to response written, by route group, route template and method.', ['group', 'route', 'method'], { module: 'http', cloud: 'custom', writer: 'every-function', unit: 'seconds', buckets: LATENCY_BUCKETS }),
+  counter('http_problems', 'problem+json responses, by route group, route template, status and stable error code.', ['group', 'route', 'status', 'code'], { module: 'http', cloud: 'custom', writer: 'every-function' }),
   // Cache
-  counter('cache_lookups', 'Cache reads by cache kind (memory, upstash), key namespace and result (hit, miss, error).', ['cache', 'namespace', 'result'], { module: 'cache', cloud: 'custom' }),
+  counter('cache_lookups', 'Cache reads by cache kind (memory, upstash), key namespace and result (hit, miss, error).', ['cache', 'namespace', 'result'], { module: 'cache', cloud: 'custom', writer: 'every-function' }),
   // Database
-  gauge('db_pool_connections', 'Connections of this instance\'s pool, by state (idle, in_use).', ['state'], { module: 'database', cloud: 'custom' }),
-  gauge('db_pool_waiting_clients', 'Queries of this instance waiting for a free pool connection.', [], { module: 'database', cloud: 'custom' }),
-  gauge('db_pool_max_connections', 'Largest size of this instance\'s pool (DB_POOL_MAX).', [], { module: 'database', cloud: 'custom' }),
-  histogram('db_query_duration_seconds', 'Database statement time, by statement kind (select, insert, update, delete, with, other) and outcome (ok, error).', ['operation', 'outcome'], { module: 'database', cloud: 'custom', unit: 'seconds', buckets: QUERY_BUCKETS }),
-  gauge('db_up', '1 when this instance reached PostgreSQL at the last collection, else 0.', [], { module: 'database', cloud: 'custom' }),
-  gauge('db_size_bytes', 'Size of the database on disk (pg_database_size).', [], { module: 'database', cloud: 'custom', unit: 'bytes', ...db }),
+  gauge('db_pool_connections', 'Connections of this instance\'s pool, by state (idle, in_use).', ['state'], { module: 'database', cloud: 'custom', writer: 'every-function' }),
+  gauge('db_pool_waiting_clients', 'Queries of this instance waiting for a free pool connection.', [], { module: 'database', cloud: 'custom', writer: 'every-function' }),
+  gauge('db_pool_max_connections', 'Largest size of this instance\'s pool (DB_POOL_MAX).', [], { module: 'database', cloud: 'custom', writer: 'every-function' }),
+  histogram('db_query_duration_seconds', 'Database statement time, by statement kind (select, insert, update, delete, with, other) and outcome (ok, error).', ['operation', 'outcome'], { module: 'database', cloud: 'custom', writer: 'every-function', unit: 'seconds', buckets: QUERY_BUCKETS }),
+  gauge('db_up', '1 when this instance reached PostgreSQL at the last collection, else 0.', [], { module: 'database', cloud: 'custom', writer: 'jobs' }),
+  gauge('db_size_bytes', 'Size of the database on disk (pg_database_size).', [], { module: 'database', cloud: 'custom', writer: 'jobs', unit: 'bytes', ...db }),
   // Catalog
-  gauge('catalog_services', 'Active fiscal services in the catalog, by ministry.', ['ministry'], { module: 'catalog', cloud: 'custom', ...db }),
-  gauge('catalog_services_payable_online', 'Active fiscal services payable online (a known, usable fee), by ministry.', ['ministry'], { module: 'catalog', cloud: 'custom', ...db }),
-  gauge('catalog_version', 'Current catalog version number.', [], { module: 'catalog', cloud: 'custom', ...db }),
+  gauge('catalog_services', 'Active fiscal services in the catalog, by ministry.', ['ministry'], { module: 'catalog', cloud: 'custom', writer: 'jobs', ...db }),
+  gauge('catalog_services_payable_online', 'Active fiscal services payable online (a known, usable fee), by ministry.', ['ministry'], { module: 'catalog', cloud: 'custom', writer: 'jobs', ...db }),
+  gauge('catalog_version', 'Current catalog version number.', [], { module: 'catalog', cloud: 'custom', writer: 'jobs', ...db }),
   // Declarations
   counter('new_declarations', 'Declarations created, by kind (service_fee, tax_return) and service code or tax type.', ['kind', 'service'], { module: 'declarations', cloud: 'log-based' }),
   counter('declaration_transitions', 'Declaration state changes, by kind, previous and new state.', ['kind', 'from', 'to'], { module: 'declarations', cloud: 'log-based' }),
-  gauge('declarations', 'Declarations by kind and current state.', ['kind', 'state'], { module: 'declarations', cloud: 'custom', ...db }),
+  gauge('declarations', 'Declarations by kind and current state.', ['kind', 'state'], { module: 'declarations', cloud: 'custom', writer: 'jobs', ...db }),
   // Agents' review work
-  gauge('review_queue_size', 'Declarations waiting in the review queue, by ministry.', ['ministry'], { module: 'agents', cloud: 'custom', ...db }),
-  gauge('review_queue_oldest_age_seconds', 'Waiting time of the oldest declaration in the review queue, by ministry.', ['ministry'], { module: 'agents', cloud: 'custom', unit: 'seconds', ...db }),
+  gauge('review_queue_size', 'Declarations waiting in the review queue, by ministry.', ['ministry'], { module: 'agents', cloud: 'custom', writer: 'jobs', ...db }),
+  gauge('review_queue_oldest_age_seconds', 'Waiting time of the oldest declaration in the review queue, by ministry.', ['ministry'], { module: 'agents', cloud: 'custom', writer: 'jobs', unit: 'seconds', ...db }),
   counter('review_decisions', 'Agent decisions, by ministry and decision (approved, rejected, documents_requested, escalated).', ['ministry', 'decision'], { module: 'agents', cloud: 'log-based' }),
   histogram('review_duration_seconds', 'Time from entering the review queue to the agent\'s decision, by ministry.', ['ministry'], { module: 'agents', cloud: 'log-based', unit: 'seconds', buckets: REVIEW_BUCKETS }),
   counter('review_claims_expired', 'Review claims (locks) that expired before a decision, by ministry.', ['ministry'], { module: 'agents', cloud: 'log-based' }),
   // Payments and receipts
   counter('payments', 'Payments reaching a status (pending, succeeded, failed, expired, partially_refunded, refunded), by status and method.', ['status', 'method'], { module: 'payments', cloud: 'log-based' }),
-  gauge('payments_pending', 'Payments waiting for BANGE\'s answer, by method.', ['method'], { module: 'payments', cloud: 'custom', ...db }),
-  gauge('revenue_xaf', 'Revenue collected to date (paid minus refunded), in XAF, by ministry: equals the ledger\'s sum.', ['ministry'], { module: 'payments', cloud: 'custom', unit: 'xaf', ...db }),
-  gauge('revenue_current_period_xaf', 'Revenue of the current calendar day, week or month (Africa/Malabo), in XAF, by ministry and period.', ['ministry', 'period'], { module: 'payments', cloud: 'custom', unit: 'xaf', ...db, planned: true }),
+  gauge('payments_pending', 'Payments waiting for BANGE\'s answer, by method.', ['method'], { module: 'payments', cloud: 'custom', writer: 'jobs', ...db }),
+  gauge('revenue_xaf', 'Revenue collected to date (paid minus refunded), in XAF, by ministry: equals the ledger\'s sum.', ['ministry'], { module: 'payments', cloud: 'custom', writer: 'jobs', unit: 'xaf', ...db }),
+  gauge('revenue_current_period_xaf', 'Revenue of the current calendar day, week or month (Africa/Malabo), in XAF, by ministry and period.', ['ministry', 'period'], { module: 'payments', cloud: 'custom', writer: 'jobs', unit: 'xaf', ...db }),
   counter('receipts_issued', 'Receipts issued for paid declarations.', [], { module: 'payments', cloud: 'log-based' }),
   counter('reconciliation_discrepancies', 'Transactions the daily reconciliation found not in all of BANGE\'s statement, our webhooks and our ledger (or with differing amounts), by problem (missing_webhook, not_in_statement, not_booked, amount_differs).', ['problem'], { module: 'payments', cloud: 'log-based' }),
   counter('receipt_verifications', 'Receipt verifications through the API, by result (valid, invalid).', ['result'], { module: 'payments', cloud: 'log-based' }),
   // BANGE webhooks
   counter('webhooks_received', 'BANGE webhooks received, by event type and outcome (accepted, duplicate, bad_signature, malformed, mismatch).', ['type', 'outcome'], { module: 'webhooks', cloud: 'log-based' }),
   // Events: Pub/Sub handlers, outbox, dead letters
-  counter('event_deliveries', 'Pub/Sub deliveries handled, by subscription and outcome (processed, duplicate, retried, failed).', ['subscription', 'outcome'], { module: 'events', cloud: 'log-based', planned: true }),
-  gauge('outbox_backlog', 'Events waiting in the outbox to be published.', [], { module: 'events', cloud: 'custom', ...db }),
-  gauge('outbox_oldest_age_seconds', 'Age of the oldest event waiting in the outbox.', [], { module: 'events', cloud: 'custom', unit: 'seconds', ...db }),
-  gauge('dead_letters', 'Dead-lettered messages neither replayed nor dismissed, by subscription.', ['subscription'], { module: 'events', cloud: 'custom', ...db }),
+  counter('event_deliveries', 'Pub/Sub deliveries handled by an event function, by subscription and outcome (processed; failed: Pub/Sub redelivers, then dead-letters).', ['subscription', 'outcome'], { module: 'events', cloud: 'log-based' }),
+  gauge('outbox_backlog', 'Events waiting in the outbox to be published.', [], { module: 'events', cloud: 'custom', writer: 'jobs', ...db }),
+  gauge('outbox_oldest_age_seconds', 'Age of the oldest event waiting in the outbox.', [], { module: 'events', cloud: 'custom', writer: 'jobs', unit: 'seconds', ...db }),
+  gauge('dead_letters', 'Dead-lettered messages neither replayed nor dismissed, by subscription.', ['subscription'], { module: 'events', cloud: 'custom', writer: 'jobs', ...db }),
   // Notifications
   counter('notification_deliveries', 'Notification deliveries, by channel (email, sms, push) and outcome (sent, failed, skipped).', ['channel', 'outcome'], { module: 'notifications', cloud: 'log-based' }),
   // Authentication
   counter('login_attempts', 'Login attempts, by outcome (success, bad_credentials, suspended, rate_limited).', ['outcome'], { module: 'auth', cloud: 'log-based' }),
   counter('user_registrations', 'Accounts registered, by account type (citizen, business).', ['account_type'], { module: 'auth', cloud: 'log-based' }),
   counter('refresh_token_reuse', 'Spent refresh tokens presented again (their whole family is revoked).', [], { module: 'auth', cloud: 'log-based' }),
-  // Documents (OCR readiness)
-  counter('document_uploads_requested', 'Signed upload URLs issued, by content type class (pdf, image, other).', ['content_type'], { module: 'documents', cloud: 'log-based', planned: true }),
-  histogram('document_size_bytes', 'Declared size of documents to upload, by content type class.', ['content_type'], { module: 'documents', cloud: 'log-based', unit: 'bytes', buckets: SIZE_BUCKETS, planned: true }),
-  gauge('documents', 'Documents by status (requested, uploaded, verified, rejected).', ['status'], { module: 'documents', cloud: 'custom', ...db, planned: true }),
   // The process (Cloud Run publishes its own CPU and memory figures)
-  gauge('process_resident_memory_bytes', 'Resident memory of this instance\'s process.', [], { module: 'process', cloud: 'none', unit: 'bytes' }),
-  gauge('process_heap_used_bytes', 'V8 heap in use in this instance\'s process.', [], { module: 'process', cloud: 'none', unit: 'bytes' }),
-  counter('process_cpu_seconds', 'CPU time (user and system) used by this instance\'s process.', [], { module: 'process', cloud: 'none', unit: 'seconds' }),
-  gauge('process_start_time_seconds', 'Start time of this instance\'s process, in Unix seconds.', [], { module: 'process', cloud: 'none', unit: 'seconds' }),
+  gauge('process_resident_memory_bytes', 'Resident memory of this instance\'s process.', [], { module: 'process', cloud: 'google', google: 'run.googleapis.com/container/memory/utilizations', unit: 'bytes' }),
+  gauge('process_heap_used_bytes', 'V8 heap in use in this instance\'s process.', [], { module: 'process', cloud: 'google', google: 'run.googleapis.com/container/memory/utilizations', unit: 'bytes' }),
+  counter('process_cpu_seconds', 'CPU time (user and system) used by this instance\'s process.', [], { module: 'process', cloud: 'google', google: 'run.googleapis.com/container/cpu/utilizations', unit: 'seconds' }),
+  gauge('process_start_time_seconds', 'Start time of this instance\'s process, in Unix seconds.', [], { module: 'process', cloud: 'google', google: 'run.googleapis.com/container/startup_latencies', unit: 'seconds' }),
   // The metrics pipeline itself
-  gauge('metrics_collector_up', '1 when the collector\'s last run succeeded, else 0, by collector.', ['collector'], { module: 'metrics', cloud: 'custom' }),
-  counter('metrics_exports', 'Batches written to Cloud Monitoring, by outcome (ok, error).', ['outcome'], { module: 'metrics', cloud: 'custom' }),
-  counter('metrics_series_dropped', 'Label sets refused because a metric reached its series limit, by metric.', ['metric'], { module: 'metrics', cloud: 'custom' }),
+  gauge('metrics_collector_up', '1 when the collector\'s last run succeeded, else 0, by collector.', ['collector'], { module: 'metrics', cloud: 'custom', writer: 'every-function' }),
+  counter('metrics_exports', 'Batches written to Cloud Monitoring, by outcome (ok, error).', ['outcome'], { module: 'metrics', cloud: 'custom', writer: 'every-function' }),
+  counter('metrics_series_dropped', 'Label sets refused because a metric reached its series limit, by metric.', ['metric'], { module: 'metrics', cloud: 'custom', writer: 'every-function' }),
 ] as const;
 
 export type RegisteredMetric = (typeof METRICS)[number];
@@ -189,6 +197,10 @@ export function registryProblems(metrics: readonly MetricDefinition[]): string[]
     }
     if (m.source === 'database' && m.kind !== 'gauge') problems.push(`${m.name}: values read from the database are gauges`);
     if (m.cloud === 'log-based' && m.source === 'database') problems.push(`${m.name}: a database gauge cannot be log-based`);
+    if (m.cloud === 'log-based' && m.kind === 'gauge') problems.push(`${m.name}: a log-based metric counts events: a counter or a histogram`);
+    if ((m.cloud === 'custom') !== Boolean(m.writer)) problems.push(`${m.name}: custom metrics, and only they, name their writer`);
+    if ((m.cloud === 'google') !== Boolean(m.google)) problems.push(`${m.name}: google metrics, and only they, name the Google-provided metric type`);
+    if (m.source === 'database' && m.writer && m.writer !== 'jobs') problems.push(`${m.name}: database gauges are written by the metrics-collector job (jobs)`);
     // Sample names of different families must not collide (e.g. a gauge `x_total` and a counter `x`).
     const samples = m.kind === 'counter' ? [`${m.name}_total`] : m.kind === 'histogram' ? [`${m.name}_bucket`, `${m.name}_sum`, `${m.name}_count`] : [m.name];
     for (const s of samples) {
@@ -197,4 +209,45 @@ export function registryProblems(metrics: readonly MetricDefinition[]): string[]
     }
   }
   return problems;
+}
+
+/** How Terraform defines the log-based metric of a `log-based` registry entry (google_logging_metric). */
+export interface LogMetricDefinition {
+  /** Metric id inside the project: `taxasge/<name>`; its type is `logging.googleapis.com/user/taxasge/<name>`. */
+  id: string;
+  description: string;
+  /** Cloud Logging filter, in the subset shared/metrics/log-filter.ts evaluates. */
+  filter: string;
+  metricKind: 'DELTA';
+  valueType: 'INT64' | 'DISTRIBUTION';
+  unit: string;
+  labels: readonly string[];
+  /** label → `EXTRACT(jsonPayload.metric.labels.<label>)`. */
+  labelExtractors: Record<string, string>;
+  /** Distributions: `EXTRACT(jsonPayload.metric.value)`. */
+  valueExtractor?: string;
+  /** Distributions: explicit bucket bounds (the registry's). */
+  buckets?: readonly number[];
+}
+
+const LOG_UNITS: Record<NonNullable<MetricOptions['unit']>, string> = { seconds: 's', bytes: 'By', xaf: '1' };
+
+/**
+ * The log-based metric counting a metric's event lines (shared/metrics/metric-event-log.ts writes
+ * them): counters count lines, histograms are distributions of `jsonPayload.metric.value`.
+ */
+export function logMetricOf(def: MetricDefinition): LogMetricDefinition {
+  if (def.cloud !== 'log-based') throw new Error(`${def.name} is not a log-based metric`);
+  const distribution = def.kind === 'histogram';
+  return {
+    id: `taxasge/${def.name}`,
+    description: def.help,
+    filter: `jsonPayload.message="metric" AND jsonPayload.metric.name="${def.name}"`,
+    metricKind: 'DELTA',
+    valueType: distribution ? 'DISTRIBUTION' : 'INT64',
+    unit: def.unit ? LOG_UNITS[def.unit] : '1',
+    labels: def.labels,
+    labelExtractors: Object.fromEntries(def.labels.map((l) => [l, `EXTRACT(jsonPayload.metric.labels.${l})`])),
+    ...(distribution ? { valueExtractor: 'EXTRACT(jsonPayload.metric.value)', buckets: def.buckets! } : {}),
+  };
 }

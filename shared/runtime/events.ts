@@ -37,7 +37,20 @@ function handlers(): Record<SubscriptionName, EventHandler> {
 /** Subscriptions of the topology wired to their handlers, with the topology's retry policy. Production runs each in its event function. */
 export function subscriptionsOf(names: readonly SubscriptionName[] = subscriptionNames): Subscription[] {
   const byName = handlers();
-  return names.map((name) => ({ name, topic: topology.subscriptions[name].topic, handler: byName[name], maxDeliveryAttempts: topology.delivery.maxDeliveryAttempts }));
+  return names.map((name) => ({ name, topic: topology.subscriptions[name].topic, handler: counted(name, byName[name]), maxDeliveryAttempts: topology.delivery.maxDeliveryAttempts }));
+}
+
+/** The handler, each delivery counted in event_deliveries{subscription, outcome}: processed, or failed (redelivered, then dead-lettered). */
+function counted(subscription: SubscriptionName, handler: EventHandler): EventHandler {
+  return async (event, delivery) => {
+    let outcome = 'failed';
+    try {
+      await handler(event, delivery);
+      outcome = 'processed';
+    } finally {
+      metricsFor(getRuntime()).recorder.increment('event_deliveries', { subscription, outcome });
+    }
+  };
 }
 
 export const getDeadLetterRecorder = perRuntime((rt) =>

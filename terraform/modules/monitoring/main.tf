@@ -1,5 +1,5 @@
-# Cloud Monitoring as code: every dashboards/*.json and alerting/*.json applied, the log-based metric
-# the reconciliation alert needs, the /health uptime check, availability and latency SLOs of the API,
+# Cloud Monitoring as code: every dashboards/*.json and alerting/*.json applied (the log-based metrics
+# they read are generated in log-metrics.tf), the /health uptime check, availability and latency SLOs of the API,
 # PagerDuty and Slack channels keyed from Secret Manager.
 #
 # The JSON files may write __PROJECT_ID__ where a project id is needed (e.g. the SLO names inside
@@ -66,33 +66,6 @@ resource "google_monitoring_notification_channel" "slack" {
 
   sensitive_labels {
     auth_token = data.google_secret_manager_secret_version.slack.secret_data
-  }
-}
-
-# The log-based metric alerting/reconciliation-discrepancies.json watches: one entry per unmatched
-# item of the daily reconciliation, written by the metric recorder (shared/metrics/metric-event-log.ts;
-# the mapping is in docs/OBSERVABILITY.md, "The log line of a log-based metric").
-resource "google_logging_metric" "reconciliation_discrepancies" {
-  project     = var.project_id
-  name        = "taxasge/reconciliation_discrepancies"
-  description = "Transactions the daily reconciliation found not in all of BANGE's statement, our webhooks and our ledger, by problem."
-  filter      = "jsonPayload.message=\"metric\" AND jsonPayload.metric.name=\"reconciliation_discrepancies\""
-
-  metric_descriptor {
-    metric_kind  = "DELTA"
-    value_type   = "INT64"
-    unit         = "1"
-    display_name = "TaxasGE reconciliation discrepancies"
-
-    labels {
-      key         = "problem"
-      value_type  = "STRING"
-      description = "missing_webhook, not_in_statement, not_booked or amount_differs."
-    }
-  }
-
-  label_extractors = {
-    problem = "EXTRACT(jsonPayload.metric.labels.problem)"
   }
 }
 
@@ -264,8 +237,15 @@ resource "google_monitoring_alert_policy" "this" {
     }
   }
 
-  # The Monitoring API refuses a policy on a log-based metric that does not exist yet.
-  depends_on = [google_logging_metric.reconciliation_discrepancies]
+  # The Monitoring API refuses a policy on a log-based metric that does not exist yet ("Cannot find
+  # metric(s) that match type"): every log-based metric (log-metrics.tf) an alerting/*.json file
+  # names, by filter or PromQL; test/observability/metric-delivery.test.ts keeps this list whole.
+  depends_on = [
+    google_logging_metric.event_deliveries,
+    google_logging_metric.payments,
+    google_logging_metric.reconciliation_discrepancies,
+    google_logging_metric.webhooks_received,
+  ]
 
   lifecycle {
     precondition {

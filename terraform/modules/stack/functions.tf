@@ -68,6 +68,10 @@ locals {
     PUBLIC_BASE_URL      = "https://${module.hosting.host}"
     AUTH_ISSUER          = "https://${module.hosting.host}"
     AUTH_AUDIENCE        = "taxasge-api"
+    # Every function writes its custom metrics (custom.googleapis.com/taxasge/*, the registry's
+    # `custom` entries) to Cloud Monitoring; the jobs function's metrics-collector also the gauges
+    # read from PostgreSQL.
+    METRICS_EXPORT = "cloud-monitoring"
   }
 
   # Scheduled work: Cloud Scheduler POSTs to the jobs function's /jobs/<name> routes with an OIDC token
@@ -110,16 +114,16 @@ module "event_function" {
   source   = "../event-function"
   for_each = local.event_functions
 
-  project_id                   = var.project_id
-  region                       = var.region
-  name                         = each.key
-  description                  = each.value.description
-  topics                       = each.value.topics
-  source_dir                   = "${local.repo_root}/dist/functions/${each.key}"
-  source_bucket                = google_storage_bucket.sources.name
-  build_service_account        = module.iam.builder_service_account
-  service_account_email        = module.iam.function_service_accounts[each.key]
-  push_service_account_email   = module.iam.pubsub_push_service_account
+  project_id                 = var.project_id
+  region                     = var.region
+  name                       = each.key
+  description                = each.value.description
+  topics                     = each.value.topics
+  source_dir                 = "${local.repo_root}/dist/functions/${each.key}"
+  source_bucket              = google_storage_bucket.sources.name
+  build_service_account      = module.iam.builder_service_account
+  service_account_email      = module.iam.function_service_accounts[each.key]
+  push_service_account_email = module.iam.pubsub_push_service_account
   # A handler may run as long as Pub/Sub waits for its answer, never longer (no redelivery mid-handling).
   timeout_seconds              = local.topology.delivery.ackDeadlineSeconds
   min_instances                = lookup(var.min_instances, each.key, 0)

@@ -6,10 +6,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { connect, createServer as createNetServer } from 'node:net';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { createDatabase } from '../../shared/adapters/db/database';
-import { startLocalPostgres } from '../../shared/adapters/db/embedded-postgres';
+import { findFreePort, startLocalPostgres } from '../../shared/adapters/db/embedded-postgres';
 import { LOCAL_STORAGE_PREFIX } from '../../shared/adapters/storage/local-folder-storage';
 import { createLocalStorageHandler } from '../../shared/adapters/storage/local-storage-handler';
 import { localStorageRoot } from '../../shared/adapters/storage/object-storage';
@@ -21,7 +21,7 @@ import { topology, type EventFunctionId, type FunctionId } from '../../shared/to
 import { buildAll } from '../build';
 import { loadOrCreateLocalKeys } from '../local/local-keys';
 import { loadOrCreateLocalStorageSecret } from '../local/local-storage-secret';
-import { readRewrites } from '../local/rewrites';
+import { readHostingHeaders, readRewrites } from '../local/rewrites';
 import { startUpstashBridge, type UpstashBridge } from '../upstash-bridge';
 import { SANDBOX_READY } from './bange-sandbox-main';
 import { applyTopologyToEmulator } from './emulator-topology';
@@ -78,17 +78,6 @@ export interface DeployedShape {
   redeploy(change: { signingKeys?: SigningKey[]; env?: Record<string, string> }): Promise<void>;
   runJob(name: string): Promise<JobRun>;
   close(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function redisAnswers(url: string): Promise<boolean> {
@@ -177,7 +166,7 @@ export async function startDeployedShape(options: DeployedShapeOptions): Promise
     log(`Pub/Sub emulator at ${emulator.host}`);
 
     // The public origin first: functions and the bank need its URL.
-    const port = options.port || (await freePort());
+    const port = options.port || (await findFreePort());
     const publicBaseUrl = `http://localhost:${port}`;
     const running = new Map<string, FunctionProcess[]>();
     const urlsOf = (id: string) => (running.get(id) ?? []).filter((p) => p.child.exitCode === null && p.child.signalCode === null).map((p) => p.url);
@@ -215,7 +204,7 @@ export async function startDeployedShape(options: DeployedShapeOptions): Promise
     const httpIds = Object.keys(topology.httpFunctions) as FunctionId[];
     const eventIds = Object.keys(topology.eventFunctions) as EventFunctionId[];
     const ports = new Map<string, number[]>();
-    for (const id of [...httpIds, ...eventIds]) ports.set(id, await Promise.all(Array.from({ length: httpIds.includes(id) ? instances : 1 }, () => freePort())));
+    for (const id of [...httpIds, ...eventIds]) ports.set(id, await Promise.all(Array.from({ length: httpIds.includes(id) ? instances : 1 }, () => findFreePort())));
 
     async function startFunction(id: FunctionId): Promise<void> {
       const env = functionEnvironment(id, settings(), process.env);
@@ -255,7 +244,7 @@ export async function startDeployedShape(options: DeployedShapeOptions): Promise
       },
     };
     const storageMount = { prefix: LOCAL_STORAGE_PREFIX, handler: createLocalStorageHandler({ root: localStorageRoot(dataDir), secret: settings().storageSecret }) };
-    const proxy = createHostingProxy({ rewrites: readRewrites(), instances: urlsOf, mounts: [storageMount, schedulerMount] });
+    const proxy = createHostingProxy({ rewrites: readRewrites(), headers: readHostingHeaders(), instances: urlsOf, mounts: [storageMount, schedulerMount] });
     await new Promise<void>((resolve, reject) => {
       proxy.once('error', reject);
       proxy.listen(port, resolve);

@@ -7,7 +7,7 @@ import { createServer, request, type IncomingMessage, type OutgoingHttpHeaders, 
 import { AppError } from '../../shared/errors/app-error';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../../shared/errors/problem';
 import type { LocalMount } from '../local/local-server';
-import { functionFor, type Rewrite } from '../local/rewrites';
+import { functionFor, type HostingHeaders, type Rewrite } from '../local/rewrites';
 
 /** Response header naming the instance (host:port) that answered. */
 export const SERVED_BY = 'x-served-by';
@@ -18,6 +18,8 @@ export interface HostingProxyOptions {
   instances(functionId: string): string[];
   /** Paths this origin answers itself, ahead of the rewrites (local storage, the scheduler's run-now). */
   mounts?: LocalMount[];
+  /** firebase.json's `headers`, added to the responses of matching paths as Hosting does. */
+  headers?: HostingHeaders[];
 }
 
 function sendProblem(res: ServerResponse, error: AppError, instance: string) {
@@ -35,7 +37,8 @@ export function createHostingProxy(options: HostingProxyOptions): Server {
     const headers: OutgoingHttpHeaders = { ...req.headers, 'x-forwarded-for': forwardedFor, 'x-forwarded-proto': 'http' };
     const upstream = request(url, { method: req.method, headers }, (answer) => {
       // Which instance answered: Hosting does not say, but tests of several instances need to know.
-      res.writeHead(answer.statusCode ?? 502, { ...answer.headers, [SERVED_BY]: url.host });
+      const added = (options.headers ?? []).filter((h) => h.regex.test(pathname)).map((h) => h.headers);
+      res.writeHead(answer.statusCode ?? 502, Object.assign({ ...answer.headers, [SERVED_BY]: url.host }, ...added));
       answer.pipe(res);
     });
     upstream.on('error', (err) => {

@@ -1,8 +1,8 @@
 /** Starts the Pub/Sub emulator for one test file in its own process group, and stops the whole group. */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
+import { findFreePort } from '../../shared/adapters/db/embedded-postgres';
 
 export interface PubSubEmulator {
   /** `127.0.0.1:<port>`, for `apiEndpoint` (or PUBSUB_EMULATOR_HOST). */
@@ -52,17 +52,6 @@ function emulatorCommand(port: number): { command: string; args: string[] } {
   return { command: gcloud, args: ['beta', 'emulators', 'pubsub', 'start', `--host-port=127.0.0.1:${port}`] };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
@@ -75,7 +64,7 @@ function groupAlive(pgid: number): boolean {
 export async function startPubSubEmulator(options: PubSubEmulatorOptions = {}): Promise<PubSubEmulator> {
   requireJava();
   const projectId = options.projectId ?? 'taxasge-test';
-  const port = await freePort();
+  const port = await findFreePort();
   const { command, args } = emulatorCommand(port);
   const started = Date.now();
   // Its own process group: gcloud runs java as a child and leaves it behind when killed alone.

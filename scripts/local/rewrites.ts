@@ -24,3 +24,17 @@ export function readRewrites(file = FIREBASE_JSON): Rewrite[] {
 export function functionFor(rewrites: Rewrite[], pathname: string): string | undefined {
   return rewrites.find((r) => r.regex.test(pathname))?.functionId;
 }
+
+export interface HostingHeaders {
+  regex: RegExp;
+  headers: Record<string, string>;
+}
+
+/** The `headers` of firebase.json: what Hosting adds to the responses of matching paths. */
+export function readHostingHeaders(file = FIREBASE_JSON): HostingHeaders[] {
+  const config = JSON.parse(readFileSync(file, 'utf8')) as { hosting?: { headers?: { regex?: string; source?: string; headers: { key: string; value: string }[] }[] } };
+  return (config.hosting?.headers ?? []).map((h) => {
+    if (!h.regex) throw new Error('firebase.json headers must use "regex" (the local proxy does not interpret globs)');
+    return { regex: new RegExp(h.regex), headers: Object.fromEntries(h.headers.map((x) => [x.key.toLowerCase(), x.value])) };
+  });
+}

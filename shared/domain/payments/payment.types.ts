@@ -42,17 +42,5 @@ export interface PaymentEventData {
 export const PAYMENT_APPLIED = 'payment.applied';
 export const PAYMENT_APPLIED_SOURCE = '/taxasge/payments/apply';
 
-/** Data of `payment.applied`: what was applied, from our payment row (the webhook, if any, that caused it is named). */
-export interface PaymentAppliedData {
-  paymentId: string;
-  declarationId: string;
-  ownerId: string;
-  reference: string;
-  transactionId: string;
-  /** Integer XAF. */
-  amount: number;
-  currency: 'XAF';
-  method: string;
-  paidAt: string;
-  webhookEventId: string | null;
-}
+/** Data of `payment.applied`: what was applied, from our payment row; the webhook that caused it, if any (a poll applies without one). */
+export type PaymentAppliedData = Omit<PaymentEventData, 'paidAt' | 'webhookEventId' | 'refundId' | 'refundReference'> & { paidAt: string; webhookEventId: string | null };

@@ -131,7 +131,7 @@ describe('POST /jobs/reconcile', () => {
 
     const [run] = await storedRuns('2026-01-17');
     expect(run).toMatchObject({ matched: 1, unmatched_count: 1, statement_total: String(onThe17th.amount + 5000) });
-    expect(run!.unmatched).toEqual([{ transactionId: 'tx_no_webhook', reference: 'PAY-UNKNOWN', amounts: { statement: 5000, webhook: null, ledger: null }, problem: 'missing_webhook', ageHours: 17 }]);
+    expect(run!.unmatched).toEqual([{ kind: 'payment', transactionId: 'tx_no_webhook', reference: 'PAY-UNKNOWN', amounts: { statement: 5000, webhook: null, ledger: null }, problem: 'missing_webhook', ageHours: 17 }]);
 
     const lines = discrepancyLines();
     expect(lines).toHaveLength(1);

@@ -11,7 +11,8 @@ const FINANCE = ['finance', 'admin'] as const;
 export const ReconciliationDay = Day.refine((d) => d >= '2000-01-01', 'expected a day from 2000-01-01 on');
 
 const ReconciliationItemSchema = z.object({
-  transactionId: z.string(),
+  kind: z.enum(['payment', 'refund']).meta({ description: 'Money in (a payment) or out (a refund)' }),
+  transactionId: z.string().meta({ description: "The bank's transaction id, or for a refund BANGE's refund id" }),
   reference: z.string().nullable(),
   amounts: z.object({ statement: z.number().int().nullable(), webhook: z.number().int().nullable(), ledger: z.number().int().nullable() }),
   problem: z.enum(RECONCILIATION_PROBLEMS),
@@ -35,6 +36,7 @@ export const getReconciliation = defineRoute({
           date: z.string(),
           matched: z.number().int(),
           totals: TotalsSchema,
+          refundTotals: TotalsSchema.optional().meta({ description: 'Refunds of the day in each source (money out)' }),
           unmatched: z.array(ReconciliationItemSchema),
         })
         .meta({ id: 'Reconciliation' }),

@@ -132,3 +132,22 @@ it('never refunds more than was paid when ten refunds of one payment race', asyn
   expect(state.bank).toEqual({ refunds: 3, refunded: 1800 });
   expect(state.ours).toMatchObject({ payment: 'partially_refunded', refunded: 1800, journals: 3, booked: 1800, receiptVoided: false });
 });
+
+it("reconciles the day's refunds: BANGE's refund lines, payment.refunded webhooks and refund journals match", async () => {
+  const asFinance = (path: string) => request(app.server).get(path).set('Authorization', `Bearer ${finance.accessToken}`);
+  const report = (await asFinance('/api/v1/finance/reconciliation?date=2026-01-15').expect(200)).body;
+  // Four tests above: three full refunds and three of 600 XAF, each in all three sources.
+  expect(report.refundTotals).toEqual({ statement: 7800, webhooks: 7800, ledger: 7800 });
+  expect(report.unmatched.filter((i: { kind: string }) => i.kind === 'refund')).toEqual([]);
+
+  // A refund line BANGE has and no webhook announced: found, as a refund.
+  await request(app.server)
+    .post('/sandbox/bange/v1/statements/2026-01-15/lines')
+    .set('Authorization', `Bearer ${SANDBOX_API_KEY}`)
+    .send({ reference: 'PAY-ELSEWHERE', amount: 700, type: 'refund', transactionId: 'pay_elsewhere', at: '2026-01-15T10:00:00Z' })
+    .expect(201);
+  const after = (await asFinance('/api/v1/finance/reconciliation?date=2026-01-15').expect(200)).body;
+  expect(after.unmatched.filter((i: { kind: string }) => i.kind === 'refund')).toEqual([
+    { kind: 'refund', transactionId: 'pay_elsewhere@2026-01-15T10:00:00.000Z', reference: 'PAY-ELSEWHERE', amounts: { statement: 700, webhook: null, ledger: null }, problem: 'missing_webhook', ageHours: expect.any(Number) },
+  ]);
+});

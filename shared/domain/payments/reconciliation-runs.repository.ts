@@ -22,7 +22,8 @@ const toRun = (r: RunRow): ReconciliationRun => ({
   date: r.date,
   matched: r.matched,
   totals: { statement: Number(r.statement_total), webhooks: Number(r.webhooks_total), ledger: Number(r.ledger_total) },
-  unmatched: r.unmatched,
+  // Runs stored before refunds were reconciled list payments only.
+  unmatched: r.unmatched.map((i) => ({ ...i, kind: i.kind ?? 'payment' })),
   unmatchedCount: r.unmatched_count,
   runAt: r.run_at,
 });

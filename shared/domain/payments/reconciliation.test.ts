@@ -59,8 +59,11 @@ describe('the statement of a Malabo day', () => {
   it("keeps the lines between 23:00Z the day before and 23:00Z, reading both UTC days' statements", async () => {
     const report = await reconcileDay(noRows, bank, '2026-01-15', new Date('2026-01-16T05:30:00Z'));
     expect(asked.sort()).toEqual(['2026-01-14', '2026-01-15']);
-    expect(report.unmatched.map((i) => i.transactionId).sort()).toEqual(['d14-late', 'd15-first', 'd15-last']);
+    expect(report.unmatched.filter((i) => i.kind === 'payment').map((i) => i.transactionId).sort()).toEqual(['d14-late', 'd15-first', 'd15-last']);
     expect(report.unmatched.every((i) => i.problem === 'missing_webhook')).toBe(true);
     expect(report.totals).toEqual({ statement: 3000, webhooks: 0, ledger: 0 });
+    // Refund lines are reconciled as refunds (a line without BANGE's refund id is named by its payment and time).
+    expect(report.unmatched.filter((i) => i.kind === 'refund').map((i) => i.transactionId)).toEqual(['d15-refund@2026-01-15T12:00:00.000Z']);
+    expect(report.refundTotals).toEqual({ statement: 1000, webhooks: 0, ledger: 0 });
   });
 });

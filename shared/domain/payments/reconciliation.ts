@@ -1,6 +1,8 @@
 /**
  * Three-way reconciliation of a day: BANGE's statement, the webhooks we received, and our ledger,
- * matched on the bank's transaction id. Every item that is not in all three is listed with its age.
+ * matched on the bank's transaction id (payments) and on BANGE's refund id (refunds: the statement's
+ * refund lines, `payment.refunded` webhooks, refund journals). Every item that is not in all three
+ * is listed with its kind and age.
  *
  * A day is a day of Equatorial Guinea (Africa/Malabo), the day finance closes: date D covers
  * [D 00:00 WAT, D+1 00:00 WAT) = [D-1 23:00Z, D 23:00Z).
@@ -11,6 +13,8 @@ import type { Clock } from '../../ports/clock.port';
 import type { Bank, StatementLine } from '../../ports/bank.port';
 
 export interface ReconciliationItem {
+  kind: 'payment' | 'refund';
+  /** The bank's transaction id (payments) or refund id (refunds). */
   transactionId: string;
   reference: string | null;
   amounts: { statement: number | null; webhook: number | null; ledger: number | null };
@@ -22,10 +26,20 @@ export interface ReconciliationItem {
 export const RECONCILIATION_PROBLEMS = ['missing_webhook', 'not_in_statement', 'not_booked', 'amount_differs'] as const;
 export type ReconciliationProblem = (typeof RECONCILIATION_PROBLEMS)[number];
 
+export interface ReconciliationTotals {
+  statement: number;
+  webhooks: number;
+  ledger: number;
+}
+
 export interface ReconciliationReport {
   date: string;
+  /** Payments and refunds found in all three sources with the same amount. */
   matched: number;
-  totals: { statement: number; webhooks: number; ledger: number };
+  /** Money in: payments. */
+  totals: ReconciliationTotals;
+  /** Money out: refunds (absent from runs stored before refunds were reconciled). */
+  refundTotals?: ReconciliationTotals;
   unmatched: ReconciliationItem[];
 }
 
@@ -64,47 +78,36 @@ export function malaboYesterday(now: Date): string {
  * timestamp. Were BANGE's statements Malabo days instead, statement D would hold exactly the lines
  * kept and D-1 none, so the result is the same either way.
  */
-async function statementLines(bank: Bank, date: string, from: Date, to: Date): Promise<StatementLine[]> {
+async function statementLines(bank: Bank, date: string, from: Date, to: Date): Promise<{ payments: StatementLine[]; refunds: StatementLine[] }> {
   const [previous, day] = await Promise.all([bank.dailyStatement(isoDay(utcMidnight(date) - DAY_MS)), bank.dailyStatement(date)]);
   const seen = new Set<string>();
-  return [...previous, ...day].filter((l) => {
+  const lines = [...previous, ...day].filter((l) => {
     const at = Date.parse(l.at);
-    const key = `${l.transactionId}|${l.type}|${l.at}|${l.amount}`;
-    if (l.type !== 'payment' || !(at >= from.getTime() && at < to.getTime()) || seen.has(key)) return false;
+    const key = `${l.transactionId}|${l.type}|${l.at}|${l.amount}|${l.refundId ?? ''}`;
+    if (!(at >= from.getTime() && at < to.getTime()) || seen.has(key)) return false;
     seen.add(key);
     return true;
   });
+  return { payments: lines.filter((l) => l.type === 'payment'), refunds: lines.filter((l) => l.type === 'refund') };
 }
 
-export async function reconcileDay(db: Queryable, bank: Bank, date: string, now: Date): Promise<ReconciliationReport> {
-  const { from, to } = malaboDayBounds(date);
-  const statement = await statementLines(bank, date, from, to);
-  const webhooks = (
-    await db.query<{ transaction_id: string; amount: string; received_at: Date; reference: string | null }>(
-      `SELECT w.transaction_id, w.amount, w.received_at, p.reference FROM webhook_events w LEFT JOIN payments p ON p.id = w.payment_id
-        WHERE w.type = 'payment.succeeded' AND w.transaction_id IS NOT NULL AND w.received_at >= $1 AND w.received_at < $2`,
-      [from, to],
-    )
-  ).rows;
-  const ledger = (
-    await db.query<{ external_ref: string; amount: string; booked_at: Date; reference: string }>(
-      `SELECT j.external_ref, e.debit AS amount, j.booked_at, p.reference
-         FROM ledger_journals j JOIN ledger_entries e ON e.journal_id = j.id AND e.debit > 0 JOIN payments p ON p.id = j.payment_id
-        WHERE j.kind = 'payment' AND j.booked_at >= $1 AND j.booked_at < $2`,
-      [from, to],
-    )
-  ).rows;
+interface Sighting {
+  id: string;
+  amount: number;
+  at: Date;
+  reference: string | null;
+}
 
-  // The first sighting of each transaction in each source, as the matching below always did.
-  const firstBy = <T>(rows: T[], id: (row: T) => string) => {
-    const map = new Map<string, T>();
-    for (const r of rows) if (!map.has(id(r))) map.set(id(r), r);
+/** Matches the three sources of one kind of money on their ids; each source's first sighting of an id counts. */
+function matchSources(kind: ReconciliationItem['kind'], statement: Sighting[], webhooks: Sighting[], ledger: Sighting[], now: Date) {
+  const firstBy = (rows: Sighting[]) => {
+    const map = new Map<string, Sighting>();
+    for (const r of rows) if (!map.has(r.id)) map.set(r.id, r);
     return map;
   };
-  const statementById = firstBy(statement, (s) => s.transactionId);
-  const webhookById = firstBy(webhooks, (w) => w.transaction_id);
-  const ledgerById = firstBy(ledger, (l) => l.external_ref);
-
+  const statementById = firstBy(statement);
+  const webhookById = firstBy(webhooks);
+  const ledgerById = firstBy(ledger);
   const ids = new Set([...statementById.keys(), ...webhookById.keys(), ...ledgerById.keys()]);
   const unmatched: ReconciliationItem[] = [];
   let matched = 0;
@@ -112,19 +115,51 @@ export async function reconcileDay(db: Queryable, bank: Bank, date: string, now:
     const s = statementById.get(id);
     const w = webhookById.get(id);
     const l = ledgerById.get(id);
-    const amounts = { statement: s?.amount ?? null, webhook: w ? Number(w.amount) : null, ledger: l ? Number(l.amount) : null };
-    const seen = [s ? new Date(s.at) : undefined, w?.received_at, l?.booked_at].filter((d): d is Date => d !== undefined);
+    const amounts = { statement: s?.amount ?? null, webhook: w?.amount ?? null, ledger: l?.amount ?? null };
+    const seen = [s?.at, w?.at, l?.at].filter((d): d is Date => d !== undefined);
     const ageHours = Math.floor((now.getTime() - Math.min(...seen.map((d) => d.getTime()))) / 3_600_000);
     const problem = !s ? 'not_in_statement' : !w ? 'missing_webhook' : !l ? 'not_booked' : new Set([amounts.statement, amounts.webhook, amounts.ledger]).size > 1 ? 'amount_differs' : undefined;
-    if (problem) unmatched.push({ transactionId: id, reference: s?.reference ?? w?.reference ?? l?.reference ?? null, amounts, problem, ageHours });
+    if (problem) unmatched.push({ kind, transactionId: id, reference: s?.reference ?? w?.reference ?? l?.reference ?? null, amounts, problem, ageHours });
     else matched++;
   }
-  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const sum = (xs: Sighting[]) => xs.reduce((a, b) => a + b.amount, 0);
+  return { matched, unmatched, totals: { statement: sum(statement), webhooks: sum(webhooks), ledger: sum(ledger) } };
+}
+
+export async function reconcileDay(db: Queryable, bank: Bank, date: string, now: Date): Promise<ReconciliationReport> {
+  const { from, to } = malaboDayBounds(date);
+  const statement = await statementLines(bank, date, from, to);
+  const webhooks = (
+    await db.query<{ type: string; id: string; amount: string; received_at: Date; reference: string | null }>(
+      `SELECT w.type,
+              CASE WHEN w.type = 'payment.refunded' THEN coalesce(w.raw_body::jsonb -> 'data' ->> 'refundId', 'webhook:' || w.id) ELSE w.transaction_id END AS id,
+              w.amount, w.received_at, p.reference
+         FROM webhook_events w LEFT JOIN payments p ON p.id = w.payment_id
+        WHERE w.type IN ('payment.succeeded', 'payment.refunded') AND w.transaction_id IS NOT NULL AND w.received_at >= $1 AND w.received_at < $2
+        ORDER BY w.received_at`,
+      [from, to],
+    )
+  ).rows;
+  const ledger = (
+    await db.query<{ kind: 'payment' | 'refund'; external_ref: string; amount: string; booked_at: Date; reference: string }>(
+      `SELECT j.kind, j.external_ref, e.debit AS amount, j.booked_at, p.reference
+         FROM ledger_journals j JOIN ledger_entries e ON e.journal_id = j.id AND e.debit > 0 JOIN payments p ON p.id = j.payment_id
+        WHERE j.booked_at >= $1 AND j.booked_at < $2`,
+      [from, to],
+    )
+  ).rows;
+  const fromLine = (l: StatementLine): Sighting => ({ id: l.type === 'refund' ? (l.refundId ?? `${l.transactionId}@${l.at}`) : l.transactionId, amount: l.amount, at: new Date(l.at), reference: l.reference });
+  const fromWebhook = (w: (typeof webhooks)[number]): Sighting => ({ id: w.id, amount: Number(w.amount), at: w.received_at, reference: w.reference });
+  const fromJournal = (j: (typeof ledger)[number]): Sighting => ({ id: j.external_ref, amount: Number(j.amount), at: j.booked_at, reference: j.reference });
+
+  const payments = matchSources('payment', statement.payments.map(fromLine), webhooks.filter((w) => w.type === 'payment.succeeded').map(fromWebhook), ledger.filter((j) => j.kind === 'payment').map(fromJournal), now);
+  const refunds = matchSources('refund', statement.refunds.map(fromLine), webhooks.filter((w) => w.type === 'payment.refunded').map(fromWebhook), ledger.filter((j) => j.kind === 'refund').map(fromJournal), now);
   return {
     date,
-    matched,
-    totals: { statement: sum(statement.map((s) => s.amount)), webhooks: sum(webhooks.map((w) => Number(w.amount))), ledger: sum(ledger.map((l) => Number(l.amount))) },
-    unmatched: unmatched.sort((a, b) => b.ageHours - a.ageHours),
+    matched: payments.matched + refunds.matched,
+    totals: payments.totals,
+    refundTotals: refunds.totals,
+    unmatched: [...payments.unmatched, ...refunds.unmatched].sort((a, b) => b.ageHours - a.ageHours),
   };
 }
 

@@ -4,7 +4,8 @@
  */
 import request from 'supertest';
 import { getEventBus } from '../shared/runtime/events';
-import { anAccount, type CreatedAccount } from './support/auth-fixtures';
+import { bankEvent, newPayment as aPendingPayment, sendWebhook } from './faults/support/money';
+import { anAccount, reissue, type CreatedAccount } from './support/auth-fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
 
 let app: TestApp;
@@ -81,5 +82,67 @@ describe('a tax return at 0 XAF', () => {
     await app.database.db.query('UPDATE declarations SET amount = 0 WHERE id = $1', [declaration.id]);
     const paid = await auth(api().post('/api/v1/payments')).set('Idempotency-Key', `hardening-zero-${++seq}`).send({ declarationId: declaration.id, method: 'bange_card' }).expect(409);
     expect(paid.body.detail).toMatch(/nothing to pay/);
+  });
+});
+
+/** Runs a scheduled job the way Cloud Scheduler does: through the jobs function, which no public path reaches. */
+async function runJob(name: string): Promise<{ processed: number }> {
+  const { getTestServer } = await import('@google-cloud/functions-framework/testing');
+  await import('../functions/jobs');
+  return (await request(getTestServer('jobs')).post(`/jobs/${name}`).expect(200)).body;
+}
+
+describe('an accepted webhook whose message was lost before apply-payment took it', () => {
+  it('is found by the re-drive once older than 15 minutes, applied once, and a second run does nothing', async () => {
+    const stranded = await aPendingPayment(app, citizen, 'T-004');
+    const recent = await aPendingPayment(app, citizen, 'T-005');
+    // The instance answered BANGE 200 and died holding both messages in memory: rows marked published, never consumed.
+    getEventBus().setAvailable(false);
+    expect((await sendWebhook(app, bankEvent(app, 'evt_stranded', stranded)).expect(200)).body.outcome).toBe('accepted');
+    app.clock.advance(10 * 60_000);
+    expect((await sendWebhook(app, bankEvent(app, 'evt_recent', recent)).expect(200)).body.outcome).toBe('accepted');
+    getEventBus().setAvailable(true);
+    await app.database.db.query("UPDATE event_outbox SET published_at = $1 WHERE event -> 'data' ->> 'webhookEventId' IN ('evt_stranded', 'evt_recent')", [app.clock.now()]);
+    // BANGE's re-delivery is a duplicate: nothing else would ever apply this money.
+    expect((await sendWebhook(app, bankEvent(app, 'evt_stranded', stranded)).expect(200)).body.outcome).toBe('duplicate');
+
+    app.clock.advance(6 * 60_000);
+    expect(await runJob('redrive-webhooks')).toMatchObject({ processed: 1 });
+    await settle();
+    // (The citizen's access token expired with the clock: read the payments directly.)
+    const status = async (paymentId: string) => (await app.database.db.query<{ status: string }>('SELECT status FROM payments WHERE id = $1', [paymentId])).rows[0]!.status;
+    expect(await status(stranded.paymentId)).toBe('succeeded');
+    expect(await status(recent.paymentId)).toBe('pending');
+    expect((await runJob('redrive-webhooks')).processed).toBe(0);
+
+    app.clock.advance(10 * 60_000);
+    expect(await runJob('redrive-webhooks')).toMatchObject({ processed: 1 });
+    await settle();
+    expect(await status(recent.paymentId)).toBe('succeeded');
+    const { rows } = await app.database.db.query<{ ref: string; n: number }>(
+      "SELECT external_ref AS ref, count(*)::int AS n FROM ledger_journals WHERE kind = 'payment' AND external_ref = ANY($1) GROUP BY external_ref ORDER BY 1",
+      [[stranded.bangeId, recent.bangeId]],
+    );
+    expect(rows).toEqual([stranded.bangeId, recent.bangeId].sort().map((ref) => ({ ref, n: 1 })));
+    expect((await runJob('redrive-webhooks')).processed).toBe(0);
+  });
+});
+
+describe('npm run jobs -- sweep-outbox', () => {
+  it('waits for the consumers of what it published before closing its pool', async () => {
+    const { runJob: runCommand } = await import('../scripts/jobs');
+    await reissue(citizen);
+    const waiting = await aPendingPayment(app, citizen, 'T-006');
+    getEventBus().setAvailable(false);
+    expect((await sendWebhook(app, bankEvent(app, 'evt_swept_by_command', waiting)).expect(200)).body.outcome).toBe('accepted');
+    getEventBus().setAvailable(true);
+    const out: string[] = [];
+    // (Last in this file: the command installs its own runtime and removes it when done.)
+    const code = await runCommand(['sweep-outbox'], { ENVIRONMENT: 'test', DATABASE_URL: app.database.url, LOG_LEVEL: 'error' }, (l) => out.push(l));
+    expect({ code, out }).toEqual({ code: 0, out: [expect.stringMatching(/^sweep-outbox: \{"processed":1/)] });
+    const { rows } = await app.database.db.query<{ status: string }>('SELECT status FROM payments WHERE id = $1', [waiting.paymentId]);
+    expect(rows[0]!.status).toBe('succeeded');
+    const left = await app.database.db.query<{ n: number }>('SELECT count(*)::int AS n FROM event_outbox WHERE published_at IS NULL');
+    expect(left.rows[0]!.n).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 /** The jobs Cloud Function: scheduled maintenance, also runnable with `npm run jobs -- <name>`. */
 import { http } from '@google-cloud/functions-framework';
 import { collectMetrics, expireQuotes, jobsRoutes, pollPendingPayments, reconcile, releaseExpiredClaims, sweepOutbox, sweepRefunds } from '../../shared/api/jobs.routes';
+import { redriveWebhooks } from '../../shared/api/jobs.routes';
 import { runDailyReconciliation } from '../../shared/domain/payments/reconciliation';
 import { saveReconciliationRun } from '../../shared/domain/payments/reconciliation-runs.repository';
 import { collectAndExport, metricsFor } from '../../shared/metrics/instance-metrics';
@@ -9,6 +10,7 @@ import { createHttpFunction } from '../../shared/http/http-function';
 import { bindRoute } from '../../shared/http/request-context';
 import { getReviewService } from '../../shared/runtime/declarations';
 import { getOutboxPublisher } from '../../shared/runtime/events';
+import { redriveStrandedWebhooks } from '../../shared/domain/payments/webhook-redrive';
 import { getRuntime } from '../../shared/runtime/runtime';
 
 export const jobs = {
@@ -17,6 +19,11 @@ export const jobs = {
   'sweep-outbox': async () => {
     const { published, remaining } = await getOutboxPublisher().sweep();
     return { processed: published, remaining };
+  },
+  /** `processed`: accepted webhooks whose payment event was published again (at most 500 a run). */
+  'redrive-webhooks': async () => {
+    const rt = getRuntime();
+    return { processed: (await redriveStrandedWebhooks({ db: rt.db, clock: rt.clock, logger: rt.logger, publisher: getOutboxPublisher() })).redriven };
   },
   'poll-pending-payments': async () => {
     const { checked, expired } = await getPaymentService().pollPending();
@@ -52,6 +59,7 @@ export const routes = [
   bindRoute(releaseExpiredClaims, async () => ({ status: 200, body: { job: 'release-expired-claims', ...(await jobs['release-expired-claims']()) } })),
   bindRoute(expireQuotes, async () => ({ status: 200, body: { job: 'expire-quotes', ...(await jobs['expire-quotes']()) } })),
   bindRoute(sweepOutbox, async () => ({ status: 200, body: { job: 'sweep-outbox', ...(await jobs['sweep-outbox']()) } })),
+  bindRoute(redriveWebhooks, async () => ({ status: 200, body: { job: 'redrive-webhooks', ...(await jobs['redrive-webhooks']()) } })),
   bindRoute(pollPendingPayments, async () => ({ status: 200, body: { job: 'poll-pending-payments', ...(await jobs['poll-pending-payments']()) } })),
   bindRoute(sweepRefunds, async () => ({ status: 200, body: { job: 'sweep-refunds', ...(await jobs['sweep-refunds']()) } })),
   bindRoute(collectMetrics, async () => ({ status: 200, body: { job: 'collect-metrics', ...(await jobs['collect-metrics']()) } })),

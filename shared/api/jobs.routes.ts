@@ -23,6 +23,7 @@ const job = <B extends z.ZodType | undefined = undefined>(name: string, summary:
 export const releaseExpiredClaims = job('release-expired-claims', 'Give expired review claims back to the queue');
 export const expireQuotes = job('expire-quotes', 'Expire unpaid service-fee quotes past their expiry');
 export const sweepOutbox = job('sweep-outbox', 'Publish events still waiting in the outbox');
+export const redriveWebhooks = job('redrive-webhooks', 'Publish again accepted payment webhooks that apply-payment never took (neither applied nor dead-lettered)');
 
 export const sweepRefunds = job('sweep-refunds', 'Finish refunds left submitted: ask BANGE, record what it did, send again what it never got');
 export const pollPendingPayments = job('poll-pending-payments', 'Ask BANGE about payments pending too long; expire stale ones');
@@ -35,4 +36,4 @@ export const reconcile = job(
   z.strictObject({ date: ReconciliationDay.optional() }).optional(),
 );
 
-export const jobsRoutes = [releaseExpiredClaims, expireQuotes, sweepOutbox, pollPendingPayments, sweepRefunds, collectMetrics, reconcile] as const;
+export const jobsRoutes = [releaseExpiredClaims, expireQuotes, sweepOutbox, redriveWebhooks, pollPendingPayments, sweepRefunds, collectMetrics, reconcile] as const;

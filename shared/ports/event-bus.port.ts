@@ -40,9 +40,21 @@ export interface DeadLetter {
   attempts: number;
 }
 
+/**
+ * What a bus that keeps events only in memory (the in-process bus) answers a publish with: `settled`
+ * resolves once every subscription handled the event or recorded it as a dead letter, and rejects
+ * when neither happened. Until then the event is not durably taken, and its outbox row stays unpublished.
+ */
+export interface Handoff {
+  settled: Promise<void>;
+}
+
 export interface EventBus {
-  /** Resolves once the bus has accepted the event durably; rejects when it could not. */
-  publish(topic: Topic, event: DomainEvent): Promise<void>;
+  /**
+   * Resolves once the bus has accepted the event durably (Pub/Sub: the publish is acknowledged), or
+   * with a Handoff when its durability comes later; rejects when it could not take the event.
+   */
+  publish(topic: Topic, event: DomainEvent): Promise<void | Handoff>;
 }
 
 /**

@@ -69,6 +69,14 @@ export const getDeadLetterRecorder = perRuntime((rt) =>
 export const getEventBus = perRuntime((rt) => {
   const bus = createInProcessBus({ logger: rt.logger, onDeadLetter: (dead) => getDeadLetterRecorder().fromBus(dead) });
   for (const s of subscriptionsOf()) bus.subscribe(s);
+  // The outbox marks an event once its consumers are done with it: a drained bus has written those marks too.
+  const deliveries = bus.drain;
+  bus.drain = async () => {
+    for (let round = 0; round < 2; round++) {
+      await deliveries();
+      await getOutboxPublisher().settle();
+    }
+  };
   return bus;
 });
 

@@ -1,7 +1,8 @@
 /**
  * The local default event bus, with Pub/Sub's contract: every subscription of a topic gets each
  * event at least once, asynchronously; a throwing handler is retried with backoff, and after its
- * last attempt the event is handed to the dead-letter sink.
+ * last attempt the event is handed to the dead-letter sink. A publish answers with a Handoff whose
+ * `settled` says when every subscription is done with the event (the outbox marks it only then).
  */
 import type { Logger } from '../../logging/logger';
 import type { DeadLetter, DomainEvent, EventBus, EventBusProbe, Subscription, Topic } from '../../ports/event-bus.port';
@@ -67,9 +68,14 @@ export function createInProcessBus(options: InProcessBusOptions): InProcessBus {
     },
     async publish(topic, event) {
       if (!available) throw new Error('event bus unavailable');
-      for (const s of subscriptions.filter((x) => x.topic === topic)) {
-        track(new Promise<void>((resolve) => setImmediate(resolve)).then(() => deliver(topic, s, event)).catch((err: unknown) => options.logger.error('event delivery crashed', { err })));
-      }
+      const deliveries = subscriptions
+        .filter((x) => x.topic === topic)
+        .map((s) => new Promise<void>((resolve) => setImmediate(resolve)).then(() => deliver(topic, s, event)));
+      for (const d of deliveries) track(d.catch((err: unknown) => options.logger.error('event delivery crashed', { err })));
+      // Memory is not durable: the event is taken once each handler succeeded or its dead letter was recorded.
+      const settled = Promise.all(deliveries).then(() => undefined);
+      settled.catch(() => undefined);
+      return { settled };
     },
     async drain() {
       while (inFlight.size) await Promise.all([...inFlight]);

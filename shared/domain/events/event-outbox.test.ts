@@ -4,6 +4,7 @@ import { createLogger } from '../../logging/logger';
 import { createFixedClock } from '../../ports/clock.port';
 import type { DomainEvent, EventBus } from '../../ports/event-bus.port';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
+import { createInProcessBus } from '../../adapters/events/in-process-bus';
 import { createOutboxPublisher, enqueueEvent, type MarkBatching, type OutboxEntry } from './event-outbox';
 
 let t: TestDatabase;
@@ -150,5 +151,55 @@ describe('marking published events in batches', () => {
     bus.down = false;
     expect(await publisher.sweep()).toEqual({ published: 1, remaining: 0 });
     expect(await rowsOf([entry!])).toEqual([{ published: true, attempts: 2, last_error: null }]);
+  });
+});
+
+describe('with the in-process bus, whose hand-off is not durable', () => {
+  function inProcess(handler: (event: DomainEvent) => Promise<void>, onDeadLetter: () => Promise<void>) {
+    const logger = createLogger({ level: 'debug', write: () => undefined });
+    const bus = createInProcessBus({ logger, onDeadLetter, retryDelayMs: 1 });
+    bus.subscribe({ name: 'apply-payment', topic: 'payment-events', handler: (e) => handler(e), maxDeliveryAttempts: 2 });
+    return { bus, publisher: createOutboxPublisher({ db: t.db, bus, clock, logger }) };
+  }
+
+  it('marks an event only once its consumer handled it, and the sweeper leaves it alone meanwhile', async () => {
+    let release!: () => void;
+    const handled = new Promise<void>((r) => (release = r));
+    const { bus, publisher } = inProcess(() => handled, async () => undefined);
+    const entries = await committed(1);
+    await publisher.publishCommitted(entries);
+    await publisher.flush();
+    expect((await rowsOf(entries))[0]).toMatchObject({ published: false });
+    // Still with its consumer: a sweep sends nothing.
+    expect(await publisher.sweep()).toEqual({ published: 0, remaining: 0 });
+    release();
+    await bus.drain();
+    await publisher.settle();
+    expect((await rowsOf(entries))[0]).toMatchObject({ published: true, attempts: 1 });
+  });
+
+  it('keeps an event unpublished when its consumer failed and its dead letter could not be recorded, and the sweeper sends it again', async () => {
+    let failing = true;
+    const seen: string[] = [];
+    const { bus, publisher } = inProcess(
+      async (e) => {
+        seen.push(e.id);
+        if (failing) throw new Error('database away');
+      },
+      async () => {
+        throw new Error('database away');
+      },
+    );
+    const entries = await committed(1);
+    await publisher.publishCommitted(entries);
+    await bus.drain();
+    await publisher.settle();
+    expect((await rowsOf(entries))[0]).toMatchObject({ published: false, last_error: expect.stringMatching(/neither handled nor dead-lettered/) });
+    failing = false;
+    await publisher.sweep();
+    await bus.drain();
+    await publisher.settle();
+    expect((await rowsOf(entries))[0]).toMatchObject({ published: true });
+    expect(seen).toEqual([entries[0]!.event.id, entries[0]!.event.id, entries[0]!.event.id]);
   });
 });

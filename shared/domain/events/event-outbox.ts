@@ -1,7 +1,8 @@
 /**
  * Publishing that never loses an event: events are written to event_outbox in the transaction of
  * the change that caused them, published right after commit, and whatever could not be published
- * is re-sent by the sweeper.
+ * is re-sent by the sweeper. A row is marked published only once the bus holds the event durably
+ * (Pub/Sub's acknowledgement; for the in-process bus, once every consumer handled or dead-lettered it).
  */
 import type { Queryable } from '../../adapters/db/database';
 import type { Logger } from '../../logging/logger';
@@ -102,18 +103,37 @@ function createPublishedMarks(deps: { db: Queryable; clock: Clock; logger: Logge
 
 export function createOutboxPublisher(deps: { db: Queryable; bus: EventBus; clock: Clock; logger: Logger; batching?: Partial<MarkBatching> }) {
   const marks = createPublishedMarks(deps, { ...DEFAULT_BATCHING, ...deps.batching });
+  /** Events handed to a bus that is not durable, whose consumers have not finished: the sweeper leaves them alone. */
+  const handedOff = new Map<string, Promise<void>>();
+
+  async function keepForSweeper(entry: OutboxEntry, err: unknown): Promise<void> {
+    const error = err instanceof Error ? err.message : String(err);
+    deps.logger.warning('event kept in the outbox for the sweeper', { eventId: entry.event.id, topic: entry.topic, error });
+    await deps.db.query('UPDATE event_outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [entry.event.id, error.slice(0, 500)]).catch(() => undefined);
+  }
 
   /** Publishes one event; on success returns its queued mark (wrapped: an async function would wait for it). */
   async function publishOne(entry: OutboxEntry): Promise<{ marked: Promise<void> } | undefined> {
+    let handoff;
     try {
-      await deps.bus.publish(entry.topic, entry.event);
+      handoff = await deps.bus.publish(entry.topic, entry.event);
     } catch (err) {
-      const error = err instanceof Error ? err.message : String(err);
-      deps.logger.warning('event kept in the outbox for the sweeper', { eventId: entry.event.id, topic: entry.topic, error });
-      await deps.db.query('UPDATE event_outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [entry.event.id, error.slice(0, 500)]).catch(() => undefined);
+      await keepForSweeper(entry, err);
       return undefined;
     }
-    return { marked: marks.add(entry.event.id) };
+    if (!handoff) return { marked: marks.add(entry.event.id) };
+    // Held in memory only: marked once every consumer took it (or dead-lettered it). A crash before
+    // then leaves the row unpublished, and the sweeper sends it again. Nobody waits for that here.
+    const id = entry.event.id;
+    const settling = handoff.settled.then(
+      () => marks.add(id),
+      (err: unknown) => keepForSweeper(entry, `consumers neither handled nor dead-lettered it: ${err instanceof Error ? err.message : String(err)}`),
+    );
+    handedOff.set(id, settling);
+    void settling.finally(() => {
+      if (handedOff.get(id) === settling) handedOff.delete(id);
+    });
+    return { marked: Promise.resolve() };
   }
 
   return {
@@ -134,19 +154,28 @@ export function createOutboxPublisher(deps: { db: Queryable; bus: EventBus; cloc
     async sweep(limit = 500): Promise<{ published: number; remaining: number }> {
       // Marks still queued first: their events were published, and selecting them would send them again.
       await marks.flush();
+      // Events still with their in-process consumers are not sent again while those work.
+      const withConsumers = () => [...handedOff.keys()].filter((id) => UUID.test(id));
       const { rows } = await deps.db.query<{ topic: Topic; event: DomainEvent }>(
-        'SELECT topic, event FROM event_outbox WHERE published_at IS NULL ORDER BY created_at LIMIT $1',
-        [limit],
+        'SELECT topic, event FROM event_outbox WHERE published_at IS NULL AND NOT (id = ANY($2::uuid[])) ORDER BY created_at LIMIT $1',
+        [limit, withConsumers()],
       );
       let published = 0;
       for (const row of rows) if (await publishOne({ topic: row.topic, event: row.event })) published++;
       await marks.flush();
-      const { rows: left } = await deps.db.query<{ n: string }>('SELECT count(*) AS n FROM event_outbox WHERE published_at IS NULL');
+      // Remaining: what nobody is sending; events with their in-process consumers are on their way.
+      const { rows: left } = await deps.db.query<{ n: string }>('SELECT count(*) AS n FROM event_outbox WHERE published_at IS NULL AND NOT (id = ANY($1::uuid[]))', [withConsumers()]);
       return { published, remaining: Number(left[0]!.n) };
     },
 
     /** Writes the marks still waiting for their batch: call before closing the database, and in tests. */
     flush: () => marks.flush(),
+
+    /** Waits until every event handed to an in-memory bus is settled and its mark written: before closing the database. */
+    async settle(): Promise<void> {
+      while (handedOff.size) await Promise.all([...handedOff.values()]);
+      await marks.flush();
+    },
   };
 }
 

@@ -2,9 +2,12 @@
 import { http } from '@google-cloud/functions-framework';
 import { authRoutes, forgotPassword, jwks, login, logout, me, refresh, register, resetPassword } from '../../shared/api/auth.routes';
 import { toUserBody } from '../../shared/api/identity.schemas';
+import { eraseMyData, exportMyData, getPrivacyNotice, privacyRoutes } from '../../shared/api/privacy.routes';
+import { privacyNotice } from '../../shared/domain/privacy/privacy-notice';
 import { createHttpFunction } from '../../shared/http/http-function';
 import { bindRoute } from '../../shared/http/request-context';
 import { getAuthService, getKeyRing } from '../../shared/runtime/identity';
+import { getPersonalDataService } from '../../shared/runtime/privacy';
 import { getRuntime } from '../../shared/runtime/runtime';
 
 const noStore = { 'Cache-Control': 'no-store' };
@@ -27,8 +30,15 @@ export const routes = [
     return { status: 204 };
   }),
   bindRoute(jwks, async () => ({ status: 200, headers: { 'Cache-Control': 'public, max-age=300' }, body: getKeyRing().jwks() })),
+  bindRoute(getPrivacyNotice, async ({ query }) => ({ status: 200, headers: { 'Cache-Control': 'public, max-age=3600' }, body: privacyNotice(query.lang, getRuntime().config.retention) })),
+  bindRoute(exportMyData, async (_input, ctx) => ({
+    status: 200,
+    headers: { ...noStore, 'Content-Disposition': 'attachment; filename="taxasge-my-data.json"' },
+    body: await getPersonalDataService().export(ctx.principal!.userId),
+  })),
+  bindRoute(eraseMyData, async ({ body }, ctx) => ({ status: 200, headers: noStore, body: await getPersonalDataService().erase(ctx.principal!.userId, body.password, { ip: ctx.ip }) })),
 ];
 
-export const definitions = authRoutes;
+export const definitions = [...authRoutes, ...privacyRoutes];
 
 http('auth', createHttpFunction({ routes, runtime: getRuntime }));

@@ -1,6 +1,6 @@
 /** The jobs Cloud Function: scheduled maintenance, also runnable with `npm run jobs -- <name>`. */
 import { http } from '@google-cloud/functions-framework';
-import { collectMetrics, expireQuotes, jobsRoutes, pollPendingPayments, reconcile, releaseExpiredClaims, sweepOutbox, sweepRefunds } from '../../shared/api/jobs.routes';
+import { applyRetention, collectMetrics, expireQuotes, jobsRoutes, pollPendingPayments, reconcile, releaseExpiredClaims, sweepOutbox, sweepRefunds } from '../../shared/api/jobs.routes';
 import { redriveWebhooks } from '../../shared/api/jobs.routes';
 import { runDailyReconciliation } from '../../shared/domain/payments/reconciliation';
 import { saveReconciliationRun } from '../../shared/domain/payments/reconciliation-runs.repository';
@@ -10,6 +10,7 @@ import { createHttpFunction } from '../../shared/http/http-function';
 import { bindRoute } from '../../shared/http/request-context';
 import { getReviewService } from '../../shared/runtime/declarations';
 import { getOutboxPublisher } from '../../shared/runtime/events';
+import { getRetentionService } from '../../shared/runtime/privacy';
 import { redriveStrandedWebhooks } from '../../shared/domain/payments/webhook-redrive';
 import { getRuntime } from '../../shared/runtime/runtime';
 
@@ -51,6 +52,7 @@ export const jobs = {
     );
     return { processed: report.matched + report.unmatched.length, remaining: report.unmatched.length };
   },
+  'apply-retention': async () => ({ processed: Object.values(await getRetentionService().apply()).reduce((a, b) => a + b, 0) }),
 } as const;
 
 export type JobName = keyof typeof jobs;
@@ -64,6 +66,7 @@ export const routes = [
   bindRoute(sweepRefunds, async () => ({ status: 200, body: { job: 'sweep-refunds', ...(await jobs['sweep-refunds']()) } })),
   bindRoute(collectMetrics, async () => ({ status: 200, body: { job: 'collect-metrics', ...(await jobs['collect-metrics']()) } })),
   bindRoute(reconcile, async ({ body }) => ({ status: 200, body: { job: 'reconcile', ...(await jobs.reconcile(body?.date)) } })),
+  bindRoute(applyRetention, async () => ({ status: 200, body: { job: 'apply-retention', ...(await jobs['apply-retention']()) } })),
 ];
 
 export const definitions = jobsRoutes;

@@ -10,7 +10,8 @@ import { financeRoutes } from './finance.routes';
 import { healthRoutes } from './health.routes';
 import { jobsRoutes } from './jobs.routes';
 import { paymentRoutes } from './payments.routes';
+import { privacyRoutes } from './privacy.routes';
 import { webhookRoutes } from './webhooks.routes';
 import { metricsRoutes } from './metrics.routes';
 
-export const apiRoutes: readonly RouteDefinition[] = [...authRoutes, ...adminRoutes, ...financeRoutes, ...catalogRoutes, ...declarationRoutes, ...agentRoutes, ...paymentRoutes, ...webhookRoutes, ...healthRoutes, ...docsRoutes, ...jobsRoutes, ...metricsRoutes];
+export const apiRoutes: readonly RouteDefinition[] = [...authRoutes, ...privacyRoutes, ...adminRoutes, ...financeRoutes, ...catalogRoutes, ...declarationRoutes, ...agentRoutes, ...paymentRoutes, ...webhookRoutes, ...healthRoutes, ...docsRoutes, ...jobsRoutes, ...metricsRoutes];

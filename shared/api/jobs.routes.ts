@@ -28,6 +28,8 @@ export const redriveWebhooks = job('redrive-webhooks', 'Publish again accepted p
 export const sweepRefunds = job('sweep-refunds', 'Finish refunds left submitted: ask BANGE, record what it did, send again what it never got');
 export const pollPendingPayments = job('poll-pending-payments', 'Ask BANGE about payments pending too long; expire stale ones');
 export const collectMetrics = job('collect-metrics', 'Write the business gauges to Cloud Monitoring');
+/** `processed`: rows deleted or cleared by every policy of docs/PRIVACY.md together; the audit log has each count. */
+export const applyRetention = job('apply-retention', 'Delete or anonymise personal data past its retention period (docs/PRIVACY.md), each policy counted in the audit log');
 
 /** Cloud Scheduler posts `{}`: yesterday in Africa/Malabo. `processed` counts the transactions seen, `remaining` those unmatched. */
 export const reconcile = job(
@@ -36,4 +38,4 @@ export const reconcile = job(
   z.strictObject({ date: ReconciliationDay.optional() }).optional(),
 );
 
-export const jobsRoutes = [releaseExpiredClaims, expireQuotes, sweepOutbox, redriveWebhooks, pollPendingPayments, sweepRefunds, collectMetrics, reconcile] as const;
+export const jobsRoutes = [releaseExpiredClaims, expireQuotes, sweepOutbox, redriveWebhooks, pollPendingPayments, sweepRefunds, collectMetrics, reconcile, applyRetention] as const;

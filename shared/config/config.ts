@@ -125,6 +125,11 @@ const envSchema = z
     PUBSUB_EMULATOR_HOST: optionalString,
     PUBSUB_PUBLISH_TIMEOUT_MS: intInRange(500, 60_000, 5000),
     PASSWORD_RESET_URL: z.url({ message: 'expected the https:// URL of the password-reset page' }).default('https://taxasge.gq/reset-password'),
+    FISCAL_RETENTION_YEARS: intInRange(1, 30, 10),
+    WEBHOOK_BODY_RETENTION_DAYS: intInRange(7, 3650, 90),
+    NOTIFICATION_RETENTION_DAYS: intInRange(7, 3650, 180),
+    EVENT_RETENTION_DAYS: intInRange(7, 3650, 30),
+    DOCUMENT_RETENTION_DAYS: intInRange(1, 3650, 90),
   });
 
 /** Local development only: the sandbox's credentials, refused in staging and production. */
@@ -220,6 +225,19 @@ export interface Config {
     sandbox: boolean;
     timeoutMs: number;
   };
+  /** How long personal data is kept (docs/PRIVACY.md); the retention job applies it. */
+  retention: {
+    /** Fiscal records and their supporting documents: the OHADA accounting act's 10 years by default. */
+    fiscalYears: number;
+    /** Raw bodies of settled BANGE webhooks: the window to investigate a disputed payment. */
+    webhookBodyDays: number;
+    /** Notification delivery records and the local notification outbox. */
+    notificationDays: number;
+    /** Published outbox events, consumers' inbox rows and replayed dead letters. */
+    eventDays: number;
+    /** Documents of declarations closed without becoming a fiscal record (cancelled, expired, unpaid). */
+    documentDays: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -287,6 +305,13 @@ export function parseConfig(env: Record<string, string | undefined>, purpose: Co
       webhookSecrets: e.BANGE_WEBHOOK_SECRET ?? [SANDBOX_WEBHOOK_SECRET],
       sandbox: !e.BANGE_API_URL,
       timeoutMs: e.BANGE_TIMEOUT_MS,
+    },
+    retention: {
+      fiscalYears: e.FISCAL_RETENTION_YEARS,
+      webhookBodyDays: e.WEBHOOK_BODY_RETENTION_DAYS,
+      notificationDays: e.NOTIFICATION_RETENTION_DAYS,
+      eventDays: e.EVENT_RETENTION_DAYS,
+      documentDays: e.DOCUMENT_RETENTION_DAYS,
     },
   };
 }

@@ -49,6 +49,8 @@ export interface ObjectStorage {
   createDownloadUrl(request: DownloadUrlRequest): Promise<SignedDownload>;
   /** The stored object, or undefined when nothing was uploaded under that name (yet). */
   stat(objectName: string): Promise<StoredObject | undefined>;
+  /** Deletes the object; false when there was none. Idempotent (retention and erasure retry it). */
+  remove(objectName: string): Promise<boolean>;
 }
 
 /** Cloud Storage's limit for V4 signed URLs; the local adapter keeps the same one. */

@@ -97,5 +97,17 @@ export function createGcsStorage({ bucket: bucketName, app, clock = systemClock 
         throw err;
       }
     },
+
+    /** The live version goes; the bucket's lifecycle rule deletes noncurrent versions after 30 days (terraform/modules/stack). */
+    async remove(objectName) {
+      assertObjectName(objectName);
+      try {
+        await (await getBucket()).file(objectName).delete();
+        return true;
+      } catch (err) {
+        if (isNotFound(err)) return false;
+        throw err;
+      }
+    },
   };
 }

@@ -135,6 +135,14 @@ export function createLocalFolderStorage({ root, baseUrl, secret, clock = system
       return stored(objectName);
     },
 
+    async remove(objectName) {
+      assertObjectName(objectName);
+      const existed = (await stored(objectName)) !== undefined;
+      await rm(objectPath(objectName), { force: true });
+      await rm(metaPath(objectName), { force: true });
+      return existed;
+    },
+
     async writeObject(objectName, contentType, contentLength, body) {
       assertObjectName(objectName);
       const tempDir = path.join(root, TEMP_DIR);

@@ -13,6 +13,8 @@ import { SANDBOX_API_KEY } from '../../shared/config/config';
 import { findFreePort } from '../../shared/adapters/db/embedded-postgres';
 import { generateSigningKey } from '../../shared/domain/identity/key-ring';
 import { verifyReceiptToken } from '../../shared/domain/payments/receipts';
+import { extractFromLog, logEntryOf, matchesLogFilter, type LogEntry } from '../../shared/metrics/log-filter';
+import { logMetricOf, METRICS, type MetricDefinition } from '../../shared/metrics/metric-registry';
 import { topology } from '../../shared/topology/topology';
 import { startDeployedShape, type DeployedShape } from '../../scripts/deployed/deployed-shape';
 import { SERVED_BY } from '../../scripts/deployed/hosting-proxy';
@@ -22,6 +24,8 @@ jest.setTimeout(120_000);
 
 const PASSWORD = 'Demo-Passw0rd!';
 let shape: DeployedShape;
+/** Every line each function (and the sandbox) wrote, as Cloud Run would ship it to Cloud Logging. */
+const processLines: { source: string; line: string }[] = [];
 let database: TestDatabase;
 let redis: ChildProcess;
 let dataDir: string;
@@ -137,6 +141,7 @@ beforeAll(async () => {
     demoPassword: PASSWORD,
     logLevel: 'warning',
     extraEnv: { RATE_LIMIT_PUBLIC_PER_MINUTE: '200' },
+    onProcessLine: (source, line) => processLines.push({ source, line }),
   });
 }, 240_000);
 
@@ -278,6 +283,49 @@ describe('the deployed shape', () => {
     const down = await call('GET', '/health/ready');
     expect(down.status).toBe(503);
     expect(down.body.failing).toContain('pubsub');
+  });
+
+  it('feeds every log-based metric from what the functions write: each filter matches lines, each label is extracted', async () => {
+    // Traffic the cases above do not drive: a forged webhook, a reused refresh token, a forged receipt,
+    // an agent's decision, a claim left to expire, a payment whose webhook never comes, reconciled.
+    const forged = await fetch(`${shape.url}/webhooks/bange`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-bange-signature': 't=1,v1=00' }, body: '{}' });
+    expect(forged.status).toBeGreaterThanOrEqual(400);
+    const citizen = await newCitizen();
+    const session = await call('POST', '/api/v1/auth/login', { body: { email: citizen.email, password: PASSWORD } });
+    expect((await call('POST', '/api/v1/auth/refresh', { body: { refreshToken: session.body.refreshToken } })).status).toBe(200);
+    expect((await call('POST', '/api/v1/auth/refresh', { body: { refreshToken: session.body.refreshToken } })).status).toBe(401);
+    expect((await call('POST', '/api/v1/receipts/verify', { body: { token: 'a.b.c' } })).status).toBeLessThan(500);
+    const agent = await login('agent.m-007@demo.taxasge.gq');
+    const returns = [];
+    for (const period of ['2026-08', '2026-09']) {
+      const r = await call('POST', '/api/v1/declarations', { token: citizen.token, body: { kind: 'tax_return', taxType: 'vat', period, declaredAmount: 500_000 } });
+      expect((await call('POST', `/api/v1/declarations/${r.body.id}/submit`, { token: citizen.token })).status).toBe(200);
+      expect((await call('POST', `/api/v1/agent/declarations/${r.body.id}/claim`, { token: agent, body: {} })).status).toBe(200);
+      returns.push(r.body.id as string);
+    }
+    expect((await call('POST', `/api/v1/agent/declarations/${returns[0]}/approve`, { token: agent, body: {} })).status).toBe(200);
+    await database.db.query("UPDATE declarations SET claim_expires_at = now() - interval '1 minute' WHERE id = $1", [returns[1]]);
+    expect((await shape.runJob('review-lock-expiry')).status).toBe(200);
+    const unsent = await pendingPayment(citizen.token);
+    await pay(unsent.checkoutUrl, '?webhook=0');
+    const today = new Date(Date.now() + 3600_000).toISOString().slice(0, 10); // Africa/Malabo
+    const jobs = shape.instancesOf('jobs')[0]!.url;
+    const reconciled = await fetch(`${jobs}/jobs/reconcile`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'Google-Cloud-Scheduler' }, body: JSON.stringify({ date: today }) });
+    expect(reconciled.status).toBe(200);
+
+    const entries = processLines.map((l) => ({ source: l.source, entry: logEntryOf(l.line) })).filter((e): e is { source: string; entry: LogEntry } => e.entry !== undefined);
+    const report = (METRICS as readonly MetricDefinition[])
+      .filter((m) => m.cloud === 'log-based')
+      .map((m) => {
+        const lm = logMetricOf(m);
+        const matched = entries.filter((e) => matchesLogFilter(lm.filter, e.entry));
+        const unlabelled = matched.filter((e) => m.labels.some((l) => extractFromLog(lm.labelExtractors[l]!, e.entry) === undefined));
+        const valueless = lm.valueExtractor ? matched.filter((e) => !Number.isFinite(Number(extractFromLog(lm.valueExtractor!, e.entry)))) : [];
+        return { metric: m.name, lines: matched.length > 0, unlabelled: unlabelled.length, valueless: valueless.length, from: [...new Set(matched.map((e) => e.source.split('#')[0]))].sort() };
+      });
+    expect(report.filter((r) => !r.lines || r.unlabelled || r.valueless)).toEqual([]);
+    // Logged by the functions that do the work, not by one place: at least five functions write metric lines.
+    expect(new Set(report.flatMap((r) => r.from)).size).toBeGreaterThanOrEqual(5);
   });
 });
 

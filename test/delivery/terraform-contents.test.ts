@@ -222,7 +222,7 @@ describe('database, migrations job, schedules, identities', () => {
   });
 
   it('schedule the jobs with OIDC tokens, on the private jobs function, for every job route it serves', () => {
-    expect(Object.keys(catalogue.scheduledJobs).sort()).toEqual(['metrics-collector', 'outbox-sweeper', 'pending-payment-poll', 'quote-expiry', 'reconciliation', 'review-lock-expiry']);
+    expect(Object.keys(catalogue.scheduledJobs).sort()).toEqual(['data-retention', 'metrics-collector', 'outbox-sweeper', 'pending-payment-poll', 'quote-expiry', 'reconciliation', 'review-lock-expiry']);
     for (const [name, job] of Object.entries(catalogue.scheduledJobs)) {
       expect([name, job.function, catalogue.publicHttpFunctions.includes(job.function)]).toEqual([name, 'jobs', false]);
     }

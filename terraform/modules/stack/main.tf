@@ -100,6 +100,18 @@ resource "google_storage_bucket" "documents" {
     enabled = true
   }
 
+  # A document deleted by the retention job or an erasure (docs/PRIVACY.md) leaves a noncurrent
+  # version: kept 30 days to undo a mistake, then gone.
+  lifecycle_rule {
+    condition {
+      days_since_noncurrent_time = 30
+      with_state                 = "ARCHIVED"
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
   cors {
     origin          = var.cors_origins
     method          = ["PUT", "GET"]

@@ -212,7 +212,8 @@ describe('logs', () => {
 
 describe('the general limit on public routes', () => {
   it('answers 429 with Retry-After past the per-address limit, per address', async () => {
-    const limited = await createTestApp({ env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '3' } });
+    // One proxy in front (Cloud Run's front end) appends the client's address.
+    const limited = await createTestApp({ env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '3', TRUSTED_PROXY_HOPS: '1' } });
     try {
       for (let i = 0; i < 3; i++) await request(limited.server).get('/health/live').set('X-Forwarded-For', '203.0.113.7').expect(200);
       const res = await request(limited.server).get('/api/v1/ministries').set('X-Forwarded-For', '203.0.113.7').expect(429);

@@ -55,6 +55,8 @@ export const RUNTIME_SECRETS = ['DATABASE_URL', 'UPSTASH_REDIS_REST_URL', 'UPSTA
 export function commonEnvironment(s: SharedSettings): Record<string, string> {
   return {
     ENVIRONMENT: 'development',
+    // The hosting proxy appends like Hosting and Cloud Run's front end do: the client's address, then its own.
+    TRUSTED_PROXY_HOPS: '2',
     LOG_LEVEL: s.logLevel,
     GOOGLE_CLOUD_PROJECT: s.projectId,
     DB_POOL_MAX: String(s.dbPoolMax),

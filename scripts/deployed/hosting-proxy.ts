@@ -1,7 +1,8 @@
 /**
  * Firebase Hosting's part on one machine: the public origin, routing each path to the function its
  * firebase.json rewrite names, spread over that function's instances as Cloud Run would. Google's
- * front end appends the client's address to X-Forwarded-For; so does this.
+ * front end appends the client's address to X-Forwarded-For, and Cloud Run's front end then Hosting's; so does this
+ * (its own address standing for Hosting's), which TRUSTED_PROXY_HOPS=2 reads.
  */
 import { createServer, request, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { AppError } from '../../shared/errors/app-error';
@@ -33,7 +34,7 @@ export function createHostingProxy(options: HostingProxyOptions): Server {
 
   function forward(req: IncomingMessage, res: ServerResponse, target: string, pathname: string) {
     const url = new URL(req.url ?? '/', target);
-    const forwardedFor = [req.headers['x-forwarded-for'], req.socket.remoteAddress].flat().filter(Boolean).join(', ');
+    const forwardedFor = [req.headers['x-forwarded-for'], req.socket.remoteAddress, req.socket.localAddress].flat().filter(Boolean).join(', ');
     const headers: OutgoingHttpHeaders = { ...req.headers, 'x-forwarded-for': forwardedFor, 'x-forwarded-proto': 'http' };
     const upstream = request(url, { method: req.method, headers }, (answer) => {
       // Which instance answered: Hosting does not say, but tests of several instances need to know.

@@ -38,7 +38,7 @@ export const updateUser = defineRoute({
     })
     .refine((b) => b.role !== undefined || b.ministries !== undefined || b.status !== undefined, 'expected at least one of role, ministries, status'),
   responses: { 200: { description: 'The account after the change', schema: UserSchema } },
-  errors: [404],
+  errors: [404, 409],
 });
 
 export const AuditEntrySchema = z

@@ -65,13 +65,18 @@ function applyCors(req: Request, res: Response, allowed: string[]): void {
 }
 
 /**
- * Google's front end appends the address it saw to X-Forwarded-For, so the last entry is the one a
- * client cannot forge; without the header (local use) the socket's address is the client's.
+ * The client's address as the platform defines it: each of the `trustedHops` proxies in front of the
+ * server appends one X-Forwarded-For entry, so the client's is the `trustedHops`-th from the end;
+ * anything before it was sent by the client and is never trusted. With no proxy (0, `npm start`) the
+ * header is ignored and the socket's address is the client's. A header shorter than the hops (a
+ * request that bypassed a proxy) gives its first entry.
  */
-export function clientIp(req: Request): string {
+export function clientIp(req: Request, trustedHops: number): string {
+  const socket = req.socket.remoteAddress ?? 'unknown';
+  if (trustedHops <= 0) return socket;
   const forwarded = req.headers['x-forwarded-for'];
   const list = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')).split(',').map((s) => s.trim()).filter(Boolean);
-  return list[list.length - 1] ?? req.socket.remoteAddress ?? 'unknown';
+  return list[Math.max(0, list.length - trustedHops)] ?? socket;
 }
 
 async function authorise(req: Request, roles: Exclude<BoundRoute['definition']['roles'], 'public'>, authenticate: (token: string) => Promise<Principal>): Promise<Principal> {
@@ -152,7 +157,7 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
 
       matched = found.route;
       const { definition, handler } = found.route;
-      const ip = clientIp(req);
+      const ip = clientIp(req, runtime.config.trustedProxyHops);
       let principal: Principal | undefined;
       if (definition.roles === 'public' && definition.rateLimit !== false) {
         const limit = await limiter().hit({ name: 'public-ip', max: runtime.config.rateLimitPublicPerMinute, windowSeconds: 60 }, ip);

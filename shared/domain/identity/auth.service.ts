@@ -131,22 +131,17 @@ export function createAuthService(deps: AuthServiceDeps) {
 
     async login(input: { email: string; password: string }, meta: RequestMeta): Promise<TokenPair> {
       const email = input.email.trim().toLowerCase();
-      try {
-        await assertNotLimited(
-          [
-            [LIMITS.loginPerAccount, email],
-            [LIMITS.loginPerIp, meta.ip],
-          ],
-          'failed logins',
-        );
-      } catch (err) {
+      // Every attempt is counted (one atomic INCR per key) before the password is checked: parallel
+      // guesses cannot all pass a read of the counter, and once limited even the right password waits.
+      const [perAccount, perIp] = await Promise.all([limiter.hit(LIMITS.loginPerAccount, email), limiter.hit(LIMITS.loginPerIp, meta.ip)]);
+      const limited = [perAccount, perIp].filter((state) => state.limited);
+      if (limited.length) {
         deps.onLogin?.('rate_limited');
-        throw err;
+        throw rateLimited(Math.max(...limited.map((state) => state.retryAfterSeconds)), 'login attempts');
       }
       const user = await findUserByEmail(db, email);
       const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
       if (!user || !ok) {
-        await Promise.all([limiter.hit(LIMITS.loginPerAccount, email), limiter.hit(LIMITS.loginPerIp, meta.ip)]);
         await db.transaction((tx) => audit.record(tx, { action: 'login.failure', actorEmail: email, ip: meta.ip, details: { reason: user ? 'wrong_password' : 'unknown_email' } }));
         deps.onLogin?.('bad_credentials');
         throw new AppError('unauthenticated', 'The email or password is not correct.');

@@ -1,6 +1,6 @@
 /** Admin changes to accounts: role, ministries, status — checked, audited, and applied to live sessions. */
 import type { Database } from '../../adapters/db/database';
-import { NotFoundError, ValidationError } from '../../errors/app-error';
+import { AppError, NotFoundError, ValidationError } from '../../errors/app-error';
 import type { Role } from '../../http/route';
 import type { Cache } from '../../ports/cache.port';
 import type { Clock } from '../../ports/clock.port';
@@ -9,7 +9,7 @@ import { accountCacheKey } from './authenticator';
 import type { Principal } from './principal';
 import { revokeAllForUser } from './sessions.repository';
 import type { User, UserStatus } from './user.types';
-import { findUserById, listUsers, updateUserAccess, withoutSecret } from './users.repository';
+import { findUserById, listUsers, lockActiveAdmins, updateUserAccess, withoutSecret } from './users.repository';
 
 const SCOPED: readonly Role[] = ['agent', 'supervisor'];
 
@@ -47,6 +47,14 @@ export function createUserAdminService(deps: { db: Database; clock: Clock; cache
           const known = await deps.knownMinistries();
           const unknown = change.ministries.filter((m) => !known.has(m));
           if (unknown.length) throw new ValidationError(`Unknown ministries: ${unknown.join(', ')}.`, unknown.map((m) => ({ path: 'body.ministries', message: `unknown ministry ${m}` })));
+        }
+        // Nobody locks the admins out: an admin keeps their own role and status, and the last active admin stays one.
+        const removesAdmin = before.role === 'admin' && before.status === 'active' && (role !== 'admin' || (change.status ?? before.status) !== 'active');
+        if (removesAdmin && id === actor.userId) {
+          throw new AppError('conflict', 'An admin cannot remove their own admin role or suspend themselves; another admin must.');
+        }
+        if (removesAdmin && (await lockActiveAdmins(tx)).filter((admin) => admin !== id).length === 0) {
+          throw new AppError('conflict', 'This is the last active admin; make another account admin first.');
         }
         const ministries = scoped ? [...new Set(change.ministries ?? before.ministries)].sort() : [];
         const now = deps.clock.now();

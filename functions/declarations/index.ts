@@ -14,6 +14,7 @@ import {
 } from '../../shared/api/declarations.routes';
 import type { DocumentView } from '../../shared/domain/declarations/document.service';
 import type { DeclarationDocument } from '../../shared/domain/declarations/declaration.types';
+import type { DocumentProcessing } from '../../shared/domain/documents/document-processing.types';
 import { ValidationError } from '../../shared/errors/app-error';
 import { createHttpFunction } from '../../shared/http/http-function';
 import { bindRoute } from '../../shared/http/request-context';
@@ -28,7 +29,9 @@ function decodeListCursor(cursor: string | undefined) {
   return { createdAt, id };
 }
 
-const documentBody = (d: DeclarationDocument & Partial<Pick<DocumentView, 'uploaded' | 'downloadUrl'>>) => ({
+const processingBody = ({ documentId: _id, objectGeneration: _generation, processedAt, ...p }: DocumentProcessing) => ({ ...p, processedAt: processedAt.toISOString() });
+
+const documentBody = (d: DeclarationDocument & Partial<Pick<DocumentView, 'uploaded' | 'downloadUrl' | 'processing'>>) => ({
   id: d.id,
   filename: d.filename,
   contentType: d.contentType,
@@ -36,6 +39,7 @@ const documentBody = (d: DeclarationDocument & Partial<Pick<DocumentView, 'uploa
   uploaded: d.uploaded ?? false,
   downloadUrl: d.downloadUrl ?? null,
   createdAt: d.createdAt.toISOString(),
+  processing: d.processing ? processingBody(d.processing) : null,
 });
 
 export const routes = [

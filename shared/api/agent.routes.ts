@@ -21,7 +21,17 @@ export const getQueue = defineRoute({
       description: 'Queue items',
       schema: z
         .object({
-          items: z.array(z.object({ declaration: DeclarationSchema, waitingHours: z.number().int(), sla: z.enum(['ok', 'warning', 'overdue']), claimedByOther: z.boolean() })),
+          items: z.array(
+            z.object({
+              declaration: DeclarationSchema,
+              waitingHours: z.number().int(),
+              sla: z.enum(['ok', 'warning', 'overdue']),
+              claimedByOther: z.boolean(),
+              documents: z
+                .object({ count: z.number().int(), flagged: z.number().int(), unprocessed: z.number().int() })
+                .meta({ description: 'The declaration\'s documents; flagged: failed a check or read poorly (see GET /api/v1/declarations/{id}/documents); unprocessed: not checked yet.' }),
+            }),
+          ),
         })
         .meta({ id: 'ReviewQueue' }),
     },

@@ -4,6 +4,7 @@ import { defineRoute } from '../http/route';
 import { DECLARATION_KINDS, DECLARATION_STATUSES } from '../domain/declarations/declaration-state-machine';
 import { TAX_TYPES } from '../domain/declarations/tax-types';
 import { CursorSchema, LimitSchema } from './common.schemas';
+import { DOCUMENT_FLAGS } from '../domain/documents/document-processing.types';
 
 const Id = z.strictObject({ id: z.uuid({ message: 'expected a declaration id (UUID)' }) });
 // A tax return is filed to be paid: 0 XAF is refused here (nothing could pay it; a payment is at least 1 XAF).
@@ -126,6 +127,23 @@ const ownerAction = (action: 'submit' | 'cancel', summary: string) =>
 export const submitDeclaration = ownerAction('submit', 'Submit a draft tax return, or resubmit after documents were requested');
 export const cancelDeclaration = ownerAction('cancel', 'Cancel a declaration that is not yet in review or paid');
 
+const DocumentProcessingSchema = z
+  .object({
+    outcome: z.enum(['read', 'flagged']).meta({ description: 'flagged: a check failed or OCR read poorly; the agent decides, nothing is rejected automatically.' }),
+    flags: z.array(z.enum(DOCUMENT_FLAGS)),
+    detectedType: z.string().nullable().meta({ description: 'The type read from the file\'s magic bytes.' }),
+    pageCount: z.number().int().nullable(),
+    provider: z.enum(['vision', 'tesseract']).nullable(),
+    text: z.string().nullable().meta({ description: 'The text OCR read (at most 100,000 characters).' }),
+    quality: z.number().min(0).max(1).nullable().meta({ description: 'The OCR engine\'s confidence, 0..1.' }),
+    language: z.string().nullable(),
+    durationMs: z.number().int(),
+    hints: z.object({ taxIdFound: z.boolean().nullable(), nameFound: z.boolean().nullable() }).meta({ description: 'Whether the owner\'s tax id and name appear in the text; null when there was nothing to look for.' }),
+    detail: z.string().nullable(),
+    processedAt: z.string(),
+  })
+  .meta({ id: 'DocumentProcessing' });
+
 const DocumentSchema = z
   .object({
     id: z.uuid(),
@@ -135,6 +153,7 @@ const DocumentSchema = z
     uploaded: z.boolean().meta({ description: 'False until the bytes have arrived at the upload URL.' }),
     downloadUrl: z.string().nullable().meta({ description: 'Short-lived (5 min) signed URL once uploaded.' }),
     createdAt: z.string(),
+    processing: DocumentProcessingSchema.nullable().meta({ description: 'What the document pipeline found, once the upload was checked and read (null before).' }),
   })
   .meta({ id: 'Document' });
 

@@ -125,6 +125,14 @@ const envSchema = z
     EVENT_BUS: z.enum(['in-process', 'pubsub'], { error: 'expected in-process or pubsub' }).optional(),
     PUBSUB_EMULATOR_HOST: optionalString,
     PUBSUB_PUBLISH_TIMEOUT_MS: intInRange(500, 60_000, 5000),
+    OCR_PROVIDER: z.enum(['vision', 'tesseract'], { error: 'expected vision or tesseract' }).optional(),
+    OCR_LANGUAGES: z
+      .string()
+      .default('spa+fra+eng')
+      .transform((v) => v.split('+').map((s) => s.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(['spa', 'fra', 'eng'], { error: 'expected languages among spa, fra, eng joined by +, e.g. spa+fra+eng' })).min(1)),
+    OCR_MIN_QUALITY: z.coerce.number({ error: 'expected a number between 0 and 1' }).min(0).max(1).default(0.6),
+    VISION_API_URL: z.url({ message: 'expected the base URL of the Cloud Vision API' }).default('https://vision.googleapis.com'),
     PASSWORD_RESET_URL: z.url({ message: 'expected the https:// URL of the password-reset page' }).default('https://taxasge.gq/reset-password'),
     FISCAL_RETENTION_YEARS: intInRange(1, 30, 10),
     WEBHOOK_BODY_RETENTION_DAYS: intInRange(7, 3650, 90),
@@ -216,6 +224,16 @@ export interface Config {
   eventBus: { kind: 'in-process' | 'pubsub'; emulatorHost: string | undefined; publishTimeoutMs: number };
   /** The origin clients and BANGE use to reach the API (links, signed URLs, webhook callbacks). */
   publicBaseUrl: string;
+  /** Reading uploaded documents (docs/DOCUMENTS.md). */
+  ocr: {
+    /** OCR_PROVIDER; by default Cloud Vision in staging and production, Tesseract elsewhere. */
+    provider: 'vision' | 'tesseract';
+    /** Tesseract's languages, the first the main one; Vision gets them as hints. */
+    languages: ('spa' | 'fra' | 'eng')[];
+    /** Below this engine confidence a document is flagged low_quality. */
+    minQuality: number;
+    visionApiUrl: string;
+  };
   storage: {
     /** Set: Cloud Storage; unset: a local folder under DATA_DIR served by the local server. */
     bucket: string | undefined;
@@ -306,6 +324,12 @@ export function parseConfig(env: Record<string, string | undefined>, purpose: Co
     serviceName: e.K_SERVICE,
     region: e.GCP_REGION,
     publicBaseUrl,
+    ocr: {
+      provider: e.OCR_PROVIDER ?? (e.ENVIRONMENT === 'production' || e.ENVIRONMENT === 'staging' ? 'vision' : 'tesseract'),
+      languages: e.OCR_LANGUAGES,
+      minQuality: e.OCR_MIN_QUALITY,
+      visionApiUrl: e.VISION_API_URL.replace(/\/+$/, ''),
+    },
     storage: { bucket: e.STORAGE_BUCKET, localSecret: e.STORAGE_LOCAL_SECRET },
     bange: {
       apiUrl: (e.BANGE_API_URL ?? `${publicBaseUrl}/sandbox/bange`).replace(/\/$/, ''),

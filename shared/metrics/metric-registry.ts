@@ -70,6 +70,10 @@ export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 export const QUERY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] as const;
 /** Review time, in seconds: 5 min … 72 h (target 24 h, warning at 18 h, escalation at 72 h). */
 export const REVIEW_BUCKETS = [300, 1800, 3600, 4 * 3600, 8 * 3600, 18 * 3600, 24 * 3600, 48 * 3600, 72 * 3600] as const;
+/** OCR quality (engine confidence, 0..1): the low_quality flag's default threshold is 0.6. */
+export const OCR_QUALITY_BUCKETS = [0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95] as const;
+/** Checking and reading one document: Vision answers in about a second, Tesseract takes seconds a page. */
+export const OCR_DURATION_BUCKETS = [0.25, 0.5, 1, 2, 5, 10, 20, 40] as const;
 /** Document sizes, in bytes: 100 KB … 20 MB. */
 export const SIZE_BUCKETS = [100_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000, 20_000_000] as const;
 
@@ -126,6 +130,12 @@ export const METRICS = [
   gauge('outbox_backlog', 'Events waiting in the outbox to be published.', [], { module: 'events', cloud: 'custom', writer: 'jobs', ...db }),
   gauge('outbox_oldest_age_seconds', 'Age of the oldest event waiting in the outbox.', [], { module: 'events', cloud: 'custom', writer: 'jobs', unit: 'seconds', ...db }),
   gauge('dead_letters', 'Dead-lettered messages neither replayed nor dismissed, by subscription.', ['subscription'], { module: 'events', cloud: 'custom', writer: 'jobs', ...db }),
+  // Documents: the upload pipeline (process-document)
+  counter('documents_processed', 'Uploaded documents checked and read, by OCR provider (vision, tesseract; none when a check stopped it) and outcome (read, flagged).', ['provider', 'outcome'], { module: 'documents', cloud: 'log-based' }),
+  counter('document_flags', 'Flags the pipeline raised on documents, by flag (type_mismatch, type_not_allowed, type_unknown, size_mismatch, too_many_pages, unreadable, no_text, low_quality).', ['flag'], { module: 'documents', cloud: 'log-based' }),
+  histogram('document_ocr_quality', 'OCR quality score of read documents (the engine\'s confidence, 0..1), by provider.', ['provider'], { module: 'documents', cloud: 'log-based', buckets: OCR_QUALITY_BUCKETS }),
+  histogram('document_processing_duration_seconds', 'Time to check and read one document (fetch aside), by provider.', ['provider'], { module: 'documents', cloud: 'log-based', unit: 'seconds', buckets: OCR_DURATION_BUCKETS }),
+  counter('document_processing_failures', 'Document reads that failed in the OCR engine (Pub/Sub redelivers, then dead-letters), by provider.', ['provider'], { module: 'documents', cloud: 'log-based' }),
   // Notifications
   counter('notification_deliveries', 'Notification deliveries, by channel (email, sms, push) and outcome (sent, failed, skipped).', ['channel', 'outcome'], { module: 'notifications', cloud: 'log-based' }),
   // Authentication

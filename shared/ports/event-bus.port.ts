@@ -4,7 +4,7 @@
  * retried, and after the subscription's last attempt the event goes to its dead letters.
  */
 
-export const TOPICS = ['declaration-events', 'payment-events', 'payment-applied', 'notifications'] as const;
+export const TOPICS = ['declaration-events', 'payment-events', 'payment-applied', 'notifications', 'document-uploads'] as const;
 export type Topic = (typeof TOPICS)[number];
 
 /** A CloudEvents-shaped envelope; `id` is unique per event and is what consumers de-duplicate on. */

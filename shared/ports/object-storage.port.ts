@@ -49,6 +49,8 @@ export interface ObjectStorage {
   createDownloadUrl(request: DownloadUrlRequest): Promise<SignedDownload>;
   /** The stored object, or undefined when nothing was uploaded under that name (yet). */
   stat(objectName: string): Promise<StoredObject | undefined>;
+  /** The object's bytes, or undefined when there is none; for server-side checks of documents (at most 10 MB). */
+  read(objectName: string): Promise<Buffer | undefined>;
   /** Deletes the object; false when there was none. Idempotent (retention and erasure retry it). */
   remove(objectName: string): Promise<boolean>;
 }

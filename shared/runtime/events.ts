@@ -5,8 +5,10 @@ import { createOutboxPublisher } from '../domain/events/event-outbox';
 import { metricsFor } from '../metrics/instance-metrics';
 import { createNotificationsHandler } from '../domain/notifications/notifications.handler';
 import { createPubSubBus } from '../adapters/events/pubsub-bus';
+import { raiseFinalized } from '../adapters/storage/object-finalized';
 import type { EventBus, EventHandler, Subscription } from '../ports/event-bus.port';
 import { subscriptionNames, subscriptionOfDeadLetterTopic, subscriptionsServedBy, topology, type EventFunctionId, type SubscriptionName } from '../topology/topology';
+import { getDocumentProcessor } from './documents';
 import { getChannelNotifiers } from './notifications';
 import { getPaymentConsumers } from './payments';
 import { getRuntime, perRuntime } from './runtime';
@@ -31,6 +33,7 @@ function handlers(): Record<SubscriptionName, EventHandler> {
     'issue-receipt': payments.issueReceipt,
     'notify-payer': notifications.paymentApplied,
     'notify-declaration-events': notifications.declarationEvents,
+    'process-document': getDocumentProcessor().handle,
   };
 }
 
@@ -99,3 +102,6 @@ export const getOutboxPublisher = perRuntime((rt) =>
 
 /** The binding of an event function of the topology: its subscriptions, routed by the topic Pub/Sub pushes from. */
 export const eventFunctionBinding = (id: EventFunctionId) => () => ({ logger: getRuntime().logger, subscriptions: subscriptionsOf(subscriptionsServedBy(id)) });
+
+/** The local storage handler's onStored: a completed upload raises what Cloud Storage's notification raises in production, on the bus of this runtime. */
+export const raiseDocumentUploads = () => raiseFinalized((event) => getPublishingBus().publish(topology.storageNotifications.documents.topic, event));

@@ -23,6 +23,8 @@ export interface HttpFunctionSpec {
 
 export interface EventFunctionSpec {
   description: string;
+  /** Memory of one instance; the event-function module's default (256Mi) when absent. */
+  memory?: string;
   secrets: string[];
   publishes: Topic[];
 }
@@ -54,6 +56,8 @@ export interface Topology {
   httpFunctions: Record<HttpFunctionId, HttpFunctionSpec>;
   eventFunctions: Record<EventFunctionId, EventFunctionSpec>;
   subscriptions: Record<SubscriptionName, SubscriptionSpec>;
+  /** Buckets whose object events Cloud Storage publishes to a topic (the documents bucket's finalized uploads). */
+  storageNotifications: Record<'documents', { topic: Topic; eventTypes: string[]; description: string }>;
   /** Every subscription's dead-letter topic is pushed to this function. */
   deadLetters: { function: EventFunctionId };
   jobs: Record<JobName, JobSpec>;

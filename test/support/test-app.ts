@@ -12,6 +12,8 @@ import { parseConfig, type Config } from '../../shared/config/config';
 import { createLogger, type Logger } from '../../shared/logging/logger';
 import type { Cache } from '../../shared/ports/cache.port';
 import { createFixedClock } from '../../shared/ports/clock.port';
+import { getOcrEngine } from '../../shared/runtime/documents';
+import { raiseDocumentUploads } from '../../shared/runtime/events';
 import { createRuntime, setRuntime, type Runtime } from '../../shared/runtime/runtime';
 import { createLocalServer, loadFunctionApps } from '../../scripts/local/local-server';
 import { readRewrites } from '../../scripts/local/rewrites';
@@ -48,7 +50,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   setRuntime(runtime);
   const rewrites = readRewrites();
   const storage = runtime.storage;
-  const mounts = storage.kind === 'local' ? [{ prefix: LOCAL_STORAGE_PREFIX, handler: createLocalStorageHandler({ storage }) }] : [];
+  const mounts = storage.kind === 'local' ? [{ prefix: LOCAL_STORAGE_PREFIX, handler: createLocalStorageHandler({ storage, onStored: raiseDocumentUploads() }) }] : [];
   const sandbox = options.listen
     ? createBangeSandbox({ apiKey: config.bange.apiKey, webhookSecret: config.bange.webhookSecrets[0]!, publicBaseUrl: config.publicBaseUrl, clock, ids: runtime.ids, retryDelaysMs: [20, 50, 100] })
     : undefined;
@@ -65,6 +67,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     logs,
     async close() {
       if (options.listen) await new Promise<void>((resolve) => server.close(() => resolve()));
+      // An OCR worker thread, if a test had a document read, would keep jest's process alive.
+      await getOcrEngine().close();
       setRuntime(undefined);
       await database.drop();
       rmSync(dataDir, { recursive: true, force: true });

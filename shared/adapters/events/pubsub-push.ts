@@ -3,6 +3,7 @@ import { cloudEvent, type CloudEvent, type CloudEventFunction } from '@google-cl
 import type { Logger } from '../../logging/logger';
 import { extractTrace } from '../../logging/trace';
 import type { Delivery, DomainEvent, EventHandler, Subscription } from '../../ports/event-bus.port';
+import { eventOfStorageNotification, isStorageNotification } from '../storage/object-finalized';
 import { decodeEventData, InvalidEventMessageError } from './pubsub-message';
 
 /** The CloudEvent type of a Pub/Sub message, from Eventarc and from the framework's push conversion alike. */
@@ -38,8 +39,10 @@ export function parsePushBody(body: unknown, subscription: string): PubSubDelive
   const messageId = text(message.messageId) ?? text(message.message_id);
   const pubsubSubscription = text(body.subscription);
   const attributes = isObject(message.attributes) ? Object.fromEntries(Object.entries(message.attributes).filter((e): e is [string, string] => typeof e[1] === 'string')) : {};
+  // Cloud Storage's notifications carry the object resource, not a DomainEvent: read them into the event the local storage raises.
+  const event = isStorageNotification(attributes) ? eventOfStorageNotification(attributes, Buffer.from(message.data, 'base64')) : decodeEventData(message.data);
   return {
-    event: decodeEventData(message.data),
+    event,
     delivery: { subscription, attempt },
     attributes,
     ...(messageId ? { messageId } : {}),

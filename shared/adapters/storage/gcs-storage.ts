@@ -98,6 +98,17 @@ export function createGcsStorage({ bucket: bucketName, app, clock = systemClock 
       }
     },
 
+    async read(objectName) {
+      assertObjectName(objectName);
+      try {
+        const [bytes] = await (await getBucket()).file(objectName).download();
+        return bytes;
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    },
+
     /** The live version goes; the bucket's lifecycle rule deletes noncurrent versions after 30 days (terraform/modules/stack). */
     async remove(objectName) {
       assertObjectName(objectName);

@@ -143,6 +143,16 @@ export function createLocalFolderStorage({ root, baseUrl, secret, clock = system
       return existed;
     },
 
+    async read(objectName) {
+      assertObjectName(objectName);
+      try {
+        return await readFile(objectPath(objectName));
+      } catch (err) {
+        if (isNotFound(err) || (err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+        throw err;
+      }
+    },
+
     async writeObject(objectName, contentType, contentLength, body) {
       assertObjectName(objectName);
       const tempDir = path.join(root, TEMP_DIR);

@@ -17,7 +17,22 @@ export type LocalStorageHandlerOptions = ({ storage: LocalFolderStorage } | { ro
   clock?: Clock;
   /** Unexpected failures are logged here with their stack; they are answered with a generic 500. */
   logger?: Logger;
+  /**
+   * Called once an upload is complete, before it is answered: what Cloud Storage's object-finalize
+   * notification is in production (`raiseFinalized` in object-finalized.ts publishes it). A failure
+   * is logged; the upload stays stored, as it would in Cloud Storage.
+   */
+  onStored?: (object: StoredUpload) => Promise<void>;
 };
+
+export interface StoredUpload {
+  objectName: string;
+  contentType: string;
+  size: number;
+  /** Increases with every upload, as Cloud Storage's object generation (microseconds). */
+  generation: string;
+  storedAt: Date;
+}
 
 // The signature is the credential and no cookie is involved, so any origin may use a URL it was given.
 const CORS_HEADERS = { 'Access-Control-Allow-Origin': '*' };
@@ -34,6 +49,7 @@ export function createLocalStorageHandler(options: LocalStorageHandlerOptions): 
   const storage = 'storage' in options ? options.storage : createLocalFolderStorage({ root: options.root, secret: options.secret, baseUrl: 'http://localhost' });
   const clock = options.clock ?? storage.clock;
   const maxBytes = options.maxBytes ?? DEFAULT_LOCAL_UPLOAD_MAX_BYTES;
+  let uploads = 0;
 
   /** Signature first, then expiry, so an altered URL is never reported as merely expired. */
   function checkGrant(valid: boolean, expires: number) {
@@ -72,6 +88,13 @@ export function createLocalStorageHandler(options: LocalStorageHandlerOptions): 
       throw new AppError('validation_failed', `This upload URL accepts exactly ${contentLength} bytes; the request declares ${declared}.`);
     }
     await storage.writeObject(objectName, contentType, contentLength, req);
+    if (options.onStored) {
+      const storedAt = clock.now();
+      const generation = String(storedAt.getTime() * 1000 + (uploads++ % 1000));
+      await options.onStored({ objectName, contentType, size: contentLength, generation, storedAt }).catch((err: unknown) => {
+        options.logger?.error(`storage PUT ${objectName}: the finalize event was not raised`, { err });
+      });
+    }
     res.writeHead(200, { ...CORS_HEADERS, 'Content-Length': '0' });
     res.end();
   }

@@ -9,6 +9,8 @@ import { actorFor, assertCanRead } from './declaration-access';
 import type { DeclarationStatus } from './declaration-state-machine';
 import type { DeclarationDocument } from './declaration.types';
 import { findDeclaration, findDocuments, insertDocument } from './declarations.repository';
+import { findProcessing } from '../documents/document-processing.repository';
+import type { DocumentProcessing } from '../documents/document-processing.types';
 
 export const DOCUMENT_TYPES = { 'application/pdf': 'pdf', 'image/jpeg': 'jpg', 'image/png': 'png' } as const;
 export type DocumentType = keyof typeof DOCUMENT_TYPES;
@@ -22,6 +24,8 @@ const OPEN: readonly DeclarationStatus[] = ['draft', 'awaiting_payment', 'submit
 export interface DocumentView extends DeclarationDocument {
   uploaded: boolean;
   downloadUrl: string | null;
+  /** What the document pipeline found (checks, OCR), once it processed the upload. */
+  processing: DocumentProcessing | null;
 }
 
 export function createDocumentService(deps: { db: Database; clock: Clock; ids: IdGenerator; storage: ObjectStorage }) {
@@ -56,12 +60,13 @@ export function createDocumentService(deps: { db: Database; clock: Clock; ids: I
       const actor = actorFor(principal, declaration);
       if (actor !== 'owner' && actor !== 'agent' && actor !== 'supervisor') throw new AppError('forbidden', 'Only the owner and the agents of its ministry read the documents of a declaration.');
       const documents = await findDocuments(deps.db, declarationId);
+      const processed = await findProcessing(deps.db, documents.map((d) => d.id));
       return Promise.all(
         documents.map(async (d) => {
           const stored = await deps.storage.stat(d.objectName);
           const uploaded = stored !== undefined && stored.size === d.sizeBytes;
           const download = uploaded ? await deps.storage.createDownloadUrl({ objectName: d.objectName, expiresInSeconds: DOWNLOAD_URL_SECONDS, downloadName: d.filename }) : undefined;
-          return { ...d, uploaded, downloadUrl: download?.url ?? null };
+          return { ...d, uploaded, downloadUrl: download?.url ?? null, processing: processed.get(d.id) ?? null };
         }),
       );
     },

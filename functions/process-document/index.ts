@@ -1,0 +1,5 @@
+/** Event function on document-uploads (Cloud Storage's finalized objects): checks each uploaded document and reads it by OCR, once per upload. */
+import { registerEventFunction } from '../../shared/adapters/events/pubsub-push';
+import { eventFunctionBinding } from '../../shared/runtime/events';
+
+registerEventFunction('process-document', eventFunctionBinding('process-document'));

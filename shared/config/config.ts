@@ -118,6 +118,13 @@ const envSchema = z
         .optional(),
     ),
     BANGE_TIMEOUT_MS: intInRange(500, 60_000, 10_000),
+    /** Where BANGE's checkout sends the payer back; {id} is our payment id, {lang} the payer's language. Default: this API's return page. */
+    RETURN_URL_TEMPLATE: optionalString.pipe(
+      z
+        .string()
+        .regex(/^https?:\/\/[^\s]*\{id\}[^\s]*$/, 'expected an http(s) URL containing {id} (and optionally {lang}), e.g. https://taxasge.gq/pay/return/{id}?lang={lang}')
+        .optional(),
+    ),
     METRICS_BEARER_TOKEN: optionalString.pipe(z.string().min(24, 'expected a token of at least 24 characters').optional()),
     METRICS_EXPORT: z.enum(['off', 'cloud-monitoring'], { error: 'expected off or cloud-monitoring' }).default('off'),
     K_SERVICE: optionalString,
@@ -248,6 +255,8 @@ export interface Config {
     /** True when the local server's sandbox plays the bank. */
     sandbox: boolean;
     timeoutMs: number;
+    /** RETURN_URL_TEMPLATE: the payer's way back from the checkout, with {id} and {lang} to fill in. */
+    returnUrlTemplate: string;
   };
   /** How long personal data is kept (docs/PRIVACY.md); the retention job applies it. */
   retention: {
@@ -337,6 +346,7 @@ export function parseConfig(env: Record<string, string | undefined>, purpose: Co
       webhookSecrets: e.BANGE_WEBHOOK_SECRET ?? [SANDBOX_WEBHOOK_SECRET],
       sandbox: !e.BANGE_API_URL,
       timeoutMs: e.BANGE_TIMEOUT_MS,
+      returnUrlTemplate: e.RETURN_URL_TEMPLATE ?? `${publicBaseUrl}/api/v1/payments/{id}/return?lang={lang}`,
     },
     retention: {
       fiscalYears: e.FISCAL_RETENTION_YEARS,

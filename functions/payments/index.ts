@@ -1,9 +1,12 @@
 /** The payments Cloud Function: pay declarations through BANGE, follow payments, receipts and their verification. */
 import { http } from '@google-cloud/functions-framework';
 import QRCode from 'qrcode';
-import { checkPayment, createPayment, getPayment, getReceipt, getReceiptKeys, paymentRoutes, verifyReceipt } from '../../shared/api/payments.routes';
+import { checkPayment, createPayment, getPayment, getPaymentReturnPage, getReceipt, getReceiptKeys, getReceiptPage, paymentRoutes, verifyReceipt } from '../../shared/api/payments.routes';
 import { assertBankConfigured, getConfig } from '../../shared/config/config';
-import { findReceiptByNumber, findReceiptByPayment, receiptVerificationKeys, verifyReceiptToken } from '../../shared/domain/payments/receipts';
+import { checkReceiptNumber, checkReceiptToken, receiptCheckUrl } from '../../shared/domain/payments/receipt-check';
+import { findReceiptByPayment, receiptVerificationKeys, verifyReceiptToken } from '../../shared/domain/payments/receipts';
+import { findPayment } from '../../shared/domain/payments/payments.repository';
+import { PUBLIC_PAGE_CSP, renderPaymentStatusPage, renderReceiptPage } from '../../shared/http/public-pages';
 import type { Payment } from '../../shared/domain/payments/payment.types';
 import { NotFoundError } from '../../shared/errors/app-error';
 import { createHttpFunction } from '../../shared/http/http-function';
@@ -44,35 +47,43 @@ export const routes = [
     const receipt = await findReceiptByPayment(getRuntime().db, payment.id);
     if (!receipt) throw new NotFoundError(`Payment ${payment.reference} has no receipt yet${payment.status === 'pending' ? ': it is not paid' : '; it is issued within seconds of the payment'}.`);
     const verdict = await verifyReceiptToken(receipt.token, await receiptKeys());
+    const verifyUrl = receiptCheckUrl(getRuntime().config.publicBaseUrl, receipt.number, receipt.token);
     return {
       status: 200,
       body: {
         number: receipt.number,
         token: receipt.token,
-        qr: await QRCode.toDataURL(receipt.token, { errorCorrectionLevel: 'M', margin: 1 }),
+        verifyUrl,
+        // The short URL, not the 870-character token: a sparse code a phone reads off paper (docs/BANGE.md, "Receipts").
+        qr: await QRCode.toDataURL(verifyUrl, { errorCorrectionLevel: 'M', margin: 2, scale: 6 }),
         issuedAt: receipt.issuedAt.toISOString(),
+        voidedAt: receipt.voidedAt?.toISOString() ?? null,
         receipt: verdict.valid ? (verdict.receipt as unknown as Record<string, unknown>) : {},
       },
     };
   }),
   bindRoute(verifyReceipt, async ({ body: input }) => {
-    const answer = await verifyStoredReceipt(input.token);
+    const standing = await checkReceiptToken(getRuntime().db, input.token, await receiptKeys());
+    const answer = standing.valid ? { ...standing, receipt: standing.receipt as unknown as Record<string, unknown> } : standing;
     metricsFor(getRuntime()).recorder.increment('receipt_verifications', { result: answer.valid ? 'valid' : 'invalid' });
     return { status: 200, body: answer };
   }),
   // Signing keys are published from the moment they are in the ring: a cached copy lacks only a key that joined it within max-age.
   bindRoute(getReceiptKeys, async () => ({ status: 200, headers: { 'Cache-Control': 'public, max-age=300' }, body: await receiptKeys() })),
+  bindRoute(getReceiptPage, async ({ params, query }) => {
+    const standing = await checkReceiptNumber(getRuntime().db, params.number, query.s, await receiptKeys());
+    const path = (lang: string) => `/api/v1/receipts/${params.number}?s=${encodeURIComponent(query.s)}&lang=${lang}`;
+    const url = `${getRuntime().config.publicBaseUrl}/api/v1/receipts/${params.number}?s=${encodeURIComponent(query.s)}`;
+    const qr = standing.valid ? await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }) : null;
+    metricsFor(getRuntime()).recorder.increment('receipt_verifications', { result: standing.valid ? 'valid' : 'invalid' });
+    return { status: 200, raw: renderReceiptPage(query.lang, standing, qr, path), contentType: 'text/html; charset=utf-8', headers: { 'Content-Security-Policy': PUBLIC_PAGE_CSP, 'Cache-Control': 'no-store' } };
+  }),
+  bindRoute(getPaymentReturnPage, async ({ params, query }) => {
+    const payment = await findPayment(getRuntime().db, params.id);
+    const path = (lang: string) => `/api/v1/payments/${params.id}/return?lang=${lang}`;
+    return { status: 200, raw: renderPaymentStatusPage(query.lang, payment, path), contentType: 'text/html; charset=utf-8', headers: { 'Content-Security-Policy': PUBLIC_PAGE_CSP, 'Cache-Control': 'no-store' } };
+  }),
 ];
-
-/** A receipt is valid when its signature holds and the platform stored that very token under its number. */
-async function verifyStoredReceipt(token: string): Promise<{ valid: true; receipt: Record<string, unknown> } | { valid: false; reason: string }> {
-  const verdict = await verifyReceiptToken(token, await receiptKeys());
-  if (!verdict.valid) return { valid: false, reason: verdict.reason };
-  // A genuine signature over a receipt this platform never stored is still not a receipt.
-  const stored = await findReceiptByNumber(getRuntime().db, verdict.receipt.number);
-  if (!stored || stored.token !== token) return { valid: false, reason: 'unknown receipt number' };
-  return { valid: true, receipt: verdict.receipt as unknown as Record<string, unknown> };
-}
 
 export const definitions = paymentRoutes;
 

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { defineRoute } from '../http/route';
 import { PAYMENT_STATUSES } from '../domain/payments/payment-state-machine';
+import { LangSchema } from './common.schemas';
 
 const Id = z.strictObject({ id: z.uuid({ message: 'expected a payment id (UUID)' }) });
 
@@ -75,7 +76,15 @@ export const getReceipt = defineRoute({
     200: {
       description: 'The receipt',
       schema: z
-        .object({ number: z.string(), token: z.string(), qr: z.string().meta({ description: 'data: URL of a PNG QR code of the token' }), issuedAt: z.string(), receipt: ReceiptClaimsSchema })
+        .object({
+          number: z.string(),
+          token: z.string(),
+          verifyUrl: z.string().meta({ description: 'The public verification page of this receipt (number and compact signature): what the QR code holds' }),
+          qr: z.string().meta({ description: 'data: URL of a PNG QR code of verifyUrl' }),
+          issuedAt: z.string(),
+          voidedAt: z.string().nullable().meta({ description: 'When the receipt was voided (its money went back), or null' }),
+          receipt: ReceiptClaimsSchema,
+        })
         .meta({ id: 'Receipt' }),
     },
   },
@@ -93,7 +102,20 @@ export const verifyReceipt = defineRoute({
   roles: 'public',
   body: z.strictObject({ token: z.string().min(1, 'expected the receipt token').max(10_000) }),
   responses: {
-    200: { description: 'The verdict', schema: z.object({ valid: z.boolean(), reason: z.string().optional(), receipt: ReceiptClaimsSchema.optional() }).meta({ id: 'ReceiptVerdict' }) },
+    200: {
+      description: 'The verdict',
+      schema: z
+        .object({
+          valid: z.boolean().meta({ description: 'The signature holds and the token is the one stored under its number' }),
+          status: z.enum(['valid', 'voided']).optional().meta({ description: 'valid: the receipt stands; voided: its money went back (voidedAt, voidReason)' }),
+          voidedAt: z.string().optional(),
+          voidReason: z.enum(['refunded']).optional(),
+          message: z.string().optional().meta({ description: 'e.g. "valid signature, receipt voided on 2026-01-15: refunded"' }),
+          reason: z.string().optional(),
+          receipt: ReceiptClaimsSchema.optional(),
+        })
+        .meta({ id: 'ReceiptVerdict' }),
+    },
   },
 });
 
@@ -116,4 +138,30 @@ export const getReceiptKeys = defineRoute({
   },
 });
 
-export const paymentRoutes = [createPayment, getPayment, checkPayment, getReceipt, verifyReceipt, getReceiptKeys] as const;
+export const getReceiptPage = defineRoute({
+  operationId: 'getReceiptPage',
+  method: 'get',
+  path: '/api/v1/receipts/{number}',
+  summary: "A receipt's public verification page (what its QR code opens), in es, fr or en; printed, it is the receipt with its QR code",
+  description: 'Checks the stored receipt against the receipt keys and the compact signature `s` (the receipt JWS signature, base64url), and shows what it certifies: valid, voided (with date and reason) or not valid.',
+  tags: ['payments'],
+  roles: 'public',
+  params: z.strictObject({ number: z.string().regex(/^REC-\d{4}-\d{8}$/, 'expected a receipt number like REC-2026-00000001') }),
+  query: z.strictObject({ s: z.string().min(1, 'expected the compact signature').max(200), lang: LangSchema }),
+  responses: { 200: { description: 'An HTML page (also for a receipt that is not valid: the page says why)', contentType: 'text/html' } },
+});
+
+export const getPaymentReturnPage = defineRoute({
+  operationId: 'getPaymentReturnPage',
+  method: 'get',
+  path: '/api/v1/payments/{id}/return',
+  summary: "Where BANGE's checkout sends the payer back: where the payment stands, in es, fr or en",
+  description: "The payment's return URL (RETURN_URL_TEMPLATE). Shows its reference, amount and status only; a pending payment's page reloads itself.",
+  tags: ['payments'],
+  roles: 'public',
+  params: Id,
+  query: z.strictObject({ lang: LangSchema }),
+  responses: { 200: { description: 'An HTML page', contentType: 'text/html' } },
+});
+
+export const paymentRoutes = [createPayment, getPayment, checkPayment, getReceipt, verifyReceipt, getReceiptKeys, getReceiptPage, getPaymentReturnPage] as const;

@@ -35,6 +35,7 @@ export const getPaymentService = perRuntime((rt) =>
     application: getPaymentApplication(),
     publisher: getOutboxPublisher(),
     callbackUrl: `${rt.config.publicBaseUrl}${WEBHOOK_PATH}`,
+    returnUrlTemplate: rt.config.bange.returnUrlTemplate,
     onStatus: recordPaymentStatus(rt),
     onTransition: recordDeclarationChanges(rt),
   }),

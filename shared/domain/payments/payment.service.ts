@@ -7,6 +7,7 @@ import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';
 import type { OutboxEntry, OutboxPublisher } from '../events/event-outbox';
 import type { Principal } from '../identity/principal';
+import { findUserById } from '../identity/users.repository';
 import { reportTransitions, type TransitionListener } from '../declarations/declaration-transitions';
 import { findDeclaration } from '../declarations/declarations.repository';
 import { reportStatuses, type PaymentApplication, type PaymentStatusReached, type PaymentStatusListener } from './payment-application';
@@ -24,6 +25,8 @@ export interface PaymentServiceDeps {
   publisher: OutboxPublisher;
   /** Where BANGE sends webhooks (`<public base>/webhooks/bange`). */
   callbackUrl: string;
+  /** Where BANGE's checkout sends the payer back: `{id}` and `{lang}` are filled in (config RETURN_URL_TEMPLATE). */
+  returnUrlTemplate?: string;
   /** Each status a payment reaches, once committed (metrics: payments). */
   onStatus?: PaymentStatusListener;
   /** The declaration changes a payment caused (paid, completed…), once committed (metrics: declaration_transitions). */
@@ -36,6 +39,12 @@ function canSee(principal: Principal, payment: Payment): boolean {
 
 export function createPaymentService(deps: PaymentServiceDeps) {
   const { db, clock, ids, bank } = deps;
+
+  /** The payer's way back from the checkout, in the payer's language. */
+  async function returnUrlOf(payment: Payment): Promise<string> {
+    const locale = (await findUserById(db, payment.ownerId))?.locale ?? 'es';
+    return deps.returnUrlTemplate!.replaceAll('{id}', encodeURIComponent(payment.id)).replaceAll('{lang}', locale);
+  }
 
   async function applyBankState(paymentId: string, remote: BankPayment): Promise<void> {
     const events: OutboxEntry[] = [];
@@ -101,6 +110,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
           method: payment.method,
           description: `${declaration.reference} ${declaration.serviceCode ?? declaration.taxType ?? ''}`.trim(),
           callbackUrl: deps.callbackUrl,
+          ...(deps.returnUrlTemplate ? { returnUrl: await returnUrlOf(payment) } : {}),
           // Hashed: stable per (payer, key) and within the bank's 255-character limit.
           idempotencyKey: createHash('sha256').update(`${principal.userId}:${idempotencyKey}`).digest('hex'),
         });

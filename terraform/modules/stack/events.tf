@@ -12,8 +12,27 @@ locals {
     for topic in keys(local.topics) : topic => merge(
       { for id, f in local.http_functions : id => "serviceAccount:${module.iam.function_service_accounts[id]}" if contains(f.publishes, topic) },
       { for id, f in local.event_functions : id => "serviceAccount:${module.iam.function_service_accounts[id]}" if contains(f.publishes, topic) },
+      # Cloud Storage's service agent publishes the buckets' notifications.
+      { for bucket, n in local.storage_notifications : "storage-${bucket}" => "serviceAccount:${data.google_storage_project_service_account.this.email_address}" if n.topic == topic },
     )
   }
+
+  storage_notifications = local.topology.storageNotifications
+}
+
+data "google_storage_project_service_account" "this" {
+  project = var.project_id
+}
+
+# Every finalized upload in the documents bucket goes to document-uploads, where process-document
+# checks and reads it (the local storage and the deployed shape raise the same message).
+resource "google_storage_notification" "documents" {
+  bucket         = google_storage_bucket.documents.name
+  payload_format = "JSON_API_V1"
+  topic          = "projects/${var.project_id}/topics/${local.storage_notifications.documents.topic}"
+  event_types    = local.storage_notifications.documents.eventTypes
+  # The service agent must be allowed to publish before the notification is created.
+  depends_on = [module.pubsub]
 }
 
 module "pubsub" {

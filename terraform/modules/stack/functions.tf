@@ -125,7 +125,9 @@ module "event_function" {
   service_account_email      = module.iam.function_service_accounts[each.key]
   push_service_account_email = module.iam.pubsub_push_service_account
   # A handler may run as long as Pub/Sub waits for its answer, never longer (no redelivery mid-handling).
-  timeout_seconds              = local.topology.delivery.ackDeadlineSeconds
+  timeout_seconds = local.topology.delivery.ackDeadlineSeconds
+  # The topology may size an event function (process-document reads documents); the module's 256Mi otherwise.
+  memory                       = lookup(each.value, "memory", "256Mi")
   min_instances                = lookup(var.min_instances, each.key, 0)
   max_instances                = local.max_instances[each.key]
   environment_variables        = local.common_environment
@@ -142,6 +144,8 @@ resource "google_storage_bucket_iam_member" "documents" {
     agent           = "roles/storage.objectViewer"
     payments        = "roles/storage.objectViewer"
     "issue-receipt" = "roles/storage.objectCreator"
+    # Reads each uploaded document to check and OCR it.
+    "process-document" = "roles/storage.objectViewer"
   }
   bucket = google_storage_bucket.documents.name
   role   = each.value

@@ -26,6 +26,7 @@ locals {
     "sqladmin.googleapis.com",
     "sts.googleapis.com",
     "vpcaccess.googleapis.com",
+    "vision.googleapis.com",
   ]
 }
 

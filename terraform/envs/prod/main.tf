@@ -17,11 +17,13 @@ module "stack" {
   cors_origins = ["https://taxasge.gq", "https://www.taxasge.gq", "https://taxasge-prod.web.app"]
   log_level    = "info"
 
+  # docs/CAPACITY.md: the 1× deadline peak needs 1 instance of each (auth 1, 3 at 10×); these cover 10× with
+  # room, and the functions with no traffic to grow (admin, docs, metrics, health, jobs) keep 3 so the budget holds.
   # Every function × its max instances × db_pool_max, plus the migrations job, must stay under
   # db_max_connections - 10: modules/cloud-sql refuses the plan otherwise.
   db_pool_max           = 5
   default_max_instances = 10
-  max_instances         = { "webhooks" = 30, "fiscal-services" = 30, "dead-letters" = 1 }
+  max_instances         = { "webhooks" = 30, "fiscal-services" = 30, "dead-letters" = 1, "admin" = 3, "docs" = 3, "metrics" = 3, "health" = 3, "jobs" = 3 }
   min_instances         = { "webhooks" = 1, "fiscal-services" = 1, "payments" = 1, "apply-payment" = 1 }
   db_tier               = "db-custom-4-16384"
   db_availability_type  = "REGIONAL"

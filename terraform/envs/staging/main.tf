@@ -17,11 +17,12 @@ module "stack" {
   cors_origins = ["https://taxasge-staging.web.app", "https://staging.taxasge.gq"]
   log_level    = "info"
 
+  # Functions with no traffic to grow (docs/CAPACITY.md) keep 2 instances so the connection budget holds.
   # Every function × its max instances × db_pool_max, plus the migrations job, must stay under
   # db_max_connections - 10: modules/cloud-sql refuses the plan otherwise.
   db_pool_max           = 5
   default_max_instances = 5
-  max_instances         = { "dead-letters" = 1 }
+  max_instances         = { "dead-letters" = 1, "admin" = 2, "docs" = 2, "metrics" = 2, "health" = 2, "jobs" = 2 }
   db_tier               = "db-custom-1-3840"
   db_max_connections    = 400
 

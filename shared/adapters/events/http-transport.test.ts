@@ -12,7 +12,8 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       received.push({ method: req.method, headers: req.headers, body });
-      if (req.url === '/slow') setTimeout(() => res.end('late'), 500);
+      // Far later than any bound below, so only the caller's signal can end the request first; unref'd so it holds nothing open.
+      if (req.url === '/slow') setTimeout(() => res.end('late'), 10_000).unref();
       else res.writeHead(req.url === '/missing' ? 404 : 200, { 'content-type': 'text/plain' }).end(`échoed ${body.length} chars`);
     });
   });
@@ -36,7 +37,7 @@ it('sends the method, headers and body with its length, and answers status and U
 it('stops at its signal', async () => {
   const started = Date.now();
   await expect(nodeHttp(`${base}/slow`, { method: 'GET', headers: {}, signal: AbortSignal.timeout(50) })).rejects.toMatchObject({ name: 'AbortError' });
-  expect(Date.now() - started).toBeLessThan(400);
+  expect(Date.now() - started).toBeLessThan(2_000);
   await expect(nodeHttp(`${base}/slow`, { method: 'GET', headers: {}, signal: AbortSignal.abort(new Error('given up')) })).rejects.toThrow('given up');
 });
 

@@ -24,7 +24,7 @@ export interface EnvironmentSettings {
   region: string;
   stateBucket: string;
   hostingSite: string;
-  /** Every argument of the env root's `module "stack"` call that is a literal (expressions omitted). */
+  /** Every argument of the env root's `module "stack"` call that is a literal or names a literal local (other expressions omitted). */
   stack: Record<string, HclValue>;
 }
 
@@ -74,7 +74,11 @@ export function readEnvironment(modules: TfModule[], name: EnvironmentName, root
   const call = labelled(env, 'module').find((m) => m.label === 'stack');
   if (!call) throw new Error(`terraform/envs/${name} has no module "stack"`);
   const stack: Record<string, HclValue> = {};
-  for (const [k, v] of Object.entries(call.body)) if (!(typeof v === 'string' && v.includes('${'))) stack[k] = v;
+  for (const [k, v] of Object.entries(call.body)) {
+    const local = typeof v === 'string' ? /^\$\{local\.(\w+)\}$/.exec(v)?.[1] : undefined;
+    const value = local !== undefined ? envLocals.get(local) : v;
+    if (!(typeof value === 'string' && value.includes('${')) && value !== undefined) stack[k] = value;
+  }
   const terraformBlock = env.files.flatMap((f) => bodies(f.json.terraform));
   const backend = terraformBlock.flatMap((t) => bodies(isObject(t.backend) ? t.backend.gcs : undefined))[0];
   return {

@@ -215,6 +215,17 @@ describe('database, migrations job, schedules, identities', () => {
     expect(block(sql, 'settings', 'backup_configuration', 'backup_retention_settings').retained_backups).toBe('${var.retained_backups}');
   });
 
+  it('keep prod recoverable from the loss of its region: a promotable replica and the backups in another region', () => {
+    const replica = resource('modules/cloud-sql', 'google_sql_database_instance', 'replica');
+    expect(replica).toMatchObject({ master_instance_name: '${google_sql_database_instance.this.name}', region: '${var.replica_region}', deletion_protection: true });
+    expect(block(replica, 'settings', 'ip_configuration').ipv4_enabled).toBe(false);
+    expect(block(resource('modules/cloud-sql', 'google_sql_database_instance', 'this'), 'settings', 'backup_configuration').location).toContain('var.backup_location');
+    const [dev, staging, prod] = ENVIRONMENTS.map((e) => readEnvironment(modules, e));
+    expect(prod!.stack).toMatchObject({ db_replica_region: 'europe-west4', db_backup_location: 'europe-west4' });
+    expect(prod!.stack.db_replica_region).not.toBe(prod!.region);
+    for (const e of [dev!, staging!]) expect([e.name, 'db_replica_region' in e.stack]).toEqual([e.name, false]);
+  });
+
   it('run the migrations job once, never retried, with node index.js up', () => {
     const job = resource('modules/migrations-job', 'google_cloud_run_v2_job', 'this');
     const template = block(job, 'template', 'template');

@@ -1,8 +1,10 @@
-# The production environment: regional database, warm instances on the hot paths; `main` deploys here after approval.
+# The production environment: regional database with a replica and backups in another region, warm instances on the hot paths; `main` deploys here after approval.
 
 locals {
   project_id = "taxasge-prod"
   region     = "europe-west1"
+  # Where the database survives the loss of europe-west1 (docs/RUNBOOK.md#region-lost): its replica and its backups.
+  recovery_region = "europe-west4"
 }
 
 module "stack" {
@@ -27,6 +29,8 @@ module "stack" {
   min_instances         = { "webhooks" = 1, "fiscal-services" = 1, "payments" = 1, "apply-payment" = 1 }
   db_tier               = "db-custom-4-16384"
   db_availability_type  = "REGIONAL"
+  db_replica_region     = local.recovery_region
+  db_backup_location    = local.recovery_region
   db_max_connections    = 1000
 
   hosting_site_id    = "taxasge-prod"

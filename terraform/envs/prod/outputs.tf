@@ -10,6 +10,7 @@ output "stack" {
     event_functions            = module.stack.event_functions
     migrations_job             = module.stack.migrations_job
     sql_instance               = module.stack.sql_instance
+    sql_replica                = module.stack.sql_replica
     sql_connection_name        = module.stack.sql_connection_name
     hosting_site               = module.stack.hosting_site
     public_url                 = module.stack.public_url

@@ -1,4 +1,5 @@
-# Cloud SQL PostgreSQL 15 on a private IP: daily backups kept 30 days, point-in-time recovery, deletion protection; the DATABASE_URL secret.
+# Cloud SQL PostgreSQL 15 on a private IP: daily backups kept 30 days (optionally stored in another region), point-in-time
+# recovery, deletion protection, an optional cross-region read replica to promote if the region is lost; the DATABASE_URL secret.
 
 # Ephemeral: the password is never written to the state. It reaches the user and the secret through
 # write-only arguments, applied only when password_version changes.
@@ -33,6 +34,7 @@ resource "google_sql_database_instance" "this" {
     backup_configuration {
       enabled                        = true
       start_time                     = var.backup_start_time
+      location                       = var.backup_location == "" ? null : var.backup_location
       point_in_time_recovery_enabled = true
       transaction_log_retention_days = var.transaction_log_retention_days
       backup_retention_settings {
@@ -69,6 +71,56 @@ resource "google_sql_database_instance" "this" {
     precondition {
       condition     = var.required_connections + 10 <= var.max_connections
       error_message = "The functions could open ${var.required_connections} connections, more than max_connections (${var.max_connections}) minus 10 kept for operators: lower max instances or DB_POOL_MAX, or raise max_connections."
+    }
+  }
+}
+
+# Asynchronous replica in another region (docs/RUNBOOK.md#region-lost): it lags the primary by seconds, so promoting
+# it loses at most that much (RPO < 1 h). Same tier and flags: a PostgreSQL standby needs max_connections at least
+# the primary's. No backups of its own until promoted.
+resource "google_sql_database_instance" "replica" {
+  count                = var.replica_region == "" ? 0 : 1
+  project              = var.project_id
+  region               = var.replica_region
+  name                 = "${var.instance_name}-replica"
+  master_instance_name = google_sql_database_instance.this.name
+  database_version     = "POSTGRES_15"
+  deletion_protection  = true
+
+  settings {
+    tier                        = var.tier
+    edition                     = "ENTERPRISE"
+    availability_type           = "ZONAL"
+    disk_type                   = "PD_SSD"
+    disk_size                   = var.disk_size_gb
+    disk_autoresize             = true
+    deletion_protection_enabled = true
+    user_labels                 = merge(var.labels, { role = "replica" })
+
+    ip_configuration {
+      ipv4_enabled    = false
+      private_network = var.network_id
+      ssl_mode        = "ENCRYPTED_ONLY"
+    }
+
+    insights_config {
+      query_insights_enabled  = true
+      record_application_tags = true
+    }
+
+    dynamic "database_flags" {
+      for_each = merge(var.flags, { max_connections = tostring(var.max_connections) })
+      content {
+        name  = database_flags.key
+        value = database_flags.value
+      }
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.replica_region != var.region
+      error_message = "The replica must be in another region than the primary: it is there for the loss of the primary's region."
     }
   }
 }

@@ -19,3 +19,13 @@ output "database_name" {
   description = "Application database."
   value       = google_sql_database.app.name
 }
+
+output "replica_name" {
+  description = "Cross-region read replica (empty when there is none)."
+  value       = var.replica_region == "" ? "" : google_sql_database_instance.replica[0].name
+}
+
+output "replica_region" {
+  description = "Region of the cross-region read replica (empty when there is none)."
+  value       = var.replica_region
+}

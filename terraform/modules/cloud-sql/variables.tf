@@ -88,6 +88,18 @@ variable "retained_backups" {
   default     = 30
 }
 
+variable "backup_location" {
+  type        = string
+  description = "Region (or multi-region) the daily backups are stored in; empty for Cloud SQL's default (the multi-region of the instance). Another region than the instance's keeps them through a regional outage."
+  default     = ""
+}
+
+variable "replica_region" {
+  type        = string
+  description = "Region of a cross-region read replica (<instance_name>-replica) that can be promoted if the primary's region is lost; empty for none."
+  default     = ""
+}
+
 variable "transaction_log_retention_days" {
   type        = number
   description = "Days of WAL kept for point-in-time recovery (1 to 7)."

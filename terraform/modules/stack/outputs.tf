@@ -35,6 +35,11 @@ output "sql_instance" {
   value       = module.cloud_sql.instance_name
 }
 
+output "sql_replica" {
+  description = "Cross-region read replica of the database (empty when there is none)."
+  value       = module.cloud_sql.replica_name
+}
+
 output "sql_connection_name" {
   description = "Cloud SQL connection name for cloud-sql-proxy."
   value       = module.cloud_sql.connection_name

@@ -85,6 +85,18 @@ variable "db_availability_type" {
   default     = "ZONAL"
 }
 
+variable "db_backup_location" {
+  type        = string
+  description = "Region the database's daily backups are stored in (another than var.region survives a regional outage); empty for Cloud SQL's default."
+  default     = ""
+}
+
+variable "db_replica_region" {
+  type        = string
+  description = "Region of a cross-region read replica of the database, promoted if var.region is lost (docs/RUNBOOK.md#region-lost); empty for none."
+  default     = ""
+}
+
 variable "db_max_connections" {
   type        = number
   description = "PostgreSQL max_connections; must cover every function's max instances × db_pool_max."

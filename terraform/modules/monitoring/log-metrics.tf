@@ -298,7 +298,7 @@ resource "google_logging_metric" "event_deliveries" {
 resource "google_logging_metric" "documents_processed" {
   project     = var.project_id
   name        = "taxasge/documents_processed"
-  description = "Uploaded documents checked and read, by OCR provider (vision, tesseract; none when a check stopped it) and outcome (read, flagged)."
+  description = "Uploaded documents checked and read, by OCR provider (vision, tesseract; none when a check stopped it) and outcome (read, flagged; failed: the engine erred, Pub/Sub redelivers, then dead-letters)."
   filter      = "jsonPayload.message=\"metric\" AND jsonPayload.metric.name=\"documents_processed\""
 
   metric_descriptor {
@@ -404,29 +404,6 @@ resource "google_logging_metric" "document_processing_duration_seconds" {
     explicit_buckets {
       bounds = [0.25, 0.5, 1, 2, 5, 10, 20, 40]
     }
-  }
-}
-
-resource "google_logging_metric" "document_processing_failures" {
-  project     = var.project_id
-  name        = "taxasge/document_processing_failures"
-  description = "Document reads that failed in the OCR engine (Pub/Sub redelivers, then dead-letters), by provider."
-  filter      = "jsonPayload.message=\"metric\" AND jsonPayload.metric.name=\"document_processing_failures\""
-
-  metric_descriptor {
-    metric_kind  = "DELTA"
-    value_type   = "INT64"
-    unit         = "1"
-    display_name = "TaxasGE document processing failures"
-
-    labels {
-      key        = "provider"
-      value_type = "STRING"
-    }
-  }
-
-  label_extractors = {
-    provider = "EXTRACT(jsonPayload.metric.labels.provider)"
   }
 }
 

@@ -67,6 +67,10 @@ export function commonEnvironment(s: SharedSettings): Record<string, string> {
     AUTH_AUDIENCE: 'taxasge-api',
     // Terraform sets cloud-monitoring; here Cloud Monitoring is out of reach (no network at run time).
     METRICS_EXPORT: 'off',
+    // As Terraform: /metrics sums every instance's counters from PostgreSQL. Published every 2 s
+    // rather than 60 s, so a short run sees its own traffic.
+    METRICS_FLEET: 'postgres',
+    METRICS_FLEET_INTERVAL_SECONDS: '2',
     // The stand-ins' settings and the emulator, which production has no need of.
     DATA_DIR: s.dataDir,
     STORAGE_LOCAL_SECRET: s.storageSecret,

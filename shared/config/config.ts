@@ -127,6 +127,8 @@ const envSchema = z
     ),
     METRICS_BEARER_TOKEN: optionalString.pipe(z.string().min(24, 'expected a token of at least 24 characters').optional()),
     METRICS_EXPORT: z.enum(['off', 'cloud-monitoring'], { error: 'expected off or cloud-monitoring' }).default('off'),
+    METRICS_FLEET: z.enum(['off', 'postgres'], { error: 'expected off or postgres' }).default('off'),
+    METRICS_FLEET_INTERVAL_SECONDS: intInRange(1, 3600, 60),
     K_SERVICE: optionalString,
     GCP_REGION: optionalString,
     EVENT_BUS: z.enum(['in-process', 'pubsub'], { error: 'expected in-process or pubsub' }).optional(),
@@ -224,6 +226,9 @@ export interface Config {
   };
   metricsBearerToken: string | undefined;
   metricsExport: 'off' | 'cloud-monitoring';
+  /** `postgres`: /metrics sums every instance's counters from PostgreSQL (each publishes every `metricsFleetIntervalSeconds`); `off`: this process only. */
+  metricsFleet: 'off' | 'postgres';
+  metricsFleetIntervalSeconds: number;
   /** The function Cloud Run runs (K_SERVICE), for exported series. */
   serviceName: string | undefined;
   region: string | undefined;
@@ -330,6 +335,8 @@ export function parseConfig(env: Record<string, string | undefined>, purpose: Co
     },
     metricsBearerToken: e.METRICS_BEARER_TOKEN,
     metricsExport: e.METRICS_EXPORT,
+    metricsFleet: e.METRICS_FLEET,
+    metricsFleetIntervalSeconds: e.METRICS_FLEET_INTERVAL_SECONDS,
     serviceName: e.K_SERVICE,
     region: e.GCP_REGION,
     publicBaseUrl,

@@ -11,8 +11,9 @@ import { createCatalogCollector } from './collectors/catalog.collector';
 import { createDatabaseCollector, createPoolCollector } from './collectors/database.collector';
 import { runCollectors, type MetricCollector } from './collectors/metric-collector';
 import { createProcessCollector } from './collectors/process.collector';
+import { createFleetPublisher, fleetSnapshot, flushOnSigterm, type FleetPublisher } from './fleet-metrics';
 import { createMetricEventLog } from './metric-event-log';
-import { createMetricRecorder, type MetricRecorder } from './metric-recorder';
+import { createMetricRecorder, type MetricRecorder, type MetricSnapshot } from './metric-recorder';
 import { recordCacheLookup, recordHttpRequest, type HttpRequestSample } from './instrumentation';
 
 /**
@@ -25,6 +26,9 @@ export interface MetricsConfig {
   dbPoolMax: number;
   metricsBearerToken?: string | undefined;
   metricsExport?: 'off' | 'cloud-monitoring' | undefined;
+  /** `postgres`: counters and histograms published to PostgreSQL and summed by /metrics (the deployed fleet). */
+  metricsFleet?: 'off' | 'postgres' | undefined;
+  metricsFleetIntervalSeconds?: number | undefined;
   /** The function id Cloud Run runs (K_SERVICE): the `job` of exported series. */
   serviceName?: string | undefined;
   region?: string | undefined;
@@ -41,6 +45,8 @@ export interface InstanceMetricsOptions {
   writeEvent?: (line: string) => void;
   /** Replaces the lazily loaded @google-cloud/monitoring client (tests). */
   loadWriter?: () => Promise<TimeSeriesWriter>;
+  /** Publish and export once more on SIGTERM before the framework exits (a deployed function's process). */
+  flushOnShutdown?: boolean;
 }
 
 export interface InstanceMetrics {
@@ -53,6 +59,13 @@ export interface InstanceMetrics {
   collect(): Promise<void>;
   /** Present when METRICS_EXPORT=cloud-monitoring and a project is known. */
   exporter: CloudMonitoringExporter | undefined;
+  /** Present when METRICS_FLEET=postgres. */
+  fleet: FleetPublisher | undefined;
+  /**
+   * What /metrics renders: with the fleet on, counters and histograms summed over every instance
+   * (this one's published first); otherwise, or when PostgreSQL fails, this process's own.
+   */
+  snapshot(): Promise<MetricSnapshot>;
   /** Stops the exporter after a last flush. */
   close(): Promise<void>;
 }
@@ -93,6 +106,20 @@ export function createInstanceMetrics(options: InstanceMetricsOptions): Instance
       : undefined;
   exporter?.start();
 
+  const fleet =
+    config.metricsFleet === 'postgres'
+      ? createFleetPublisher({
+          db,
+          functionId: config.serviceName ?? 'local',
+          recorder,
+          intervalMs: (config.metricsFleetIntervalSeconds ?? 60) * 1000,
+          now,
+          onError: (err) => logger.warning('metrics publication to PostgreSQL failed', { error: String(err) }),
+        })
+      : undefined;
+  fleet?.start();
+  if (options.flushOnShutdown && (fleet || exporter)) flushOnSigterm(async () => void (await Promise.all([fleet?.shutdown(), exporter?.stop()])));
+
   return {
     recorder,
     recordHttpRequest: (sample) => recordHttpRequest(recorder, sample),
@@ -101,8 +128,21 @@ export function createInstanceMetrics(options: InstanceMetricsOptions): Instance
     recordCacheError: (namespace) => recordCacheLookup(recorder, options.cacheKind, namespace, 'error'),
     collect: () => runCollectors(recorder, all, { onError }),
     exporter,
+    fleet,
+    snapshot: async () => {
+      if (!fleet) return recorder.snapshot();
+      try {
+        const totals = await fleet.fleetTotals();
+        recorder.set('metrics_collector_up', { collector: 'fleet' }, 1);
+        return fleetSnapshot(totals, recorder.snapshot());
+      } catch (err) {
+        logger.warning('fleet metrics unreadable; /metrics shows this instance only', { error: String(err) });
+        recorder.set('metrics_collector_up', { collector: 'fleet' }, 0);
+        return recorder.snapshot();
+      }
+    },
     close: async () => {
-      await exporter?.stop();
+      await Promise.all([exporter?.stop(), fleet?.shutdown()]);
     },
   };
 }
@@ -127,7 +167,15 @@ const perInstance = new WeakMap<Runtime, InstanceMetrics>();
 export function metricsFor(runtime: Runtime): InstanceMetrics {
   let metrics = perInstance.get(runtime);
   if (!metrics) {
-    metrics = createInstanceMetrics({ config: runtime.config, db: runtime.db, cacheKind: runtime.cache.kind, logger: runtime.logger, now: () => runtime.clock.now() });
+    metrics = createInstanceMetrics({
+      config: runtime.config,
+      db: runtime.db,
+      cacheKind: runtime.cache.kind,
+      logger: runtime.logger,
+      now: () => runtime.clock.now(),
+      // A deployed function (K_SERVICE set) publishes its last counts when Cloud Run stops it.
+      flushOnShutdown: runtime.config.serviceName !== undefined,
+    });
     perInstance.set(runtime, metrics);
   }
   return metrics;

@@ -54,6 +54,6 @@ export function createMetricsHandler(deps: MetricsHandlerDeps): RouteHandler<typ
       clearTimeout(timer);
     }
     const format = negotiateFormat(typeof input.headers.accept === 'string' ? input.headers.accept : undefined);
-    return { status: 200, raw: renderExposition(metrics.recorder.snapshot(), format), contentType: contentTypeOf(format), headers: { 'Cache-Control': 'no-store' } };
+    return { status: 200, raw: renderExposition(await metrics.snapshot(), format), contentType: contentTypeOf(format), headers: { 'Cache-Control': 'no-store' } };
   };
 }

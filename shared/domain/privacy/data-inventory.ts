@@ -28,6 +28,8 @@ const eventCopies: ExportRule = {
 
 export const DATA_INVENTORY: Record<string, InventoryEntry> = {
   schema_migrations: reference('applied migrations'),
+  metric_instances: reference('fleet-wide /metrics: the function instances publishing counters (ids, times)'),
+  metric_totals: reference('fleet-wide /metrics: request and event counts per instance, without labels about a person'),
   catalog_versions: reference('catalog versions'),
   ministries: reference('the fiscal-services catalog'),
   sectors: reference('the fiscal-services catalog'),

@@ -72,6 +72,10 @@ locals {
     # `custom` entries) to Cloud Monitoring; the jobs function's metrics-collector also the gauges
     # read from PostgreSQL.
     METRICS_EXPORT = "cloud-monitoring"
+    # /metrics shows the whole fleet: each instance upserts its counters and histograms into
+    # PostgreSQL once a minute (when they changed) and on SIGTERM; the metrics function sums them.
+    METRICS_FLEET                  = "postgres"
+    METRICS_FLEET_INTERVAL_SECONDS = "60"
   }
 
   # Scheduled work: Cloud Scheduler POSTs to the jobs function's /jobs/<name> routes with an OIDC token

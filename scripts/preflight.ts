@@ -1,14 +1,14 @@
 /**
- * `npm run preflight -- --env local|dev|staging|prod [--base-url URL] [--database-url URL]`: runs every
- * automatable go-live check of docs/GO-LIVE.md against a deployment and prints a go/no-go table.
+ * `npm run preflight -- --env local|dev|staging|prod [--base-url URL] [--database-url URL] [--only id,id]`: runs every
+ * automatable go-live check of docs/GO-LIVE.md against a deployment and the repository, and prints a go/no-go table.
  */
 import path from 'node:path';
 import { formatTable, parseFlags, runCommand } from './delivery/gcloud';
-import { runChecks, type CheckDeps, type CheckOutcome, type Target } from './delivery/preflight-checks';
+import { CHECKS, runChecks, type CheckDeps, type CheckOutcome, type Target } from './delivery/preflight-checks';
 import { isEnvironmentName, loadInventory, RESOURCE_NAMES } from './delivery/terraform-inventory';
 
 const ROOT = path.resolve(__dirname, '..');
-const USAGE = 'usage: npm run preflight -- --env local|dev|staging|prod [--base-url URL] [--database-url URL]';
+const USAGE = 'usage: npm run preflight -- --env local|dev|staging|prod [--base-url URL] [--database-url URL] [--only id,id]';
 
 export const DEFAULT_DEPS: CheckDeps = {
   run: runCommand,
@@ -18,6 +18,8 @@ export const DEFAULT_DEPS: CheckDeps = {
   alertingDir: path.join(ROOT, 'alerting'),
   sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   logAttempts: 6,
+  repoRoot: ROOT,
+  now: () => new Date(),
 };
 
 /** Where to look: `local` is `npm start` on this machine, the others come from the Terraform code. */
@@ -27,31 +29,46 @@ export async function resolveTarget(env: string, options: { baseUrl?: string; da
   const { catalogue, environments } = await loadInventory();
   const settings = environments[env];
   const host = typeof settings.stack.custom_domain === 'string' && settings.stack.custom_domain ? settings.stack.custom_domain : `${settings.hostingSite}.web.app`;
+  const { db_replica_region: replicaRegion, db_backup_location: backupLocation } = settings.stack;
   return {
     env,
     baseUrl: options.baseUrl ?? `https://${host}`,
     ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
-    gcp: { project: settings.projectId, region: settings.region, sqlInstance: RESOURCE_NAMES.sqlInstance, migrationsJob: RESOURCE_NAMES.migrationsJob, host, secrets: catalogue.secrets },
+    gcp: {
+      project: settings.projectId,
+      region: settings.region,
+      sqlInstance: typeof settings.stack.db_instance_name === 'string' ? settings.stack.db_instance_name : RESOURCE_NAMES.sqlInstance,
+      migrationsJob: RESOURCE_NAMES.migrationsJob,
+      host,
+      secrets: catalogue.secrets,
+      jobs: Object.keys(catalogue.scheduledJobs),
+      deployer: `${RESOURCE_NAMES.deployer}@${settings.projectId}.iam.gserviceaccount.com`,
+      ...(typeof replicaRegion === 'string' && replicaRegion ? { replica: { instance: RESOURCE_NAMES.sqlReplica, region: replicaRegion } } : {}),
+      ...(typeof backupLocation === 'string' && backupLocation ? { backupLocation } : {}),
+    },
   };
 }
 
 export function report(target: Target, outcomes: CheckOutcome[]): { text: string; go: boolean } {
   const failed = outcomes.filter((o) => o.status === 'NO-GO');
-  const rows = outcomes.map((o, i) => [String(i + 1), o.check, o.status, o.detail]);
+  const skipped = outcomes.filter((o) => o.status === 'N/A').length;
+  const rows = outcomes.map((o, i) => [String(i + 1), o.id ?? '', o.check, o.status, o.detail]);
   const verdict = failed.length
     ? `NO-GO: ${failed.length} of ${outcomes.length} checks failed (${failed.map((f) => f.check).join('; ')})`
-    : `GO: every automated check passed${outcomes.some((o) => o.status === 'N/A') ? ' (GCP checks do not apply locally)' : ''}; the manual items of docs/GO-LIVE.md remain`;
-  const text = [`Preflight of ${target.env} at ${target.baseUrl}${target.gcp ? ` (project ${target.gcp.project})` : ''}`, '', formatTable(['#', 'check', 'status', 'detail'], rows), '', verdict].join('\n');
+    : `GO: every automated check passed${skipped ? ` (${skipped} not applicable to ${target.env})` : ''}; the manual items of docs/GO-LIVE.md remain`;
+  const text = [`Preflight of ${target.env} at ${target.baseUrl}${target.gcp ? ` (project ${target.gcp.project})` : ''}`, '', formatTable(['#', 'id', 'check', 'status', 'detail'], rows), '', verdict].join('\n');
   return { text, go: failed.length === 0 };
 }
 
 export async function main(argv: string[], env: Record<string, string | undefined>, deps: CheckDeps = DEFAULT_DEPS, log: (line: string) => void = console.log): Promise<number> {
-  const { values, switches, errors } = parseFlags(argv, { values: ['env', 'base-url', 'database-url'], switches: ['help'] });
+  const { values, switches, errors } = parseFlags(argv, { values: ['env', 'base-url', 'database-url', 'only'], switches: ['help'] });
   if (switches.has('help')) {
     log(USAGE);
     return 0;
   }
   if (!values.env) errors.push('--env is required');
+  const only = values.only?.split(',').map((id) => id.trim()) ?? [];
+  for (const id of only) if (!CHECKS.some((c) => c.id === id)) errors.push(`--only: no check "${id}" (${CHECKS.map((c) => c.id).join(', ')})`);
   if (errors.length) {
     log([...errors, USAGE].join('\n'));
     return 2;
@@ -64,7 +81,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
     log(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
     return 2;
   }
-  const { text, go } = report(target, await runChecks(target, deps));
+  const { text, go } = report(target, await runChecks(target, deps, only));
   log(text);
   return go ? 0 : 1;
 }

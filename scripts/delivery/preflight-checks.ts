@@ -1,13 +1,18 @@
-/** The automatable go-live checks: each probes a deployment (HTTP, PostgreSQL or gcloud JSON) and says go, no-go or not applicable. */
+/** The automatable go-live checks of docs/GO-LIVE.md, each with a stable id: they probe a deployment (HTTP, PostgreSQL or gcloud JSON) or read the repository, and say go, no-go or not applicable. */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
+import { apiRoutes } from '../../shared/api';
+import { buildOpenApiDocument } from '../../shared/http/openapi';
 import { loadMigrations, type MigrationFile } from '../../shared/migrations/migration-files';
 import { CommandError, gcloudJson, mapLimit, type RunCommand } from './gcloud';
+import { checkCiPipeline, checkDatabaseConfig, checkDeployPipeline, checkDocs, checkEnvironments, checkMonitoringConfig, checkRetention, checkSecurityScans } from './preflight-repository';
 
 export type Status = 'GO' | 'NO-GO' | 'N/A';
 
 export interface CheckOutcome {
+  /** The check's id, named in docs/GO-LIVE.md (set by runChecks). */
+  id?: string;
   check: string;
   status: Status;
   detail: string;
@@ -19,7 +24,21 @@ export interface Target {
   baseUrl: string;
   databaseUrl?: string;
   /** Absent locally: every GCP check is then not applicable. */
-  gcp?: { project: string; region: string; sqlInstance: string; migrationsJob: string; host: string; secrets: string[] };
+  gcp?: {
+    project: string;
+    region: string;
+    sqlInstance: string;
+    migrationsJob: string;
+    host: string;
+    secrets: string[];
+    /** Cloud Scheduler jobs of the topology. */
+    jobs: string[];
+    /** github-deployer@<project>.iam.gserviceaccount.com */
+    deployer: string;
+    /** The cross-region replica and where backups are stored, when the environment's Terraform has them. */
+    replica?: { instance: string; region: string };
+    backupLocation?: string;
+  };
 }
 
 export interface CheckDeps {
@@ -31,6 +50,9 @@ export interface CheckDeps {
   sleep: (ms: number) => Promise<void>;
   /** How many times the migration job's logs are read before giving up (they arrive a few seconds late). */
   logAttempts: number;
+  /** The checkout the repository checks read. */
+  repoRoot: string;
+  now: () => Date;
 }
 
 export const NOT_LOCAL = 'not applicable locally';
@@ -282,6 +304,7 @@ interface SqlInstance {
       pointInTimeRecoveryEnabled?: boolean;
       backupRetentionSettings?: { retainedBackups?: number };
       transactionLogRetentionDays?: number;
+      location?: string;
     };
   };
 }
@@ -300,16 +323,202 @@ export async function checkBackups(t: Target, deps: CheckDeps): Promise<CheckOut
       i.settings?.deletionProtectionEnabled ? '' : 'deletion protection off',
       i.settings?.ipConfiguration?.ipv4Enabled === false ? '' : 'public IP enabled',
       i.databaseVersion === 'POSTGRES_15' ? '' : `database version ${i.databaseVersion ?? 'unknown'} (POSTGRES_15 expected)`,
+      !t.gcp.backupLocation || b?.location === t.gcp.backupLocation ? '' : `backups stored in ${b?.location ?? 'the default location'}, not ${t.gcp.backupLocation}`,
     ].filter(Boolean);
     if (problems.length) return noGo(name, problems.join(', '));
-    return go(name, `daily backups kept ${retained}, PITR ${b?.transactionLogRetentionDays ?? '?'} days, deletion protection, private IP only`);
+    return go(name, `daily backups kept ${retained}, PITR ${b?.transactionLogRetentionDays ?? '?'} days, deletion protection, private IP only${b?.location ? `, stored in ${b.location}` : ''}`);
   } catch (err) {
     return noGo(name, message(err));
   }
 }
 
-export const CHECKS = [checkHealth, checkReadiness, checkCatalog, checkMigrations, checkSecrets, checkDashboards, checkAlertPolicies, checkUptime, checkBackups];
+interface BackupRun {
+  status?: string;
+  endTime?: string;
+  location?: string;
+  type?: string;
+}
 
-export async function runChecks(t: Target, deps: CheckDeps): Promise<CheckOutcome[]> {
-  return Promise.all(CHECKS.map((check) => check(t, deps)));
+/** The newest automated backup succeeded within the last 26 hours, stored where Terraform says. */
+export async function checkLastBackup(t: Target, deps: CheckDeps): Promise<CheckOutcome> {
+  const name = 'last backup under 26 hours old';
+  if (!t.gcp) return { check: name, status: 'N/A', detail: NOT_LOCAL };
+  try {
+    const runs = await gcloudJson<BackupRun[]>(deps.run, ['sql', 'backups', 'list', `--instance=${t.gcp.sqlInstance}`, `--project=${t.gcp.project}`, '--limit=10']);
+    const done = (runs ?? []).filter((r) => r.status === 'SUCCESSFUL' && r.endTime).sort((a, b) => Date.parse(b.endTime!) - Date.parse(a.endTime!));
+    const last = done[0];
+    if (!last) return noGo(name, `no successful backup of ${t.gcp.sqlInstance}`);
+    const hours = (deps.now().getTime() - Date.parse(last.endTime!)) / 3_600_000;
+    const problems = [
+      hours <= 26 ? '' : `the newest successful backup ended ${hours.toFixed(1)} h ago (${last.endTime})`,
+      !t.gcp.backupLocation || last.location === t.gcp.backupLocation ? '' : `stored in ${last.location ?? 'an unknown location'}, not ${t.gcp.backupLocation}`,
+    ].filter(Boolean);
+    return problems.length ? noGo(name, problems.join(', ')) : go(name, `ended ${hours.toFixed(1)} h ago (${last.endTime}) in ${last.location ?? '?'}`);
+  } catch (err) {
+    return noGo(name, message(err));
+  }
+}
+
+interface ReplicaInstance {
+  state?: string;
+  region?: string;
+  masterInstanceName?: string;
+}
+
+/** The cross-region replica runs, in its region, following the primary: promotable if the primary's region is lost. */
+export async function checkReplica(t: Target, deps: CheckDeps): Promise<CheckOutcome> {
+  const name = 'cross-region replica running';
+  if (!t.gcp) return { check: name, status: 'N/A', detail: NOT_LOCAL };
+  const { replica, sqlInstance, project } = t.gcp;
+  if (!replica) return { check: name, status: 'N/A', detail: `no replica in terraform/envs/${t.env}` };
+  try {
+    const i = await gcloudJson<ReplicaInstance>(deps.run, ['sql', 'instances', 'describe', replica.instance, `--project=${project}`]);
+    const master = i.masterInstanceName ?? '';
+    const problems = [
+      i.state === 'RUNNABLE' ? '' : `state ${i.state ?? 'unknown'} (RUNNABLE expected)`,
+      i.region === replica.region ? '' : `in ${i.region ?? 'an unknown region'}, not ${replica.region}`,
+      master === sqlInstance || master.endsWith(`:${sqlInstance}`) ? '' : `replicates ${master || 'nothing'}, not ${sqlInstance}`,
+    ].filter(Boolean);
+    return problems.length ? noGo(name, `${replica.instance}: ${problems.join(', ')}`) : go(name, `${replica.instance} in ${replica.region} follows ${sqlInstance}`);
+  } catch (err) {
+    return noGo(name, message(err));
+  }
+}
+
+/** Google Vision (the production OCR provider) and the other Google APIs the stack calls are enabled. */
+export const REQUIRED_APIS = ['vision.googleapis.com', 'sqladmin.googleapis.com', 'cloudscheduler.googleapis.com', 'secretmanager.googleapis.com'];
+
+export async function checkApis(t: Target, deps: CheckDeps): Promise<CheckOutcome> {
+  const name = 'Google APIs enabled (Vision included)';
+  if (!t.gcp) return { check: name, status: 'N/A', detail: NOT_LOCAL };
+  try {
+    const enabled = new Set((await gcloudJson<{ config?: { name?: string } }[]>(deps.run, ['services', 'list', '--enabled', `--project=${t.gcp.project}`])).map((x) => x.config?.name));
+    const missing = REQUIRED_APIS.filter((api) => !enabled.has(api));
+    return missing.length ? noGo(name, `not enabled: ${missing.join(', ')}`) : go(name, REQUIRED_APIS.join(', '));
+  } catch (err) {
+    return noGo(name, message(err));
+  }
+}
+
+/** Every scheduled job of the topology exists in Cloud Scheduler and is enabled (the data-retention job among them). */
+export async function checkSchedulerJobs(t: Target, deps: CheckDeps): Promise<CheckOutcome> {
+  const name = 'scheduled jobs enabled';
+  if (!t.gcp) return { check: name, status: 'N/A', detail: NOT_LOCAL };
+  try {
+    const deployed = new Map(
+      (await gcloudJson<{ name?: string; state?: string }[]>(deps.run, ['scheduler', 'jobs', 'list', `--project=${t.gcp.project}`, `--location=${t.gcp.region}`])).map((j) => [j.name?.split('/').at(-1), j.state]),
+    );
+    const problems = t.gcp.jobs.flatMap((job) => (!deployed.has(job) ? [`${job} missing`] : deployed.get(job) !== 'ENABLED' ? [`${job} ${deployed.get(job) ?? 'in an unknown state'}`] : []));
+    return problems.length ? noGo(name, problems.join(', ')) : go(name, `${t.gcp.jobs.length} of ${t.gcp.jobs.length} jobs enabled`);
+  } catch (err) {
+    return noGo(name, message(err));
+  }
+}
+
+/** The deployer authenticates by Workload Identity Federation only: no user-managed key exists. */
+export async function checkDeployerKeys(t: Target, deps: CheckDeps): Promise<CheckOutcome> {
+  const name = 'no service account key for the deployer';
+  if (!t.gcp) return { check: name, status: 'N/A', detail: NOT_LOCAL };
+  try {
+    const keys = await gcloudJson<{ name?: string }[]>(deps.run, ['iam', 'service-accounts', 'keys', 'list', `--iam-account=${t.gcp.deployer}`, '--managed-by=user', `--project=${t.gcp.project}`]);
+    return keys?.length ? noGo(name, `${keys.length} user-managed key(s) on ${t.gcp.deployer}: delete them`) : go(name, `${t.gcp.deployer} has no user-managed key`);
+  } catch (err) {
+    return noGo(name, message(err));
+  }
+}
+
+/** HTTPS: the public URL is served over TLS (Hosting's certificate) and asks browsers to stay on it (HSTS). */
+export async function checkHttps(t: Target, deps: CheckDeps): Promise<CheckOutcome> {
+  const name = 'HTTPS with HSTS';
+  if (!t.baseUrl.startsWith('https://')) return { check: name, status: 'N/A', detail: `${t.baseUrl} is plain HTTP (local)` };
+  try {
+    const res = await deps.fetch(`${t.baseUrl}/health`, { signal: AbortSignal.timeout(10_000) });
+    await res.text();
+    const hsts = res.headers.get('strict-transport-security') ?? '';
+    const maxAge = Number(/max-age=(\d+)/.exec(hsts)?.[1] ?? 0);
+    return maxAge >= 15_552_000 ? go(name, `certificate accepted; ${hsts}`) : noGo(name, hsts ? `HSTS max-age ${maxAge} s is under 180 days` : 'no Strict-Transport-Security header on /health');
+  } catch (err) {
+    return noGo(name, `${t.baseUrl}/health over TLS failed: ${message(err)}`);
+  }
+}
+
+/** Compliance: the privacy notice answers in the three languages. */
+export async function checkPrivacyNotice(t: Target, deps: CheckDeps): Promise<CheckOutcome> {
+  const name = 'privacy notice in es, fr, en';
+  try {
+    const answers = await Promise.all(['es', 'fr', 'en'].map(async (lang) => ({ lang, ...(await getJson(deps, `${t.baseUrl}/api/v1/privacy?lang=${lang}`)) })));
+    const problems = answers.filter((a) => a.status !== 200 || (a.body as { lang?: string }).lang !== a.lang).map((a) => `${a.lang}: ${a.status}`);
+    const version = (answers[0]!.body as { version?: string }).version;
+    return problems.length ? noGo(name, `GET /api/v1/privacy failed for ${problems.join(', ')}`) : go(name, `version ${version ?? '?'} in es, fr, en`);
+  } catch (err) {
+    return noGo(name, `did not answer: ${message(err)}`);
+  }
+}
+
+/** Documentation: the API reference served is the one of this checkout (same paths) and of the running version. */
+export async function checkApiReference(t: Target, deps: CheckDeps): Promise<CheckOutcome> {
+  const name = 'API reference matches the code';
+  try {
+    const [served, health] = await Promise.all([getJson(deps, `${t.baseUrl}/api/v1/openapi.json`), getJson(deps, `${t.baseUrl}/health`)]);
+    const doc = served.body as { paths?: Record<string, unknown>; info?: { version?: string } };
+    if (served.status !== 200 || !doc.paths) return noGo(name, `GET /api/v1/openapi.json answered ${served.status}`);
+    const expected = Object.keys(buildOpenApiDocument(apiRoutes, { version: 'expected' }).paths ?? {});
+    const actual = Object.keys(doc.paths);
+    const missing = expected.filter((p) => !actual.includes(p));
+    const extra = actual.filter((p) => !expected.includes(p));
+    const running = (health.body as { version?: string }).version;
+    const problems = [
+      missing.length ? `not in the served reference: ${missing.join(', ')}` : '',
+      extra.length ? `served but not in this checkout: ${extra.join(', ')}` : '',
+      running && doc.info?.version !== running ? `reference of version ${doc.info?.version ?? '?'}, API running ${running}` : '',
+    ].filter(Boolean);
+    return problems.length ? noGo(name, problems.join('; ')) : go(name, `${actual.length} paths, version ${doc.info?.version ?? '?'}`);
+  } catch (err) {
+    return noGo(name, `did not answer: ${message(err)}`);
+  }
+}
+
+export type CheckKind = 'http' | 'database' | 'gcloud' | 'repository';
+
+export interface PreflightCheck {
+  /** Stable id, named by docs/GO-LIVE.md's items. */
+  id: string;
+  kind: CheckKind;
+  run: (t: Target, deps: CheckDeps) => Promise<CheckOutcome>;
+}
+
+const repository = (fn: (deps: CheckDeps) => Promise<CheckOutcome>) => (_t: Target, deps: CheckDeps) => fn(deps);
+
+export const CHECKS: readonly PreflightCheck[] = [
+  { id: 'health', kind: 'http', run: checkHealth },
+  { id: 'readiness', kind: 'http', run: checkReadiness },
+  { id: 'catalog', kind: 'http', run: checkCatalog },
+  { id: 'https', kind: 'http', run: checkHttps },
+  { id: 'privacy-notice', kind: 'http', run: checkPrivacyNotice },
+  { id: 'api-reference', kind: 'http', run: checkApiReference },
+  { id: 'migrations', kind: 'database', run: checkMigrations },
+  { id: 'secrets', kind: 'gcloud', run: checkSecrets },
+  { id: 'dashboards', kind: 'gcloud', run: checkDashboards },
+  { id: 'alert-policies', kind: 'gcloud', run: checkAlertPolicies },
+  { id: 'uptime', kind: 'gcloud', run: checkUptime },
+  { id: 'backups', kind: 'gcloud', run: checkBackups },
+  { id: 'last-backup', kind: 'gcloud', run: checkLastBackup },
+  { id: 'replica', kind: 'gcloud', run: checkReplica },
+  { id: 'google-apis', kind: 'gcloud', run: checkApis },
+  { id: 'scheduler-jobs', kind: 'gcloud', run: checkSchedulerJobs },
+  { id: 'deployer-keys', kind: 'gcloud', run: checkDeployerKeys },
+  { id: 'ci-pipeline', kind: 'repository', run: repository(checkCiPipeline) },
+  { id: 'deploy-pipeline', kind: 'repository', run: repository(checkDeployPipeline) },
+  { id: 'environments', kind: 'repository', run: repository(checkEnvironments) },
+  { id: 'database-config', kind: 'repository', run: repository(checkDatabaseConfig) },
+  { id: 'monitoring-config', kind: 'repository', run: repository(checkMonitoringConfig) },
+  { id: 'security-scans', kind: 'repository', run: repository(checkSecurityScans) },
+  { id: 'docs', kind: 'repository', run: repository(checkDocs) },
+  { id: 'retention', kind: 'repository', run: repository(checkRetention) },
+];
+
+/** Runs every check (or those of `only`), each outcome carrying its check's id, in the order of CHECKS. */
+export async function runChecks(t: Target, deps: CheckDeps, only?: readonly string[]): Promise<CheckOutcome[]> {
+  const selected = only?.length ? CHECKS.filter((c) => only.includes(c.id)) : CHECKS;
+  return Promise.all(selected.map(async (c) => ({ id: c.id, ...(await c.run(t, deps)) })));
 }

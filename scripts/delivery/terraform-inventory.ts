@@ -32,6 +32,8 @@ export interface EnvironmentSettings {
 export const RESOURCE_NAMES = {
   migrationsJob: 'taxasge-migrate',
   sqlInstance: 'taxasge-db',
+  /** The cross-region replica, where an environment has one (db_replica_region). */
+  sqlReplica: 'taxasge-db-replica',
   imageRepository: 'taxasge',
   deployer: 'github-deployer',
 } as const;

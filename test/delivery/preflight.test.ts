@@ -1,16 +1,20 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { MIGRATIONS_DIR } from '../../shared/migrations';
 import { loadMigrations } from '../../shared/migrations/migration-files';
 import { createMigrator } from '../../shared/migrations/migrator';
 import type { Cache } from '../../shared/ports/cache.port';
-import { runChecks, type CheckDeps, type CheckOutcome } from '../../scripts/delivery/preflight-checks';
+import { CHECKS, runChecks, type CheckDeps, type CheckOutcome } from '../../scripts/delivery/preflight-checks';
+import { topology } from '../../shared/topology/topology';
 import { main, resolveTarget } from '../../scripts/preflight';
 import { createEmptyDatabase } from '../support/test-database';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { fakeGcloud, fixture, FIXTURES, type FakeGcloud } from './fake-gcloud';
 
+const ROOT = path.resolve(__dirname, '../..');
 const baseDeps = (run: CheckDeps['run'], extra: Partial<CheckDeps> = {}): CheckDeps => ({
   run,
   fetch: (...args) => fetch(...args),
@@ -19,8 +23,13 @@ const baseDeps = (run: CheckDeps['run'], extra: Partial<CheckDeps> = {}): CheckD
   alertingDir: path.join(FIXTURES, 'monitoring/alerting'),
   sleep: async () => undefined,
   logAttempts: 3,
+  repoRoot: ROOT,
+  // The morning after the recorded 02:00 backup (fixtures/gcloud/sql-backups.json).
+  now: () => new Date('2026-09-02T09:00:00Z'),
   ...extra,
 });
+const REPOSITORY_CHECKS = CHECKS.filter((c) => c.kind === 'repository').map((c) => c.id);
+const GCLOUD_CHECKS = CHECKS.filter((c) => c.kind === 'gcloud').map((c) => c.id);
 const noGcloud = fakeGcloud(() => undefined);
 const byCheck = (outcomes: CheckOutcome[]) => Object.fromEntries(outcomes.map((o) => [o.check, o]));
 const migrations = loadMigrations(MIGRATIONS_DIR);
@@ -56,7 +65,12 @@ describe('preflight --env local against the local stack', () => {
     for (const check of ['required secrets have a value', 'dashboards present', 'alert policies present, enabled, routed', 'uptime check on /health', 'database backups and recovery']) {
       expect(out).toMatch(new RegExp(`${check.replace(/[()/]/g, '\\$&')}\\s+N/A\\s+not applicable locally`));
     }
-    expect(out).toContain('GO: every automated check passed (GCP checks do not apply locally)');
+    for (const id of GCLOUD_CHECKS) expect(out).toMatch(new RegExp(`\\s${id}\\s+.+\\s+N/A\\s+not applicable locally`));
+    expect(out).toMatch(/privacy-notice\s+privacy notice in es, fr, en\s+GO/);
+    expect(out).toMatch(/api-reference\s+API reference matches the code\s+GO\s+\d+ paths, version 1\.4\.0/);
+    expect(out).toMatch(/https\s+HTTPS with HSTS\s+N\/A\s+http:\/\/127\.0\.0\.1:\d+ is plain HTTP \(local\)/);
+    for (const id of REPOSITORY_CHECKS) expect(out).toMatch(new RegExp(`\\s${id}\\s+.+\\s+GO\\s`));
+    expect(out).toContain(`GO: every automated check passed (${GCLOUD_CHECKS.length + 1} not applicable to local)`);
     expect(noGcloud.calls).toEqual([]);
   });
 
@@ -66,6 +80,7 @@ describe('preflight --env local against the local stack', () => {
       await createMigrator({ connectionString: db.url, migrations: migrations.slice(0, 1) }).up();
       const checks = byCheck(await runChecks({ env: 'local', baseUrl, databaseUrl: db.url }, baseDeps(noGcloud.run)));
       expect(checks['migrations at head']).toEqual({
+        id: 'migrations',
         check: 'migrations at head',
         status: 'NO-GO',
         detail: `pending: ${migrations.slice(1).map(label).join(', ')} (schema_migrations)`,
@@ -96,7 +111,7 @@ describe('preflight --env local against the local stack', () => {
     const code = await main(['--env', 'local', '--base-url', baseUrl], {}, baseDeps(noGcloud.run), (l) => lines.push(l));
     expect(code).toBe(1);
     expect(lines.join('\n')).toContain('DATABASE_URL is not set');
-    expect(lines.join('\n')).toContain('NO-GO: 1 of 9 checks failed (migrations at head)');
+    expect(lines.join('\n')).toContain(`NO-GO: 1 of ${CHECKS.length} checks failed (migrations at head)`);
   });
 
   it('is NO-GO when nothing listens at the base URL', async () => {
@@ -128,7 +143,7 @@ describe('preflight readiness when the cache is down', () => {
   it('names the failing check', async () => {
     const baseUrl = await listen(app);
     const checks = byCheck(await runChecks({ env: 'local', baseUrl, databaseUrl: app.database.url }, baseDeps(noGcloud.run)));
-    expect(checks['readiness: GET /health/ready']).toEqual({ check: 'readiness: GET /health/ready', status: 'NO-GO', detail: '503: failing cache (database up, cache down, pubsub up)' });
+    expect(checks['readiness: GET /health/ready']).toEqual({ id: 'readiness', check: 'readiness: GET /health/ready', status: 'NO-GO', detail: '503: failing cache (database up, cache down, pubsub up)' });
   });
 });
 
@@ -147,6 +162,11 @@ function recordedProd(overrides: (args: string[]) => string | undefined = () => 
     if (cmd === 'alpha monitoring policies list') return fixture('gcloud/monitoring-policies.json');
     if (cmd === 'monitoring uptime list-configs') return fixture('gcloud/uptime-configs.json');
     if (cmd === 'sql instances describe taxasge-db') return fixture('gcloud/sql-instance.json');
+    if (cmd === 'sql instances describe taxasge-db-replica') return fixture('gcloud/sql-replica.json');
+    if (cmd === 'sql backups list') return fixture('gcloud/sql-backups.json');
+    if (cmd === 'services list') return fixture('gcloud/services-enabled.json');
+    if (cmd === 'scheduler jobs list') return JSON.stringify(Object.keys(topology.jobs).map((job) => JSON.parse(fixture('gcloud/scheduler-job.json').replace('JOB', job)) as unknown));
+    if (cmd === 'iam service-accounts keys list') return '[]';
     if (cmd === 'run jobs execute taxasge-migrate') return fixture('gcloud/run-job-execution.json');
     if (args[0] === 'logging' && args[1] === 'read') return statusEntries(migrations);
     return undefined;
@@ -226,6 +246,68 @@ describe('preflight --env prod against recorded API responses', () => {
     expect(checks['migrations at head']).toMatchObject({ status: 'NO-GO', detail: `pending: ${label(migrations.at(-1)!)} (job taxasge-migrate status)` });
   });
 
+  it('is NO-GO on each recorded recovery, API, scheduler and key problem, naming it', async () => {
+    const sql = JSON.parse(fixture('gcloud/sql-instance.json'));
+    delete sql.settings.backupConfiguration.location;
+    const backups = JSON.parse(fixture('gcloud/sql-backups.json')) as { location: string }[];
+    const replica = { ...JSON.parse(fixture('gcloud/sql-replica.json')), state: 'SUSPENDED', masterInstanceName: 'taxasge-prod:other-db' };
+    const services = (JSON.parse(fixture('gcloud/services-enabled.json')) as { config: { name: string } }[]).filter((x) => x.config.name !== 'vision.googleapis.com');
+    const [first, second, ...rest] = Object.keys(topology.jobs);
+    const jobs = [{ ...JSON.parse(fixture('gcloud/scheduler-job.json').replace('JOB', first!)), state: 'PAUSED' }, ...rest.map((j) => JSON.parse(fixture('gcloud/scheduler-job.json').replace('JOB', j)) as unknown)];
+    const gcloud = recordedProd((args) => {
+      if (args[1] === 'instances' && args[3] === 'taxasge-db') return JSON.stringify(sql);
+      if (args[1] === 'instances' && args[3] === 'taxasge-db-replica') return JSON.stringify(replica);
+      if (args[1] === 'backups') return JSON.stringify(backups.map((b) => ({ ...b, location: 'eu' })));
+      if (args[0] === 'services') return JSON.stringify(services);
+      if (args[0] === 'scheduler') return JSON.stringify(jobs);
+      if (args[0] === 'iam') return '[{"name":"projects/taxasge-prod/serviceAccounts/github-deployer@taxasge-prod.iam.gserviceaccount.com/keys/0a1b"}]';
+      return undefined;
+    });
+    const later = baseDeps(gcloud.run, { now: () => new Date('2026-09-03T06:00:00Z') });
+    const checks = Object.fromEntries((await runChecks(await resolveTarget('prod', { baseUrl }), later)).map((o) => [o.id, o]));
+
+    expect(checks.backups).toMatchObject({ status: 'NO-GO', detail: 'backups stored in the default location, not europe-west4' });
+    expect(checks['last-backup']).toMatchObject({ status: 'NO-GO', detail: 'the newest successful backup ended 27.8 h ago (2026-09-02T02:14:51.337Z), stored in eu, not europe-west4' });
+    expect(checks.replica).toMatchObject({ status: 'NO-GO', detail: 'taxasge-db-replica: state SUSPENDED (RUNNABLE expected), replicates taxasge-prod:other-db, not taxasge-db' });
+    expect(checks['google-apis']).toMatchObject({ status: 'NO-GO', detail: 'not enabled: vision.googleapis.com' });
+    expect(checks['scheduler-jobs']).toMatchObject({ status: 'NO-GO', detail: `${first} PAUSED, ${second} missing` });
+    expect(checks['deployer-keys']).toMatchObject({ status: 'NO-GO', detail: '1 user-managed key(s) on github-deployer@taxasge-prod.iam.gserviceaccount.com: delete them' });
+    expect(gcloud.calls.find((c) => c[2] === 'backups')).toEqual(['gcloud', 'sql', 'backups', 'list', '--instance=taxasge-db', '--project=taxasge-prod', '--limit=10', '--format=json']);
+  });
+
+  it('is GO on the recorded recovery and API answers, and has no replica to check in staging', async () => {
+    const prod = byCheck(await runChecks(await resolveTarget('prod', { baseUrl }), baseDeps(recordedProd().run), ['last-backup', 'replica', 'google-apis', 'scheduler-jobs', 'deployer-keys']));
+    expect(Object.values(prod).map((o) => [o.id, o.status, o.detail])).toEqual([
+      ['last-backup', 'GO', 'ended 6.8 h ago (2026-09-02T02:14:51.337Z) in europe-west4'],
+      ['replica', 'GO', 'taxasge-db-replica in europe-west4 follows taxasge-db'],
+      ['google-apis', 'GO', 'vision.googleapis.com, sqladmin.googleapis.com, cloudscheduler.googleapis.com, secretmanager.googleapis.com'],
+      ['scheduler-jobs', 'GO', `${Object.keys(topology.jobs).length} of ${Object.keys(topology.jobs).length} jobs enabled`],
+      ['deployer-keys', 'GO', 'github-deployer@taxasge-prod.iam.gserviceaccount.com has no user-managed key'],
+    ]);
+    const staging = await runChecks(await resolveTarget('staging', { baseUrl }), baseDeps(recordedProd().run), ['replica']);
+    expect(staging).toEqual([{ id: 'replica', check: 'cross-region replica running', status: 'N/A', detail: 'no replica in terraform/envs/staging' }]);
+  });
+
+  it('checks HTTPS by its HSTS header and the served API reference against the code', async () => {
+    const answer = (headers: Record<string, string>, body: unknown = { status: 'ok', version: '2.0.0' }) =>
+      (async () => new Response(JSON.stringify(body), { status: 200, headers })) as unknown as typeof fetch;
+    const target = { env: 'prod', baseUrl: 'https://taxasge-prod.web.app' };
+    const run = async (fetchImpl: typeof fetch, id: string) => (await runChecks(target, baseDeps(noGcloud.run, { fetch: fetchImpl }), [id]))[0]!;
+    expect(await run(answer({ 'strict-transport-security': 'max-age=31536000; includeSubDomains' }), 'https')).toMatchObject({ status: 'GO' });
+    expect(await run(answer({}), 'https')).toMatchObject({ status: 'NO-GO', detail: 'no Strict-Transport-Security header on /health' });
+    expect(await run(answer({ 'strict-transport-security': 'max-age=600' }), 'https')).toMatchObject({ status: 'NO-GO', detail: 'HSTS max-age 600 s is under 180 days' });
+    const stale = answer({}, { status: 'ok', version: '2.0.0', info: { version: '1.9.0' }, paths: { '/health': {}, '/api/v1/legacy': {} } });
+    const reference = await run(stale, 'api-reference');
+    expect(reference.status).toBe('NO-GO');
+    expect(reference.detail).toMatch(/^not in the served reference: \/api\/v1\/auth\/register, .*; served but not in this checkout: \/api\/v1\/legacy; reference of version 1\.9\.0, API running 2\.0\.0$/);
+  });
+
+  it('refuses an unknown check id in --only', async () => {
+    const lines: string[] = [];
+    expect(await main(['--env', 'prod', '--only', 'health,bakups'], {}, baseDeps(noGcloud.run), (l) => lines.push(l))).toBe(2);
+    expect(lines.join('\n')).toContain('--only: no check "bakups"');
+  });
+
   it('waits for the job logs to reach Cloud Logging', async () => {
     let reads = 0;
     const sleeps: number[] = [];
@@ -255,5 +337,59 @@ describe('preflight --env prod against recorded API responses', () => {
     const lines: string[] = [];
     expect(await main(argv, {}, baseDeps(noGcloud.run), (l) => lines.push(l))).toBe(2);
     expect(lines.join('\n')).toContain(message);
+  });
+});
+
+describe('preflight repository checks', () => {
+  /** A copy of what the repository checks read, which a test then breaks. */
+  function copyOfRepository(): string {
+    const dir = mkdtempSync(path.join(tmpdir(), 'preflight-repo-'));
+    for (const p of ['.github/workflows', 'jest.config.js', 'package.json', 'terraform', 'dashboards', 'alerting', 'docs', 'README.md', 'CHANGELOG.md', 'eslint.config.mjs', 'test/security/secret-scan.test.ts', 'shared/topology/topology.json']) {
+      cpSync(path.join(ROOT, p), path.join(dir, p), { recursive: true, filter: (src) => !src.includes(`${path.sep}.terraform`) });
+    }
+    return dir;
+  }
+  const edit = (dir: string, file: string, from: string | RegExp, to: string) => {
+    const text = readFileSync(path.join(dir, file), 'utf8');
+    const changed = text.replace(from, to);
+    if (changed === text) throw new Error(`${file}: nothing to replace`);
+    writeFileSync(path.join(dir, file), changed);
+  };
+  const repositoryOutcomes = async (repoRoot: string): Promise<Record<string, CheckOutcome>> =>
+    Object.fromEntries((await runChecks({ env: 'local', baseUrl: 'http://127.0.0.1:9' }, baseDeps(noGcloud.run, { repoRoot }), REPOSITORY_CHECKS)).map((o) => [o.id, o]));
+
+  it('are GO on this checkout', async () => {
+    const outcomes = await repositoryOutcomes(ROOT);
+    expect(Object.values(outcomes).filter((o) => o.status !== 'GO')).toEqual([]);
+    expect(Object.keys(outcomes)).toEqual(REPOSITORY_CHECKS);
+  });
+
+  it('are NO-GO on a checkout that lost what the go-live rests on, naming it', async () => {
+    const dir = copyOfRepository();
+    try {
+      edit(dir, '.github/workflows/ci.yml', /\n\s+- run: npm run typecheck/, '');
+      edit(dir, 'jest.config.js', 'lines: 85', 'lines: 80');
+      edit(dir, '.github/workflows/deploy.yml', 'Roll back on failure', 'Tidy up');
+      edit(dir, 'terraform/envs/prod/main.tf', '"https://taxasge-prod.web.app"]', '"https://taxasge-prod.web.app", "http://localhost:3000"]');
+      edit(dir, 'terraform/envs/prod/main.tf', /\n\s+db_replica_region\s+= local.recovery_region/, '');
+      edit(dir, 'terraform/envs/prod/main.tf', 'db_availability_type  = "REGIONAL"', 'db_availability_type  = "ZONAL"');
+      rmSync(path.join(dir, 'dashboards/documents.json'));
+      edit(dir, 'alerting/api-down.json', 'RUNBOOK.md#api-down', 'RUNBOOK.md#api-gone');
+      edit(dir, 'docs/RUNBOOK.md', '## Region lost', '## Region gone');
+      edit(dir, 'eslint.config.mjs', /eslint-plugin-security/g, 'eslint-plugin-other');
+      edit(dir, 'shared/topology/topology.json', '"data-retention"', '"data-kept"');
+
+      const o = await repositoryOutcomes(dir);
+      expect(o['ci-pipeline']).toMatchObject({ status: 'NO-GO', detail: 'ci.yml runs no npm run typecheck; jest.config.js coverage threshold is 80 % of lines (85 expected)' });
+      expect(o['deploy-pipeline']).toMatchObject({ status: 'NO-GO', detail: 'deploy.yml has no rollback step' });
+      expect(o.environments).toMatchObject({ status: 'NO-GO', detail: 'prod CORS origin http://localhost:3000 is not a public HTTPS origin' });
+      expect(o['database-config']).toMatchObject({ status: 'NO-GO', detail: 'prod database is ZONAL (REGIONAL expected); prod has no read replica outside europe-west1' });
+      expect(o['monitoring-config']).toMatchObject({ status: 'NO-GO', detail: 'dashboard OCR Performance (dashboards/documents.json) missing; alerting/api-down.json links RUNBOOK.md#api-gone, which does not exist' });
+      expect(o.docs).toMatchObject({ status: 'NO-GO', detail: 'docs/RUNBOOK.md has no section #region-lost' });
+      expect(o['security-scans']).toMatchObject({ status: 'NO-GO', detail: 'eslint.config.mjs does not use eslint-plugin-security' });
+      expect(o.retention).toMatchObject({ status: 'NO-GO', detail: 'shared/topology/topology.json schedules no data-retention job' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

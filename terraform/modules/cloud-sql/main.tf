@@ -82,7 +82,7 @@ resource "google_sql_database_instance" "replica" {
   count                = var.replica_region == "" ? 0 : 1
   project              = var.project_id
   region               = var.replica_region
-  name                 = "${var.instance_name}-replica"
+  name                 = var.replica_name
   master_instance_name = google_sql_database_instance.this.name
   database_version     = "POSTGRES_15"
   deletion_protection  = true

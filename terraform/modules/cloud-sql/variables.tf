@@ -100,6 +100,12 @@ variable "replica_region" {
   default     = ""
 }
 
+variable "replica_name" {
+  type        = string
+  description = "Name of the cross-region read replica."
+  default     = "taxasge-db-replica"
+}
+
 variable "transaction_log_retention_days" {
   type        = number
   description = "Days of WAL kept for point-in-time recovery (1 to 7)."

@@ -12,6 +12,7 @@ module "cloud_sql" {
   required_connections        = local.connections_needed
   database_url_secret         = module.secrets.ids["database-url"]
   password_version            = var.db_password_version
+  instance_name               = var.db_instance_name
   backup_location             = var.db_backup_location
   replica_region              = var.db_replica_region
   labels                      = local.labels

@@ -85,6 +85,12 @@ variable "db_availability_type" {
   default     = "ZONAL"
 }
 
+variable "db_instance_name" {
+  type        = string
+  description = "Cloud SQL instance of the environment; taxasge-db-replica after a promotion (docs/RUNBOOK.md#region-lost)."
+  default     = "taxasge-db"
+}
+
 variable "db_backup_location" {
   type        = string
   description = "Region the database's daily backups are stored in (another than var.region survives a regional outage); empty for Cloud SQL's default."

@@ -18,8 +18,8 @@ import { logMetricOf, METRICS, type MetricDefinition } from '../../shared/metric
 import { topology } from '../../shared/topology/topology';
 import { startDeployedShape, type DeployedShape } from '../../scripts/deployed/deployed-shape';
 import { SERVED_BY } from '../../scripts/deployed/hosting-proxy';
+import { printedPage } from '../support/printed-page';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
-import { startPrometheus } from '../observability/support/prometheus-tools';
 
 jest.setTimeout(120_000);
 
@@ -289,6 +289,31 @@ describe('the deployed shape', () => {
     expect(JSON.parse(Buffer.from(after.token.split('.')[0], 'base64url').toString()).kid).not.toBe(oldKid);
   });
 
+  // Before the metrics case, which needs the document lines; the last case stops the emulator.
+  it('reads an uploaded document in process-document, told by the finalize notification the storage publishes', async () => {
+    const citizen = await newCitizen();
+    const d = await call('POST', '/api/v1/declarations', { token: citizen.token, body: { kind: 'tax_return', taxType: 'vat', period: '2026-10', declaredAmount: 100_000 } });
+    const png = await printedPage(['Certificado fiscal de Malabo']);
+    const slot = await call('POST', `/api/v1/declarations/${d.body.id}/documents`, { token: citizen.token, body: { filename: 'certificado.png', contentType: 'image/png', size: png.length } });
+    expect((await fetch(slot.body.upload.url as string, { method: 'PUT', headers: slot.body.upload.headers as Record<string, string>, body: new Uint8Array(png) })).status).toBe(200);
+    let processing: { outcome: string; provider: string; text: string } | null = null;
+    for (const until = Date.now() + 30_000; !processing && Date.now() < until; await new Promise((r) => setTimeout(r, 250))) {
+      processing = (await call('GET', `/api/v1/declarations/${d.body.id}/documents`, { token: citizen.token })).body.items[0].processing;
+    }
+    expect(processing).toMatchObject({ outcome: 'read', provider: 'tesseract' });
+    expect(processing!.text).toContain('Certificado fiscal de Malabo');
+    // A file that is not what it claims is flagged, without OCR.
+    const fake = Buffer.from('not an image at all');
+    const second = await call('POST', `/api/v1/declarations/${d.body.id}/documents`, { token: citizen.token, body: { filename: 'foto.png', contentType: 'image/png', size: fake.length } });
+    expect((await fetch(second.body.upload.url as string, { method: 'PUT', headers: second.body.upload.headers as Record<string, string>, body: new Uint8Array(fake) })).status).toBe(200);
+    let flagged: { outcome: string; flags: string[] } | null = null;
+    for (const until = Date.now() + 15_000; !flagged && Date.now() < until; await new Promise((r) => setTimeout(r, 250))) {
+      flagged = (await call('GET', `/api/v1/declarations/${d.body.id}/documents`, { token: citizen.token })).body.items.find((i: { filename: string }) => i.filename === 'foto.png').processing;
+    }
+    expect(flagged).toMatchObject({ outcome: 'flagged', flags: ['type_unknown'] });
+    expect(processLines.some((l) => l.source.startsWith('process-document') && l.line.includes('documents_processed'))).toBe(true);
+  }, 40_000);
+
   it('feeds every log-based metric from what the functions write: each filter matches lines, each label is extracted', async () => {
     // Traffic the cases above do not drive: a forged webhook, a reused refresh token, a forged receipt,
     // an agent's decision, a claim left to expire, a payment whose webhook never comes, reconciled.
@@ -330,28 +355,6 @@ describe('the deployed shape', () => {
     expect(report.filter((r) => !r.lines || r.unlabelled || r.valueless)).toEqual([]);
     // Logged by the functions that do the work, not by one place: at least five functions write metric lines.
     expect(new Set(report.flatMap((r) => r.from)).size).toBeGreaterThanOrEqual(5);
-  });
-
-  it('shows on /metrics, scraped by Prometheus, what every function of the fleet handled, not what the answering instance did', async () => {
-    const target = new URL(shape.url).host;
-    const prometheus = await startPrometheus(
-      ['global:', '  scrape_interval: 1s', '  scrape_timeout: 900ms', 'scrape_configs:', '  - job_name: taxasge', '    static_configs:', `      - targets: ['${target}']`, ''].join('\n'),
-    );
-    try {
-      const query = async (promql: string) =>
-        (await prometheus.api<{ data: { result: { metric: Record<string, string>; value: [number, string] }[] } }>(`/api/v1/query?query=${encodeURIComponent(promql)}`)).data.result;
-      // Registrations went to both auth instances; the sum Prometheus reads equals the accounts created.
-      const { rows } = await database.db.query<{ n: number }>("SELECT count(*)::int AS n FROM users WHERE email LIKE '%@e2e.taxasge.gq'");
-      const groups = await eventually('request counters of the fleet in Prometheus', async () => {
-        const registered = await query('sum(taxasge_http_requests_total{route="/api/v1/auth/register",status="201"})');
-        if (Number(registered[0]?.value[1]) !== rows[0]!.n) return undefined;
-        return (await query('sum by (group) (taxasge_http_requests_total)')).map((r) => r.metric.group!);
-      }, 8_000);
-      // Counted by functions other than the metrics function that answers the scrape.
-      expect(groups.filter((g) => g !== 'metrics').length).toBeGreaterThanOrEqual(3);
-    } finally {
-      await prometheus.stop();
-    }
   });
 
   // Last: it stops the emulator.

@@ -20,6 +20,7 @@ import { startDeployedShape, type DeployedShape } from '../../scripts/deployed/d
 import { SERVED_BY } from '../../scripts/deployed/hosting-proxy';
 import { printedPage } from '../support/printed-page';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { startPrometheus } from '../observability/support/prometheus-tools';
 
 jest.setTimeout(120_000);
 
@@ -355,6 +356,28 @@ describe('the deployed shape', () => {
     expect(report.filter((r) => !r.lines || r.unlabelled || r.valueless)).toEqual([]);
     // Logged by the functions that do the work, not by one place: at least five functions write metric lines.
     expect(new Set(report.flatMap((r) => r.from)).size).toBeGreaterThanOrEqual(5);
+  });
+
+  it('shows on /metrics, scraped by Prometheus, what every function of the fleet handled, not what the answering instance did', async () => {
+    const target = new URL(shape.url).host;
+    const prometheus = await startPrometheus(
+      ['global:', '  scrape_interval: 1s', '  scrape_timeout: 900ms', 'scrape_configs:', '  - job_name: taxasge', '    static_configs:', `      - targets: ['${target}']`, ''].join('\n'),
+    );
+    try {
+      const query = async (promql: string) =>
+        (await prometheus.api<{ data: { result: { metric: Record<string, string>; value: [number, string] }[] } }>(`/api/v1/query?query=${encodeURIComponent(promql)}`)).data.result;
+      // Registrations went to both auth instances; the sum Prometheus reads equals the accounts created.
+      const { rows } = await database.db.query<{ n: number }>("SELECT count(*)::int AS n FROM users WHERE email LIKE '%@e2e.taxasge.gq'");
+      const groups = await eventually('request counters of the fleet in Prometheus', async () => {
+        const registered = await query('sum(taxasge_http_requests_total{route="/api/v1/auth/register",status="201"})');
+        if (Number(registered[0]?.value[1]) !== rows[0]!.n) return undefined;
+        return (await query('sum by (group) (taxasge_http_requests_total)')).map((r) => r.metric.group!);
+      }, 8_000);
+      // Counted by functions other than the metrics function that answers the scrape.
+      expect(groups.filter((g) => g !== 'metrics').length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await prometheus.stop();
+    }
   });
 
   // Last: it stops the emulator.

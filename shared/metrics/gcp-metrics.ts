@@ -29,6 +29,9 @@ export const GCP_METRICS: readonly GcpMetric[] = [
   { type: 'run.googleapis.com/container/memory/utilizations', kind: 'DELTA', valueType: 'DISTRIBUTION', unit: '10^2.%', resource: 'cloud_run_revision', labels: ['container_name'], source: RUN },
   { type: 'run.googleapis.com/container/instance_count', kind: 'GAUGE', valueType: 'INT64', unit: '1', resource: 'cloud_run_revision', labels: ['state', 'container_name'], source: RUN },
   { type: 'run.googleapis.com/container/startup_latencies', kind: 'DELTA', valueType: 'DISTRIBUTION', unit: 'ms', resource: 'cloud_run_revision', labels: ['container_name'], source: RUN },
+  { type: 'run.googleapis.com/container/max_request_concurrencies', kind: 'DELTA', valueType: 'DISTRIBUTION', unit: '1', resource: 'cloud_run_revision', labels: ['state', 'container_name'], source: RUN },
+  { type: 'run.googleapis.com/container/network/received_bytes_count', kind: 'DELTA', valueType: 'INT64', unit: 'By', resource: 'cloud_run_revision', labels: ['kind', 'container_name'], source: RUN },
+  { type: 'run.googleapis.com/container/network/sent_bytes_count', kind: 'DELTA', valueType: 'INT64', unit: 'By', resource: 'cloud_run_revision', labels: ['kind', 'container_name'], source: RUN },
   { type: 'run.googleapis.com/container/billable_instance_time', kind: 'DELTA', valueType: 'DOUBLE', unit: 's{idle}', resource: 'cloud_run_revision', labels: [], source: RUN },
   // Cloud SQL for PostgreSQL (resource cloudsql_database, database_id = "<project>:<instance>")
   { type: 'cloudsql.googleapis.com/database/up', kind: 'GAUGE', valueType: 'INT64', unit: '1', resource: 'cloudsql_database', labels: [], source: CLOUDSQL },
@@ -36,6 +39,11 @@ export const GCP_METRICS: readonly GcpMetric[] = [
   { type: 'cloudsql.googleapis.com/database/memory/utilization', kind: 'GAUGE', valueType: 'DOUBLE', unit: '10^2.%', resource: 'cloudsql_database', labels: [], source: CLOUDSQL },
   { type: 'cloudsql.googleapis.com/database/disk/utilization', kind: 'GAUGE', valueType: 'DOUBLE', unit: '10^2.%', resource: 'cloudsql_database', labels: [], source: CLOUDSQL },
   { type: 'cloudsql.googleapis.com/database/disk/bytes_used', kind: 'GAUGE', valueType: 'INT64', unit: 'By', resource: 'cloudsql_database', labels: [], source: CLOUDSQL },
+  { type: 'cloudsql.googleapis.com/database/disk/read_ops_count', kind: 'DELTA', valueType: 'INT64', unit: '1', resource: 'cloudsql_database', labels: [], source: CLOUDSQL },
+  { type: 'cloudsql.googleapis.com/database/disk/write_ops_count', kind: 'DELTA', valueType: 'INT64', unit: '1', resource: 'cloudsql_database', labels: [], source: CLOUDSQL },
+  { type: 'cloudsql.googleapis.com/database/network/received_bytes_count', kind: 'DELTA', valueType: 'INT64', unit: 'By', resource: 'cloudsql_database', labels: [], source: CLOUDSQL },
+  { type: 'cloudsql.googleapis.com/database/network/sent_bytes_count', kind: 'DELTA', valueType: 'INT64', unit: 'By', resource: 'cloudsql_database', labels: ['destination'], source: CLOUDSQL },
+  { type: 'cloudsql.googleapis.com/database/postgresql/deadlock_count', kind: 'DELTA', valueType: 'INT64', unit: '1', resource: 'cloudsql_database', labels: ['database'], source: CLOUDSQL },
   { type: 'cloudsql.googleapis.com/database/postgresql/num_backends', kind: 'GAUGE', valueType: 'INT64', unit: '1', resource: 'cloudsql_database', labels: ['database'], source: CLOUDSQL },
   // Pub/Sub (resource pubsub_subscription, subscription_id)
   { type: 'pubsub.googleapis.com/subscription/num_undelivered_messages', kind: 'GAUGE', valueType: 'INT64', unit: '1', resource: 'pubsub_subscription', labels: [], source: PUBSUB },

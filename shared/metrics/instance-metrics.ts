@@ -6,6 +6,7 @@ import type { Logger } from '../logging/logger';
 import type { Cache } from '../ports/cache.port';
 import type { Runtime } from '../runtime/runtime';
 import { createCloudMonitoringExporter, type CloudMonitoringExporter, type TimeSeriesWriter } from './cloud-monitoring.exporter';
+import { createActivityCollector } from './collectors/activity.collector';
 import { createBusinessCollector } from './collectors/business.collector';
 import { createCatalogCollector } from './collectors/catalog.collector';
 import { createDatabaseCollector, createPoolCollector } from './collectors/database.collector';
@@ -78,6 +79,7 @@ export function scrapeCollectors(deps: { db: Database; dbPoolMax: number; now?: 
     createPoolCollector({ stats: () => deps.db.stats(), maxConnections: deps.dbPoolMax }),
     createDatabaseCollector({ db: deps.db }),
     createCatalogCollector({ db: deps.db }),
+    createActivityCollector({ db: deps.db, now: deps.now ?? (() => new Date()) }),
   ];
 }
 

@@ -102,6 +102,19 @@ describe('database recording', () => {
       ]);
     });
 
+    it('counts statements of 1 s or more as slow queries, by statement kind', async () => {
+      const r = createMetricRecorder();
+      const steps = [0, 999, 1000, 2000, 2000, 3500];
+      const db = instrumentDatabase(database.db, r, () => steps.shift()!);
+      await db.query('SELECT 1'); // 0.999 s
+      await db.query('SELECT 2'); // 1 s
+      await db.query("UPDATE ministries SET name_en = name_en WHERE code = 'M-001'"); // 1.5 s
+      expect(series(r, 'db_slow_queries')).toEqual([
+        { labels: { operation: 'select' }, value: 1 },
+        { labels: { operation: 'update' }, value: 1 },
+      ]);
+    });
+
     it('closes the database it wraps', async () => {
       const other = await createTestDatabase();
       const db = instrumentDatabase(other.db, createMetricRecorder());

@@ -69,7 +69,10 @@ export function statementKind(sql: string): string {
   return OPERATIONS.has(word) ? word : 'other';
 }
 
-function timed(recorder: Pick<MetricRecorder, 'observe'>, target: Queryable, now: () => number): Queryable['query'] {
+/** A statement this long or longer is counted in db_slow_queries (the database dashboard's "slow queries"). */
+export const SLOW_QUERY_SECONDS = 1;
+
+function timed(recorder: Pick<MetricRecorder, 'observe' | 'increment'>, target: Queryable, now: () => number): Queryable['query'] {
   return async (text, params) => {
     const started = now();
     let outcome = 'error';
@@ -78,13 +81,15 @@ function timed(recorder: Pick<MetricRecorder, 'observe'>, target: Queryable, now
       outcome = 'ok';
       return result as never;
     } finally {
-      recorder.observe('db_query_duration_seconds', { operation: statementKind(text), outcome }, (now() - started) / 1000);
+      const seconds = (now() - started) / 1000;
+      recorder.observe('db_query_duration_seconds', { operation: statementKind(text), outcome }, seconds);
+      if (seconds >= SLOW_QUERY_SECONDS) recorder.increment('db_slow_queries', { operation: statementKind(text) });
     }
   };
 }
 
 /** The same database, timing every statement (pool queries and those inside transactions). */
-export function instrumentDatabase(db: Database, recorder: Pick<MetricRecorder, 'observe'>, now: () => number = () => performance.now()): Database {
+export function instrumentDatabase(db: Database, recorder: Pick<MetricRecorder, 'observe' | 'increment'>, now: () => number = () => performance.now()): Database {
   return {
     query: timed(recorder, db, now),
     transaction: (fn) => db.transaction((tx) => fn({ query: timed(recorder, tx, now) })),

@@ -50,7 +50,7 @@ describe('the metric registry', () => {
     ['decreasing buckets', [{ ...base, name: 'a', kind: 'histogram', buckets: [1, 0.5] }], 'a: buckets must increase'],
     ['a label named le', [{ ...base, name: 'a', kind: 'gauge', labels: ['le'] }], 'a: label "le" is not allowed'],
     ['help without a period', [{ ...base, name: 'a', kind: 'gauge', help: 'A metric' }], 'a: help is a sentence ending with a period'],
-    ['a database counter', [{ ...base, name: 'a', kind: 'counter', source: 'database', writer: 'jobs' }], 'a: values read from the database are gauges'],
+    ['a database counter', [{ ...base, name: 'a', kind: 'counter', source: 'database', writer: 'jobs' }], 'a: values read from the database are gauges (or PostgreSQL\'s counters, Google\'s in Cloud Monitoring)'],
     ['a log-based gauge', [{ ...base, name: 'a', kind: 'gauge', cloud: 'log-based', writer: undefined }], 'a: a log-based metric counts events: a counter or a histogram'],
     ['a custom metric nobody writes', [{ ...base, name: 'a', kind: 'gauge', writer: undefined }], 'a: custom metrics, and only they, name their writer'],
     ['a log-based metric with a writer', [{ ...base, name: 'a', kind: 'counter', cloud: 'log-based' }], 'a: custom metrics, and only they, name their writer'],

@@ -99,6 +99,8 @@ export const METRICS = [
   gauge('db_pool_waiting_clients', 'Queries of this instance waiting for a free pool connection.', [], { module: 'database', cloud: 'custom', writer: 'every-function' }),
   gauge('db_pool_max_connections', 'Largest size of this instance\'s pool (DB_POOL_MAX).', [], { module: 'database', cloud: 'custom', writer: 'every-function' }),
   histogram('db_query_duration_seconds', 'Database statement time, by statement kind (select, insert, update, delete, with, other) and outcome (ok, error).', ['operation', 'outcome'], { module: 'database', cloud: 'custom', writer: 'every-function', unit: 'seconds', buckets: QUERY_BUCKETS }),
+  counter('db_slow_queries', 'Database statements that took 1 s or more, by statement kind.', ['operation'], { module: 'database', cloud: 'custom', writer: 'every-function' }),
+  counter('db_deadlocks', 'Deadlocks PostgreSQL detected in this database since its statistics were reset (pg_stat_database).', [], { module: 'database', cloud: 'google', google: 'cloudsql.googleapis.com/database/postgresql/deadlock_count', ...db }),
   gauge('db_up', '1 when this instance reached PostgreSQL at the last collection, else 0.', [], { module: 'database', cloud: 'custom', writer: 'jobs' }),
   gauge('db_size_bytes', 'Size of the database on disk (pg_database_size).', [], { module: 'database', cloud: 'custom', writer: 'jobs', unit: 'bytes', ...db }),
   // Catalog
@@ -114,6 +116,7 @@ export const METRICS = [
   gauge('review_queue_oldest_age_seconds', 'Waiting time of the oldest declaration in the review queue, by ministry.', ['ministry'], { module: 'agents', cloud: 'custom', writer: 'jobs', unit: 'seconds', ...db }),
   counter('review_decisions', 'Agent decisions, by ministry and decision (approved, rejected, documents_requested, escalated).', ['ministry', 'decision'], { module: 'agents', cloud: 'log-based' }),
   histogram('review_duration_seconds', 'Time from entering the review queue to the agent\'s decision, by ministry.', ['ministry'], { module: 'agents', cloud: 'log-based', unit: 'seconds', buckets: REVIEW_BUCKETS }),
+  gauge('agent_decisions_last_day', 'Decisions (approve, reject, request documents, escalate) each agent made in the last 24 hours, by agent id.', ['agent'], { module: 'agents', cloud: 'custom', writer: 'jobs', ...db }),
   counter('review_claims_expired', 'Review claims (locks) that expired before a decision, by ministry.', ['ministry'], { module: 'agents', cloud: 'log-based' }),
   // Payments and receipts
   counter('payments', 'Payments reaching a status (pending, succeeded, failed, expired, partially_refunded, refunded), by status and method.', ['status', 'method'], { module: 'payments', cloud: 'log-based' }),
@@ -140,6 +143,7 @@ export const METRICS = [
   // Authentication
   counter('login_attempts', 'Login attempts, by outcome (success, bad_credentials, suspended, rate_limited).', ['outcome'], { module: 'auth', cloud: 'log-based' }),
   counter('user_registrations', 'Accounts registered, by account type (citizen, business).', ['account_type'], { module: 'auth', cloud: 'log-based' }),
+  gauge('auth_active_sessions', 'Sessions that can still be refreshed: refresh-token families with a live token (not used, revoked nor expired).', [], { module: 'auth', cloud: 'custom', writer: 'jobs', ...db }),
   counter('refresh_token_reuse', 'Spent refresh tokens presented again (their whole family is revoked).', [], { module: 'auth', cloud: 'log-based' }),
   // The process (Cloud Run publishes its own CPU and memory figures)
   gauge('process_resident_memory_bytes', 'Resident memory of this instance\'s process.', [], { module: 'process', cloud: 'google', google: 'run.googleapis.com/container/memory/utilizations', unit: 'bytes' }),
@@ -204,7 +208,8 @@ export function registryProblems(metrics: readonly MetricDefinition[]): string[]
     for (const label of m.labels) {
       if (!/^[a-z][a-z0-9_]*$/.test(label) || label === 'le' || label === 'quantile') problems.push(`${m.name}: label "${label}" is not allowed`);
     }
-    if (m.source === 'database' && m.kind !== 'gauge') problems.push(`${m.name}: values read from the database are gauges`);
+    // PostgreSQL's own statistics (pg_stat_*) are counters; we never export them: Google's metric holds them.
+    if (m.source === 'database' && m.kind !== 'gauge' && !(m.kind === 'counter' && m.cloud === 'google')) problems.push(`${m.name}: values read from the database are gauges (or PostgreSQL's counters, Google's in Cloud Monitoring)`);
     if (m.cloud === 'log-based' && m.source === 'database') problems.push(`${m.name}: a database gauge cannot be log-based`);
     if (m.cloud === 'log-based' && m.kind === 'gauge') problems.push(`${m.name}: a log-based metric counts events: a counter or a histogram`);
     if ((m.cloud === 'custom') !== Boolean(m.writer)) problems.push(`${m.name}: custom metrics, and only they, name their writer`);

@@ -65,7 +65,12 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     close: () => database.close(),
   };
   // The pool this runtime built times every statement (db_query_duration_seconds); an injected one is left as given.
-  if (!overrides.db) runtime.db = instrumentDatabase(database, { observe: (name, labels, value) => metricsFor(runtime).recorder.observe(name, labels, value) });
+  if (!overrides.db) {
+    runtime.db = instrumentDatabase(database, {
+      observe: (name, labels, value) => metricsFor(runtime).recorder.observe(name, labels, value),
+      increment: (name, labels, by) => metricsFor(runtime).recorder.increment(name, labels, by),
+    });
+  }
   return runtime;
 }
 

@@ -51,7 +51,7 @@ describe('GET /metrics', () => {
     expect(byLabel(families.get('taxasge_catalog_services_payable_online'), 'ministry')).toEqual(payable);
     expect(families.get('taxasge_catalog_version')!.samples).toEqual([{ name: 'taxasge_catalog_version', labels: {}, value: 1 }]);
     expect(families.get('taxasge_db_up')!.samples[0]!.value).toBe(1);
-    expect(byLabel(families.get('taxasge_metrics_collector_up'), 'collector')).toEqual({ business: 1, process: 1, pool: 1, database: 1, catalog: 1 });
+    expect(byLabel(families.get('taxasge_metrics_collector_up'), 'collector')).toEqual({ business: 1, process: 1, pool: 1, database: 1, catalog: 1, activity: 1 });
   });
 
   it('reads them again at each scrape', async () => {
@@ -177,7 +177,7 @@ describe('GET /metrics when PostgreSQL is unreachable', () => {
   it('still answers, with db_up 0 and the failed collector marked down', async () => {
     const families = parseOpenMetrics((await request(app.server).get('/metrics').expect(200)).text);
     expect(families.get('taxasge_db_up')!.samples[0]!.value).toBe(0);
-    expect(byLabel(families.get('taxasge_metrics_collector_up'), 'collector')).toEqual({ business: 0, process: 1, pool: 1, database: 1, catalog: 0 });
+    expect(byLabel(families.get('taxasge_metrics_collector_up'), 'collector')).toEqual({ business: 0, process: 1, pool: 1, database: 1, catalog: 0, activity: 0 });
     expect(families.get('taxasge_catalog_services')!.samples).toEqual([]);
     expect(app.logs.some((l) => l.includes('metrics collector failed') && l.includes('catalog'))).toBe(true);
   });

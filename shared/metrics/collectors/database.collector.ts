@@ -1,4 +1,4 @@
-/** Database figures: this instance's pool (no query) and whether PostgreSQL answers, with its size. */
+/** Database figures: this instance's pool (no query) and whether PostgreSQL answers, with its size and deadlocks. */
 import type { Database, Queryable } from '../../adapters/db/database';
 import type { MetricCollector } from './metric-collector';
 
@@ -24,15 +24,21 @@ export function createPoolCollector(options: { stats: Database['stats']; maxConn
 export function createDatabaseCollector(options: { db: Queryable & Pick<Database, 'ping'>; pingTimeoutMs?: number }): MetricCollector {
   return {
     name: 'database',
-    metrics: ['db_up', 'db_size_bytes'],
+    metrics: ['db_up', 'db_size_bytes', 'db_deadlocks'],
     async collect() {
       try {
         await options.db.ping(options.pingTimeoutMs ?? 2000);
       } catch {
         return { db_up: [{ labels: {}, value: 0 }] };
       }
-      const { rows } = await options.db.query<{ bytes: string }>('SELECT pg_database_size(current_database())::text AS bytes');
-      return { db_up: [{ labels: {}, value: 1 }], db_size_bytes: [{ labels: {}, value: Number(rows[0]?.bytes ?? 0) }] };
+      const { rows } = await options.db.query<{ bytes: string; deadlocks: string }>(
+        'SELECT pg_database_size(current_database())::text AS bytes, (SELECT deadlocks FROM pg_stat_database WHERE datname = current_database())::text AS deadlocks',
+      );
+      return {
+        db_up: [{ labels: {}, value: 1 }],
+        db_size_bytes: [{ labels: {}, value: Number(rows[0]?.bytes ?? 0) }],
+        db_deadlocks: [{ labels: {}, value: Number(rows[0]?.deadlocks ?? 0) }],
+      };
     },
   };
 }

@@ -119,7 +119,7 @@ describe('readiness of the Pub/Sub bus, against a fake Pub/Sub REST API', () => 
     await new Promise((resolve) => pubsub.server.close(resolve));
     const res = await request(app.server).get('/health/ready').expect(503);
     expect(res.body.failing).toEqual(['pubsub']);
-    expect(res.body.checks.pubsub).toMatchObject({ status: 'down', kind: 'pubsub', detail: expect.stringMatching(/: topics [a-z-]+(, [a-z-]+){2}: connect ECONNREFUSED 127\.0\.0\.1:\d+$/) });
+    expect(res.body.checks.pubsub).toMatchObject({ status: 'down', kind: 'pubsub', detail: expect.stringMatching(/: topics [a-z-]+(, [a-z-]+)+: connect ECONNREFUSED 127\.0\.0\.1:\d+$/) });
     expect(pubsub.seen.filter((r) => !r.startsWith('GET '))).toEqual([]);
   });
 });

@@ -3,6 +3,8 @@ import { SignJWT, exportJWK } from 'jose';
 import request from 'supertest';
 import { createTestApp, type TestApp } from './support/test-app';
 import { anAccount, FIXTURE_PASSWORD } from './support/auth-fixtures';
+import { mailTo, resetTokenFor } from './support/mail-drop';
+import { setRuntime } from '../shared/runtime/runtime';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -177,9 +179,8 @@ describe('password reset', () => {
     const session = await api().post('/api/v1/auth/login').send({ email: account.email, password: FIXTURE_PASSWORD }).expect(200);
     await api().post('/api/v1/auth/password/forgot').send({ email: account.email }).expect(202, { status: 'accepted' });
 
-    const { rows } = await app.database.db.query<{ payload: { token: string } }>("SELECT payload FROM notification_outbox WHERE recipient = $1 AND template = 'password-reset'", [account.email]);
-    expect(rows).toHaveLength(1);
-    const token = rows[0]!.payload.token;
+    const token = (await resetTokenFor(app, account.email))!;
+    expect(await mailTo(app, account.email)).toHaveLength(1);
     const { rows: stored } = await app.database.db.query<{ token_hash: Buffer }>('SELECT token_hash FROM password_resets');
     expect(stored.every((r) => !r.token_hash.toString('utf8').includes(token))).toBe(true);
 
@@ -192,12 +193,37 @@ describe('password reset', () => {
     await api().post('/api/v1/auth/login').send({ email: account.email, password: 'Nuevo-Passw0rd' }).expect(200);
   });
 
+  it('does the same work for any address, queues the email for the notifications consumer, and stores the link redacted', async () => {
+    const account = await anAccount().create(app);
+    const queued = async () => (await app.database.db.query<{ event: { data: Record<string, unknown> } }>("SELECT event FROM event_outbox WHERE event->>'type' = 'account.password_reset_requested'")).rows;
+    const before = (await queued()).length;
+    await api().post('/api/v1/auth/password/forgot').send({ email: 'nobody-else@example.gq' }).expect(202, { status: 'accepted' });
+    await api().post('/api/v1/auth/password/forgot').send({ email: account.email }).expect(202, { status: 'accepted' });
+    const events = (await queued()).slice(before);
+    expect(events.map((e) => Object.keys(e.event.data).sort())).toEqual([['email', 'requestId'], ['email', 'requestId']]);
+    expect(await resetTokenFor(app, account.email)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await mailTo(app, 'nobody-else@example.gq')).toEqual([]);
+    const { rows } = await app.database.db.query<{ payload: { link: string } }>("SELECT payload FROM notification_outbox WHERE recipient = $1 AND template = 'password-reset'", [account.email]);
+    expect(rows.map((r) => r.payload.link)).toEqual(['[redacted]']);
+  });
+
+  it('answers 202 while the mail provider is down: the request never calls it', async () => {
+    const down = await createTestApp({ env: { MAILGUN_API_KEY: 'key-test', MAILGUN_DOMAIN: 'mg.example.gq', MAILGUN_BASE_URL: 'https://127.0.0.1:9' } });
+    try {
+      const account = await anAccount().create(down);
+      await request(down.server).post('/api/v1/auth/password/forgot').send({ email: account.email }).expect(202, { status: 'accepted' });
+    } finally {
+      await down.close();
+      setRuntime(app.runtime);
+    }
+  });
+
   it('refuses a reset token older than an hour', async () => {
     const account = await anAccount().create(app);
     await api().post('/api/v1/auth/password/forgot').send({ email: account.email }).expect(202);
-    const { rows } = await app.database.db.query<{ payload: { token: string } }>('SELECT payload FROM notification_outbox WHERE recipient = $1', [account.email]);
+    const token = (await resetTokenFor(app, account.email))!;
     app.clock.advance(61 * 60 * 1000);
-    await api().post('/api/v1/auth/password/reset').send({ token: rows[0]!.payload.token, password: 'Nuevo-Passw0rd' }).expect(400);
+    await api().post('/api/v1/auth/password/reset').send({ token, password: 'Nuevo-Passw0rd' }).expect(400);
   });
 });
 

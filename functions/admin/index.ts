@@ -1,6 +1,7 @@
 /** The admin Cloud Function: accounts and roles, the audit log, the catalog's open flags. */
 import { http } from '@google-cloud/functions-framework';
-import { adminRoutes, listAuditLog, listFlaggedServices, listUsers, updateUser } from '../../shared/api/admin.routes';
+import { adminRoutes, getAutoApproval, listAuditLog, listFlaggedServices, listUsers, setAutoApproval, updateUser } from '../../shared/api/admin.routes';
+import { createAutoApprovalService } from '../../shared/domain/declarations/auto-approval.service';
 import { createRefund, financeRoutes, getReconciliation, getRevenue, listAnomalies, listDeadLetters, listReconciliationRuns, listWebhooks, replayDeadLetter, replayWebhook } from '../../shared/api/finance.routes';
 import { assertBankConfigured, getConfig } from '../../shared/config/config';
 import { revenueByMinistry } from '../../shared/domain/payments/ledger';
@@ -42,6 +43,8 @@ const users = perRuntime((rt) =>
   }),
 );
 
+const autoApproval = perRuntime((rt) => createAutoApprovalService({ db: rt.db, clock: rt.clock, audit: getAuditLog() }));
+
 export const routes = [
   bindRoute(listUsers, async ({ query }) => {
     const page = await users().list({ role: query.role, status: query.status, after: query.cursor, limit: query.limit });
@@ -58,6 +61,8 @@ export const routes = [
     const last = items[items.length - 1];
     return { status: 200, body: { items, nextCursor: items.length === query.limit && last ? encodeCursor(String(last.id)) : null } };
   }),
+  bindRoute(getAutoApproval, async ({ params }) => ({ status: 200, body: await autoApproval().get(params.code) })),
+  bindRoute(setAutoApproval, async ({ params, body }, ctx) => ({ status: 200, body: await autoApproval().set(ctx.principal!, params.code, body.threshold, ctx.ip) })),
   bindRoute(listFlaggedServices, async ({ query }) => {
     const page = await catalog().listNotPayable({ lang: 'es', limit: query.limit, after: query.cursor });
     return { status: 200, body: { items: page.items, nextCursor: page.lastCode ? encodeCursor(page.lastCode) : null, total: page.total } };

@@ -25,8 +25,8 @@ export const routes = [
   }),
   bindRoute(claim, async ({ params }, ctx) => ({ status: 200, body: toDeclarationBody(await getReviewService().claim(ctx.principal!, params.id)) })),
   bindRoute(release, async ({ params }, ctx) => ({ status: 200, body: toDeclarationBody(await getReviewService().release(ctx.principal!, params.id)) })),
-  bindRoute(approve, async ({ params, body }, ctx) => ({ status: 200, body: toDeclarationBody(await getReviewService().approve(ctx.principal!, params.id, body?.validatedAmount)) })),
-  bindRoute(reject, async ({ params, body }, ctx) => ({ status: 200, body: toDeclarationBody(await getReviewService().reject(ctx.principal!, params.id, body.reason)) })),
+  bindRoute(approve, async ({ params, body }, ctx) => ({ status: 200, body: toDeclarationBody(await getReviewService().approve(ctx.principal!, params.id, body?.validatedAmount, body?.comment)) })),
+  bindRoute(reject, async ({ params, body }, ctx) => ({ status: 200, body: toDeclarationBody(await getReviewService().reject(ctx.principal!, params.id, body.reason, body.comment)) })),
   bindRoute(requestDocuments, async ({ params, body }, ctx) => ({
     status: 200,
     body: toDeclarationBody(await getReviewService().requestDocuments(ctx.principal!, params.id, body.documents, body.message)),

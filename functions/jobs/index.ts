@@ -1,6 +1,6 @@
 /** The jobs Cloud Function: scheduled maintenance, also runnable with `npm run jobs -- <name>`. */
 import { http } from '@google-cloud/functions-framework';
-import { applyRetention, collectMetrics, expireQuotes, jobsRoutes, pollPendingPayments, reconcile, releaseExpiredClaims, sweepOutbox, sweepRefunds } from '../../shared/api/jobs.routes';
+import { applyRetention, collectMetrics, enforceReviewSlas, expireQuotes, jobsRoutes, pollPendingPayments, reconcile, releaseExpiredClaims, sweepOutbox, sweepRefunds } from '../../shared/api/jobs.routes';
 import { redriveWebhooks } from '../../shared/api/jobs.routes';
 import { runDailyReconciliation } from '../../shared/domain/payments/reconciliation';
 import { saveReconciliationRun } from '../../shared/domain/payments/reconciliation-runs.repository';
@@ -17,6 +17,11 @@ import { getRuntime } from '../../shared/runtime/runtime';
 export const jobs = {
   'release-expired-claims': async () => ({ processed: await getReviewService().releaseExpiredClaims() }),
   'expire-quotes': async () => ({ processed: await getReviewService().expireQuotes() }),
+  /** `processed`: declarations warned or escalated by this run; `remaining`: how many of them were escalated. */
+  'enforce-review-slas': async () => {
+    const { warned, escalated } = await getReviewService().enforceServiceLevels();
+    return { processed: warned + escalated, remaining: escalated };
+  },
   'sweep-outbox': async () => {
     const { published, remaining } = await getOutboxPublisher().sweep();
     return { processed: published, remaining };
@@ -60,6 +65,7 @@ export type JobName = keyof typeof jobs;
 export const routes = [
   bindRoute(releaseExpiredClaims, async () => ({ status: 200, body: { job: 'release-expired-claims', ...(await jobs['release-expired-claims']()) } })),
   bindRoute(expireQuotes, async () => ({ status: 200, body: { job: 'expire-quotes', ...(await jobs['expire-quotes']()) } })),
+  bindRoute(enforceReviewSlas, async () => ({ status: 200, body: { job: 'enforce-review-slas', ...(await jobs['enforce-review-slas']()) } })),
   bindRoute(sweepOutbox, async () => ({ status: 200, body: { job: 'sweep-outbox', ...(await jobs['sweep-outbox']()) } })),
   bindRoute(redriveWebhooks, async () => ({ status: 200, body: { job: 'redrive-webhooks', ...(await jobs['redrive-webhooks']()) } })),
   bindRoute(pollPendingPayments, async () => ({ status: 200, body: { job: 'poll-pending-payments', ...(await jobs['poll-pending-payments']()) } })),

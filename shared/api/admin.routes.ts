@@ -64,7 +64,8 @@ export const listAuditLog = defineRoute({
   query: z.strictObject({
     action: z.string().trim().max(100).optional(),
     limit: LimitSchema,
-    cursor: CursorSchema,
+    // The audit log pages by row id: any other cursor is refused, never silently read as the first page.
+    cursor: CursorSchema.refine((id) => id === undefined || /^[1-9]\d{0,15}$/.test(id), 'not a cursor of the audit log; pass back the nextCursor of the previous page unchanged'),
   }),
   responses: {
     200: {
@@ -85,4 +86,40 @@ export const listFlaggedServices = defineRoute({
   responses: { 200: { description: 'A page of flagged services', schema: pageSchema(ServiceSummarySchema, 'FlaggedServicePage') } },
 });
 
-export const adminRoutes = [listUsers, updateUser, listAuditLog, listFlaggedServices] as const;
+const MinistryParams = z.strictObject({ code: z.string().trim().toUpperCase().regex(/^M-\d{3}$/, 'expected a ministry code like M-001') });
+
+export const AutoApprovalSchema = z
+  .object({
+    ministry: z.string(),
+    threshold: z.number().int().nonnegative().describe('Integer XAF: a paid service fee at or below it is approved at once; 0 = never'),
+    currency: z.literal('XAF'),
+  })
+  .meta({ id: 'AutoApproval' });
+
+export const getAutoApproval = defineRoute({
+  operationId: 'getAutoApprovalThreshold',
+  method: 'get',
+  path: '/api/v1/admin/ministries/{code}/auto-approval',
+  summary: "A ministry's auto-approval threshold",
+  tags: ['admin'],
+  roles: ['admin'],
+  params: MinistryParams,
+  responses: { 200: { description: 'The threshold', schema: AutoApprovalSchema } },
+  errors: [404],
+});
+
+export const setAutoApproval = defineRoute({
+  operationId: 'setAutoApprovalThreshold',
+  method: 'put',
+  path: '/api/v1/admin/ministries/{code}/auto-approval',
+  summary: "Set a ministry's auto-approval threshold (audited)",
+  description: 'Service fees paid from now on at or below the threshold are approved at once; 0 sends every fee to review. The audit log keeps the value before and after.',
+  tags: ['admin'],
+  roles: ['admin'],
+  params: MinistryParams,
+  body: z.strictObject({ threshold: z.number().int('expected a whole number of XAF').min(0, 'expected 0 XAF or more').max(1_000_000_000_000) }),
+  responses: { 200: { description: 'The threshold now in force', schema: AutoApprovalSchema } },
+  errors: [404],
+});
+
+export const adminRoutes = [listUsers, updateUser, listAuditLog, listFlaggedServices, getAutoApproval, setAutoApproval] as const;

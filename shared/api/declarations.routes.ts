@@ -28,6 +28,8 @@ export const HistorySchema = z.object({
   by: z.string().nullable(),
   byRole: z.string(),
   reason: z.string().nullable(),
+  /** A reviewer's note on an approval or rejection. */
+  comment: z.string().nullable(),
 });
 
 export const DeclarationSchema = z

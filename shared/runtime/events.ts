@@ -4,6 +4,7 @@ import { createDeadLetterRecorder } from '../domain/events/dead-letters';
 import { createOutboxPublisher } from '../domain/events/event-outbox';
 import { metricsFor } from '../metrics/instance-metrics';
 import { createNotificationsHandler } from '../domain/notifications/notifications.handler';
+import { createPasswordResetLinks } from '../domain/identity/password-reset-links';
 import { createPubSubBus } from '../adapters/events/pubsub-bus';
 import { raiseFinalized } from '../adapters/storage/object-finalized';
 import type { EventBus, EventHandler, Subscription } from '../ports/event-bus.port';
@@ -20,6 +21,7 @@ export const getNotificationsHandlers = perRuntime((rt) =>
     ids: rt.ids,
     logger: rt.logger,
     notifiers: getChannelNotifiers(),
+    passwordResetLink: createPasswordResetLinks({ db: rt.db, clock: rt.clock, resetUrl: rt.config.auth.passwordResetUrl }),
     onDelivery: (channel, outcome) => metricsFor(rt).recorder.increment('notification_deliveries', { channel, outcome }),
   }),
 );
@@ -33,6 +35,7 @@ function handlers(): Record<SubscriptionName, EventHandler> {
     'issue-receipt': payments.issueReceipt,
     'notify-payer': notifications.paymentApplied,
     'notify-declaration-events': notifications.declarationEvents,
+    'send-notices': notifications.notices,
     'process-document': getDocumentProcessor().handle,
   };
 }

@@ -6,7 +6,7 @@ import { createAccessTokens } from '../domain/identity/access-tokens';
 import { createAuthService } from '../domain/identity/auth.service';
 import { createAuthenticator } from '../domain/identity/authenticator';
 import { createKeyRing, generateSigningKey } from '../domain/identity/key-ring';
-import { getChannelNotifiers } from './notifications';
+import { getOutboxPublisher } from './events';
 import { metricsFor } from '../metrics/instance-metrics';
 import { perRuntime } from './runtime';
 
@@ -33,8 +33,7 @@ export const getAuthService = perRuntime((rt) =>
     tokens: getAccessTokens(),
     audit: getAuditLog(),
     limiter: getRateLimiter(),
-    notifier: { send: (message) => getChannelNotifiers()[message.channel].send(message) },
-    resetUrl: rt.config.auth.passwordResetUrl,
+    publisher: { publishCommitted: (entries) => getOutboxPublisher().publishCommitted(entries) },
     onLogin: (outcome) => metricsFor(rt).recorder.increment('login_attempts', { outcome }),
     onRegistration: (accountType) => metricsFor(rt).recorder.increment('user_registrations', { account_type: accountType }),
     onRefreshTokenReuse: () => metricsFor(rt).recorder.increment('refresh_token_reuse', {}),

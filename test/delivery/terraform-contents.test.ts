@@ -87,11 +87,12 @@ describe('functions', () => {
 
 describe('events', () => {
   it('have the topics of product.md, one subscription per concern, and receipts and messages only for applied payments', () => {
-    expect([...catalogue.topics].sort()).toEqual(['declaration-events', 'document-uploads', 'payment-applied', 'payment-events']);
+    expect([...catalogue.topics].sort()).toEqual(['declaration-events', 'document-uploads', 'notifications', 'payment-applied', 'payment-events']);
     const on = (topic: string) => Object.entries(catalogue.subscriptions).filter(([, s]) => s.topic === topic).map(([name]) => name).sort();
     expect(on('payment-events')).toEqual(['apply-payment']);
     expect(on('payment-applied')).toEqual(['issue-receipt', 'notify-payer']);
     expect(on('document-uploads')).toEqual(['process-document']);
+    expect(on('notifications')).toEqual(['send-notices']);
     for (const [name, s] of Object.entries(catalogue.subscriptions)) {
       expect([name, catalogue.topics.includes(s.topic), catalogue.eventFunctions.includes(s.function)]).toEqual([name, true, true]);
     }

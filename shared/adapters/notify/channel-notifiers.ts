@@ -1,12 +1,8 @@
 /** Chooses, in this one place, the notifier of each channel from configuration: a provider when configured, the outbox otherwise. */
-import type { Queryable } from '../db/database';
-import type { Logger } from '../../logging/logger';
-import type { Clock } from '../../ports/clock.port';
-import type { IdGenerator } from '../../ports/ids.port';
 import type { Notifier, OutgoingMessage } from '../../ports/notifier.port';
 import { createFcmPushNotifier, type FcmSettings } from './fcm-push.adapter';
 import { createMailgunNotifier, type MailgunSettings } from './mailgun-email.adapter';
-import { createOutboxNotifier } from './outbox-notifier';
+import { createOutboxNotifier, type OutboxNotifierDeps } from './outbox-notifier';
 import { createTwilioSmsNotifier, type TwilioSettings } from './twilio-sms.adapter';
 
 /** Each provider is used when its settings are present (see docs/NOTIFICATIONS.md for the variables). */
@@ -18,7 +14,7 @@ export interface NotificationSettings {
 
 export function createChannelNotifiers(
   settings: NotificationSettings,
-  deps: { db: Queryable; clock: Clock; ids: IdGenerator; logger: Logger },
+  deps: OutboxNotifierDeps,
 ): Record<OutgoingMessage['channel'], Notifier> {
   const outbox = createOutboxNotifier(deps);
   deps.logger.info('notification channels', {

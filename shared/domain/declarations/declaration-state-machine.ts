@@ -1,6 +1,6 @@
 /**
  * The one state machine of declarations: every allowed transition, who may trigger it, and whether
- * it needs a reason. Migration 0006 mirrors this table in `declaration_transitions`, which a trigger
+ * it needs a reason. Migrations 0006 and 0016 mirror this table in `declaration_transitions`, which a trigger
  * enforces on every status change; a test keeps the two identical.
  */
 
@@ -42,6 +42,7 @@ export const ACTIONS = [
   'resubmit',
   'complete',
   'refund',
+  'sla_warning',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -74,7 +75,12 @@ export const TRANSITIONS: readonly Transition[] = [
   t('service_fee', 'in_review', 'approve', 'completed', REVIEWERS),
   t('service_fee', 'in_review', 'reject', 'rejected', REVIEWERS, true),
   t('service_fee', 'in_review', 'request_documents', 'documents_requested', REVIEWERS, true),
-  t('service_fee', 'in_review', 'escalate', 'escalated', ['agent'], true),
+  t('service_fee', 'in_review', 'escalate', 'escalated', ['agent', 'system'], true),
+  // Review service levels (the review-service-levels job): a warning at 18 h leaves the status as it is
+  // and is kept in the history; at 72 h the system escalates to the ministry's supervisors.
+  t('service_fee', 'paid', 'sla_warning', 'paid', ['system']),
+  t('service_fee', 'in_review', 'sla_warning', 'in_review', ['system']),
+  t('service_fee', 'paid', 'escalate', 'escalated', ['system'], true),
   t('service_fee', 'escalated', 'approve', 'completed', ['supervisor']),
   t('service_fee', 'escalated', 'reject', 'rejected', ['supervisor'], true),
   t('service_fee', 'escalated', 'request_documents', 'documents_requested', ['supervisor'], true),
@@ -91,7 +97,10 @@ export const TRANSITIONS: readonly Transition[] = [
   t('tax_return', 'in_review', 'approve', 'approved', REVIEWERS),
   t('tax_return', 'in_review', 'reject', 'rejected', REVIEWERS, true),
   t('tax_return', 'in_review', 'request_documents', 'documents_requested', REVIEWERS, true),
-  t('tax_return', 'in_review', 'escalate', 'escalated', ['agent'], true),
+  t('tax_return', 'in_review', 'escalate', 'escalated', ['agent', 'system'], true),
+  t('tax_return', 'submitted', 'sla_warning', 'submitted', ['system']),
+  t('tax_return', 'in_review', 'sla_warning', 'in_review', ['system']),
+  t('tax_return', 'submitted', 'escalate', 'escalated', ['system'], true),
   t('tax_return', 'escalated', 'approve', 'approved', ['supervisor']),
   t('tax_return', 'escalated', 'reject', 'rejected', ['supervisor'], true),
   t('tax_return', 'escalated', 'request_documents', 'documents_requested', ['supervisor'], true),

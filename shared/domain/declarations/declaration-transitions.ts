@@ -49,6 +49,8 @@ export interface TransitionRequest {
   action: Action;
   acting: Acting;
   reason?: string | undefined;
+  /** A reviewer's note on a decision, kept in the history beside the reason (not sent to the owner). */
+  comment?: string | undefined;
   patch?: DeclarationPatch;
 }
 
@@ -75,7 +77,8 @@ export async function applyTransition(
     throw new ValidationError(`A reason is required to ${request.action.replace('_', ' ')}.`, [{ path: 'body.reason', message: 'required' }]);
   }
   const declaration = await updateDeclaration(tx, current.id, { ...request.patch, status: transition.to }, at);
-  await insertHistory(tx, current.id, { from: current.status, to: transition.to, action: request.action, at, by: request.acting.userId, byRole: request.acting.actor, reason });
+  const comment = request.comment?.trim() || null;
+  await insertHistory(tx, current.id, { from: current.status, to: transition.to, action: request.action, at, by: request.acting.userId, byRole: request.acting.actor, reason, comment });
   const data: DeclarationTransitionData = {
     declarationId: declaration.id,
     reference: declaration.reference,

@@ -61,7 +61,7 @@ export function createDeclarationService(deps: DeclarationServiceDeps) {
   }
 
   async function creationEvent(tx: Queryable, d: Declaration, principal: Principal, at: Date): Promise<OutboxEntry> {
-    const history: HistoryEntry = { from: null, to: d.status, action: 'create', at, by: principal.userId, byRole: 'owner', reason: null };
+    const history: HistoryEntry = { from: null, to: d.status, action: 'create', at, by: principal.userId, byRole: 'owner', reason: null, comment: null };
     await repo.insertHistory(tx, d.id, history);
     const data: DeclarationTransitionData = {
       declarationId: d.id,

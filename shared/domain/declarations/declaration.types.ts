@@ -35,6 +35,8 @@ export interface HistoryEntry {
   by: string | null;
   byRole: string;
   reason: string | null;
+  /** A reviewer's note on a decision (approve, reject), null otherwise. */
+  comment: string | null;
 }
 
 export interface DeclarationDocument {

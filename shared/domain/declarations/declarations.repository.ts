@@ -107,17 +107,17 @@ export async function updateDeclaration(db: Queryable, id: string, patch: Declar
 
 export async function insertHistory(db: Queryable, declarationId: string, h: HistoryEntry): Promise<void> {
   await db.query(
-    'INSERT INTO declaration_history (declaration_id, from_status, to_status, action, actor_id, actor_role, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-    [declarationId, h.from, h.to, h.action, h.by, h.byRole, h.reason, h.at],
+    'INSERT INTO declaration_history (declaration_id, from_status, to_status, action, actor_id, actor_role, reason, comment, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+    [declarationId, h.from, h.to, h.action, h.by, h.byRole, h.reason, h.comment, h.at],
   );
 }
 
 export async function findHistory(db: Queryable, declarationId: string): Promise<HistoryEntry[]> {
-  const { rows } = await db.query<{ from_status: DeclarationStatus | null; to_status: DeclarationStatus; action: string; actor_id: string | null; actor_role: string; reason: string | null; at: Date }>(
-    'SELECT from_status, to_status, action, actor_id, actor_role, reason, at FROM declaration_history WHERE declaration_id = $1 ORDER BY id',
+  const { rows } = await db.query<{ from_status: DeclarationStatus | null; to_status: DeclarationStatus; action: string; actor_id: string | null; actor_role: string; reason: string | null; comment: string | null; at: Date }>(
+    'SELECT from_status, to_status, action, actor_id, actor_role, reason, comment, at FROM declaration_history WHERE declaration_id = $1 ORDER BY id',
     [declarationId],
   );
-  return rows.map((r) => ({ from: r.from_status, to: r.to_status, action: r.action, at: r.at, by: r.actor_id, byRole: r.actor_role, reason: r.reason }));
+  return rows.map((r) => ({ from: r.from_status, to: r.to_status, action: r.action, at: r.at, by: r.actor_id, byRole: r.actor_role, reason: r.reason, comment: r.comment }));
 }
 
 export interface DeclarationFilter {
@@ -163,6 +163,53 @@ export async function findExpiredClaims(db: Queryable, now: Date, limit: number)
 export async function findExpiredQuotes(db: Queryable, now: Date, limit: number): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>("SELECT id FROM declarations WHERE status = 'awaiting_payment' AND quote_expires_at <= $1 ORDER BY quote_expires_at LIMIT $2", [now, limit]);
   return rows.map((r) => r.id);
+}
+
+/**
+ * Declarations waiting in review (queued or claimed) since `warnBefore` that the service-levels job
+ * has something to do with: not yet warned during this stay in the queue, or waiting since `escalateBefore`.
+ */
+export async function findReviewsPastWarning(db: Queryable, warnBefore: Date, escalateBefore: Date, limit: number): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT d.id FROM declarations d
+      WHERE d.status IN ('paid', 'submitted', 'in_review')
+        AND ((d.kind = 'service_fee' AND d.status <> 'submitted') OR (d.kind = 'tax_return' AND d.status <> 'paid'))
+        AND COALESCE(d.queued_at, d.created_at) <= $1
+        AND (COALESCE(d.queued_at, d.created_at) <= $2
+             OR NOT EXISTS (SELECT 1 FROM declaration_history h
+                             WHERE h.declaration_id = d.id AND h.action = 'sla_warning' AND h.at > COALESCE(d.queued_at, d.created_at)))
+      ORDER BY COALESCE(d.queued_at, d.created_at) LIMIT $3`,
+    [warnBefore, escalateBefore, limit],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** Whether the declaration got its service-level warning since it entered the queue at `since`. */
+export async function warnedSince(db: Queryable, declarationId: string, since: Date): Promise<boolean> {
+  const { rowCount } = await db.query("SELECT 1 FROM declaration_history WHERE declaration_id = $1 AND action = 'sla_warning' AND at > $2 LIMIT 1", [declarationId, since]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** The active agents or supervisors of a ministry, whom its review alerts go to. */
+export async function findMinistryReviewers(db: Queryable, ministry: string, role: 'agent' | 'supervisor'): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>("SELECT id FROM users WHERE role = $2 AND status = 'active' AND $1 = ANY(ministries) ORDER BY id", [ministry, role]);
+  return rows.map((r) => r.id);
+}
+
+/** The threshold at or below which a paid service fee of the ministry is approved at once (0 = never); undefined for an unknown ministry. */
+export async function findAutoApprovalThreshold(db: Queryable, ministry: string): Promise<number | undefined> {
+  const { rows } = await db.query<{ t: string }>('SELECT auto_approval_threshold AS t FROM ministries WHERE code = $1', [ministry]);
+  return rows[0] ? Number(rows[0].t) : undefined;
+}
+
+/** Sets a ministry's auto-approval threshold (locking its row); returns the previous value, undefined for an unknown ministry. */
+export async function setAutoApprovalThreshold(tx: Queryable, ministry: string, threshold: number): Promise<number | undefined> {
+  const { rows } = await tx.query<{ t: string }>(
+    `UPDATE ministries m SET auto_approval_threshold = $2 FROM (SELECT code, auto_approval_threshold FROM ministries WHERE code = $1 FOR UPDATE) old
+      WHERE m.code = old.code RETURNING old.auto_approval_threshold AS t`,
+    [ministry, threshold],
+  );
+  return rows[0] ? Number(rows[0].t) : undefined;
 }
 
 export async function autoApprovalThreshold(db: Queryable, ministry: string): Promise<number> {

@@ -6,7 +6,8 @@ import type { Database, Queryable } from '../../adapters/db/database';
 import { AppError, ConflictError, ValidationError } from '../../errors/app-error';
 import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';
-import type { OutboxEntry, OutboxPublisher } from '../events/event-outbox';
+import { enqueueEvent, type OutboxEntry, type OutboxPublisher } from '../events/event-outbox';
+import { NOTICE_EVENT_SOURCE, REVIEW_ESCALATED, REVIEW_SLA_WARNING, type ReviewAlertData } from '../events/notice-events';
 import type { Principal } from '../identity/principal';
 import { actorFor, assertCanRead } from './declaration-access';
 import { applyTransition, reportTransitions, type TransitionListener, type TransitionRequest } from './declaration-transitions';
@@ -151,11 +152,11 @@ export function createReviewService(deps: ReviewServiceDeps) {
 
     release: (principal: Principal, id: string) => decide(principal, id, () => ({ action: 'release' })),
 
-    approve: (principal: Principal, id: string, validatedAmount: number | undefined) =>
+    approve: (principal: Principal, id: string, validatedAmount: number | undefined, comment?: string) =>
       decide(principal, id, (d, actor) => {
         if (d.kind === 'service_fee') {
           if (validatedAmount !== undefined) throw new ValidationError('A service fee is approved at its quoted amount.', [{ path: 'body.validatedAmount', message: 'not allowed for a service fee' }]);
-          return { action: 'approve' };
+          return { action: 'approve', comment };
         }
         const declared = d.declaredAmount!;
         const validated = validatedAmount ?? declared;
@@ -166,10 +167,10 @@ export function createReviewService(deps: ReviewServiceDeps) {
             `${validated} XAF is ${Number.isFinite(adjustment) ? `${Math.round(adjustment * 100)} %` : 'far'} away from the declared ${declared} XAF; adjustments above ${MAX_AGENT_ADJUSTMENT * 100} % need a supervisor: escalate it.`,
           );
         }
-        return { action: 'approve', patch: { validatedAmount: validated, amount: validated } };
+        return { action: 'approve', comment, patch: { validatedAmount: validated, amount: validated } };
       }),
 
-    reject: (principal: Principal, id: string, reason: string) => decide(principal, id, () => ({ action: 'reject', reason })),
+    reject: (principal: Principal, id: string, reason: string, comment?: string) => decide(principal, id, () => ({ action: 'reject', reason, comment })),
 
     requestDocuments: (principal: Principal, id: string, documents: string[], message: string) =>
       decide(principal, id, () => ({ action: 'request_documents', reason: `${message.trim()}${documents.length ? ` [${documents.join('; ')}]` : ''}` })),
@@ -201,6 +202,53 @@ export function createReviewService(deps: ReviewServiceDeps) {
         }
       }
       return released;
+    },
+
+    /**
+     * Scheduled (review-service-levels): declarations waiting in review (queued or claimed) since
+     * SLA_WARNING_HOURS get one `sla_warning` in their history per stay in the queue and a message to
+     * each agent of the ministry; since SLA_ESCALATE_HOURS the system escalates them (a claim is
+     * dropped) and tells each supervisor. Each declaration in its own transaction, its messages queued
+     * in it: a second run finds nothing more to do.
+     */
+    async enforceServiceLevels(limit = 500): Promise<{ warned: number; escalated: number }> {
+      const hour = 3_600_000;
+      const started = clock.now();
+      const due = await repo.findReviewsPastWarning(db, new Date(started.getTime() - SLA_WARNING_HOURS * hour), new Date(started.getTime() - SLA_ESCALATE_HOURS * hour), limit);
+      const done = { warned: 0, escalated: 0 };
+      for (const id of due) {
+        const outcome = await commit(async (tx, events) => {
+          const current = await repo.findDeclaration(tx, id, true);
+          const now = clock.now();
+          if (!current || (current.status !== QUEUE_STATUSES[current.kind] && current.status !== 'in_review')) return undefined;
+          const since = current.queuedAt ?? current.createdAt;
+          const waitingHours = Math.floor((now.getTime() - since.getTime()) / hour);
+          const system = { actor: 'system' as const, userId: null };
+          let step: 'warned' | 'escalated';
+          if (waitingHours >= SLA_ESCALATE_HOURS) {
+            const reason = `review overdue: waiting ${waitingHours} h (escalation at ${SLA_ESCALATE_HOURS} h)`;
+            events.push((await applyTransition(tx, ids, now, current, { action: 'escalate', acting: system, reason, patch: { claimedBy: null, claimExpiresAt: null } })).event);
+            step = 'escalated';
+          } else if (waitingHours >= SLA_WARNING_HOURS && !(await repo.warnedSince(tx, id, since))) {
+            const reason = `waiting ${waitingHours} h for review (warning at ${SLA_WARNING_HOURS} h)`;
+            events.push((await applyTransition(tx, ids, now, current, { action: 'sla_warning', acting: system, reason })).event);
+            step = 'warned';
+          } else return undefined;
+          const role = step === 'escalated' ? 'supervisor' : 'agent';
+          for (const userId of await repo.findMinistryReviewers(tx, current.ministry, role)) {
+            const data: ReviewAlertData = { userId, declarationId: current.id, reference: current.reference, kind: current.kind, ministry: current.ministry, waitingHours };
+            const entry: OutboxEntry = {
+              topic: 'notifications',
+              event: { id: ids.uuid(), type: step === 'escalated' ? REVIEW_ESCALATED : REVIEW_SLA_WARNING, source: NOTICE_EVENT_SOURCE, subject: current.id, time: now.toISOString(), data },
+            };
+            await enqueueEvent(tx, entry, now);
+            events.push(entry);
+          }
+          return step;
+        });
+        if (outcome) done[outcome]++;
+      }
+      return done;
     },
 
     /** Scheduled: unpaid quotes past their expiry. */

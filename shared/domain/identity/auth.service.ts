@@ -4,7 +4,8 @@ import type { Database, Queryable } from '../../adapters/db/database';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors/app-error';
 import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';
-import type { Notifier } from '../../ports/notifier.port';
+import { enqueueEvent, type OutboxEntry, type OutboxPublisher } from '../events/event-outbox';
+import { NOTICE_EVENT_SOURCE, PASSWORD_RESET_REQUESTED, type PasswordResetRequestedData } from '../events/notice-events';
 import type { RateLimitRule, RateLimiter } from '../../ports/rate-limiter.port';
 import type { AuditLog } from '../audit/audit-log';
 import type { Language } from '../catalog/catalog.types';
@@ -16,7 +17,7 @@ import type { User, UserWithSecret } from './user.types';
 import { findUserByEmail, findUserById, insertUser, updatePasswordHash, withoutSecret } from './users.repository';
 
 export const REFRESH_TOKEN_DAYS = 30;
-export const RESET_TOKEN_MINUTES = 60;
+export { RESET_TOKEN_MINUTES } from './password-reset-links';
 
 export const LIMITS = {
   loginPerAccount: { name: 'login-account', max: 5, windowSeconds: 60 },
@@ -32,9 +33,8 @@ export interface AuthServiceDeps {
   tokens: AccessTokens;
   audit: AuditLog;
   limiter: RateLimiter;
-  notifier: Notifier;
-  /** Where the password-reset page lives; the token is appended. */
-  resetUrl: string;
+  /** Publishes the password-reset request (topic notifications) once committed. */
+  publisher: Pick<OutboxPublisher, 'publishCommitted'>;
   onLogin?: (outcome: 'success' | 'bad_credentials' | 'suspended' | 'rate_limited') => void;
   /** Each account registered, once committed (metrics: user_registrations). */
   onRegistration?: (accountType: Registration['accountType']) => void;
@@ -202,7 +202,10 @@ export function createAuthService(deps: AuthServiceDeps) {
       return withoutSecret(user);
     },
 
-    /** Always succeeds from the caller's point of view, so it cannot tell which emails have accounts. */
+    /**
+     * Always 202 for the caller, in the same time whatever the address: it cannot tell which emails have
+     * accounts, and a mail provider's trouble happens later, in the notifications consumer.
+     */
     async forgotPassword(rawEmail: string, meta: RequestMeta): Promise<void> {
       const email = rawEmail.trim().toLowerCase();
       await assertNotLimited(
@@ -213,21 +216,16 @@ export function createAuthService(deps: AuthServiceDeps) {
         'password reset requests',
       );
       await Promise.all([limiter.hit(LIMITS.resetPerAccount, email), limiter.hit(LIMITS.resetPerIp, meta.ip)]);
-      const user = await findUserByEmail(db, email);
-      if (!user || user.status !== 'active') return;
-      const token = newSecret();
+      // The same work whatever the address: no account lookup and no provider here. The notifications
+      // consumer looks the address up, mints the link and sends it, like every other message.
       const now = clock.now();
+      const data: PasswordResetRequestedData = { email, requestId: ids.uuid() };
+      const entry: OutboxEntry = { topic: 'notifications', event: { id: ids.uuid(), type: PASSWORD_RESET_REQUESTED, source: NOTICE_EVENT_SOURCE, time: now.toISOString(), data } };
       await db.transaction(async (tx) => {
-        await sessions.insertPasswordReset(tx, { id: ids.uuid(), userId: user.id, tokenHash: sha256(token), createdAt: now, expiresAt: new Date(now.getTime() + RESET_TOKEN_MINUTES * 60_000) });
-        await audit.record(tx, { action: 'password.reset_requested', actorId: user.id, actorEmail: email, ip: meta.ip });
+        await audit.record(tx, { action: 'password.reset_requested', actorEmail: email, ip: meta.ip });
+        await enqueueEvent(tx, entry, now);
       });
-      await deps.notifier.send({
-        channel: 'email',
-        recipient: user.email,
-        template: 'password-reset',
-        locale: user.locale,
-        payload: { fullName: user.fullName, link: `${deps.resetUrl}#token=${token}`, token, expiresInMinutes: RESET_TOKEN_MINUTES },
-      });
+      await deps.publisher.publishCommitted([entry]);
     },
 
     async resetPassword(input: { token: string; password: string }, meta: RequestMeta): Promise<void> {

@@ -58,6 +58,20 @@ export async function insertPasswordReset(db: Queryable, r: { id: string; userId
   ]);
 }
 
+/**
+ * The token of a reset request, new or replacing the one a failed delivery minted (one row per request,
+ * the last link sent is the one that works); false when the request was used already.
+ */
+export async function savePasswordResetToken(db: Queryable, r: { id: string; userId: string; tokenHash: Buffer; createdAt: Date; expiresAt: Date }): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `INSERT INTO password_resets (id, user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (id) DO UPDATE SET token_hash = EXCLUDED.token_hash, expires_at = EXCLUDED.expires_at
+      WHERE password_resets.used_at IS NULL AND password_resets.user_id = EXCLUDED.user_id`,
+    [r.id, r.userId, r.tokenHash, r.createdAt, r.expiresAt],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
 /** Marks a live reset token used, atomically; returns its user, or undefined when unknown, used or expired. */
 export async function consumePasswordReset(db: Queryable, tokenHash: Buffer, at: Date): Promise<string | undefined> {
   const { rows } = await db.query<{ user_id: string }>(

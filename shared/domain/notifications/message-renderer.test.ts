@@ -16,6 +16,8 @@ const SAMPLES: { [T in TemplateName]: TemplateValues<T> } = {
   'documents-requested': { ...taxReturn, message: 'Aporte el balance anual firmado y el certificado de la cuenta bancaria de la empresa, por favor.' },
   'payment-received': { fullName: 'Ana Nsue', reference: 'PAY-2026-000042', declarationId: 'd-42', amount: 2000 },
   'password-reset': { fullName: 'Ana Nsue', link: 'https://taxasge.gq/reset-password#token=abc', expiresInMinutes: 60 },
+  'review-sla-warning': { fullName: 'Ana Nsue', kind: 'service_fee', reference: 'TGE-2026-0000427', declarationId: 'd-42', waitingHours: 18 },
+  'review-escalated': { fullName: 'Ana Nsue', kind: 'tax_return', reference: 'TGE-2026-0000427', declarationId: 'd-42', waitingHours: 72 },
 };
 
 describe('XAF amounts', () => {

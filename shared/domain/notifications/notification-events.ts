@@ -1,6 +1,7 @@
 /** The event data the notifications consumer reads, checked at the edge: declaration transitions and payments. */
 import { z } from 'zod';
 import type { DeclarationTransitionData } from '../events/declaration-events';
+import type { PasswordResetRequestedData, ReviewAlertData } from '../events/notice-events';
 
 const id = z.guid({ message: 'expected a user id (uuid)' });
 
@@ -43,6 +44,18 @@ export const paymentAppliedData = z.object({
   amount: z.number().int('expected an integer amount of XAF'),
   currency: z.literal('XAF'),
 }) satisfies z.ZodType<PaymentAppliedData>;
+
+/** `review.sla_warning`, `review.escalated` on topic `notifications` (notice-events.ts): one event per agent or supervisor told. */
+export const reviewAlertData = z.object({
+  userId: id,
+  declarationId: z.string().min(1),
+  reference: z.string().min(1),
+  kind: z.enum(['service_fee', 'tax_return']),
+  waitingHours: z.number().int().nonnegative(),
+}) satisfies z.ZodType<Pick<ReviewAlertData, 'userId' | 'declarationId' | 'reference' | 'kind' | 'waitingHours'>>;
+
+/** `account.password_reset_requested` on topic `notifications`: an address, and the request the link belongs to. */
+export const passwordResetRequestedData = z.object({ email: z.string().min(3), requestId: z.guid() }) satisfies z.ZodType<PasswordResetRequestedData>;
 
 /** Parses event data, throwing one line that names each bad field (never its value). */
 export function readEventData<T>(schema: z.ZodType<T>, data: unknown): T {

@@ -25,6 +25,12 @@ export async function findRecipient(q: Queryable, userId: string): Promise<Recip
   return r && { id: r.id, email: r.email, phone: r.phone, locale: r.locale, fullName: r.full_name, deviceToken: r.device_token };
 }
 
+/** The active account with this address (case-insensitive, as accounts are stored), if any. */
+export async function findActiveUserIdByEmail(q: Queryable, email: string): Promise<string | undefined> {
+  const { rows } = await q.query<{ id: string }>("SELECT id FROM users WHERE email = lower(trim($1)) AND status = 'active'", [email]);
+  return rows[0]?.id;
+}
+
 /** Registers a device for push, or refreshes it; a token seen under another user moves to this one. */
 export async function saveDeviceToken(q: Queryable, device: { userId: string; token: string; platform: DevicePlatform; at: Date }): Promise<void> {
   await q.query(

@@ -22,6 +22,9 @@ describe('notification rules', () => {
       ['declaration.rejected', 'declaration-rejected', 'email+sms+push'],
       ['declaration.documents_requested', 'documents-requested', 'email+sms+push'],
       ['payment.applied', 'payment-received', 'email+sms+push'],
+      ['review.sla_warning', 'review-sla-warning', 'email+push'],
+      ['review.escalated', 'review-escalated', 'email+sms+push'],
+      ['account.password_reset_requested', 'password-reset', 'email'],
     ]);
     expect(findRule('payment-applied', 'declaration.approved')).toBeUndefined();
     expect(findRule('payment-events', 'payment.succeeded')).toBeUndefined();

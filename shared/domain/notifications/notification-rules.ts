@@ -3,17 +3,22 @@ import type { Topic } from '../../ports/event-bus.port';
 import type { OutgoingMessage } from '../../ports/notifier.port';
 import type { Action, DeclarationStatus } from '../declarations/declaration-state-machine';
 import { declarationEventType } from '../events/declaration-events';
-import { declarationEventData, PAYMENT_APPLIED, paymentAppliedData, readEventData, type DeclarationEventData } from './notification-events';
+import { PASSWORD_RESET_REQUESTED, REVIEW_ESCALATED, REVIEW_SLA_WARNING } from '../events/notice-events';
+import { declarationEventData, passwordResetRequestedData, PAYMENT_APPLIED, paymentAppliedData, readEventData, reviewAlertData, type DeclarationEventData } from './notification-events';
 import type { TemplateName, TemplateValues } from './notification-templates';
 
 export type Channel = OutgoingMessage['channel'];
 export const CHANNELS = ['email', 'sms', 'push'] as const satisfies readonly Channel[];
 
-/** Whom to notify and the template's values once the recipient's name is known. */
-export interface Notice {
-  userId: string;
+/**
+ * Whom to notify and the template's values once the recipient's name is known. The recipient is an
+ * account, or (a password reset) an address that may have an active account: nothing is sent otherwise.
+ */
+export type Notice = ({ userId: string } | { email: string }) & {
   values(fullName: string): Record<string, unknown>;
-}
+  /** A password reset: its link is minted when the email is sent (the event carries no token). */
+  passwordResetRequestId?: string;
+};
 
 export interface NotificationRule {
   topic: Topic;
@@ -78,7 +83,36 @@ export const NOTIFICATION_RULES: readonly NotificationRule[] = [
       };
     },
   },
+  // Review service levels (the review-service-levels job): one event per agent, then per supervisor.
+  reviewAlert(REVIEW_SLA_WARNING, 'review-sla-warning', QUIET),
+  reviewAlert(REVIEW_ESCALATED, 'review-escalated', ALL),
+  {
+    topic: 'notifications',
+    type: PASSWORD_RESET_REQUESTED,
+    template: 'password-reset',
+    channels: ['email'],
+    read(data) {
+      const d = readEventData(passwordResetRequestedData, data);
+      return { email: d.email, passwordResetRequestId: d.requestId, values: (fullName) => ({ fullName }) };
+    },
+  },
 ];
+
+function reviewAlert(type: string, template: 'review-sla-warning' | 'review-escalated', channels: readonly Channel[]): NotificationRule {
+  return {
+    topic: 'notifications',
+    type,
+    template,
+    channels,
+    read(data) {
+      const d = readEventData(reviewAlertData, data);
+      return {
+        userId: d.userId,
+        values: (fullName): TemplateValues<typeof template> => ({ fullName, kind: d.kind, reference: d.reference, declarationId: d.declarationId, waitingHours: d.waitingHours }),
+      };
+    },
+  };
+}
 
 export function findRule(topic: Topic, type: string): NotificationRule | undefined {
   return NOTIFICATION_RULES.find((r) => r.topic === topic && r.type === type);

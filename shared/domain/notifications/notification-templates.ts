@@ -23,7 +23,14 @@ export const TEMPLATE_VALUES = {
   'documents-requested': declaration.extend({ message: z.string().min(1).nullable() }),
   'payment-received': z.object({ fullName: z.string().min(1), reference: z.string().min(1), declarationId: z.string().min(1), amount: z.number().int() }),
   'password-reset': z.object({ fullName: z.string().min(1), link: z.url(), expiresInMinutes: z.number().int().positive() }),
+  /** To each agent of the ministry: a declaration has waited 18 h in review. */
+  'review-sla-warning': declaration.extend({ waitingHours: z.number().int().nonnegative() }),
+  /** To each supervisor of the ministry: a declaration waited 72 h and was escalated to them. */
+  'review-escalated': declaration.extend({ waitingHours: z.number().int().nonnegative() }),
 } as const;
+
+/** Values that are secrets (a reset link holds its token): never stored or logged where a message is kept instead of sent. */
+export const SECRET_VALUES: Partial<Record<TemplateName, readonly string[]>> = { 'password-reset': ['link'] };
 
 export type TemplateName = keyof typeof TEMPLATE_VALUES;
 export type TemplateValues<T extends TemplateName> = z.output<(typeof TEMPLATE_VALUES)[T]>;
@@ -272,6 +279,40 @@ export const TEMPLATE_TEXTS: Texts = {
         'If you did not ask for this, ignore this message: your password stays the same.',
       ),
       short: `TaxasGE: to reset your password open ${v.link} (valid ${v.expiresInMinutes} min).`,
+    }),
+  },
+  'review-sla-warning': {
+    es: (v) => ({
+      subject: `${cap(NOUN.es[v.kind])} ${v.reference}: ${v.waitingHours} h en revisión`,
+      text: body('es', v.fullName, `La ${NOUN.es[v.kind]} ${v.reference} espera su revisión desde hace ${v.waitingHours} horas. El objetivo es 24 horas; a las 72 horas pasa a los supervisores.`),
+      short: `TaxasGE: ${v.reference} espera revisión desde hace ${v.waitingHours} h. A las 72 h pasa a los supervisores.`,
+    }),
+    fr: (v) => ({
+      subject: `${cap(NOUN.fr[v.kind])} ${v.reference} : ${v.waitingHours} h en attente d'examen`,
+      text: body('fr', v.fullName, `La ${NOUN.fr[v.kind]} ${v.reference} attend son examen depuis ${v.waitingHours} heures. L'objectif est de 24 heures ; à 72 heures elle passe aux superviseurs.`),
+      short: `TaxasGE : ${v.reference} attend son examen depuis ${v.waitingHours} h. À 72 h elle passe aux superviseurs.`,
+    }),
+    en: (v) => ({
+      subject: `${cap(NOUN.en[v.kind])} ${v.reference}: ${v.waitingHours} h waiting for review`,
+      text: body('en', v.fullName, `The ${NOUN.en[v.kind]} ${v.reference} has waited ${v.waitingHours} hours for review. The target is 24 hours; at 72 hours it goes to the supervisors.`),
+      short: `TaxasGE: ${v.reference} has waited ${v.waitingHours} h for review. At 72 h it goes to the supervisors.`,
+    }),
+  },
+  'review-escalated': {
+    es: (v) => ({
+      subject: `${cap(NOUN.es[v.kind])} ${v.reference} escalada: ${v.waitingHours} h sin decisión`,
+      text: body('es', v.fullName, `La ${NOUN.es[v.kind]} ${v.reference} lleva ${v.waitingHours} horas sin decisión y se le ha escalado. Puede decidirla sin reclamarla.`),
+      short: `TaxasGE: ${v.reference} escalada tras ${v.waitingHours} h sin decisión.`,
+    }),
+    fr: (v) => ({
+      subject: `${cap(NOUN.fr[v.kind])} ${v.reference} escaladée : ${v.waitingHours} h sans décision`,
+      text: body('fr', v.fullName, `La ${NOUN.fr[v.kind]} ${v.reference} attend une décision depuis ${v.waitingHours} heures et vous a été transmise. Vous pouvez la traiter sans la réclamer.`),
+      short: `TaxasGE : ${v.reference} vous est transmise après ${v.waitingHours} h sans décision.`,
+    }),
+    en: (v) => ({
+      subject: `${cap(NOUN.en[v.kind])} ${v.reference} escalated: ${v.waitingHours} h without a decision`,
+      text: body('en', v.fullName, `The ${NOUN.en[v.kind]} ${v.reference} has waited ${v.waitingHours} hours without a decision and was escalated to you. You may decide it without claiming it.`),
+      short: `TaxasGE: ${v.reference} escalated to you after ${v.waitingHours} h without a decision.`,
     }),
   },
 };

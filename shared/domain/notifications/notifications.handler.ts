@@ -7,7 +7,7 @@ import type { IdGenerator } from '../../ports/ids.port';
 import type { Notifier } from '../../ports/notifier.port';
 import { RecipientUnreachableError } from './delivery-errors';
 import { claimChannels, lockEventDeliveries, recordDelivery, releaseClaims, type DeliveryOutcome } from './notification-deliveries.repository';
-import { findRecipient, forgetDeviceToken, type Recipient } from './notification-recipients.repository';
+import { findActiveUserIdByEmail, findRecipient, forgetDeviceToken, type Recipient } from './notification-recipients.repository';
 import { findRule, type Channel, type Notice, type NotificationRule } from './notification-rules';
 import { toE164 } from './phone-number';
 
@@ -20,6 +20,11 @@ export interface NotificationsDeps {
   notifiers: Record<Channel, Notifier>;
   /** How long a delivery may take to send before another delivery of the event takes over (longer than any provider's timeout). */
   claimMs?: number;
+  /**
+   * Mints the link of a password-reset request for its account, at send time (the event carries no
+   * token); undefined when that request was already used. Required to send password resets.
+   */
+  passwordResetLink?: (userId: string, requestId: string) => Promise<{ link: string; expiresInMinutes: number } | undefined>;
   /** Each channel's attempt, once its outcome is recorded (metrics: notification_deliveries); a failure retried later counts again. */
   onDelivery?: (channel: Channel, outcome: DeliveryOutcome) => void;
 }
@@ -29,6 +34,8 @@ export interface NotificationHandlers {
   declarationEvents: EventHandler;
   /** For subscription `notify-payer` on topic `payment-applied`. */
   paymentApplied: EventHandler;
+  /** For subscription `send-notices` on topic `notifications`: review alerts, password resets. */
+  notices: EventHandler;
 }
 
 interface ChannelResult {
@@ -65,12 +72,23 @@ export function createNotificationsHandler(deps: NotificationsDeps): Notificatio
   const { db, clock, ids, logger, notifiers } = deps;
   const claimMs = deps.claimMs ?? 60_000;
 
+  /** The template's values; a password reset's link is minted now, once the channel is claimed. */
+  async function payloadOf(notice: Notice, user: Recipient): Promise<Record<string, unknown> | undefined> {
+    const values = notice.values(user.fullName);
+    if (!notice.passwordResetRequestId) return values;
+    if (!deps.passwordResetLink) throw new Error('password resets need passwordResetLink');
+    const minted = await deps.passwordResetLink(user.id, notice.passwordResetRequestId);
+    return minted && { ...values, ...minted };
+  }
+
   async function sendOne(channel: Channel, user: Recipient | undefined, rule: NotificationRule, notice: Notice): Promise<ChannelResult> {
     if (!user) return { channel, outcome: 'skipped', final: true, error: 'the user does not exist' };
     const target = addressOf(channel, user);
     if ('skip' in target) return { channel, outcome: 'skipped', final: true, error: target.skip };
     try {
-      await notifiers[channel].send({ channel, recipient: target.address, template: rule.template, locale: user.locale, payload: notice.values(user.fullName) });
+      const payload = await payloadOf(notice, user);
+      if (!payload) return { channel, outcome: 'skipped', final: true, error: 'the reset request was already used' };
+      await notifiers[channel].send({ channel, recipient: target.address, template: rule.template, locale: user.locale, payload });
       return { channel, outcome: 'sent', final: true, error: null };
     } catch (err) {
       if (err instanceof RecipientUnreachableError) {
@@ -118,6 +136,12 @@ export function createNotificationsHandler(deps: NotificationsDeps): Notificatio
     }
     if (!notice) return;
     const found = notice;
+    // An address (password reset) is told only when an active account has it; an unknown one leaves no trace.
+    const userId = 'userId' in found ? found.userId : await findActiveUserIdByEmail(db, found.email);
+    if (!userId) {
+      logger.info('notification not sent: no active account has the address', { eventId: event.id, type: event.type });
+      return;
+    }
 
     // Claim in one short transaction, send with no connection held (a provider may take its whole
     // timeout), record in another: a connection is never held across a network call.
@@ -125,12 +149,12 @@ export function createNotificationsHandler(deps: NotificationsDeps): Notificatio
     const { claimed, busy, user } = await db.transaction(async (tx) => {
       await lockEventDeliveries(tx, event.id);
       const claim = await claimChannels(tx, event.id, rule.channels, now, new Date(now.getTime() + claimMs));
-      return { ...claim, user: claim.claimed.length ? await findRecipient(tx, found.userId) : undefined };
+      return { ...claim, user: claim.claimed.length ? await findRecipient(tx, userId) : undefined };
     });
     let results: ChannelResult[];
     try {
       results = await Promise.all(claimed.map((channel) => sendOne(channel, user, rule, found)));
-      if (results.length) await recordResults(event, delivery, rule, found.userId, user, results, claimed);
+      if (results.length) await recordResults(event, delivery, rule, userId, user, results, claimed);
     } catch (err) {
       // Unrecorded (the database went away mid-way): free the channels at once, so the redelivery
       // sends them again rather than waiting for the claims to lapse. At least once, never lost.
@@ -160,5 +184,6 @@ export function createNotificationsHandler(deps: NotificationsDeps): Notificatio
   return {
     declarationEvents: (event, delivery) => handle('declaration-events', event, delivery),
     paymentApplied: (event, delivery) => handle('payment-applied', event, delivery),
+    notices: (event, delivery) => handle('notifications', event, delivery),
   };
 }

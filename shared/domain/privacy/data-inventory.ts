@@ -75,7 +75,7 @@ export const DATA_INVENTORY: Record<string, InventoryEntry> = {
     rule: { export: true },
   },
   declaration_history: {
-    personalData: 'who moved a declaration, and the reason given',
+    personalData: 'who moved a declaration, the reason given and the reviewer\'s comment',
     purpose: 'the fiscal procedure and its accountability',
     retention: 'with its declaration',
     rule: { export: true },
@@ -165,7 +165,7 @@ export const DATA_INVENTORY: Record<string, InventoryEntry> = {
     rule: { export: true, withheld: ['prev_hash', 'hash'] },
   },
   event_outbox: {
-    personalData: 'events about declarations and payments (owner id)',
+    personalData: 'events about declarations and payments (owner id); password-reset requests (the address asked for)',
     purpose: 'publishing events reliably',
     retention: 'deleted EVENT_RETENTION_DAYS after publication',
     rule: eventCopies,

@@ -88,6 +88,8 @@ export async function deletePersonalRows(tx: Queryable, userId: string, addresse
   await run('idempotency_keys', 'DELETE FROM idempotency_keys WHERE principal_id = $1', [userId]);
   await run('notification_deliveries', 'DELETE FROM notification_deliveries WHERE user_id = $1', [userId]);
   await run('notification_outbox', 'DELETE FROM notification_outbox WHERE recipient = ANY($1::text[])', [addresses]);
+  // Password-reset requests name the address they were made for (topic notifications).
+  await run('event_outbox', "DELETE FROM event_outbox WHERE topic = 'notifications' AND event->'data'->>'email' = ANY($1::text[])", [addresses]);
   return counts;
 }
 
@@ -103,7 +105,7 @@ export async function deleteNonFiscalDocuments(tx: Queryable, userId: string): P
 /** What the person wrote in declarations that are not fiscal records, and the reasons given on them. */
 export async function emptyNonFiscalDeclarations(tx: Queryable, userId: string): Promise<number> {
   await tx.query(
-    `UPDATE declaration_history SET reason = NULL WHERE reason IS NOT NULL AND declaration_id IN (SELECT d.id FROM declarations d WHERE d.owner_id = $1 AND NOT ${FISCAL_RECORD})`,
+    `UPDATE declaration_history SET reason = NULL, comment = NULL WHERE (reason IS NOT NULL OR comment IS NOT NULL) AND declaration_id IN (SELECT d.id FROM declarations d WHERE d.owner_id = $1 AND NOT ${FISCAL_RECORD})`,
     [userId],
   );
   const { rowCount } = await tx.query(`UPDATE declarations d SET data = '{}' WHERE d.owner_id = $1 AND d.data <> '{}' AND NOT ${FISCAL_RECORD}`, [userId]);

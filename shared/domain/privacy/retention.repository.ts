@@ -78,7 +78,7 @@ export const deleteDocumentRows = (db: Queryable, ids: string[]) => count(db, 'D
 export async function forgetRetainedIdentities(db: Queryable, now: Date, erasedName: string): Promise<number> {
   const due = `SELECT id FROM users WHERE identity_retained_until <= $1`;
   await db.query(`DELETE FROM receipts WHERE payment_id IN (SELECT id FROM payments WHERE owner_id IN (${due}))`, [now]);
-  await db.query(`UPDATE declaration_history SET reason = NULL WHERE reason IS NOT NULL AND declaration_id IN (SELECT id FROM declarations WHERE owner_id IN (${due}))`, [now]);
+  await db.query(`UPDATE declaration_history SET reason = NULL, comment = NULL WHERE (reason IS NOT NULL OR comment IS NOT NULL) AND declaration_id IN (SELECT id FROM declarations WHERE owner_id IN (${due}))`, [now]);
   await db.query(`UPDATE declarations SET data = '{}' WHERE data <> '{}' AND owner_id IN (${due})`, [now]);
   return count(db, `UPDATE users SET full_name = $2, tax_id = NULL, identity_retained_until = NULL, updated_at = $1 WHERE identity_retained_until <= $1`, [now, erasedName]);
 }

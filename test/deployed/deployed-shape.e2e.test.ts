@@ -380,6 +380,40 @@ describe('the deployed shape', () => {
     }
   });
 
+  it('refunds through the finance API once: the sandbox answers with a payment.refunded webhook, applied once, and the receipt verifies as voided', async () => {
+    const citizen = await newCitizen();
+    const { declarationId, paymentId, checkoutUrl } = await pendingPayment(citizen.token);
+    await pay(checkoutUrl);
+    const receipt = await receiptOf(citizen.token, paymentId);
+    const agent = await login('agent.m-001@demo.taxasge.gq');
+    expect((await call('POST', `/api/v1/agent/declarations/${declarationId}/claim`, { token: agent })).status).toBe(200);
+    expect((await call('POST', `/api/v1/agent/declarations/${declarationId}/reject`, { token: agent, body: { reason: 'Not the right service', comment: 'e2e' } })).status).toBe(200);
+
+    const finance = await login('finance@demo.taxasge.gq');
+    const refund = { token: finance, body: { paymentId, amount: 2000, reason: 'rejected' }, headers: { 'idempotency-key': `e2e-refund-${paymentId}` } };
+    expect((await call('POST', '/api/v1/finance/refunds', refund)).status).toBe(201);
+    expect((await call('POST', '/api/v1/finance/refunds', refund)).headers['idempotent-replayed']).toBe('true');
+
+    // BANGE's webhook for that refund, stored by the webhooks function and taken by apply-payment.
+    await eventually('the payment.refunded webhook applied', async () => {
+      const { rows } = await database.db.query(
+        `SELECT 1 FROM webhook_events w JOIN event_outbox o ON o.event->'data'->>'webhookEventId' = w.id
+           JOIN processed_events p ON p.event_id = o.id AND p.subscription = 'apply-payment'
+          WHERE w.payment_id = $1 AND w.type = 'payment.refunded' AND w.status = 'accepted'`,
+        [paymentId],
+      );
+      return rows.length ? true : undefined;
+    });
+    const booked = await database.db.query<{ refunds: number; journals: number }>(
+      "SELECT (SELECT count(*)::int FROM refunds WHERE payment_id = $1 AND status = 'succeeded') AS refunds, (SELECT count(*)::int FROM ledger_journals WHERE kind = 'refund' AND payment_id = $1) AS journals",
+      [paymentId],
+    );
+    expect(booked.rows[0]).toEqual({ refunds: 1, journals: 1 });
+    expect((await call('GET', `/api/v1/payments/${paymentId}`, { token: citizen.token })).body.status).toBe('refunded');
+    expect((await call('GET', `/api/v1/declarations/${declarationId}`, { token: citizen.token })).body.status).toBe('refunded');
+    expect((await call('POST', '/api/v1/receipts/verify', { body: { token: receipt.token } })).body).toMatchObject({ valid: true, status: 'voided', voidReason: 'refunded' });
+  });
+
   // Last: it stops the emulator.
   it('reports pubsub in readiness, and answers 503 naming it when Pub/Sub is down', async () => {
     const ready = await call('GET', '/health/ready');

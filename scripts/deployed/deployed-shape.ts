@@ -12,6 +12,7 @@ import { createDatabase } from '../../shared/adapters/db/database';
 import { findFreePort, startLocalPostgres } from '../../shared/adapters/db/embedded-postgres';
 import { LOCAL_STORAGE_PREFIX } from '../../shared/adapters/storage/local-folder-storage';
 import { createLocalStorageHandler } from '../../shared/adapters/storage/local-storage-handler';
+import { notifyFinalizedUploads } from './storage-notifications';
 import { localStorageRoot } from '../../shared/adapters/storage/object-storage';
 import type { SigningKey } from '../../shared/config/config';
 import { seedDemoAccounts } from '../../shared/domain/identity/demo-accounts';
@@ -243,7 +244,15 @@ export async function startDeployedShape(options: DeployedShapeOptions): Promise
         });
       },
     };
-    const storageMount = { prefix: LOCAL_STORAGE_PREFIX, handler: createLocalStorageHandler({ root: localStorageRoot(dataDir), secret: settings().storageSecret }) };
+    const storageMount = {
+      prefix: LOCAL_STORAGE_PREFIX,
+      handler: createLocalStorageHandler({
+        root: localStorageRoot(dataDir),
+        secret: settings().storageSecret,
+        // As Cloud Storage notifies document-uploads of each finalized object.
+        onStored: notifyFinalizedUploads({ emulatorHost: emulator.host, projectId }),
+      }),
+    };
     const proxy = createHostingProxy({ rewrites: readRewrites(), headers: readHostingHeaders(), instances: urlsOf, mounts: [storageMount, schedulerMount] });
     await new Promise<void>((resolve, reject) => {
       proxy.once('error', reject);

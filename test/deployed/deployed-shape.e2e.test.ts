@@ -404,7 +404,7 @@ describe('the deployed shape', () => {
     await eventually('the payment.refunded webhook applied', async () => {
       const { rows } = await database.db.query(
         `SELECT 1 FROM webhook_events w JOIN event_outbox o ON o.event->'data'->>'webhookEventId' = w.id
-           JOIN processed_events p ON p.event_id = o.id AND p.subscription = 'apply-payment'
+           JOIN processed_events p ON p.event_id = o.id::text AND p.subscription = 'apply-payment'
           WHERE w.payment_id = $1 AND w.type = 'payment.refunded' AND w.status = 'accepted'`,
         [paymentId],
       );

@@ -18,6 +18,7 @@ export const REQUEST_EXAMPLES: Record<string, Record<string, unknown>> = {
     makeAgent: { role: 'agent', ministries: ['M-001'] },
     suspend: { status: 'suspended' },
   },
+  setAutoApprovalThreshold: { upTo5000: { threshold: 5000 }, never: { threshold: 0 } },
   correctFiscalService: { newFee: { expeditionAmount: 2500, note: 'Fee of the 2026 finance law, art. 12' } },
   createDeclaration: {
     serviceFee: { kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' },

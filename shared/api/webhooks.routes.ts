@@ -11,6 +11,8 @@ export const bangeWebhook = defineRoute({
   tags: ['webhooks'],
   roles: 'public',
   rateLimit: false,
+  // A BANGE event is under a kilobyte.
+  maxBodyBytes: 64 * 1024,
   body: z.unknown(),
   responses: { 200: { description: 'Received', schema: z.object({ received: z.literal(true), outcome: z.string() }).meta({ id: 'WebhookReceipt' }) } },
   errors: [401],

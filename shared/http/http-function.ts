@@ -20,11 +20,12 @@ import type { BoundRoute, ErasedResult, RequestContext } from './request-context
 import type { ResponseSpec, RouteInput } from './route';
 import { parseInput } from './validation';
 import './express-final-handler';
+import { DEFAULT_MAX_BODY_BYTES, registerBodyLimits } from './body-limits';
 
 export interface HttpFunctionOptions {
   routes: BoundRoute[];
   runtime: () => Runtime;
-  /** Largest accepted request body, in bytes. */
+  /** Largest accepted request body, in bytes, of routes that name none (refused before it is read). */
   maxBodyBytes?: number;
   authenticate?: () => (token: string) => Promise<Principal>;
   limiter?: () => RateLimiter;
@@ -52,6 +53,19 @@ function sendProblem(res: Response, error: unknown, ctx: { logger: RequestContex
   if (res.headersSent) return;
   res.locals.problemCode = problem.code;
   res.status(problem.status).set(headers).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+}
+
+/**
+ * On every answer: no MIME sniffing, no framing (the docs page included), no referrer leaving the
+ * API, and HSTS when the client came over https (the front end terminates TLS and says so in
+ * X-Forwarded-Proto, which the framework's Express trusts). A page with stricter needs sets its own CSP.
+ */
+function applySecurityHeaders(req: Request, res: Response): void {
+  res.set('X-Content-Type-Options', 'nosniff');
+  res.set('Content-Security-Policy', "frame-ancestors 'none'");
+  res.set('X-Frame-Options', 'DENY');
+  res.set('Referrer-Policy', 'no-referrer');
+  if (req.protocol === 'https') res.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
 }
 
 function applyCors(req: Request, res: Response, allowed: string[]): void {
@@ -99,7 +113,12 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
   // (and the deploy with it) rather than failing its first request.
   getConfig();
   const routes: CompiledRoute[] = options.routes.map((r) => ({ ...r, matcher: compilePath(r.definition.path) }));
-  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  // Checked before the framework's parsers read a byte (body-limits.ts); parseRequest checks again after.
+  registerBodyLimits((method, path) => {
+    const route = routes.find((r) => r.definition.method === method && r.matcher.match(path));
+    return route ? (route.definition.maxBodyBytes ?? maxBodyBytes) : undefined;
+  });
   const authenticator = options.authenticate ?? getAuthenticator;
   const limiter = options.limiter ?? getRateLimiter;
 
@@ -121,6 +140,7 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
     const logger = runtime.logger.withTrace(trace);
     const instance = req.path;
     try {
+      applySecurityHeaders(req, res);
       applyCors(req, res, runtime.config.corsOrigins);
       const method = req.method.toLowerCase();
 
@@ -169,7 +189,7 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
       } else if (definition.roles !== 'public') {
         principal = await authorise(req, definition.roles, authenticator());
       }
-      const input = parseRequest(req, definition, found.params, maxBodyBytes);
+      const input = parseRequest(req, definition, found.params, definition.maxBodyBytes ?? maxBodyBytes);
       const idempotencyKey = definition.idempotency ? parseIdempotencyKey(req.headers['idempotency-key'], definition.idempotency === 'required') : undefined;
       const ctx: RequestContext = { logger, trace, origin: `${req.protocol}://${req.get('host') ?? 'localhost'}`, ip, principal, idempotencyKey };
       const result = idempotencyKey && principal ? await runIdempotently(runtime, principal.userId, definition.operationId, idempotencyKey, input.body, () => handler(input, ctx)) : await handler(input, ctx);

@@ -13,12 +13,16 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 export type Begin = { kind: 'new' } | { kind: 'replay'; status: number; body: unknown };
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+/** Deeper bodies are refused (400) rather than recursed into until the stack runs out (500). */
+export const MAX_BODY_DEPTH = 100;
+
+function canonical(value: unknown, depth = 0): string {
+  if (depth > MAX_BODY_DEPTH) throw new ValidationError(`The request body is nested more than ${MAX_BODY_DEPTH} levels deep.`, [{ path: 'body', message: `nested more than ${MAX_BODY_DEPTH} levels deep` }]);
+  if (Array.isArray(value)) return `[${value.map((v) => canonical(v, depth + 1)).join(',')}]`;
   if (value && typeof value === 'object') {
     return `{${Object.keys(value)
       .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k], depth + 1)}`)
       .join(',')}}`;
   }
   return JSON.stringify(value ?? null);

@@ -35,6 +35,8 @@ export interface RouteDefinition {
   rateLimit?: boolean;
   /** Creates honour the Idempotency-Key header; `required` refuses requests without one. */
   idempotency?: 'optional' | 'required';
+  /** Largest body this route accepts, refused before it is read (default: its function's, 1 MiB). */
+  maxBodyBytes?: number;
 }
 
 export function defineRoute<const D extends RouteDefinition>(definition: D): D {

@@ -234,9 +234,10 @@ describe('the deployed shape', () => {
   it('holds the login and public rate limits, idempotency keys and review claims across instances', async () => {
     // Login: five attempts per account per minute, counted before the password is checked, in the
     // shared cache whichever instance answers (an account that has not logged in yet).
-    const citizen = { email: `limited-${Date.now()}@e2e.taxasge.gq` };
-    expect((await call('POST', '/api/v1/auth/register', { body: { email: citizen.email, password: PASSWORD, fullName: 'Ana Nsue', accountType: 'citizen' } })).status).toBe(201);
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
+      // A new account each time: one whose tries straddled two windows carries some into the second.
+      const citizen = { email: `limited-${attempt}-${Date.now()}@e2e.taxasge.gq` };
+      expect((await call('POST', '/api/v1/auth/register', { body: { email: citizen.email, password: PASSWORD, fullName: 'Ana Nsue', accountType: 'citizen' } })).status).toBe(201);
       const window = Math.floor(Date.now() / 60_000);
       const tries = [];
       for (let i = 0; i < 6; i++) tries.push(await call('POST', '/api/v1/auth/login', { body: { email: citizen.email, password: 'wrong-Passw0rd!' }, from: '127.0.0.21' }));

@@ -48,16 +48,6 @@ export async function revokeAllForUser(db: Queryable, userId: string, at: Date):
   return rowCount ?? 0;
 }
 
-export async function insertPasswordReset(db: Queryable, r: { id: string; userId: string; tokenHash: Buffer; createdAt: Date; expiresAt: Date }): Promise<void> {
-  await db.query('INSERT INTO password_resets (id, user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [
-    r.id,
-    r.userId,
-    r.tokenHash,
-    r.createdAt,
-    r.expiresAt,
-  ]);
-}
-
 /**
  * The token of a reset request, new or replacing the one a failed delivery minted (one row per request,
  * the last link sent is the one that works); false when the request was used already.

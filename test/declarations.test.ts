@@ -200,6 +200,8 @@ describe('documents', () => {
       res.on('end', () => cb(null, Buffer.concat(chunks)));
     }).expect(200);
     expect(Buffer.compare(got.body as Buffer, pdf)).toBe(0);
+    // It downloads under the declaration's reference, never under the name its uploader chose.
+    expect(got.headers['content-disposition']).toBe(`attachment; filename="${declaration.reference}-1.pdf"; filename*=UTF-8''${declaration.reference}-1.pdf`);
 
     const byAgent = await as(agent).get(`/api/v1/declarations/${declaration.id}/documents`).expect(200);
     expect(byAgent.body.items).toHaveLength(1);

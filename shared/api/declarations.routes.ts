@@ -149,11 +149,11 @@ const DocumentProcessingSchema = z
 const DocumentSchema = z
   .object({
     id: z.uuid(),
-    filename: z.string(),
+    filename: z.string().meta({ description: 'The name the uploader gave the file, shown as data; it downloads as `<reference>-<n>.<extension of its real type>`.' }),
     contentType: z.string(),
     size: z.number().int(),
     uploaded: z.boolean().meta({ description: 'False until the bytes have arrived at the upload URL.' }),
-    downloadUrl: z.string().nullable().meta({ description: 'Short-lived (5 min) signed URL once uploaded.' }),
+    downloadUrl: z.string().nullable().meta({ description: 'Short-lived (5 min) signed URL once uploaded; the file downloads as `<reference>-<n>.<ext>`, the extension of the type read from its bytes (the declared one until processed; `bin` for no allowed type).' }),
     createdAt: z.string(),
     processing: DocumentProcessingSchema.nullable().meta({ description: 'What the document pipeline found, once the upload was checked and read (null before).' }),
   })

@@ -83,6 +83,23 @@ describe('a printed page read by OCR', () => {
     expect(item!.documents).toEqual({ count: 2, flagged: 2, unprocessed: 0 });
   }, 60_000);
 
+  it('downloads a document under the declaration\'s reference and the type its bytes are, not the uploader\'s name', async () => {
+    const id = await newTaxReturn();
+    const { reference } = (await as(owner).get(`/api/v1/declarations/${id}`).expect(200)).body as { reference: string };
+    await upload(id, 'factura\u202efdp.pdf', 'application/pdf', Buffer.from('#!/bin/sh\necho this is no PDF\n'));
+    await upload(id, 'foto.png', 'image/png', await printedPage(['Fotografía'], 'jpeg'));
+    const docs = (await as(agent).get(`/api/v1/declarations/${id}/documents`).expect(200)).body.items as { filename: string; downloadUrl: string }[];
+    const dispositions = await Promise.all(
+      docs.map(async (d) => {
+        const url = new URL(d.downloadUrl);
+        return (await request(app.server).get(url.pathname + url.search).expect(200)).headers['content-disposition'];
+      }),
+    );
+    // The uploader's names are still shown in the list, as data.
+    expect(docs.map((d) => d.filename)).toEqual(['factura\u202efdp.pdf', 'foto.png']);
+    expect(dispositions).toEqual([`attachment; filename="${reference}-1.bin"; filename*=UTF-8''${reference}-1.bin`, `attachment; filename="${reference}-2.jpg"; filename*=UTF-8''${reference}-2.jpg`]);
+  }, 60_000);
+
   it('handles a finalize event once, however often it is delivered', async () => {
     const id = await newTaxReturn();
     await upload(id, 'nota.pdf', 'application/pdf', Buffer.from('not a pdf at all, twice'));

@@ -18,6 +18,18 @@ export const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024;
 export const UPLOAD_URL_SECONDS = 15 * 60;
 export const DOWNLOAD_URL_SECONDS = 5 * 60;
 
+/**
+ * The name a document downloads as: the declaration's reference, its number in the declaration, and
+ * the extension of its real type (read from the bytes by the pipeline; the declared type's until then).
+ * Never the uploader's name, which stays data: a browser must not be told `factura.pdf` for a script.
+ * Bytes of no allowed type download as `.bin`, so no OS opens them with an executable's handler.
+ */
+export function documentDownloadName(reference: string, number: number, declaredType: string, processing: Pick<DocumentProcessing, 'detectedType'> | null): string {
+  const type = processing ? processing.detectedType : declaredType;
+  const extension = type !== null && Object.hasOwn(DOCUMENT_TYPES, type) ? DOCUMENT_TYPES[type as DocumentType] : 'bin';
+  return `${reference}-${number}.${extension}`;
+}
+
 /** Documents can be added until the file is closed. */
 const OPEN: readonly DeclarationStatus[] = ['draft', 'awaiting_payment', 'submitted', 'paid', 'documents_requested', 'in_review', 'escalated', 'approved'];
 
@@ -62,11 +74,12 @@ export function createDocumentService(deps: { db: Database; clock: Clock; ids: I
       const documents = await findDocuments(deps.db, declarationId);
       const processed = await findProcessing(deps.db, documents.map((d) => d.id));
       return Promise.all(
-        documents.map(async (d) => {
+        documents.map(async (d, index) => {
+          const processing = processed.get(d.id) ?? null;
           const stored = await deps.storage.stat(d.objectName);
           const uploaded = stored !== undefined && stored.size === d.sizeBytes;
-          const download = uploaded ? await deps.storage.createDownloadUrl({ objectName: d.objectName, expiresInSeconds: DOWNLOAD_URL_SECONDS, downloadName: d.filename }) : undefined;
-          return { ...d, uploaded, downloadUrl: download?.url ?? null, processing: processed.get(d.id) ?? null };
+          const download = uploaded ? await deps.storage.createDownloadUrl({ objectName: d.objectName, expiresInSeconds: DOWNLOAD_URL_SECONDS, downloadName: documentDownloadName(declaration.reference, index + 1, d.contentType, processing) }) : undefined;
+          return { ...d, uploaded, downloadUrl: download?.url ?? null, processing };
         }),
       );
     },

@@ -136,6 +136,20 @@ describe('access tokens that must be refused', () => {
     expect(res.body.code).toBe('unauthenticated');
   });
 
+  it('refuses a correctly signed token that lives longer than the service issues them, or was issued in the future', async () => {
+    const { getKeyRing } = await import('../shared/runtime/identity');
+    const ring = getKeyRing();
+    const now = Math.floor(app.clock.now().getTime() / 1000);
+    const signed = (iat: number, exp: number) =>
+      new SignJWT(claims()).setProtectedHeader({ alg: 'EdDSA', kid: ring.activeKid, typ: 'at+jwt' }).setSubject(account.id).setIssuer(issuer).setAudience(audience).setIssuedAt(iat).setExpirationTime(exp).sign(ring.signingKey);
+    const tenYears = await meWith(await signed(now, now + 10 * 365 * 24 * 3600)).expect(401);
+    expect(tenYears.body.detail).toMatch(/lives longer/);
+    // Issued in the future, so that its age never grows past the lifetime.
+    await meWith(await signed(now + 3600, now + 3600 + 600)).expect(401);
+    // The same key, the issued lifetime: accepted.
+    await meWith(await signed(now, now + 15 * 60)).expect(200);
+  });
+
   it('refuses a missing or malformed Authorization header', async () => {
     await api().get('/api/v1/auth/me').expect(401).expect('WWW-Authenticate', 'Bearer');
     await api().get('/api/v1/auth/me').set('Authorization', 'Basic abc').expect(401);

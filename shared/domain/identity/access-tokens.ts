@@ -1,12 +1,14 @@
 /** Short-lived access tokens: EdDSA JWTs with kid, issuer and audience, verified with the algorithm pinned. */
 import { randomUUID } from 'node:crypto';
-import { SignJWT, decodeProtectedHeader, jwtVerify, errors as joseErrors } from 'jose';
+import { SignJWT, decodeProtectedHeader, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
 import { AppError } from '../../errors/app-error';
 import type { Role } from '../../http/route';
 import type { Clock } from '../../ports/clock.port';
 import type { KeyRing } from './key-ring';
 
 export const ACCESS_TOKEN_SECONDS = 15 * 60;
+/** How far apart the signer's and the verifier's clocks may be. */
+export const CLOCK_SKEW_SECONDS = 5;
 
 export interface AccessClaims {
   userId: string;
@@ -56,22 +58,28 @@ export function createAccessTokens(deps: AccessTokensDeps) {
       }
       const key = deps.keys.verificationKey(kid);
       if (!key) throw new InvalidTokenError('The access token was signed with a key this service does not know.');
+      let payload: JWTPayload;
       try {
-        const { payload } = await jwtVerify(token, key, {
+        ({ payload } = await jwtVerify(token, key, {
           algorithms: ['EdDSA'],
           issuer: deps.issuer,
           audience: deps.audience,
           typ: 'at+jwt',
           currentDate: deps.clock.now(),
-          clockTolerance: 5,
+          clockTolerance: CLOCK_SKEW_SECONDS,
+          // Refuses an iat in the future too, and one older than any token this service issues.
+          maxTokenAge: ttl,
           requiredClaims: ['sub', 'exp', 'iat'],
-        });
-        return { userId: payload.sub!, role: payload.role as Role, ministries: (payload.ministries as string[] | undefined) ?? [] };
+        }));
       } catch (err) {
         if (err instanceof joseErrors.JWTExpired) throw new InvalidTokenError('The access token has expired; refresh it.');
         if (err instanceof joseErrors.JWTClaimValidationFailed) throw new InvalidTokenError(`The access token's ${err.claim} claim is not valid here.`);
         throw new InvalidTokenError('The access token is not valid.');
       }
+      // A correctly signed token that lives longer than this service issues them (a leaked key, a
+      // misconfigured signer) is refused: its lifetime is bounded here, not only by whoever signed it.
+      if (payload.exp! - payload.iat! > ttl + CLOCK_SKEW_SECONDS) throw new InvalidTokenError(`The access token lives longer than the ${ttl} s this service issues them for.`);
+      return { userId: payload.sub!, role: payload.role as Role, ministries: (payload.ministries as string[] | undefined) ?? [] };
     },
   };
 }

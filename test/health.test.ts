@@ -49,6 +49,7 @@ describe('readiness names the cache when it is down', () => {
     del: () => Promise.reject(new Error('cache unreachable')),
     incr: () => Promise.reject(new Error('cache unreachable')),
     ping: () => Promise.reject(new Error('cache unreachable')),
+    stats: () => Promise.reject(new Error('cache unreachable')),
   };
   beforeAll(async () => {
     app = await createTestApp({ cache: broken });

@@ -8,6 +8,7 @@ import type { Runtime } from '../runtime/runtime';
 import { createCloudMonitoringExporter, type CloudMonitoringExporter, type TimeSeriesWriter } from './cloud-monitoring.exporter';
 import { createActivityCollector } from './collectors/activity.collector';
 import { createBusinessCollector } from './collectors/business.collector';
+import { createCacheCollector } from './collectors/cache.collector';
 import { createCatalogCollector } from './collectors/catalog.collector';
 import { createDatabaseCollector, createPoolCollector } from './collectors/database.collector';
 import { runCollectors, type MetricCollector } from './collectors/metric-collector';
@@ -15,7 +16,7 @@ import { createProcessCollector } from './collectors/process.collector';
 import { createFleetPublisher, fleetSnapshot, flushOnSigterm, type FleetPublisher } from './fleet-metrics';
 import { createMetricEventLog } from './metric-event-log';
 import { createMetricRecorder, type MetricRecorder, type MetricSnapshot } from './metric-recorder';
-import { recordCacheLookup, recordHttpRequest, type HttpRequestSample } from './instrumentation';
+import { recordCacheLookup, recordCacheOperation, recordHttpRequest, type CacheOperation, type HttpRequestSample } from './instrumentation';
 
 /**
  * The configuration metrics read. `Config` satisfies it today; the optional fields are the
@@ -39,6 +40,8 @@ export interface InstanceMetricsOptions {
   config: MetricsConfig;
   db: Database;
   cacheKind: Cache['kind'];
+  /** The cache whose size and evictions the collectors read (cache_keys, cache_evicted_keys). */
+  cache?: Pick<Cache, 'kind' | 'stats'>;
   logger: Logger;
   recorder?: MetricRecorder;
   now?: () => Date;
@@ -56,6 +59,7 @@ export interface InstanceMetrics {
   recordCacheHit(namespace: string): void;
   recordCacheMiss(namespace: string): void;
   recordCacheError(namespace: string): void;
+  recordCacheOperation(operation: CacheOperation, seconds: number): void;
   /** Runs every collector (process, pool, database, catalog…) now; never rejects. */
   collect(): Promise<void>;
   /** Present when METRICS_EXPORT=cloud-monitoring and a project is known. */
@@ -72,7 +76,7 @@ export interface InstanceMetrics {
 }
 
 /** Collectors run at each scrape of /metrics. A module with gauges of its own adds one line here. */
-export function scrapeCollectors(deps: { db: Database; dbPoolMax: number; now?: () => Date }): MetricCollector[] {
+export function scrapeCollectors(deps: { db: Database; dbPoolMax: number; now?: () => Date; cache?: Pick<Cache, 'kind' | 'stats'> }): MetricCollector[] {
   return [
     createBusinessCollector({ db: deps.db, now: deps.now ?? (() => new Date()) }),
     createProcessCollector(),
@@ -80,6 +84,7 @@ export function scrapeCollectors(deps: { db: Database; dbPoolMax: number; now?: 
     createDatabaseCollector({ db: deps.db }),
     createCatalogCollector({ db: deps.db }),
     createActivityCollector({ db: deps.db, now: deps.now ?? (() => new Date()) }),
+    ...(deps.cache ? [createCacheCollector({ cache: deps.cache })] : []),
   ];
 }
 
@@ -88,7 +93,7 @@ export function createInstanceMetrics(options: InstanceMetricsOptions): Instance
   const now = options.now ?? (() => new Date());
   const recorder = options.recorder ?? createMetricRecorder({ now, onEvent: createMetricEventLog({ now, ...(options.writeEvent ? { write: options.writeEvent } : {}) }) });
   const onError = (collector: string, err: unknown) => logger.warning('metrics collector failed', { collector, error: String(err) });
-  const all = scrapeCollectors({ db, dbPoolMax: config.dbPoolMax, now });
+  const all = scrapeCollectors({ db, dbPoolMax: config.dbPoolMax, now, ...(options.cache ? { cache: options.cache } : {}) });
   // Before each export only the collectors that cost no query: the database ones run at scrape time.
   const local = all.filter((c) => c.name === 'process' || c.name === 'pool');
 
@@ -128,6 +133,7 @@ export function createInstanceMetrics(options: InstanceMetricsOptions): Instance
     recordCacheHit: (namespace) => recordCacheLookup(recorder, options.cacheKind, namespace, 'hit'),
     recordCacheMiss: (namespace) => recordCacheLookup(recorder, options.cacheKind, namespace, 'miss'),
     recordCacheError: (namespace) => recordCacheLookup(recorder, options.cacheKind, namespace, 'error'),
+    recordCacheOperation: (operation, seconds) => recordCacheOperation(recorder, operation, seconds),
     collect: () => runCollectors(recorder, all, { onError }),
     exporter,
     fleet,
@@ -173,6 +179,7 @@ export function metricsFor(runtime: Runtime): InstanceMetrics {
       config: runtime.config,
       db: runtime.db,
       cacheKind: runtime.cache.kind,
+      cache: runtime.cache,
       logger: runtime.logger,
       now: () => runtime.clock.now(),
       // A deployed function (K_SERVICE set) publishes its last counts when Cloud Run stops it.

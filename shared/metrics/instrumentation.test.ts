@@ -2,7 +2,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/test-d
 import { createMemoryCache } from '../adapters/cache/memory-cache';
 import type { Cache } from '../ports/cache.port';
 import { createFixedClock } from '../ports/clock.port';
-import { cacheNamespace, instrumentCache, instrumentDatabase, recordCacheError, recordCacheHit, recordCacheMiss, recordHttpRequest, statementKind } from './instrumentation';
+import { cacheNamespace, instrumentCache, timeCache, instrumentDatabase, recordCacheError, recordCacheHit, recordCacheMiss, recordHttpRequest, statementKind } from './instrumentation';
 import { createMetricRecorder, type MetricRecorder } from './metric-recorder';
 
 const series = (r: MetricRecorder, name: string) => r.snapshot().families.find((f) => f.definition.name === name)!.series;
@@ -58,6 +58,44 @@ describe('cache recording', () => {
       ['memory', 'catalog', 'hit', 1],
       ['memory', 'catalog', 'miss', 1],
       ['upstash', 'catalog', 'error', 1],
+    ]);
+  });
+});
+
+describe('cache call timing', () => {
+  /** A clock that moves 3 ms between each reading. */
+  const ticking = () => {
+    let t = 0;
+    return () => (t += 3);
+  };
+
+  it('times every get, set, del and incr in seconds, failed calls included, by operation', async () => {
+    const r = createMetricRecorder();
+    const cache = instrumentCache(createMemoryCache({ clock: createFixedClock() }), r, ticking());
+    await cache.set('catalog:v1:counts', { a: 1 }, 60);
+    await cache.get('catalog:v1:counts');
+    await cache.get('catalog:v1:other');
+    await cache.incr('ratelimit:login:x', 60);
+    await cache.del('catalog:v1:counts');
+    await cache.ping();
+    await expect(cache.set('catalog:v1:bad', 1, 0)).rejects.toThrow(RangeError);
+    expect(series(r, 'cache_operation_duration_seconds').map((s) => [s.labels.operation, s.histogram!.count, Number(s.histogram!.sum.toFixed(6))])).toEqual([
+      ['set', 2, 0.006],
+      ['get', 2, 0.006],
+      ['incr', 1, 0.003],
+      ['del', 1, 0.003],
+    ]);
+  });
+
+  it('passes each result through unchanged and hands the timing to its callback', async () => {
+    const timings: [string, number][] = [];
+    const cache = timeCache(createMemoryCache({ clock: createFixedClock() }), (operation, seconds) => timings.push([operation, seconds]), ticking());
+    await cache.set('k', 'v', 60);
+    expect(await cache.get('k')).toBe('v');
+    expect(await cache.stats()).toEqual({ keys: 1, evictedKeys: 0 });
+    expect(timings).toEqual([
+      ['set', 0.003],
+      ['get', 0.003],
     ]);
   });
 });

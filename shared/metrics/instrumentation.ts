@@ -39,14 +39,42 @@ export const recordCacheHit = (recorder: MetricRecorder, cache: Cache['kind'], n
 export const recordCacheMiss = (recorder: MetricRecorder, cache: Cache['kind'], namespace: string) => recordCacheLookup(recorder, cache, namespace, 'miss');
 export const recordCacheError = (recorder: MetricRecorder, cache: Cache['kind'], namespace: string) => recordCacheLookup(recorder, cache, namespace, 'error');
 
-/** The same cache, recording each `get` as a hit, a miss or an error (the error is rethrown). */
-export function instrumentCache(cache: Cache, recorder: MetricRecorder): Cache {
+export type CacheOperation = 'get' | 'set' | 'del' | 'incr';
+
+export function recordCacheOperation(recorder: Pick<MetricRecorder, 'observe'>, operation: CacheOperation, seconds: number): void {
+  recorder.observe('cache_operation_duration_seconds', { operation }, Math.max(0, seconds));
+}
+
+/** The same cache, timing each get, set, del and incr (failed calls too) through `record`. */
+export function timeCache(cache: Cache, record: (operation: CacheOperation, seconds: number) => void, now: () => number = () => performance.now()): Cache {
+  const timed = async <T>(operation: CacheOperation, call: () => Promise<T>): Promise<T> => {
+    const started = now();
+    try {
+      return await call();
+    } finally {
+      record(operation, (now() - started) / 1000);
+    }
+  };
   return {
     kind: cache.kind,
+    get: <T>(key: string) => timed('get', () => cache.get<T>(key)),
+    set: (key, value, ttl) => timed('set', () => cache.set(key, value, ttl)),
+    del: (key) => timed('del', () => cache.del(key)),
+    incr: (key, ttl) => timed('incr', () => cache.incr(key, ttl)),
+    ping: () => cache.ping(),
+    stats: () => cache.stats(),
+  };
+}
+
+/** The same cache, timing every call and recording each `get` as a hit, a miss or an error (the error is rethrown). */
+export function instrumentCache(cache: Cache, recorder: MetricRecorder, now?: () => number): Cache {
+  const timedCache = timeCache(cache, (operation, seconds) => recordCacheOperation(recorder, operation, seconds), now);
+  return {
+    ...timedCache,
     async get<T>(key: string) {
       const namespace = cacheNamespace(key);
       try {
-        const value = await cache.get<T>(key);
+        const value = await timedCache.get<T>(key);
         recordCacheLookup(recorder, cache.kind, namespace, value === undefined ? 'miss' : 'hit');
         return value;
       } catch (err) {
@@ -54,10 +82,6 @@ export function instrumentCache(cache: Cache, recorder: MetricRecorder): Cache {
         throw err;
       }
     },
-    set: (key, value, ttl) => cache.set(key, value, ttl),
-    del: (key) => cache.del(key),
-    incr: (key, ttl) => cache.incr(key, ttl),
-    ping: () => cache.ping(),
   };
 }
 

@@ -68,6 +68,8 @@ export interface MetricDefinition<N extends string = string, L extends string = 
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 /** Database statement time, in seconds. */
 export const QUERY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] as const;
+/** One cache call, in seconds: the memory cache answers in microseconds, Upstash in milliseconds (500 ms timeout). */
+export const CACHE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] as const;
 /** Review time, in seconds: 5 min … 72 h (target 24 h, warning at 18 h, escalation at 72 h). */
 export const REVIEW_BUCKETS = [300, 1800, 3600, 4 * 3600, 8 * 3600, 18 * 3600, 24 * 3600, 48 * 3600, 72 * 3600] as const;
 /** OCR quality (engine confidence, 0..1): the low_quality flag's default threshold is 0.6. */
@@ -94,6 +96,9 @@ export const METRICS = [
   counter('http_problems', 'problem+json responses, by route group, route template, status and stable error code.', ['group', 'route', 'status', 'code'], { module: 'http', cloud: 'custom', writer: 'every-function' }),
   // Cache
   counter('cache_lookups', 'Cache reads by cache kind (memory, upstash), key namespace and result (hit, miss, error).', ['cache', 'namespace', 'result'], { module: 'cache', cloud: 'custom', writer: 'every-function' }),
+  histogram('cache_operation_duration_seconds', 'Time of one cache call (failed ones included), by operation (get, set, del, incr).', ['operation'], { module: 'cache', cloud: 'custom', writer: 'every-function', unit: 'seconds', buckets: CACHE_BUCKETS }),
+  gauge('cache_keys', 'Keys the cache holds (Upstash: DBSIZE of its database; memory: the collecting instance\'s own entries), by cache kind.', ['cache'], { module: 'cache', cloud: 'custom', writer: 'jobs' }),
+  gauge('cache_evicted_keys', 'Keys the cache dropped to make room since it started (Upstash: INFO stats evicted_keys; memory: LRU evictions), by cache kind; a rise means the cache is too small.', ['cache'], { module: 'cache', cloud: 'custom', writer: 'jobs' }),
   // Database
   gauge('db_pool_connections', 'Connections of this instance\'s pool, by state (idle, in_use).', ['state'], { module: 'database', cloud: 'custom', writer: 'every-function' }),
   gauge('db_pool_waiting_clients', 'Queries of this instance waiting for a free pool connection.', [], { module: 'database', cloud: 'custom', writer: 'every-function' }),

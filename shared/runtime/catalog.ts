@@ -1,12 +1,13 @@
 /** The catalog service, built once per runtime and shared by the functions that read the catalog. */
 import { createCatalogService } from '../domain/catalog/catalog.service';
 import { metricsFor } from '../metrics/instance-metrics';
+import { timeCache } from '../metrics/instrumentation';
 import { perRuntime } from './runtime';
 
 export const getCatalog = perRuntime((rt) =>
   createCatalogService({
     db: rt.db,
-    cache: rt.cache,
+    cache: timeCache(rt.cache, (operation, seconds) => metricsFor(rt).recordCacheOperation(operation, seconds)),
     clock: rt.clock,
     logger: rt.logger,
     ttlSeconds: rt.config.cacheTtlSeconds,

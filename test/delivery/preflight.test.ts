@@ -131,6 +131,7 @@ describe('preflight readiness when the cache is down', () => {
     del: () => Promise.reject(new Error('cache unreachable')),
     incr: () => Promise.reject(new Error('cache unreachable')),
     ping: () => Promise.reject(new Error('cache unreachable')),
+    stats: () => Promise.reject(new Error('cache unreachable')),
   };
   beforeAll(async () => {
     app = await createTestApp({ cache: broken });

@@ -12,7 +12,7 @@ const unreachable = async (): Promise<never> => {
   throw new Error('Upstash unreachable: fetch failed (ECONNREFUSED)');
 };
 /** The Upstash adapter as it behaves when its server is gone: every call rejects. */
-const downCache: Cache = { kind: 'upstash', get: unreachable, set: unreachable, del: unreachable, incr: unreachable, ping: unreachable };
+const downCache: Cache = { kind: 'upstash', get: unreachable, set: unreachable, del: unreachable, incr: unreachable, ping: unreachable, stats: unreachable };
 
 let app: TestApp;
 let citizen: CreatedAccount;

@@ -51,7 +51,7 @@ describe('GET /metrics', () => {
     expect(byLabel(families.get('taxasge_catalog_services_payable_online'), 'ministry')).toEqual(payable);
     expect(families.get('taxasge_catalog_version')!.samples).toEqual([{ name: 'taxasge_catalog_version', labels: {}, value: 1 }]);
     expect(families.get('taxasge_db_up')!.samples[0]!.value).toBe(1);
-    expect(byLabel(families.get('taxasge_metrics_collector_up'), 'collector')).toEqual({ business: 1, process: 1, pool: 1, database: 1, catalog: 1, activity: 1 });
+    expect(byLabel(families.get('taxasge_metrics_collector_up'), 'collector')).toEqual({ business: 1, process: 1, pool: 1, database: 1, catalog: 1, activity: 1, cache: 1 });
   });
 
   it('reads them again at each scrape', async () => {
@@ -90,6 +90,13 @@ describe('GET /metrics', () => {
     const lookups = byLabel(families.get('taxasge_cache_lookups'), 'result');
     expect(lookups.hit).toBeGreaterThanOrEqual(1);
     expect(lookups.miss).toBeGreaterThanOrEqual(2);
+    // Each of those reads was timed, and each miss was written back; the cache collector then read
+    // what the memory cache holds.
+    const calls = Object.fromEntries(families.get('taxasge_cache_operation_duration_seconds')!.samples.filter((s) => s.name.endsWith('_count')).map((s) => [s.labels.operation, s.value]));
+    expect(calls.get).toBe((lookups.hit ?? 0) + (lookups.miss ?? 0) + (lookups.error ?? 0));
+    expect(calls.set).toBeGreaterThanOrEqual(2);
+    expect(byLabel(families.get('taxasge_cache_keys'), 'cache').memory).toBeGreaterThanOrEqual(2);
+    expect(byLabel(families.get('taxasge_cache_evicted_keys'), 'cache')).toEqual({ memory: 0 });
   });
 
   it('answers the Prometheus text format 0.0.4 to a scraper preferring text/plain, and promtool accepts it', async () => {
@@ -177,7 +184,7 @@ describe('GET /metrics when PostgreSQL is unreachable', () => {
   it('still answers, with db_up 0 and the failed collector marked down', async () => {
     const families = parseOpenMetrics((await request(app.server).get('/metrics').expect(200)).text);
     expect(families.get('taxasge_db_up')!.samples[0]!.value).toBe(0);
-    expect(byLabel(families.get('taxasge_metrics_collector_up'), 'collector')).toEqual({ business: 0, process: 1, pool: 1, database: 1, catalog: 0, activity: 0 });
+    expect(byLabel(families.get('taxasge_metrics_collector_up'), 'collector')).toEqual({ business: 0, process: 1, pool: 1, database: 1, catalog: 0, activity: 0, cache: 1 });
     expect(families.get('taxasge_catalog_services')!.samples).toEqual([]);
     expect(app.logs.some((l) => l.includes('metrics collector failed') && l.includes('catalog'))).toBe(true);
   });

@@ -26,6 +26,23 @@ describe('memory cache', () => {
     expect(await cache.get('k')).toBeUndefined();
   });
 
+  it('reports its size and the entries it evicted to make room (not those that expired)', async () => {
+    const clock = createFixedClock();
+    const cache = createMemoryCache({ clock, maxEntries: 2 });
+    expect(await cache.stats()).toEqual({ keys: 0, evictedKeys: 0 });
+    await cache.set('a', 1, 1);
+    await cache.set('b', 2, 60);
+    expect(await cache.stats()).toEqual({ keys: 2, evictedKeys: 0 });
+    clock.advance(1000);
+    expect(await cache.get('a')).toBeUndefined(); // expired, not evicted
+    await cache.set('c', 3, 60);
+    expect(await cache.stats()).toEqual({ keys: 2, evictedKeys: 0 });
+    await cache.set('d', 4, 60); // b goes to make room
+    await cache.incr('e', 60); // c goes
+    await cache.del('d');
+    expect(await cache.stats()).toEqual({ keys: 1, evictedKeys: 2 });
+  });
+
   describe('at maxEntries', () => {
     it('evicts the least recently used entry', async () => {
       const cache = createMemoryCache({ clock: createFixedClock(), maxEntries: 3 });

@@ -27,6 +27,8 @@ export function createMemoryCache({ clock, maxEntries = 10_000 }: MemoryCacheOpt
   }
   // A Map iterates in insertion order; re-inserting on every touch keeps the least recently used first.
   const entries = new Map<string, Entry>();
+  // Like Redis's evicted_keys: entries dropped to make room, not expired ones.
+  let evicted = 0;
 
   const live = (key: string): Entry | undefined => {
     const entry = entries.get(key);
@@ -44,6 +46,7 @@ export function createMemoryCache({ clock, maxEntries = 10_000 }: MemoryCacheOpt
       const oldest = entries.keys().next();
       if (oldest.done) break;
       entries.delete(oldest.value);
+      evicted += 1;
     }
     entries.set(key, entry);
   };
@@ -90,5 +93,10 @@ export function createMemoryCache({ clock, maxEntries = 10_000 }: MemoryCacheOpt
     },
 
     async ping(): Promise<void> {},
+
+    // Expired entries not read since are still counted, as Redis's DBSIZE counts keys it has not reclaimed yet.
+    async stats() {
+      return { keys: entries.size, evictedKeys: evicted };
+    },
   };
 }

@@ -1,10 +1,12 @@
 // The Upstash adapter against the shared cache contract, for real: the REST bridge in front of the local redis-server.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { startUpstashBridge, type UpstashBridge } from '../../../scripts/upstash-bridge';
 import { cacheContract } from './cache.contract';
-import { createUpstashCache } from './upstash-cache';
+import { createUpstashCache, evictedKeysOf } from './upstash-cache';
 
 const runPrefix = `test:upstash-cache:${randomUUID()}:`;
 let bridge: UpstashBridge;
@@ -139,5 +141,66 @@ describe('upstash cache', () => {
     expect(() => createUpstashCache({ url: 'localhost:8079', token: 't' })).toThrow(/url/);
     expect(() => createUpstashCache({ url: 'https://x.upstash.io', token: '' })).toThrow(/token/);
     expect(() => createUpstashCache({ url: 'https://x.upstash.io', token: 't', timeoutMs: 0 })).toThrow(/timeoutMs/);
+  });
+});
+
+/** A redis-server of this test's own, so its key count and evictions are exact and its memory limit touches nobody. */
+async function startPrivateRedis(maxmemory: string): Promise<{ url: string; process: ChildProcess }> {
+  const probe = createTcpServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory', maxmemory, '--maxmemory-policy', 'allkeys-lru'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
+  });
+  return { url: `redis://127.0.0.1:${port}`, process: child };
+}
+
+describe('upstash cache stats (DBSIZE and INFO stats through the REST bridge)', () => {
+  let server: { url: string; process: ChildProcess };
+  let own: UpstashBridge;
+
+  beforeAll(async () => {
+    server = await startPrivateRedis('2mb');
+    own = await startUpstashBridge({ redisUrl: server.url, token: randomUUID() });
+  });
+
+  afterAll(async () => {
+    await own?.close();
+    if (server && server.process.exitCode === null) {
+      server.process.kill();
+      await once(server.process, 'exit');
+    }
+  });
+
+  it('counts the keys of the database and the keys Redis evicted to stay under maxmemory', async () => {
+    const cache = createUpstashCache({ url: own.url, token: own.token, keyPrefix: 'stats:' });
+    expect(await cache.stats()).toEqual({ keys: 0, evictedKeys: 0 });
+    await cache.set('a', 'small', 60);
+    await cache.incr('b', 60);
+    expect(await cache.stats()).toEqual({ keys: 2, evictedKeys: 0 });
+    // 40 values of 100 kB: twice the 2 MB the server may hold, so Redis must evict.
+    const big = 'x'.repeat(100_000);
+    for (let i = 0; i < 40; i++) await cache.set(`big:${i}`, big, 60);
+    const stats = await cache.stats();
+    expect(stats.evictedKeys).toBeGreaterThan(0);
+    expect(stats.keys + stats.evictedKeys).toBe(42);
+  });
+
+  it('fails like any other call when the store refuses it', async () => {
+    const cache = createUpstashCache({ url: own.url, token: 'wrong' });
+    await expect(cache.stats()).rejects.toThrow(/^upstash cache stats failed: /);
+  });
+
+  it('reads evicted_keys from the INFO text, and refuses a reply without it', () => {
+    expect(evictedKeysOf('# Stats\r\nexpired_keys:3\r\nevicted_keys:17\r\nevicted_clients:0\r\n')).toBe(17);
+    expect(() => evictedKeysOf('# Stats\r\nexpired_keys:3\r\n')).toThrow(/evicted_keys/);
+    expect(() => evictedKeysOf(null)).toThrow(/evicted_keys/);
   });
 });

@@ -1,6 +1,6 @@
 // Upstash Redis (REST over HTTPS) adapter for the cache port: fails fast, never retries, so callers can treat errors as misses.
 import type { Redis } from '@upstash/redis';
-import type { Cache } from '../../ports/cache.port';
+import type { Cache, CacheStats } from '../../ports/cache.port';
 
 export interface UpstashCacheOptions {
   url: string;
@@ -40,6 +40,13 @@ function sanitised(operation: string, error: unknown): Error {
   const { name, message, code } = describeError(error);
   const safeMessage = message.replace(/, command was: [\s\S]*$/, '');
   return new Error(`upstash cache ${operation} failed: ${name}: ${safeMessage}${code ? ` (${code})` : ''}`);
+}
+
+/** `evicted_keys:<n>` from the text INFO answers; a reply without it is an error, not zero evictions. */
+export function evictedKeysOf(info: unknown): number {
+  const match = typeof info === 'string' ? /^evicted_keys:(\d+)\r?$/m.exec(info) : null;
+  if (!match) throw new Error('INFO stats reply has no evicted_keys field');
+  return Number(match[1]);
 }
 
 export function createUpstashCache({ url, token, keyPrefix = '', timeoutMs = 500 }: UpstashCacheOptions): Cache {
@@ -123,6 +130,14 @@ export function createUpstashCache({ url, token, keyPrefix = '', timeoutMs = 500
       return run('ping', async (r) => {
         const reply = await r.ping();
         if (reply !== 'PONG') throw new Error(`unexpected PING reply ${JSON.stringify(reply)}`);
+      });
+    },
+
+    stats(): Promise<CacheStats> {
+      return run('stats', async (r) => {
+        // Two read-only commands (the SDK has no INFO method: the generic exec sends it as is).
+        const [keys, info] = await Promise.all([r.dbsize(), r.exec<string>(['info', 'stats'])]);
+        return { keys: Number(keys), evictedKeys: evictedKeysOf(info) };
       });
     },
   };

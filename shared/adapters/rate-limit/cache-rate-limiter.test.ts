@@ -45,6 +45,7 @@ describe('when the cache fails', () => {
       del: () => Promise.reject(new Error('down')),
       incr: () => Promise.reject(new Error('down')),
       ping: () => Promise.reject(new Error('down')),
+      stats: () => Promise.reject(new Error('down')),
     };
     const limiter = createCacheRateLimiter({ cache: broken, clock, logger: createLogger({ level: 'warning', write: (l) => lines.push(l) }) });
     for (let i = 0; i < 3; i++) await limiter.hit(rule, 'k');

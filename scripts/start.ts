@@ -3,16 +3,46 @@ import { createBangeSandbox } from '../shared/adapters/bank/sandbox/bange-sandbo
 import { LOCAL_STORAGE_PREFIX } from '../shared/adapters/storage/local-folder-storage';
 import { createLocalStorageHandler } from '../shared/adapters/storage/local-storage-handler';
 import { ConfigError, parseConfig } from '../shared/config/config';
-import { createLogger } from '../shared/logging/logger';
+import { createLogger, type Logger } from '../shared/logging/logger';
 import { seedDemoAccounts } from '../shared/domain/identity/demo-accounts';
 import { createProjectMigrator } from '../shared/migrations';
-import { raiseDocumentUploads } from '../shared/runtime/events';
+import { getEventBus, raiseDocumentUploads } from '../shared/runtime/events';
 import { createRuntime, setRuntime } from '../shared/runtime/runtime';
 import { openLocalDatabase } from './local/local-database';
 import { loadOrCreateLocalKeys } from './local/local-keys';
 import { loadOrCreateLocalStorageSecret } from './local/local-storage-secret';
 import { createLocalServer, drain, loadFunctionApps, type LocalMount } from './local/local-server';
 import { readRewrites } from './local/rewrites';
+
+/** Budgets of a stop: requests, then the in-process bus's deliveries, then the pool; under the deadline. */
+const REQUEST_GRACE_MS = 1500;
+const BUS_GRACE_MS = 1500;
+const POOL_CLOSE_MS = 500;
+const STOP_DEADLINE_MS = 4500;
+
+/** True when the work finished within the time; it is not cancelled otherwise, only no longer waited for. */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const finished = work.then(
+    () => true,
+    () => true,
+  );
+  return Promise.race([finished, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)))]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Lets the in-process bus finish its deliveries (retries and dead letters included) within the grace
+ * period. What is left is not lost: an event is marked in the outbox only once its consumers are done
+ * with it, so the outbox sweeper publishes the unfinished ones again after the next start.
+ */
+async function drainEventBus(logger: Logger): Promise<void> {
+  const bus = getEventBus();
+  if (await within(bus.drain(), BUS_GRACE_MS)) {
+    logger.info('event bus drained');
+    return;
+  }
+  logger.warning(`event bus: ${bus.pending()} deliveries unfinished after ${BUS_GRACE_MS} ms; their events stay unmarked in the outbox, left to the outbox sweeper (npm run jobs -- sweep-outbox)`, { pending: bus.pending() });
+}
 
 async function main() {
   let config;
@@ -54,7 +84,7 @@ async function main() {
   const server = createLocalServer(rewrites, apps, mounts);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, resolve);
+    server.listen(config.port, config.host, resolve);
   });
 
   const base = `http://localhost:${config.port}`;
@@ -78,9 +108,16 @@ async function main() {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    // A backstop: whatever hangs below, the process is gone well within a supervisor's kill timeout.
+    setTimeout(() => {
+      logger.error(`not stopped within ${STOP_DEADLINE_MS} ms: exiting anyway`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
     logger.info(`${signal} received: draining requests`);
-    await drain(server);
-    await runtime.close();
+    await drain(server, REQUEST_GRACE_MS);
+    if (config.eventBus.kind !== 'pubsub') await drainEventBus(logger);
+    // pool.end() waits for every client; with the server gone a checked-out one may never come back.
+    if (!(await within(runtime.close(), POOL_CLOSE_MS))) logger.warning(`the database pool did not close within ${POOL_CLOSE_MS} ms`);
     await database.stop();
     logger.info('stopped');
     process.exit(0);

@@ -1,7 +1,8 @@
 /** `npm start` as a newcomer meets it: no DATABASE_URL, an embedded PostgreSQL, the catalog loaded. */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { findFreePort } from '../shared/adapters/db/embedded-postgres';
 
@@ -104,6 +105,37 @@ describe('npm start', () => {
     expect(app.output()).toContain('migrations at head (0 applied now)');
     app.child.kill('SIGINT');
     expect(await app.exit).toBe(0);
+  }, 90_000);
+
+  it('listens on loopback only by default, and stops within 5 s of SIGTERM even after its PostgreSQL died', async () => {
+    const port = await findFreePort();
+    const app = start({ PORT: String(port), DATA_DIR: dataDir });
+    await waitFor(app, 'Press Ctrl-C to stop.');
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    // HOST defaults to 127.0.0.1: the machine's other addresses do not answer.
+    const outside = Object.values(networkInterfaces()).flat().find((a) => a && !a.internal && a.family === 'IPv4');
+    if (outside) await expect(fetch(`http://${outside.address}:${port}/health`)).rejects.toThrow();
+
+    // The embedded PostgreSQL dies under the running server.
+    const postmaster = Number(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    process.kill(postmaster, 'SIGKILL');
+    while (postgresRunningIn(dataDir)) await new Promise((r) => setTimeout(r, 50));
+
+    // A client holds a connection with a request it never finishes sending.
+    const slow = connect(port, '127.0.0.1');
+    slow.on('error', () => undefined);
+    await new Promise<void>((resolve) => slow.once('connect', resolve));
+    slow.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+
+    const began = Date.now();
+    app.child.kill('SIGTERM');
+    const code = await app.exit;
+    slow.destroy();
+    expect(Date.now() - began).toBeLessThan(5000);
+    expect(code).toBe(0);
+    expect(app.output()).toMatch(/event bus (drained|: \d+ deliveries unfinished)/);
+    expect(app.output()).toContain('embedded PostgreSQL had already stopped');
+    expect(app.output()).toContain('"message":"stopped"');
   }, 90_000);
 
   it('refuses bad configuration at start, listing every problem', async () => {

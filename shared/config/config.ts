@@ -61,6 +61,8 @@ const envSchema = z
   .object({
     ENVIRONMENT: z.enum(ENVIRONMENTS).default('development'),
     PORT: intInRange(1, 65535, 8080),
+    // `npm start` is a development server: loopback unless asked otherwise (HOST=0.0.0.0 in a container).
+    HOST: z.string().trim().min(1, 'expected an address to listen on, e.g. 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     SERVICE_VERSION: z.string().trim().min(1).default('0.0.0-dev'),
     GOOGLE_CLOUD_PROJECT: optionalString,
@@ -192,6 +194,8 @@ export type Environment = (typeof ENVIRONMENTS)[number];
 export interface Config {
   environment: Environment;
   port: number;
+  /** The address `npm start` listens on. */
+  host: string;
   logLevel: LogLevel;
   serviceVersion: string;
   gcpProject: string | undefined;
@@ -301,6 +305,7 @@ export function parseConfig(env: Record<string, string | undefined>, purpose: Co
   return {
     environment: e.ENVIRONMENT,
     port: e.PORT,
+    host: e.HOST,
     logLevel: e.LOG_LEVEL,
     serviceVersion: e.SERVICE_VERSION,
     gcpProject: e.GOOGLE_CLOUD_PROJECT,

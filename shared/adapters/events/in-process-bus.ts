@@ -26,6 +26,8 @@ export interface InProcessBus extends EventBus, EventBusProbe {
   subscribe(subscription: Subscription): void;
   /** Resolves when every delivery started so far (including retries) has finished. */
   drain(): Promise<void>;
+  /** How many deliveries (with their retries) are still running. */
+  pending(): number;
   /** Makes publish fail, to test what the callers do when the bus is down. */
   setAvailable(available: boolean): void;
 }
@@ -80,6 +82,7 @@ export function createInProcessBus(options: InProcessBusOptions): InProcessBus {
     async drain() {
       while (inFlight.size) await Promise.all([...inFlight]);
     },
+    pending: () => inFlight.size,
     setAvailable(value) {
       available = value;
     },

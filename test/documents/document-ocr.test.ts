@@ -87,6 +87,8 @@ describe('a printed page read by OCR', () => {
     const id = await newTaxReturn();
     const { reference } = (await as(owner).get(`/api/v1/declarations/${id}`).expect(200)).body as { reference: string };
     await upload(id, 'factura\u202efdp.pdf', 'application/pdf', Buffer.from('#!/bin/sh\necho this is no PDF\n'));
+    // Documents are numbered in upload order: a second later, as a real upload would be (the clock is fixed).
+    app.clock.advance(1000);
     await upload(id, 'foto.png', 'image/png', await printedPage(['Fotografía'], 'jpeg'));
     const docs = (await as(agent).get(`/api/v1/declarations/${id}/documents`).expect(200)).body.items as { filename: string; downloadUrl: string }[];
     const dispositions = await Promise.all(

@@ -69,6 +69,14 @@ describe('a printed page read by OCR', () => {
     expect(doc!.processing!.quality).toBeGreaterThan(0.8);
   }, 60_000);
 
+  it('flags a PDF with a header but no pages as unreadable, once, instead of failing until it is dead-lettered', async () => {
+    const id = await newTaxReturn();
+    await upload(id, 'vacio.pdf', 'application/pdf', Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n'));
+    const [doc] = await documentsOf(id);
+    expect(doc!.processing).toMatchObject({ outcome: 'flagged', flags: ['unreadable'], detectedType: 'application/pdf' });
+    expect(app.logs.filter((l) => l.includes('event handler failed') && l.includes('process-document'))).toEqual([]);
+  }, 60_000);
+
   it('flags a file whose bytes are not what it claims, and the review queue shows it', async () => {
     const id = await newTaxReturn();
     await upload(id, 'pasaporte.pdf', 'application/pdf', Buffer.from('#!/bin/sh\necho this is no PDF\n'));

@@ -11,7 +11,10 @@ import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRawStream, type 
 
 export async function loadPdf(bytes: Buffer): Promise<PDFDocument> {
   try {
-    return await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: false });
+    const doc = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: false });
+    // A file with a PDF header but no page tree loads, then fails on first use: unreadable, not a crash to retry.
+    doc.getPageCount();
+    return doc;
   } catch (err) {
     throw new UnreadableDocumentError(`the PDF cannot be parsed: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -51,5 +54,11 @@ function pageImage(doc: PDFDocument, pageIndex: number): Buffer | undefined {
 /** The images of the first `maxPages` pages, one entry per page (undefined for a page without a decodable image). */
 export function pageImages(doc: PDFDocument, maxPages: number): (Buffer | undefined)[] {
   const count = Math.min(doc.getPageCount(), maxPages);
-  return Array.from({ length: count }, (_, i) => pageImage(doc, i));
+  return Array.from({ length: count }, (_, i) => {
+    try {
+      return pageImage(doc, i);
+    } catch {
+      return undefined; // a malformed page has no image to read, like a vector page
+    }
+  });
 }

@@ -104,7 +104,7 @@ export const jwks = defineRoute({
   operationId: 'getJwks',
   method: 'get',
   path: '/.well-known/jwks.json',
-  summary: 'Public keys that verify access tokens and receipts',
+  summary: 'Public keys that verify access tokens (receipts: GET /api/v1/receipts/keys, which keeps retired keys)',
   tags: ['auth'],
   roles: 'public',
   responses: {

@@ -203,6 +203,12 @@ describe('documents', () => {
     // It downloads under the declaration's reference, never under the name its uploader chose.
     expect(got.headers['content-disposition']).toBe(`attachment; filename="${declaration.reference}-1.pdf"; filename*=UTF-8''${declaration.reference}-1.pdf`);
 
+    // The signed URL is good for 15 minutes, but it uploads once: the document an agent will read cannot be swapped.
+    let again = api().put(url.pathname + url.search);
+    for (const [name, value] of Object.entries(slot.body.upload.headers as Record<string, string>)) again = again.set(name, value);
+    const swapped = await again.send(Buffer.from(pdf.toString('latin1').replace('1.4', '1.7'), 'latin1')).expect(412);
+    expect(swapped.body).toMatchObject({ code: 'already_uploaded' });
+
     const byAgent = await as(agent).get(`/api/v1/declarations/${declaration.id}/documents`).expect(200);
     expect(byAgent.body.items).toHaveLength(1);
     await as(otherCitizen).get(`/api/v1/declarations/${declaration.id}/documents`).expect(404);

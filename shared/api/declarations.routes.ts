@@ -164,7 +164,7 @@ export const requestDocumentUpload = defineRoute({
   method: 'post',
   path: '/api/v1/declarations/{id}/documents',
   summary: 'Get a signed URL to upload one document (PDF, JPEG or PNG, at most 10 MB)',
-  description: 'PUT the file to `upload.url` with exactly `upload.headers` and exactly `size` bytes, within 15 minutes.',
+  description: 'PUT the file to `upload.url` with exactly `upload.headers` and exactly `size` bytes, within 15 minutes. The URL uploads once: a second PUT is refused (412 `already_uploaded`), so a document cannot be replaced; ask for another URL to add another document.',
   tags: ['declarations'],
   roles: ['citizen', 'business'],
   idempotency: 'optional',

@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   route_not_found: { status: 404, title: 'No route matches this path' },
   method_not_allowed: { status: 405, title: 'This method is not allowed on this path' },
   conflict: { status: 409, title: 'The request conflicts with the current state' },
+  already_uploaded: { status: 412, title: 'Something was already uploaded under this URL; it cannot be replaced' },
   payload_too_large: { status: 413, title: 'The request body is too large' },
   unsupported_media_type: { status: 415, title: 'The content type of the request is not accepted' },
   rate_limited: { status: 429, title: 'Too many requests' },

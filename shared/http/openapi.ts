@@ -31,6 +31,7 @@ const PROBLEM_DETAILS: Record<ErrorCode, Pick<Problem, 'detail' | 'errors'>> = {
   route_not_found: { detail: 'No route GET /api/v1/declaration.' },
   method_not_allowed: { detail: 'DELETE is not allowed on /api/v1/declarations; allowed: GET, POST.' },
   conflict: { detail: 'A request with this Idempotency-Key is still being processed; retry in a moment.' },
+  already_uploaded: { detail: 'Something was already uploaded as declarations/…/….pdf, and an upload is never replaced. Request a new upload URL to add another document.' },
   payload_too_large: { detail: 'The body is larger than 1 MB.' },
   unsupported_media_type: { detail: 'Send the body as application/json.' },
   rate_limited: { detail: 'More than 600 requests a minute from this address; retry after the Retry-After seconds.' },

@@ -2,7 +2,9 @@
 import { createHash, createVerify, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { Socket, type AddressInfo } from 'node:net';
+import path from 'node:path';
 import { cert, deleteApp, initializeApp, type App } from 'firebase-admin/app';
+import { parseTfFile, TERRAFORM_ROOT } from '../../../scripts/delivery/terraform-config';
 import { createFixedClock } from '../../ports/clock.port';
 import { createGcsStorage, type GcsStorage } from './gcs-storage';
 import { createObjectStorage } from './object-storage';
@@ -63,7 +65,7 @@ describe('signed URLs (no network)', () => {
   it('signs an upload URL bound to the content type and the exact size', async () => {
     const upload = await storage.createUploadUrl({ objectName: 'declarations/d-1/doc-1', contentType: 'application/pdf', contentLength: 12345, expiresInSeconds: 900 });
     expect(upload.method).toBe('PUT');
-    expect(upload.headers).toEqual({ 'Content-Type': 'application/pdf', 'x-goog-content-length-range': '12345,12345' });
+    expect(upload.headers).toEqual({ 'Content-Type': 'application/pdf', 'x-goog-content-length-range': '12345,12345', 'x-goog-if-generation-match': '0' });
     expect(upload.expiresAt).toEqual(new Date(clock.now().getTime() + 900_000));
 
     const url = new URL(upload.url);
@@ -75,7 +77,7 @@ describe('signed URLs (no network)', () => {
       'X-Goog-Credential': `${CLIENT_EMAIL}/${day}/auto/storage/goog4_request`,
       'X-Goog-Date': clock.now().toISOString().replace(/[-:]|\.\d{3}/g, ''),
       'X-Goog-Expires': '900',
-      'X-Goog-SignedHeaders': 'content-type;host;x-goog-content-length-range',
+      'X-Goog-SignedHeaders': 'content-type;host;x-goog-content-length-range;x-goog-if-generation-match',
       'X-Goog-Signature': expect.stringMatching(/^[0-9a-f]{512}$/),
     });
 
@@ -84,10 +86,25 @@ describe('signed URLs (no network)', () => {
     expect(verifyV4('PUT', upload.url, { ...upload.headers, 'Content-Type': 'text/html' })).toBe(false);
     expect(verifyV4('PUT', upload.url, { ...upload.headers, 'x-goog-content-length-range': '0,99999999' })).toBe(false);
     expect(verifyV4('PUT', upload.url, { 'Content-Type': 'application/pdf' })).toBe(false);
+    // Dropping the create-once precondition (to replace an uploaded document) breaks the signature too.
+    const { 'x-goog-if-generation-match': _once, ...withoutOnce } = upload.headers;
+    expect(verifyV4('PUT', upload.url, withoutOnce)).toBe(false);
+    expect(verifyV4('PUT', upload.url, { ...upload.headers, 'x-goog-if-generation-match': '1' })).toBe(false);
     expect(verifyV4('GET', upload.url, upload.headers)).toBe(false);
     const longer = new URL(upload.url);
     longer.searchParams.set('X-Goog-Expires', '604800');
     expect(verifyV4('PUT', longer.href, upload.headers)).toBe(false);
+  });
+
+  it("is allowed by the bucket's CORS: a browser's preflight may send every header an upload URL asks for", async () => {
+    const upload = await storage.createUploadUrl({ objectName: 'declarations/d-1/doc-2', contentType: 'image/png', contentLength: 10, expiresInSeconds: 900 });
+    const main = await parseTfFile(path.join(TERRAFORM_ROOT, 'modules/stack/main.tf'));
+    type Bucket = { cors?: { response_header: string[]; method: string[] }[] };
+    const buckets = (main.json.resource as { google_storage_bucket: Record<string, Bucket[]> }).google_storage_bucket;
+    const [cors, ...others] = Object.values(buckets).flatMap((blocks) => blocks.flatMap((b) => b.cors ?? []));
+    expect(others).toEqual([]);
+    expect(cors?.method).toContain(upload.method);
+    expect(cors?.response_header.map((h) => h.toLowerCase()).sort()).toEqual(Object.keys(upload.headers).map((h) => h.toLowerCase()).sort());
   });
 
   it('signs a download URL, with the file name in the signed response-content-disposition', async () => {

@@ -62,15 +62,18 @@ export function createGcsStorage({ bucket: bucketName, app, clock = systemClock 
       // Cloud Storage's XML API enforces x-goog-content-length-range on the PUT itself (400 when the
       // body's size is outside MIN,MAX); signed, the client cannot drop or widen it.
       const range = `${contentLength},${contentLength}`;
+      // Create-once: generation 0 means "no live object of this name" (XML API x-goog-if-generation-match),
+      // so a URL cannot replace a document already uploaded (and perhaps read, scored, reviewed): 412.
+      const once = { 'x-goog-content-length-range': range, 'x-goog-if-generation-match': '0' };
       const [url] = await (await getBucket()).file(objectName).getSignedUrl({
         version: 'v4',
         action: 'write',
         accessibleAt,
         expires,
         contentType,
-        extensionHeaders: { 'x-goog-content-length-range': range },
+        extensionHeaders: once,
       });
-      return { url, method: 'PUT', headers: { 'Content-Type': contentType, 'x-goog-content-length-range': range }, expiresAt: expires };
+      return { url, method: 'PUT', headers: { 'Content-Type': contentType, ...once }, expiresAt: expires };
     },
 
     async createDownloadUrl(request) {

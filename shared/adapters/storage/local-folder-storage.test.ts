@@ -4,6 +4,7 @@ import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { createLocalServer } from '../../../scripts/local/local-server';
 import { ValidationError } from '../../errors/app-error';
 import { createFixedClock } from '../../ports/clock.port';
@@ -122,12 +123,34 @@ describe('upload and download', () => {
     expect(inline.headers.get('content-disposition')).toBeNull();
   });
 
-  it('replaces an object uploaded again under the same name, content type included', async () => {
+  it('never replaces an upload: the same URL or a new one for the name answers 412, and the first bytes stay', async () => {
     const objectName = uniqueName();
-    await put((await uploadUrl(objectName)).url, PDF, { 'Content-Type': 'application/pdf' });
+    const first = await uploadUrl(objectName);
+    expect((await put(first.url, PDF, { 'Content-Type': 'application/pdf' })).status).toBe(200);
+    const again = await put(first.url, PDF, { 'Content-Type': 'application/pdf' });
+    expect(again.status).toBe(412);
+    expect(await problemOf(again)).toMatchObject({ code: 'already_uploaded', detail: expect.stringContaining('Request a new upload URL') });
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
-    expect((await put((await uploadUrl(objectName, png.length, 'image/png')).url, png, { 'Content-Type': 'image/png' })).status).toBe(200);
-    expect(await storage.stat(objectName)).toEqual({ size: 4, contentType: 'image/png' });
+    expect((await put((await uploadUrl(objectName, png.length, 'image/png')).url, png, { 'Content-Type': 'image/png' })).status).toBe(412);
+    expect(await storage.stat(objectName)).toEqual({ size: PDF.length, contentType: 'application/pdf' });
+    expect(await storage.read(objectName)).toEqual(PDF);
+  });
+
+  it('lets exactly one of two uploads racing to one name land, whole', async () => {
+    const objectName = uniqueName();
+    const url = (await uploadUrl(objectName)).url;
+    const other = Buffer.from(PDF.toString('latin1').replace('1.7', '1.4'), 'latin1');
+    // Both pass the handler's early check before either lands (checked at the storage, which the handler calls).
+    const results = await Promise.allSettled([
+      storage.writeObject(objectName, 'application/pdf', PDF.length, Readable.from([PDF])),
+      storage.writeObject(objectName, 'application/pdf', other.length, Readable.from([other])),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({ reason: { code: 'already_uploaded', status: 412 } });
+    const stored = await storage.read(objectName);
+    expect([PDF, other]).toContainEqual(stored);
+    expect((await put(url, PDF, { 'Content-Type': 'application/pdf' })).status).toBe(412);
+    expect(readdirSync(path.join(root, '.tmp'))).toEqual([]);
   });
 
   it('answers 404 for a download of an object never uploaded', async () => {

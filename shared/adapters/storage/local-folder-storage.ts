@@ -1,7 +1,7 @@
 /** Local default for object storage: files under a folder, moved through the local server's signed `/_storage/` URLs. */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, type ReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -9,6 +9,11 @@ import { AppError, ConflictError } from '../../errors/app-error';
 import { systemClock, type Clock } from '../../ports/clock.port';
 import { assertDownloadRequest, assertObjectName, assertUploadRequest, type ObjectStorage, type StoredObject } from '../../ports/object-storage.port';
 import { createGrantSigner, type GrantSigner } from './local-storage-signature';
+
+/** The answer to a PUT on a name that already holds an object (Cloud Storage answers 412 too). */
+export function alreadyUploaded(objectName: string): AppError {
+  return new AppError('already_uploaded', `Something was already uploaded as ${objectName}, and an upload is never replaced. Request a new upload URL to add another document.`);
+}
 
 /** The path prefix the local server routes to the storage handler. */
 export const LOCAL_STORAGE_PREFIX = '/_storage/';
@@ -78,6 +83,19 @@ export function createLocalFolderStorage({ root, baseUrl, secret, clock = system
       if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'EISDIR') {
         throw new ConflictError(`The object name "${objectName}" clashes with an existing object that is a prefix of it, or that it is a prefix of.`);
       }
+      throw err;
+    }
+  }
+
+  /**
+   * Create-once, as Cloud Storage's `x-goog-if-generation-match: 0`: link() never replaces, so of two
+   * uploads to one name only the first lands, and nothing replaces a document once uploaded.
+   */
+  async function claim(metaTemp: string, objectName: string): Promise<void> {
+    try {
+      await link(metaTemp, metaPath(objectName));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw alreadyUploaded(objectName);
       throw err;
     }
   }
@@ -166,12 +184,12 @@ export function createLocalFolderStorage({ root, baseUrl, secret, clock = system
         }
         const metaTemp = `${temp}.json`;
         await writeFile(metaTemp, JSON.stringify({ contentType } satisfies ObjectMeta), { mode: 0o600 });
-        // Both folders before either rename, so a clash leaves nothing behind; metadata first, so an
+        // Both folders before either move, so a clash leaves nothing behind; metadata first, so an
         // object only becomes visible complete and with its content type.
         await refuseClashes(objectName, async () => {
           await mkdir(path.dirname(objectPath(objectName)), { recursive: true });
           await mkdir(path.dirname(metaPath(objectName)), { recursive: true });
-          await rename(metaTemp, metaPath(objectName));
+          await claim(metaTemp, objectName);
           await rename(temp, objectPath(objectName));
         });
       } finally {

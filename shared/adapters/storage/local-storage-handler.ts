@@ -6,7 +6,7 @@ import type { Logger } from '../../logging/logger';
 import type { Clock } from '../../ports/clock.port';
 import { objectNameProblem } from '../../ports/object-storage.port';
 import { attachmentDisposition } from './content-disposition';
-import { createLocalFolderStorage, LOCAL_STORAGE_PREFIX, type LocalFolderStorage } from './local-folder-storage';
+import { alreadyUploaded, createLocalFolderStorage, LOCAL_STORAGE_PREFIX, type LocalFolderStorage } from './local-folder-storage';
 
 /** A ceiling on any one upload, above the 10 MB document limit, whatever a URL was signed for. */
 export const DEFAULT_LOCAL_UPLOAD_MAX_BYTES = 20 * 1024 * 1024;
@@ -70,6 +70,8 @@ export function createLocalStorageHandler(options: LocalStorageHandlerOptions): 
     const length = query.get('length') ?? '';
     const contentLength = DIGITS.test(length) ? Number(length) : -1;
     checkGrant(contentLength >= 0 && storage.signer.verify({ method: 'PUT', objectName, expires, contentType, contentLength }, signature), expires);
+    // A spent URL says so first, before a byte is read; writeObject's claim settles two uploads racing past this.
+    if (await storage.stat(objectName)) throw alreadyUploaded(objectName);
     if (contentLength > maxBytes) throw new AppError('payload_too_large', `Uploads are limited to ${maxBytes} bytes here; this URL was signed for ${contentLength}.`);
 
     const sentType = (req.headers['content-type'] ?? '').trim().toLowerCase();

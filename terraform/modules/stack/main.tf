@@ -116,7 +116,8 @@ resource "google_storage_bucket" "documents" {
   cors {
     origin          = var.cors_origins
     method          = ["PUT", "GET"]
-    response_header = ["Content-Type"]
+    # The upload URL's signed headers: a browser's preflight must be allowed to send them (docs/STORAGE.md).
+    response_header = ["Content-Type", "x-goog-content-length-range", "x-goog-if-generation-match"]
     max_age_seconds = 3600
   }
 }

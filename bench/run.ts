@@ -97,7 +97,7 @@ async function main() {
       DATABASE_URL: database.url,
       DATA_DIR: dataDir,
       AUTH_SIGNING_KEYS: identity.signingKeysEnv,
-      RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000',
+      RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000', RATE_LIMIT_REGISTRATIONS_PER_HOUR: '1000000',
       RESPONSE_VALIDATION: 'off',
     };
     // Deployed functions publish to Pub/Sub; their consumers are other functions.

@@ -1,6 +1,7 @@
 /**
  * Access found open by the attack run (issue 14): login limits overtaken by parallel guesses, per-address
- * limits escaped with a forged X-Forwarded-For, and admins able to lock every admin out.
+ * limits escaped with a forged X-Forwarded-For, registrations that reveal which addresses have an
+ * account without bound, and admins able to lock every admin out.
  */
 import request from 'supertest';
 import { anAccount, FIXTURE_PASSWORD } from './support/auth-fixtures';
@@ -40,6 +41,24 @@ describe('login attempts counted before the password is checked', () => {
     const answers = await Promise.all(attempts.map((password) => login(app.server, account.email, password)));
     // Only 5 attempts are checked at all: whichever got in first, never more than 5 answers other than 429.
     expect(answers.filter((a) => a.status !== 429).length).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('registrations counted per client address', () => {
+  const register = (email: string) => request(app.server).post('/api/v1/auth/register').send({ email, password: FIXTURE_PASSWORD, fullName: 'Ana Nsue', accountType: 'citizen' });
+
+  it('reveals at most 20 existing accounts an hour to one address, however many probes run at once', async () => {
+    app.clock.advance(3_601_000);
+    const existing = await Promise.all(Array.from({ length: 30 }, () => anAccount().create(app)));
+    const answers = statuses(await Promise.all(existing.map((a) => register(a.email))));
+    expect(answers[409]).toBeLessThanOrEqual(20);
+    expect(answers[409]! + answers[429]!).toBe(30);
+    // Past the limit, a new address answers 429 as a known one does: nothing tells them apart.
+    const fresh = await register(`nueva-${app.runtime.ids.uuid()}@example.gq`).expect(429);
+    expect(fresh.body).toMatchObject({ code: 'rate_limited', detail: expect.stringContaining('registrations from this address') });
+    expect(fresh.headers['retry-after']).toMatch(/^\d+$/);
+    app.clock.advance(3_601_000);
+    await register(`nueva-${app.runtime.ids.uuid()}@example.gq`).expect(201);
   });
 });
 

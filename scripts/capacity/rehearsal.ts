@@ -76,7 +76,7 @@ export async function rehearse(options: RehearsalOptions): Promise<{ markdown: s
   let shape: DeployedShape | undefined;
   let db: Client | undefined;
   try {
-    shape = await startDeployedShape({ dataDir, instances: 1, databaseUrl: url.toString(), redisUrl: redis.url, distDir: path.join(dataDir, 'dist'), demoPassword: PASSWORD, logLevel: 'warning', cron: false, extraEnv: { RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000' }, log });
+    shape = await startDeployedShape({ dataDir, instances: 1, databaseUrl: url.toString(), redisUrl: redis.url, distDir: path.join(dataDir, 'dist'), demoPassword: PASSWORD, logLevel: 'warning', cron: false, extraEnv: { RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000', RATE_LIMIT_REGISTRATIONS_PER_HOUR: '1000000' }, log });
     db = new Client({ connectionString: url.toString() });
     await db.connect();
     const base = shape.url;

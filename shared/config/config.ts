@@ -93,6 +93,7 @@ const envSchema = z
     AUTH_AUDIENCE: z.string().trim().min(1).default('taxasge-api'),
     AUTH_SIGNING_KEYS: optionalString.pipe(signingKeysSchema.optional()),
     RATE_LIMIT_PUBLIC_PER_MINUTE: intInRange(1, 1_000_000, 600),
+    RATE_LIMIT_REGISTRATIONS_PER_HOUR: intInRange(1, 1_000_000, 20),
     TRUSTED_PROXY_HOPS: optionalString.pipe(z.string().regex(/^[0-5]$/, 'expected a whole number between 0 and 5').transform(Number).optional()),
     STORAGE_BUCKET: optionalString.pipe(z.string().regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'expected a Cloud Storage bucket name').optional()),
     PUBLIC_BASE_URL: optionalString.pipe(z.url({ message: 'expected the http(s) URL clients use to reach this server' }).optional()),
@@ -217,6 +218,8 @@ export interface Config {
     passwordResetUrl: string;
   };
   rateLimitPublicPerMinute: number;
+  /** Registrations a client address may attempt in an hour (bounds what "already exists" reveals). */
+  rateLimitRegistrationsPerHour: number;
   /**
    * X-Forwarded-For entries appended by the proxies in front of the server, counted from the end; the
    * first of them is the client's address (docs/SECURITY.md). 0: no proxy, the socket's address.
@@ -320,6 +323,7 @@ export function parseConfig(env: Record<string, string | undefined>, purpose: Co
     responseValidation: e.RESPONSE_VALIDATION ? e.RESPONSE_VALIDATION === 'on' : e.ENVIRONMENT !== 'production',
     auth: { issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE, signingKeys: e.AUTH_SIGNING_KEYS, passwordResetUrl: e.PASSWORD_RESET_URL },
     rateLimitPublicPerMinute: e.RATE_LIMIT_PUBLIC_PER_MINUTE,
+    rateLimitRegistrationsPerHour: e.RATE_LIMIT_REGISTRATIONS_PER_HOUR,
     // Deployed: Firebase Hosting appends the client's address, then Cloud Run's front end appends Hosting's. Locally nothing is in front.
     trustedProxyHops: e.TRUSTED_PROXY_HOPS ?? (e.ENVIRONMENT === 'production' || e.ENVIRONMENT === 'staging' ? 2 : 0),
     notifications: {

@@ -34,6 +34,7 @@ export const getAuthService = perRuntime((rt) =>
     audit: getAuditLog(),
     limiter: getRateLimiter(),
     publisher: { publishCommitted: (entries) => getOutboxPublisher().publishCommitted(entries) },
+    registrationsPerHour: rt.config.rateLimitRegistrationsPerHour,
     onLogin: (outcome) => metricsFor(rt).recorder.increment('login_attempts', { outcome }),
     onRegistration: (accountType) => metricsFor(rt).recorder.increment('user_registrations', { account_type: accountType }),
     onRefreshTokenReuse: () => metricsFor(rt).recorder.increment('refresh_token_reuse', {}),

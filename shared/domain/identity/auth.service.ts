@@ -26,6 +26,9 @@ export const LIMITS = {
   resetPerIp: { name: 'reset-ip', max: 10, windowSeconds: 60 },
 } satisfies Record<string, RateLimitRule>;
 
+/** Registrations an address may attempt in an hour (configurable: RATE_LIMIT_REGISTRATIONS_PER_HOUR). */
+export const DEFAULT_REGISTRATIONS_PER_HOUR = 20;
+
 export interface AuthServiceDeps {
   db: Database;
   clock: Clock;
@@ -35,6 +38,8 @@ export interface AuthServiceDeps {
   limiter: RateLimiter;
   /** Publishes the password-reset request (topic notifications) once committed. */
   publisher: Pick<OutboxPublisher, 'publishCommitted'>;
+  /** Bounds what register's "already exists" can reveal: that many addresses an hour per client address. */
+  registrationsPerHour?: number;
   onLogin?: (outcome: 'success' | 'bad_credentials' | 'suspended' | 'rate_limited') => void;
   /** Each account registered, once committed (metrics: user_registrations). */
   onRegistration?: (accountType: Registration['accountType']) => void;
@@ -74,6 +79,7 @@ function rateLimited(retryAfterSeconds: number, what: string): AppError {
 
 export function createAuthService(deps: AuthServiceDeps) {
   const { db, clock, ids, tokens, audit, limiter } = deps;
+  const registerPerIp: RateLimitRule = { name: 'register-ip', max: deps.registrationsPerHour ?? DEFAULT_REGISTRATIONS_PER_HOUR, windowSeconds: 3600 };
 
   async function issueSession(tx: Queryable, user: User, familyId = ids.uuid()): Promise<TokenPair> {
     const refreshToken = newSecret();
@@ -107,6 +113,11 @@ export function createAuthService(deps: AuthServiceDeps) {
       if (input.accountType === 'business' && !input.taxId) {
         throw new ValidationError('A business account needs its NIF (taxId).', [{ path: 'body.taxId', message: 'required for a business account' }]);
       }
+      // A registration must say when the address already has an account (the person then logs in or
+      // resets), so each attempt is counted, atomically and before the hash, per client address: what
+      // the 409 reveals is bounded to that many addresses an hour, in parallel as in sequence.
+      const perIp = await limiter.hit(registerPerIp, meta.ip);
+      if (perIp.limited) throw rateLimited(perIp.retryAfterSeconds, 'registrations from this address');
       const user: UserWithSecret = {
         id: ids.uuid(),
         email,

@@ -113,6 +113,8 @@ async function main() {
       logger.error(`not stopped within ${STOP_DEADLINE_MS} ms: exiting anyway`);
       process.exit(1);
     }, STOP_DEADLINE_MS).unref();
+    // Stopping: a PostgreSQL that dies from here on is not started again (a start under way still completes).
+    database.holdRestarts();
     logger.info(`${signal} received: draining requests`);
     await drain(server, REQUEST_GRACE_MS);
     if (config.eventBus.kind !== 'pubsub') await drainEventBus(logger);

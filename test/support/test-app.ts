@@ -38,6 +38,9 @@ export interface TestAppOptions {
   logger?: Logger;
 }
 
+/** Apps open in this test file, newest last: closing one gives the runtime back to the app opened before it. */
+const openRuntimes: Runtime[] = [];
+
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'taxasge-app-'));
@@ -48,6 +51,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const logger = options.logger ?? createLogger({ level: 'debug', write: (line) => logs.push(line) });
   const runtime = createRuntime(config, { db: database.db, clock, logger, cache: options.cache ?? createMemoryCache({ clock }) });
   setRuntime(runtime);
+  openRuntimes.push(runtime);
   const rewrites = readRewrites();
   const storage = runtime.storage;
   const mounts = storage.kind === 'local' ? [{ prefix: LOCAL_STORAGE_PREFIX, handler: createLocalStorageHandler({ storage, onStored: raiseDocumentUploads() }) }] : [];
@@ -67,9 +71,12 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     logs,
     async close() {
       if (options.listen) await new Promise<void>((resolve) => server.close(() => resolve()));
-      // An OCR worker thread, if a test had a document read, would keep jest's process alive.
+      // An OCR worker thread, if a test had a document read, would keep jest's process alive. This app's
+      // engine: another app of the file may have been opened or closed since this one.
+      setRuntime(runtime);
       await getOcrEngine().close();
-      setRuntime(undefined);
+      openRuntimes.splice(openRuntimes.indexOf(runtime), 1);
+      setRuntime(openRuntimes.at(-1));
       await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },

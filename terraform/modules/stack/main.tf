@@ -113,10 +113,10 @@ resource "google_storage_bucket" "documents" {
     }
   }
 
+  # response_header: the upload URL's signed headers, which a browser's preflight must be allowed to send (docs/STORAGE.md).
   cors {
     origin          = var.cors_origins
     method          = ["PUT", "GET"]
-    # The upload URL's signed headers: a browser's preflight must be allowed to send them (docs/STORAGE.md).
     response_header = ["Content-Type", "x-goog-content-length-range", "x-goog-if-generation-match"]
     max_age_seconds = 3600
   }

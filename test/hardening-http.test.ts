@@ -3,6 +3,8 @@
  * checked, missing security headers, and requests that answered 500 instead of 400.
  */
 import { request as httpRequest } from 'node:http';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import request from 'supertest';
 import { createTestApp, type TestApp } from './support/test-app';
 
@@ -91,6 +93,17 @@ describe('answers of the API', () => {
     expect((await request(app.server).get('/api/v1/ministries')).headers['strict-transport-security']).toBeUndefined();
     const https = await request(app.server).get('/api/v1/ministries').set('X-Forwarded-Proto', 'https');
     expect(https.headers['strict-transport-security']).toMatch(/^max-age=\d+/);
+  });
+
+  it('are stored by no browser or CDN unless their route says so (firebase.json leaves Cache-Control to the functions)', async () => {
+    const cacheControl = async (path: string) => (await request(app.server).get(path)).headers['cache-control'];
+    expect(await cacheControl('/api/v1/auth/me')).toBe('no-store');
+    expect(await cacheControl('/api/v1/fiscal-services/T-99999')).toBe('no-store');
+    expect(await cacheControl('/health/ready')).toBe('no-store');
+    expect(await cacheControl('/api/v1/fiscal-services?limit=2')).toBe('no-cache');
+    expect(await cacheControl('/api/v1/receipts/keys')).toBe('public, max-age=300');
+    const hosting = JSON.parse(readFileSync(path.join(__dirname, '../firebase.json'), 'utf8')) as { hosting: { headers: { headers: { key: string }[] }[] } };
+    expect(hosting.hosting.headers.flatMap((rule) => rule.headers.map((h) => h.key.toLowerCase()))).not.toContain('cache-control');
   });
 });
 

@@ -13,7 +13,8 @@ import { getRuntime, perRuntime } from '../../shared/runtime/runtime';
 // The catalog is read far more than anything else and changes only by correction: its pages are
 // served as rendered text, keyed by catalog version and the whole query.
 const renderedPages = perRuntime(() => createRenderedResponses());
-const asJson = (r: RenderedResponse) => ({ status: 200 as const, raw: r.body, contentType: 'application/json', headers: { ETag: r.etag } });
+// no-cache: browsers keep the page and ask again with If-None-Match, answered 304 while the catalog is unchanged.
+const asJson = (r: RenderedResponse) => ({ status: 200 as const, raw: r.body, contentType: 'application/json', headers: { ETag: r.etag, 'Cache-Control': 'no-cache' } });
 
 const curation = perRuntime((rt) => createCatalogCurationService({ db: rt.db, cache: rt.cache, clock: rt.clock, audit: getAuditLog(), logger: rt.logger }));
 

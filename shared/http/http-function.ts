@@ -59,8 +59,11 @@ function sendProblem(res: Response, error: unknown, ctx: { logger: RequestContex
  * On every answer: no MIME sniffing, no framing (the docs page included), no referrer leaving the
  * API, and HSTS when the client came over https (the front end terminates TLS and says so in
  * X-Forwarded-Proto, which the framework's Express trusts). A page with stricter needs sets its own CSP.
+ * Nothing is stored by browsers or Hosting's CDN unless its route says so (catalog pages revalidate
+ * with their ETag, signing keys are public for 5 minutes): answers carry personal data by default.
  */
 function applySecurityHeaders(req: Request, res: Response): void {
+  res.set('Cache-Control', 'no-store');
   res.set('X-Content-Type-Options', 'nosniff');
   res.set('Content-Security-Policy', "frame-ancestors 'none'");
   res.set('X-Frame-Options', 'DENY');

@@ -172,7 +172,14 @@ describe('the deployed shape', () => {
 
   it('answers through Hosting\'s routing, with firebase.json\'s headers, and a problem for unrouted paths', async () => {
     const catalog = await call('GET', '/api/v1/fiscal-services?limit=1');
-    expect([catalog.status, catalog.body.total, catalog.headers['cache-control'], catalog.headers['x-content-type-options']]).toEqual([200, 547, 'no-store', 'nosniff']);
+    expect([catalog.status, catalog.body.total, catalog.headers['cache-control'], catalog.headers['x-content-type-options']]).toEqual([200, 547, 'no-cache', 'nosniff']);
+    // Each route's caching reaches the client through Hosting: a catalog page revalidates with its ETag
+    // (304), the signing keys are public for 5 minutes, anything personal is never stored.
+    const again = await call('GET', '/api/v1/fiscal-services?limit=1', { headers: { 'if-none-match': String(catalog.headers.etag) } });
+    expect(again.status).toBe(304);
+    expect((await call('GET', '/api/v1/receipts/keys')).headers['cache-control']).toBe('public, max-age=300');
+    const me = await call('GET', '/api/v1/auth/me');
+    expect([me.status, me.headers['cache-control']]).toEqual([401, 'no-store']);
     const unknown = await call('GET', '/nowhere');
     expect([unknown.status, unknown.body.code]).toEqual([404, 'route_not_found']);
     // The jobs function has no public path: only Cloud Scheduler reaches it.

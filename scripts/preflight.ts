@@ -20,6 +20,7 @@ export const DEFAULT_DEPS: CheckDeps = {
   logAttempts: 6,
   repoRoot: ROOT,
   now: () => new Date(),
+  httpTimeoutMs: 10_000,
 };
 
 /** Where to look: `local` is `npm start` on this machine, the others come from the Terraform code. */

@@ -53,6 +53,8 @@ export interface CheckDeps {
   /** The checkout the repository checks read. */
   repoRoot: string;
   now: () => Date;
+  /** How long an HTTP check waits for its answer. */
+  httpTimeoutMs: number;
 }
 
 export const NOT_LOCAL = 'not applicable locally';
@@ -62,7 +64,7 @@ const noGo = (check: string, detail: string): CheckOutcome => ({ check, status: 
 const message = (err: unknown) => (err instanceof CommandError ? err.message : err instanceof Error ? err.message : String(err));
 
 async function getJson(deps: CheckDeps, url: string): Promise<{ status: number; body: unknown }> {
-  const res = await deps.fetch(url, { signal: AbortSignal.timeout(10_000), headers: { accept: 'application/json' } });
+  const res = await deps.fetch(url, { signal: AbortSignal.timeout(deps.httpTimeoutMs), headers: { accept: 'application/json' } });
   const text = await res.text();
   let body: unknown = text;
   try {
@@ -432,7 +434,7 @@ export async function checkHttps(t: Target, deps: CheckDeps): Promise<CheckOutco
   const name = 'HTTPS with HSTS';
   if (!t.baseUrl.startsWith('https://')) return { check: name, status: 'N/A', detail: `${t.baseUrl} is plain HTTP (local)` };
   try {
-    const res = await deps.fetch(`${t.baseUrl}/health`, { signal: AbortSignal.timeout(10_000) });
+    const res = await deps.fetch(`${t.baseUrl}/health`, { signal: AbortSignal.timeout(deps.httpTimeoutMs) });
     await res.text();
     const hsts = res.headers.get('strict-transport-security') ?? '';
     const maxAge = Number(/max-age=(\d+)/.exec(hsts)?.[1] ?? 0);

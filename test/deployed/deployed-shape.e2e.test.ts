@@ -126,6 +126,12 @@ async function pendingPayment(token: string) {
   return { declarationId: d.body.id as string, paymentId: p.body.id as string, checkoutUrl: p.body.checkoutUrl as string };
 }
 
+/** Whether a function fell back to counting per instance since that line (its log line may trail its answer a little). */
+async function cacheFailedSince(line: number): Promise<boolean> {
+  await new Promise((r) => setTimeout(r, 250));
+  return processLines.slice(line).some((l) => l.line.includes('rate limiter cache failed'));
+}
+
 const pay = async (checkoutUrl: string, knobs = '') => expect((await fetch(`${checkoutUrl}/pay${knobs}`, { method: 'POST' })).status).toBeLessThan(300);
 const receiptOf = (token: string, paymentId: string) => eventually(`the receipt of ${paymentId}`, async () => {
   const r = await call('GET', `/api/v1/payments/${paymentId}/receipt`, { token });
@@ -284,9 +290,11 @@ describe('the deployed shape', () => {
       const citizen = { email: `limited-${attempt}-${Date.now()}@e2e.taxasge.gq` };
       expect((await call('POST', '/api/v1/auth/register', { body: { email: citizen.email, password: PASSWORD, fullName: 'Ana Nsue', accountType: 'citizen' } })).status).toBe(201);
       const window = Math.floor(Date.now() / 60_000);
+      const linesBefore = processLines.length;
       const tries = [];
       for (let i = 0; i < 6; i++) tries.push(await call('POST', '/api/v1/auth/login', { body: { email: citizen.email, password: 'wrong-Passw0rd!' }, from: '127.0.0.21' }));
       if (Math.floor(Date.now() / 60_000) !== window) continue; // straddled two windows: try again in the new one
+      if (await cacheFailedSince(linesBefore)) continue; // counted per instance this round
       expect(new Set(tries.map((t) => t.servedBy)).size).toBe(2);
       expect(tries.map((t) => t.status)).toEqual([401, 401, 401, 401, 401, 429]);
       break;
@@ -294,10 +302,14 @@ describe('the deployed shape', () => {
     // Public routes: RATE_LIMIT_PUBLIC_PER_MINUTE (200) per client address, across both instances.
     for (let from = 30; ; from++) {
       const window = Math.floor(Date.now() / 60_000);
+      const linesBefore = processLines.length;
       // Ten at a time: a flood would make the cache time out, and the limiter then counts per instance by design.
       const answers: Answer[] = [];
       for (let i = 0; i < 24; i++) answers.push(...(await Promise.all(Array.from({ length: 10 }, () => call('GET', '/api/v1/fiscal-services?limit=1', { from: `127.0.0.${from}` })))));
       if (Math.floor(Date.now() / 60_000) !== window) continue;
+      // A busy machine can still make a cache call time out; that round counted per instance (by design,
+      // test/faults/cache-down.test.ts): count again from another address.
+      if (await cacheFailedSince(linesBefore)) continue;
       expect(new Set(answers.map((a) => a.servedBy)).size).toBe(2);
       expect(answers.filter((a) => a.status === 200)).toHaveLength(200);
       expect(answers.filter((a) => a.status === 429)).toHaveLength(40);

@@ -133,8 +133,9 @@ describe('the Pub/Sub adapter on the emulator', () => {
       const event = anEvent({ declarationId: 'd-1', to: 'paid' });
       const started = Date.now();
       await bus.publish('declaration-events', event);
-      await eventually(() => exampleReceived.some((r) => r.event.id === event.id), 3_000, 'the push delivery');
-      expect(Date.now() - started).toBeLessThan(2_000);
+      await eventually(() => exampleReceived.some((r) => r.event.id === event.id), 15_000, 'the push delivery');
+      // Pushed at once, as the first delivery (attempt 1 below); the bound is wide for a busy machine.
+      expect(Date.now() - started).toBeLessThan(9_000);
       expect(exampleReceived.find((r) => r.event.id === event.id)).toEqual({ event, delivery: { subscription: 'example-consumer', attempt: 1 } });
     } finally {
       await closeServer(server);

@@ -97,5 +97,5 @@ it('is down, quickly and saying why, once the emulator is stopped', async () => 
   await emulator.stop();
   const started = Date.now();
   await expect(bus.ping()).rejects.toThrow(new RegExp(`^Pub/Sub \\(http://${emulator.host.replace(/\./g, '\\.')}, project ${emulator.projectId}\\): topics ${prefix}-payment-events, ${prefix}-declaration-events: connect ECONNREFUSED ${emulator.host.replace(/\./g, '\\.')}$`));
-  expect(Date.now() - started).toBeLessThan(1_000);
+  expect(Date.now() - started).toBeLessThan(5_000);
 });

@@ -189,7 +189,8 @@ describe('BANGE HTTP adapter against a misbehaving bank', () => {
   });
   beforeEach(() => (seen.length = 0));
 
-  const bank = () => createBangeHttpBank({ apiUrl, apiKey: API_KEY, timeoutMs: 300 });
+  // Answers are waited for as long as a busy machine needs; only the deadline case uses a short one.
+  const bank = (timeoutMs = 10_000) => createBangeHttpBank({ apiUrl, apiKey: API_KEY, timeoutMs });
   const payment = { id: 'pay_1', reference: 'PAY-1', amount: 2000, currency: 'XAF', method: 'bange_wallet', status: 'pending', checkoutUrl: 'https://bange.example/c/pay_1', paidAt: null, refundedAmount: 0 };
   const create: CreateBankPayment = { reference: 'PAY-1', amount: 2000, currency: 'XAF', method: 'bange_wallet', description: 'd', callbackUrl: 'https://api.taxasge.gq/webhooks/bange', idempotencyKey: 'k-1' };
 
@@ -276,10 +277,10 @@ describe('BANGE HTTP adapter against a misbehaving bank', () => {
   it('gives up after the deadline', async () => {
     next = 'hang';
     const started = Date.now();
-    const err = await failure(bank().getPayment('pay_1'));
+    const err = await failure(bank(300).getPayment('pay_1'));
     expect(err).toMatchObject({ kind: 'timeout', retryable: true });
     expect(err.message).toBe('BANGE GET /v1/payments/pay_1 did not answer within 300 ms');
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('reports a bank that cannot be reached', async () => {

@@ -112,7 +112,7 @@ describe('upstash cache', () => {
       const { ms, error } = await timed(cache.ping());
       expect(String(error)).toMatch(/ping failed: TimeoutError/);
       expect(ms).toBeGreaterThanOrEqual(190);
-      expect(ms).toBeLessThan(1000);
+      expect(ms).toBeLessThan(5000); // gave up, rather than waiting for an answer that never comes
       // The SDK would resolve an abort as the value "Aborted" if given a plain signal; this must reject instead.
       await expect(cache.get('k')).rejects.toThrow(/get failed: TimeoutError/);
     } finally {

@@ -37,7 +37,7 @@ it('sends the method, headers and body with its length, and answers status and U
 it('stops at its signal', async () => {
   const started = Date.now();
   await expect(nodeHttp(`${base}/slow`, { method: 'GET', headers: {}, signal: AbortSignal.timeout(50) })).rejects.toMatchObject({ name: 'AbortError' });
-  expect(Date.now() - started).toBeLessThan(2_000);
+  expect(Date.now() - started).toBeLessThan(5_000);
   await expect(nodeHttp(`${base}/slow`, { method: 'GET', headers: {}, signal: AbortSignal.abort(new Error('given up')) })).rejects.toThrow('given up');
 });
 

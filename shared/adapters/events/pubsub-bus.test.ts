@@ -154,7 +154,7 @@ it('rejects within its budget while Pub/Sub stays unavailable, saying how many a
     /failed after \d+ ms: HTTP 503 UNAVAILABLE: The service is currently unavailable\. \(\d attempts\)$/,
   );
   // Bounded, not retrying for ever: the margin is wide because a loaded machine delays timers, not because the budget is loose.
-  expect(Date.now() - started).toBeLessThan(2_000);
+  expect(Date.now() - started).toBeLessThan(5_000);
   expect(fake.publishes().length).toBeGreaterThanOrEqual(3);
 });
 
@@ -163,7 +163,7 @@ it('bounds an attempt that hangs by the publish budget', async () => {
   const hanging: HttpTransport = (_url, { signal }) => new Promise<HttpAnswer>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
   const started = Date.now();
   await expect(busWith(hanging, { publishTimeoutMs: 300 }).publish('notifications', anEvent())).rejects.toThrow(/failed after \d+ ms: no answer within the \d+ ms left of the budget$/);
-  expect(Date.now() - started).toBeLessThan(2_000);
+  expect(Date.now() - started).toBeLessThan(5_000);
 });
 
 it('does not take an answer without one message id per message for an acknowledgement', async () => {
@@ -236,7 +236,7 @@ describe('ping (readiness)', () => {
     const hanging: HttpTransport = (_url, { signal }) => new Promise<HttpAnswer>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
     const started = Date.now();
     await expect(busWith(hanging, { probeTopics: ['payment-events'] }).ping(200)).rejects.toThrow(/: topic payment-events: no answer within \d+ ms$/);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
 
     const noToken = { token: jest.fn(() => Promise.reject(new Error('the metadata server gave no token: connect ECONNREFUSED 169.254.169.254:80'))) };
     const fake = fakeTransport(topicJson);

@@ -11,7 +11,7 @@ let output: string[];
 
 beforeAll(async () => {
   server = await startFakeProviderServer();
-  settings = { apiKey: API_KEY, domain: 'mg.taxasge.gq', baseUrl: `${server.url}/`, from: 'TaxasGE <no-reply@mg.taxasge.gq>', timeoutMs: 300 };
+  settings = { apiKey: API_KEY, domain: 'mg.taxasge.gq', baseUrl: `${server.url}/`, from: 'TaxasGE <no-reply@mg.taxasge.gq>', timeoutMs: 10_000 };
 });
 afterAll(() => server.close());
 beforeEach(() => {
@@ -82,9 +82,9 @@ describe('Mailgun email adapter', () => {
   it('throws when Mailgun does not answer within the deadline', async () => {
     server.answer('hang');
     const started = Date.now();
-    const err = await createMailgunNotifier(settings).send(approved).catch((e: unknown) => e);
+    const err = await createMailgunNotifier({ ...settings, timeoutMs: 300 }).send(approved).catch((e: unknown) => e);
     expect(String(err)).toMatch(/Mailgun did not answer within 300 ms/);
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(Date.now() - started).toBeLessThan(5000);
     expectNothingLeaked(err);
   });
 

@@ -12,7 +12,7 @@ let output: string[];
 
 beforeAll(async () => {
   server = await startFakeProviderServer();
-  settings = { accountSid: SID, authToken: TOKEN, from: '+15005550006', baseUrl: server.url, timeoutMs: 300 };
+  settings = { accountSid: SID, authToken: TOKEN, from: '+15005550006', baseUrl: server.url, timeoutMs: 10_000 };
 });
 afterAll(() => server.close());
 beforeEach(() => {
@@ -77,7 +77,7 @@ describe('Twilio SMS adapter', () => {
 
   it('throws when Twilio does not answer within the deadline', async () => {
     server.answer('hang');
-    const err = await createTwilioSmsNotifier(settings).send(paid).catch((e: unknown) => e);
+    const err = await createTwilioSmsNotifier({ ...settings, timeoutMs: 300 }).send(paid).catch((e: unknown) => e);
     expect(String(err)).toMatch(/Twilio did not answer within 300 ms/);
     expectNothingLeaked(err);
   });

@@ -307,7 +307,6 @@ describe('event functions, as Pub/Sub pushes them', () => {
 
 describe('business metrics', () => {
   it('report revenue equal to the ledger, the outbox backlog and open dead letters', async () => {
-    const { metricsFor } = await import('../shared/metrics/instance-metrics');
     const { trialBalance: balance } = await import('../shared/domain/payments/ledger');
     await settle();
     const res = await api().get('/metrics').expect(200);
@@ -317,17 +316,16 @@ describe('business metrics', () => {
     }
     expect(res.text).toMatch(/taxasge_outbox_backlog \d+/);
     expect(res.text).toMatch(/taxasge_declarations\{kind="service_fee",state="paid"\} \d+/);
-    expect(metricsFor(app.runtime)).toBeDefined();
+    expect(app.runtime.metrics()).toBeDefined();
   });
 });
 
 describe('webhook and login metrics', () => {
   it('count webhooks by outcome and logins by outcome', async () => {
-    const { metricsFor } = await import('../shared/metrics/instance-metrics');
-    const snapshot = JSON.stringify(metricsFor(app.runtime).recorder.snapshot());
+    const snapshot = JSON.stringify(app.runtime.metrics().recorder.snapshot());
     expect(snapshot).toContain('webhooks_received');
     expect(snapshot).toContain('bad_signature');
     await api().post('/api/v1/auth/login').send({ email: citizen.email, password: 'wrong-password-9' }).expect(401);
-    expect(JSON.stringify(metricsFor(app.runtime).recorder.snapshot())).toContain('bad_credentials');
+    expect(JSON.stringify(app.runtime.metrics().recorder.snapshot())).toContain('bad_credentials');
   });
 });

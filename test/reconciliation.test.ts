@@ -4,7 +4,6 @@
  */
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
-import { metricsFor } from '../shared/metrics/instance-metrics';
 import { getEventBus } from '../shared/runtime/events';
 import { anAccount, reissue, requestsAs, type CreatedAccount } from './support/auth-fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
@@ -123,7 +122,7 @@ describe('POST /jobs/reconcile', () => {
       .set('Authorization', `Bearer ${app.runtime.config.bange.apiKey}`)
       .send({ reference: 'PAY-UNKNOWN', amount: 5000, transactionId: 'tx_no_webhook', at: '2026-01-17T12:00:00Z' })
       .expect(201);
-    const counted = () => metricsFor(app.runtime).recorder.snapshot().families.find((f) => f.definition.name === 'reconciliation_discrepancies')!.series.find((s) => s.labels.problem === 'missing_webhook')?.value ?? 0;
+    const counted = () => app.runtime.metrics().recorder.snapshot().families.find((f) => f.definition.name === 'reconciliation_discrepancies')!.series.find((s) => s.labels.problem === 'missing_webhook')?.value ?? 0;
     const before = counted();
 
     await setClock('2026-01-18T05:30:00.000Z');

@@ -13,6 +13,7 @@ import { toUserBody } from '../../shared/api/identity.schemas';
 import { getCatalog as catalog } from '../../shared/runtime/catalog';
 import { createUserAdminService } from '../../shared/domain/identity/user-admin.service';
 import { createHttpFunction } from '../../shared/http/http-function';
+import { pipeline } from '../../shared/runtime/pipeline';
 import { bindRoute } from '../../shared/http/request-context';
 import { getAuditLog } from '../../shared/runtime/identity';
 import { getRuntime, perRuntime } from '../../shared/runtime/runtime';
@@ -99,4 +100,4 @@ export const routes = [
 
 export const definitions = [...adminRoutes, ...financeRoutes];
 
-http('admin', createHttpFunction({ routes, runtime: getRuntime }));
+http('admin', createHttpFunction({ routes, ...pipeline }));

@@ -3,6 +3,7 @@ import { http } from '@google-cloud/functions-framework';
 import { agentRoutes, approve, claim, escalate, getQueue, reject, release, requestDocuments } from '../../shared/api/agent.routes';
 import { toDeclarationBody } from '../../shared/api/declaration-view';
 import { createHttpFunction } from '../../shared/http/http-function';
+import { pipeline } from '../../shared/runtime/pipeline';
 import { bindRoute } from '../../shared/http/request-context';
 import { documentFlagsByDeclaration } from '../../shared/domain/documents/document-processing.repository';
 import { getReviewService } from '../../shared/runtime/declarations';
@@ -36,4 +37,4 @@ export const routes = [
 
 export const definitions = agentRoutes;
 
-http('agent', createHttpFunction({ routes, runtime: getRuntime }));
+http('agent', createHttpFunction({ routes, ...pipeline }));

@@ -5,6 +5,7 @@ import { toUserBody } from '../../shared/api/identity.schemas';
 import { eraseMyData, exportMyData, getPrivacyNotice, privacyRoutes } from '../../shared/api/privacy.routes';
 import { privacyNotice } from '../../shared/domain/privacy/privacy-notice';
 import { createHttpFunction } from '../../shared/http/http-function';
+import { pipeline } from '../../shared/runtime/pipeline';
 import { bindRoute } from '../../shared/http/request-context';
 import { getAuthService, getKeyRing } from '../../shared/runtime/identity';
 import { getPersonalDataService } from '../../shared/runtime/privacy';
@@ -41,4 +42,4 @@ export const routes = [
 
 export const definitions = [...authRoutes, ...privacyRoutes];
 
-http('auth', createHttpFunction({ routes, runtime: getRuntime }));
+http('auth', createHttpFunction({ routes, ...pipeline }));

@@ -17,9 +17,9 @@ import type { DeclarationDocument } from '../../shared/domain/declarations/decla
 import type { DocumentProcessing } from '../../shared/domain/documents/document-processing.types';
 import { ValidationError } from '../../shared/errors/app-error';
 import { createHttpFunction } from '../../shared/http/http-function';
+import { pipeline } from '../../shared/runtime/pipeline';
 import { bindRoute } from '../../shared/http/request-context';
 import { getDeclarationService, getDocumentService } from '../../shared/runtime/declarations';
-import { getRuntime } from '../../shared/runtime/runtime';
 
 /** List cursors carry the last item's creation time and id. */
 function decodeListCursor(cursor: string | undefined) {
@@ -79,4 +79,4 @@ export const routes = [
 
 export const definitions = declarationRoutes;
 
-http('declarations', createHttpFunction({ routes, runtime: getRuntime }));
+http('declarations', createHttpFunction({ routes, ...pipeline }));

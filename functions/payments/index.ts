@@ -10,8 +10,8 @@ import { PUBLIC_PAGE_CSP, renderPaymentStatusPage, renderReceiptPage } from '../
 import type { Payment } from '../../shared/domain/payments/payment.types';
 import { NotFoundError } from '../../shared/errors/app-error';
 import { createHttpFunction } from '../../shared/http/http-function';
+import { pipeline } from '../../shared/runtime/pipeline';
 import { bindRoute } from '../../shared/http/request-context';
-import { metricsFor } from '../../shared/metrics/instance-metrics';
 import { getKeyRing } from '../../shared/runtime/identity';
 import { getPaymentService } from '../../shared/runtime/payments';
 import { getRuntime } from '../../shared/runtime/runtime';
@@ -65,7 +65,7 @@ export const routes = [
   bindRoute(verifyReceipt, async ({ body: input }) => {
     const standing = await checkReceiptToken(getRuntime().db, input.token, await receiptKeys());
     const answer = standing.valid ? { ...standing, receipt: standing.receipt as unknown as Record<string, unknown> } : standing;
-    metricsFor(getRuntime()).recorder.increment('receipt_verifications', { result: answer.valid ? 'valid' : 'invalid' });
+    getRuntime().metrics().recorder.increment('receipt_verifications', { result: answer.valid ? 'valid' : 'invalid' });
     return { status: 200, body: answer };
   }),
   // Signing keys are published from the moment they are in the ring: a cached copy lacks only a key that joined it within max-age.
@@ -75,7 +75,7 @@ export const routes = [
     const path = (lang: string) => `/api/v1/receipts/${params.number}?s=${encodeURIComponent(query.s)}&lang=${lang}`;
     const url = `${getRuntime().config.publicBaseUrl}/api/v1/receipts/${params.number}?s=${encodeURIComponent(query.s)}`;
     const qr = standing.valid ? await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }) : null;
-    metricsFor(getRuntime()).recorder.increment('receipt_verifications', { result: standing.valid ? 'valid' : 'invalid' });
+    getRuntime().metrics().recorder.increment('receipt_verifications', { result: standing.valid ? 'valid' : 'invalid' });
     return { status: 200, raw: renderReceiptPage(query.lang, standing, qr, path), contentType: 'text/html; charset=utf-8', headers: { 'Content-Security-Policy': PUBLIC_PAGE_CSP, 'Cache-Control': 'no-store' } };
   }),
   bindRoute(getPaymentReturnPage, async ({ params, query }) => {
@@ -87,4 +87,4 @@ export const routes = [
 
 export const definitions = paymentRoutes;
 
-http('payments', createHttpFunction({ routes, runtime: getRuntime }));
+http('payments', createHttpFunction({ routes, ...pipeline }));

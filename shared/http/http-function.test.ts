@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { createMemoryCache } from '../adapters/cache/memory-cache';
 import { createCacheRateLimiter } from '../adapters/rate-limit/cache-rate-limiter';
 import { InvalidTokenError } from '../domain/identity/access-tokens';
-import type { Database } from '../adapters/db/database';
+import type { Database } from '../ports/database.port';
 import { parseConfig } from '../config/config';
 import { ConflictError } from '../errors/app-error';
 import { createLogger } from '../logging/logger';

@@ -4,16 +4,17 @@
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { isDataException, isDatabaseUnavailable } from '../adapters/db/database';
-import { getConfig } from '../config/config';
-import { metricsFor } from '../metrics/instance-metrics';
+import { getConfig, type Config } from '../config/config';
+import type { InstanceMetrics } from '../metrics/instance-metrics';
 import { UNMATCHED_ROUTE } from '../metrics/instrumentation';
 import { AppError } from '../errors/app-error';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
 import { extractTrace } from '../logging/trace';
 import type { Principal } from '../domain/identity/principal';
 import type { RateLimiter } from '../ports/rate-limiter.port';
-import { getAuthenticator, getRateLimiter } from '../runtime/identity';
-import type { Runtime } from '../runtime/runtime';
+import type { Clock } from '../ports/clock.port';
+import type { Database } from '../ports/database.port';
+import type { Logger } from '../ports/logger.port';
 import { compilePath, type PathMatcher } from './path-matcher';
 import { createIdempotencyStore, parseIdempotencyKey } from './idempotency';
 import type { BoundRoute, ErasedResult, RequestContext } from './request-context';
@@ -22,13 +23,26 @@ import { parseInput } from './validation';
 import './express-final-handler';
 import { DEFAULT_MAX_BODY_BYTES, registerBodyLimits } from './body-limits';
 
-export interface HttpFunctionOptions {
+/** What the pipeline reads of the instance: its configuration, logger, database (idempotency), clock and metrics. */
+export interface PipelineRuntime {
+  config: Pick<Config, 'corsOrigins' | 'trustedProxyHops' | 'rateLimitPublicPerMinute' | 'responseValidation'>;
+  logger: Logger;
+  db: Database;
+  clock: Clock;
+  metrics(): Pick<InstanceMetrics, 'recordHttpRequest'>;
+}
+
+/** The instance's dependencies, resolved on each request (shared/runtime/pipeline.ts gives every function the same). */
+export interface PipelineDependencies {
+  runtime: () => PipelineRuntime;
+  authenticate: () => (token: string) => Promise<Principal>;
+  limiter: () => RateLimiter;
+}
+
+export interface HttpFunctionOptions extends PipelineDependencies {
   routes: BoundRoute[];
-  runtime: () => Runtime;
   /** Largest accepted request body, in bytes, of routes that name none (refused before it is read). */
   maxBodyBytes?: number;
-  authenticate?: () => (token: string) => Promise<Principal>;
-  limiter?: () => RateLimiter;
 }
 
 interface CompiledRoute extends BoundRoute {
@@ -119,15 +133,14 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
     const route = routes.find((r) => r.definition.method === method && r.matcher.match(path));
     return route ? (route.definition.maxBodyBytes ?? maxBodyBytes) : undefined;
   });
-  const authenticator = options.authenticate ?? getAuthenticator;
-  const limiter = options.limiter ?? getRateLimiter;
+  const { authenticate: authenticator, limiter } = options;
 
   return async (req, res) => {
     const runtime = options.runtime();
     const started = process.hrtime.bigint();
     let matched: CompiledRoute | undefined;
     res.once('finish', () => {
-      metricsFor(runtime).recordHttpRequest({
+      runtime.metrics().recordHttpRequest({
         group: matched?.definition.tags[0] ?? UNMATCHED_ROUTE,
         route: matched?.definition.path ?? UNMATCHED_ROUTE,
         method: req.method,
@@ -221,7 +234,7 @@ function checkResponse(operationId: string, schema: NonNullable<ResponseSpec['sc
 }
 
 async function runIdempotently(
-  runtime: Runtime,
+  runtime: PipelineRuntime,
   principalId: string,
   operation: string,
   key: string,

@@ -4,7 +4,7 @@
  * still running answers 409 too. A request that fails is forgotten, so it can be retried.
  */
 import { createHash } from 'node:crypto';
-import type { Queryable } from '../adapters/db/database';
+import type { Queryable } from '../ports/database.port';
 import { AppError, ValidationError } from '../errors/app-error';
 import type { Clock } from '../ports/clock.port';
 

@@ -1,8 +1,9 @@
 /** A route declares its method, path, roles and zod schemas; the same object validates, types and documents it. */
 import type { z } from 'zod';
 
-export const ROLES = ['citizen', 'business', 'agent', 'supervisor', 'finance', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from '../domain/identity/roles';
+
+export { ROLES, type Role } from '../domain/identity/roles';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 

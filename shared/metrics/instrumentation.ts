@@ -1,5 +1,5 @@
 /** Recording helpers for the HTTP pipeline, the cache port and the database port. */
-import type { Database, Queryable } from '../adapters/db/database';
+import type { Database, Queryable } from '../ports/database.port';
 import type { Cache } from '../ports/cache.port';
 import type { MetricRecorder } from './metric-recorder';
 

@@ -6,8 +6,7 @@ import { createAccessTokens } from '../domain/identity/access-tokens';
 import { createAuthService } from '../domain/identity/auth.service';
 import { createAuthenticator } from '../domain/identity/authenticator';
 import { createKeyRing, generateSigningKey } from '../domain/identity/key-ring';
-import { getOutboxPublisher } from './events';
-import { metricsFor } from '../metrics/instance-metrics';
+import { getOutboxPublisher } from './bus';
 import { perRuntime } from './runtime';
 
 export const getKeyRing = perRuntime((rt) =>
@@ -34,8 +33,8 @@ export const getAuthService = perRuntime((rt) =>
     audit: getAuditLog(),
     limiter: getRateLimiter(),
     publisher: { publishCommitted: (entries) => getOutboxPublisher().publishCommitted(entries) },
-    onLogin: (outcome) => metricsFor(rt).recorder.increment('login_attempts', { outcome }),
-    onRegistration: (accountType) => metricsFor(rt).recorder.increment('user_registrations', { account_type: accountType }),
-    onRefreshTokenReuse: () => metricsFor(rt).recorder.increment('refresh_token_reuse', {}),
+    onLogin: (outcome) => rt.metrics().recorder.increment('login_attempts', { outcome }),
+    onRegistration: (accountType) => rt.metrics().recorder.increment('user_registrations', { account_type: accountType }),
+    onRefreshTokenReuse: () => rt.metrics().recorder.increment('refresh_token_reuse', {}),
   }),
 );

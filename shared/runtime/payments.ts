@@ -8,9 +8,8 @@ import { createRefundService } from '../domain/payments/refund.service';
 import { createReplayService } from '../domain/payments/replay.service';
 import { createWebhookIngestion } from '../domain/payments/webhook-ingestion';
 import { AppError } from '../errors/app-error';
-import { metricsFor } from '../metrics/instance-metrics';
 import { getReviewService, recordDeclarationChanges } from './declarations';
-import { getOutboxPublisher } from './events';
+import { getOutboxPublisher } from './bus';
 import { getAuditLog, getKeyRing } from './identity';
 import { perRuntime, type Runtime } from './runtime';
 
@@ -18,7 +17,7 @@ import { perRuntime, type Runtime } from './runtime';
 const recordPaymentStatus =
   (rt: Runtime): PaymentStatusListener =>
   (status, method) =>
-    metricsFor(rt).recorder.increment('payments', { status, method });
+    rt.metrics().recorder.increment('payments', { status, method });
 
 export const WEBHOOK_PATH = '/webhooks/bange';
 
@@ -47,14 +46,14 @@ export const getWebhookIngestion = perRuntime((rt) =>
     clock: rt.clock,
     ids: rt.ids,
     publisher: getOutboxPublisher(),
-    onOutcome: (outcome, type) => metricsFor(rt).recorder.increment('webhooks_received', { type: type ?? 'unknown', outcome }),
+    onOutcome: (outcome, type) => rt.metrics().recorder.increment('webhooks_received', { type: type ?? 'unknown', outcome }),
     verifySignature: (rawBody, header) => {
       try {
         verifyBangeSignature({ rawBody, header, secrets: rt.config.bange.webhookSecrets, now: rt.clock.now() });
       } catch (err) {
         if (err instanceof WebhookSignatureError) {
           rt.logger.warning('webhook refused', { reason: err.reason });
-          metricsFor(rt).recorder.increment('webhooks_received', { type: 'unknown', outcome: 'bad_signature' });
+          rt.metrics().recorder.increment('webhooks_received', { type: 'unknown', outcome: 'bad_signature' });
           throw new AppError('unauthenticated', err.message);
         }
         throw err;
@@ -74,7 +73,7 @@ export const getPaymentConsumers = perRuntime((rt) =>
     keys: getKeyRing,
     onStatus: recordPaymentStatus(rt),
     onTransition: recordDeclarationChanges(rt),
-    onReceiptIssued: () => metricsFor(rt).recorder.increment('receipts_issued', {}),
+    onReceiptIssued: () => rt.metrics().recorder.increment('receipts_issued', {}),
   }),
 );
 

@@ -5,11 +5,12 @@
  */
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
-import type { Database } from '../../shared/adapters/db/database';
+import type { Database } from '../../shared/ports/database.port';
 import { createDeclarationService } from '../../shared/domain/declarations/declaration.service';
 import type { CommittedTransition } from '../../shared/domain/declarations/declaration-transitions';
 import { createReviewService, type ReviewDecision } from '../../shared/domain/declarations/review.service';
-import { getEventBus, getOutboxPublisher } from '../../shared/runtime/events';
+import { getOutboxPublisher } from '../../shared/runtime/bus';
+import { getEventBus } from '../../shared/runtime/events';
 import { anAccount, reissue, requestsAs, type CreatedAccount } from '../support/auth-fixtures';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { parseOpenMetrics } from './support/openmetrics-validator';

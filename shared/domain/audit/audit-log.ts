@@ -3,7 +3,7 @@
  * previous row's hash and its own content, so an edited, inserted or deleted row breaks the chain.
  */
 import { createHash } from 'node:crypto';
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { Clock } from '../../ports/clock.port';
 
 export interface AuditEvent {

@@ -1,7 +1,7 @@
 /** Catalog reads: search, filters, keyset pages, the ministries tree; cached by catalog version. */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import { NotFoundError, ValidationError } from '../../errors/app-error';
-import type { Logger } from '../../logging/logger';
+import type { Logger } from '../../ports/logger.port';
 import type { Cache } from '../../ports/cache.port';
 import type { Clock } from '../../ports/clock.port';
 import { countServicesByCategory, findServiceByCode, findServices, findServicesNotPayable, loadTaxonomy } from './catalog.repository';

@@ -2,11 +2,12 @@
  * Applies one state-machine transition inside a transaction: checks it, updates the row, records the
  * history, and queues the `declaration-events` event in the outbox. Every status change goes through here.
  */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import { AppError, ConflictError, ValidationError } from '../../errors/app-error';
 import type { IdGenerator } from '../../ports/ids.port';
 import { DECLARATION_EVENT_SOURCE, declarationEventType, type DeclarationTransitionData } from '../events/declaration-events';
-import { enqueueEvent, type OutboxEntry } from '../events/event-outbox';
+import { enqueueEvent } from '../events/outbox.repository';
+import type { OutboxEntry } from '../../ports/outbox.port';
 import { actionsFrom, findTransition, type Action, type Actor } from './declaration-state-machine';
 import type { Declaration } from './declaration.types';
 import { insertHistory, updateDeclaration, type DeclarationPatch } from './declarations.repository';

@@ -1,11 +1,12 @@
 /** Declarations from the taxpayer's side: quotes, creation, reading, submitting, cancelling, documents. */
-import type { Database, Queryable } from '../../adapters/db/database';
+import type { Database, Queryable } from '../../ports/database.port';
 import { AppError, ValidationError } from '../../errors/app-error';
 import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';
 import { findServiceByCode } from '../catalog/catalog.repository';
 import { DECLARATION_EVENT_SOURCE, declarationEventType, type DeclarationTransitionData } from '../events/declaration-events';
-import { enqueueEvent, type OutboxEntry, type OutboxPublisher } from '../events/event-outbox';
+import { enqueueEvent } from '../events/outbox.repository';
+import type { OutboxEntry, OutboxPublisher } from '../../ports/outbox.port';
 import type { Principal } from '../identity/principal';
 import { actorFor, assertCanRead } from './declaration-access';
 import { applyTransition, reportTransitions, type TransitionListener } from './declaration-transitions';

@@ -1,5 +1,5 @@
 /** Parameterised SQL over declarations, their history and documents. */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { DeclarationStatus } from './declaration-state-machine';
 import type { Declaration, DeclarationDocument, HistoryEntry } from './declaration.types';
 

@@ -1,5 +1,5 @@
 /** Documents of a declaration: upload slots through signed URLs, and listing for those who may read them. */
-import type { Database } from '../../adapters/db/database';
+import type { Database } from '../../ports/database.port';
 import { AppError, ValidationError } from '../../errors/app-error';
 import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';

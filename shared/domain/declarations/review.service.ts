@@ -2,11 +2,12 @@
  * The agents' review queue: per ministry, by priority; claims are exclusive locks that expire;
  * approve, reject, request documents, escalate; plus the system's moves (payment, expiry jobs).
  */
-import type { Database, Queryable } from '../../adapters/db/database';
+import type { Database, Queryable } from '../../ports/database.port';
 import { AppError, ConflictError, ValidationError } from '../../errors/app-error';
 import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';
-import { enqueueEvent, type OutboxEntry, type OutboxPublisher } from '../events/event-outbox';
+import { enqueueEvent } from '../events/outbox.repository';
+import type { OutboxEntry, OutboxPublisher } from '../../ports/outbox.port';
 import { NOTICE_EVENT_SOURCE, REVIEW_ESCALATED, REVIEW_SLA_WARNING, type ReviewAlertData } from '../events/notice-events';
 import type { Principal } from '../identity/principal';
 import { actorFor, assertCanRead } from './declaration-access';

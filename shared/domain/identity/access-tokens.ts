@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, decodeProtectedHeader, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
 import { AppError } from '../../errors/app-error';
-import type { Role } from '../../http/route';
+import type { Role } from './roles';
 import type { Clock } from '../../ports/clock.port';
 import type { KeyRing } from './key-ring';
 

@@ -1,10 +1,11 @@
 /** Accounts and sessions: register, log in, rotate refresh tokens, log out, reset passwords. */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Database, Queryable } from '../../adapters/db/database';
+import type { Database, Queryable } from '../../ports/database.port';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors/app-error';
 import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';
-import { enqueueEvent, type OutboxEntry, type OutboxPublisher } from '../events/event-outbox';
+import { enqueueEvent } from '../events/outbox.repository';
+import type { OutboxEntry, OutboxPublisher } from '../../ports/outbox.port';
 import { NOTICE_EVENT_SOURCE, PASSWORD_RESET_REQUESTED, type PasswordResetRequestedData } from '../events/notice-events';
 import type { RateLimitRule, RateLimiter } from '../../ports/rate-limiter.port';
 import type { AuditLog } from '../audit/audit-log';

@@ -2,10 +2,10 @@
  * Turns a bearer token into a Principal. The signature proves the token; the account's current
  * status and role (cached briefly) decide, so suspension and role changes apply before expiry.
  */
-import type { Queryable } from '../../adapters/db/database';
-import type { Logger } from '../../logging/logger';
+import type { Queryable } from '../../ports/database.port';
+import type { Logger } from '../../ports/logger.port';
 import type { Cache } from '../../ports/cache.port';
-import type { Role } from '../../http/route';
+import type { Role } from './roles';
 import { InvalidTokenError, type AccessTokens } from './access-tokens';
 import type { Principal } from './principal';
 

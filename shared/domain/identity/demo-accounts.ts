@@ -1,5 +1,5 @@
 /** Demo accounts for local use and demos: one per role, an agent per ministry; never in production. */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { IdGenerator } from '../../ports/ids.port';
 import { hashPassword } from './password';
 

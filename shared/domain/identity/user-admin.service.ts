@@ -1,7 +1,7 @@
 /** Admin changes to accounts: role, ministries, status — checked, audited, and applied to live sessions. */
-import type { Database } from '../../adapters/db/database';
+import type { Database } from '../../ports/database.port';
 import { AppError, NotFoundError, ValidationError } from '../../errors/app-error';
-import type { Role } from '../../http/route';
+import type { Role } from './roles';
 import type { Cache } from '../../ports/cache.port';
 import type { Clock } from '../../ports/clock.port';
 import type { AuditLog } from '../audit/audit-log';

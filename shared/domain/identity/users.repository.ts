@@ -1,6 +1,6 @@
 /** Parameterised SQL over users. */
-import type { Queryable } from '../../adapters/db/database';
-import type { Role } from '../../http/route';
+import type { Queryable } from '../../ports/database.port';
+import type { Role } from './roles';
 import type { User, UserStatus, UserWithSecret } from './user.types';
 
 interface UserRow {

@@ -1,5 +1,5 @@
 /** The record of every delivery attempt, which is also how a redelivered event knows what was already sent. */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { Language } from '../catalog/catalog.types';
 import type { Channel } from './notification-rules';
 

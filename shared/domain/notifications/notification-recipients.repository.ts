@@ -1,5 +1,5 @@
 /** Who receives a notification: the user's addresses and language, and the push device tokens behind them. */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { Language } from '../catalog/catalog.types';
 
 export interface Recipient {

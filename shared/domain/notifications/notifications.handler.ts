@@ -1,6 +1,6 @@
 /** The notifications consumer: who gets which message on which channel, sent once per channel, every attempt recorded. */
-import type { Database } from '../../adapters/db/database';
-import type { Logger } from '../../logging/logger';
+import type { Database } from '../../ports/database.port';
+import type { Logger } from '../../ports/logger.port';
 import type { Clock } from '../../ports/clock.port';
 import type { Delivery, DomainEvent, EventHandler, Topic } from '../../ports/event-bus.port';
 import type { IdGenerator } from '../../ports/ids.port';

@@ -3,7 +3,7 @@
  * ministry's revenue; a refund reverses that. Journals are keyed by the bank's transaction or refund
  * id, so the same money can never be booked twice; the database refuses unbalanced journals and edits.
  */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { IdGenerator } from '../../ports/ids.port';
 
 export const BANGE_CLEARING = 'asset:bange-clearing';

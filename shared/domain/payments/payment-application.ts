@@ -3,10 +3,11 @@
  * declaration only move forward, the money is booked once, and anything that does not fit is
  * recorded as an anomaly for finance instead of being applied.
  */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { PaymentMethod } from '../../ports/bank.port';
 import type { IdGenerator } from '../../ports/ids.port';
-import { enqueueEvent, type OutboxEntry } from '../events/event-outbox';
+import { enqueueEvent } from '../events/outbox.repository';
+import type { OutboxEntry } from '../../ports/outbox.port';
 import type { ReviewService } from '../declarations/review.service';
 import { findDeclaration } from '../declarations/declarations.repository';
 import { bookJournal } from './ledger';

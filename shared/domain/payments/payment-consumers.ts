@@ -3,12 +3,13 @@
  * payment, declaration and ledger move forward only, then `payment.applied` is published) and issue
  * the receipt of an applied payment (payment-applied). Notifying the payer is shared/domain/notifications.
  */
-import type { Database } from '../../adapters/db/database';
-import type { Logger } from '../../logging/logger';
+import type { Database } from '../../ports/database.port';
+import type { Logger } from '../../ports/logger.port';
 import type { Clock } from '../../ports/clock.port';
 import type { DomainEvent, EventHandler } from '../../ports/event-bus.port';
 import type { IdGenerator } from '../../ports/ids.port';
-import { handleOnce, type OutboxEntry, type OutboxPublisher } from '../events/event-outbox';
+import { handleOnce } from '../events/inbox.repository';
+import type { OutboxEntry, OutboxPublisher } from '../../ports/outbox.port';
 import type { KeyRing } from '../identity/key-ring';
 import { reportTransitions, type TransitionListener } from '../declarations/declaration-transitions';
 import { findDeclaration } from '../declarations/declarations.repository';

@@ -1,11 +1,11 @@
 /** Payments from the payer's side: start one at BANGE for a declaration, read it, check it, expire it. */
 import { createHash } from 'node:crypto';
-import type { Database, Queryable } from '../../adapters/db/database';
+import type { Database, Queryable } from '../../ports/database.port';
 import { AppError, NotFoundError } from '../../errors/app-error';
 import type { Bank, BankPayment, PaymentMethod } from '../../ports/bank.port';
 import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';
-import type { OutboxEntry, OutboxPublisher } from '../events/event-outbox';
+import type { OutboxEntry, OutboxPublisher } from '../../ports/outbox.port';
 import type { Principal } from '../identity/principal';
 import { findUserById } from '../identity/users.repository';
 import { reportTransitions, type TransitionListener } from '../declarations/declaration-transitions';

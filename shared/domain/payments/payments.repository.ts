@@ -1,5 +1,5 @@
 /** Parameterised SQL over payments, and the BANGE webhooks that report on them. */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { DomainEvent } from '../../ports/event-bus.port';
 import type { PaymentStatus } from './payment-state-machine';
 import type { Payment, PaymentEventData } from './payment.types';

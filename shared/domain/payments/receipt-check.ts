@@ -7,7 +7,7 @@
  * Checking also says whether the receipt still stands or was voided (its money went back).
  */
 import type { JWK } from 'jose';
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import { verifyReceiptToken, type ReceiptClaims } from './receipts';
 
 export const RECEIPT_NUMBER = /^REC-\d{4}-\d{8}$/;

@@ -6,7 +6,7 @@
  * 15 minutes after its rotation so that the access tokens it signed stop verifying.
  */
 import { CompactSign, compactVerify, decodeProtectedHeader, type JWK, importJWK } from 'jose';
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { IdGenerator } from '../../ports/ids.port';
 import type { KeyRing, PublicJwk } from '../identity/key-ring';
 import { listReceiptKeys, recordReceiptKey } from './receipt-keys.repository';

@@ -7,8 +7,8 @@
  * A day is a day of Equatorial Guinea (Africa/Malabo), the day finance closes: date D covers
  * [D 00:00 WAT, D+1 00:00 WAT) = [D-1 23:00Z, D 23:00Z).
  */
-import type { Queryable } from '../../adapters/db/database';
-import type { Logger } from '../../logging/logger';
+import type { Queryable } from '../../ports/database.port';
+import type { Logger } from '../../ports/logger.port';
 import type { Clock } from '../../ports/clock.port';
 import type { Bank, StatementLine } from '../../ports/bank.port';
 

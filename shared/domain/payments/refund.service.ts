@@ -5,15 +5,15 @@
  * recorded in its own transaction. A retried request (same Idempotency-Key) finds its row and asks
  * BANGE again with the same key, so BANGE refunds once; rows left submitted are finished by `sweep`.
  */
-import type { Database } from '../../adapters/db/database';
-import { BankError } from '../../adapters/bank/bank-errors';
+import type { Database } from '../../ports/database.port';
+import { BankError } from '../../ports/bank-errors';
 import { AppError, NotFoundError, ValidationError } from '../../errors/app-error';
-import type { Logger } from '../../logging/logger';
+import type { Logger } from '../../ports/logger.port';
 import type { Bank, BankPayment } from '../../ports/bank.port';
 import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';
 import type { AuditLog } from '../audit/audit-log';
-import type { OutboxEntry, OutboxPublisher } from '../events/event-outbox';
+import type { OutboxEntry, OutboxPublisher } from '../../ports/outbox.port';
 import type { Principal } from '../identity/principal';
 import { reportTransitions, type TransitionListener } from '../declarations/declaration-transitions';
 import { findDeclaration } from '../declarations/declarations.repository';

@@ -4,13 +4,14 @@
  * resolved again — after finance or an admin fixed what was wrong. Consumers are idempotent, so a
  * replay never applies money twice.
  */
-import type { Database } from '../../adapters/db/database';
+import type { Database } from '../../ports/database.port';
 import { AppError, NotFoundError } from '../../errors/app-error';
 import type { Clock } from '../../ports/clock.port';
 import type { DomainEvent, Topic } from '../../ports/event-bus.port';
 import type { IdGenerator } from '../../ports/ids.port';
 import type { AuditLog } from '../audit/audit-log';
-import { enqueueEvent, type OutboxEntry, type OutboxPublisher } from '../events/event-outbox';
+import { enqueueEvent } from '../events/outbox.repository';
+import type { OutboxEntry, OutboxPublisher } from '../../ports/outbox.port';
 import { mismatchOf } from './payment-application';
 import type { PaymentEventData } from './payment.types';
 import { findPaymentByReference } from './payments.repository';

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import { createLogger } from '../../logging/logger';
 import { createFixedClock } from '../../ports/clock.port';
 import type { DomainEvent, EventBus } from '../../ports/event-bus.port';
 import { randomIds, type IdGenerator } from '../../ports/ids.port';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import { createOutboxPublisher } from '../events/event-outbox';
+import { createOutboxPublisher } from '../../events/event-outbox';
 import { mismatchOf } from './payment-application';
 import type { PaymentEventData } from './payment.types';
 import { insertPayment } from './payments.repository';

@@ -5,11 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import { AppError } from '../../errors/app-error';
 import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';
-import type { OutboxPublisher } from '../events/event-outbox';
+import type { OutboxPublisher } from '../../ports/outbox.port';
 import { storeMalformedWebhook, storeWebhook, type PaymentEventDraft } from './payments.repository';
 
 export const PAYMENT_EVENT_SOURCE = '/taxasge/webhooks/bange';

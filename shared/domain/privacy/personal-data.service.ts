@@ -1,5 +1,5 @@
 /** A person's rights over their data: everything about them as JSON, and erasure of what the law does not require to keep. */
-import type { Database } from '../../adapters/db/database';
+import type { Database } from '../../ports/database.port';
 import { AppError, ConflictError, NotFoundError } from '../../errors/app-error';
 import type { Clock } from '../../ports/clock.port';
 import type { ObjectStorage } from '../../ports/object-storage.port';

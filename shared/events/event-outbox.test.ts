@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from '../../adapters/db/database';
-import { createLogger } from '../../logging/logger';
-import { createFixedClock } from '../../ports/clock.port';
-import type { DomainEvent, EventBus } from '../../ports/event-bus.port';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import { createInProcessBus } from '../../adapters/events/in-process-bus';
-import { createOutboxPublisher, enqueueEvent, type MarkBatching, type OutboxEntry } from './event-outbox';
+import type { Queryable } from '../ports/database.port';
+import { createLogger } from '../logging/logger';
+import { createFixedClock } from '../ports/clock.port';
+import type { DomainEvent, EventBus } from '../ports/event-bus.port';
+import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
+import { createInProcessBus } from '../adapters/events/in-process-bus';
+import { createOutboxPublisher, type MarkBatching } from './event-outbox';
+import { enqueueEvent } from '../domain/events/outbox.repository';
+import type { OutboxEntry } from '../ports/outbox.port';
 
 let t: TestDatabase;
 const clock = createFixedClock('2026-03-02T10:00:00.000Z');

@@ -4,28 +4,11 @@
  * is re-sent by the sweeper. A row is marked published only once the bus holds the event durably
  * (Pub/Sub's acknowledgement; for the in-process bus, once every consumer handled or dead-lettered it).
  */
-import type { Queryable } from '../../adapters/db/database';
-import type { Logger } from '../../logging/logger';
-import type { Clock } from '../../ports/clock.port';
-import type { DomainEvent, EventBus, Topic } from '../../ports/event-bus.port';
-
-export interface OutboxEntry {
-  topic: Topic;
-  event: DomainEvent;
-}
-
-export async function enqueueEvent(tx: Queryable, entry: OutboxEntry, at: Date): Promise<void> {
-  await tx.query('INSERT INTO event_outbox (id, topic, event, created_at) VALUES ($1, $2, $3, $4)', [entry.event.id, entry.topic, JSON.stringify(entry.event), at]);
-}
-
-export interface PublishOptions {
-  /**
-   * Resolve only once the rows are marked published (the default). A caller someone is waiting on
-   * (BANGE, for a webhook) passes false: its mark joins the next batch, and a mark that never lands
-   * only means the sweeper sends the event again, which consumers de-duplicate.
-   */
-  awaitMark?: boolean;
-}
+import type { Queryable } from '../ports/database.port';
+import type { Logger } from '../ports/logger.port';
+import type { Clock } from '../ports/clock.port';
+import type { DomainEvent, EventBus, Topic } from '../ports/event-bus.port';
+import type { OutboxEntry, OutboxPublisher, PublishOptions } from '../ports/outbox.port';
 
 export interface MarkBatching {
   /** How long a mark may wait for others to share its UPDATE. */
@@ -101,7 +84,7 @@ function createPublishedMarks(deps: { db: Queryable; clock: Clock; logger: Logge
   };
 }
 
-export function createOutboxPublisher(deps: { db: Queryable; bus: EventBus; clock: Clock; logger: Logger; batching?: Partial<MarkBatching> }) {
+export function createOutboxPublisher(deps: { db: Queryable; bus: EventBus; clock: Clock; logger: Logger; batching?: Partial<MarkBatching> }): OutboxPublisher {
   const marks = createPublishedMarks(deps, { ...DEFAULT_BATCHING, ...deps.batching });
   /** Events handed to a bus that is not durable, whose consumers have not finished: the sweeper leaves them alone. */
   const handedOff = new Map<string, Promise<void>>();
@@ -179,20 +162,3 @@ export function createOutboxPublisher(deps: { db: Queryable; bus: EventBus; cloc
   };
 }
 
-export type OutboxPublisher = ReturnType<typeof createOutboxPublisher>;
-
-/** Runs fn at most once per (subscription, event id): the inbox row commits with fn's changes. */
-export async function handleOnce(
-  db: { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> },
-  subscription: string,
-  eventId: string,
-  at: Date,
-  fn: (tx: Queryable) => Promise<void>,
-): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const { rowCount } = await tx.query('INSERT INTO processed_events (subscription, event_id, processed_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [subscription, eventId, at]);
-    if (rowCount === 0) return false;
-    await fn(tx);
-    return true;
-  });
-}

@@ -170,6 +170,7 @@ describe('payment creation', () => {
     const replay = await auth(api().post('/api/v1/payments')).set('Idempotency-Key', 'once').send({ declarationId: declaration.id, method: 'bange_wallet' }).expect(201);
     expect(replay.body.id).toBe(first.body.id);
     const second = await auth(api().post('/api/v1/payments')).set('Idempotency-Key', 'twice').send({ declarationId: declaration.id, method: 'bange_wallet' }).expect(409);
+    expect(second.body.code).toBe('payment_already_live');
     expect(second.body.detail).toMatch(/already has payment/);
     const other = await anAccount().create(app);
     await auth(api().get(`/api/v1/payments/${first.body.id}`), other).expect(404);
@@ -219,7 +220,7 @@ describe('finance and admin', () => {
     const rest = await refund(payment.amount - 500, 'r3').expect(201);
     expect(rest.body).toMatchObject({ status: 'refunded', refundedAmount: payment.amount });
     expect((await auth(api().get(`/api/v1/declarations/${declaration.id}`)).expect(200)).body.status).toBe('refunded');
-    await refund(1, 'r4').expect(409);
+    expect((await refund(1, 'r4').expect(409)).body.code).toBe('payment_not_refundable');
 
     const balance = await trialBalance(app.database.db);
     expect(Object.values(balance).reduce((a, b) => a + b, 0)).toBe(0);
@@ -245,7 +246,7 @@ describe('finance and admin', () => {
     const dead = await auth(api().get('/api/v1/admin/dead-letters'), admin).expect(200);
     expect(dead.body.items[0]).toMatchObject({ subscription: 'issue-receipt', error: 'boom' });
     await auth(api().post('/api/v1/admin/dead-letters/11111111-1111-4111-8111-111111111111/replay'), admin).expect(200, { replayed: true });
-    await auth(api().post('/api/v1/admin/dead-letters/11111111-1111-4111-8111-111111111111/replay'), admin).expect(409);
+    await auth(api().post('/api/v1/admin/dead-letters/11111111-1111-4111-8111-111111111111/replay'), admin).expect(409).expect((res) => expect(res.body.code).toBe('already_replayed'));
 
     // A webhook for a reference we did not know yet (e.g. our row was restored later) is applied on replay.
     const body = JSON.stringify({ id: 'evt_late', type: 'payment.succeeded', createdAt: new Date().toISOString(), data: { transactionId: bangeId, reference: 'PAY-RESTORED', amount: payment.amount, currency: 'XAF', method: 'bange_card', paidAt: null } });

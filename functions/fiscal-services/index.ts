@@ -40,7 +40,7 @@ export const routes = [
   bindRoute(getFiscalService, async ({ params, query }) => ({ status: 200, body: await catalog().getService(params.code, query.lang) })),
   bindRoute(listMinistries, async ({ query }) => ({ status: 200, body: await catalog().ministryTree(query.lang) })),
   bindRoute(correctFiscalService, async ({ params, body }, ctx) => {
-    await curation().correct(ctx.principal!, params.code, body, ctx.ip);
+    await curation().correct(ctx.principal, params.code, body, ctx.ip);
     catalog().forget();
     return { status: 200, body: await catalog().getService(params.code, 'es') };
   }),

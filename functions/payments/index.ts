@@ -7,7 +7,7 @@ import { checkReceiptNumber, checkReceiptToken, receiptCheckUrl } from '../../sh
 import { findReceiptByPayment, receiptVerificationKeys, verifyReceiptToken } from '../../shared/domain/payments/receipts';
 import { findPayment } from '../../shared/domain/payments/payments.repository';
 import { PUBLIC_PAGE_CSP, renderPaymentStatusPage, renderReceiptPage } from '../../shared/http/public-pages';
-import type { Payment } from '../../shared/domain/payments/payment.types';
+import { toPaymentBody } from '../../shared/api/payment-view';
 import { NotFoundError } from '../../shared/errors/app-error';
 import { createHttpFunction } from '../../shared/http/http-function';
 import { pipeline } from '../../shared/runtime/pipeline';
@@ -18,32 +18,18 @@ import { getRuntime } from '../../shared/runtime/runtime';
 
 assertBankConfigured(getConfig(), 'api');
 
-const body = (p: Payment) => ({
-  id: p.id,
-  reference: p.reference,
-  declarationId: p.declarationId,
-  status: p.status,
-  amount: p.amount,
-  currency: p.currency,
-  method: p.method,
-  checkoutUrl: p.checkoutUrl,
-  expiresAt: p.expiresAt.toISOString(),
-  paidAt: p.paidAt?.toISOString() ?? null,
-  refundedAmount: p.refundedAmount,
-});
-
 /** Every key that ever signed a receipt plus the current signing keys: receipts outlive their signing key. */
 const receiptKeys = () => receiptVerificationKeys(getRuntime().db, getKeyRing());
 
 export const routes = [
-  bindRoute(createPayment, async ({ body: input, headers }, ctx) => ({
+  bindRoute(createPayment, async ({ body: input }, ctx) => ({
     status: 201,
-    body: body(await getPaymentService().create(ctx.principal!, input, String(headers['idempotency-key']))),
+    body: toPaymentBody(await getPaymentService().create(ctx.principal, input, ctx.idempotencyKey)),
   })),
-  bindRoute(getPayment, async ({ params }, ctx) => ({ status: 200, body: body(await getPaymentService().get(ctx.principal!, params.id)) })),
-  bindRoute(checkPayment, async ({ params }, ctx) => ({ status: 200, body: body(await getPaymentService().check(ctx.principal!, params.id)) })),
+  bindRoute(getPayment, async ({ params }, ctx) => ({ status: 200, body: toPaymentBody(await getPaymentService().get(ctx.principal, params.id)) })),
+  bindRoute(checkPayment, async ({ params }, ctx) => ({ status: 200, body: toPaymentBody(await getPaymentService().check(ctx.principal, params.id)) })),
   bindRoute(getReceipt, async ({ params }, ctx) => {
-    const payment = await getPaymentService().get(ctx.principal!, params.id);
+    const payment = await getPaymentService().get(ctx.principal, params.id);
     const receipt = await findReceiptByPayment(getRuntime().db, payment.id);
     if (!receipt) throw new NotFoundError(`Payment ${payment.reference} has no receipt yet${payment.status === 'pending' ? ': it is not paid' : '; it is issued within seconds of the payment'}.`);
     const verdict = await verifyReceiptToken(receipt.token, await receiptKeys());

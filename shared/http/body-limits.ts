@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError } from '../errors/app-error';
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
+import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 
 /** The limit a route accepts when it names none: JSON bodies of this API are a few kilobytes. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;

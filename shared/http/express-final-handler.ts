@@ -3,7 +3,7 @@
  * answers with its own HTML error page. Every HTTP answer of this API is problem+json, so the
  * framework's Express instance gets a final handler that says what was wrong in that format.
  */
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
+import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 import { AppError, type ErrorCode } from '../errors/app-error';
 
 interface BodyParserError {

@@ -8,7 +8,7 @@ import { getConfig, type Config } from '../config/config';
 import type { InstanceMetrics } from '../metrics/instance-metrics';
 import { UNMATCHED_ROUTE } from '../metrics/instrumentation';
 import { AppError } from '../errors/app-error';
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
+import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 import { extractTrace } from '../logging/trace';
 import type { Principal } from '../domain/identity/principal';
 import type { RateLimiter } from '../ports/rate-limiter.port';
@@ -59,7 +59,7 @@ function sendProblem(res: Response, error: unknown, ctx: { logger: RequestContex
     error = new AppError('validation_failed', 'The request contains a value that cannot be stored: a U+0000 character, a lone surrogate, or a number or date out of range.');
   } else if (isDatabaseUnavailable(error)) {
     ctx.logger.error('database unavailable', { err: error });
-    error = new AppError('service_unavailable', 'The database is unavailable right now; retry shortly.', undefined, { 'Retry-After': '5' });
+    error = new AppError('service_unavailable', 'The database is unavailable right now; retry shortly.', undefined, { retryAfterSeconds: 5 });
   }
   const { problem, headers, unexpected } = toProblem(error, ctx.instance);
   if (unexpected) ctx.logger.error('unhandled error', { err: error });
@@ -111,9 +111,7 @@ async function authorise(req: Request, roles: Exclude<BoundRoute['definition']['
   const header = req.headers.authorization;
   const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   if (!match) {
-    throw new AppError('unauthenticated', 'This route needs an access token: send "Authorization: Bearer <accessToken>" (POST /api/v1/auth/login gives one).', undefined, {
-      'WWW-Authenticate': 'Bearer',
-    });
+    throw new AppError('unauthenticated', 'This route needs an access token: send "Authorization: Bearer <accessToken>" (POST /api/v1/auth/login gives one).', undefined, { bearerChallenge: {} });
   }
   const principal = await authenticate(match[1]!);
   if (!roles.includes(principal.role)) {
@@ -181,9 +179,7 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
       }
       if (!found) {
         if (allowed.size > 0) {
-          throw new AppError('method_not_allowed', `${req.method} is not allowed on ${req.path}; allowed: ${[...allowed].join(', ')}`, undefined, {
-            Allow: [...allowed].join(', '),
-          });
+          throw new AppError('method_not_allowed', `${req.method} is not allowed on ${req.path}; allowed: ${[...allowed].join(', ')}`, undefined, { allowedMethods: [...allowed] });
         }
         throw new AppError('route_not_found', `No route matches ${req.method} ${req.path}. The API is described at /api/v1/openapi.json.`);
       }
@@ -195,9 +191,7 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
       if (definition.roles === 'public' && definition.rateLimit !== false) {
         const limit = await limiter().hit({ name: 'public-ip', max: runtime.config.rateLimitPublicPerMinute, windowSeconds: 60 }, ip);
         if (limit.limited) {
-          throw new AppError('rate_limited', `Too many requests from this address; try again in ${limit.retryAfterSeconds} s.`, undefined, {
-            'Retry-After': String(limit.retryAfterSeconds),
-          });
+          throw new AppError('rate_limited', `Too many requests from this address; try again in ${limit.retryAfterSeconds} s.`, undefined, { retryAfterSeconds: limit.retryAfterSeconds });
         }
       } else if (definition.roles !== 'public') {
         principal = await authorise(req, definition.roles, authenticator());

@@ -1,9 +1,11 @@
 /** Declaration services built once per runtime. */
+import { createAutoApprovalService } from '../domain/declarations/auto-approval.service';
 import { createDeclarationService } from '../domain/declarations/declaration.service';
 import type { TransitionListener } from '../domain/declarations/declaration-transitions';
 import { createDocumentService } from '../domain/declarations/document.service';
 import { createReviewService } from '../domain/declarations/review.service';
 import { getOutboxPublisher } from './bus';
+import { getAuditLog } from './identity';
 import { perRuntime, type Runtime } from './runtime';
 
 /** Counts committed declaration changes: a creation in new_declarations, any other move in declaration_transitions. */
@@ -36,3 +38,5 @@ export const getReviewService = perRuntime((rt) =>
 );
 
 export const getDocumentService = perRuntime((rt) => createDocumentService({ db: rt.db, clock: rt.clock, ids: rt.ids, storage: rt.storage }));
+
+export const getAutoApprovalService = perRuntime((rt) => createAutoApprovalService({ db: rt.db, clock: rt.clock, audit: getAuditLog() }));

@@ -5,6 +5,8 @@ import { createAuditLog } from '../domain/audit/audit-log';
 import { createAccessTokens } from '../domain/identity/access-tokens';
 import { createAuthService } from '../domain/identity/auth.service';
 import { createAuthenticator } from '../domain/identity/authenticator';
+import { createUserAdminService } from '../domain/identity/user-admin.service';
+import { listMinistryCodes } from '../domain/catalog/catalog.repository';
 import { createKeyRing, generateSigningKey } from '../domain/identity/key-ring';
 import { getOutboxPublisher } from './bus';
 import { perRuntime } from './runtime';
@@ -37,4 +39,8 @@ export const getAuthService = perRuntime((rt) =>
     onRegistration: (accountType) => rt.metrics().recorder.increment('user_registrations', { account_type: accountType }),
     onRefreshTokenReuse: () => rt.metrics().recorder.increment('refresh_token_reuse', {}),
   }),
+);
+
+export const getUserAdminService = perRuntime((rt) =>
+  createUserAdminService({ db: rt.db, clock: rt.clock, cache: rt.cache, audit: getAuditLog(), knownMinistries: async () => new Set(await listMinistryCodes(rt.db)) }),
 );

@@ -5,7 +5,7 @@ import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/prom
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AppError, ConflictError } from '../../errors/app-error';
+import { AppError } from '../../errors/app-error';
 import { systemClock, type Clock } from '../../ports/clock.port';
 import { assertDownloadRequest, assertObjectName, assertUploadRequest, type ObjectStorage, type StoredObject } from '../../ports/object-storage.port';
 import { createGrantSigner, type GrantSigner } from './local-storage-signature';
@@ -76,7 +76,7 @@ export function createLocalFolderStorage({ root, baseUrl, secret, clock = system
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'EISDIR') {
-        throw new ConflictError(`The object name "${objectName}" clashes with an existing object that is a prefix of it, or that it is a prefix of.`);
+        throw new AppError('object_name_clash', `The object name "${objectName}" clashes with an existing object that is a prefix of it, or that it is a prefix of.`);
       }
       throw err;
     }

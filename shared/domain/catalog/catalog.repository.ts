@@ -191,3 +191,9 @@ export async function updateService(db: Queryable, code: string, edit: ServiceEd
     ],
   );
 }
+
+/** Every ministry's code, in order. */
+export async function listMinistryCodes(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query<{ code: string }>('SELECT code FROM ministries ORDER BY code');
+  return rows.map((r) => r.code);
+}

@@ -3,7 +3,7 @@
  * history, and queues the `declaration-events` event in the outbox. Every status change goes through here.
  */
 import type { Queryable } from '../../ports/database.port';
-import { AppError, ConflictError, ValidationError } from '../../errors/app-error';
+import { AppError, ValidationError } from '../../errors/app-error';
 import type { IdGenerator } from '../../ports/ids.port';
 import { DECLARATION_EVENT_SOURCE, declarationEventType, type DeclarationTransitionData } from '../events/declaration-events';
 import { enqueueEvent } from '../events/outbox.repository';
@@ -65,7 +65,8 @@ export async function applyTransition(
   const transition = findTransition(current.kind, current.status, request.action);
   if (!transition) {
     const possible = actionsFrom(current.kind, current.status);
-    throw new ConflictError(
+    throw new AppError(
+      'transition_not_allowed',
       `Cannot ${request.action.replace('_', ' ')} this ${current.kind.replace('_', ' ')}: it is ${current.status}` +
         (possible.length ? `; from ${current.status} it can: ${possible.join(', ')}.` : `, which is final.`),
     );

@@ -50,7 +50,7 @@ export function createDeclarationService(deps: DeclarationServiceDeps) {
     if (!service || !service.active) throw new ValidationError(`No active fiscal service has code ${serviceCode}.`, [{ path: 'body.serviceCode', message: 'unknown service' }]);
     if (!service.payableOnline) {
       throw new AppError(
-        'conflict',
+        'service_not_payable_online',
         `${serviceCode} cannot be paid online yet: its fee is ${service.flags.length ? `under review (${service.flags.join(', ')})` : 'unknown'}. Ask the ministry, or try again once it is corrected.`,
       );
     }

@@ -3,7 +3,7 @@
  * approve, reject, request documents, escalate; plus the system's moves (payment, expiry jobs).
  */
 import type { Database, Queryable } from '../../ports/database.port';
-import { AppError, ConflictError, ValidationError } from '../../errors/app-error';
+import { AppError, ValidationError } from '../../errors/app-error';
 import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';
 import { enqueueEvent } from '../events/outbox.repository';
@@ -83,9 +83,9 @@ export function createReviewService(deps: ReviewServiceDeps) {
   function assertHolds(principal: Principal, d: Declaration, now: Date) {
     if (d.status !== 'in_review') return;
     if (d.claimedBy !== principal.userId) {
-      throw new ConflictError(`This declaration is claimed by another reviewer until ${d.claimExpiresAt!.toISOString()}.`);
+      throw new AppError('claimed_by_another_reviewer', `This declaration is claimed by another reviewer until ${d.claimExpiresAt!.toISOString()}.`);
     }
-    if (d.claimExpiresAt! <= now) throw new ConflictError('Your claim on this declaration has expired; claim it again.');
+    if (d.claimExpiresAt! <= now) throw new AppError('claim_expired', 'Your claim on this declaration has expired; claim it again.');
   }
 
   async function decide(principal: Principal, id: string, build: (d: Declaration, actor: 'agent' | 'supervisor') => Omit<TransitionRequest, 'acting'>) {

@@ -26,7 +26,7 @@ export interface AccessTokensDeps {
 
 export class InvalidTokenError extends AppError {
   constructor(detail: string) {
-    super('unauthenticated', detail, undefined, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+    super('unauthenticated', detail, undefined, { bearerChallenge: { error: 'invalid_token' } });
     this.name = 'InvalidTokenError';
   }
 }

@@ -1,7 +1,7 @@
 /** Accounts and sessions: register, log in, rotate refresh tokens, log out, reset passwords. */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database, Queryable } from '../../ports/database.port';
-import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors/app-error';
+import { AppError, NotFoundError, ValidationError } from '../../errors/app-error';
 import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';
 import { enqueueEvent } from '../events/outbox.repository';
@@ -70,7 +70,7 @@ const newSecret = () => randomBytes(32).toString('base64url');
 const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
 function rateLimited(retryAfterSeconds: number, what: string): AppError {
-  return new AppError('rate_limited', `Too many ${what}; try again in ${retryAfterSeconds} s.`, undefined, { 'Retry-After': String(retryAfterSeconds) });
+  return new AppError('rate_limited', `Too many ${what}; try again in ${retryAfterSeconds} s.`, undefined, { retryAfterSeconds });
 }
 
 export function createAuthService(deps: AuthServiceDeps) {
@@ -123,7 +123,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         createdAt: clock.now(),
       };
       await db.transaction(async (tx) => {
-        if (!(await insertUser(tx, user))) throw new ConflictError('An account with this email already exists; log in or reset its password.');
+        if (!(await insertUser(tx, user))) throw new AppError('email_taken', 'An account with this email already exists; log in or reset its password.');
         await audit.record(tx, { action: 'user.registered', actorId: user.id, actorEmail: email, target: `user:${user.id}`, ip: meta.ip, details: { role: user.role } });
       });
       deps.onRegistration?.(input.accountType);

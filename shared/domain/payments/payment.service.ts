@@ -69,14 +69,14 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       if (!declaration || declaration.ownerId !== principal.userId) throw new NotFoundError(`No declaration ${input.declarationId} of yours.`);
       const now = clock.now();
       const payable = declaration.status === 'awaiting_payment' || declaration.status === 'approved';
-      if (!payable) throw new AppError('conflict', `Declaration ${declaration.reference} is ${declaration.status}; only one awaiting payment (or an approved tax return) can be paid.`);
+      if (!payable) throw new AppError('declaration_not_payable', `Declaration ${declaration.reference} is ${declaration.status}; only one awaiting payment (or an approved tax return) can be paid.`);
       if (declaration.quoteExpiresAt && declaration.quoteExpiresAt <= now) {
-        throw new AppError('conflict', `The quote of ${declaration.reference} expired at ${declaration.quoteExpiresAt.toISOString()}; file a new declaration for the current fee.`);
+        throw new AppError('quote_expired', `The quote of ${declaration.reference} expired at ${declaration.quoteExpiresAt.toISOString()}; file a new declaration for the current fee.`);
       }
       // Declarations stored before 0 XAF was refused at validation: nothing to pay, never a 500 on the amount check.
-      if (declaration.amount <= 0) throw new AppError('conflict', `Declaration ${declaration.reference} is for ${declaration.amount} XAF; there is nothing to pay.`);
+      if (declaration.amount <= 0) throw new AppError('nothing_to_pay', `Declaration ${declaration.reference} is for ${declaration.amount} XAF; there is nothing to pay.`);
       const existing = await findLivePaymentForDeclaration(db, declaration.id);
-      if (existing) throw new AppError('conflict', `Declaration ${declaration.reference} already has payment ${existing.reference} (${existing.status}); use it or wait until it expires.`);
+      if (existing) throw new AppError('payment_already_live', `Declaration ${declaration.reference} already has payment ${existing.reference} (${existing.status}); use it or wait until it expires.`);
 
       const expiresAt = new Date(Math.min(now.getTime() + PAYMENT_MINUTES * 60_000, declaration.quoteExpiresAt?.getTime() ?? Infinity));
       const payment: Payment = {
@@ -97,7 +97,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
         createdAt: now,
         updatedAt: now,
       };
-      if (!(await insertPayment(db, payment))) throw new AppError('conflict', `Declaration ${declaration.reference} already has a live payment.`);
+      if (!(await insertPayment(db, payment))) throw new AppError('payment_already_live', `Declaration ${declaration.reference} already has a live payment.`);
       deps.onStatus?.('pending', payment.method);
       // The payment row exists before the bank is called, so a crash in between leaves a pending
       // payment the poller resolves, never money the platform does not know about.
@@ -118,7 +118,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
         // Nothing was taken: free the declaration for another try.
         await updatePayment(db, payment.id, { status: 'failed' }, clock.now());
         deps.onStatus?.('failed', payment.method);
-        throw new AppError('service_unavailable', `BANGE did not accept the payment (${err instanceof Error ? err.message : 'no answer'}); try again in a moment.`, undefined, { 'Retry-After': '10' });
+        throw new AppError('bank_unavailable', `BANGE did not accept the payment (${err instanceof Error ? err.message : 'no answer'}); try again in a moment.`, undefined, { retryAfterSeconds: 10 });
       }
       return updatePayment(db, payment.id, { bangePaymentId: remote.id, checkoutUrl: remote.checkoutUrl }, clock.now());
     },

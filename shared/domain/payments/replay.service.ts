@@ -75,7 +75,7 @@ export function createReplayService(deps: { db: Database; clock: Clock; ids: IdG
         const { rows } = await tx.query<{ topic: Topic; event: DomainEvent; replayed_at: Date | null; subscription: string }>('SELECT topic, event, replayed_at, subscription FROM dead_letters WHERE id = $1 FOR UPDATE', [id]);
         const row = rows[0];
         if (!row) throw new NotFoundError(`No dead letter ${id}.`);
-        if (row.replayed_at) throw new AppError('conflict', `Dead letter ${id} was already replayed at ${row.replayed_at.toISOString()}.`);
+        if (row.replayed_at) throw new AppError('already_replayed', `Dead letter ${id} was already replayed at ${row.replayed_at.toISOString()}.`);
         await tx.query('UPDATE dead_letters SET replayed_at = $2 WHERE id = $1', [id, clock.now()]);
         await audit.record(tx, { action: 'dead_letter.replayed', actorId: actor.actorId, target: `dead_letter:${id}`, ip: actor.ip ?? null, details: { subscription: row.subscription, topic: row.topic, eventId: row.event.id, type: row.event.type, via: actor.via } });
         // Back into the outbox under its own id, so consumers that did handle it still de-duplicate.
@@ -113,7 +113,7 @@ export function createReplayService(deps: { db: Database; clock: Clock; ids: IdG
         const { rows } = await tx.query<{ raw_body: string; status: string }>('SELECT raw_body, status FROM webhook_events WHERE id = $1 FOR UPDATE', [id]);
         const row = rows[0];
         if (!row) throw new NotFoundError(`No webhook event ${id}.`);
-        if (row.status === 'accepted') throw new AppError('conflict', `Webhook ${id} was accepted already; replay its dead letters instead.`);
+        if (row.status === 'accepted') throw new AppError('webhook_already_accepted', `Webhook ${id} was accepted already; replay its dead letters instead.`);
         let body: { type: string; data: { transactionId: string; reference: string; amount: number; currency: string; method: string; paidAt: string | null } };
         try {
           body = JSON.parse(row.raw_body);

@@ -83,7 +83,6 @@ describe('the layer rules (dependency-cruiser)', () => {
   });
 
   it('cover every rule of the configuration with a fixture', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the configuration is CommonJS
     const config = require(path.join(ROOT, '.dependency-cruiser.cjs')) as { forbidden: Array<{ name: string }> };
     expect(new Set(EXPECTED.map(([rule]) => rule))).toEqual(new Set(config.forbidden.map((r) => r.name)));
   });

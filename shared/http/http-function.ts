@@ -20,7 +20,7 @@ import { createIdempotencyStore, parseIdempotencyKey } from './idempotency';
 import type { BoundRoute, ErasedResult, RequestContext } from './request-context';
 import type { ResponseSpec, RouteInput } from './route';
 import { parseInput } from './validation';
-import './express-final-handler';
+import { guardFrameworkExpress } from './framework-express';
 import { DEFAULT_MAX_BODY_BYTES, registerBodyLimits } from './body-limits';
 
 /** What the pipeline reads of the instance: its configuration, logger, database (idempotency), clock and metrics. */
@@ -124,6 +124,7 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
   // Parsed when the function loads, so a bad configuration stops the revision from starting
   // (and the deploy with it) rather than failing its first request.
   getConfig();
+  guardFrameworkExpress();
   const routes: CompiledRoute[] = options.routes.map((r) => ({ ...r, matcher: compilePath(r.definition.path) }));
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   // Checked before the framework's parsers read a byte (body-limits.ts); parseRequest checks again after.

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Queryable } from '../ports/database.port';
 import { AppError, ValidationError } from '../errors/app-error';
 import type { Clock } from '../ports/clock.port';
+import { canonicalJson, NestingTooDeep } from '../domain/canonical-json';
 import { claimKey, deleteExpiredKey, findStoredAnswer, releaseUnansweredKey, storeAnswer } from './idempotency.repository';
 
 export const IDEMPOTENCY_HOURS = 24;
@@ -17,16 +18,13 @@ export type Begin = { kind: 'new' } | { kind: 'replay'; status: number; body: un
 /** Deeper bodies are refused (400) rather than recursed into until the stack runs out (500). */
 export const MAX_BODY_DEPTH = 100;
 
-function canonical(value: unknown, depth = 0): string {
-  if (depth > MAX_BODY_DEPTH) throw new ValidationError(`The request body is nested more than ${MAX_BODY_DEPTH} levels deep.`, [{ path: 'body', message: `nested more than ${MAX_BODY_DEPTH} levels deep` }]);
-  if (Array.isArray(value)) return `[${value.map((v) => canonical(v, depth + 1)).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k], depth + 1)}`)
-      .join(',')}}`;
+function canonical(body: unknown): string {
+  try {
+    return canonicalJson(body, MAX_BODY_DEPTH);
+  } catch (err) {
+    if (err instanceof NestingTooDeep) throw new ValidationError(`The request body is nested more than ${MAX_BODY_DEPTH} levels deep.`, [{ path: 'body', message: `nested more than ${MAX_BODY_DEPTH} levels deep` }]);
+    throw err;
   }
-  return JSON.stringify(value ?? null);
 }
 
 export function parseIdempotencyKey(header: string | string[] | undefined, required: boolean): string | undefined {

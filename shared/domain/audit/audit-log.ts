@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../../ports/database.port';
 import type { Clock } from '../../ports/clock.port';
+import { canonicalJson } from '../canonical-json';
 import { findAuditRows, findAuditRowsFrom, insertAuditEntry, lockAndFindLastEntry, type AuditRow } from './audit-log.repository';
 
 export interface AuditEvent {
@@ -29,18 +30,6 @@ export interface AuditEntry {
 
 const GENESIS: Buffer = Buffer.alloc(32);
 
-/** Keys sorted at every level, so the same content always hashes the same. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
-
 function entryOf(r: AuditRow): AuditEntry {
   return {
     id: Number(r.id),
@@ -55,7 +44,7 @@ function entryOf(r: AuditRow): AuditEntry {
 }
 
 function hashOf(prev: Buffer, entry: AuditEntry): Buffer {
-  return createHash('sha256').update(prev).update(canonical(entry)).digest();
+  return createHash('sha256').update(prev).update(canonicalJson(entry)).digest();
 }
 
 export function createAuditLog(deps: { clock: Clock }) {

@@ -2,12 +2,12 @@
  * Applies one state-machine transition inside a transaction: checks it, updates the row, records the
  * history, and queues the `declaration-events` event in the outbox. Every status change goes through here.
  */
-import type { Queryable } from '../../ports/database.port';
+import type { Database, Queryable } from '../../ports/database.port';
 import { AppError, ValidationError } from '../../errors/app-error';
 import type { IdGenerator } from '../../ports/ids.port';
 import { DECLARATION_EVENT_SOURCE, declarationEventType, type DeclarationTransitionData } from '../events/declaration-events';
 import { enqueueEvent } from '../events/outbox.repository';
-import type { OutboxEntry } from '../../ports/outbox.port';
+import type { OutboxEntry, OutboxPublisher } from '../../ports/outbox.port';
 import { actionsFrom, findTransition, type Action, type Actor } from './declaration-state-machine';
 import type { Declaration } from './declaration.types';
 import { insertHistory, updateDeclaration, type DeclarationPatch } from './declarations.repository';
@@ -44,6 +44,17 @@ export function reportTransitions(events: readonly OutboxEntry[], listener: Tran
     const d = event.data as DeclarationTransitionData;
     listener({ kind: d.kind, from: d.from, to: d.to, action: d.action, ministry: d.ministry, subject: d.subjectCode });
   }
+}
+
+/** A change in one transaction, then its declaration transitions reported and the events it queued published. */
+export function committing(deps: { db: Pick<Database, 'transaction'>; publisher: Pick<OutboxPublisher, 'publishCommitted'>; onTransition?: TransitionListener | undefined }) {
+  return async function commit<T>(work: (tx: Queryable, events: OutboxEntry[]) => Promise<T>): Promise<T> {
+    const events: OutboxEntry[] = [];
+    const result = await deps.db.transaction((tx) => work(tx, events));
+    reportTransitions(events, deps.onTransition);
+    await deps.publisher.publishCommitted(events);
+    return result;
+  };
 }
 
 export interface TransitionRequest {

@@ -9,7 +9,7 @@ import { enqueueEvent } from '../events/outbox.repository';
 import type { OutboxEntry, OutboxPublisher } from '../../ports/outbox.port';
 import type { Principal } from '../identity/principal';
 import { actorFor, assertCanRead } from './declaration-access';
-import { applyTransition, reportTransitions, type TransitionListener } from './declaration-transitions';
+import { applyTransition, committing, type TransitionListener } from './declaration-transitions';
 import { findTransition, QUEUE_STATUSES, type Action, type DeclarationStatus } from './declaration-state-machine';
 import type { Declaration, HistoryEntry } from './declaration.types';
 import * as repo from './declarations.repository';
@@ -43,7 +43,7 @@ export function formatReference(year: number, sequence: number): string {
 }
 
 export function createDeclarationService(deps: DeclarationServiceDeps) {
-  const { db, clock, ids, publisher } = deps;
+  const { db, clock, ids } = deps;
 
   async function quoteServiceFee(tx: Queryable, serviceCode: string, feeType: 'expedition' | 'renewal') {
     const service = await findServiceByCode(tx, serviceCode);
@@ -86,13 +86,7 @@ export function createDeclarationService(deps: DeclarationServiceDeps) {
   }
 
   /** Runs a change in one transaction, then publishes the events it queued. */
-  async function commit<T>(work: (tx: Queryable, events: OutboxEntry[]) => Promise<T>): Promise<T> {
-    const events: OutboxEntry[] = [];
-    const result = await db.transaction((tx) => work(tx, events));
-    reportTransitions(events, deps.onTransition);
-    await publisher.publishCommitted(events);
-    return result;
-  }
+  const commit = committing(deps);
 
   return {
     async create(principal: Principal, input: NewDeclaration): Promise<Declaration> {

@@ -11,7 +11,7 @@ import type { OutboxEntry, OutboxPublisher } from '../../ports/outbox.port';
 import { NOTICE_EVENT_SOURCE, REVIEW_ESCALATED, REVIEW_SLA_WARNING, type ReviewAlertData } from '../events/notice-events';
 import type { Principal } from '../identity/principal';
 import { actorFor, assertCanRead } from './declaration-access';
-import { applyTransition, reportTransitions, type TransitionListener, type TransitionRequest } from './declaration-transitions';
+import { applyTransition, committing, type TransitionListener, type TransitionRequest } from './declaration-transitions';
 import { QUEUE_STATUSES, type Action, type DeclarationStatus } from './declaration-state-machine';
 import type { Declaration } from './declaration.types';
 import * as repo from './declarations.repository';
@@ -60,16 +60,10 @@ export interface ReviewServiceDeps {
 }
 
 export function createReviewService(deps: ReviewServiceDeps) {
-  const { db, clock, ids, publisher } = deps;
+  const { db, clock, ids } = deps;
   const claimMs = (deps.claimMinutes ?? CLAIM_MINUTES) * 60_000;
 
-  async function commit<T>(work: (tx: Queryable, events: OutboxEntry[]) => Promise<T>): Promise<T> {
-    const events: OutboxEntry[] = [];
-    const result = await db.transaction((tx) => work(tx, events));
-    reportTransitions(events, deps.onTransition);
-    await publisher.publishCommitted(events);
-    return result;
-  }
+  const commit = committing(deps);
 
   /** Locks the row and resolves the caller as agent or supervisor of its ministry. */
   async function loadAsReviewer(tx: Queryable, principal: Principal, id: string) {

@@ -7,6 +7,7 @@ import { getEventBus } from '../shared/runtime/events';
 import { bankEvent, newPayment as aPendingPayment, sendWebhook } from './faults/support/money';
 import { anAccount, reissue, type CreatedAccount } from './support/auth-fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
+import { settle as settleMoney } from './faults/support/money';
 
 let app: TestApp;
 let citizen: CreatedAccount;
@@ -21,12 +22,8 @@ afterAll(() => app.close());
 const api = () => request(app.server);
 const auth = (r: request.Test) => r.set('Authorization', `Bearer ${citizen.accessToken}`);
 
-async function settle() {
-  for (let i = 0; i < 4; i++) {
-    await app.sandbox!.settle();
-    await getEventBus().drain();
-  }
-}
+/** The sandbox's deliveries and the bus, until both are quiet. */
+const settle = () => settleMoney(app);
 
 async function newPayment(declarationId: string) {
   const { body } = await auth(api().post('/api/v1/payments')).set('Idempotency-Key', `hardening-${++seq}`).send({ declarationId, method: 'bange_card' }).expect(201);

@@ -8,6 +8,7 @@ import { getEventBus } from '../shared/runtime/events';
 import { getBank } from '../shared/runtime/payments';
 import { anAccount, type CreatedAccount } from './support/auth-fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
+import { settle as settleMoney } from './faults/support/money';
 
 let app: TestApp;
 let citizen: CreatedAccount;
@@ -22,12 +23,8 @@ afterAll(() => app.close());
 const api = () => request(app.server);
 const auth = (r: request.Test, who = citizen) => r.set('Authorization', `Bearer ${who.accessToken}`);
 
-async function settle() {
-  for (let i = 0; i < 3; i++) {
-    await app.sandbox!.settle();
-    await getEventBus().drain();
-  }
-}
+/** The sandbox's deliveries and the bus, until both are quiet. */
+const settle = () => settleMoney(app);
 
 async function newPayment(serviceCode = 'T-001') {
   const { body: declaration } = await auth(api().post('/api/v1/declarations')).send({ kind: 'service_fee', serviceCode, feeType: 'expedition' }).expect(201);

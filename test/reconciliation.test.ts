@@ -4,9 +4,9 @@
  */
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
-import { getEventBus } from '../shared/runtime/events';
 import { anAccount, reissue, requestsAs, type CreatedAccount } from './support/auth-fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
+import { settle as settleMoney } from './faults/support/money';
 
 let app: TestApp;
 let citizen: CreatedAccount;
@@ -39,12 +39,8 @@ async function setClock(at: string) {
   await reissue(citizen, finance, admin);
 }
 
-async function settle() {
-  for (let i = 0; i < 3; i++) {
-    await app.sandbox!.settle();
-    await getEventBus().drain();
-  }
-}
+/** The sandbox's deliveries and the bus, until both are quiet. */
+const settle = () => settleMoney(app);
 
 /** A service fee paid through the sandbox at the clock's time: statement line, webhook and ledger journal. */
 async function paidPayment(serviceCode = 'T-001') {

@@ -10,7 +10,7 @@ import type { OutboxEntry, OutboxPublisher } from '../../ports/outbox.port';
 import type { Principal } from '../identity/principal';
 import { actorFor, assertCanRead } from './declaration-access';
 import { applyTransition, committing, type TransitionListener } from './declaration-transitions';
-import { findTransition, QUEUE_STATUSES, type Action, type DeclarationStatus } from './declaration-state-machine';
+import { findTransition, type Action, type DeclarationStatus } from './declaration-state-machine';
 import type { Declaration, HistoryEntry } from './declaration.types';
 import * as repo from './declarations.repository';
 import { deadlineOf, periodKind, TAX_TYPES, type TaxType } from './tax-types';
@@ -193,9 +193,6 @@ export function createDeclarationService(deps: DeclarationServiceDeps) {
         return declaration;
       });
     },
-
-    /** The queue status a kind waits in, for callers that need to know. */
-    queueStatusOf: (kind: Declaration['kind']) => QUEUE_STATUSES[kind],
   };
 }
 

@@ -67,3 +67,34 @@ export async function recordDelivery(q: Queryable, r: DeliveryRecord): Promise<v
     [r.id, r.eventId, r.eventType, r.userId, r.channel, r.template, r.locale, r.attempt, r.outcome, r.final, r.error, r.at],
   );
 }
+
+/**
+ * Records the attempts of one delivery of an event and frees its claims, in one statement (atomic
+ * without a transaction of its own): one round trip where each channel was one, plus the release.
+ */
+export async function recordDeliveriesAndRelease(q: Queryable, eventId: string, records: readonly DeliveryRecord[], claimed: readonly Channel[]): Promise<void> {
+  const column = <K extends keyof DeliveryRecord>(k: K) => records.map((r) => r[k]);
+  await q.query(
+    `WITH released AS (DELETE FROM notification_claims WHERE event_id = $1 AND channel = ANY($2::text[]))
+     INSERT INTO notification_deliveries (id, event_id, event_type, user_id, channel, template, locale, attempt, outcome, final, error, at)
+     SELECT * FROM unnest($3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::text[], $10::int[], $11::text[], $12::boolean[], $13::text[], $14::timestamptz[])
+     ON CONFLICT (event_id, channel) WHERE final DO NOTHING`,
+    [
+      eventId,
+      claimed,
+      column('id'),
+      column('eventId'),
+      column('eventType'),
+      column('userId'),
+      column('channel'),
+      column('template'),
+      column('locale'),
+      column('attempt'),
+      column('outcome'),
+      column('final'),
+      column('error'),
+      column('at'),
+    ],
+    'notification_deliveries_record',
+  );
+}

@@ -274,9 +274,10 @@ export function createReviewService(deps: ReviewServiceDeps) {
      * queue. A tax return is complete once paid. Returns the events to publish (and report, with
      * reportTransitions) after commit.
      */
-    async markPaid(tx: Queryable, id: string): Promise<{ declaration: Declaration; events: OutboxEntry[] }> {
+    /** `locked`: the declaration as the caller read it under FOR UPDATE in `tx`, which spares reading it again. */
+    async markPaid(tx: Queryable, id: string, locked?: Declaration): Promise<{ declaration: Declaration; events: OutboxEntry[] }> {
       const now = clock.now();
-      const current = await repo.findDeclaration(tx, id, true);
+      const current = locked?.id === id ? locked : await repo.findDeclaration(tx, id, true);
       if (!current) throw new ValidationError(`No declaration ${id}.`, [{ path: 'declarationId', message: 'unknown' }]);
       const system = { actor: 'system' as const, userId: null };
       const paid = await applyTransition(tx, ids, now, current, { action: 'pay', acting: system, ...(current.kind === 'service_fee' ? { patch: { queuedAt: now } } : {}) });

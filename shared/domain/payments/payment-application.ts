@@ -131,7 +131,7 @@ export function createPaymentApplication(deps: { ids: IdGenerator; review: Revie
         });
         return { outcome: 'anomaly', events: [], reached };
       }
-      const { events } = await deps.review.markPaid(tx, declaration.id);
+      const { events } = await deps.review.markPaid(tx, declaration.id, declaration);
       // Receipts and the payer's message follow what was applied, never the bank's word alone.
       const data: PaymentAppliedData = {
         paymentId,

@@ -15,7 +15,7 @@ export interface OutboxEntry {
 }
 
 export async function enqueueEvent(tx: Queryable, entry: OutboxEntry, at: Date): Promise<void> {
-  await tx.query('INSERT INTO event_outbox (id, topic, event, created_at) VALUES ($1, $2, $3, $4)', [entry.event.id, entry.topic, JSON.stringify(entry.event), at]);
+  await tx.query('INSERT INTO event_outbox (id, topic, event, created_at) VALUES ($1, $2, $3, $4)', [entry.event.id, entry.topic, JSON.stringify(entry.event), at], 'event_outbox_enqueue');
 }
 
 export interface PublishOptions {
@@ -190,7 +190,7 @@ export async function handleOnce(
   fn: (tx: Queryable) => Promise<void>,
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const { rowCount } = await tx.query('INSERT INTO processed_events (subscription, event_id, processed_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [subscription, eventId, at]);
+    const { rowCount } = await tx.query('INSERT INTO processed_events (subscription, event_id, processed_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [subscription, eventId, at], 'processed_events_claim');
     if (rowCount === 0) return false;
     await fn(tx);
     return true;

@@ -8,8 +8,30 @@ import type { MetricEvent } from './metric-recorder';
 
 export const METRIC_EVENT_MESSAGE = 'metric';
 
+/**
+ * Lines written to stdout together, once per turn of the event loop: a payment's journey raises about
+ * a dozen metric events, and each was a write system call of its own. What is still queued when the
+ * process exits is written then (stdout is synchronous for files and pipes on Linux).
+ */
+function coalescedStdout(): (line: string) => void {
+  let queued: string[] = [];
+  const flush = () => {
+    if (queued.length === 0) return;
+    const text = queued.join('');
+    queued = [];
+    process.stdout.write(text);
+  };
+  process.once('exit', flush);
+  return (line) => {
+    if (queued.length === 0) setImmediate(flush);
+    queued.push(line + '\n');
+  };
+}
+
+let stdoutWriter: ((line: string) => void) | undefined;
+
 export function createMetricEventLog(options: { write?: (line: string) => void; now?: () => Date } = {}): (event: MetricEvent) => void {
-  const write = options.write ?? ((line: string) => process.stdout.write(line + '\n'));
+  const write = options.write ?? (stdoutWriter ??= coalescedStdout());
   const now = options.now ?? (() => new Date());
   return (event) => {
     write(

@@ -25,7 +25,7 @@ import { startOwnCluster, type OwnCluster } from './lib/own-cluster';
 import { startLocalServer, ROOT } from './lib/processes';
 import { checkLedger, WebhookStream } from './lib/webhooks';
 
-const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const PAYMENTS = Number(option('payments') ?? 1500);
 const CONNECTIONS = Number(option('connections') ?? 16);
 const ROUNDS = Number(option('rounds') ?? 1);

@@ -5,7 +5,8 @@
  * records are kept) plus the current signing keys. Not /.well-known/jwks.json, which drops a key
  * 15 minutes after its rotation so that the access tokens it signed stop verifying.
  */
-import { CompactSign, compactVerify, decodeProtectedHeader, type JWK, importJWK } from 'jose';
+import { sign, type KeyObject } from 'node:crypto';
+import { compactVerify, decodeProtectedHeader, type JWK, importJWK } from 'jose';
 import type { Queryable } from '../../adapters/db/database';
 import type { IdGenerator } from '../../ports/ids.port';
 import type { KeyRing, PublicJwk } from '../identity/key-ring';
@@ -41,7 +42,17 @@ export async function signReceipt(tx: Queryable, keys: KeyRing, claims: ReceiptC
     // Remembered only once seen committed: a row this transaction inserted is gone if it rolls back.
     if ((await recordReceiptKey(tx, jwk, new Date(claims.issuedAt))) === 'committed') recorded.add(keys.activeKid);
   }
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(claims))).setProtectedHeader({ alg: 'EdDSA', kid: keys.activeKid, typ: RECEIPT_TYPE }).sign(keys.signingKey);
+  return compactSignEd25519(keys.signingKey, { alg: 'EdDSA', kid: keys.activeKid, typ: RECEIPT_TYPE }, claims);
+}
+
+/**
+ * A compact JWS (RFC 7515) signed with Ed25519 by node:crypto directly, byte for byte what jose's
+ * CompactSign makes (Ed25519 is deterministic), without its WebCrypto round trip through the
+ * thread pool: every applied payment signs one receipt.
+ */
+export function compactSignEd25519(key: KeyObject, header: { alg: 'EdDSA'; kid: string; typ: string }, payload: unknown): string {
+  const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  return `${input}.${sign(null, Buffer.from(input), key).toString('base64url')}`;
 }
 
 /**

@@ -26,7 +26,7 @@ export interface DeliveryRecord {
  * event to two instances at once, and the second must see what the first sent.
  */
 export async function lockEventDeliveries(tx: Queryable, eventId: string): Promise<void> {
-  await tx.query("SELECT pg_advisory_xact_lock(hashtextextended('notification-deliveries:' || $1, 0))", [eventId]);
+  await tx.query("SELECT pg_advisory_xact_lock(hashtextextended('notification-deliveries:' || $1, 0))", [eventId], 'notification_deliveries_lock');
 }
 
 /**
@@ -42,6 +42,7 @@ export async function claimChannels(tx: Queryable, eventId: string, channels: re
             END AS state
        FROM unnest($3::text[]) AS c(channel)`,
     [eventId, now, channels],
+    'notification_channels_state',
   );
   const claimed = rows.filter((r) => r.state === null).map((r) => r.channel);
   if (claimed.length) {
@@ -49,6 +50,7 @@ export async function claimChannels(tx: Queryable, eventId: string, channels: re
       `INSERT INTO notification_claims (event_id, channel, claimed_until) SELECT $1, c, $3 FROM unnest($2::text[]) c
        ON CONFLICT (event_id, channel) DO UPDATE SET claimed_until = EXCLUDED.claimed_until`,
       [eventId, claimed, until],
+      'notification_channels_claim',
     );
   }
   return { claimed, busy: rows.filter((r) => r.state === 'busy').map((r) => r.channel) };

@@ -4,6 +4,7 @@ import type { Database, Queryable } from '../../shared/adapters/db/database';
 import { findServices } from '../../shared/domain/catalog/catalog.repository';
 import { DECLARATION_EVENT_SOURCE } from '../../shared/domain/events/declaration-events';
 import { PAYMENT_EVENT_SOURCE } from '../../shared/domain/payments/webhook-ingestion';
+import { PAYMENT_APPLIED, PAYMENT_APPLIED_SOURCE } from '../../shared/domain/payments/payment.types';
 import type { DomainEvent, Topic } from '../../shared/ports/event-bus.port';
 import { signedWebhook, type Identity, type PendingPayment } from './fixtures';
 import { pushDelivery } from './pubsub';
@@ -42,6 +43,15 @@ export function functionProbes(identity: Identity, pool: PendingPayment[], citiz
     time: new Date().toISOString(),
     data: { webhookEventId: id, paymentId: p.paymentId, declarationId: p.declarationId, ownerId: p.ownerId, reference: p.reference, transactionId: p.transactionId, amount: p.amount, currency: 'XAF', method: 'bange_card', paidAt: new Date().toISOString() },
   });
+  // issue-receipt and notify-payer consume payment-applied (what apply-payment publishes once it applied a payment).
+  const paymentApplied = (p: PendingPayment, id: string): DomainEvent => ({
+    id,
+    type: PAYMENT_APPLIED,
+    source: PAYMENT_APPLIED_SOURCE,
+    subject: p.paymentId,
+    time: new Date().toISOString(),
+    data: { paymentId: p.paymentId, declarationId: p.declarationId, ownerId: p.ownerId, reference: p.reference, transactionId: p.transactionId, amount: p.amount, currency: 'XAF', method: 'bange_card', paidAt: new Date().toISOString(), webhookEventId: null },
+  });
   const declarationApproved = (p: PendingPayment, id: string): DomainEvent => ({
     id,
     type: 'declaration.completed',
@@ -60,11 +70,11 @@ export function functionProbes(identity: Identity, pool: PendingPayment[], citiz
     docs: { method: 'GET', path: '/api/v1/openapi.json' },
     'fiscal-services': { method: 'GET', path: '/api/v1/fiscal-services?limit=20' },
     health: { method: 'GET', path: '/health/ready' },
-    'issue-receipt': { method: 'POST', path: topicPath('payment-events'), body: push('payment-events', 'issue-receipt', paymentSucceeded) },
+    'issue-receipt': { method: 'POST', path: topicPath('payment-applied'), body: push('payment-applied', 'issue-receipt', paymentApplied) },
     jobs: { method: 'POST', path: '/jobs/release-expired-claims' },
     metrics: { method: 'GET', path: '/metrics' },
     notifications: { method: 'POST', path: topicPath('declaration-events'), body: push('declaration-events', 'notify-declaration-events', declarationApproved) },
-    'notify-payer': { method: 'POST', path: topicPath('payment-events'), body: push('payment-events', 'notify-payer', paymentSucceeded) },
+    'notify-payer': { method: 'POST', path: topicPath('payment-applied'), body: push('payment-applied', 'notify-payer', paymentApplied) },
     payments: { method: 'GET', path: `/api/v1/payments/${citizens[0]!.paymentId}`, headers: bearer('citizen') },
     webhooks: {
       method: 'POST',

@@ -1,7 +1,7 @@
 import { createMetricEventLog } from './metric-event-log';
 
 describe('metric event lines on stdout', () => {
-  it('writes the lines of one turn of the event loop in one write, each a JSON line', async () => {
+  it('writes the lines raised by one run of code in one write, each a JSON line, before any I/O that follows', async () => {
     const writes: string[] = [];
     const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (writes.push(String(chunk)), true));
     try {
@@ -10,7 +10,7 @@ describe('metric event lines on stdout', () => {
       log({ name: 'receipts_issued', labels: {}, value: 1 });
       log({ name: 'event_deliveries', labels: { subscription: 'apply-payment', outcome: 'processed' }, value: 1 });
       expect(writes).toEqual([]);
-      await new Promise((r) => setImmediate(r));
+      await Promise.resolve();
       expect(writes).toHaveLength(1);
       const lines = writes[0]!.split('\n');
       expect(lines.pop()).toBe('');

@@ -9,9 +9,11 @@ import type { MetricEvent } from './metric-recorder';
 export const METRIC_EVENT_MESSAGE = 'metric';
 
 /**
- * Lines written to stdout together, once per turn of the event loop: a payment's journey raises about
- * a dozen metric events, and each was a write system call of its own. What is still queued when the
- * process exits is written then (stdout is synchronous for files and pipes on Linux).
+ * Lines raised by the same run of code (a commit's statuses, transitions and deliveries, one after
+ * the other) written to stdout in one system call instead of one each. They are written at the next
+ * microtask checkpoint, before any I/O: before the response that follows them, so a platform that
+ * throttles the CPU once a request is answered (Cloud Run) never holds them back, and whoever reads
+ * the log after the answer finds them. What is still queued when the process exits is written then.
  */
 function coalescedStdout(): (line: string) => void {
   let queued: string[] = [];
@@ -23,7 +25,7 @@ function coalescedStdout(): (line: string) => void {
   };
   process.once('exit', flush);
   return (line) => {
-    if (queued.length === 0) setImmediate(flush);
+    if (queued.length === 0) queueMicrotask(flush);
     queued.push(line + '\n');
   };
 }

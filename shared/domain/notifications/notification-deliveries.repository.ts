@@ -35,25 +35,25 @@ export async function lockEventDeliveries(tx: Queryable, eventId: string): Promi
  * lockEventDeliveries.
  */
 export async function claimChannels(tx: Queryable, eventId: string, channels: readonly Channel[], now: Date, until: Date): Promise<{ claimed: Channel[]; busy: Channel[] }> {
+  // Each channel's state and the claim of the free ones in one statement (one round trip): under the
+  // event's lock nothing else changes these rows between the read and the write.
   const { rows } = await tx.query<{ channel: Channel; state: 'settled' | 'busy' | null }>(
-    `SELECT c.channel,
-            CASE WHEN EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.event_id = $1 AND d.channel = c.channel AND d.final) THEN 'settled'
-                 WHEN EXISTS (SELECT 1 FROM notification_claims k WHERE k.event_id = $1 AND k.channel = c.channel AND k.claimed_until > $2) THEN 'busy'
-            END AS state
-       FROM unnest($3::text[]) AS c(channel)`,
-    [eventId, now, channels],
-    'notification_channels_state',
+    `WITH state AS (
+       SELECT c.channel,
+              CASE WHEN EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.event_id = $1 AND d.channel = c.channel AND d.final) THEN 'settled'
+                   WHEN EXISTS (SELECT 1 FROM notification_claims k WHERE k.event_id = $1 AND k.channel = c.channel AND k.claimed_until > $2) THEN 'busy'
+              END AS state
+         FROM unnest($3::text[]) AS c(channel)
+     ),
+     claimed AS (
+       INSERT INTO notification_claims (event_id, channel, claimed_until) SELECT $1, channel, $4 FROM state WHERE state IS NULL
+       ON CONFLICT (event_id, channel) DO UPDATE SET claimed_until = EXCLUDED.claimed_until
+     )
+     SELECT channel, state FROM state`,
+    [eventId, now, channels, until],
+    'notification_channels_claim_free',
   );
-  const claimed = rows.filter((r) => r.state === null).map((r) => r.channel);
-  if (claimed.length) {
-    await tx.query(
-      `INSERT INTO notification_claims (event_id, channel, claimed_until) SELECT $1, c, $3 FROM unnest($2::text[]) c
-       ON CONFLICT (event_id, channel) DO UPDATE SET claimed_until = EXCLUDED.claimed_until`,
-      [eventId, claimed, until],
-      'notification_channels_claim',
-    );
-  }
-  return { claimed, busy: rows.filter((r) => r.state === 'busy').map((r) => r.channel) };
+  return { claimed: rows.filter((r) => r.state === null).map((r) => r.channel), busy: rows.filter((r) => r.state === 'busy').map((r) => r.channel) };
 }
 
 export async function releaseClaims(q: Queryable, eventId: string, channels: readonly Channel[]): Promise<void> {

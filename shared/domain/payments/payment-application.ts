@@ -6,7 +6,7 @@
 import type { Queryable } from '../../adapters/db/database';
 import type { PaymentMethod } from '../../ports/bank.port';
 import type { IdGenerator } from '../../ports/ids.port';
-import { enqueueEvent, type OutboxEntry } from '../events/event-outbox';
+import { enqueueEvents, type OutboxEntry } from '../events/event-outbox';
 import type { ReviewService } from '../declarations/review.service';
 import { findDeclaration } from '../declarations/declarations.repository';
 import { bookJournal } from './ledger';
@@ -131,7 +131,7 @@ export function createPaymentApplication(deps: { ids: IdGenerator; review: Revie
         });
         return { outcome: 'anomaly', events: [], reached };
       }
-      const { events } = await deps.review.markPaid(tx, declaration.id, declaration);
+      const { events } = await deps.review.markPaid(tx, declaration.id, declaration, { enqueue: false });
       // Receipts and the payer's message follow what was applied, never the bank's word alone.
       const data: PaymentAppliedData = {
         paymentId,
@@ -146,7 +146,8 @@ export function createPaymentApplication(deps: { ids: IdGenerator; review: Revie
         webhookEventId: webhookEventId ?? null,
       };
       const applied: OutboxEntry = { topic: 'payment-applied', event: { id: deps.ids.uuid(), type: PAYMENT_APPLIED, source: PAYMENT_APPLIED_SOURCE, subject: paymentId, time: at.toISOString(), data } };
-      await enqueueEvent(tx, applied, at);
+      // The declaration's events and payment.applied in one statement.
+      await enqueueEvents(tx, [...events, applied], at);
       return { outcome: 'applied', events: [...events, applied], reached };
     },
 

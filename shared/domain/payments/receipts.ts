@@ -66,6 +66,23 @@ export async function receiptVerificationKeys(db: Queryable, keys: KeyRing): Pro
   return { keys: [...recorded, ...keys.jwks().keys.filter((k) => !kids.has(k.kid))] };
 }
 
+/** Public receipt keys imported once per instance (a verification imported its key every time), keyed by the key material itself. */
+const importedKeys = new Map<string, ReturnType<typeof importJWK>>();
+const MAX_IMPORTED_KEYS = 64;
+
+function verificationKey(jwk: JWK): ReturnType<typeof importJWK> {
+  const id = JSON.stringify([jwk.kty, jwk.crv, jwk.x]);
+  let key = importedKeys.get(id);
+  if (!key) {
+    if (importedKeys.size >= MAX_IMPORTED_KEYS) importedKeys.clear();
+    key = importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, 'EdDSA');
+    // A key that fails to import is not kept: the next verification tries again.
+    key.catch(() => importedKeys.delete(id));
+    importedKeys.set(id, key);
+  }
+  return key;
+}
+
 export type VerifyOutcome = { valid: true; receipt: ReceiptClaims } | { valid: false; reason: string };
 
 /** Offline verification: only the receipt keys document (GET /api/v1/receipts/keys) is needed. */
@@ -81,7 +98,7 @@ export async function verifyReceiptToken(token: string, jwks: { keys: (JWK & { k
   const jwk = jwks.keys.find((k) => k.kid === kid);
   if (!jwk) return { valid: false, reason: 'signed with a key TaxasGE does not publish' };
   try {
-    const { payload } = await compactVerify(token, await importJWK(jwk, 'EdDSA'), { algorithms: ['EdDSA'] });
+    const { payload } = await compactVerify(token, await verificationKey(jwk), { algorithms: ['EdDSA'] });
     return { valid: true, receipt: JSON.parse(new TextDecoder().decode(payload)) as ReceiptClaims };
   } catch {
     return { valid: false, reason: 'the signature does not match: the receipt was altered' };

@@ -163,6 +163,23 @@ async function main() {
     log(`webhook due → receipt stored: p50 ${summary.p50} ms, p95 ${summary.p95} ms, p99 ${summary.p99} ms, max ${summary.max} ms`);
     log(`CPU per applied payment, every process: ${(cpuTotal / applied).toFixed(2)} ms`);
     for (const [name, ms] of [...byProcess].sort((a, b) => b[1] - a[1])) if (ms > 0) log(`  ${name.padEnd(28)} ${(ms / applied).toFixed(3).padStart(8)} ms`);
+    // Where the time goes between the functions: webhook stored → apply-payment started → receipt stored (the database's own clocks).
+    const { rows: hops } = await db.query<{ hop: string; p50: number; p95: number }>(
+      `WITH t AS (
+         SELECT w.received_at AS received, a.processed_at AS applying, r.issued_at AS issued
+           FROM webhook_events w
+           JOIN event_outbox o ON o.topic = 'payment-events' AND o.event -> 'data' ->> 'webhookEventId' = w.id
+           JOIN processed_events a ON a.subscription = 'apply-payment' AND a.event_id = o.id::text
+           JOIN receipts r ON r.payment_id = w.payment_id
+          WHERE w.id LIKE 'evt_dep_%' AND w.id NOT LIKE 'evt_dep_warm%'
+       )
+       SELECT 'webhook stored → apply-payment started' AS hop, percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM applying - received)) * 1000 AS p50,
+              percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM applying - received)) * 1000 AS p95 FROM t
+       UNION ALL
+       SELECT 'apply-payment started → receipt stored', percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM issued - applying)) * 1000,
+              percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM issued - applying)) * 1000 FROM t`,
+    );
+    for (const h of hops) log(`  ${h.hop}: p50 ${Math.round(h.p50)} ms, p95 ${Math.round(h.p95)} ms`);
     if (problems.size) log(`warnings and errors the functions logged:\n${[...problems].map(([k, n]) => `  ${n} × ${k}`).join('\n')}`);
     log('(the hosting proxy runs in this process and is not counted; the Pub/Sub emulator stands in for a service that costs the project no CPU)');
   } finally {

@@ -93,9 +93,9 @@ async function journey(base: string, agent: Agent, token: string, record: (s: Sa
     return r.ok ? r.value : undefined;
   };
   const ok = (status: number) => status >= 200 && status < 400;
-  if (!(await timed('browse', async () => ({ ok: ok((await call(agent, `${base}/api/v1/fiscal-services?limit=20`, 'GET', {})).status) })))) return false;
+  if (!(await timed('browse', async () => ({ ok: ok((await call(agent, `${base}/api/v1/fiscal-services?limit=20`, 'GET', {})).status), value: true })))) return false;
   await think();
-  if (!(await timed('search', async () => ({ ok: ok((await call(agent, `${base}/api/v1/fiscal-services?q=legalizacion&limit=20`, 'GET', {})).status) })))) return false;
+  if (!(await timed('search', async () => ({ ok: ok((await call(agent, `${base}/api/v1/fiscal-services?q=legalizacion&limit=20`, 'GET', {})).status), value: true })))) return false;
   await think();
   const declaration = await timed('quote', async () => {
     const r = await call(agent, `${base}/api/v1/declarations`, 'POST', auth, JSON.stringify({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' }));
@@ -109,7 +109,7 @@ async function journey(base: string, agent: Agent, token: string, record: (s: Sa
   });
   if (!payment) return false;
   await think();
-  if (!(await timed('checkout', async () => ({ ok: ok((await call(agent, `${payment.checkoutUrl}/pay`, 'POST', { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, '')).status) })))) return false;
+  if (!(await timed('checkout', async () => ({ ok: ok((await call(agent, `${payment.checkoutUrl}/pay`, 'POST', { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, '')).status), value: true })))) return false;
   // The receipt exists once the webhook went through the pipeline: polled, its latency from the checkout.
   return Boolean(
     await timed('receipt', async () => {

@@ -10,6 +10,10 @@
  * that for several checkouts (one per commit of a series). `--cpu-prof` writes a V8 CPU profile
  * of each server to bench/results/profiles/ (bench/lib/cpuprofile-summary.ts summarises it).
  *
+ * `--history=a,b,c` measures one checkout at growing volumes of history (paid payments with every row
+ * their journey wrote, bench/lib/history.ts): per level, CPU and statements per payment, each hot
+ * statement's mean time, and the sequential scans PostgreSQL made on the journey's tables.
+ *
  * Needs PostgreSQL's binaries (PG_BIN, default /usr/lib/postgresql/15/bin) with pg_stat_statements.
  */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +28,7 @@ import { processCpuMs, runLoad } from './lib/load';
 import { startOwnCluster, type OwnCluster } from './lib/own-cluster';
 import { startLocalServer, ROOT } from './lib/processes';
 import { checkLedger, WebhookStream } from './lib/webhooks';
+import { addPaidHistory } from './lib/history';
 
 const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const PAYMENTS = Number(option('payments') ?? 1500);
@@ -36,6 +41,8 @@ const CPU_PROF = process.argv.includes('--cpu-prof');
 /** Leaves the cluster and its database running afterwards (printed), to EXPLAIN what the run left. */
 const KEEP = process.argv.includes('--keep');
 const WARMUP = 200;
+/** `--history=5000,20000,80000`: before each round, paid payments already in the database grown to that many (the 1×/4×/16× check); rounds = levels. */
+const HISTORY = option('history')?.split(',').map(Number);
 // eslint-disable-next-line no-restricted-properties
 const { PATH, HOME } = process.env;
 
@@ -115,6 +122,13 @@ async function journey(label: string, round: number, root: string, cluster: OwnC
   }
 }
 
+/** Sequential and index scans so far, per table of the journey (pg_stat_user_tables). */
+async function tableScans(db: Database): Promise<Map<string, { seq: number; rows: number }>> {
+  await db.query('SELECT pg_stat_force_next_flush()').catch(() => undefined);
+  const { rows } = await db.query<{ relname: string; seq_scan: string; n_live_tup: string }>('SELECT relname, seq_scan, n_live_tup FROM pg_stat_user_tables');
+  return new Map(rows.map((r) => [r.relname, { seq: Number(r.seq_scan), rows: Number(r.n_live_tup) }]));
+}
+
 async function main() {
   const cluster = await startOwnCluster({ port: await findFreePort() });
   const database = await openBenchDatabase(cluster.adminUrl, log);
@@ -130,13 +144,35 @@ async function main() {
     await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     const identity = await createIdentity(db);
     const pools = new Map<string, PendingPayment[]>();
-    for (let round = 0; round < ROUNDS; round++) for (const [label] of roots) pools.set(`${label}${round}`, await insertPendingPayments(db, identity.accounts.bulk.id, PAYMENTS + WARMUP, `${label}${round}`));
+    const rounds = HISTORY ? HISTORY.length : ROUNDS;
+    for (let round = 0; round < rounds; round++) for (const [label] of roots) pools.set(`${label}${round}`, await insertPendingPayments(db, identity.accounts.bulk.id, PAYMENTS + WARMUP, `${label}${round}`));
     await db.query('VACUUM ANALYZE');
     log(`cluster of the bench's own (PostgreSQL CPU = its postmaster and children, from /proc); ${PAYMENTS} payments per round at ${CONNECTIONS} connections, ${ROUNDS} round(s)`);
     const results: JourneyFigures[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const [label, root] of round % 2 ? [...roots].reverse() : roots) results.push(await journey(label, round, root, cluster, db, database.url, identity, dataDir, pools.get(`${label}${round}`)!));
+    let history = 0;
+    const volume: string[] = [];
+    for (let round = 0; round < rounds; round++) {
+      if (HISTORY) {
+        const want = HISTORY[round]!;
+        if (want > history) await addPaidHistory(db, identity.accounts.bulk.id, want - history, `h${round}`);
+        history = Math.max(history, want);
+        await db.query('VACUUM ANALYZE');
+        log(`history: ${history} paid payments already in the database`);
+      }
+      const scans0 = await tableScans(db);
+      for (const [label, root] of round % 2 ? [...roots].reverse() : roots) results.push(await journey(HISTORY ? `${label}` : label, round, root, cluster, db, database.url, identity, dataDir, pools.get(`${label}${round}`)!));
+      if (HISTORY) {
+        const scans1 = await tableScans(db);
+        const seq = [...scans1].map(([t, n]) => [t, n.seq - (scans0.get(t)?.seq ?? 0), n.rows] as const).filter(([, d]) => d > 0);
+        const r = results[results.length - 1]!;
+        const hot = r.top.slice(0, 8).map((t) => `${t.mean.toFixed(3)} ms ${t.query.slice(0, 60)}`);
+        volume.push(
+          `history ${history}: server ${r.serverMs.toFixed(3)} + PostgreSQL ${r.postgresMs.toFixed(3)} ms per payment, ${r.statements.toFixed(2)} statements, ${r.execMs.toFixed(3)} ms executing; ` +
+            `sequential scans during the round: ${seq.length ? seq.map(([t, d, rows]) => `${t} ${d}× (${rows} rows)`).join(', ') : 'none'}\n    ${hot.join('\n    ')}`,
+        );
+      }
     }
+    if (volume.length) log(`\ndata volume:\n  ${volume.join('\n  ')}`);
     for (const [label] of roots) {
       const mine = results.filter((r) => r.label === label);
       const mean = (f: (r: JourneyFigures) => number) => mine.reduce((n, r) => n + f(r), 0) / mine.length;

@@ -130,16 +130,17 @@ async function tableScans(db: Database): Promise<Map<string, { seq: number; rows
 }
 
 async function main() {
-  const cluster = await startOwnCluster({ port: await findFreePort() });
-  const database = await openBenchDatabase(cluster.adminUrl, log);
-  const db = createDatabase({ connectionString: database.url, max: 2, statementTimeoutMs: 300_000 });
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'taxasge-profile-data-'));
-  chmodSync(dataDir, 0o755);
+  // Read before the cluster starts: a mistake in the arguments leaves nothing running.
   const roots: [string, string][] = ROOTS
     ? ROOTS.split(',').map((r) => r.split('=') as [string, string]).map(([label, dir]) => [label, path.resolve(dir)])
     : COMPARE
       ? [['before', path.resolve(COMPARE)], ['after', ROOT]]
       : [['this', ROOT]];
+  const cluster = await startOwnCluster({ port: await findFreePort() });
+  const database = await openBenchDatabase(cluster.adminUrl, log);
+  const db = createDatabase({ connectionString: database.url, max: 2, statementTimeoutMs: 300_000 });
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'taxasge-profile-data-'));
+  chmodSync(dataDir, 0o755);
   try {
     await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     const identity = await createIdentity(db);

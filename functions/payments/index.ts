@@ -1,6 +1,5 @@
 /** The payments Cloud Function: pay declarations through BANGE, follow payments, receipts and their verification. */
 import { http } from '@google-cloud/functions-framework';
-import QRCode from 'qrcode';
 import { checkPayment, createPayment, getPayment, getPaymentReturnPage, getReceipt, getReceiptKeys, getReceiptPage, paymentRoutes, verifyReceipt } from '../../shared/api/payments.routes';
 import { assertBankConfigured, getConfig } from '../../shared/config/config';
 import { checkReceiptNumber, checkReceiptToken, receiptCheckUrl } from '../../shared/domain/payments/receipt-check';
@@ -8,6 +7,7 @@ import { findReceiptByPayment, receiptVerificationKeys, verifyReceiptToken } fro
 import { findPayment } from '../../shared/domain/payments/payments.repository';
 import { PUBLIC_PAGE_CSP, renderPaymentStatusPage, renderReceiptPage } from '../../shared/http/public-pages';
 import { toPaymentBody } from '../../shared/api/payment-view';
+import { qrCode } from '../../shared/http/qr-codes';
 import { NotFoundError } from '../../shared/errors/app-error';
 import { createHttpFunction } from '../../shared/http/http-function';
 import { pipeline } from '../../shared/runtime/pipeline';
@@ -41,7 +41,7 @@ export const routes = [
         token: receipt.token,
         verifyUrl,
         // The short URL, not the 870-character token: a sparse code a phone reads off paper (docs/BANGE.md, "Receipts").
-        qr: await QRCode.toDataURL(verifyUrl, { errorCorrectionLevel: 'M', margin: 2, scale: 6 }),
+        qr: await qrCode(verifyUrl, 'png-data-url'),
         issuedAt: receipt.issuedAt.toISOString(),
         voidedAt: receipt.voidedAt?.toISOString() ?? null,
         receipt: verdict.valid ? (verdict.receipt as unknown as Record<string, unknown>) : {},
@@ -60,7 +60,7 @@ export const routes = [
     const standing = await checkReceiptNumber(getRuntime().db, params.number, query.s, await receiptKeys());
     const path = (lang: string) => `/api/v1/receipts/${params.number}?s=${encodeURIComponent(query.s)}&lang=${lang}`;
     const url = `${getRuntime().config.publicBaseUrl}/api/v1/receipts/${params.number}?s=${encodeURIComponent(query.s)}`;
-    const qr = standing.valid ? await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }) : null;
+    const qr = standing.valid ? await qrCode(url, 'svg') : null;
     getRuntime().metrics().recorder.increment('receipt_verifications', { result: standing.valid ? 'valid' : 'invalid' });
     return { status: 200, raw: renderReceiptPage(query.lang, standing, qr, path), contentType: 'text/html; charset=utf-8', headers: { 'Content-Security-Policy': PUBLIC_PAGE_CSP, 'Cache-Control': 'no-store' } };
   }),

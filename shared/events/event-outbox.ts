@@ -34,10 +34,11 @@ function createPublishedMarks(deps: { db: Queryable; clock: Clock; logger: Logge
   async function write(ids: string[]): Promise<void> {
     try {
       // Rows still unpublished only: an event published twice (by its caller and by the sweeper) counts one attempt.
-      await deps.db.query('UPDATE event_outbox SET published_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[]) AND published_at IS NULL', [
-        ids,
-        deps.clock.now(),
-      ]);
+      await deps.db.query(
+        'UPDATE event_outbox SET published_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[]) AND published_at IS NULL',
+        [ids, deps.clock.now()],
+        'event_outbox_mark_published',
+      );
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       deps.logger.warning('published events left unmarked in the outbox: the sweeper will send them again', { events: ids.length, error });

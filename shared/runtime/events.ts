@@ -22,24 +22,23 @@ export const getNotificationsHandlers = perRuntime((rt) =>
   }),
 );
 
-/** The handler of each subscription of the topology: a subscription without one, or one too many, does not compile. */
-function handlers(): Record<SubscriptionName, EventHandler> {
-  const payments = getPaymentConsumers();
-  const notifications = getNotificationsHandlers();
-  return {
-    'apply-payment': payments.applyPayment,
-    'issue-receipt': payments.issueReceipt,
-    'notify-payer': notifications.paymentApplied,
-    'notify-declaration-events': notifications.declarationEvents,
-    'send-notices': notifications.notices,
-    'process-document': getDocumentProcessor().handle,
-  };
-}
+/**
+ * The handler of each subscription of the topology (a subscription without one, or one too many, does
+ * not compile), each built only when asked for: an event function builds what its own subscriptions
+ * need on its first delivery, not the payments, notifications and document processing of all of them.
+ */
+const handlers: Record<SubscriptionName, () => EventHandler> = {
+  'apply-payment': () => getPaymentConsumers().applyPayment,
+  'issue-receipt': () => getPaymentConsumers().issueReceipt,
+  'notify-payer': () => getNotificationsHandlers().paymentApplied,
+  'notify-declaration-events': () => getNotificationsHandlers().declarationEvents,
+  'send-notices': () => getNotificationsHandlers().notices,
+  'process-document': () => getDocumentProcessor().handle,
+};
 
 /** Subscriptions of the topology wired to their handlers, with the topology's retry policy. Production runs each in its event function. */
 export function subscriptionsOf(names: readonly SubscriptionName[] = subscriptionNames): Subscription[] {
-  const byName = handlers();
-  return names.map((name) => ({ name, topic: topology.subscriptions[name].topic, handler: counted(name, byName[name]), maxDeliveryAttempts: topology.delivery.maxDeliveryAttempts }));
+  return names.map((name) => ({ name, topic: topology.subscriptions[name].topic, handler: counted(name, handlers[name]()), maxDeliveryAttempts: topology.delivery.maxDeliveryAttempts }));
 }
 
 /** The handler, each delivery counted in event_deliveries{subscription, outcome}: processed, or failed (redelivered, then dead-lettered). */
@@ -56,7 +55,7 @@ function counted(subscription: SubscriptionName, handler: EventHandler): EventHa
 }
 
 /** The binding of an event function of the topology: its subscriptions, routed by the topic Pub/Sub pushes from. */
-export const eventFunctionBinding = (id: EventFunctionId) => () => ({ logger: getRuntime().logger, subscriptions: subscriptionsOf(subscriptionsServedBy(id)) });
+export const eventFunctionBinding = (id: EventFunctionId) => perRuntime((rt) => ({ logger: rt.logger, subscriptions: subscriptionsOf(subscriptionsServedBy(id)) }));
 
 /** The local storage handler's onStored: a completed upload raises what Cloud Storage's notification raises in production, on the bus of this runtime. */
 export const raiseDocumentUploads = () => raiseFinalized((event) => getPublishingBus().publish(topology.storageNotifications.documents.topic, event));

@@ -52,8 +52,9 @@ export function createDatabase(options: DatabaseOptions): Database {
       try {
         await client.query('BEGIN');
         const tx: Queryable = {
-          query: async (text, params) => {
-            const r = await client.query(text, params as unknown[] | undefined);
+          query: async (text, params, prepared) => {
+            const values = params as unknown[] | undefined;
+            const r = prepared ? await client.query({ name: prepared, text, ...(values ? { values } : {}) }) : await client.query(text, values);
             return { rows: r.rows, rowCount: r.rowCount };
           },
         };

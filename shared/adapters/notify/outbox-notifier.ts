@@ -49,7 +49,7 @@ export function createOutboxNotifier(deps: OutboxNotifierDeps): Notifier {
         message.locale,
         JSON.stringify(redacted(message)),
         at,
-      ]);
+      ], 'notification_outbox_insert');
       if (deps.mailDrop) {
         const { subject, text, short } = renderMessage(message);
         const file = path.join(deps.mailDrop, `${at.toISOString().replace(/[:.]/g, '-')}-${id}.txt`);

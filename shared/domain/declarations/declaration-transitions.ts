@@ -64,6 +64,8 @@ export interface TransitionRequest {
   /** A reviewer's note on a decision, kept in the history beside the reason (not sent to the owner). */
   comment?: string | undefined;
   patch?: DeclarationPatch;
+  /** false: the caller writes the returned event to the outbox itself, with others of its transaction in one statement. */
+  enqueue?: boolean;
 }
 
 export async function applyTransition(
@@ -112,6 +114,6 @@ export async function applyTransition(
     topic: 'declaration-events',
     event: { id: ids.uuid(), type: declarationEventType(transition.to), source: DECLARATION_EVENT_SOURCE, subject: declaration.id, time: at.toISOString(), data },
   };
-  await enqueueEvent(tx, event, at);
+  if (request.enqueue !== false) await enqueueEvent(tx, event, at);
   return { declaration, event };
 }

@@ -269,20 +269,24 @@ export function createReviewService(deps: ReviewServiceDeps) {
      * queue. A tax return is complete once paid. Returns the events to publish (and report, with
      * reportTransitions) after commit.
      */
-    async markPaid(tx: Queryable, id: string): Promise<{ declaration: Declaration; events: OutboxEntry[] }> {
+    /**
+     * `locked`: the declaration as the caller read it under FOR UPDATE in `tx`, which spares reading it
+     * again. `enqueue: false`: the events are returned unwritten, for the caller to write with its own.
+     */
+    async markPaid(tx: Queryable, id: string, locked?: Declaration, options: { enqueue?: boolean } = {}): Promise<{ declaration: Declaration; events: OutboxEntry[] }> {
       const now = clock.now();
-      const current = await repo.findDeclaration(tx, id, true);
+      const current = locked?.id === id ? locked : await repo.findDeclaration(tx, id, true);
       if (!current) throw new ValidationError(`No declaration ${id}.`, [{ path: 'declarationId', message: 'unknown' }]);
       const system = { actor: 'system' as const, userId: null };
-      const paid = await applyTransition(tx, ids, now, current, { action: 'pay', acting: system, ...(current.kind === 'service_fee' ? { patch: { queuedAt: now } } : {}) });
+      const paid = await applyTransition(tx, ids, now, current, { action: 'pay', acting: system, enqueue: options.enqueue, ...(current.kind === 'service_fee' ? { patch: { queuedAt: now } } : {}) });
       const events = [paid.event];
       let declaration = paid.declaration;
       if (declaration.kind === 'tax_return') {
-        const done = await applyTransition(tx, ids, now, declaration, { action: 'complete', acting: system });
+        const done = await applyTransition(tx, ids, now, declaration, { action: 'complete', acting: system, enqueue: options.enqueue });
         events.push(done.event);
         declaration = done.declaration;
       } else if (declaration.amount <= (await repo.autoApprovalThreshold(tx, declaration.ministry))) {
-        const done = await applyTransition(tx, ids, now, declaration, { action: 'auto_approve', acting: system, reason: 'at or below the ministry auto-approval threshold' });
+        const done = await applyTransition(tx, ids, now, declaration, { action: 'auto_approve', acting: system, enqueue: options.enqueue, reason: 'at or below the ministry auto-approval threshold' });
         events.push(done.event);
         declaration = done.declaration;
       }

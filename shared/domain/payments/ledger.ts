@@ -23,16 +23,20 @@ export interface JournalInput {
 /** Books the journal; returns false when that external reference was already booked. */
 export async function bookJournal(tx: Queryable, ids: IdGenerator, j: JournalInput): Promise<boolean> {
   if (!Number.isSafeInteger(j.amount) || j.amount <= 0) throw new Error(`ledger amounts are positive whole XAF, got ${j.amount}`);
-  const id = ids.uuid();
-  const { rowCount } = await tx.query(
-    `INSERT INTO ledger_journals (id, kind, external_ref, payment_id, declaration_id, ministry_code, service_code, booked_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (kind, external_ref) DO NOTHING`,
-    [id, j.kind, j.externalRef, j.paymentId, j.declarationId, j.ministry, j.serviceCode, j.at],
-  );
-  if (rowCount === 0) return false;
   const [debit, credit] = j.kind === 'payment' ? [BANGE_CLEARING, revenueAccount(j.ministry)] : [revenueAccount(j.ministry), BANGE_CLEARING];
-  await tx.query('INSERT INTO ledger_entries (journal_id, account, debit, credit) VALUES ($1, $2, $3, 0), ($1, $4, 0, $3)', [id, debit, j.amount, credit]);
-  return true;
+  // The journal and its two entries in one round trip: the entries only when the journal was new.
+  const { rowCount } = await tx.query(
+    `WITH journal AS (
+       INSERT INTO ledger_journals (id, kind, external_ref, payment_id, declaration_id, ministry_code, service_code, booked_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (kind, external_ref) DO NOTHING
+       RETURNING id
+     )
+     INSERT INTO ledger_entries (journal_id, account, debit, credit)
+     SELECT journal.id, e.account, e.debit, e.credit FROM journal, (VALUES ($9::text, $11::bigint, 0::bigint), ($10::text, 0::bigint, $11::bigint)) AS e (account, debit, credit)`,
+    [ids.uuid(), j.kind, j.externalRef, j.paymentId, j.declarationId, j.ministry, j.serviceCode, j.at, debit, credit, j.amount],
+    'ledger_book_journal',
+  );
+  return rowCount !== 0;
 }
 
 export interface RevenueRow {

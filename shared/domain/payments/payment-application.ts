@@ -6,7 +6,7 @@
 import type { Queryable } from '../../ports/database.port';
 import type { PaymentMethod } from '../../ports/bank.port';
 import type { IdGenerator } from '../../ports/ids.port';
-import { enqueueEvent } from '../events/outbox.repository';
+import { enqueueEvents } from '../events/outbox.repository';
 import type { OutboxEntry } from '../../ports/outbox.port';
 import type { ReviewService } from '../declarations/review.service';
 import { findDeclaration } from '../declarations/declarations.repository';
@@ -132,7 +132,7 @@ export function createPaymentApplication(deps: { ids: IdGenerator; review: Revie
         });
         return { outcome: 'anomaly', events: [], reached };
       }
-      const { events } = await deps.review.markPaid(tx, declaration.id);
+      const { events } = await deps.review.markPaid(tx, declaration.id, declaration, { enqueue: false });
       // Receipts and the payer's message follow what was applied, never the bank's word alone.
       const data: PaymentAppliedData = {
         paymentId,
@@ -147,7 +147,8 @@ export function createPaymentApplication(deps: { ids: IdGenerator; review: Revie
         webhookEventId: webhookEventId ?? null,
       };
       const applied: OutboxEntry = { topic: 'payment-applied', event: { id: deps.ids.uuid(), type: PAYMENT_APPLIED, source: PAYMENT_APPLIED_SOURCE, subject: paymentId, time: at.toISOString(), data } };
-      await enqueueEvent(tx, applied, at);
+      // The declaration's events and payment.applied in one statement.
+      await enqueueEvents(tx, [...events, applied], at);
       return { outcome: 'applied', events: [...events, applied], reached };
     },
 

@@ -5,7 +5,8 @@
  * records are kept) plus the current signing keys. Not /.well-known/jwks.json, which drops a key
  * 15 minutes after its rotation so that the access tokens it signed stop verifying.
  */
-import { CompactSign, compactVerify, decodeProtectedHeader, type JWK, importJWK } from 'jose';
+import { sign, type KeyObject } from 'node:crypto';
+import { compactVerify, decodeProtectedHeader, type JWK, importJWK } from 'jose';
 import type { Queryable } from '../../ports/database.port';
 import type { IdGenerator } from '../../ports/ids.port';
 import type { KeyRing, PublicJwk } from '../identity/key-ring';
@@ -41,7 +42,17 @@ export async function signReceipt(tx: Queryable, keys: KeyRing, claims: ReceiptC
     // Remembered only once seen committed: a row this transaction inserted is gone if it rolls back.
     if ((await recordReceiptKey(tx, jwk, new Date(claims.issuedAt))) === 'committed') recorded.add(keys.activeKid);
   }
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(claims))).setProtectedHeader({ alg: 'EdDSA', kid: keys.activeKid, typ: RECEIPT_TYPE }).sign(keys.signingKey);
+  return compactSignEd25519(keys.signingKey, { alg: 'EdDSA', kid: keys.activeKid, typ: RECEIPT_TYPE }, claims);
+}
+
+/**
+ * A compact JWS (RFC 7515) signed with Ed25519 by node:crypto directly, byte for byte what jose's
+ * CompactSign makes (Ed25519 is deterministic), without its WebCrypto round trip through the
+ * thread pool: every applied payment signs one receipt.
+ */
+export function compactSignEd25519(key: KeyObject, header: { alg: 'EdDSA'; kid: string; typ: string }, payload: unknown): string {
+  const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  return `${input}.${sign(null, Buffer.from(input), key).toString('base64url')}`;
 }
 
 /**
@@ -53,6 +64,23 @@ export async function receiptVerificationKeys(db: Queryable, keys: KeyRing): Pro
   const recorded = (await listReceiptKeys(db)).map(({ kty, crv, x, kid, alg, use }): PublicJwk => ({ kty, crv, x, kid, alg, use }));
   const kids = new Set(recorded.map((k) => k.kid));
   return { keys: [...recorded, ...keys.jwks().keys.filter((k) => !kids.has(k.kid))] };
+}
+
+/** Public receipt keys imported once per instance (a verification imported its key every time), keyed by the key material itself. */
+const importedKeys = new Map<string, ReturnType<typeof importJWK>>();
+const MAX_IMPORTED_KEYS = 64;
+
+function verificationKey(jwk: JWK): ReturnType<typeof importJWK> {
+  const id = JSON.stringify([jwk.kty, jwk.crv, jwk.x]);
+  let key = importedKeys.get(id);
+  if (!key) {
+    if (importedKeys.size >= MAX_IMPORTED_KEYS) importedKeys.clear();
+    key = importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, 'EdDSA');
+    // A key that fails to import is not kept: the next verification tries again.
+    key.catch(() => importedKeys.delete(id));
+    importedKeys.set(id, key);
+  }
+  return key;
 }
 
 export type VerifyOutcome = { valid: true; receipt: ReceiptClaims } | { valid: false; reason: string };
@@ -70,11 +98,67 @@ export async function verifyReceiptToken(token: string, jwks: { keys: (JWK & { k
   const jwk = jwks.keys.find((k) => k.kid === kid);
   if (!jwk) return { valid: false, reason: 'signed with a key TaxasGE does not publish' };
   try {
-    const { payload } = await compactVerify(token, await importJWK(jwk, 'EdDSA'), { algorithms: ['EdDSA'] });
+    const { payload } = await compactVerify(token, await verificationKey(jwk), { algorithms: ['EdDSA'] });
     return { valid: true, receipt: JSON.parse(new TextDecoder().decode(payload)) as ReceiptClaims };
   } catch {
     return { valid: false, reason: 'the signature does not match: the receipt was altered' };
   }
+}
+
+/** What a receipt says about its payment, read with the receipt's number in one statement. */
+export interface ReceiptFacts {
+  number: string;
+  paymentId: string;
+  paymentReference: string;
+  ownerId: string;
+  taxpayer: { name: string; taxId: string | null };
+  declaration: ReceiptClaims['declaration'];
+}
+
+/**
+ * The payment, its declaration, the payer and the service name, and the next receipt number, in
+ * one round trip (the receipt is on every payment's path: five statements were one each).
+ */
+export async function readReceiptFacts(tx: Queryable, paymentId: string, year: number): Promise<ReceiptFacts | undefined> {
+  const { rows } = await tx.query<{
+    n: string;
+    payment_id: string;
+    payment_reference: string;
+    owner_id: string;
+    full_name: string | null;
+    tax_id: string | null;
+    declaration_id: string;
+    declaration_reference: string;
+    kind: string;
+    service_code: string | null;
+    service_name: string | null;
+    tax_type: string | null;
+    period: string | null;
+  }>(
+    `SELECT nextval('receipt_number_seq') AS n, p.id AS payment_id, p.reference AS payment_reference, p.owner_id, u.full_name, u.tax_id,
+            d.id AS declaration_id, d.reference AS declaration_reference, d.kind, d.service_code, s.name_es AS service_name, d.tax_type, d.period
+       FROM payments p JOIN declarations d ON d.id = p.declaration_id
+       LEFT JOIN users u ON u.id = p.owner_id LEFT JOIN fiscal_services s ON s.code = d.service_code
+      WHERE p.id = $1`,
+    [paymentId],
+    'receipt_facts',
+  );
+  const r = rows[0];
+  if (!r) return undefined;
+  return {
+    number: `REC-${year}-${r.n.padStart(8, '0')}`,
+    paymentId: r.payment_id,
+    paymentReference: r.payment_reference,
+    ownerId: r.owner_id,
+    taxpayer: { name: r.full_name ?? '', taxId: r.tax_id ?? null },
+    declaration: {
+      id: r.declaration_id,
+      reference: r.declaration_reference,
+      kind: r.kind,
+      service: r.service_code ? { code: r.service_code, name: r.service_name ?? '' } : null,
+      taxReturn: r.tax_type ? { type: r.tax_type, period: r.period! } : null,
+    },
+  };
 }
 
 export async function nextReceiptNumber(db: Queryable, year: number): Promise<string> {
@@ -95,14 +179,14 @@ export interface StoredReceipt {
 
 /** Stores the receipt unless the payment already has one; returns the one that is stored. */
 export async function storeReceipt(tx: Queryable, ids: IdGenerator, r: Omit<StoredReceipt, 'id'>): Promise<StoredReceipt> {
-  await tx.query('INSERT INTO receipts (id, number, payment_id, declaration_id, token, issued_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (payment_id) DO NOTHING', [
-    ids.uuid(),
-    r.number,
-    r.paymentId,
-    r.declarationId,
-    r.token,
-    r.issuedAt,
-  ]);
+  const id = ids.uuid();
+  const { rowCount } = await tx.query(
+    'INSERT INTO receipts (id, number, payment_id, declaration_id, token, issued_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (payment_id) DO NOTHING',
+    [id, r.number, r.paymentId, r.declarationId, r.token, r.issuedAt],
+    'receipt_store',
+  );
+  // Stored now: it is what was given (a read back would only repeat it); else the payment had its receipt already.
+  if (rowCount === 1) return { id, ...r, voidedAt: null };
   return (await findReceiptByPayment(tx, r.paymentId))!;
 }
 

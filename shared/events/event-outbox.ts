@@ -7,8 +7,9 @@
 import type { Queryable } from '../ports/database.port';
 import type { Logger } from '../ports/logger.port';
 import type { Clock } from '../ports/clock.port';
-import type { DomainEvent, EventBus, Topic } from '../ports/event-bus.port';
+import type { EventBus } from '../ports/event-bus.port';
 import type { OutboxEntry, OutboxPublisher, PublishOptions } from '../ports/outbox.port';
+import { countUnpublished, findUnpublished, markPublished, recordPublishFailure } from '../domain/events/outbox.repository';
 
 export interface MarkBatching {
   /** How long a mark may wait for others to share its UPDATE. */
@@ -34,11 +35,7 @@ function createPublishedMarks(deps: { db: Queryable; clock: Clock; logger: Logge
   async function write(ids: string[]): Promise<void> {
     try {
       // Rows still unpublished only: an event published twice (by its caller and by the sweeper) counts one attempt.
-      await deps.db.query(
-        'UPDATE event_outbox SET published_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[]) AND published_at IS NULL',
-        [ids, deps.clock.now()],
-        'event_outbox_mark_published',
-      );
+      await markPublished(deps.db, ids, deps.clock.now());
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       deps.logger.warning('published events left unmarked in the outbox: the sweeper will send them again', { events: ids.length, error });
@@ -93,7 +90,7 @@ export function createOutboxPublisher(deps: { db: Queryable; bus: EventBus; cloc
   async function keepForSweeper(entry: OutboxEntry, err: unknown): Promise<void> {
     const error = err instanceof Error ? err.message : String(err);
     deps.logger.warning('event kept in the outbox for the sweeper', { eventId: entry.event.id, topic: entry.topic, error });
-    await deps.db.query('UPDATE event_outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [entry.event.id, error.slice(0, 500)]).catch(() => undefined);
+    await recordPublishFailure(deps.db, entry.event.id, error).catch(() => undefined);
   }
 
   /** Publishes one event; on success returns its queued mark (wrapped: an async function would wait for it). */
@@ -140,16 +137,11 @@ export function createOutboxPublisher(deps: { db: Queryable; bus: EventBus; cloc
       await marks.flush();
       // Events still with their in-process consumers are not sent again while those work.
       const withConsumers = () => [...handedOff.keys()].filter((id) => UUID.test(id));
-      const { rows } = await deps.db.query<{ topic: Topic; event: DomainEvent }>(
-        'SELECT topic, event FROM event_outbox WHERE published_at IS NULL AND NOT (id = ANY($2::uuid[])) ORDER BY created_at LIMIT $1',
-        [limit, withConsumers()],
-      );
       let published = 0;
-      for (const row of rows) if (await publishOne({ topic: row.topic, event: row.event })) published++;
+      for (const entry of await findUnpublished(deps.db, limit, withConsumers())) if (await publishOne(entry)) published++;
       await marks.flush();
       // Remaining: what nobody is sending; events with their in-process consumers are on their way.
-      const { rows: left } = await deps.db.query<{ n: string }>('SELECT count(*) AS n FROM event_outbox WHERE published_at IS NULL AND NOT (id = ANY($1::uuid[]))', [withConsumers()]);
-      return { published, remaining: Number(left[0]!.n) };
+      return { published, remaining: await countUnpublished(deps.db, withConsumers()) };
     },
 
     /** Writes the marks still waiting for their batch: call before closing the database, and in tests. */

@@ -11,6 +11,9 @@ import type { OutboxEntry } from '../../ports/outbox.port';
 import type { ReviewService } from '../declarations/review.service';
 import { findDeclaration } from '../declarations/declarations.repository';
 import { bookJournal } from './ledger';
+import { recordAnomaly } from './anomalies.repository';
+
+export { recordAnomaly };
 import { canMove, type PaymentStatus } from './payment-state-machine';
 import { PAYMENT_APPLIED, PAYMENT_APPLIED_SOURCE, type Payment, type PaymentAppliedData } from './payment.types';
 import { findLivePaymentForDeclaration, findPayment, updatePayment } from './payments.repository';
@@ -37,17 +40,6 @@ export type PaymentStatusListener = (status: PaymentStatus, method: PaymentMetho
 export function reportStatuses(reached: readonly (PaymentStatusReached | undefined)[], listener: PaymentStatusListener | undefined): void {
   if (!listener) return;
   for (const r of reached) if (r) listener(r.status, r.method);
-}
-
-export async function recordAnomaly(tx: Queryable, ids: IdGenerator, at: Date, a: { kind: string; paymentId?: string | null; webhookEventId?: string | null; detail: string }): Promise<void> {
-  await tx.query('INSERT INTO payment_anomalies (id, kind, payment_id, webhook_event_id, detail, detected_at) VALUES ($1, $2, $3, $4, $5, $6)', [
-    ids.uuid(),
-    a.kind,
-    a.paymentId ?? null,
-    a.webhookEventId ?? null,
-    a.detail,
-    at,
-  ]);
 }
 
 /** Why the bank's amount or currency cannot be this payment's, or undefined when they match. */

@@ -1,4 +1,5 @@
 /** Payment services built once per runtime: the bank adapter, webhook ingestion, consumers, receipts. */
+import { parseBangeWebhook } from '../adapters/bank/bange-api.schemas';
 import { createBangeHttpBank } from '../adapters/bank/bange-http.adapter';
 import { verifyBangeSignature, WebhookSignatureError } from '../adapters/bank/bange-signature';
 import { createPaymentApplication, type PaymentStatusListener } from '../domain/payments/payment-application';
@@ -47,6 +48,7 @@ export const getWebhookIngestion = perRuntime((rt) =>
     ids: rt.ids,
     publisher: getOutboxPublisher(),
     onOutcome: (outcome, type) => rt.metrics().recorder.increment('webhooks_received', { type: type ?? 'unknown', outcome }),
+    parseWebhook: parseBangeWebhook,
     verifySignature: (rawBody, header) => {
       try {
         verifyBangeSignature({ rawBody, header, secrets: rt.config.bange.webhookSecrets, now: rt.clock.now() });

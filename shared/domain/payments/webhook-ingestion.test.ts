@@ -10,6 +10,7 @@ import { mismatchOf } from './payment-application';
 import type { PaymentEventData } from './payment.types';
 import { insertPayment } from './payments.repository';
 import { createWebhookIngestion, PAYMENT_EVENT_SOURCE } from './webhook-ingestion';
+import { parseBangeWebhook } from '../../adapters/bank/bange-api.schemas';
 
 let t: TestDatabase;
 const clock = createFixedClock('2026-03-02T10:00:00.000Z');
@@ -64,7 +65,7 @@ function setup(options: { ids?: IdGenerator } = {}) {
     },
   };
   const publisher = createOutboxPublisher({ db, bus, clock, logger: createLogger({ level: 'error', write: () => undefined }) });
-  const ingest = createWebhookIngestion({ db, clock, ids: options.ids ?? randomIds, publisher, verifySignature: () => undefined });
+  const ingest = createWebhookIngestion({ db, clock, ids: options.ids ?? randomIds, publisher, verifySignature: () => undefined, parseWebhook: parseBangeWebhook });
   return { ingest, publisher, seen };
 }
 

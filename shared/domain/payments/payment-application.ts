@@ -10,6 +10,7 @@ import { enqueueEvents } from '../events/outbox.repository';
 import type { OutboxEntry } from '../../ports/outbox.port';
 import type { ReviewService } from '../declarations/review.service';
 import { findDeclaration } from '../declarations/declarations.repository';
+import { PAYABLE_STATUSES } from '../declarations/declaration-state-machine';
 import { bookJournal } from './ledger';
 import { recordAnomaly } from './anomalies.repository';
 
@@ -114,7 +115,8 @@ export function createPaymentApplication(deps: { ids: IdGenerator; review: Revie
         amount: paid.amount,
         at,
       });
-      const payable = declaration.status === 'awaiting_payment' || declaration.status === 'approved' || (declaration.kind === 'service_fee' && declaration.status === 'expired');
+      // Money for a service fee whose quote expired meanwhile is still applied: the payer paid the quoted fee in time at BANGE.
+      const payable = PAYABLE_STATUSES.includes(declaration.status) || (declaration.kind === 'service_fee' && declaration.status === 'expired');
       if (!payable) {
         await recordAnomaly(tx, deps.ids, at, {
           kind: 'paid_after_close',

@@ -10,6 +10,7 @@ import type { Principal } from '../identity/principal';
 import { findUserById } from '../identity/users.repository';
 import { reportTransitions, type TransitionListener } from '../declarations/declaration-transitions';
 import { findDeclaration } from '../declarations/declarations.repository';
+import { PAYABLE_STATUSES } from '../declarations/declaration-state-machine';
 import { reportStatuses, type PaymentApplication, type PaymentStatusReached, type PaymentStatusListener } from './payment-application';
 import type { Payment } from './payment.types';
 import { findLivePaymentForDeclaration, findPayment, findPendingPayments, insertPayment, nextPaymentReference, updatePayment } from './payments.repository';
@@ -68,7 +69,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       const declaration = await findDeclaration(db, input.declarationId);
       if (!declaration || declaration.ownerId !== principal.userId) throw new NotFoundError(`No declaration ${input.declarationId} of yours.`);
       const now = clock.now();
-      const payable = declaration.status === 'awaiting_payment' || declaration.status === 'approved';
+      const payable = PAYABLE_STATUSES.includes(declaration.status);
       if (!payable) throw new AppError('declaration_not_payable', `Declaration ${declaration.reference} is ${declaration.status}; only one awaiting payment (or an approved tax return) can be paid.`);
       if (declaration.quoteExpiresAt && declaration.quoteExpiresAt <= now) {
         throw new AppError('quote_expired', `The quote of ${declaration.reference} expired at ${declaration.quoteExpiresAt.toISOString()}; file a new declaration for the current fee.`);

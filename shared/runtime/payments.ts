@@ -6,6 +6,7 @@ import { createPaymentApplication, type PaymentStatusListener } from '../domain/
 import { createPaymentConsumers } from '../domain/payments/payment-consumers';
 import { createPaymentService } from '../domain/payments/payment.service';
 import { createRefundService } from '../domain/payments/refund.service';
+import { createReceiptReader } from '../domain/payments/receipt-reader.service';
 import { createReplayService } from '../domain/payments/replay.service';
 import { createWebhookIngestion } from '../domain/payments/webhook-ingestion';
 import { AppError } from '../errors/app-error';
@@ -94,3 +95,5 @@ export const getRefundService = perRuntime((rt) =>
 );
 
 export const getReplayService = perRuntime((rt) => createReplayService({ db: rt.db, clock: rt.clock, ids: rt.ids, publisher: getOutboxPublisher(), audit: getAuditLog() }));
+
+export const getReceiptReader = perRuntime((rt) => createReceiptReader({ db: rt.db, keys: getKeyRing }));

@@ -82,18 +82,19 @@ export function createPaymentApplication(deps: { ids: IdGenerator; review: Revie
       // A failed or expired payment completed at the bank after another payment took the declaration:
       // the money arrived, so it is booked, and flagged for finance to refund; the payment stays as it
       // was (two live payments for one declaration are refused) and nothing says it was applied.
+      const journal = {
+        kind: 'payment',
+        externalRef: paid.transactionId,
+        paymentId,
+        declarationId: declaration.id,
+        ministry: declaration.ministry,
+        serviceCode: declaration.serviceCode,
+        amount: paid.amount,
+        at,
+      } as const;
       const live = await findLivePaymentForDeclaration(tx, declaration.id);
       if (live && live.id !== paymentId) {
-        const booked = await bookJournal(tx, deps.ids, {
-          kind: 'payment',
-          externalRef: paid.transactionId,
-          paymentId,
-          declarationId: declaration.id,
-          ministry: declaration.ministry,
-          serviceCode: declaration.serviceCode,
-          amount: paid.amount,
-          at,
-        });
+        const booked = await bookJournal(tx, deps.ids, journal);
         if (!booked) return { outcome: 'already_applied', events: [] };
         await recordAnomaly(tx, deps.ids, at, {
           kind: 'paid_twice',
@@ -105,16 +106,7 @@ export function createPaymentApplication(deps: { ids: IdGenerator; review: Revie
       }
       await updatePayment(tx, paymentId, { status: 'succeeded', transactionId: paid.transactionId, paidAt: paid.paidAt }, at);
       const reached: PaymentStatusReached = { status: 'succeeded', method: payment.method };
-      await bookJournal(tx, deps.ids, {
-        kind: 'payment',
-        externalRef: paid.transactionId,
-        paymentId,
-        declarationId: declaration.id,
-        ministry: declaration.ministry,
-        serviceCode: declaration.serviceCode,
-        amount: paid.amount,
-        at,
-      });
+      await bookJournal(tx, deps.ids, journal);
       // Money for a service fee whose quote expired meanwhile is still applied: the payer paid the quoted fee in time at BANGE.
       const payable = PAYABLE_STATUSES.includes(declaration.status) || (declaration.kind === 'service_fee' && declaration.status === 'expired');
       if (!payable) {

@@ -1,7 +1,7 @@
 /** `npm start`: the whole backend in one process on its embedded defaults (or the services configured). */
 import { createBangeSandbox } from '../shared/adapters/bank/sandbox/bange-sandbox';
 import { LOCAL_STORAGE_PREFIX } from '../shared/adapters/storage/local-folder-storage';
-import { createLocalStorageHandler } from '../shared/adapters/storage/local-storage-handler';
+import { createLocalStorageHandler } from '../shared/http/local-storage-handler';
 import { ConfigError, parseConfig } from '../shared/config/config';
 import { createLogger, type Logger } from '../shared/logging/logger';
 import { seedDemoAccounts } from '../shared/domain/identity/demo-accounts';

@@ -58,7 +58,7 @@ describe('the account flow over HTTP', () => {
     expect(weak.body.detail).toContain('at least 10 characters');
     await api().post('/api/v1/auth/register').send({ email: 'dup@example.gq', password: STRONG, fullName: 'D', accountType: 'citizen' }).expect(201);
     const dup = await api().post('/api/v1/auth/register').send({ email: 'DUP@example.gq', password: STRONG, fullName: 'D', accountType: 'citizen' }).expect(409);
-    expect(dup.body.code).toBe('conflict');
+    expect(dup.body.code).toBe('email_taken');
   });
 
   it('refuses a suspended account at login', async () => {

@@ -1,5 +1,5 @@
 /** Dead letters from either bus end in the table the admin reads: once per Pub/Sub message, never dropped. */
-import { createDeadLetterRecorder } from '../shared/domain/events/dead-letters';
+import { createDeadLetterRecorder } from '../shared/events/dead-letters';
 import { createLogger } from '../shared/logging/logger';
 import { randomIds } from '../shared/ports/ids.port';
 import { systemClock } from '../shared/ports/clock.port';

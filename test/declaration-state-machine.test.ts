@@ -1,6 +1,6 @@
 /** Walks the whole transition graph: every allowed move works, every other (status, action) is 409. */
 import { randomUUID } from 'node:crypto';
-import { ConflictError } from '../shared/errors/app-error';
+import { AppError } from '../shared/errors/app-error';
 import { applyTransition } from '../shared/domain/declarations/declaration-transitions';
 import { ACTIONS, DECLARATION_KINDS, DECLARATION_STATUSES, TRANSITIONS, findTransition } from '../shared/domain/declarations/declaration-state-machine';
 import { findDeclaration } from '../shared/domain/declarations/declarations.repository';
@@ -57,7 +57,8 @@ describe('the transition graph', () => {
       expect(declaration.status).toBe(transition.to);
     } else {
       const error = await attempt.then(() => undefined, (e: unknown) => e);
-      expect(error).toBeInstanceOf(ConflictError);
+      expect(error).toBeInstanceOf(AppError);
+      expect((error as AppError).code).toBe('transition_not_allowed');
       expect((error as Error).message).toContain(`it is ${status}`);
     }
   });

@@ -44,6 +44,7 @@ describe('service fees', () => {
 
   it('refuses a service that is not payable online, and a fee the service does not have', async () => {
     const unpriced = await as(citizen).post('/api/v1/declarations', { kind: 'service_fee', serviceCode: 'T-007', feeType: 'expedition' }).expect(409);
+    expect(unpriced.body.code).toBe('service_not_payable_online');
     expect(unpriced.body.detail).toMatch(/T-007 cannot be paid online yet/);
     const renewal = await as(citizen).post('/api/v1/declarations', { kind: 'service_fee', serviceCode: 'T-001', feeType: 'renewal' }).expect(400);
     expect(renewal.body.errors).toEqual([{ path: 'body.feeType', message: 'no renewal fee for this service' }]);
@@ -169,6 +170,7 @@ describe('Idempotency-Key', () => {
     expect(again.body.id).toBe(first.body.id);
     expect(again.headers['idempotent-replayed']).toBe('true');
     const other = await as(citizen).post('/api/v1/declarations', { ...body, serviceCode: 'T-003' }).set('Idempotency-Key', 'k-123').expect(409);
+    expect(other.body.code).toBe('idempotency_key_reused');
     expect(other.body.detail).toMatch(/different request body/);
     // Keys belong to their caller.
     const someoneElse = await as(otherCitizen).post('/api/v1/declarations', body).set('Idempotency-Key', 'k-123').expect(201);

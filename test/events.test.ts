@@ -1,7 +1,7 @@
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import { createInProcessBus } from '../shared/adapters/events/in-process-bus';
-import { handleOnce } from '../shared/domain/events/event-outbox';
+import { handleOnce } from '../shared/domain/events/inbox.repository';
 import { createLogger } from '../shared/logging/logger';
 import type { DomainEvent } from '../shared/ports/event-bus.port';
 import { getReviewService } from '../shared/runtime/declarations';

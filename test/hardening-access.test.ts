@@ -72,7 +72,7 @@ describe('admins cannot lock the admins out', () => {
     await app.database.db.query("UPDATE users SET status = 'suspended' WHERE role = 'admin' AND id <> ALL($1::uuid[])", [[a.id, b.id]]);
 
     const self = await patch(a, a.id, { role: 'citizen' }).expect(409);
-    expect(self.body.code).toBe('conflict');
+    expect(self.body.code).toBe('admin_self_change');
     await patch(a, a.id, { status: 'suspended' }).expect(409);
 
     const answers = await Promise.all([patch(a, b.id, { role: 'citizen' }), patch(b, a.id, { status: 'suspended' })]);

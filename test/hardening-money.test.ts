@@ -7,6 +7,7 @@ import { getEventBus } from '../shared/runtime/events';
 import { bankEvent, newPayment as aPendingPayment, sendWebhook } from './faults/support/money';
 import { anAccount, reissue, type CreatedAccount } from './support/auth-fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
+import { settle as settleMoney } from './faults/support/money';
 
 let app: TestApp;
 let citizen: CreatedAccount;
@@ -21,12 +22,8 @@ afterAll(() => app.close());
 const api = () => request(app.server);
 const auth = (r: request.Test) => r.set('Authorization', `Bearer ${citizen.accessToken}`);
 
-async function settle() {
-  for (let i = 0; i < 4; i++) {
-    await app.sandbox!.settle();
-    await getEventBus().drain();
-  }
-}
+/** The sandbox's deliveries and the bus, until both are quiet. */
+const settle = () => settleMoney(app);
 
 async function newPayment(declarationId: string) {
   const { body } = await auth(api().post('/api/v1/payments')).set('Idempotency-Key', `hardening-${++seq}`).send({ declarationId, method: 'bange_card' }).expect(201);
@@ -81,6 +78,7 @@ describe('a tax return at 0 XAF', () => {
     const { body: declaration } = await auth(api().post('/api/v1/declarations')).send({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' }).expect(201);
     await app.database.db.query('UPDATE declarations SET amount = 0 WHERE id = $1', [declaration.id]);
     const paid = await auth(api().post('/api/v1/payments')).set('Idempotency-Key', `hardening-zero-${++seq}`).send({ declarationId: declaration.id, method: 'bange_card' }).expect(409);
+    expect(paid.body).toMatchObject({ code: 'nothing_to_pay', type: 'https://taxasge.gq/problems/nothing-to-pay' });
     expect(paid.body.detail).toMatch(/nothing to pay/);
   });
 });
@@ -125,6 +123,16 @@ describe('an accepted webhook whose message was lost before apply-payment took i
     );
     expect(rows).toEqual([stranded.bangeId, recent.bangeId].sort().map((ref) => ({ ref, n: 1 })));
     expect((await runJob('redrive-webhooks')).processed).toBe(0);
+  });
+});
+
+describe('a quote past its expiry', () => {
+  it('is refused with quote_expired, which a client tells apart from the other 409s by its code', async () => {
+    await reissue(citizen);
+    const { body: declaration } = await auth(api().post('/api/v1/declarations')).send({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' }).expect(201);
+    await app.database.db.query("UPDATE declarations SET quote_expires_at = '2000-01-01T00:00:00Z' WHERE id = $1", [declaration.id]);
+    const paid = await auth(api().post('/api/v1/payments')).set('Idempotency-Key', `hardening-expired-${++seq}`).send({ declarationId: declaration.id, method: 'bange_card' }).expect(409);
+    expect(paid.body).toMatchObject({ code: 'quote_expired', title: 'The quoted fee has expired', type: 'https://taxasge.gq/problems/quote-expired' });
   });
 });
 

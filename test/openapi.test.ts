@@ -3,7 +3,9 @@ import request from 'supertest';
 import { apiRoutes } from '../shared/api';
 import { DOCS_ASSETS } from '../shared/api/docs.routes';
 import { REQUEST_EXAMPLES } from '../shared/api/request-examples';
-import { ERROR_CODES } from '../shared/errors/app-error';
+import { ERROR_CODES, errorCodes } from '../shared/errors/app-error';
+import { ERROR_STATUS } from '../shared/http/problem';
+import { routeErrorCodes } from '../shared/http/openapi';
 import { createTestApp, type TestApp } from './support/test-app';
 
 let app: TestApp;
@@ -25,7 +27,8 @@ describe('GET /api/v1/openapi.json', () => {
       const op = body.paths[route.path]?.[route.method];
       expect({ route: route.operationId, documented: Boolean(op) }).toEqual({ route: route.operationId, documented: true });
       expect(op.operationId).toBe(route.operationId);
-      expect(op.responses['400'].content['application/problem+json'].schema.$ref).toBe('#/components/schemas/Problem');
+      // Each problem answer is the Problem schema with `code` narrowed to the identifiers of that status.
+      expect(op.responses['500'].content['application/problem+json'].schema.allOf[0].$ref).toBe('#/components/schemas/Problem');
     }
     const documented = Object.values(body.paths as Record<string, object>).flatMap((methods) => Object.keys(methods));
     expect(documented).toHaveLength(apiRoutes.length);
@@ -46,14 +49,26 @@ describe('GET /api/v1/openapi.json', () => {
       for (const [status, response] of Object.entries(op.responses as Record<string, { content?: Record<string, { examples?: Record<string, { $ref: string }> }> }>)) {
         const problem = response.content?.['application/problem+json'];
         if (!problem) continue;
-        const codes = Object.entries(ERROR_CODES).filter(([, e]) => String(e.status) === status).map(([code]) => code);
+        const codes = routeErrorCodes(route).filter((code) => String(ERROR_STATUS[code]) === status);
         expect(Object.keys(problem.examples ?? {})).toEqual(codes);
       }
     }
-    for (const [code, e] of Object.entries(ERROR_CODES)) {
-      expect(body.components.examples[code].value).toMatchObject({ code, status: e.status, title: e.title, type: `https://taxasge.gq/problems/${code.replace(/_/g, '-')}` });
-      expect(body.info.description).toContain(`| \`${code}\` | ${e.status} |`);
+    for (const code of errorCodes) {
+      expect(body.components.examples[code].value).toMatchObject({ code, status: ERROR_STATUS[code], title: ERROR_CODES[code], type: `https://taxasge.gq/problems/${code.replace(/_/g, '-')}` });
+      expect(body.info.description).toContain(`| \`${code}\` | ${ERROR_STATUS[code]} |`);
     }
+  });
+
+  it('lists the error identifiers of each route: createPayment names quote_expired and payment_already_live under 409', async () => {
+    const { body } = await request(app.server).get('/api/v1/openapi.json').expect(200);
+    const conflict = body.paths['/api/v1/payments'].post.responses['409'];
+    const schema = conflict.content['application/problem+json'].schema;
+    const codes: string[] = schema.properties?.code?.enum ?? schema.allOf?.flatMap((s: { properties?: { code?: { enum?: string[] } } }) => s.properties?.code?.enum ?? []);
+    expect(codes).toEqual(expect.arrayContaining(['declaration_not_payable', 'quote_expired', 'nothing_to_pay', 'payment_already_live']));
+    expect(conflict.description).toContain('`quote_expired`');
+    expect(body.paths['/api/v1/payments'].post.responses['503'].description).toContain('`bank_unavailable`');
+    // A read-only route names none of them.
+    expect(JSON.stringify(body.paths['/api/v1/payments/{id}'].get.responses)).not.toContain('quote_expired');
   });
 
   it('gives every request body examples that its route accepts', async () => {

@@ -8,6 +8,7 @@ import { getEventBus } from '../shared/runtime/events';
 import { getBank } from '../shared/runtime/payments';
 import { anAccount, type CreatedAccount } from './support/auth-fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
+import { settle as settleMoney } from './faults/support/money';
 
 let app: TestApp;
 let citizen: CreatedAccount;
@@ -22,12 +23,8 @@ afterAll(() => app.close());
 const api = () => request(app.server);
 const auth = (r: request.Test, who = citizen) => r.set('Authorization', `Bearer ${who.accessToken}`);
 
-async function settle() {
-  for (let i = 0; i < 3; i++) {
-    await app.sandbox!.settle();
-    await getEventBus().drain();
-  }
-}
+/** The sandbox's deliveries and the bus, until both are quiet. */
+const settle = () => settleMoney(app);
 
 async function newPayment(serviceCode = 'T-001') {
   const { body: declaration } = await auth(api().post('/api/v1/declarations')).send({ kind: 'service_fee', serviceCode, feeType: 'expedition' }).expect(201);
@@ -170,6 +167,7 @@ describe('payment creation', () => {
     const replay = await auth(api().post('/api/v1/payments')).set('Idempotency-Key', 'once').send({ declarationId: declaration.id, method: 'bange_wallet' }).expect(201);
     expect(replay.body.id).toBe(first.body.id);
     const second = await auth(api().post('/api/v1/payments')).set('Idempotency-Key', 'twice').send({ declarationId: declaration.id, method: 'bange_wallet' }).expect(409);
+    expect(second.body.code).toBe('payment_already_live');
     expect(second.body.detail).toMatch(/already has payment/);
     const other = await anAccount().create(app);
     await auth(api().get(`/api/v1/payments/${first.body.id}`), other).expect(404);
@@ -219,7 +217,7 @@ describe('finance and admin', () => {
     const rest = await refund(payment.amount - 500, 'r3').expect(201);
     expect(rest.body).toMatchObject({ status: 'refunded', refundedAmount: payment.amount });
     expect((await auth(api().get(`/api/v1/declarations/${declaration.id}`)).expect(200)).body.status).toBe('refunded');
-    await refund(1, 'r4').expect(409);
+    expect((await refund(1, 'r4').expect(409)).body.code).toBe('payment_not_refundable');
 
     const balance = await trialBalance(app.database.db);
     expect(Object.values(balance).reduce((a, b) => a + b, 0)).toBe(0);
@@ -245,7 +243,7 @@ describe('finance and admin', () => {
     const dead = await auth(api().get('/api/v1/admin/dead-letters'), admin).expect(200);
     expect(dead.body.items[0]).toMatchObject({ subscription: 'issue-receipt', error: 'boom' });
     await auth(api().post('/api/v1/admin/dead-letters/11111111-1111-4111-8111-111111111111/replay'), admin).expect(200, { replayed: true });
-    await auth(api().post('/api/v1/admin/dead-letters/11111111-1111-4111-8111-111111111111/replay'), admin).expect(409);
+    await auth(api().post('/api/v1/admin/dead-letters/11111111-1111-4111-8111-111111111111/replay'), admin).expect(409).expect((res) => expect(res.body.code).toBe('already_replayed'));
 
     // A webhook for a reference we did not know yet (e.g. our row was restored later) is applied on replay.
     const body = JSON.stringify({ id: 'evt_late', type: 'payment.succeeded', createdAt: new Date().toISOString(), data: { transactionId: bangeId, reference: 'PAY-RESTORED', amount: payment.amount, currency: 'XAF', method: 'bange_card', paidAt: null } });
@@ -307,7 +305,6 @@ describe('event functions, as Pub/Sub pushes them', () => {
 
 describe('business metrics', () => {
   it('report revenue equal to the ledger, the outbox backlog and open dead letters', async () => {
-    const { metricsFor } = await import('../shared/metrics/instance-metrics');
     const { trialBalance: balance } = await import('../shared/domain/payments/ledger');
     await settle();
     const res = await api().get('/metrics').expect(200);
@@ -317,17 +314,16 @@ describe('business metrics', () => {
     }
     expect(res.text).toMatch(/taxasge_outbox_backlog \d+/);
     expect(res.text).toMatch(/taxasge_declarations\{kind="service_fee",state="paid"\} \d+/);
-    expect(metricsFor(app.runtime)).toBeDefined();
+    expect(app.runtime.metrics()).toBeDefined();
   });
 });
 
 describe('webhook and login metrics', () => {
   it('count webhooks by outcome and logins by outcome', async () => {
-    const { metricsFor } = await import('../shared/metrics/instance-metrics');
-    const snapshot = JSON.stringify(metricsFor(app.runtime).recorder.snapshot());
+    const snapshot = JSON.stringify(app.runtime.metrics().recorder.snapshot());
     expect(snapshot).toContain('webhooks_received');
     expect(snapshot).toContain('bad_signature');
     await api().post('/api/v1/auth/login').send({ email: citizen.email, password: 'wrong-password-9' }).expect(401);
-    expect(JSON.stringify(metricsFor(app.runtime).recorder.snapshot())).toContain('bad_credentials');
+    expect(JSON.stringify(app.runtime.metrics().recorder.snapshot())).toContain('bad_credentials');
   });
 });

@@ -3,7 +3,7 @@
  * table of the schema) and erasure (after which every table is searched for the person).
  */
 import request from 'supertest';
-import type { Queryable } from '../shared/adapters/db/database';
+import type { Queryable } from '../shared/ports/database.port';
 import { DATA_INVENTORY } from '../shared/domain/privacy/data-inventory';
 import { getEventBus } from '../shared/runtime/events';
 import { createTestApp, type TestApp } from './support/test-app';

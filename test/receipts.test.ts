@@ -8,9 +8,9 @@ import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import QRCode from 'qrcode';
 import request from 'supertest';
-import { getEventBus } from '../shared/runtime/events';
 import { anAccount, type CreatedAccount } from './support/auth-fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
+import { settle as settleMoney } from './faults/support/money';
 
 let app: TestApp;
 let citizen: CreatedAccount;
@@ -29,12 +29,8 @@ afterAll(() => app.close());
 const api = () => request(app.server);
 const as = (who: CreatedAccount, r: request.Test) => r.set('Authorization', `Bearer ${who.accessToken}`);
 
-async function settle() {
-  for (let i = 0; i < 3; i++) {
-    await app.sandbox!.settle();
-    await getEventBus().drain();
-  }
-}
+/** The sandbox's deliveries and the bus, until both are quiet. */
+const settle = () => settleMoney(app);
 
 async function newPayment() {
   const { body: declaration } = await as(citizen, api().post('/api/v1/declarations')).send({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' }).expect(201);

@@ -4,10 +4,9 @@
  */
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
-import { metricsFor } from '../shared/metrics/instance-metrics';
-import { getEventBus } from '../shared/runtime/events';
 import { anAccount, reissue, requestsAs, type CreatedAccount } from './support/auth-fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
+import { settle as settleMoney } from './faults/support/money';
 
 let app: TestApp;
 let citizen: CreatedAccount;
@@ -40,12 +39,8 @@ async function setClock(at: string) {
   await reissue(citizen, finance, admin);
 }
 
-async function settle() {
-  for (let i = 0; i < 3; i++) {
-    await app.sandbox!.settle();
-    await getEventBus().drain();
-  }
-}
+/** The sandbox's deliveries and the bus, until both are quiet. */
+const settle = () => settleMoney(app);
 
 /** A service fee paid through the sandbox at the clock's time: statement line, webhook and ledger journal. */
 async function paidPayment(serviceCode = 'T-001') {
@@ -123,7 +118,7 @@ describe('POST /jobs/reconcile', () => {
       .set('Authorization', `Bearer ${app.runtime.config.bange.apiKey}`)
       .send({ reference: 'PAY-UNKNOWN', amount: 5000, transactionId: 'tx_no_webhook', at: '2026-01-17T12:00:00Z' })
       .expect(201);
-    const counted = () => metricsFor(app.runtime).recorder.snapshot().families.find((f) => f.definition.name === 'reconciliation_discrepancies')!.series.find((s) => s.labels.problem === 'missing_webhook')?.value ?? 0;
+    const counted = () => app.runtime.metrics().recorder.snapshot().families.find((f) => f.definition.name === 'reconciliation_discrepancies')!.series.find((s) => s.labels.problem === 'missing_webhook')?.value ?? 0;
     const before = counted();
 
     await setClock('2026-01-18T05:30:00.000Z');

@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { findFreePort } from '../../shared/adapters/db/embedded-postgres';
-import { processRss, runLoad, summarise, type LatencySummary } from './load';
+import { processCpuMs, processRss, runLoad, summarise, type LatencySummary } from './load';
 import { ROOT, startFunction, type Probe } from './processes';
 
 export const HELLO_TARGET = 'hello';
@@ -55,6 +55,8 @@ export interface FunctionFigures {
   id: string;
   probe: string;
   coldStartMs: LatencySummary & { samples: number[] };
+  /** CPU time the process spent until its first 2xx (utime + stime, 10 ms ticks): unlike the wall clock, hardly moved by other work on the machine. */
+  coldStartCpuMs?: LatencySummary & { samples: number[] };
   rss: { afterFirstMb: number; afterRequestsMb: number; peakMb: number; requests: number; ok: number; rps: number; durationS: number };
 }
 
@@ -67,10 +69,12 @@ export async function measureFunction(
   options: { runs: number; requests: number; maxLoadS: number; log: (line: string) => void },
 ): Promise<FunctionFigures> {
   const samples: number[] = [];
+  const cpuSamples: number[] = [];
   for (let run = 1; ; run++) {
     const port = await findFreePort();
     const { started, coldStartMs } = await startFunction(id, source, port, env, probe);
     samples.push(Math.round(coldStartMs * 10) / 10);
+    cpuSamples.push(processCpuMs(started.pid) ?? Number.NaN);
     if (run < options.runs) {
       await started.stop();
       continue;
@@ -83,6 +87,7 @@ export async function measureFunction(
         id,
         probe: `${probe.method} ${probe.path.split('?')[0]!.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/, '{id}')}`,
         coldStartMs: { ...summarise(samples), samples },
+        coldStartCpuMs: { ...summarise(cpuSamples), samples: cpuSamples },
         rss: { afterFirstMb: afterFirst.rssMb, afterRequestsMb: after.rssMb, peakMb: after.peakMb, requests: load.requests, ok: load.ok, rps: load.rps, durationS: load.durationS },
       };
       options.log(`  ${id.padEnd(16)} cold start median ${figures.coldStartMs.p50} ms; RSS ${afterFirst.rssMb} → ${after.rssMb} MB after ${load.requests} requests (${load.ok} 2xx, ${load.rps}/s)`);

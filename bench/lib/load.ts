@@ -67,8 +67,20 @@ export function processCpuMs(pid: number): number | undefined {
   }
 }
 
-/** CPU time of every process named postgres (the cluster's backends, checkpointer, WAL writer…). */
+let postgresSource: (() => number) | undefined;
+
+/**
+ * Where PostgreSQL's CPU is read from: the bench's own cluster (its postmaster and that postmaster's
+ * children, bench/lib/own-cluster.ts), which can be attributed. Unset, every `postgres` process on the
+ * machine is counted, which a cluster shared with other work makes meaningless (negative, even).
+ */
+export function attributePostgresCpu(source: () => number): void {
+  postgresSource = source;
+}
+
+/** CPU time of PostgreSQL: the attributed cluster's, else every process named postgres (backends, checkpointer, WAL writer…). */
 export function postgresCpuMs(): number {
+  if (postgresSource) return postgresSource();
   let total = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

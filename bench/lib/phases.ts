@@ -4,10 +4,11 @@ import type { Database, Queryable } from '../../shared/adapters/db/database';
 import { findServices } from '../../shared/domain/catalog/catalog.repository';
 import { DECLARATION_EVENT_SOURCE } from '../../shared/domain/events/declaration-events';
 import { PAYMENT_EVENT_SOURCE } from '../../shared/domain/payments/webhook-ingestion';
+import { PAYMENT_APPLIED, PAYMENT_APPLIED_SOURCE } from '../../shared/domain/payments/payment.types';
 import type { DomainEvent, Topic } from '../../shared/ports/event-bus.port';
 import { signedWebhook, type Identity, type PendingPayment } from './fixtures';
 import { pushDelivery } from './pubsub';
-import { runLoad, type LoadOptions, type LoadResult } from './load';
+import { postgresCpuMs, processCpuMs, runLoad, type LoadOptions, type LoadResult } from './load';
 import type { Probe, Started } from './processes';
 import { checkIngestion, checkLedger, receiptLatency, sendPaced, WebhookStream, type IngestionCheck, type LedgerCheck, type PacedResult } from './webhooks';
 
@@ -42,6 +43,15 @@ export function functionProbes(identity: Identity, pool: PendingPayment[], citiz
     time: new Date().toISOString(),
     data: { webhookEventId: id, paymentId: p.paymentId, declarationId: p.declarationId, ownerId: p.ownerId, reference: p.reference, transactionId: p.transactionId, amount: p.amount, currency: 'XAF', method: 'bange_card', paidAt: new Date().toISOString() },
   });
+  // issue-receipt and notify-payer consume payment-applied (what apply-payment publishes once it applied a payment).
+  const paymentApplied = (p: PendingPayment, id: string): DomainEvent => ({
+    id,
+    type: PAYMENT_APPLIED,
+    source: PAYMENT_APPLIED_SOURCE,
+    subject: p.paymentId,
+    time: new Date().toISOString(),
+    data: { paymentId: p.paymentId, declarationId: p.declarationId, ownerId: p.ownerId, reference: p.reference, transactionId: p.transactionId, amount: p.amount, currency: 'XAF', method: 'bange_card', paidAt: new Date().toISOString(), webhookEventId: null },
+  });
   const declarationApproved = (p: PendingPayment, id: string): DomainEvent => ({
     id,
     type: 'declaration.completed',
@@ -60,11 +70,11 @@ export function functionProbes(identity: Identity, pool: PendingPayment[], citiz
     docs: { method: 'GET', path: '/api/v1/openapi.json' },
     'fiscal-services': { method: 'GET', path: '/api/v1/fiscal-services?limit=20' },
     health: { method: 'GET', path: '/health/ready' },
-    'issue-receipt': { method: 'POST', path: topicPath('payment-events'), body: push('payment-events', 'issue-receipt', paymentSucceeded) },
+    'issue-receipt': { method: 'POST', path: topicPath('payment-applied'), body: push('payment-applied', 'issue-receipt', paymentApplied) },
     jobs: { method: 'POST', path: '/jobs/release-expired-claims' },
     metrics: { method: 'GET', path: '/metrics' },
     notifications: { method: 'POST', path: topicPath('declaration-events'), body: push('declaration-events', 'notify-declaration-events', declarationApproved) },
-    'notify-payer': { method: 'POST', path: topicPath('payment-events'), body: push('payment-events', 'notify-payer', paymentSucceeded) },
+    'notify-payer': { method: 'POST', path: topicPath('payment-applied'), body: push('payment-applied', 'notify-payer', paymentApplied) },
     payments: { method: 'GET', path: `/api/v1/payments/${citizens[0]!.paymentId}`, headers: bearer('citizen') },
     webhooks: {
       method: 'POST',
@@ -171,11 +181,11 @@ export interface DeployedWebhookFigures {
 }
 
 /** Ingestion as deployed: the built webhooks function alone, publishing to Pub/Sub (its consumers are other functions). */
-export async function webhooksDeployedPhase(p: Phases, fn: Started, pools: Record<'deployedCapacity' | 'sustained', PendingPayment[]>): Promise<DeployedWebhookFigures> {
+export async function webhooksDeployedPhase(p: Phases, fn: Started, pools: Record<'deployedCapacity' | 'sustained', PendingPayment[]>, rate = p.scale.sustainedRate): Promise<DeployedWebhookFigures> {
   const capacityStream = new WebhookStream(pools.deployedCapacity, 'dcap');
   const capacity = await measure(p, 'webhooks fn → Pub/Sub, closed loop, 64 conns', { connections: 64, requests: capacityStream.requests() }, fn);
   const sustainedStream = new WebhookStream(pools.sustained, 'sus');
-  const sustained = await sendPaced(fn.port, p.scale.sustainedRate, p.scale.sustainedS, sustainedStream);
+  const sustained = await sendPaced(fn.port, rate, p.scale.sustainedS, sustainedStream);
   p.log(`  ${`webhooks fn → Pub/Sub, paced ${sustained.offeredRate}/s, ${p.scale.sustainedS} s`.padEnd(44)} ${String(sustained.achievedRate).padStart(6)}/s  p50 ${sustained.p50}  p95 ${sustained.p95}  p99 ${sustained.p99} ms  (${JSON.stringify(sustained.statusCodes)})`);
   const check = await checkIngestion(p.db, [capacityStream, sustainedStream]);
   p.log(`    ${check.acknowledgedEvents} acknowledged, ${check.storedEvents} stored, ${check.unpublished} unpublished ${check.publishedWithinMs} ms after the load: ${check.passed ? 'nothing lost' : 'LOST OR UNPUBLISHED EVENTS'}`);
@@ -185,15 +195,37 @@ export async function webhooksDeployedPhase(p: Phases, fn: Started, pools: Recor
 export interface InProcessWebhookFigures {
   receiptLatency: Awaited<ReturnType<typeof receiptLatency>>;
   capacity: LoadResult & { check: LedgerCheck };
+  /** The whole journey's cost, from the first webhook of the point until the last payment is applied and receipted (consumers included). */
+  journey?: { applied: number; serverMsPerPayment: number; postgresMsPerPayment: number; statementsPerPayment: number | null };
 }
 
 /** The whole pipeline in one process (npm start): ingestion, the in-process bus and every consumer; then the ledger against what the bank sent. */
-export async function webhooksInProcessPhase(p: Phases, pools: Record<'inProcess' | 'latency', PendingPayment[]>): Promise<InProcessWebhookFigures> {
+export async function webhooksInProcessPhase(p: Phases, pools: Record<'inProcess' | 'latency', PendingPayment[]>, statements = false): Promise<InProcessWebhookFigures> {
   const latency = await receiptLatency(p.db, p.server().port, pools.latency, 20);
   p.log(`  ${'webhook → paid and receipt issued, 20/s'.padEnd(44)} p50 ${latency.p50}  p95 ${latency.p95}  p99 ${latency.p99} ms  (${latency.count} payments, ${latency.timedOut} timed out)`);
   const stream = new WebhookStream(pools.inProcess, 'inp');
-  const load = await measure(p, 'webhooks, whole pipeline in one process, 64 conns', { connections: 64, requests: stream.requests() });
+  // The measured point's journey: its warm-up applied and drained first, so what is counted is this point's payments only.
+  const warm = new WebhookStream(pools.inProcess.slice(-Math.floor(pools.inProcess.length / 10)), 'inpw', Number.MAX_SAFE_INTEGER);
+  await runLoad({ url: p.server().url, connections: 64, duration: p.scale.warmupS, requests: warm.requests() });
+  await checkLedger(p.db, [warm], p.scale.drainTimeoutMs);
+  if (statements) await p.db.query('SELECT pg_stat_statements_reset()');
+  const cpu0 = processCpuMs(p.server().pid) ?? Number.NaN;
+  const pg0 = postgresCpuMs();
+  const load = await runLoad({ url: p.server().url, connections: 64, duration: p.scale.pointS, serverPid: p.server().pid, postgresCpu: true, requests: stream.requests() });
+  p.log(`  ${'webhooks, whole pipeline in one process, 64 conns'.padEnd(44)} ${String(load.rps).padStart(6)}/s  p50 ${load.p50}  p95 ${load.p95}  p99 ${load.p99} ms  cpu ${load.serverCpuMsPerRequest} ms/req`);
   const check = await checkLedger(p.db, [stream], p.scale.drainTimeoutMs);
+  const serverMs = (processCpuMs(p.server().pid) ?? Number.NaN) - cpu0;
+  const postgresMs = postgresCpuMs() - pg0;
+  let statementsPerPayment: number | null = null;
+  if (statements) {
+    const { rows } = await p.db.query<{ n: string }>(
+      "SELECT sum(calls) AS n FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = current_database() AND query NOT LIKE '%count(*) AS n%' AND query NOT LIKE '%sum(e.debit) AS n%' AND query NOT ILIKE '%pg_stat_statements%'",
+    );
+    statementsPerPayment = Math.round((Number(rows[0]?.n ?? 0) / check.journals) * 100) / 100;
+  }
+  const round3 = (n: number) => Math.round(n * 1000) / 1000;
+  const journey = { applied: check.journals, serverMsPerPayment: round3(serverMs / check.journals), postgresMsPerPayment: round3(postgresMs / check.journals), statementsPerPayment };
+  p.log(`    whole journey: ${journey.serverMsPerPayment} ms server + ${journey.postgresMsPerPayment} ms PostgreSQL CPU per applied payment (${journey.applied} applied), ${statementsPerPayment ?? '?'} statements each`);
   p.log(`    applied ${check.drainMs} ms after the point; ledger ${check.passed ? 'matches what the bank sent' : `DOES NOT MATCH: ${JSON.stringify(check)}`}`);
-  return { receiptLatency: latency, capacity: { ...load, check } };
+  return { receiptLatency: latency, capacity: { ...load, check }, journey };
 }

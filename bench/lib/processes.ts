@@ -121,9 +121,9 @@ export async function startFunction(target: string, source: string, port: number
 }
 
 /** The whole backend in one process, exactly as `npm start` runs it (through tsx), on the bench's database. */
-export async function startLocalServer(port: number, env: NodeJS.ProcessEnv, nodeArgs: string[] = []): Promise<Started> {
+export async function startLocalServer(port: number, env: NodeJS.ProcessEnv, nodeArgs: string[] = [], root = ROOT): Promise<Started> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'scripts/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'scripts/start.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const started = track(child, port);
   await waitFor200(started, { method: 'GET', path: '/health/ready' }, t0, 60_000);
   return started;

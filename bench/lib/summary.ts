@@ -55,23 +55,33 @@ export function buildRows(r: BenchResults): Row[] {
   rows.push(row('webhooks fn → Pub/Sub, closed loop, 64 conns', 'req/s', d.capacity.rps, hello64, d.capacity));
   const s = d.sustained;
   const kept = s.ok === s.sent && s.achievedRate >= s.offeredRate;
-  rows.push(row(`webhooks fn → Pub/Sub, paced ${s.offeredRate}/s for ${r.scale.sustainedS} s`, 'req/s', s.achievedRate, hello64, s, '≥ 1,000/s for 30 s, p95 < 50 ms', kept && s.p95 < 50 && r.scale.sustainedS >= 30));
+  // 1,000/s, or 0.14× the same run's hello-world on a host whose hello-world does under 7,500/s (the issue's rule).
+  const pacedTarget = s.offeredRate >= 1000 ? '≥ 1,000/s for 30 s, p95 < 50 ms' : `= offered (0.14× hello) for 30 s, p95 < 50 ms`;
+  rows.push(row(`webhooks fn → Pub/Sub, paced ${s.offeredRate}/s for ${r.scale.sustainedS} s`, 'req/s', s.achievedRate, hello64, s, pacedTarget, kept && s.p95 < 50 && r.scale.sustainedS >= 30));
   rows.push(row(`webhooks fn: lost or unpublished (of ${d.check.acknowledgedEvents} acked)`, 'events', d.check.lostEvents + d.check.unpublished, null, null, '0 lost', d.check.passed));
   const inp = r.webhooks.inProcess;
   const l = inp.receiptLatency;
   rows.push(row(`webhook → paid + receipt (${l.count} at 20/s, in one process)`, 'ms p95', l.p95, null, l, 'p95 < 250 ms', l.p95 < 250 && l.timedOut === 0));
   rows.push(row('webhooks, whole pipeline in one process, 64 conns', 'req/s', inp.capacity.rps, hello64, inp.capacity));
+  const j = inp.journey;
+  const helloCpu = hello(64)?.serverCpuMsPerRequest ?? null;
+  if (j) {
+    const cost = Math.round((j.serverMsPerPayment + j.postgresMsPerPayment) * 1000) / 1000;
+    rows.push(row(`CPU per applied payment, whole journey (server ${j.serverMsPerPayment} + PostgreSQL ${j.postgresMsPerPayment}), vs hello CPU/request`, 'ms', cost, helloCpu, null, '≤ 25× hello', helloCpu ? cost / helloCpu <= 25 : null));
+    if (j.statementsPerPayment !== null) rows.push(row('statements per applied payment, whole journey (pg_stat_statements, triggers included)', 'statements', j.statementsPerPayment, null, null));
+  }
   const c = inp.capacity.check;
   const wrong = c.lostEvents + c.transactionsBookedTwice + (c.transactions - c.journals) + (c.clearingDebits === c.expectedClearingDebits ? 0 : 1);
   rows.push(row(`whole pipeline: lost, unapplied or applied twice (of ${c.acknowledgedEvents} acked)`, 'events', wrong, null, null, '0 lost, 0 applied twice', c.passed));
   const base = r.functions.find((f) => f.id === 'hello');
   for (const f of r.functions) {
     if (f.id === 'hello') {
-      rows.push(row(`cold start: hello-world`, 'ms median', f.coldStartMs.p50, null, f.coldStartMs));
+      rows.push(row(`cold start: hello-world${f.coldStartCpuMs ? ` (CPU ${f.coldStartCpuMs.p50} ms)` : ''}`, 'ms median', f.coldStartMs.p50, null, f.coldStartMs));
       continue;
     }
     const value = f.coldStartMs.p50;
-    rows.push(row(`cold start: ${f.id} (${f.probe})`, 'ms median', value, base?.coldStartMs.p50 ?? null, f.coldStartMs, '≤ 1.5× hello', base ? value / base.coldStartMs.p50 <= 1.5 : null));
+    const cpu = f.coldStartCpuMs && base?.coldStartCpuMs ? `; CPU ${f.coldStartCpuMs.p50} vs ${base.coldStartCpuMs.p50} ms, ${Math.round((f.coldStartCpuMs.p50 / base.coldStartCpuMs.p50) * 100) / 100}×` : '';
+    rows.push(row(`cold start: ${f.id} (${f.probe}${cpu})`, 'ms median', value, base?.coldStartMs.p50 ?? null, f.coldStartMs, '≤ 1.5× hello', base ? value / base.coldStartMs.p50 <= 1.5 : null));
   }
   for (const f of r.functions) {
     const label = f.id === 'hello' ? 'hello-world' : f.id;
@@ -111,7 +121,7 @@ export function renderDoc(r: BenchResults): string {
     '',
     formatTable(r.rows ?? [], true),
     '',
-    '**Cost per request** (CPU time of the server process and of every `postgres` process, divided by the requests of the point):',
+    `**Cost per request** (CPU time of the server process and of ${r.database.kind === 'own cluster' ? "the bench's own PostgreSQL cluster (its postmaster and that postmaster's children)" : 'every `postgres` process on the machine (a shared cluster: not attributable)'}, divided by the requests of the point):`,
     '',
     costTable(r),
     '',

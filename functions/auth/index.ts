@@ -5,6 +5,7 @@ import { toUserBody } from '../../shared/api/identity.schemas';
 import { eraseMyData, exportMyData, getPrivacyNotice, privacyRoutes } from '../../shared/api/privacy.routes';
 import { privacyNotice } from '../../shared/domain/privacy/privacy-notice';
 import { createHttpFunction } from '../../shared/http/http-function';
+import { pipeline } from '../../shared/runtime/pipeline';
 import { bindRoute } from '../../shared/http/request-context';
 import { getAuthService, getKeyRing } from '../../shared/runtime/identity';
 import { getPersonalDataService } from '../../shared/runtime/privacy';
@@ -20,7 +21,7 @@ export const routes = [
     await getAuthService().logout(body.refreshToken, { ip: ctx.ip });
     return { status: 204 };
   }),
-  bindRoute(me, async (_input, ctx) => ({ status: 200, body: toUserBody(await getAuthService().me(ctx.principal!.userId)) })),
+  bindRoute(me, async (_input, ctx) => ({ status: 200, body: toUserBody(await getAuthService().me(ctx.principal.userId)) })),
   bindRoute(forgotPassword, async ({ body }, ctx) => {
     await getAuthService().forgotPassword(body.email, { ip: ctx.ip });
     return { status: 202, body: { status: 'accepted' } };
@@ -34,11 +35,11 @@ export const routes = [
   bindRoute(exportMyData, async (_input, ctx) => ({
     status: 200,
     headers: { ...noStore, 'Content-Disposition': 'attachment; filename="taxasge-my-data.json"' },
-    body: await getPersonalDataService().export(ctx.principal!.userId),
+    body: await getPersonalDataService().export(ctx.principal.userId),
   })),
-  bindRoute(eraseMyData, async ({ body }, ctx) => ({ status: 200, headers: noStore, body: await getPersonalDataService().erase(ctx.principal!.userId, body.password, { ip: ctx.ip }) })),
+  bindRoute(eraseMyData, async ({ body }, ctx) => ({ status: 200, headers: noStore, body: await getPersonalDataService().erase(ctx.principal.userId, body.password, { ip: ctx.ip }) })),
 ];
 
 export const definitions = [...authRoutes, ...privacyRoutes];
 
-http('auth', createHttpFunction({ routes, runtime: getRuntime }));
+http('auth', createHttpFunction({ routes, ...pipeline }));

@@ -17,9 +17,9 @@ import type { DeclarationDocument } from '../../shared/domain/declarations/decla
 import type { DocumentProcessing } from '../../shared/domain/documents/document-processing.types';
 import { ValidationError } from '../../shared/errors/app-error';
 import { createHttpFunction } from '../../shared/http/http-function';
+import { pipeline } from '../../shared/runtime/pipeline';
 import { bindRoute } from '../../shared/http/request-context';
 import { getDeclarationService, getDocumentService } from '../../shared/runtime/declarations';
-import { getRuntime } from '../../shared/runtime/runtime';
 
 /** List cursors carry the last item's creation time and id. */
 function decodeListCursor(cursor: string | undefined) {
@@ -43,9 +43,9 @@ const documentBody = (d: DeclarationDocument & Partial<Pick<DocumentView, 'uploa
 });
 
 export const routes = [
-  bindRoute(createDeclaration, async ({ body }, ctx) => ({ status: 201, body: toDeclarationBody(await getDeclarationService().create(ctx.principal!, body)) })),
+  bindRoute(createDeclaration, async ({ body }, ctx) => ({ status: 201, body: toDeclarationBody(await getDeclarationService().create(ctx.principal, body)) })),
   bindRoute(listDeclarations, async ({ query }, ctx) => {
-    const page = await getDeclarationService().list(ctx.principal!, { status: query.status, kind: query.kind }, { limit: query.limit, after: decodeListCursor(query.cursor) });
+    const page = await getDeclarationService().list(ctx.principal, { status: query.status, kind: query.kind }, { limit: query.limit, after: decodeListCursor(query.cursor) });
     const last = page.items[page.items.length - 1];
     return {
       status: 200,
@@ -57,26 +57,26 @@ export const routes = [
     };
   }),
   bindRoute(getDeclaration, async ({ params }, ctx) => {
-    const { declaration, history } = await getDeclarationService().get(ctx.principal!, params.id);
+    const { declaration, history } = await getDeclarationService().get(ctx.principal, params.id);
     return { status: 200, body: toDeclarationBody(declaration, history) };
   }),
   bindRoute(submitDeclaration, async ({ params }, ctx) => {
     const service = getDeclarationService();
-    const { declaration } = await service.get(ctx.principal!, params.id);
+    const { declaration } = await service.get(ctx.principal, params.id);
     const action = declaration.status === 'documents_requested' ? 'resubmit' : 'submit';
-    return { status: 200, body: toDeclarationBody(await service.ownerAction(ctx.principal!, params.id, action)) };
+    return { status: 200, body: toDeclarationBody(await service.ownerAction(ctx.principal, params.id, action)) };
   }),
   bindRoute(cancelDeclaration, async ({ params, body }, ctx) => ({
     status: 200,
-    body: toDeclarationBody(await getDeclarationService().ownerAction(ctx.principal!, params.id, 'cancel', body?.reason)),
+    body: toDeclarationBody(await getDeclarationService().ownerAction(ctx.principal, params.id, 'cancel', body?.reason)),
   })),
   bindRoute(requestDocumentUpload, async ({ params, body }, ctx) => {
-    const { document, upload } = await getDocumentService().requestUpload(ctx.principal!, params.id, body);
+    const { document, upload } = await getDocumentService().requestUpload(ctx.principal, params.id, body);
     return { status: 201, body: { document: documentBody(document), upload: { ...upload, expiresAt: upload.expiresAt.toISOString() } } };
   }),
-  bindRoute(listDocuments, async ({ params }, ctx) => ({ status: 200, body: { items: (await getDocumentService().list(ctx.principal!, params.id)).map(documentBody) } })),
+  bindRoute(listDocuments, async ({ params }, ctx) => ({ status: 200, body: { items: (await getDocumentService().list(ctx.principal, params.id)).map(documentBody) } })),
 ];
 
 export const definitions = declarationRoutes;
 
-http('declarations', createHttpFunction({ routes, runtime: getRuntime }));
+http('declarations', createHttpFunction({ routes, ...pipeline }));

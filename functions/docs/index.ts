@@ -4,9 +4,10 @@ import path from 'node:path';
 import { http } from '@google-cloud/functions-framework';
 import { docsRoutes, getDocsAsset, getDocsPage, getOpenApi, type DOCS_ASSETS } from '../../shared/api/docs.routes';
 import { createHttpFunction } from '../../shared/http/http-function';
+import { pipeline } from '../../shared/runtime/pipeline';
 import { REFERENCE_JS, renderDocsPage } from '../../shared/http/docs-page';
 import { bindRoute } from '../../shared/http/request-context';
-import { getRuntime, perRuntime } from '../../shared/runtime/runtime';
+import { perRuntime } from '../../shared/runtime/runtime';
 import type { OpenApiDocument } from './openapi-source';
 import { readSwaggerUiFile } from './reference-assets';
 
@@ -76,4 +77,4 @@ export const routes = [
 
 export const definitions = docsRoutes;
 
-http('docs', createHttpFunction({ routes, runtime: getRuntime }));
+http('docs', createHttpFunction({ routes, ...pipeline }));

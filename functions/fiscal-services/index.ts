@@ -4,11 +4,12 @@ import { catalogRoutes, correctFiscalService, getFiscalService, listFiscalServic
 import { encodeCursor } from '../../shared/api/common.schemas';
 import { createCatalogCurationService } from '../../shared/domain/catalog/catalog-curation.service';
 import { createHttpFunction } from '../../shared/http/http-function';
+import { pipeline } from '../../shared/runtime/pipeline';
 import { createRenderedResponses, type RenderedResponse } from '../../shared/http/rendered-responses';
 import { bindRoute } from '../../shared/http/request-context';
 import { getCatalog as catalog } from '../../shared/runtime/catalog';
 import { getAuditLog } from '../../shared/runtime/identity';
-import { getRuntime, perRuntime } from '../../shared/runtime/runtime';
+import { perRuntime } from '../../shared/runtime/runtime';
 
 // The catalog is read far more than anything else and changes only by correction: its pages are
 // served as rendered text, keyed by catalog version and the whole query.
@@ -40,7 +41,7 @@ export const routes = [
   bindRoute(getFiscalService, async ({ params, query }) => ({ status: 200, body: await catalog().getService(params.code, query.lang) })),
   bindRoute(listMinistries, async ({ query }) => ({ status: 200, body: await catalog().ministryTree(query.lang) })),
   bindRoute(correctFiscalService, async ({ params, body }, ctx) => {
-    await curation().correct(ctx.principal!, params.code, body, ctx.ip);
+    await curation().correct(ctx.principal, params.code, body, ctx.ip);
     catalog().forget();
     return { status: 200, body: await catalog().getService(params.code, 'es') };
   }),
@@ -48,4 +49,4 @@ export const routes = [
 
 export const definitions = catalogRoutes;
 
-http('fiscal-services', createHttpFunction({ routes, runtime: getRuntime }));
+http('fiscal-services', createHttpFunction({ routes, ...pipeline }));

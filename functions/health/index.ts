@@ -5,6 +5,7 @@ import { createPubSubBus } from '../../shared/adapters/events/pubsub-bus';
 import { getHealth, getLiveness, getReadiness, healthRoutes } from '../../shared/api/health.routes';
 import { createHealthService } from '../../shared/domain/health/health.service';
 import { createHttpFunction } from '../../shared/http/http-function';
+import { pipeline } from '../../shared/runtime/pipeline';
 import { bindRoute } from '../../shared/http/request-context';
 import type { EventBusProbe, Topic } from '../../shared/ports/event-bus.port';
 import { getRuntime, perRuntime } from '../../shared/runtime/runtime';
@@ -55,4 +56,4 @@ export const routes = [
 
 export const definitions = healthRoutes;
 
-http('health', createHttpFunction({ routes, runtime: getRuntime }));
+http('health', createHttpFunction({ routes, ...pipeline }));

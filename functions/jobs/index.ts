@@ -4,12 +4,13 @@ import { applyRetention, collectMetrics, enforceReviewSlas, expireQuotes, jobsRo
 import { redriveWebhooks } from '../../shared/api/jobs.routes';
 import { runDailyReconciliation } from '../../shared/domain/payments/reconciliation';
 import { saveReconciliationRun } from '../../shared/domain/payments/reconciliation-runs.repository';
-import { collectAndExport, metricsFor } from '../../shared/metrics/instance-metrics';
+import { collectAndExport } from '../../shared/metrics/instance-metrics';
 import { getBank, getPaymentService, getRefundService } from '../../shared/runtime/payments';
 import { createHttpFunction } from '../../shared/http/http-function';
+import { pipeline } from '../../shared/runtime/pipeline';
 import { bindRoute } from '../../shared/http/request-context';
 import { getReviewService } from '../../shared/runtime/declarations';
-import { getOutboxPublisher } from '../../shared/runtime/events';
+import { getOutboxPublisher } from '../../shared/runtime/bus';
 import { getRetentionService } from '../../shared/runtime/privacy';
 import { redriveStrandedWebhooks } from '../../shared/domain/payments/webhook-redrive';
 import { getRuntime } from '../../shared/runtime/runtime';
@@ -40,7 +41,7 @@ export const jobs = {
     const { succeeded, failed, pending } = await getRefundService().sweep();
     return { processed: succeeded + failed, remaining: pending };
   },
-  'collect-metrics': async () => ({ processed: (await collectAndExport(metricsFor(getRuntime()))).exported ? 1 : 0 }),
+  'collect-metrics': async () => ({ processed: (await collectAndExport(getRuntime().metrics())).exported ? 1 : 0 }),
   /** `date` (YYYY-MM-DD, Africa/Malabo) defaults to yesterday by the runtime's clock. */
   reconcile: async (date?: string) => {
     const rt = getRuntime();
@@ -51,7 +52,7 @@ export const jobs = {
         clock: rt.clock,
         logger: rt.logger,
         save: (r, runAt) => saveReconciliationRun(rt.db, r, runAt),
-        onDiscrepancy: (problem) => metricsFor(rt).recorder.increment('reconciliation_discrepancies', { problem }),
+        onDiscrepancy: (problem) => rt.metrics().recorder.increment('reconciliation_discrepancies', { problem }),
       },
       date,
     );
@@ -77,4 +78,4 @@ export const routes = [
 
 export const definitions = jobsRoutes;
 
-http('jobs', createHttpFunction({ routes, runtime: getRuntime }));
+http('jobs', createHttpFunction({ routes, ...pipeline }));

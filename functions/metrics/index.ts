@@ -2,8 +2,8 @@
 import { http } from '@google-cloud/functions-framework';
 import { getMetrics, metricsRoutes } from '../../shared/api/metrics.routes';
 import { createHttpFunction } from '../../shared/http/http-function';
+import { pipeline } from '../../shared/runtime/pipeline';
 import { bindRoute } from '../../shared/http/request-context';
-import { metricsFor } from '../../shared/metrics/instance-metrics';
 import { createMetricsHandler, metricsAccess } from '../../shared/metrics/metrics-endpoint';
 import { getRuntime } from '../../shared/runtime/runtime';
 
@@ -11,7 +11,7 @@ export const routes = [
   bindRoute(
     getMetrics,
     createMetricsHandler({
-      metrics: () => metricsFor(getRuntime()),
+      metrics: () => getRuntime().metrics(),
       access: () => metricsAccess(getRuntime().config),
     }),
   ),
@@ -19,4 +19,4 @@ export const routes = [
 
 export const definitions = metricsRoutes;
 
-http('metrics', createHttpFunction({ routes, runtime: getRuntime }));
+http('metrics', createHttpFunction({ routes, ...pipeline }));

@@ -1,52 +1,32 @@
 /** The payments Cloud Function: pay declarations through BANGE, follow payments, receipts and their verification. */
 import { http } from '@google-cloud/functions-framework';
-import QRCode from 'qrcode';
 import { checkPayment, createPayment, getPayment, getPaymentReturnPage, getReceipt, getReceiptKeys, getReceiptPage, paymentRoutes, verifyReceipt } from '../../shared/api/payments.routes';
 import { assertBankConfigured, getConfig } from '../../shared/config/config';
-import { checkReceiptNumber, checkReceiptToken, receiptCheckUrl } from '../../shared/domain/payments/receipt-check';
-import { findReceiptByPayment, receiptVerificationKeys, verifyReceiptToken } from '../../shared/domain/payments/receipts';
-import { findPayment } from '../../shared/domain/payments/payments.repository';
+import { receiptCheckUrl } from '../../shared/domain/payments/receipt-check';
 import { PUBLIC_PAGE_CSP, renderPaymentStatusPage, renderReceiptPage } from '../../shared/http/public-pages';
-import type { Payment } from '../../shared/domain/payments/payment.types';
+import { toPaymentBody } from '../../shared/api/payment-view';
+import { qrCode } from '../../shared/http/qr-codes';
 import { NotFoundError } from '../../shared/errors/app-error';
 import { createHttpFunction } from '../../shared/http/http-function';
+import { pipeline } from '../../shared/runtime/pipeline';
 import { bindRoute } from '../../shared/http/request-context';
-import { metricsFor } from '../../shared/metrics/instance-metrics';
-import { getKeyRing } from '../../shared/runtime/identity';
-import { getPaymentService } from '../../shared/runtime/payments';
+import { getPaymentService, getReceiptReader } from '../../shared/runtime/payments';
 import { getRuntime } from '../../shared/runtime/runtime';
 
 assertBankConfigured(getConfig(), 'api');
 
-const body = (p: Payment) => ({
-  id: p.id,
-  reference: p.reference,
-  declarationId: p.declarationId,
-  status: p.status,
-  amount: p.amount,
-  currency: p.currency,
-  method: p.method,
-  checkoutUrl: p.checkoutUrl,
-  expiresAt: p.expiresAt.toISOString(),
-  paidAt: p.paidAt?.toISOString() ?? null,
-  refundedAmount: p.refundedAmount,
-});
-
-/** Every key that ever signed a receipt plus the current signing keys: receipts outlive their signing key. */
-const receiptKeys = () => receiptVerificationKeys(getRuntime().db, getKeyRing());
-
 export const routes = [
-  bindRoute(createPayment, async ({ body: input, headers }, ctx) => ({
+  bindRoute(createPayment, async ({ body: input }, ctx) => ({
     status: 201,
-    body: body(await getPaymentService().create(ctx.principal!, input, String(headers['idempotency-key']))),
+    body: toPaymentBody(await getPaymentService().create(ctx.principal, input, ctx.idempotencyKey)),
   })),
-  bindRoute(getPayment, async ({ params }, ctx) => ({ status: 200, body: body(await getPaymentService().get(ctx.principal!, params.id)) })),
-  bindRoute(checkPayment, async ({ params }, ctx) => ({ status: 200, body: body(await getPaymentService().check(ctx.principal!, params.id)) })),
+  bindRoute(getPayment, async ({ params }, ctx) => ({ status: 200, body: toPaymentBody(await getPaymentService().get(ctx.principal, params.id)) })),
+  bindRoute(checkPayment, async ({ params }, ctx) => ({ status: 200, body: toPaymentBody(await getPaymentService().check(ctx.principal, params.id)) })),
   bindRoute(getReceipt, async ({ params }, ctx) => {
-    const payment = await getPaymentService().get(ctx.principal!, params.id);
-    const receipt = await findReceiptByPayment(getRuntime().db, payment.id);
-    if (!receipt) throw new NotFoundError(`Payment ${payment.reference} has no receipt yet${payment.status === 'pending' ? ': it is not paid' : '; it is issued within seconds of the payment'}.`);
-    const verdict = await verifyReceiptToken(receipt.token, await receiptKeys());
+    const payment = await getPaymentService().get(ctx.principal, params.id);
+    const found = await getReceiptReader().ofPayment(payment.id);
+    if (!found) throw new NotFoundError(`Payment ${payment.reference} has no receipt yet${payment.status === 'pending' ? ': it is not paid' : '; it is issued within seconds of the payment'}.`);
+    const { receipt, verdict } = found;
     const verifyUrl = receiptCheckUrl(getRuntime().config.publicBaseUrl, receipt.number, receipt.token);
     return {
       status: 200,
@@ -55,7 +35,7 @@ export const routes = [
         token: receipt.token,
         verifyUrl,
         // The short URL, not the 870-character token: a sparse code a phone reads off paper (docs/BANGE.md, "Receipts").
-        qr: await QRCode.toDataURL(verifyUrl, { errorCorrectionLevel: 'M', margin: 2, scale: 6 }),
+        qr: await qrCode(verifyUrl, 'png-data-url'),
         issuedAt: receipt.issuedAt.toISOString(),
         voidedAt: receipt.voidedAt?.toISOString() ?? null,
         receipt: verdict.valid ? (verdict.receipt as unknown as Record<string, unknown>) : {},
@@ -63,23 +43,23 @@ export const routes = [
     };
   }),
   bindRoute(verifyReceipt, async ({ body: input }) => {
-    const standing = await checkReceiptToken(getRuntime().db, input.token, await receiptKeys());
+    const standing = await getReceiptReader().byToken(input.token);
     const answer = standing.valid ? { ...standing, receipt: standing.receipt as unknown as Record<string, unknown> } : standing;
-    metricsFor(getRuntime()).recorder.increment('receipt_verifications', { result: answer.valid ? 'valid' : 'invalid' });
+    getRuntime().metrics().recorder.increment('receipt_verifications', { result: answer.valid ? 'valid' : 'invalid' });
     return { status: 200, body: answer };
   }),
   // Signing keys are published from the moment they are in the ring: a cached copy lacks only a key that joined it within max-age.
-  bindRoute(getReceiptKeys, async () => ({ status: 200, headers: { 'Cache-Control': 'public, max-age=300' }, body: await receiptKeys() })),
+  bindRoute(getReceiptKeys, async () => ({ status: 200, headers: { 'Cache-Control': 'public, max-age=300' }, body: await getReceiptReader().keys() })),
   bindRoute(getReceiptPage, async ({ params, query }) => {
-    const standing = await checkReceiptNumber(getRuntime().db, params.number, query.s, await receiptKeys());
+    const standing = await getReceiptReader().byNumber(params.number, query.s);
     const path = (lang: string) => `/api/v1/receipts/${params.number}?s=${encodeURIComponent(query.s)}&lang=${lang}`;
     const url = `${getRuntime().config.publicBaseUrl}/api/v1/receipts/${params.number}?s=${encodeURIComponent(query.s)}`;
-    const qr = standing.valid ? await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }) : null;
-    metricsFor(getRuntime()).recorder.increment('receipt_verifications', { result: standing.valid ? 'valid' : 'invalid' });
+    const qr = standing.valid ? await qrCode(url, 'svg') : null;
+    getRuntime().metrics().recorder.increment('receipt_verifications', { result: standing.valid ? 'valid' : 'invalid' });
     return { status: 200, raw: renderReceiptPage(query.lang, standing, qr, path), contentType: 'text/html; charset=utf-8', headers: { 'Content-Security-Policy': PUBLIC_PAGE_CSP, 'Cache-Control': 'no-store' } };
   }),
   bindRoute(getPaymentReturnPage, async ({ params, query }) => {
-    const payment = await findPayment(getRuntime().db, params.id);
+    const payment = await getReceiptReader().payment(params.id);
     const path = (lang: string) => `/api/v1/payments/${params.id}/return?lang=${lang}`;
     return { status: 200, raw: renderPaymentStatusPage(query.lang, payment, path), contentType: 'text/html; charset=utf-8', headers: { 'Content-Security-Policy': PUBLIC_PAGE_CSP, 'Cache-Control': 'no-store' } };
   }),
@@ -87,4 +67,4 @@ export const routes = [
 
 export const definitions = paymentRoutes;
 
-http('payments', createHttpFunction({ routes, runtime: getRuntime }));
+http('payments', createHttpFunction({ routes, ...pipeline }));

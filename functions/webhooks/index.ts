@@ -4,9 +4,9 @@ import { bangeWebhook, webhookRoutes } from '../../shared/api/webhooks.routes';
 import { assertBankConfigured, getConfig } from '../../shared/config/config';
 import { AppError } from '../../shared/errors/app-error';
 import { createHttpFunction } from '../../shared/http/http-function';
+import { pipeline } from '../../shared/runtime/pipeline';
 import { bindRoute } from '../../shared/http/request-context';
 import { getWebhookIngestion } from '../../shared/runtime/payments';
-import { getRuntime } from '../../shared/runtime/runtime';
 
 assertBankConfigured(getConfig(), 'webhooks');
 
@@ -21,4 +21,4 @@ export const routes = [
 
 export const definitions = webhookRoutes;
 
-http('webhooks', createHttpFunction({ routes, runtime: getRuntime, maxBodyBytes: 256 * 1024 }));
+http('webhooks', createHttpFunction({ routes, ...pipeline, maxBodyBytes: 256 * 1024 }));

@@ -6,17 +6,9 @@ import { apiRoutes } from '../../shared/api';
 import { buildOpenApiDocument } from '../../shared/http/openapi';
 import { loadMigrations, type MigrationFile } from '../../shared/migrations/migration-files';
 import { CommandError, gcloudJson, mapLimit, type RunCommand } from './gcloud';
+import type { CheckOutcome } from './check-outcome';
 import { checkCiPipeline, checkDatabaseConfig, checkDeployPipeline, checkDocs, checkEnvironments, checkMonitoringConfig, checkRetention, checkSecurityScans } from './preflight-repository';
-
-export type Status = 'GO' | 'NO-GO' | 'N/A';
-
-export interface CheckOutcome {
-  /** The check's id, named in docs/GO-LIVE.md (set by runChecks). */
-  id?: string;
-  check: string;
-  status: Status;
-  detail: string;
-}
+export type { CheckOutcome, Status } from './check-outcome';
 
 export interface Target {
   /** local, dev, staging or prod. */

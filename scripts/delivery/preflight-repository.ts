@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { labelled, loadTerraform } from './terraform-config';
 import { ENVIRONMENTS, moduleAt, readCatalogue, readEnvironment } from './terraform-inventory';
-import type { CheckOutcome } from './preflight-checks';
+import type { CheckOutcome } from './check-outcome';
 
 /** What a repository check needs: the checkout it reads. */
 export interface RepositoryDeps {

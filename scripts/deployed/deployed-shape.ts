@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createDatabase } from '../../shared/adapters/db/database';
 import { findFreePort, startLocalPostgres } from '../../shared/adapters/db/embedded-postgres';
 import { LOCAL_STORAGE_PREFIX } from '../../shared/adapters/storage/local-folder-storage';
-import { createLocalStorageHandler } from '../../shared/adapters/storage/local-storage-handler';
+import { createLocalStorageHandler } from '../../shared/http/local-storage-handler';
 import { notifyFinalizedUploads } from './storage-notifications';
 import { localStorageRoot } from '../../shared/adapters/storage/object-storage';
 import type { SigningKey } from '../../shared/config/config';

@@ -6,7 +6,7 @@
  */
 import { createServer, request, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { AppError } from '../../shared/errors/app-error';
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../../shared/errors/problem';
+import { PROBLEM_CONTENT_TYPE, toProblem } from '../../shared/http/problem';
 import type { LocalMount } from '../local/local-server';
 import { functionFor, type HostingHeaders, type Rewrite } from '../local/rewrites';
 

@@ -4,7 +4,7 @@
  * (JSON_API_V1 payload and attributes) on the topic the topology gives the documents bucket.
  */
 import { nodeHttp } from '../../shared/adapters/events/http-transport';
-import type { StoredUpload } from '../../shared/adapters/storage/local-storage-handler';
+import type { StoredUpload } from '../../shared/http/local-storage-handler';
 import { LOCAL_BUCKET, storageNotificationMessage } from '../../shared/adapters/storage/object-finalized';
 import { topology } from '../../shared/topology/topology';
 

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { AppError } from '../../shared/errors/app-error';
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../../shared/errors/problem';
+import { PROBLEM_CONTENT_TYPE, toProblem } from '../../shared/http/problem';
 import { functionFor, type Rewrite } from './rewrites';
 
 export const FUNCTIONS_DIR = path.resolve(__dirname, '../../functions');

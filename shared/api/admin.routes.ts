@@ -38,7 +38,7 @@ export const updateUser = defineRoute({
     })
     .refine((b) => b.role !== undefined || b.ministries !== undefined || b.status !== undefined, 'expected at least one of role, ministries, status'),
   responses: { 200: { description: 'The account after the change', schema: UserSchema } },
-  errors: [404, 409],
+  errors: ['not_found', 'last_active_admin', 'admin_self_change'],
 });
 
 export const AuditEntrySchema = z
@@ -105,7 +105,7 @@ export const getAutoApproval = defineRoute({
   roles: ['admin'],
   params: MinistryParams,
   responses: { 200: { description: 'The threshold', schema: AutoApprovalSchema } },
-  errors: [404],
+  errors: ['not_found'],
 });
 
 export const setAutoApproval = defineRoute({
@@ -119,7 +119,7 @@ export const setAutoApproval = defineRoute({
   params: MinistryParams,
   body: z.strictObject({ threshold: z.number().int('expected a whole number of XAF').min(0, 'expected 0 XAF or more').max(1_000_000_000_000) }),
   responses: { 200: { description: 'The threshold now in force', schema: AutoApprovalSchema } },
-  errors: [404],
+  errors: ['not_found'],
 });
 
 export const adminRoutes = [listUsers, updateUser, listAuditLog, listFlaggedServices, getAutoApproval, setAutoApproval] as const;

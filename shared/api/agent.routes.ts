@@ -49,7 +49,7 @@ const decision = <B extends z.ZodType | undefined>(verb: string, operationId: st
     params: Id,
     body: body as B,
     responses: { 200: { description: 'The declaration after the decision', schema: DeclarationSchema } },
-    errors: [404, 409],
+    errors: ['not_found', 'transition_not_allowed', 'claimed_by_another_reviewer', 'claim_expired'],
   });
 
 export const claim = decision('claim', 'claimDeclaration', 'Claim for review: an exclusive lock for 2 hours (409 when another reviewer holds it)', undefined);

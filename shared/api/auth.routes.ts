@@ -24,7 +24,7 @@ export const register = defineRoute({
     locale: z.enum(LANGUAGES, { error: 'expected one of es, fr, en' }).default('es'),
   }),
   responses: { 201: { description: 'The account', schema: UserSchema } },
-  errors: [409, 429],
+  errors: ['email_taken', 'rate_limited'],
 });
 
 export const login = defineRoute({
@@ -36,7 +36,7 @@ export const login = defineRoute({
   roles: 'public',
   body: z.strictObject({ email: EmailSchema, password: Password }),
   responses: { 200: { description: 'Tokens', schema: TokenPairSchema } },
-  errors: [401, 403, 429],
+  errors: ['unauthenticated', 'forbidden', 'rate_limited'],
 });
 
 const RefreshBody = z.strictObject({ refreshToken: z.string().min(1, 'expected the refresh token').max(200) });
@@ -51,7 +51,7 @@ export const refresh = defineRoute({
   roles: 'public',
   body: RefreshBody,
   responses: { 200: { description: 'New tokens', schema: TokenPairSchema } },
-  errors: [401],
+  errors: ['unauthenticated'],
 });
 
 export const logout = defineRoute({
@@ -85,7 +85,7 @@ export const forgotPassword = defineRoute({
   roles: 'public',
   body: z.strictObject({ email: EmailSchema }),
   responses: { 202: { description: 'Accepted', schema: z.object({ status: z.literal('accepted') }) } },
-  errors: [429],
+  errors: ['rate_limited'],
 });
 
 export const resetPassword = defineRoute({
@@ -97,7 +97,7 @@ export const resetPassword = defineRoute({
   roles: 'public',
   body: z.strictObject({ token: z.string().min(1, 'expected the reset token').max(200), password: Password }),
   responses: { 204: { description: 'Password changed' } },
-  errors: [429],
+  errors: ['rate_limited'],
 });
 
 export const jwks = defineRoute({

@@ -81,7 +81,7 @@ export const getFiscalService = defineRoute({
   params: z.strictObject({ code: code('T', 'service') }),
   query: z.strictObject({ lang: LangSchema }),
   responses: { 200: { description: 'The service', schema: ServiceDetailSchema } },
-  errors: [404],
+  errors: ['not_found'],
 });
 
 export const listMinistries = defineRoute({
@@ -116,7 +116,7 @@ export const correctFiscalService = defineRoute({
     })
     .refine((b) => Object.keys(b).some((k) => k !== 'note'), 'expected at least one change'),
   responses: { 200: { description: 'The service as corrected', schema: ServiceDetailSchema } },
-  errors: [404],
+  errors: ['not_found'],
 });
 
 export const catalogRoutes = [listFiscalServices, getFiscalService, listMinistries, correctFiscalService] as const;

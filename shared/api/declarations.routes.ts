@@ -79,7 +79,7 @@ export const createDeclaration = defineRoute({
     { error: 'expected kind service_fee (with serviceCode, feeType) or tax_return (with taxType, period, declaredAmount)' },
   ),
   responses: { 201: { description: 'The declaration with its quote', schema: DeclarationSchema } },
-  errors: [409],
+  errors: ['service_not_payable_online'],
 });
 
 export const listDeclarations = defineRoute({
@@ -109,7 +109,7 @@ export const getDeclaration = defineRoute({
   roles: ['citizen', 'business', 'agent', 'supervisor', 'finance', 'admin'],
   params: Id,
   responses: { 200: { description: 'The declaration', schema: DeclarationSchema } },
-  errors: [404],
+  errors: ['not_found'],
 });
 
 const ownerAction = (action: 'submit' | 'cancel', summary: string) =>
@@ -123,7 +123,7 @@ const ownerAction = (action: 'submit' | 'cancel', summary: string) =>
     params: Id,
     body: z.strictObject({ reason: z.string().trim().max(1000).optional() }).optional(),
     responses: { 200: { description: 'The declaration after the change', schema: DeclarationSchema } },
-    errors: [404, 409],
+    errors: ['not_found', 'transition_not_allowed'],
   });
 
 export const submitDeclaration = ownerAction('submit', 'Submit a draft tax return, or resubmit after documents were requested');
@@ -180,7 +180,7 @@ export const requestDocumentUpload = defineRoute({
       schema: z.object({ document: DocumentSchema, upload: z.object({ url: z.string(), method: z.literal('PUT'), headers: z.record(z.string(), z.string()), expiresAt: z.string() }) }).meta({ id: 'DocumentUpload' }),
     },
   },
-  errors: [404, 409],
+  errors: ['not_found', 'declaration_closed'],
 });
 
 export const listDocuments = defineRoute({
@@ -192,7 +192,7 @@ export const listDocuments = defineRoute({
   roles: ['citizen', 'business', 'agent', 'supervisor'],
   params: Id,
   responses: { 200: { description: 'Documents', schema: z.object({ items: z.array(DocumentSchema) }).meta({ id: 'DocumentList' }) } },
-  errors: [404],
+  errors: ['not_found'],
 });
 
 export const declarationRoutes = [createDeclaration, listDeclarations, getDeclaration, submitDeclaration, cancelDeclaration, requestDocumentUpload, listDocuments] as const;

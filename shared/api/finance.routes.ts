@@ -42,7 +42,7 @@ export const getReconciliation = defineRoute({
         .meta({ id: 'Reconciliation' }),
     },
   },
-  errors: [503],
+  errors: ['service_unavailable'],
 });
 
 export const listReconciliationRuns = defineRoute({
@@ -112,7 +112,7 @@ export const createRefund = defineRoute({
     reason: z.string().trim().min(1, 'expected a reason').max(1000),
   }),
   responses: { 201: { description: 'The payment after the refund', schema: PaymentSchema } },
-  errors: [404, 409, 503],
+  errors: ['not_found', 'payment_not_refundable', 'declaration_not_rejected', 'refund_refused'],
 });
 
 export const listAnomalies = defineRoute({
@@ -158,7 +158,7 @@ export const replayWebhook = defineRoute({
   roles: ['admin'],
   params: z.strictObject({ id: z.string().min(1).max(300) }),
   responses: { 200: { description: 'The outcome', schema: z.object({ outcome: z.enum(['accepted', 'still_unmatched', 'still_mismatch', 'malformed']) }) } },
-  errors: [404, 409],
+  errors: ['not_found', 'webhook_already_accepted'],
 });
 
 export const listDeadLetters = defineRoute({
@@ -188,7 +188,7 @@ export const replayDeadLetter = defineRoute({
   roles: ['admin'],
   params: z.strictObject({ id: z.uuid() }),
   responses: { 200: { description: 'Replayed', schema: z.object({ replayed: z.literal(true) }) } },
-  errors: [404, 409],
+  errors: ['not_found', 'already_replayed'],
 });
 
 export const financeRoutes = [getReconciliation, listReconciliationRuns, getRevenue, createRefund, listAnomalies, listWebhooks, replayWebhook, listDeadLetters, replayDeadLetter] as const;

@@ -14,7 +14,7 @@ export const getMetrics = defineRoute({
   tags: ['metrics'],
   roles: 'public',
   responses: { 200: { description: 'The metrics', contentType: OPENMETRICS_CONTENT_TYPE } },
-  errors: [401],
+  errors: ['unauthenticated'],
 });
 
 export const metricsRoutes = [getMetrics] as const;

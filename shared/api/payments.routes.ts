@@ -37,7 +37,7 @@ export const createPayment = defineRoute({
     method: z.enum(['bange_card', 'bange_wallet'], { error: 'expected bange_card or bange_wallet' }),
   }),
   responses: { 201: { description: 'The pending payment with its checkout URL', schema: PaymentSchema } },
-  errors: [404, 409, 503],
+  errors: ['not_found', 'declaration_not_payable', 'quote_expired', 'nothing_to_pay', 'payment_already_live', 'bank_unavailable'],
 });
 
 export const getPayment = defineRoute({
@@ -49,7 +49,7 @@ export const getPayment = defineRoute({
   roles: ['citizen', 'business', 'finance', 'admin'],
   params: Id,
   responses: { 200: { description: 'The payment', schema: PaymentSchema } },
-  errors: [404],
+  errors: ['not_found'],
 });
 
 export const checkPayment = defineRoute({
@@ -61,7 +61,7 @@ export const checkPayment = defineRoute({
   roles: ['citizen', 'business', 'finance', 'admin'],
   params: Id,
   responses: { 200: { description: 'The payment after the check', schema: PaymentSchema } },
-  errors: [404],
+  errors: ['not_found'],
 });
 
 export const getReceipt = defineRoute({
@@ -88,7 +88,7 @@ export const getReceipt = defineRoute({
         .meta({ id: 'Receipt' }),
     },
   },
-  errors: [404],
+  errors: ['not_found'],
 });
 
 export const verifyReceipt = defineRoute({

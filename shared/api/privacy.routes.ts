@@ -78,7 +78,7 @@ export const eraseMyData = defineRoute({
         .meta({ id: 'ErasureResult' }),
     },
   },
-  errors: [401, 409],
+  errors: ['unauthenticated', 'account_already_erased'],
 });
 
 export const privacyRoutes = [getPrivacyNotice, exportMyData, eraseMyData] as const;

@@ -15,7 +15,7 @@ export const bangeWebhook = defineRoute({
   maxBodyBytes: 64 * 1024,
   body: z.unknown(),
   responses: { 200: { description: 'Received', schema: z.object({ received: z.literal(true), outcome: z.string() }).meta({ id: 'WebhookReceipt' }) } },
-  errors: [401],
+  errors: ['unauthenticated'],
 });
 
 export const webhookRoutes = [bangeWebhook] as const;

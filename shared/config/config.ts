@@ -3,8 +3,11 @@ import { z } from 'zod';
 import type { FcmSettings } from '../adapters/notify/fcm-push.adapter';
 import type { MailgunSettings } from '../adapters/notify/mailgun-email.adapter';
 import type { TwilioSettings } from '../adapters/notify/twilio-sms.adapter';
+import { LOG_LEVELS, type LogLevel } from '../ports/logger.port';
+import type { SigningKey } from '../domain/identity/key-ring';
 
-const LOG_LEVELS = ['debug', 'info', 'warning', 'error'] as const;
+export type { LogLevel, SigningKey };
+
 const ENVIRONMENTS = ['development', 'test', 'staging', 'production'] as const;
 
 const optionalString = z
@@ -55,7 +58,6 @@ const signingKeysSchema = z
       .refine((keys) => new Set(keys.map((k) => k.kid)).size === keys.length, 'kids must be unique'),
   );
 
-export type SigningKey = { kty: 'OKP'; crv: 'Ed25519'; kid: string; x: string; d: string };
 
 const envSchema = z
   .object({
@@ -189,7 +191,6 @@ function crossFieldProblems(env: Record<string, string | undefined>, purpose: Co
   return problems;
 }
 
-export type LogLevel = (typeof LOG_LEVELS)[number];
 export type Environment = (typeof ENVIRONMENTS)[number];
 
 export interface Config {

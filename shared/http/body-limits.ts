@@ -2,11 +2,11 @@
  * Request bodies refused before the functions framework buffers them (its parsers accept up to
  * 1 GB): by Content-Length before a byte is read, and by counting the bytes as a body without one
  * streams in. Each HTTP function registers the limit of its routes; the framework's Express
- * instance checks them first, ahead of its body parsers.
+ * instance checks them first, ahead of its body parsers (framework-express.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError } from '../errors/app-error';
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
+import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 
 /** The limit a route accepts when it names none: JSON bodies of this API are a few kilobytes. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -79,23 +79,3 @@ export function guardBody(req: IncomingMessage, res: ServerResponse): boolean {
   } as typeof req.emit;
   return false;
 }
-
-type Handle = (this: unknown, req: IncomingMessage, res: ServerResponse, callback?: (err?: unknown) => void) => unknown;
-
-function install() {
-  // Resolve Express exactly as the functions framework does, so the same instance is patched (as express-final-handler does).
-  const frameworkEntry = require.resolve('@google-cloud/functions-framework');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports, security/detect-non-literal-require -- resolved at run time, next to the framework
-  const express = require(require.resolve('express', { paths: [frameworkEntry] })) as { application: { handle: Handle; __taxasgeBodyLimits?: boolean } };
-  const app = express.application;
-  if (app.__taxasgeBodyLimits) return;
-  const original = app.handle;
-  app.handle = function handle(req, res, callback) {
-    // Refused by its Content-Length: answered at once, before any parser, and the body is never read.
-    if (guardBody(req, res)) return undefined;
-    return original.call(this, req, res, callback);
-  };
-  app.__taxasgeBodyLimits = true;
-}
-
-install();

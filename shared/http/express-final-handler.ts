@@ -1,9 +1,10 @@
 /**
  * The functions framework parses bodies before a function runs, and on a malformed body Express
  * answers with its own HTML error page. Every HTTP answer of this API is problem+json, so the
- * framework's Express instance gets a final handler that says what was wrong in that format.
+ * framework's Express gets this final handler (framework-express.ts installs it), which says what
+ * was wrong in that format.
  */
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
+import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 import { AppError, type ErrorCode } from '../errors/app-error';
 
 interface BodyParserError {
@@ -32,8 +33,7 @@ export function bodyErrorToAppError(err: unknown): AppError | unknown {
   return err;
 }
 
-type Handle = (req: unknown, res: ExpressLikeResponse, callback?: (err?: unknown) => void) => unknown;
-interface ExpressLikeResponse {
+export interface ExpressLikeResponse {
   headersSent: boolean;
   statusCode: number;
   setHeader(name: string, value: string): void;
@@ -41,21 +41,8 @@ interface ExpressLikeResponse {
   req?: { path?: string; url?: string };
 }
 
-function install() {
-  // Resolve Express exactly as the functions framework does, so the same instance is patched.
-  const frameworkEntry = require.resolve('@google-cloud/functions-framework');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved at run time, next to the framework
-  const express = require(require.resolve('express', { paths: [frameworkEntry] })) as { application: { handle: Handle; __taxasgeFinal?: boolean } };
-  const app = express.application;
-  if (app.__taxasgeFinal) return;
-  const original = app.handle;
-  app.handle = function handle(this: unknown, req, res, callback) {
-    return original.call(this, req, res, callback ?? ((err?: unknown) => sendFinal(res, err, req)));
-  };
-  app.__taxasgeFinal = true;
-}
-
-function sendFinal(res: ExpressLikeResponse, err: unknown, req: unknown) {
+/** The final answer of the framework's Express when no route answered or a body parser failed: problem+json. */
+export function sendFinal(res: ExpressLikeResponse, err: unknown, req: unknown) {
   if (res.headersSent) return;
   const path = (req as { path?: string; url?: string }).path ?? (req as { url?: string }).url ?? '';
   const error = err === undefined ? new AppError('route_not_found', `No route matches ${path}.`) : bodyErrorToAppError(err);
@@ -68,4 +55,3 @@ function sendFinal(res: ExpressLikeResponse, err: unknown, req: unknown) {
   res.end(JSON.stringify(problem));
 }
 
-install();

@@ -5,9 +5,9 @@ import { z } from 'zod';
 import { createMemoryCache } from '../adapters/cache/memory-cache';
 import { createCacheRateLimiter } from '../adapters/rate-limit/cache-rate-limiter';
 import { InvalidTokenError } from '../domain/identity/access-tokens';
-import type { Database } from '../adapters/db/database';
+import type { Database } from '../ports/database.port';
 import { parseConfig } from '../config/config';
-import { ConflictError } from '../errors/app-error';
+import { AppError } from '../errors/app-error';
 import { createLogger } from '../logging/logger';
 import { createFixedClock } from '../ports/clock.port';
 import { createRuntime } from '../runtime/runtime';
@@ -56,7 +56,7 @@ http(
       }),
       bindRoute(wrongShape, async () => ({ status: 200, body: { n: 'not a number' as unknown as number } })),
       bindRoute(conflict, async ({ params }) => {
-        throw new ConflictError(`thing ${params.id} is in the wrong state`);
+        throw new AppError('quote_expired', `thing ${params.id} is in the wrong state`, undefined, { retryAfterSeconds: 7 });
       }),
       bindRoute(secured, async () => ({ status: 200, body: {} })),
     ],
@@ -102,8 +102,8 @@ describe('createHttpFunction', () => {
   });
 
   it('maps domain errors to their status and code', async () => {
-    const res = await request(server).get('/things/42').expect(409);
-    expect(res.body).toMatchObject({ code: 'conflict', detail: 'thing 42 is in the wrong state', instance: '/things/42' });
+    const res = await request(server).get('/things/42').expect(409).expect('Retry-After', '7');
+    expect(res.body).toMatchObject({ code: 'quote_expired', detail: 'thing 42 is in the wrong state', instance: '/things/42', type: 'https://taxasge.gq/problems/quote-expired' });
   });
 
   it('refuses a bad percent-encoding in a path parameter', async () => {

@@ -4,31 +4,45 @@
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { isDataException, isDatabaseUnavailable } from '../adapters/db/database';
-import { getConfig } from '../config/config';
-import { metricsFor } from '../metrics/instance-metrics';
+import { getConfig, type Config } from '../config/config';
+import type { InstanceMetrics } from '../metrics/instance-metrics';
 import { UNMATCHED_ROUTE } from '../metrics/instrumentation';
 import { AppError } from '../errors/app-error';
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem';
+import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 import { extractTrace } from '../logging/trace';
 import type { Principal } from '../domain/identity/principal';
 import type { RateLimiter } from '../ports/rate-limiter.port';
-import { getAuthenticator, getRateLimiter } from '../runtime/identity';
-import type { Runtime } from '../runtime/runtime';
+import type { Clock } from '../ports/clock.port';
+import type { Database } from '../ports/database.port';
+import type { Logger } from '../ports/logger.port';
 import { compilePath, type PathMatcher } from './path-matcher';
 import { createIdempotencyStore, parseIdempotencyKey } from './idempotency';
 import type { BoundRoute, ErasedResult, RequestContext } from './request-context';
 import type { ResponseSpec, RouteInput } from './route';
 import { parseInput } from './validation';
-import './express-final-handler';
+import { guardFrameworkExpress } from './framework-express';
 import { DEFAULT_MAX_BODY_BYTES, registerBodyLimits } from './body-limits';
 
-export interface HttpFunctionOptions {
+/** What the pipeline reads of the instance: its configuration, logger, database (idempotency), clock and metrics. */
+export interface PipelineRuntime {
+  config: Pick<Config, 'corsOrigins' | 'trustedProxyHops' | 'rateLimitPublicPerMinute' | 'responseValidation'>;
+  logger: Logger;
+  db: Database;
+  clock: Clock;
+  metrics(): Pick<InstanceMetrics, 'recordHttpRequest'>;
+}
+
+/** The instance's dependencies, resolved on each request (shared/runtime/pipeline.ts gives every function the same). */
+export interface PipelineDependencies {
+  runtime: () => PipelineRuntime;
+  authenticate: () => (token: string) => Promise<Principal>;
+  limiter: () => RateLimiter;
+}
+
+export interface HttpFunctionOptions extends PipelineDependencies {
   routes: BoundRoute[];
-  runtime: () => Runtime;
   /** Largest accepted request body, in bytes, of routes that name none (refused before it is read). */
   maxBodyBytes?: number;
-  authenticate?: () => (token: string) => Promise<Principal>;
-  limiter?: () => RateLimiter;
 }
 
 interface CompiledRoute extends BoundRoute {
@@ -45,7 +59,7 @@ function sendProblem(res: Response, error: unknown, ctx: { logger: RequestContex
     error = new AppError('validation_failed', 'The request contains a value that cannot be stored: a U+0000 character, a lone surrogate, or a number or date out of range.');
   } else if (isDatabaseUnavailable(error)) {
     ctx.logger.error('database unavailable', { err: error });
-    error = new AppError('service_unavailable', 'The database is unavailable right now; retry shortly.', undefined, { 'Retry-After': '5' });
+    error = new AppError('service_unavailable', 'The database is unavailable right now; retry shortly.', undefined, { retryAfterSeconds: 5 });
   }
   const { problem, headers, unexpected } = toProblem(error, ctx.instance);
   if (unexpected) ctx.logger.error('unhandled error', { err: error });
@@ -100,9 +114,7 @@ async function authorise(req: Request, roles: Exclude<BoundRoute['definition']['
   const header = req.headers.authorization;
   const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   if (!match) {
-    throw new AppError('unauthenticated', 'This route needs an access token: send "Authorization: Bearer <accessToken>" (POST /api/v1/auth/login gives one).', undefined, {
-      'WWW-Authenticate': 'Bearer',
-    });
+    throw new AppError('unauthenticated', 'This route needs an access token: send "Authorization: Bearer <accessToken>" (POST /api/v1/auth/login gives one).', undefined, { bearerChallenge: {} });
   }
   const principal = await authenticate(match[1]!);
   if (!roles.includes(principal.role)) {
@@ -115,6 +127,7 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
   // Parsed when the function loads, so a bad configuration stops the revision from starting
   // (and the deploy with it) rather than failing its first request.
   getConfig();
+  guardFrameworkExpress();
   const routes: CompiledRoute[] = options.routes.map((r) => ({ ...r, matcher: compilePath(r.definition.path) }));
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   // Checked before the framework's parsers read a byte (body-limits.ts); parseRequest checks again after.
@@ -122,15 +135,14 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
     const route = routes.find((r) => r.definition.method === method && r.matcher.match(path));
     return route ? (route.definition.maxBodyBytes ?? maxBodyBytes) : undefined;
   });
-  const authenticator = options.authenticate ?? getAuthenticator;
-  const limiter = options.limiter ?? getRateLimiter;
+  const { authenticate: authenticator, limiter } = options;
 
   return async (req, res) => {
     const runtime = options.runtime();
     const started = process.hrtime.bigint();
     let matched: CompiledRoute | undefined;
     res.once('finish', () => {
-      metricsFor(runtime).recordHttpRequest({
+      runtime.metrics().recordHttpRequest({
         group: matched?.definition.tags[0] ?? UNMATCHED_ROUTE,
         route: matched?.definition.path ?? UNMATCHED_ROUTE,
         method: req.method,
@@ -171,9 +183,7 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
       }
       if (!found) {
         if (allowed.size > 0) {
-          throw new AppError('method_not_allowed', `${req.method} is not allowed on ${req.path}; allowed: ${[...allowed].join(', ')}`, undefined, {
-            Allow: [...allowed].join(', '),
-          });
+          throw new AppError('method_not_allowed', `${req.method} is not allowed on ${req.path}; allowed: ${[...allowed].join(', ')}`, undefined, { allowedMethods: [...allowed] });
         }
         throw new AppError('route_not_found', `No route matches ${req.method} ${req.path}. The API is described at /api/v1/openapi.json.`);
       }
@@ -185,9 +195,7 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
       if (definition.roles === 'public' && definition.rateLimit !== false) {
         const limit = await limiter().hit({ name: 'public-ip', max: runtime.config.rateLimitPublicPerMinute, windowSeconds: 60 }, ip);
         if (limit.limited) {
-          throw new AppError('rate_limited', `Too many requests from this address; try again in ${limit.retryAfterSeconds} s.`, undefined, {
-            'Retry-After': String(limit.retryAfterSeconds),
-          });
+          throw new AppError('rate_limited', `Too many requests from this address; try again in ${limit.retryAfterSeconds} s.`, undefined, { retryAfterSeconds: limit.retryAfterSeconds });
         }
       } else if (definition.roles !== 'public') {
         principal = await authorise(req, definition.roles, authenticator());
@@ -224,7 +232,7 @@ function checkResponse(operationId: string, schema: NonNullable<ResponseSpec['sc
 }
 
 async function runIdempotently(
-  runtime: Runtime,
+  runtime: PipelineRuntime,
   principalId: string,
   operation: string,
   key: string,

@@ -1,12 +1,14 @@
 /**
  * The Idempotency-Key rule: the first response to (caller, operation, key) is kept for 24 h; the same
- * key with the same body replays it, with another body answers 409, and while the first request is
- * still running answers 409 too. A request that fails is forgotten, so it can be retried.
+ * key with the same body replays it, with another body answers 409 idempotency_key_reused, and while the first request is
+ * still running answers 409 idempotency_key_in_progress. A request that fails is forgotten, so it can be retried.
  */
 import { createHash } from 'node:crypto';
-import type { Queryable } from '../adapters/db/database';
+import type { Queryable } from '../ports/database.port';
 import { AppError, ValidationError } from '../errors/app-error';
 import type { Clock } from '../ports/clock.port';
+import { canonicalJson, NestingTooDeep } from '../domain/canonical-json';
+import { claimKey, deleteExpiredKey, findStoredAnswer, releaseUnansweredKey, storeAnswer } from './idempotency.repository';
 
 export const IDEMPOTENCY_HOURS = 24;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -16,16 +18,13 @@ export type Begin = { kind: 'new' } | { kind: 'replay'; status: number; body: un
 /** Deeper bodies are refused (400) rather than recursed into until the stack runs out (500). */
 export const MAX_BODY_DEPTH = 100;
 
-function canonical(value: unknown, depth = 0): string {
-  if (depth > MAX_BODY_DEPTH) throw new ValidationError(`The request body is nested more than ${MAX_BODY_DEPTH} levels deep.`, [{ path: 'body', message: `nested more than ${MAX_BODY_DEPTH} levels deep` }]);
-  if (Array.isArray(value)) return `[${value.map((v) => canonical(v, depth + 1)).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k], depth + 1)}`)
-      .join(',')}}`;
+function canonical(body: unknown): string {
+  try {
+    return canonicalJson(body, MAX_BODY_DEPTH);
+  } catch (err) {
+    if (err instanceof NestingTooDeep) throw new ValidationError(`The request body is nested more than ${MAX_BODY_DEPTH} levels deep.`, [{ path: 'body', message: `nested more than ${MAX_BODY_DEPTH} levels deep` }]);
+    throw err;
   }
-  return JSON.stringify(value ?? null);
 }
 
 export function parseIdempotencyKey(header: string | string[] | undefined, required: boolean): string | undefined {
@@ -41,41 +40,28 @@ export function parseIdempotencyKey(header: string | string[] | undefined, requi
 export function createIdempotencyStore(deps: { db: Queryable; clock: Clock }) {
   return {
     async begin(principalId: string, operation: string, key: string, body: unknown): Promise<Begin> {
+      const ref = { principalId, operation, key };
       const hash = createHash('sha256').update(canonical(body)).digest();
       const now = deps.clock.now();
       const expires = new Date(now.getTime() + IDEMPOTENCY_HOURS * 3_600_000);
       // An expired record no longer binds the key.
-      await deps.db.query('DELETE FROM idempotency_keys WHERE principal_id = $1 AND operation = $2 AND key = $3 AND expires_at <= $4', [principalId, operation, key, now]);
-      const inserted = await deps.db.query(
-        'INSERT INTO idempotency_keys (principal_id, operation, key, request_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING',
-        [principalId, operation, key, hash, now, expires],
-      );
-      if (inserted.rowCount === 1) return { kind: 'new' };
-      const { rows } = await deps.db.query<{ request_hash: Buffer; status_code: number | null; response: unknown }>(
-        'SELECT request_hash, status_code, response FROM idempotency_keys WHERE principal_id = $1 AND operation = $2 AND key = $3',
-        [principalId, operation, key],
-      );
-      const row = rows[0];
-      if (!row) return this.begin(principalId, operation, key, body);
-      if (!row.request_hash.equals(hash)) {
-        throw new AppError('conflict', 'This Idempotency-Key was already used with a different request body; use a new key for a new request.');
+      await deleteExpiredKey(deps.db, ref, now);
+      if (await claimKey(deps.db, ref, hash, now, expires)) return { kind: 'new' };
+      const stored = await findStoredAnswer(deps.db, ref);
+      if (!stored) return this.begin(principalId, operation, key, body);
+      if (!stored.requestHash.equals(hash)) {
+        throw new AppError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request body; use a new key for a new request.');
       }
-      if (row.status_code === null) throw new AppError('conflict', 'A request with this Idempotency-Key is still being processed; retry in a moment.', undefined, { 'Retry-After': '1' });
-      return { kind: 'replay', status: row.status_code, body: row.response };
+      if (stored.statusCode === null) throw new AppError('idempotency_key_in_progress', 'A request with this Idempotency-Key is still being processed; retry in a moment.', undefined, { retryAfterSeconds: 1 });
+      return { kind: 'replay', status: stored.statusCode, body: stored.response };
     },
 
     async complete(principalId: string, operation: string, key: string, status: number, response: unknown): Promise<void> {
-      await deps.db.query('UPDATE idempotency_keys SET status_code = $4, response = $5 WHERE principal_id = $1 AND operation = $2 AND key = $3', [
-        principalId,
-        operation,
-        key,
-        status,
-        JSON.stringify(response),
-      ]);
+      await storeAnswer(deps.db, { principalId, operation, key }, status, response);
     },
 
     async abandon(principalId: string, operation: string, key: string): Promise<void> {
-      await deps.db.query('DELETE FROM idempotency_keys WHERE principal_id = $1 AND operation = $2 AND key = $3 AND status_code IS NULL', [principalId, operation, key]);
+      await releaseUnansweredKey(deps.db, { principalId, operation, key });
     },
   };
 }

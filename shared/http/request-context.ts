@@ -4,7 +4,6 @@ import type { Logger } from '../logging/logger';
 import type { TraceContext } from '../logging/trace';
 import type { RouteDefinition, RouteInput, RouteResult } from './route';
 
-
 export interface RequestContext {
   logger: Logger;
   trace: TraceContext | undefined;
@@ -18,7 +17,15 @@ export interface RequestContext {
   idempotencyKey?: string | undefined;
 }
 
-export type RouteHandler<D extends RouteDefinition> = (input: RouteInput<D>, ctx: RequestContext) => Promise<RouteResult<D>>;
+/**
+ * The context of a route: one that is not public always has its principal, and one that requires an
+ * Idempotency-Key always has it (the pipeline refused the request otherwise).
+ */
+export type RouteContext<D extends RouteDefinition> = RequestContext &
+  (D['roles'] extends 'public' ? unknown : { principal: Principal }) &
+  (D['idempotency'] extends 'required' ? { idempotencyKey: string } : unknown);
+
+export type RouteHandler<D extends RouteDefinition> = (input: RouteInput<D>, ctx: RouteContext<D>) => Promise<RouteResult<D>>;
 
 /** A route definition joined to its handler, with the types erased so routes of any shape can share a table. */
 export interface BoundRoute {

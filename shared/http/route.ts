@@ -1,8 +1,9 @@
 /** A route declares its method, path, roles and zod schemas; the same object validates, types and documents it. */
 import type { z } from 'zod';
+import type { Role } from '../domain/identity/roles';
+import type { ErrorCode } from '../errors/app-error';
 
-export const ROLES = ['citizen', 'business', 'agent', 'supervisor', 'finance', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role } from '../domain/identity/roles';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -27,10 +28,10 @@ export interface RouteDefinition {
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
-  /** Every status the route answers with on success. Errors are problem+json and documented globally. */
+  /** Every status the route answers with on success. Errors are problem+json, listed by identifier. */
   responses: Record<number, ResponseSpec>;
-  /** Extra error statuses this route can answer besides the common ones. */
-  errors?: readonly number[];
+  /** The error identifiers this route answers besides those its shape implies (validation, roles, rate limit, idempotency, server). */
+  errors?: readonly ErrorCode[];
   /** Public routes count against the per-address limit unless this is false (bank webhooks). */
   rateLimit?: boolean;
   /** Creates honour the Idempotency-Key header; `required` refuses requests without one. */

@@ -1,22 +1,13 @@
 /** Structured JSON logs in Cloud Logging's format, one line per entry, with secrets redacted. */
-import type { LogLevel } from '../config/config';
-import type { TraceContext } from './trace';
+import type { LogFields, Logger, LogLevel } from '../ports/logger.port';
+
+export type { LogFields, Logger };
 
 const SEVERITY: Record<LogLevel, string> = { debug: 'DEBUG', info: 'INFO', warning: 'WARNING', error: 'ERROR' };
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warning: 2, error: 3 };
 const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|api[-_]?key|signature|credential/i;
 const REDACTED = '[REDACTED]';
 
-export type LogFields = Record<string, unknown>;
-
-export interface Logger {
-  debug(message: string, fields?: LogFields): void;
-  info(message: string, fields?: LogFields): void;
-  warning(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields & { err?: unknown }): void;
-  child(fields: LogFields): Logger;
-  withTrace(trace: TraceContext | undefined): Logger;
-}
 
 export interface LoggerOptions {
   level: LogLevel;

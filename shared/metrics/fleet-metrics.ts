@@ -1,6 +1,6 @@
 /** Fleet-wide counters and histograms: each instance publishes its running totals to PostgreSQL; /metrics renders their sums. */
 import { randomUUID } from 'node:crypto';
-import type { Database } from '../adapters/db/database';
+import type { Database } from '../ports/database.port';
 import { foldInstances, publishInstanceTotals, readFleetTotals, type TotalRow } from './fleet-totals.repository';
 import type { FamilySnapshot, MetricRecorder, MetricSnapshot, SeriesSnapshot } from './metric-recorder';
 

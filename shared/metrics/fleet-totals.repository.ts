@@ -1,5 +1,5 @@
 /** Running totals of every instance's counters and histograms (migration 0022): published per instance, folded when it is gone, summed per series. */
-import type { Database, Queryable } from '../adapters/db/database';
+import type { Database, Queryable } from '../ports/database.port';
 
 /** One sample of one series: a counter (`sample` ''), or a histogram's bucket (`bucket:<i>`), `sum` or `count`. */
 export interface TotalRow {

@@ -5,7 +5,7 @@ import { createMemoryCache } from '../adapters/cache/memory-cache';
 import { createFixedClock } from '../ports/clock.port';
 import { createRuntime } from '../runtime/runtime';
 import type { TimeSeries, TimeSeriesWriter } from './cloud-monitoring.exporter';
-import { collectAndExport, createInstanceMetrics, metricsFor, type MetricsConfig } from './instance-metrics';
+import { collectAndExport, createInstanceMetrics, type MetricsConfig } from './instance-metrics';
 import type { RequestContext } from '../http/request-context';
 import { createMetricsHandler } from './metrics-endpoint';
 
@@ -68,8 +68,8 @@ describe('the metrics of one instance', () => {
     const clock = createFixedClock();
     const a = createRuntime(config, { db: database.db, logger, clock, cache: createMemoryCache({ clock }) });
     const b = createRuntime(config, { db: database.db, logger, clock, cache: createMemoryCache({ clock }) });
-    expect(metricsFor(a)).toBe(metricsFor(a));
-    expect(metricsFor(a)).not.toBe(metricsFor(b));
+    expect(a.metrics()).toBe(a.metrics());
+    expect(a.metrics()).not.toBe(b.metrics());
   });
 });
 

@@ -1,10 +1,9 @@
 /** One instance's metrics: the recorder, its recording helpers, the scrape-time collectors and the optional exporter. */
 import { randomUUID } from 'node:crypto';
-import type { Database } from '../adapters/db/database';
+import type { Database } from '../ports/database.port';
 import type { Environment } from '../config/config';
 import type { Logger } from '../logging/logger';
 import type { Cache } from '../ports/cache.port';
-import type { Runtime } from '../runtime/runtime';
 import { createCloudMonitoringExporter, type CloudMonitoringExporter, type TimeSeriesWriter } from './cloud-monitoring.exporter';
 import { createActivityCollector } from './collectors/activity.collector';
 import { createBusinessCollector } from './collectors/business.collector';
@@ -164,28 +163,4 @@ export async function collectAndExport(metrics: InstanceMetrics): Promise<{ expo
   if (!metrics.exporter) return { exported: false };
   await metrics.exporter.flush();
   return { exported: true };
-}
-
-const perInstance = new WeakMap<Runtime, InstanceMetrics>();
-
-/**
- * The metrics of the instance this runtime serves, built on first use. (Until the runtime carries
- * its metrics itself, they hang off the runtime object, so a test's fresh runtime gets fresh metrics.)
- */
-export function metricsFor(runtime: Runtime): InstanceMetrics {
-  let metrics = perInstance.get(runtime);
-  if (!metrics) {
-    metrics = createInstanceMetrics({
-      config: runtime.config,
-      db: runtime.db,
-      cacheKind: runtime.cache.kind,
-      cache: runtime.cache,
-      logger: runtime.logger,
-      now: () => runtime.clock.now(),
-      // A deployed function (K_SERVICE set) publishes its last counts when Cloud Run stops it.
-      flushOnShutdown: runtime.config.serviceName !== undefined,
-    });
-    perInstance.set(runtime, metrics);
-  }
-  return metrics;
 }

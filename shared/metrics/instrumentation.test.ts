@@ -140,6 +140,20 @@ describe('database recording', () => {
       ]);
     });
 
+    it('keeps a statement\'s prepared name, in and out of transactions: the connection prepares it once', async () => {
+      const db = instrumentDatabase(database.db, createMetricRecorder());
+      const names = await db.transaction(async (tx) => {
+        await tx.query('SELECT $1::int AS n', [1], 'instrumentation_test_prepared');
+        const { rows } = await tx.query<{ name: string }>('SELECT name FROM pg_prepared_statements');
+        return rows.map((r) => r.name);
+      });
+      expect(names).toContain('instrumentation_test_prepared');
+      const given: unknown[][] = [];
+      const spy = instrumentDatabase({ ...database.db, query: async (...args: unknown[]) => (given.push(args), { rows: [], rowCount: 0 }) } as never, createMetricRecorder());
+      await spy.query('SELECT 1', [], 'outside_a_transaction');
+      expect(given).toEqual([['SELECT 1', [], 'outside_a_transaction']]);
+    });
+
     it('counts statements of 1 s or more as slow queries, by statement kind', async () => {
       const r = createMetricRecorder();
       const steps = [0, 999, 1000, 2000, 2000, 3500];

@@ -1,5 +1,5 @@
 /** Recording helpers for the HTTP pipeline, the cache port and the database port. */
-import type { Database, Queryable } from '../adapters/db/database';
+import type { Database, Queryable } from '../ports/database.port';
 import type { Cache } from '../ports/cache.port';
 import type { MetricRecorder } from './metric-recorder';
 
@@ -97,11 +97,12 @@ export function statementKind(sql: string): string {
 export const SLOW_QUERY_SECONDS = 1;
 
 function timed(recorder: Pick<MetricRecorder, 'observe' | 'increment'>, target: Queryable, now: () => number): Queryable['query'] {
-  return async (text, params) => {
+  return async (text, params, prepared) => {
     const started = now();
     let outcome = 'error';
     try {
-      const result = await target.query(text, params);
+      // The prepared name goes through: dropping it would make PostgreSQL parse and plan the statement every time.
+      const result = await (prepared === undefined ? target.query(text, params) : target.query(text, params, prepared));
       outcome = 'ok';
       return result as never;
     } finally {

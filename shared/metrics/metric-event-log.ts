@@ -8,8 +8,32 @@ import type { MetricEvent } from './metric-recorder';
 
 export const METRIC_EVENT_MESSAGE = 'metric';
 
+/**
+ * Lines raised by the same run of code (a commit's statuses, transitions and deliveries, one after
+ * the other) written to stdout in one system call instead of one each. They are written at the next
+ * microtask checkpoint, before any I/O: before the response that follows them, so a platform that
+ * throttles the CPU once a request is answered (Cloud Run) never holds them back, and whoever reads
+ * the log after the answer finds them. What is still queued when the process exits is written then.
+ */
+function coalescedStdout(): (line: string) => void {
+  let queued: string[] = [];
+  const flush = () => {
+    if (queued.length === 0) return;
+    const text = queued.join('');
+    queued = [];
+    process.stdout.write(text);
+  };
+  process.once('exit', flush);
+  return (line) => {
+    if (queued.length === 0) queueMicrotask(flush);
+    queued.push(line + '\n');
+  };
+}
+
+let stdoutWriter: ((line: string) => void) | undefined;
+
 export function createMetricEventLog(options: { write?: (line: string) => void; now?: () => Date } = {}): (event: MetricEvent) => void {
-  const write = options.write ?? ((line: string) => process.stdout.write(line + '\n'));
+  const write = options.write ?? (stdoutWriter ??= coalescedStdout());
   const now = options.now ?? (() => new Date());
   return (event) => {
     write(

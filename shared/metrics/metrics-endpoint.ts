@@ -21,7 +21,7 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /** Throws 401 unless the Authorization header carries the configured token; open when none is configured nor required. */
 export function authorizeScrape(authorization: string | string[] | undefined, access: MetricsAccess): void {
-  const challenge = { 'WWW-Authenticate': 'Bearer realm="metrics"' };
+  const challenge = { bearerChallenge: { realm: 'metrics' } };
   if (access.token === undefined) {
     if (!access.required) return;
     throw new AppError('unauthenticated', 'Metrics need a bearer token, and none is configured here (METRICS_BEARER_TOKEN).', undefined, challenge);

@@ -76,6 +76,9 @@ export interface BangeWebhookEvent {
   };
 }
 
+/** A webhook's body parsed as the bank's event, or why it is not one. */
+export type WebhookParse = { event: BangeWebhookEvent } | { problem: string };
+
 export interface Bank {
   createPayment(request: CreateBankPayment): Promise<BankPayment>;
   /** undefined when the bank does not know the payment. */

@@ -1,5 +1,5 @@
 /** Sending a message to a person by email, SMS or push. */
-import type { Language } from '../domain/catalog/catalog.types';
+import type { Language } from './language';
 
 export interface OutgoingMessage {
   channel: 'email' | 'sms' | 'push';

@@ -1,6 +1,5 @@
 /** The document pipeline of a runtime: the OCR engine chosen by configuration and the consumer of finalized uploads. */
 import { createDocumentProcessor } from '../domain/documents/document-processor';
-import { metricsFor } from '../metrics/instance-metrics';
 import type { OcrEngine } from '../ports/ocr.port';
 import { perRuntime, type Runtime } from './runtime';
 
@@ -42,12 +41,12 @@ export const getDocumentProcessor = perRuntime((rt) =>
     inspect: async (bytes, declared) => (await import('../adapters/ocr/document-inspector')).inspectDocument(bytes, declared),
     minQuality: rt.config.ocr.minQuality,
     onProcessed: ({ provider, outcome, flags, quality, durationSeconds }) => {
-      const { recorder } = metricsFor(rt);
+      const { recorder } = rt.metrics();
       recorder.increment('documents_processed', { provider, outcome });
       for (const flag of flags) recorder.increment('document_flags', { flag });
       if (quality !== null) recorder.observe('document_ocr_quality', { provider }, quality);
       recorder.observe('document_processing_duration_seconds', { provider }, durationSeconds);
     },
-    onFailed: (provider) => metricsFor(rt).recorder.increment('documents_processed', { provider, outcome: 'failed' }),
+    onFailed: (provider) => rt.metrics().recorder.increment('documents_processed', { provider, outcome: 'failed' }),
   }),
 );

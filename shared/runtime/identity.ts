@@ -5,9 +5,10 @@ import { createAuditLog } from '../domain/audit/audit-log';
 import { createAccessTokens } from '../domain/identity/access-tokens';
 import { createAuthService } from '../domain/identity/auth.service';
 import { createAuthenticator } from '../domain/identity/authenticator';
+import { createUserAdminService } from '../domain/identity/user-admin.service';
+import { listMinistryCodes } from '../domain/catalog/catalog.repository';
 import { createKeyRing, generateSigningKey } from '../domain/identity/key-ring';
-import { getOutboxPublisher } from './events';
-import { metricsFor } from '../metrics/instance-metrics';
+import { getOutboxPublisher } from './bus';
 import { perRuntime } from './runtime';
 
 export const getKeyRing = perRuntime((rt) =>
@@ -35,8 +36,12 @@ export const getAuthService = perRuntime((rt) =>
     limiter: getRateLimiter(),
     publisher: { publishCommitted: (entries) => getOutboxPublisher().publishCommitted(entries) },
     registrationsPerHour: rt.config.rateLimitRegistrationsPerHour,
-    onLogin: (outcome) => metricsFor(rt).recorder.increment('login_attempts', { outcome }),
-    onRegistration: (accountType) => metricsFor(rt).recorder.increment('user_registrations', { account_type: accountType }),
-    onRefreshTokenReuse: () => metricsFor(rt).recorder.increment('refresh_token_reuse', {}),
+    onLogin: (outcome) => rt.metrics().recorder.increment('login_attempts', { outcome }),
+    onRegistration: (accountType) => rt.metrics().recorder.increment('user_registrations', { account_type: accountType }),
+    onRefreshTokenReuse: () => rt.metrics().recorder.increment('refresh_token_reuse', {}),
   }),
+);
+
+export const getUserAdminService = perRuntime((rt) =>
+  createUserAdminService({ db: rt.db, clock: rt.clock, cache: rt.cache, audit: getAuditLog(), knownMinistries: async () => new Set(await listMinistryCodes(rt.db)) }),
 );

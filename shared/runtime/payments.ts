@@ -1,16 +1,17 @@
 /** Payment services built once per runtime: the bank adapter, webhook ingestion, consumers, receipts. */
+import { parseBangeWebhook } from '../adapters/bank/bange-api.schemas';
 import { createBangeHttpBank } from '../adapters/bank/bange-http.adapter';
 import { verifyBangeSignature, WebhookSignatureError } from '../adapters/bank/bange-signature';
 import { createPaymentApplication, type PaymentStatusListener } from '../domain/payments/payment-application';
 import { createPaymentConsumers } from '../domain/payments/payment-consumers';
 import { createPaymentService } from '../domain/payments/payment.service';
 import { createRefundService } from '../domain/payments/refund.service';
+import { createReceiptReader } from '../domain/payments/receipt-reader.service';
 import { createReplayService } from '../domain/payments/replay.service';
 import { createWebhookIngestion } from '../domain/payments/webhook-ingestion';
 import { AppError } from '../errors/app-error';
-import { metricsFor } from '../metrics/instance-metrics';
 import { getReviewService, recordDeclarationChanges } from './declarations';
-import { getOutboxPublisher } from './events';
+import { getOutboxPublisher } from './bus';
 import { getAuditLog, getKeyRing } from './identity';
 import { perRuntime, type Runtime } from './runtime';
 
@@ -18,7 +19,7 @@ import { perRuntime, type Runtime } from './runtime';
 const recordPaymentStatus =
   (rt: Runtime): PaymentStatusListener =>
   (status, method) =>
-    metricsFor(rt).recorder.increment('payments', { status, method });
+    rt.metrics().recorder.increment('payments', { status, method });
 
 export const WEBHOOK_PATH = '/webhooks/bange';
 
@@ -47,14 +48,15 @@ export const getWebhookIngestion = perRuntime((rt) =>
     clock: rt.clock,
     ids: rt.ids,
     publisher: getOutboxPublisher(),
-    onOutcome: (outcome, type) => metricsFor(rt).recorder.increment('webhooks_received', { type: type ?? 'unknown', outcome }),
+    onOutcome: (outcome, type) => rt.metrics().recorder.increment('webhooks_received', { type: type ?? 'unknown', outcome }),
+    parseWebhook: parseBangeWebhook,
     verifySignature: (rawBody, header) => {
       try {
         verifyBangeSignature({ rawBody, header, secrets: rt.config.bange.webhookSecrets, now: rt.clock.now() });
       } catch (err) {
         if (err instanceof WebhookSignatureError) {
           rt.logger.warning('webhook refused', { reason: err.reason });
-          metricsFor(rt).recorder.increment('webhooks_received', { type: 'unknown', outcome: 'bad_signature' });
+          rt.metrics().recorder.increment('webhooks_received', { type: 'unknown', outcome: 'bad_signature' });
           throw new AppError('unauthenticated', err.message);
         }
         throw err;
@@ -74,7 +76,7 @@ export const getPaymentConsumers = perRuntime((rt) =>
     keys: getKeyRing,
     onStatus: recordPaymentStatus(rt),
     onTransition: recordDeclarationChanges(rt),
-    onReceiptIssued: () => metricsFor(rt).recorder.increment('receipts_issued', {}),
+    onReceiptIssued: () => rt.metrics().recorder.increment('receipts_issued', {}),
   }),
 );
 
@@ -93,3 +95,5 @@ export const getRefundService = perRuntime((rt) =>
 );
 
 export const getReplayService = perRuntime((rt) => createReplayService({ db: rt.db, clock: rt.clock, ids: rt.ids, publisher: getOutboxPublisher(), audit: getAuditLog() }));
+
+export const getReceiptReader = perRuntime((rt) => createReceiptReader({ db: rt.db, keys: getKeyRing }));

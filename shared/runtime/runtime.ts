@@ -2,10 +2,11 @@
 import { createMemoryCache } from '../adapters/cache/memory-cache';
 import { createUpstashCache } from '../adapters/cache/upstash-cache';
 import { createObjectStorage } from '../adapters/storage/object-storage';
-import { createDatabase, type Database } from '../adapters/db/database';
+import { createDatabase } from '../adapters/db/database';
+import type { Database } from '../ports/database.port';
 import { getConfig, type Config } from '../config/config';
 import { createLogger, type Logger } from '../logging/logger';
-import { metricsFor } from '../metrics/instance-metrics';
+import { createInstanceMetrics, type InstanceMetrics } from '../metrics/instance-metrics';
 import { instrumentDatabase } from '../metrics/instrumentation';
 import type { Cache } from '../ports/cache.port';
 import { systemClock, type Clock } from '../ports/clock.port';
@@ -22,10 +23,12 @@ export interface Runtime {
   clock: Clock;
   ids: IdGenerator;
   storage: RuntimeStorage;
+  /** This instance's metrics, built on first use (a test's fresh runtime gets fresh metrics). */
+  metrics(): InstanceMetrics;
   close(): Promise<void>;
 }
 
-export type RuntimeOverrides = Partial<Omit<Runtime, 'config' | 'close'>>;
+export type RuntimeOverrides = Partial<Omit<Runtime, 'config' | 'close' | 'metrics'>>;
 
 export function createRuntime(config: Config, overrides: RuntimeOverrides = {}): Runtime {
   const logger = overrides.logger ?? createLogger({ level: config.logLevel, gcpProject: config.gcpProject });
@@ -54,6 +57,7 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
       ...(config.storage.localSecret ? { localSecret: config.storage.localSecret } : {}),
       clock,
     });
+  let metrics: InstanceMetrics | undefined;
   const runtime: Runtime = {
     storage,
     config,
@@ -62,13 +66,24 @@ export function createRuntime(config: Config, overrides: RuntimeOverrides = {}):
     cache,
     clock,
     ids: overrides.ids ?? randomIds,
+    metrics: () =>
+      (metrics ??= createInstanceMetrics({
+        config,
+        db: runtime.db,
+        cacheKind: cache.kind,
+        cache,
+        logger,
+        now: () => clock.now(),
+        // A deployed function (K_SERVICE set) publishes its last counts when Cloud Run stops it.
+        flushOnShutdown: config.serviceName !== undefined,
+      })),
     close: () => database.close(),
   };
   // The pool this runtime built times every statement (db_query_duration_seconds); an injected one is left as given.
   if (!overrides.db) {
     runtime.db = instrumentDatabase(database, {
-      observe: (name, labels, value) => metricsFor(runtime).recorder.observe(name, labels, value),
-      increment: (name, labels, by) => metricsFor(runtime).recorder.increment(name, labels, by),
+      observe: (name, labels, value) => runtime.metrics().recorder.observe(name, labels, value),
+      increment: (name, labels, by) => runtime.metrics().recorder.increment(name, labels, by),
     });
   }
   return runtime;

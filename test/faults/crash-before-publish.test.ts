@@ -3,7 +3,8 @@
  * the commit, or the process dies there). The event waits in the outbox; the sweeper, or BANGE's
  * retry (a duplicate), publishes it, and the payment is applied once.
  */
-import { getEventBus, getOutboxPublisher } from '../../shared/runtime/events';
+import { getOutboxPublisher } from '../../shared/runtime/bus';
+import { getEventBus } from '../../shared/runtime/events';
 import { anAccount, type CreatedAccount } from '../support/auth-fixtures';
 import type { TestApp } from '../support/test-app';
 import { createFaultApp } from './support/fault-app';

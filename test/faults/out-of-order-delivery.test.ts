@@ -1,8 +1,8 @@
 /** Fault: the sandbox holds webhooks and releases them newest first, duplicated; each payment is applied once. */
 import request from 'supertest';
-import { getEventBus } from '../../shared/runtime/events';
 import { anAccount, type CreatedAccount } from '../support/auth-fixtures';
 import { createTestApp, type TestApp } from '../support/test-app';
+import { settle as settleMoney } from './support/money';
 
 let app: TestApp;
 let citizen: CreatedAccount;
@@ -26,12 +26,8 @@ async function pendingPayments(n: number) {
   return out;
 }
 
-async function settle() {
-  for (let i = 0; i < 3; i++) {
-    await app.sandbox!.settle();
-    await getEventBus().drain();
-  }
-}
+/** The sandbox's deliveries and the bus, until both are quiet. */
+const settle = () => settleMoney(app);
 
 /** The ledger against the bank: one journal per paid transaction, clearing debits = paid amounts. */
 async function expectLedgerEqualsBank(paid: { id: string; amount: number }[]) {

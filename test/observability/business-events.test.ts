@@ -5,14 +5,15 @@
  */
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
-import type { Database } from '../../shared/adapters/db/database';
+import type { Database } from '../../shared/ports/database.port';
 import { createDeclarationService } from '../../shared/domain/declarations/declaration.service';
 import type { CommittedTransition } from '../../shared/domain/declarations/declaration-transitions';
 import { createReviewService, type ReviewDecision } from '../../shared/domain/declarations/review.service';
-import { getEventBus, getOutboxPublisher } from '../../shared/runtime/events';
+import { getOutboxPublisher } from '../../shared/runtime/bus';
 import { anAccount, reissue, requestsAs, type CreatedAccount } from '../support/auth-fixtures';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { parseOpenMetrics } from './support/openmetrics-validator';
+import { settle as settleMoney } from '../faults/support/money';
 
 let app: TestApp;
 let citizen: CreatedAccount;
@@ -42,12 +43,8 @@ async function advance(ms: number) {
   await reissue(citizen, agent, finance);
 }
 
-async function settle() {
-  for (let i = 0; i < 3; i++) {
-    await app.sandbox!.settle();
-    await getEventBus().drain();
-  }
-}
+/** The sandbox's deliveries and the bus, until both are quiet. */
+const settle = () => settleMoney(app);
 
 type Labels = Record<string, string>;
 type Series = [sample: string, labels: Labels];

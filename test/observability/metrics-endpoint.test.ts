@@ -4,8 +4,8 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import { getMetrics } from '../../shared/api/metrics.routes';
 import { createHttpFunction } from '../../shared/http/http-function';
+import { pipeline } from '../../shared/runtime/pipeline';
 import { bindRoute } from '../../shared/http/request-context';
-import { metricsFor } from '../../shared/metrics/instance-metrics';
 import { createMetricsHandler, metricsAccess } from '../../shared/metrics/metrics-endpoint';
 import { METRICS, openMetricsName } from '../../shared/metrics/metric-registry';
 import { getRuntime } from '../../shared/runtime/runtime';
@@ -69,7 +69,7 @@ describe('GET /metrics', () => {
   });
 
   it('shows what the HTTP pipeline recorded: counters, histograms, problems by code', async () => {
-    const metrics = metricsFor(app.runtime);
+    const metrics = app.runtime.metrics();
     await request(app.server).get('/api/v1/fiscal-services/T-001').expect(200);
     await request(app.server).get('/api/v1/fiscal-services/T-001').expect(200);
     await request(app.server).get('/api/v1/fiscal-services/T-999').expect(404);
@@ -118,8 +118,8 @@ describe('the metrics bearer token', () => {
   let server: ReturnType<typeof getTestServer>;
   beforeAll(async () => {
     app = await createTestApp();
-    const routes = [bindRoute(getMetrics, createMetricsHandler({ metrics: () => metricsFor(getRuntime()), access: () => ({ token: 's3cret-token', required: true }) }))];
-    http('metrics-with-token', createHttpFunction({ routes, runtime: getRuntime }));
+    const routes = [bindRoute(getMetrics, createMetricsHandler({ metrics: () => getRuntime().metrics(), access: () => ({ token: 's3cret-token', required: true }) }))];
+    http('metrics-with-token', createHttpFunction({ routes, ...pipeline }));
     server = getTestServer('metrics-with-token');
   });
   afterAll(() => app.close());
@@ -148,8 +148,8 @@ describe('the access rule of the metrics function', () => {
   beforeAll(async () => {
     app = await createTestApp();
     // What functions/metrics does in production: access from the runtime's configuration.
-    const routes = [bindRoute(getMetrics, createMetricsHandler({ metrics: () => metricsFor(getRuntime()), access: () => metricsAccess({ environment: 'production', metricsBearerToken: undefined }) }))];
-    http('metrics-in-production', createHttpFunction({ routes, runtime: getRuntime }));
+    const routes = [bindRoute(getMetrics, createMetricsHandler({ metrics: () => getRuntime().metrics(), access: () => metricsAccess({ environment: 'production', metricsBearerToken: undefined }) }))];
+    http('metrics-in-production', createHttpFunction({ routes, ...pipeline }));
     server = getTestServer('metrics-in-production');
   });
   afterAll(() => app.close());

@@ -1,6 +1,5 @@
 /** A real Prometheus server (Debian's package) scrapes GET /metrics of the local stack: up == 1, values as stored. */
 import type { AddressInfo } from 'node:net';
-import { metricsFor } from '../../shared/metrics/instance-metrics';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { startPrometheus, type PrometheusServer } from './support/prometheus-tools';
 
@@ -23,7 +22,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const { port } = app.server.address() as AddressInfo;
-  const metrics = metricsFor(app.runtime);
+  const metrics = app.runtime.metrics();
   metrics.recordHttpRequest({ group: 'fiscal-services', route: '/api/v1/fiscal-services', method: 'GET', status: 200, durationMs: 12 });
   metrics.recordHttpRequest({ group: 'fiscal-services', route: '/api/v1/fiscal-services', method: 'GET', status: 200, durationMs: 480 });
   metrics.recordHttpRequest({ group: 'fiscal-services', route: '/api/v1/fiscal-services/{code}', method: 'GET', status: 404, durationMs: 3, errorCode: 'not_found' });

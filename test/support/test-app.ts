@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LOCAL_STORAGE_PREFIX } from '../../shared/adapters/storage/local-folder-storage';
-import { createLocalStorageHandler } from '../../shared/adapters/storage/local-storage-handler';
+import { createLocalStorageHandler } from '../../shared/http/local-storage-handler';
 import { createBangeSandbox } from '../../shared/adapters/bank/sandbox/bange-sandbox';
 import { findFreePort } from '../../shared/adapters/db/embedded-postgres';
 import { createMemoryCache } from '../../shared/adapters/cache/memory-cache';

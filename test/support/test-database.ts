@@ -1,7 +1,8 @@
 /** A fresh database per test file, cloned from the migrated template in milliseconds. */
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { createDatabase, type Database } from '../../shared/adapters/db/database';
+import { createDatabase } from '../../shared/adapters/db/database';
+import type { Database } from '../../shared/ports/database.port';
 
 export interface TestDatabase {
   url: string;

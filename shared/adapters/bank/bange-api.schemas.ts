@@ -1,6 +1,6 @@
 /** The BANGE HTTP API on the wire, as zod schemas: what the adapter sends and accepts, what the sandbox serves, what a webhook body must be. */
 import { z } from 'zod';
-import type { BangeWebhookEvent, BankPayment, CreateBankPayment, StatementLine } from '../../ports/bank.port';
+import type { BangeWebhookEvent, BankPayment, CreateBankPayment, StatementLine, WebhookParse } from '../../ports/bank.port';
 
 /** XAF has no minor unit: every amount is a whole number of francs. */
 export const xafAmountSchema = z
@@ -74,25 +74,38 @@ export const bangeErrorBodySchema = z.object({ error: z.object({ code: z.string(
 export type BangeErrorBody = z.infer<typeof bangeErrorBodySchema>;
 
 /**
- * A webhook body. Currency and method stay open strings so a mismatch reaches the domain's check
- * (and its alert) instead of being lost as a parse error; the amount must still be whole XAF.
- * For `payment.refunded`, `amount` is the amount of that refund.
+ * A webhook body: the one schema the sandbox's deliveries and the webhook ingestion both hold to.
+ * Currency and method stay open strings so a mismatch reaches the domain's check (and its alert)
+ * instead of being lost as a parse error; the amount must still be whole XAF; the lengths are those
+ * the webhook_events columns keep. For `payment.refunded`, `amount` is the amount of that refund.
  */
 export const bangeWebhookEventSchema = z.object({
-  id: z.string().min(1),
+  id: z.string().min(1).max(200),
   type: z.enum(['payment.succeeded', 'payment.failed', 'payment.refunded']),
   createdAt: isoDateTime,
   data: z.object({
-    transactionId: z.string().min(1),
-    reference: z.string().min(1),
+    transactionId: z.string().min(1).max(200),
+    reference: z.string().min(1).max(200),
     amount: nonNegativeXaf,
-    currency: z.string().min(1),
-    method: z.string().min(1),
+    currency: z.string().min(1).max(10),
+    method: z.string().min(1).max(50),
     paidAt: isoDateTime.nullable(),
-    refundId: z.string().min(1).optional(),
-    refundReference: z.string().nullable().optional(),
+    refundId: z.string().min(1).max(200).optional(),
+    refundReference: z.string().max(200).nullable().optional(),
   }),
 }) satisfies z.ZodType<BangeWebhookEvent>;
+
+/** A webhook's raw text as a BANGE event, or what is wrong with it (stored with the body for investigation). */
+export function parseBangeWebhook(text: string): WebhookParse {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { problem: 'body is not JSON' };
+  }
+  const result = bangeWebhookEventSchema.safeParse(json);
+  return result.success ? { event: result.data } : { problem: result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+}
 
 const ISSUES_SHOWN = 6;
 

@@ -4,7 +4,7 @@ import { createFixedClock } from '../../ports/clock.port';
 import { createSequentialIds } from '../../ports/ids.port';
 import type { Bank, CreateBankPayment } from '../../ports/bank.port';
 import { createBangeHttpBank } from './bange-http.adapter';
-import { BankError } from './bank-errors';
+import { BankError } from '../../ports/bank-errors';
 import { startBangeSandboxServer, type BangeSandboxServer } from './sandbox/bange-sandbox-server';
 import { startFakeWebhookReceiver, type FakeWebhookReceiver } from './sandbox/fake-webhook-receiver';
 

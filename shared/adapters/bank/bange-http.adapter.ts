@@ -11,7 +11,7 @@ import {
   statementSchema,
   xafAmountSchema,
 } from './bange-api.schemas';
-import { BankError } from './bank-errors';
+import { BankError } from '../../ports/bank-errors';
 
 export interface BangeHttpSettings {
   /** Base URL of the API, without `/v1`: `https://api.bange.example` or, locally, `http://localhost:8080/sandbox/bange`. */

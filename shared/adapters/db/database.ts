@@ -1,25 +1,10 @@
-/** The database port over a `pg` pool: parameterised queries, a transaction helper, a health probe. */
-import { Pool, type PoolClient, type QueryResultRow } from 'pg';
+/** The `pg` pool adapter of the database port (shared/ports/database.port.ts): parameterised queries, transactions, a health probe. */
+import { Pool, type PoolClient } from 'pg';
 import type { Logger } from '../../logging/logger';
+import type { Database, Queryable } from '../../ports/database.port';
 
-/** Anything that runs a parameterised query: the pool or a client inside a transaction. */
-export interface Queryable {
-  /**
-   * `prepared`: a name under which each connection prepares the statement once and then only binds
-   * it, sparing PostgreSQL the parse and analysis of a large statement on every call. For the
-   * hottest fixed statements only (one name, one text).
-   */
-  query<R extends QueryResultRow = QueryResultRow>(text: string, params?: readonly unknown[], prepared?: string): Promise<{ rows: R[]; rowCount: number | null }>;
-}
-
-export interface Database extends Queryable {
-  /** Runs fn in one transaction: COMMIT when it resolves, ROLLBACK when it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** A cheap round trip that fails fast when the server is gone. */
-  ping(timeoutMs?: number): Promise<void>;
-  stats(): { total: number; idle: number; waiting: number };
-  close(): Promise<void>;
-}
+// The port's types, for callers that named them here before the port moved to shared/ports.
+export type { Database, Queryable };
 
 export interface DatabaseOptions {
   connectionString: string;
@@ -67,8 +52,9 @@ export function createDatabase(options: DatabaseOptions): Database {
       try {
         await client.query('BEGIN');
         const tx: Queryable = {
-          query: async (text, params) => {
-            const r = await client.query(text, params as unknown[] | undefined);
+          query: async (text, params, prepared) => {
+            const values = params as unknown[] | undefined;
+            const r = prepared ? await client.query({ name: prepared, text, ...(values ? { values } : {}) }) : await client.query(text, values);
             return { rows: r.rows, rowCount: r.rowCount };
           },
         };

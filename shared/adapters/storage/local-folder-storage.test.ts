@@ -10,7 +10,7 @@ import { ValidationError } from '../../errors/app-error';
 import { createFixedClock } from '../../ports/clock.port';
 import { MAX_SIGNED_URL_SECONDS } from '../../ports/object-storage.port';
 import { createLocalFolderStorage, LOCAL_STORAGE_PREFIX, type LocalFolderStorage } from './local-folder-storage';
-import { createLocalStorageHandler } from './local-storage-handler';
+import { createLocalStorageHandler } from '../../http/local-storage-handler';
 
 const SECRET = 'a'.repeat(43);
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n');

@@ -3,8 +3,10 @@
  * previous row's hash and its own content, so an edited, inserted or deleted row breaks the chain.
  */
 import { createHash } from 'node:crypto';
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { Clock } from '../../ports/clock.port';
+import { canonicalJson } from '../canonical-json';
+import { findAuditRows, findAuditRowsFrom, insertAuditEntry, lockAndFindLastEntry, type AuditRow } from './audit-log.repository';
 
 export interface AuditEvent {
   action: string;
@@ -26,34 +28,7 @@ export interface AuditEntry {
   details: Record<string, unknown>;
 }
 
-interface AuditRow {
-  id: string;
-  at: Date;
-  actor_id: string | null;
-  actor_email: string | null;
-  action: string;
-  target: string | null;
-  ip: string | null;
-  details: Record<string, unknown>;
-  prev_hash: Buffer;
-  hash: Buffer;
-}
-
 const GENESIS: Buffer = Buffer.alloc(32);
-// Serialises appends so each row chains to the one before it.
-const APPEND_LOCK = 7_302_114_578;
-
-/** Keys sorted at every level, so the same content always hashes the same. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
 
 function entryOf(r: AuditRow): AuditEntry {
   return {
@@ -69,19 +44,18 @@ function entryOf(r: AuditRow): AuditEntry {
 }
 
 function hashOf(prev: Buffer, entry: AuditEntry): Buffer {
-  return createHash('sha256').update(prev).update(canonical(entry)).digest();
+  return createHash('sha256').update(prev).update(canonicalJson(entry)).digest();
 }
 
 export function createAuditLog(deps: { clock: Clock }) {
   return {
     /** Appends within the caller's transaction when given one, so the event commits with the change it records. */
     async record(tx: Queryable, event: AuditEvent): Promise<void> {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
-      const { rows } = await tx.query<{ id: string; hash: Buffer }>('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1');
-      const prev = rows[0]?.hash ?? GENESIS;
+      const last = await lockAndFindLastEntry(tx);
+      const prev = last?.hash ?? GENESIS;
       // Millisecond precision, as PostgreSQL stores microseconds and the hash must survive the round trip.
       const entry: AuditEntry = {
-        id: Number(rows[0]?.id ?? 0) + 1,
+        id: (last?.id ?? 0) + 1,
         at: new Date(deps.clock.now().getTime()).toISOString(),
         actorId: event.actorId ?? null,
         actorEmail: event.actorEmail ?? null,
@@ -90,19 +64,11 @@ export function createAuditLog(deps: { clock: Clock }) {
         ip: event.ip ?? null,
         details: event.details ?? {},
       };
-      await tx.query(
-        `INSERT INTO audit_log (id, at, actor_id, actor_email, action, target, ip, details, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [entry.id, entry.at, entry.actorId, entry.actorEmail, entry.action, entry.target, entry.ip, JSON.stringify(entry.details), prev, hashOf(prev, entry)],
-      );
+      await insertAuditEntry(tx, entry, prev, hashOf(prev, entry));
     },
 
     async list(db: Queryable, page: { beforeId?: number; limit: number; action?: string }): Promise<AuditEntry[]> {
-      const { rows } = await db.query<AuditRow>(
-        `SELECT * FROM audit_log WHERE ($1::bigint IS NULL OR id < $1) AND ($2::text IS NULL OR action = $2) ORDER BY id DESC LIMIT $3`,
-        [page.beforeId ?? null, page.action ?? null, page.limit],
-      );
-      return rows.map(entryOf);
+      return (await findAuditRows(db, page)).map(entryOf);
     },
   };
 }
@@ -122,7 +88,7 @@ export async function verifyAuditChain(db: Queryable, batchSize = 5000): Promise
   let expectedId = 1;
   let count = 0;
   for (;;) {
-    const { rows } = await db.query<AuditRow>('SELECT * FROM audit_log WHERE id >= $1 ORDER BY id LIMIT $2', [expectedId, batchSize]);
+    const rows = await findAuditRowsFrom(db, expectedId, batchSize);
     for (const row of rows) {
       const entry = entryOf(row);
       if (entry.id !== expectedId) return { ok: false, rows: count, brokenAt: { id: expectedId, reason: `row ${expectedId} is missing` } };

@@ -1,7 +1,7 @@
 /** Admin corrections to the catalog: each edit is a new catalog version, audited, and clears the cache. */
-import type { Database } from '../../adapters/db/database';
+import type { Database } from '../../ports/database.port';
 import { NotFoundError, ValidationError } from '../../errors/app-error';
-import type { Logger } from '../../logging/logger';
+import type { Logger } from '../../ports/logger.port';
 import type { Cache } from '../../ports/cache.port';
 import type { Clock } from '../../ports/clock.port';
 import type { AuditLog } from '../audit/audit-log';

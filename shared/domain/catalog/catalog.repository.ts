@@ -1,5 +1,5 @@
 /** Parameterised SQL over the catalog tables. */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { ServiceCounts, ServiceFilter, ServiceRecord, Taxonomy } from './catalog.types';
 
 const SERVICE_COLUMNS = `code, ministry_code, sector_code, category_code, name_es, name_fr, name_en,
@@ -190,4 +190,10 @@ export async function updateService(db: Queryable, code: string, edit: ServiceEd
       at,
     ],
   );
+}
+
+/** Every ministry's code, in order. */
+export async function listMinistryCodes(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query<{ code: string }>('SELECT code FROM ministries ORDER BY code');
+  return rows.map((r) => r.code);
 }

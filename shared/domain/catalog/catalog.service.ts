@@ -1,7 +1,7 @@
 /** Catalog reads: search, filters, keyset pages, the ministries tree; cached by catalog version. */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import { NotFoundError, ValidationError } from '../../errors/app-error';
-import type { Logger } from '../../logging/logger';
+import type { Logger } from '../../ports/logger.port';
 import type { Cache } from '../../ports/cache.port';
 import type { Clock } from '../../ports/clock.port';
 import { countServicesByCategory, findServiceByCode, findServices, findServicesNotPayable, loadTaxonomy } from './catalog.repository';
@@ -149,6 +149,17 @@ export function createCatalogService(deps: CatalogServiceDeps) {
       flags: s.flags,
     };
   }
+  /** A page of services as the routes list them: a cursor only when the page is full. */
+  function pageOf(found: { services: ServiceRecord[]; total: number }, index: TaxonomyIndex, lang: Language, limit: number, version: number): ServicePage {
+    const last = found.services[found.services.length - 1];
+    return {
+      items: found.services.map((s) => summarise(s, index, lang)),
+      lastCode: found.services.length === limit && last ? last.code : null,
+      total: found.total,
+      catalogVersion: version,
+    };
+  }
+
 
   function assertKnownCodes(filter: ServiceFilter, index: TaxonomyIndex) {
     const errors = (
@@ -187,26 +198,14 @@ export function createCatalogService(deps: CatalogServiceDeps) {
       assertKnownCodes(query, index);
       const key = `catalog:v${t.version}:list:${JSON.stringify([query.search?.trim().toLowerCase() ?? '', query.ministry, query.sector, query.category, query.after, query.limit])}`;
       const page = await cached(key, () => findServices(db, query, { limit: query.limit, ...(query.after ? { after: query.after } : {}) }));
-      const last = page.services[page.services.length - 1];
-      return {
-        items: page.services.map((s) => summarise(s, index, query.lang)),
-        lastCode: page.services.length === query.limit && last ? last.code : null,
-        total: page.total,
-        catalogVersion: t.version,
-      };
+      return pageOf(page, index, query.lang, query.limit, t.version);
     },
 
     /** For admins: the services not payable online (open data-quality flags), uncached. */
     async listNotPayable(page: { lang: Language; limit: number; after?: string | undefined }): Promise<ServicePage> {
       const { taxonomy: t, index } = await current();
       const found = await findServicesNotPayable(db, { limit: page.limit, ...(page.after ? { after: page.after } : {}) });
-      const last = found.services[found.services.length - 1];
-      return {
-        items: found.services.map((s) => summarise(s, index, page.lang)),
-        lastCode: found.services.length === page.limit && last ? last.code : null,
-        total: found.total,
-        catalogVersion: t.version,
-      };
+      return pageOf(found, index, page.lang, page.limit, t.version);
     },
 
     async getService(code: string, lang: Language): Promise<ServiceDetail> {

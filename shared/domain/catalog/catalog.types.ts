@@ -1,7 +1,8 @@
 /** The catalog as the domain sees it: languages, names, fees in integer XAF. */
 
-export const LANGUAGES = ['es', 'fr', 'en'] as const;
-export type Language = (typeof LANGUAGES)[number];
+import type { Language } from '../../ports/language';
+
+export { LANGUAGES, type Language } from '../../ports/language';
 export type Names = Record<Language, string>;
 
 export interface TaxonomyNode {

@@ -1,5 +1,5 @@
 /** Ministries' auto-approval thresholds: read, and set by an admin with the change in the audit log. */
-import type { Database } from '../../adapters/db/database';
+import type { Database } from '../../ports/database.port';
 import { NotFoundError } from '../../errors/app-error';
 import type { Clock } from '../../ports/clock.port';
 import type { AuditLog } from '../audit/audit-log';

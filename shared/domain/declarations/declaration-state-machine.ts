@@ -109,6 +109,9 @@ export const TRANSITIONS: readonly Transition[] = [
   t('tax_return', 'paid', 'complete', 'completed', ['system']),
 ];
 
+/** Statuses in which a declaration can be paid: a service fee awaiting payment, an approved tax return. */
+export const PAYABLE_STATUSES: readonly DeclarationStatus[] = ['awaiting_payment', 'approved'];
+
 /** Statuses in which a declaration waits in its ministry's review queue. */
 export const QUEUE_STATUSES: Record<DeclarationKind, DeclarationStatus> = { service_fee: 'paid', tax_return: 'submitted' };
 

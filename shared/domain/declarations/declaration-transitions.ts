@@ -2,11 +2,12 @@
  * Applies one state-machine transition inside a transaction: checks it, updates the row, records the
  * history, and queues the `declaration-events` event in the outbox. Every status change goes through here.
  */
-import type { Queryable } from '../../adapters/db/database';
-import { AppError, ConflictError, ValidationError } from '../../errors/app-error';
+import type { Database, Queryable } from '../../ports/database.port';
+import { AppError, ValidationError } from '../../errors/app-error';
 import type { IdGenerator } from '../../ports/ids.port';
 import { DECLARATION_EVENT_SOURCE, declarationEventType, type DeclarationTransitionData } from '../events/declaration-events';
-import { enqueueEvent, type OutboxEntry } from '../events/event-outbox';
+import { enqueueEvent } from '../events/outbox.repository';
+import type { OutboxEntry, OutboxPublisher } from '../../ports/outbox.port';
 import { actionsFrom, findTransition, type Action, type Actor } from './declaration-state-machine';
 import type { Declaration } from './declaration.types';
 import { insertHistory, updateDeclaration, type DeclarationPatch } from './declarations.repository';
@@ -45,6 +46,17 @@ export function reportTransitions(events: readonly OutboxEntry[], listener: Tran
   }
 }
 
+/** A change in one transaction, then its declaration transitions reported and the events it queued published. */
+export function committing(deps: { db: Pick<Database, 'transaction'>; publisher: Pick<OutboxPublisher, 'publishCommitted'>; onTransition?: TransitionListener | undefined }) {
+  return async function commit<T>(work: (tx: Queryable, events: OutboxEntry[]) => Promise<T>): Promise<T> {
+    const events: OutboxEntry[] = [];
+    const result = await deps.db.transaction((tx) => work(tx, events));
+    reportTransitions(events, deps.onTransition);
+    await deps.publisher.publishCommitted(events);
+    return result;
+  };
+}
+
 export interface TransitionRequest {
   action: Action;
   acting: Acting;
@@ -52,6 +64,8 @@ export interface TransitionRequest {
   /** A reviewer's note on a decision, kept in the history beside the reason (not sent to the owner). */
   comment?: string | undefined;
   patch?: DeclarationPatch;
+  /** false: the caller writes the returned event to the outbox itself, with others of its transaction in one statement. */
+  enqueue?: boolean;
 }
 
 export async function applyTransition(
@@ -64,7 +78,8 @@ export async function applyTransition(
   const transition = findTransition(current.kind, current.status, request.action);
   if (!transition) {
     const possible = actionsFrom(current.kind, current.status);
-    throw new ConflictError(
+    throw new AppError(
+      'transition_not_allowed',
       `Cannot ${request.action.replace('_', ' ')} this ${current.kind.replace('_', ' ')}: it is ${current.status}` +
         (possible.length ? `; from ${current.status} it can: ${possible.join(', ')}.` : `, which is final.`),
     );
@@ -99,6 +114,6 @@ export async function applyTransition(
     topic: 'declaration-events',
     event: { id: ids.uuid(), type: declarationEventType(transition.to), source: DECLARATION_EVENT_SOURCE, subject: declaration.id, time: at.toISOString(), data },
   };
-  await enqueueEvent(tx, event, at);
+  if (request.enqueue !== false) await enqueueEvent(tx, event, at);
   return { declaration, event };
 }

@@ -1,15 +1,16 @@
 /** Declarations from the taxpayer's side: quotes, creation, reading, submitting, cancelling, documents. */
-import type { Database, Queryable } from '../../adapters/db/database';
+import type { Database, Queryable } from '../../ports/database.port';
 import { AppError, ValidationError } from '../../errors/app-error';
 import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';
 import { findServiceByCode } from '../catalog/catalog.repository';
 import { DECLARATION_EVENT_SOURCE, declarationEventType, type DeclarationTransitionData } from '../events/declaration-events';
-import { enqueueEvent, type OutboxEntry, type OutboxPublisher } from '../events/event-outbox';
+import { enqueueEvent } from '../events/outbox.repository';
+import type { OutboxEntry, OutboxPublisher } from '../../ports/outbox.port';
 import type { Principal } from '../identity/principal';
 import { actorFor, assertCanRead } from './declaration-access';
-import { applyTransition, reportTransitions, type TransitionListener } from './declaration-transitions';
-import { findTransition, QUEUE_STATUSES, type Action, type DeclarationStatus } from './declaration-state-machine';
+import { applyTransition, committing, type TransitionListener } from './declaration-transitions';
+import { findTransition, type Action, type DeclarationStatus } from './declaration-state-machine';
 import type { Declaration, HistoryEntry } from './declaration.types';
 import * as repo from './declarations.repository';
 import { deadlineOf, periodKind, TAX_TYPES, type TaxType } from './tax-types';
@@ -42,14 +43,14 @@ export function formatReference(year: number, sequence: number): string {
 }
 
 export function createDeclarationService(deps: DeclarationServiceDeps) {
-  const { db, clock, ids, publisher } = deps;
+  const { db, clock, ids } = deps;
 
   async function quoteServiceFee(tx: Queryable, serviceCode: string, feeType: 'expedition' | 'renewal') {
     const service = await findServiceByCode(tx, serviceCode);
     if (!service || !service.active) throw new ValidationError(`No active fiscal service has code ${serviceCode}.`, [{ path: 'body.serviceCode', message: 'unknown service' }]);
     if (!service.payableOnline) {
       throw new AppError(
-        'conflict',
+        'service_not_payable_online',
         `${serviceCode} cannot be paid online yet: its fee is ${service.flags.length ? `under review (${service.flags.join(', ')})` : 'unknown'}. Ask the ministry, or try again once it is corrected.`,
       );
     }
@@ -85,13 +86,7 @@ export function createDeclarationService(deps: DeclarationServiceDeps) {
   }
 
   /** Runs a change in one transaction, then publishes the events it queued. */
-  async function commit<T>(work: (tx: Queryable, events: OutboxEntry[]) => Promise<T>): Promise<T> {
-    const events: OutboxEntry[] = [];
-    const result = await db.transaction((tx) => work(tx, events));
-    reportTransitions(events, deps.onTransition);
-    await publisher.publishCommitted(events);
-    return result;
-  }
+  const commit = committing(deps);
 
   return {
     async create(principal: Principal, input: NewDeclaration): Promise<Declaration> {
@@ -198,9 +193,6 @@ export function createDeclarationService(deps: DeclarationServiceDeps) {
         return declaration;
       });
     },
-
-    /** The queue status a kind waits in, for callers that need to know. */
-    queueStatusOf: (kind: Declaration['kind']) => QUEUE_STATUSES[kind],
   };
 }
 

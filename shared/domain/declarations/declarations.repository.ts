@@ -1,5 +1,5 @@
 /** Parameterised SQL over declarations, their history and documents. */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { DeclarationStatus } from './declaration-state-machine';
 import type { Declaration, DeclarationDocument, HistoryEntry } from './declaration.types';
 
@@ -81,7 +81,7 @@ export async function insertDeclaration(db: Queryable, d: Declaration): Promise<
 }
 
 export async function findDeclaration(db: Queryable, id: string, lock = false): Promise<Declaration | undefined> {
-  const { rows } = await db.query<DeclarationRow>(`SELECT ${COLUMNS} FROM declarations WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  const { rows } = await db.query<DeclarationRow>(`SELECT ${COLUMNS} FROM declarations WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id], lock ? 'declaration_lock' : 'declaration_find');
   return rows[0] ? toDeclaration(rows[0]) : undefined;
 }
 
@@ -109,6 +109,7 @@ export async function insertHistory(db: Queryable, declarationId: string, h: His
   await db.query(
     'INSERT INTO declaration_history (declaration_id, from_status, to_status, action, actor_id, actor_role, reason, comment, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
     [declarationId, h.from, h.to, h.action, h.by, h.byRole, h.reason, h.comment, h.at],
+    'declaration_history_insert',
   );
 }
 
@@ -198,7 +199,7 @@ export async function findMinistryReviewers(db: Queryable, ministry: string, rol
 
 /** The threshold at or below which a paid service fee of the ministry is approved at once (0 = never); undefined for an unknown ministry. */
 export async function findAutoApprovalThreshold(db: Queryable, ministry: string): Promise<number | undefined> {
-  const { rows } = await db.query<{ t: string }>('SELECT auto_approval_threshold AS t FROM ministries WHERE code = $1', [ministry]);
+  const { rows } = await db.query<{ t: string }>('SELECT auto_approval_threshold AS t FROM ministries WHERE code = $1', [ministry], 'ministry_auto_approval_threshold');
   return rows[0] ? Number(rows[0].t) : undefined;
 }
 

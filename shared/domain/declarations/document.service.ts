@@ -1,5 +1,5 @@
 /** Documents of a declaration: upload slots through signed URLs, and listing for those who may read them. */
-import type { Database } from '../../adapters/db/database';
+import type { Database } from '../../ports/database.port';
 import { AppError, ValidationError } from '../../errors/app-error';
 import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';
@@ -46,7 +46,7 @@ export function createDocumentService(deps: { db: Database; clock: Clock; ids: I
       const declaration = await findDeclaration(deps.db, declarationId);
       assertCanRead(principal, declaration, declarationId);
       if (actorFor(principal, declaration) !== 'owner') throw new AppError('forbidden', 'Only the owner of a declaration adds its documents.');
-      if (!OPEN.includes(declaration.status)) throw new AppError('conflict', `Documents cannot be added: the declaration is ${declaration.status}.`);
+      if (!OPEN.includes(declaration.status)) throw new AppError('declaration_closed', `Documents cannot be added: the declaration is ${declaration.status}.`);
       if (file.size > MAX_DOCUMENT_BYTES) {
         throw new ValidationError(`The file is ${file.size} bytes; at most ${MAX_DOCUMENT_BYTES} (10 MB) are accepted.`, [{ path: 'body.size', message: 'expected at most 10485760 bytes' }]);
       }

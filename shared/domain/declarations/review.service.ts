@@ -2,15 +2,16 @@
  * The agents' review queue: per ministry, by priority; claims are exclusive locks that expire;
  * approve, reject, request documents, escalate; plus the system's moves (payment, expiry jobs).
  */
-import type { Database, Queryable } from '../../adapters/db/database';
-import { AppError, ConflictError, ValidationError } from '../../errors/app-error';
+import type { Database, Queryable } from '../../ports/database.port';
+import { AppError, ValidationError } from '../../errors/app-error';
 import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';
-import { enqueueEvent, type OutboxEntry, type OutboxPublisher } from '../events/event-outbox';
+import { enqueueEvent } from '../events/outbox.repository';
+import type { OutboxEntry, OutboxPublisher } from '../../ports/outbox.port';
 import { NOTICE_EVENT_SOURCE, REVIEW_ESCALATED, REVIEW_SLA_WARNING, type ReviewAlertData } from '../events/notice-events';
 import type { Principal } from '../identity/principal';
 import { actorFor, assertCanRead } from './declaration-access';
-import { applyTransition, reportTransitions, type TransitionListener, type TransitionRequest } from './declaration-transitions';
+import { applyTransition, committing, type TransitionListener, type TransitionRequest } from './declaration-transitions';
 import { QUEUE_STATUSES, type Action, type DeclarationStatus } from './declaration-state-machine';
 import type { Declaration } from './declaration.types';
 import * as repo from './declarations.repository';
@@ -59,16 +60,10 @@ export interface ReviewServiceDeps {
 }
 
 export function createReviewService(deps: ReviewServiceDeps) {
-  const { db, clock, ids, publisher } = deps;
+  const { db, clock, ids } = deps;
   const claimMs = (deps.claimMinutes ?? CLAIM_MINUTES) * 60_000;
 
-  async function commit<T>(work: (tx: Queryable, events: OutboxEntry[]) => Promise<T>): Promise<T> {
-    const events: OutboxEntry[] = [];
-    const result = await db.transaction((tx) => work(tx, events));
-    reportTransitions(events, deps.onTransition);
-    await publisher.publishCommitted(events);
-    return result;
-  }
+  const commit = committing(deps);
 
   /** Locks the row and resolves the caller as agent or supervisor of its ministry. */
   async function loadAsReviewer(tx: Queryable, principal: Principal, id: string) {
@@ -82,9 +77,9 @@ export function createReviewService(deps: ReviewServiceDeps) {
   function assertHolds(principal: Principal, d: Declaration, now: Date) {
     if (d.status !== 'in_review') return;
     if (d.claimedBy !== principal.userId) {
-      throw new ConflictError(`This declaration is claimed by another reviewer until ${d.claimExpiresAt!.toISOString()}.`);
+      throw new AppError('claimed_by_another_reviewer', `This declaration is claimed by another reviewer until ${d.claimExpiresAt!.toISOString()}.`);
     }
-    if (d.claimExpiresAt! <= now) throw new ConflictError('Your claim on this declaration has expired; claim it again.');
+    if (d.claimExpiresAt! <= now) throw new AppError('claim_expired', 'Your claim on this declaration has expired; claim it again.');
   }
 
   async function decide(principal: Principal, id: string, build: (d: Declaration, actor: 'agent' | 'supervisor') => Omit<TransitionRequest, 'acting'>) {
@@ -274,20 +269,24 @@ export function createReviewService(deps: ReviewServiceDeps) {
      * queue. A tax return is complete once paid. Returns the events to publish (and report, with
      * reportTransitions) after commit.
      */
-    async markPaid(tx: Queryable, id: string): Promise<{ declaration: Declaration; events: OutboxEntry[] }> {
+    /**
+     * `locked`: the declaration as the caller read it under FOR UPDATE in `tx`, which spares reading it
+     * again. `enqueue: false`: the events are returned unwritten, for the caller to write with its own.
+     */
+    async markPaid(tx: Queryable, id: string, locked?: Declaration, options: { enqueue?: boolean } = {}): Promise<{ declaration: Declaration; events: OutboxEntry[] }> {
       const now = clock.now();
-      const current = await repo.findDeclaration(tx, id, true);
+      const current = locked?.id === id ? locked : await repo.findDeclaration(tx, id, true);
       if (!current) throw new ValidationError(`No declaration ${id}.`, [{ path: 'declarationId', message: 'unknown' }]);
       const system = { actor: 'system' as const, userId: null };
-      const paid = await applyTransition(tx, ids, now, current, { action: 'pay', acting: system, ...(current.kind === 'service_fee' ? { patch: { queuedAt: now } } : {}) });
+      const paid = await applyTransition(tx, ids, now, current, { action: 'pay', acting: system, enqueue: options.enqueue, ...(current.kind === 'service_fee' ? { patch: { queuedAt: now } } : {}) });
       const events = [paid.event];
       let declaration = paid.declaration;
       if (declaration.kind === 'tax_return') {
-        const done = await applyTransition(tx, ids, now, declaration, { action: 'complete', acting: system });
+        const done = await applyTransition(tx, ids, now, declaration, { action: 'complete', acting: system, enqueue: options.enqueue });
         events.push(done.event);
         declaration = done.declaration;
       } else if (declaration.amount <= (await repo.autoApprovalThreshold(tx, declaration.ministry))) {
-        const done = await applyTransition(tx, ids, now, declaration, { action: 'auto_approve', acting: system, reason: 'at or below the ministry auto-approval threshold' });
+        const done = await applyTransition(tx, ids, now, declaration, { action: 'auto_approve', acting: system, enqueue: options.enqueue, reason: 'at or below the ministry auto-approval threshold' });
         events.push(done.event);
         declaration = done.declaration;
       }

@@ -1,5 +1,5 @@
 /** Parameterised SQL over document_processing, and the document an uploaded object belongs to. */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { DocumentFlag, DocumentProcessing } from './document-processing.types';
 
 /** The document stored under an object name, with what its text is checked against: the declaration owner's name and tax id. */

@@ -4,13 +4,13 @@
  * events). OCR runs outside any transaction, so a slow page holds no database connection; a
  * redelivered event that was recorded meanwhile is recognised before any work.
  */
-import type { Database } from '../../adapters/db/database';
-import type { Logger } from '../../logging/logger';
+import type { Database } from '../../ports/database.port';
+import type { Logger } from '../../ports/logger.port';
 import type { Clock } from '../../ports/clock.port';
 import type { DomainEvent, EventHandler } from '../../ports/event-bus.port';
 import type { ObjectStorage } from '../../ports/object-storage.port';
 import { UnreadableDocumentError, type OcrEngine, type OcrInputType, type OcrResult } from '../../ports/ocr.port';
-import { handleOnce } from '../events/event-outbox';
+import { handleOnce } from '../events/inbox.repository';
 import { findDocumentByObjectName, saveProcessing, wasHandled, type DocumentOfObject } from './document-processing.repository';
 import type { DocumentFlag, DocumentHints, DocumentProcessing } from './document-processing.types';
 

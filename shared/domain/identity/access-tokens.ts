@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, decodeProtectedHeader, jwtVerify, errors as joseErrors, type JWTPayload } from 'jose';
 import { AppError } from '../../errors/app-error';
-import type { Role } from '../../http/route';
+import type { Role } from './roles';
 import type { Clock } from '../../ports/clock.port';
 import type { KeyRing } from './key-ring';
 
@@ -26,7 +26,7 @@ export interface AccessTokensDeps {
 
 export class InvalidTokenError extends AppError {
   constructor(detail: string) {
-    super('unauthenticated', detail, undefined, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+    super('unauthenticated', detail, undefined, { bearerChallenge: { error: 'invalid_token' } });
     this.name = 'InvalidTokenError';
   }
 }

@@ -1,10 +1,11 @@
 /** Accounts and sessions: register, log in, rotate refresh tokens, log out, reset passwords. */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Database, Queryable } from '../../adapters/db/database';
-import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors/app-error';
+import type { Database, Queryable } from '../../ports/database.port';
+import { AppError, NotFoundError, ValidationError } from '../../errors/app-error';
 import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';
-import { enqueueEvent, type OutboxEntry, type OutboxPublisher } from '../events/event-outbox';
+import { enqueueEvent } from '../events/outbox.repository';
+import type { OutboxEntry, OutboxPublisher } from '../../ports/outbox.port';
 import { NOTICE_EVENT_SOURCE, PASSWORD_RESET_REQUESTED, type PasswordResetRequestedData } from '../events/notice-events';
 import type { RateLimitRule, RateLimiter } from '../../ports/rate-limiter.port';
 import type { AuditLog } from '../audit/audit-log';
@@ -74,7 +75,7 @@ const newSecret = () => randomBytes(32).toString('base64url');
 const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
 function rateLimited(retryAfterSeconds: number, what: string): AppError {
-  return new AppError('rate_limited', `Too many ${what}; try again in ${retryAfterSeconds} s.`, undefined, { 'Retry-After': String(retryAfterSeconds) });
+  return new AppError('rate_limited', `Too many ${what}; try again in ${retryAfterSeconds} s.`, undefined, { retryAfterSeconds });
 }
 
 export function createAuthService(deps: AuthServiceDeps) {
@@ -133,7 +134,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         createdAt: clock.now(),
       };
       await db.transaction(async (tx) => {
-        if (!(await insertUser(tx, user))) throw new ConflictError('An account with this email already exists; log in or reset its password.');
+        if (!(await insertUser(tx, user))) throw new AppError('email_taken', 'An account with this email already exists; log in or reset its password.');
         await audit.record(tx, { action: 'user.registered', actorId: user.id, actorEmail: email, target: `user:${user.id}`, ip: meta.ip, details: { role: user.role } });
       });
       deps.onRegistration?.(input.accountType);

@@ -2,21 +2,16 @@
  * Turns a bearer token into a Principal. The signature proves the token; the account's current
  * status and role (cached briefly) decide, so suspension and role changes apply before expiry.
  */
-import type { Queryable } from '../../adapters/db/database';
-import type { Logger } from '../../logging/logger';
+import type { Queryable } from '../../ports/database.port';
+import type { Logger } from '../../ports/logger.port';
 import type { Cache } from '../../ports/cache.port';
-import type { Role } from '../../http/route';
 import { InvalidTokenError, type AccessTokens } from './access-tokens';
 import type { Principal } from './principal';
+import { findAccountState, type AccountState } from './users.repository';
 
 export const ACCOUNT_CACHE_SECONDS = 30;
 export const accountCacheKey = (userId: string) => `account:${userId}`;
 
-interface AccountState {
-  status: 'active' | 'suspended';
-  role: Role;
-  ministries: string[];
-}
 
 export function createAuthenticator(deps: { tokens: AccessTokens; db: Queryable; cache: Cache; logger: Logger }) {
   async function accountState(userId: string): Promise<AccountState | undefined> {
@@ -27,8 +22,7 @@ export function createAuthenticator(deps: { tokens: AccessTokens; db: Queryable;
     } catch (err) {
       deps.logger.warning('cache read failed; checking the account in the database', { err });
     }
-    const { rows } = await deps.db.query<AccountState>('SELECT status, role, ministries FROM users WHERE id = $1', [userId]);
-    const state = rows[0];
+    const state = await findAccountState(deps.db, userId);
     if (state) deps.cache.set(key, state, ACCOUNT_CACHE_SECONDS).catch(() => undefined);
     return state;
   }

@@ -1,5 +1,7 @@
 /** Demo accounts for local use and demos: one per role, an agent per ministry; never in production. */
-import type { Queryable } from '../../adapters/db/database';
+import { listMinistryCodes } from '../catalog/catalog.repository';
+import { upsertActiveUser } from './users.repository';
+import type { Queryable } from '../../ports/database.port';
 import type { IdGenerator } from '../../ports/ids.port';
 import { hashPassword } from './password';
 
@@ -35,18 +37,8 @@ export function demoAccounts(ministryCodes: string[]): DemoAccount[] {
 
 /** Creates or refreshes the demo accounts with this password; returns their emails. */
 export async function seedDemoAccounts(db: Queryable, ids: IdGenerator, password: string): Promise<string[]> {
-  const { rows } = await db.query<{ code: string }>('SELECT code FROM ministries ORDER BY code');
-  const accounts = demoAccounts(rows.map((r) => r.code));
+  const accounts = demoAccounts(await listMinistryCodes(db));
   const passwordHash = await hashPassword(password);
-  for (const a of accounts) {
-    await db.query(
-      `INSERT INTO users (id, email, password_hash, full_name, role, ministries, tax_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (email) DO UPDATE
-         SET password_hash = EXCLUDED.password_hash, role = EXCLUDED.role, ministries = EXCLUDED.ministries,
-             status = 'active', updated_at = now()`,
-      [ids.uuid(), a.email, passwordHash, a.fullName, a.role, a.ministries, a.taxId],
-    );
-  }
+  for (const a of accounts) await upsertActiveUser(db, ids.uuid(), { ...a, passwordHash });
   return accounts.map((a) => a.email);
 }

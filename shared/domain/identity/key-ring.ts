@@ -1,6 +1,8 @@
 /** Ed25519 signing keys by kid: the first signs, every one verifies, the public halves form the JWKS. */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import type { SigningKey } from '../../config/config';
+
+/** An Ed25519 private key as a JWK, as SIGNING_KEYS carries it. */
+export type SigningKey = { kty: 'OKP'; crv: 'Ed25519'; kid: string; x: string; d: string };
 
 export interface PublicJwk {
   kty: 'OKP';

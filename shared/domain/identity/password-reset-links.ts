@@ -1,6 +1,6 @@
 /** Mints the link of a password-reset request when its email is sent: only the token's hash is stored. */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { Clock } from '../../ports/clock.port';
 import { savePasswordResetToken } from './sessions.repository';
 

@@ -1,5 +1,5 @@
 /** Who is calling: established from the access token and the account's current state. */
-import type { Role } from '../../http/route';
+import type { Role } from './roles';
 
 export interface Principal {
   userId: string;

@@ -1,5 +1,5 @@
 /** Refresh tokens (stored as SHA-256 hashes) grouped in families, and password-reset tokens. */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 
 export interface RefreshTokenRow {
   id: string;

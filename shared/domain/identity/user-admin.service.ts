@@ -1,7 +1,7 @@
 /** Admin changes to accounts: role, ministries, status — checked, audited, and applied to live sessions. */
-import type { Database } from '../../adapters/db/database';
+import type { Database } from '../../ports/database.port';
 import { AppError, NotFoundError, ValidationError } from '../../errors/app-error';
-import type { Role } from '../../http/route';
+import type { Role } from './roles';
 import type { Cache } from '../../ports/cache.port';
 import type { Clock } from '../../ports/clock.port';
 import type { AuditLog } from '../audit/audit-log';
@@ -51,10 +51,10 @@ export function createUserAdminService(deps: { db: Database; clock: Clock; cache
         // Nobody locks the admins out: an admin keeps their own role and status, and the last active admin stays one.
         const removesAdmin = before.role === 'admin' && before.status === 'active' && (role !== 'admin' || (change.status ?? before.status) !== 'active');
         if (removesAdmin && id === actor.userId) {
-          throw new AppError('conflict', 'An admin cannot remove their own admin role or suspend themselves; another admin must.');
+          throw new AppError('admin_self_change', 'An admin cannot remove their own admin role or suspend themselves; another admin must.');
         }
         if (removesAdmin && (await lockActiveAdmins(tx)).filter((admin) => admin !== id).length === 0) {
-          throw new AppError('conflict', 'This is the last active admin; make another account admin first.');
+          throw new AppError('last_active_admin', 'This is the last active admin; make another account admin first.');
         }
         const ministries = scoped ? [...new Set(change.ministries ?? before.ministries)].sort() : [];
         const now = deps.clock.now();

@@ -1,5 +1,5 @@
 /** Accounts as the domain sees them. */
-import type { Role } from '../../http/route';
+import type { Role } from './roles';
 import type { Language } from '../catalog/catalog.types';
 
 export type UserStatus = 'active' | 'suspended';

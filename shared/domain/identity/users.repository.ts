@@ -1,6 +1,6 @@
 /** Parameterised SQL over users. */
-import type { Queryable } from '../../adapters/db/database';
-import type { Role } from '../../http/route';
+import type { Queryable } from '../../ports/database.port';
+import type { Role } from './roles';
 import type { User, UserStatus, UserWithSecret } from './user.types';
 
 interface UserRow {
@@ -107,4 +107,28 @@ export async function listUsers(
     [filter.role ?? null, filter.status ?? null, filter.after ?? null, filter.limit],
   );
   return { total: Number(rows[0]?.total ?? 0), users: rows.filter((r) => r.id !== null).map(toUser) };
+}
+
+/** What every authenticated request checks of its account: standing, role, ministries. */
+export interface AccountState {
+  status: UserStatus;
+  role: Role;
+  ministries: string[];
+}
+
+export async function findAccountState(db: Queryable, id: string): Promise<AccountState | undefined> {
+  const { rows } = await db.query<AccountState>('SELECT status, role, ministries FROM users WHERE id = $1', [id]);
+  return rows[0];
+}
+
+/** Creates the account, or makes an existing one with this email active again with this password, role and ministries. */
+export async function upsertActiveUser(db: Queryable, id: string, u: { email: string; passwordHash: string; fullName: string; role: Role; ministries: string[]; taxId: string | null }): Promise<void> {
+  await db.query(
+    `INSERT INTO users (id, email, password_hash, full_name, role, ministries, tax_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (email) DO UPDATE
+       SET password_hash = EXCLUDED.password_hash, role = EXCLUDED.role, ministries = EXCLUDED.ministries,
+           status = 'active', updated_at = now()`,
+    [id, u.email, u.passwordHash, u.fullName, u.role, u.ministries, u.taxId],
+  );
 }

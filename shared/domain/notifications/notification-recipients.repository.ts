@@ -1,5 +1,5 @@
 /** Who receives a notification: the user's addresses and language, and the push device tokens behind them. */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { Language } from '../catalog/catalog.types';
 
 export interface Recipient {
@@ -20,6 +20,7 @@ export async function findRecipient(q: Queryable, userId: string): Promise<Recip
             (SELECT d.token FROM device_tokens d WHERE d.user_id = u.id ORDER BY d.last_seen_at DESC, d.token LIMIT 1) AS device_token
        FROM users u WHERE u.id = $1`,
     [userId],
+    'notification_recipient',
   );
   const r = rows[0];
   return r && { id: r.id, email: r.email, phone: r.phone, locale: r.locale, fullName: r.full_name, deviceToken: r.device_token };

@@ -300,7 +300,7 @@ describe('notifications consumer', () => {
   it('reports each recorded outcome to onDelivery (notification_deliveries), a failure retried later counted again', async () => {
     const recorder = createMetricRecorder();
     const { notifiers, failures } = recordingNotifiers();
-    // The wiring shared/runtime/events.ts needs, with metricsFor(rt).recorder in place of this recorder.
+    // The wiring shared/runtime/events.ts needs, with rt.metrics().recorder in place of this recorder.
     const handlers = createNotificationsHandler({
       db: t.db,
       clock,

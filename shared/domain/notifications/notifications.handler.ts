@@ -1,12 +1,12 @@
 /** The notifications consumer: who gets which message on which channel, sent once per channel, every attempt recorded. */
-import type { Database } from '../../adapters/db/database';
-import type { Logger } from '../../logging/logger';
+import type { Database } from '../../ports/database.port';
+import type { Logger } from '../../ports/logger.port';
 import type { Clock } from '../../ports/clock.port';
 import type { Delivery, DomainEvent, EventHandler, Topic } from '../../ports/event-bus.port';
 import type { IdGenerator } from '../../ports/ids.port';
 import type { Notifier } from '../../ports/notifier.port';
 import { RecipientUnreachableError } from './delivery-errors';
-import { claimChannels, lockEventDeliveries, recordDelivery, releaseClaims, type DeliveryOutcome } from './notification-deliveries.repository';
+import { claimChannels, lockEventDeliveries, recordDeliveriesAndRelease, releaseClaims, type DeliveryOutcome } from './notification-deliveries.repository';
 import { findActiveUserIdByEmail, findRecipient, forgetDeviceToken, type Recipient } from './notification-recipients.repository';
 import { findRule, type Channel, type Notice, type NotificationRule } from './notification-rules';
 import { toE164 } from './phone-number';
@@ -102,25 +102,25 @@ export function createNotificationsHandler(deps: NotificationsDeps): Notificatio
 
   async function recordResults(event: DomainEvent, delivery: Delivery, rule: NotificationRule, userId: string, user: Recipient | undefined, results: ChannelResult[], claimed: Channel[]) {
     const at = clock.now();
-    await db.transaction(async (tx) => {
-      for (const r of results) {
-        await recordDelivery(tx, {
-          id: ids.uuid(),
-          eventId: event.id,
-          eventType: event.type,
-          userId,
-          channel: r.channel,
-          template: rule.template,
-          locale: user?.locale ?? null,
-          attempt: delivery.attempt,
-          outcome: r.outcome,
-          final: r.final,
-          error: r.error,
-          at,
-        });
-      }
-      await releaseClaims(tx, event.id, claimed);
-    });
+    await recordDeliveriesAndRelease(
+      db,
+      event.id,
+      results.map((r) => ({
+        id: ids.uuid(),
+        eventId: event.id,
+        eventType: event.type,
+        userId,
+        channel: r.channel,
+        template: rule.template,
+        locale: user?.locale ?? null,
+        attempt: delivery.attempt,
+        outcome: r.outcome,
+        final: r.final,
+        error: r.error,
+        at,
+      })),
+      claimed,
+    );
   }
 
   async function handle(topic: Topic, event: DomainEvent, delivery: Delivery): Promise<void> {

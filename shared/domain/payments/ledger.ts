@@ -3,8 +3,9 @@
  * ministry's revenue; a refund reverses that. Journals are keyed by the bank's transaction or refund
  * id, so the same money can never be booked twice; the database refuses unbalanced journals and edits.
  */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { IdGenerator } from '../../ports/ids.port';
+import { insertJournal } from './ledger.repository';
 
 export const BANGE_CLEARING = 'asset:bange-clearing';
 export const revenueAccount = (ministry: string) => `revenue:${ministry}`;
@@ -23,43 +24,9 @@ export interface JournalInput {
 /** Books the journal; returns false when that external reference was already booked. */
 export async function bookJournal(tx: Queryable, ids: IdGenerator, j: JournalInput): Promise<boolean> {
   if (!Number.isSafeInteger(j.amount) || j.amount <= 0) throw new Error(`ledger amounts are positive whole XAF, got ${j.amount}`);
-  const id = ids.uuid();
-  const { rowCount } = await tx.query(
-    `INSERT INTO ledger_journals (id, kind, external_ref, payment_id, declaration_id, ministry_code, service_code, booked_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (kind, external_ref) DO NOTHING`,
-    [id, j.kind, j.externalRef, j.paymentId, j.declarationId, j.ministry, j.serviceCode, j.at],
-  );
-  if (rowCount === 0) return false;
   const [debit, credit] = j.kind === 'payment' ? [BANGE_CLEARING, revenueAccount(j.ministry)] : [revenueAccount(j.ministry), BANGE_CLEARING];
-  await tx.query('INSERT INTO ledger_entries (journal_id, account, debit, credit) VALUES ($1, $2, $3, 0), ($1, $4, 0, $3)', [id, debit, j.amount, credit]);
-  return true;
+  // The journal and its two entries in one round trip: the entries only when the journal was new.
+  return insertJournal(tx, { id: ids.uuid(), ...j, debit, credit });
 }
 
-export interface RevenueRow {
-  ministry: string;
-  payments: number;
-  refunds: number;
-  net: number;
-  count: number;
-}
-
-/** Revenue per ministry over [from, to), from the ledger. */
-export async function revenueByMinistry(db: Queryable, from: Date, to: Date, ministry?: string): Promise<RevenueRow[]> {
-  const { rows } = await db.query<{ ministry: string; payments: string; refunds: string; count: string }>(
-    `SELECT j.ministry_code AS ministry,
-            coalesce(sum(e.credit) FILTER (WHERE j.kind = 'payment'), 0) AS payments,
-            coalesce(sum(e.debit) FILTER (WHERE j.kind = 'refund'), 0) AS refunds,
-            count(DISTINCT j.id) FILTER (WHERE j.kind = 'payment') AS count
-       FROM ledger_journals j JOIN ledger_entries e ON e.journal_id = j.id AND e.account LIKE 'revenue:%'
-      WHERE j.booked_at >= $1 AND j.booked_at < $2 AND ($3::text IS NULL OR j.ministry_code = $3)
-      GROUP BY j.ministry_code ORDER BY j.ministry_code`,
-    [from, to, ministry ?? null],
-  );
-  return rows.map((r) => ({ ministry: r.ministry, payments: Number(r.payments), refunds: Number(r.refunds), net: Number(r.payments) - Number(r.refunds), count: Number(r.count) }));
-}
-
-/** Sum of debits minus credits per account: the trial balance (every journal balances, so the total is 0). */
-export async function trialBalance(db: Queryable): Promise<Record<string, number>> {
-  const { rows } = await db.query<{ account: string; balance: string }>('SELECT account, sum(debit) - sum(credit) AS balance FROM ledger_entries GROUP BY account ORDER BY account');
-  return Object.fromEntries(rows.map((r) => [r.account, Number(r.balance)]));
-}
+export { revenueByMinistry, trialBalance, type RevenueRow } from './ledger.repository';

@@ -3,13 +3,18 @@
  * declaration only move forward, the money is booked once, and anything that does not fit is
  * recorded as an anomaly for finance instead of being applied.
  */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { PaymentMethod } from '../../ports/bank.port';
 import type { IdGenerator } from '../../ports/ids.port';
-import { enqueueEvent, type OutboxEntry } from '../events/event-outbox';
+import { enqueueEvents } from '../events/outbox.repository';
+import type { OutboxEntry } from '../../ports/outbox.port';
 import type { ReviewService } from '../declarations/review.service';
 import { findDeclaration } from '../declarations/declarations.repository';
+import { PAYABLE_STATUSES } from '../declarations/declaration-state-machine';
 import { bookJournal } from './ledger';
+import { recordAnomaly } from './anomalies.repository';
+
+export { recordAnomaly };
 import { canMove, type PaymentStatus } from './payment-state-machine';
 import { PAYMENT_APPLIED, PAYMENT_APPLIED_SOURCE, type Payment, type PaymentAppliedData } from './payment.types';
 import { findLivePaymentForDeclaration, findPayment, updatePayment } from './payments.repository';
@@ -36,17 +41,6 @@ export type PaymentStatusListener = (status: PaymentStatus, method: PaymentMetho
 export function reportStatuses(reached: readonly (PaymentStatusReached | undefined)[], listener: PaymentStatusListener | undefined): void {
   if (!listener) return;
   for (const r of reached) if (r) listener(r.status, r.method);
-}
-
-export async function recordAnomaly(tx: Queryable, ids: IdGenerator, at: Date, a: { kind: string; paymentId?: string | null; webhookEventId?: string | null; detail: string }): Promise<void> {
-  await tx.query('INSERT INTO payment_anomalies (id, kind, payment_id, webhook_event_id, detail, detected_at) VALUES ($1, $2, $3, $4, $5, $6)', [
-    ids.uuid(),
-    a.kind,
-    a.paymentId ?? null,
-    a.webhookEventId ?? null,
-    a.detail,
-    at,
-  ]);
 }
 
 /** Why the bank's amount or currency cannot be this payment's, or undefined when they match. */
@@ -88,18 +82,19 @@ export function createPaymentApplication(deps: { ids: IdGenerator; review: Revie
       // A failed or expired payment completed at the bank after another payment took the declaration:
       // the money arrived, so it is booked, and flagged for finance to refund; the payment stays as it
       // was (two live payments for one declaration are refused) and nothing says it was applied.
+      const journal = {
+        kind: 'payment',
+        externalRef: paid.transactionId,
+        paymentId,
+        declarationId: declaration.id,
+        ministry: declaration.ministry,
+        serviceCode: declaration.serviceCode,
+        amount: paid.amount,
+        at,
+      } as const;
       const live = await findLivePaymentForDeclaration(tx, declaration.id);
       if (live && live.id !== paymentId) {
-        const booked = await bookJournal(tx, deps.ids, {
-          kind: 'payment',
-          externalRef: paid.transactionId,
-          paymentId,
-          declarationId: declaration.id,
-          ministry: declaration.ministry,
-          serviceCode: declaration.serviceCode,
-          amount: paid.amount,
-          at,
-        });
+        const booked = await bookJournal(tx, deps.ids, journal);
         if (!booked) return { outcome: 'already_applied', events: [] };
         await recordAnomaly(tx, deps.ids, at, {
           kind: 'paid_twice',
@@ -111,17 +106,9 @@ export function createPaymentApplication(deps: { ids: IdGenerator; review: Revie
       }
       await updatePayment(tx, paymentId, { status: 'succeeded', transactionId: paid.transactionId, paidAt: paid.paidAt }, at);
       const reached: PaymentStatusReached = { status: 'succeeded', method: payment.method };
-      await bookJournal(tx, deps.ids, {
-        kind: 'payment',
-        externalRef: paid.transactionId,
-        paymentId,
-        declarationId: declaration.id,
-        ministry: declaration.ministry,
-        serviceCode: declaration.serviceCode,
-        amount: paid.amount,
-        at,
-      });
-      const payable = declaration.status === 'awaiting_payment' || declaration.status === 'approved' || (declaration.kind === 'service_fee' && declaration.status === 'expired');
+      await bookJournal(tx, deps.ids, journal);
+      // Money for a service fee whose quote expired meanwhile is still applied: the payer paid the quoted fee in time at BANGE.
+      const payable = PAYABLE_STATUSES.includes(declaration.status) || (declaration.kind === 'service_fee' && declaration.status === 'expired');
       if (!payable) {
         await recordAnomaly(tx, deps.ids, at, {
           kind: 'paid_after_close',
@@ -131,7 +118,7 @@ export function createPaymentApplication(deps: { ids: IdGenerator; review: Revie
         });
         return { outcome: 'anomaly', events: [], reached };
       }
-      const { events } = await deps.review.markPaid(tx, declaration.id);
+      const { events } = await deps.review.markPaid(tx, declaration.id, declaration, { enqueue: false });
       // Receipts and the payer's message follow what was applied, never the bank's word alone.
       const data: PaymentAppliedData = {
         paymentId,
@@ -146,7 +133,8 @@ export function createPaymentApplication(deps: { ids: IdGenerator; review: Revie
         webhookEventId: webhookEventId ?? null,
       };
       const applied: OutboxEntry = { topic: 'payment-applied', event: { id: deps.ids.uuid(), type: PAYMENT_APPLIED, source: PAYMENT_APPLIED_SOURCE, subject: paymentId, time: at.toISOString(), data } };
-      await enqueueEvent(tx, applied, at);
+      // The declaration's events and payment.applied in one statement.
+      await enqueueEvents(tx, [...events, applied], at);
       return { outcome: 'applied', events: [...events, applied], reached };
     },
 

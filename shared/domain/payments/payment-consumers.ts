@@ -3,20 +3,19 @@
  * payment, declaration and ledger move forward only, then `payment.applied` is published) and issue
  * the receipt of an applied payment (payment-applied). Notifying the payer is shared/domain/notifications.
  */
-import type { Database } from '../../adapters/db/database';
-import type { Logger } from '../../logging/logger';
+import type { Database } from '../../ports/database.port';
+import type { Logger } from '../../ports/logger.port';
 import type { Clock } from '../../ports/clock.port';
 import type { DomainEvent, EventHandler } from '../../ports/event-bus.port';
 import type { IdGenerator } from '../../ports/ids.port';
-import { handleOnce, type OutboxEntry, type OutboxPublisher } from '../events/event-outbox';
+import { handleOnce } from '../events/inbox.repository';
+import type { OutboxEntry, OutboxPublisher } from '../../ports/outbox.port';
 import type { KeyRing } from '../identity/key-ring';
 import { reportTransitions, type TransitionListener } from '../declarations/declaration-transitions';
-import { findDeclaration } from '../declarations/declarations.repository';
 import { reportStatuses, type PaymentApplication, type PaymentStatusListener, type PaymentStatusReached } from './payment-application';
 import { PAYMENT_APPLIED, type PaymentAppliedData, type PaymentEventData } from './payment.types';
-import { findPayment } from './payments.repository';
 import { applyBankRefund } from './refund-application';
-import { nextReceiptNumber, signReceipt, storeReceipt, type ReceiptClaims } from './receipts';
+import { readReceiptFacts, signReceipt, storeReceipt, type ReceiptClaims } from './receipts';
 
 export interface PaymentConsumerDeps {
   db: Database;
@@ -70,31 +69,20 @@ export function createPaymentConsumers(deps: PaymentConsumerDeps): { applyPaymen
       const d = event.data as PaymentAppliedData;
       let issued = false;
       await handleOnce(deps.db, delivery.subscription, event.id, deps.clock.now(), async (tx) => {
-        const payment = (await findPayment(tx, d.paymentId))!;
-        const declaration = (await findDeclaration(tx, payment.declarationId))!;
-        const { rows } = await tx.query<{ full_name: string; tax_id: string | null }>('SELECT full_name, tax_id FROM users WHERE id = $1', [payment.ownerId]);
-        const service = declaration.serviceCode
-          ? (await tx.query<{ name_es: string }>('SELECT name_es FROM fiscal_services WHERE code = $1', [declaration.serviceCode])).rows[0]
-          : undefined;
         const now = deps.clock.now();
+        const facts = (await readReceiptFacts(tx, d.paymentId, now.getUTCFullYear()))!;
         const claims: ReceiptClaims = {
-          number: await nextReceiptNumber(tx, now.getUTCFullYear()),
-          taxpayer: { id: payment.ownerId, name: rows[0]?.full_name ?? '', taxId: rows[0]?.tax_id ?? null },
-          declaration: {
-            id: declaration.id,
-            reference: declaration.reference,
-            kind: declaration.kind,
-            service: declaration.serviceCode ? { code: declaration.serviceCode, name: service?.name_es ?? '' } : null,
-            taxReturn: declaration.taxType ? { type: declaration.taxType, period: declaration.period! } : null,
-          },
+          number: facts.number,
+          taxpayer: { id: facts.ownerId, ...facts.taxpayer },
+          declaration: facts.declaration,
           amount: d.amount,
           currency: 'XAF',
           paidAt: d.paidAt,
           bangeTransactionId: d.transactionId,
-          paymentReference: payment.reference,
+          paymentReference: facts.paymentReference,
           issuedAt: now.toISOString(),
         };
-        const stored = await storeReceipt(tx, deps.ids, { number: claims.number, paymentId: payment.id, declarationId: declaration.id, token: await signReceipt(tx, deps.keys(), claims), issuedAt: now });
+        const stored = await storeReceipt(tx, deps.ids, { number: claims.number, paymentId: facts.paymentId, declarationId: facts.declaration.id, token: await signReceipt(tx, deps.keys(), claims), issuedAt: now });
         // Numbers are unique: another number means the payment had its receipt already.
         issued = stored.number === claims.number;
       });

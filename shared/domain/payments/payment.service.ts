@@ -1,15 +1,16 @@
 /** Payments from the payer's side: start one at BANGE for a declaration, read it, check it, expire it. */
 import { createHash } from 'node:crypto';
-import type { Database, Queryable } from '../../adapters/db/database';
+import type { Database, Queryable } from '../../ports/database.port';
 import { AppError, NotFoundError } from '../../errors/app-error';
 import type { Bank, BankPayment, PaymentMethod } from '../../ports/bank.port';
 import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';
-import type { OutboxEntry, OutboxPublisher } from '../events/event-outbox';
+import type { OutboxEntry, OutboxPublisher } from '../../ports/outbox.port';
 import type { Principal } from '../identity/principal';
 import { findUserById } from '../identity/users.repository';
 import { reportTransitions, type TransitionListener } from '../declarations/declaration-transitions';
 import { findDeclaration } from '../declarations/declarations.repository';
+import { PAYABLE_STATUSES } from '../declarations/declaration-state-machine';
 import { reportStatuses, type PaymentApplication, type PaymentStatusReached, type PaymentStatusListener } from './payment-application';
 import type { Payment } from './payment.types';
 import { findLivePaymentForDeclaration, findPayment, findPendingPayments, insertPayment, nextPaymentReference, updatePayment } from './payments.repository';
@@ -68,15 +69,15 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       const declaration = await findDeclaration(db, input.declarationId);
       if (!declaration || declaration.ownerId !== principal.userId) throw new NotFoundError(`No declaration ${input.declarationId} of yours.`);
       const now = clock.now();
-      const payable = declaration.status === 'awaiting_payment' || declaration.status === 'approved';
-      if (!payable) throw new AppError('conflict', `Declaration ${declaration.reference} is ${declaration.status}; only one awaiting payment (or an approved tax return) can be paid.`);
+      const payable = PAYABLE_STATUSES.includes(declaration.status);
+      if (!payable) throw new AppError('declaration_not_payable', `Declaration ${declaration.reference} is ${declaration.status}; only one awaiting payment (or an approved tax return) can be paid.`);
       if (declaration.quoteExpiresAt && declaration.quoteExpiresAt <= now) {
-        throw new AppError('conflict', `The quote of ${declaration.reference} expired at ${declaration.quoteExpiresAt.toISOString()}; file a new declaration for the current fee.`);
+        throw new AppError('quote_expired', `The quote of ${declaration.reference} expired at ${declaration.quoteExpiresAt.toISOString()}; file a new declaration for the current fee.`);
       }
       // Declarations stored before 0 XAF was refused at validation: nothing to pay, never a 500 on the amount check.
-      if (declaration.amount <= 0) throw new AppError('conflict', `Declaration ${declaration.reference} is for ${declaration.amount} XAF; there is nothing to pay.`);
+      if (declaration.amount <= 0) throw new AppError('nothing_to_pay', `Declaration ${declaration.reference} is for ${declaration.amount} XAF; there is nothing to pay.`);
       const existing = await findLivePaymentForDeclaration(db, declaration.id);
-      if (existing) throw new AppError('conflict', `Declaration ${declaration.reference} already has payment ${existing.reference} (${existing.status}); use it or wait until it expires.`);
+      if (existing) throw new AppError('payment_already_live', `Declaration ${declaration.reference} already has payment ${existing.reference} (${existing.status}); use it or wait until it expires.`);
 
       const expiresAt = new Date(Math.min(now.getTime() + PAYMENT_MINUTES * 60_000, declaration.quoteExpiresAt?.getTime() ?? Infinity));
       const payment: Payment = {
@@ -97,7 +98,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
         createdAt: now,
         updatedAt: now,
       };
-      if (!(await insertPayment(db, payment))) throw new AppError('conflict', `Declaration ${declaration.reference} already has a live payment.`);
+      if (!(await insertPayment(db, payment))) throw new AppError('payment_already_live', `Declaration ${declaration.reference} already has a live payment.`);
       deps.onStatus?.('pending', payment.method);
       // The payment row exists before the bank is called, so a crash in between leaves a pending
       // payment the poller resolves, never money the platform does not know about.
@@ -118,7 +119,7 @@ export function createPaymentService(deps: PaymentServiceDeps) {
         // Nothing was taken: free the declaration for another try.
         await updatePayment(db, payment.id, { status: 'failed' }, clock.now());
         deps.onStatus?.('failed', payment.method);
-        throw new AppError('service_unavailable', `BANGE did not accept the payment (${err instanceof Error ? err.message : 'no answer'}); try again in a moment.`, undefined, { 'Retry-After': '10' });
+        throw new AppError('bank_unavailable', `BANGE did not accept the payment (${err instanceof Error ? err.message : 'no answer'}); try again in a moment.`, undefined, { retryAfterSeconds: 10 });
       }
       return updatePayment(db, payment.id, { bangePaymentId: remote.id, checkoutUrl: remote.checkoutUrl }, clock.now());
     },

@@ -1,8 +1,9 @@
 /** Parameterised SQL over payments, and the BANGE webhooks that report on them. */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { DomainEvent } from '../../ports/event-bus.port';
 import type { PaymentStatus } from './payment-state-machine';
 import type { Payment, PaymentEventData } from './payment.types';
+import { LIVE_PAYMENT_STATUSES } from './payment-state-machine';
 
 interface PaymentRow {
   id: string;
@@ -49,12 +50,18 @@ export async function nextPaymentReference(db: Queryable, year: number): Promise
   return `PAY-${year}-${rows[0]!.n.padStart(8, '0')}`;
 }
 
+/**
+ * The live statuses as an SQL list, from the one constant: the ON CONFLICT predicate must repeat the
+ * partial unique index's (migrations) word for word, so it cannot be a parameter.
+ */
+const LIVE_STATUSES_SQL = LIVE_PAYMENT_STATUSES.map((s) => `'${s}'`).join(', ');
+
 /** Inserts unless the declaration already has a live payment; returns false then. */
 export async function insertPayment(db: Queryable, p: Payment): Promise<boolean> {
   const { rowCount } = await db.query(
     `INSERT INTO payments (id, reference, declaration_id, owner_id, amount, currency, method, status, expires_at, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
-     ON CONFLICT (declaration_id) WHERE status IN ('pending', 'succeeded', 'partially_refunded', 'refunded') DO NOTHING`,
+     ON CONFLICT (declaration_id) WHERE status IN (${LIVE_STATUSES_SQL}) DO NOTHING`,
     [p.id, p.reference, p.declarationId, p.ownerId, p.amount, p.currency, p.method, p.status, p.expiresAt, p.createdAt],
   );
   return rowCount === 1;
@@ -72,7 +79,7 @@ export async function findPaymentByReference(db: Queryable, reference: string, l
 
 export async function findLivePaymentForDeclaration(db: Queryable, declarationId: string): Promise<Payment | undefined> {
   const { rows } = await db.query<PaymentRow>(
-    "SELECT * FROM payments WHERE declaration_id = $1 AND status IN ('pending', 'succeeded', 'partially_refunded', 'refunded')",
+    `SELECT * FROM payments WHERE declaration_id = $1 AND status IN (${LIVE_STATUSES_SQL})`,
     [declarationId],
   );
   return rows[0] ? toPayment(rows[0]) : undefined;

@@ -7,8 +7,9 @@
  * Checking also says whether the receipt still stands or was voided (its money went back).
  */
 import type { JWK } from 'jose';
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import { verifyReceiptToken, type ReceiptClaims } from './receipts';
+import { findForCheck, type StoredForCheck } from './receipts.repository';
 
 export const RECEIPT_NUMBER = /^REC-\d{4}-\d{8}$/;
 
@@ -23,17 +24,6 @@ export type ReceiptStanding =
   | { valid: true; status: 'valid'; receipt: ReceiptClaims; message: string }
   | { valid: true; status: 'voided'; voidedAt: string; voidReason: 'refunded'; receipt: ReceiptClaims; message: string }
   | { valid: false; reason: string };
-
-interface StoredForCheck {
-  token: string;
-  voided_at: Date | null;
-  void_reason: 'refunded' | null;
-}
-
-async function findForCheck(db: Queryable, number: string): Promise<StoredForCheck | undefined> {
-  const { rows } = await db.query<StoredForCheck>('SELECT token, voided_at, void_reason FROM receipts WHERE number = $1', [number]);
-  return rows[0];
-}
 
 /** The standing of a stored receipt whose token verified: valid, or voided with its date and reason. */
 function standing(stored: StoredForCheck, receipt: ReceiptClaims): ReceiptStanding {

@@ -1,5 +1,5 @@
 /** The public keys that ever signed a receipt (migration 0010): recorded with each receipt, never removed. */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { PublicJwk } from '../identity/key-ring';
 
 /**

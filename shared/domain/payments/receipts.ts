@@ -5,25 +5,16 @@
  * records are kept) plus the current signing keys. Not /.well-known/jwks.json, which drops a key
  * 15 minutes after its rotation so that the access tokens it signed stop verifying.
  */
-import { CompactSign, compactVerify, decodeProtectedHeader, type JWK, importJWK } from 'jose';
-import type { Queryable } from '../../adapters/db/database';
-import type { IdGenerator } from '../../ports/ids.port';
+import { sign, type KeyObject } from 'node:crypto';
+import { compactVerify, decodeProtectedHeader, type JWK, importJWK } from 'jose';
+import type { Queryable } from '../../ports/database.port';
 import type { KeyRing, PublicJwk } from '../identity/key-ring';
 import { listReceiptKeys, recordReceiptKey } from './receipt-keys.repository';
+import type { ReceiptClaims } from './receipt.types';
+
+export type { ReceiptClaims };
 
 export const RECEIPT_TYPE = 'taxasge-receipt+jws';
-
-export interface ReceiptClaims {
-  number: string;
-  taxpayer: { id: string; name: string; taxId: string | null };
-  declaration: { id: string; reference: string; kind: string; service: { code: string; name: string } | null; taxReturn: { type: string; period: string } | null };
-  amount: number;
-  currency: 'XAF';
-  paidAt: string;
-  bangeTransactionId: string;
-  paymentReference: string;
-  issuedAt: string;
-}
 
 /** Kids this instance saw committed in receipt_keys, per key ring (one ring per runtime, so per database). */
 const recordedKids = new WeakMap<KeyRing, Set<string>>();
@@ -41,7 +32,17 @@ export async function signReceipt(tx: Queryable, keys: KeyRing, claims: ReceiptC
     // Remembered only once seen committed: a row this transaction inserted is gone if it rolls back.
     if ((await recordReceiptKey(tx, jwk, new Date(claims.issuedAt))) === 'committed') recorded.add(keys.activeKid);
   }
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(claims))).setProtectedHeader({ alg: 'EdDSA', kid: keys.activeKid, typ: RECEIPT_TYPE }).sign(keys.signingKey);
+  return compactSignEd25519(keys.signingKey, { alg: 'EdDSA', kid: keys.activeKid, typ: RECEIPT_TYPE }, claims);
+}
+
+/**
+ * A compact JWS (RFC 7515) signed with Ed25519 by node:crypto directly, byte for byte what jose's
+ * CompactSign makes (Ed25519 is deterministic), without its WebCrypto round trip through the
+ * thread pool: every applied payment signs one receipt.
+ */
+export function compactSignEd25519(key: KeyObject, header: { alg: 'EdDSA'; kid: string; typ: string }, payload: unknown): string {
+  const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  return `${input}.${sign(null, Buffer.from(input), key).toString('base64url')}`;
 }
 
 /**
@@ -53,6 +54,23 @@ export async function receiptVerificationKeys(db: Queryable, keys: KeyRing): Pro
   const recorded = (await listReceiptKeys(db)).map(({ kty, crv, x, kid, alg, use }): PublicJwk => ({ kty, crv, x, kid, alg, use }));
   const kids = new Set(recorded.map((k) => k.kid));
   return { keys: [...recorded, ...keys.jwks().keys.filter((k) => !kids.has(k.kid))] };
+}
+
+/** Public receipt keys imported once per instance (a verification imported its key every time), keyed by the key material itself. */
+const importedKeys = new Map<string, ReturnType<typeof importJWK>>();
+const MAX_IMPORTED_KEYS = 64;
+
+function verificationKey(jwk: JWK): ReturnType<typeof importJWK> {
+  const id = JSON.stringify([jwk.kty, jwk.crv, jwk.x]);
+  let key = importedKeys.get(id);
+  if (!key) {
+    if (importedKeys.size >= MAX_IMPORTED_KEYS) importedKeys.clear();
+    key = importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, 'EdDSA');
+    // A key that fails to import is not kept: the next verification tries again.
+    key.catch(() => importedKeys.delete(id));
+    importedKeys.set(id, key);
+  }
+  return key;
 }
 
 export type VerifyOutcome = { valid: true; receipt: ReceiptClaims } | { valid: false; reason: string };
@@ -70,55 +88,11 @@ export async function verifyReceiptToken(token: string, jwks: { keys: (JWK & { k
   const jwk = jwks.keys.find((k) => k.kid === kid);
   if (!jwk) return { valid: false, reason: 'signed with a key TaxasGE does not publish' };
   try {
-    const { payload } = await compactVerify(token, await importJWK(jwk, 'EdDSA'), { algorithms: ['EdDSA'] });
+    const { payload } = await compactVerify(token, await verificationKey(jwk), { algorithms: ['EdDSA'] });
     return { valid: true, receipt: JSON.parse(new TextDecoder().decode(payload)) as ReceiptClaims };
   } catch {
     return { valid: false, reason: 'the signature does not match: the receipt was altered' };
   }
 }
 
-export async function nextReceiptNumber(db: Queryable, year: number): Promise<string> {
-  const { rows } = await db.query<{ n: string }>("SELECT nextval('receipt_number_seq') AS n");
-  return `REC-${year}-${rows[0]!.n.padStart(8, '0')}`;
-}
-
-export interface StoredReceipt {
-  id: string;
-  number: string;
-  paymentId: string;
-  declarationId: string;
-  token: string;
-  issuedAt: Date;
-  /** Set once the receipt's money went back (refunded): verification then says voided. */
-  voidedAt?: Date | null;
-}
-
-/** Stores the receipt unless the payment already has one; returns the one that is stored. */
-export async function storeReceipt(tx: Queryable, ids: IdGenerator, r: Omit<StoredReceipt, 'id'>): Promise<StoredReceipt> {
-  await tx.query('INSERT INTO receipts (id, number, payment_id, declaration_id, token, issued_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (payment_id) DO NOTHING', [
-    ids.uuid(),
-    r.number,
-    r.paymentId,
-    r.declarationId,
-    r.token,
-    r.issuedAt,
-  ]);
-  return (await findReceiptByPayment(tx, r.paymentId))!;
-}
-
-/** Voids the payment's receipt (its money went back); a receipt voided already keeps its first date. */
-export async function voidReceipt(tx: Queryable, paymentId: string, reason: 'refunded', at: Date): Promise<void> {
-  await tx.query('UPDATE receipts SET voided_at = $2, void_reason = $3 WHERE payment_id = $1 AND voided_at IS NULL', [paymentId, at, reason]);
-}
-
-export async function findReceiptByPayment(db: Queryable, paymentId: string): Promise<StoredReceipt | undefined> {
-  const { rows } = await db.query<{ id: string; number: string; payment_id: string; declaration_id: string; token: string; issued_at: Date; voided_at: Date | null }>('SELECT * FROM receipts WHERE payment_id = $1', [paymentId]);
-  const r = rows[0];
-  return r ? { id: r.id, number: r.number, paymentId: r.payment_id, declarationId: r.declaration_id, token: r.token, issuedAt: r.issued_at, voidedAt: r.voided_at } : undefined;
-}
-
-export async function findReceiptByNumber(db: Queryable, number: string): Promise<StoredReceipt | undefined> {
-  const { rows } = await db.query<{ id: string; number: string; payment_id: string; declaration_id: string; token: string; issued_at: Date }>('SELECT * FROM receipts WHERE number = $1', [number]);
-  const r = rows[0];
-  return r ? { id: r.id, number: r.number, paymentId: r.payment_id, declarationId: r.declaration_id, token: r.token, issuedAt: r.issued_at } : undefined;
-}
+export { findReceiptByNumber, findReceiptByPayment, nextReceiptNumber, readReceiptFacts, storeReceipt, voidReceipt, type ReceiptFacts, type StoredReceipt } from './receipts.repository';

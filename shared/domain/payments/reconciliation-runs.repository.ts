@@ -1,5 +1,5 @@
 /** The stored result of each day's reconciliation: one row per Malabo day, replaced by a later run of that day. */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { ReconciliationItem, ReconciliationReport } from './reconciliation';
 
 export interface ReconciliationRun extends ReconciliationReport {

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { Bank, StatementLine } from '../../ports/bank.port';
 import { malaboDate, malaboDayBounds, malaboYesterday, MALABO_TIME_ZONE, reconcileDay } from './reconciliation';
 

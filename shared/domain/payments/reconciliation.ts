@@ -7,10 +7,11 @@
  * A day is a day of Equatorial Guinea (Africa/Malabo), the day finance closes: date D covers
  * [D 00:00 WAT, D+1 00:00 WAT) = [D-1 23:00Z, D 23:00Z).
  */
-import type { Queryable } from '../../adapters/db/database';
-import type { Logger } from '../../logging/logger';
+import type { Queryable } from '../../ports/database.port';
+import type { Logger } from '../../ports/logger.port';
 import type { Clock } from '../../ports/clock.port';
 import type { Bank, StatementLine } from '../../ports/bank.port';
+import { findJournalSightings, findWebhookSightings, type JournalSighting, type WebhookSighting } from './reconciliation.repository';
 
 export interface ReconciliationItem {
   kind: 'payment' | 'refund';
@@ -129,28 +130,11 @@ function matchSources(kind: ReconciliationItem['kind'], statement: Sighting[], w
 export async function reconcileDay(db: Queryable, bank: Bank, date: string, now: Date): Promise<ReconciliationReport> {
   const { from, to } = malaboDayBounds(date);
   const statement = await statementLines(bank, date, from, to);
-  const webhooks = (
-    await db.query<{ type: string; id: string; amount: string; received_at: Date; reference: string | null }>(
-      `SELECT w.type,
-              CASE WHEN w.type = 'payment.refunded' THEN coalesce(w.raw_body::jsonb -> 'data' ->> 'refundId', 'webhook:' || w.id) ELSE w.transaction_id END AS id,
-              w.amount, w.received_at, p.reference
-         FROM webhook_events w LEFT JOIN payments p ON p.id = w.payment_id
-        WHERE w.type IN ('payment.succeeded', 'payment.refunded') AND w.transaction_id IS NOT NULL AND w.received_at >= $1 AND w.received_at < $2
-        ORDER BY w.received_at`,
-      [from, to],
-    )
-  ).rows;
-  const ledger = (
-    await db.query<{ kind: 'payment' | 'refund'; external_ref: string; amount: string; booked_at: Date; reference: string }>(
-      `SELECT j.kind, j.external_ref, e.debit AS amount, j.booked_at, p.reference
-         FROM ledger_journals j JOIN ledger_entries e ON e.journal_id = j.id AND e.debit > 0 JOIN payments p ON p.id = j.payment_id
-        WHERE j.booked_at >= $1 AND j.booked_at < $2`,
-      [from, to],
-    )
-  ).rows;
+  const webhooks = await findWebhookSightings(db, from, to);
+  const ledger = await findJournalSightings(db, from, to);
   const fromLine = (l: StatementLine): Sighting => ({ id: l.type === 'refund' ? (l.refundId ?? `${l.transactionId}@${l.at}`) : l.transactionId, amount: l.amount, at: new Date(l.at), reference: l.reference });
-  const fromWebhook = (w: (typeof webhooks)[number]): Sighting => ({ id: w.id, amount: Number(w.amount), at: w.received_at, reference: w.reference });
-  const fromJournal = (j: (typeof ledger)[number]): Sighting => ({ id: j.external_ref, amount: Number(j.amount), at: j.booked_at, reference: j.reference });
+  const fromWebhook = (w: WebhookSighting): Sighting => ({ id: w.id, amount: Number(w.amount), at: w.received_at, reference: w.reference });
+  const fromJournal = (j: JournalSighting): Sighting => ({ id: j.external_ref, amount: Number(j.amount), at: j.booked_at, reference: j.reference });
 
   const payments = matchSources('payment', statement.payments.map(fromLine), webhooks.filter((w) => w.type === 'payment.succeeded').map(fromWebhook), ledger.filter((j) => j.kind === 'payment').map(fromJournal), now);
   const refunds = matchSources('refund', statement.refunds.map(fromLine), webhooks.filter((w) => w.type === 'payment.refunded').map(fromWebhook), ledger.filter((j) => j.kind === 'refund').map(fromJournal), now);

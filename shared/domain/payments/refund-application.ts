@@ -4,11 +4,11 @@
  * amount, one ledger journal keyed by BANGE's refund id, the voided receipt and the refunded
  * declaration move once; a second report of the same refund changes nothing.
  */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { IdGenerator } from '../../ports/ids.port';
 import { applyTransition } from '../declarations/declaration-transitions';
 import { findDeclaration } from '../declarations/declarations.repository';
-import type { OutboxEntry } from '../events/event-outbox';
+import type { OutboxEntry } from '../../ports/outbox.port';
 import { bookJournal } from './ledger';
 import { recordAnomaly, type PaymentStatusReached } from './payment-application';
 import { findPayment, updatePayment } from './payments.repository';

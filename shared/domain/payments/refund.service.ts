@@ -5,15 +5,15 @@
  * recorded in its own transaction. A retried request (same Idempotency-Key) finds its row and asks
  * BANGE again with the same key, so BANGE refunds once; rows left submitted are finished by `sweep`.
  */
-import type { Database } from '../../adapters/db/database';
-import { BankError } from '../../adapters/bank/bank-errors';
+import type { Database } from '../../ports/database.port';
+import { BankError } from '../../ports/bank-errors';
 import { AppError, NotFoundError, ValidationError } from '../../errors/app-error';
-import type { Logger } from '../../logging/logger';
+import type { Logger } from '../../ports/logger.port';
 import type { Bank, BankPayment } from '../../ports/bank.port';
 import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';
 import type { AuditLog } from '../audit/audit-log';
-import type { OutboxEntry, OutboxPublisher } from '../events/event-outbox';
+import type { OutboxEntry, OutboxPublisher } from '../../ports/outbox.port';
 import type { Principal } from '../identity/principal';
 import { reportTransitions, type TransitionListener } from '../declarations/declaration-transitions';
 import { findDeclaration } from '../declarations/declarations.repository';
@@ -72,7 +72,7 @@ export function createRefundService(deps: RefundServiceDeps) {
     } catch (err) {
       if (err instanceof BankError && (err.kind === 'refused' || err.kind === 'invalid_request')) {
         await markRefundFailed(deps.db, refund.id, err.message, deps.clock.now());
-        throw new AppError('conflict', `BANGE refused the refund: ${err.message}`);
+        throw new AppError('refund_refused', `BANGE refused the refund: ${err.message}`);
       }
       throw err;
     }
@@ -87,12 +87,12 @@ export function createRefundService(deps: RefundServiceDeps) {
         if (!payment) throw new NotFoundError(`No payment ${input.paymentId}.`);
         const retried = requestKey ? await findRefundByRequest(tx, principal.userId, requestKey) : undefined;
         if (retried) {
-          if (retried.paymentId !== payment.id || retried.amount !== input.amount) throw new AppError('conflict', 'This Idempotency-Key was already used for another refund; use a new key for a new refund.');
+          if (retried.paymentId !== payment.id || retried.amount !== input.amount) throw new AppError('idempotency_key_reused', 'This Idempotency-Key was already used for another refund; use a new key for a new refund.');
           return { refund: retried, bangePaymentId: payment.bangePaymentId! };
         }
-        if (payment.status !== 'succeeded' && payment.status !== 'partially_refunded') throw new AppError('conflict', `Payment ${payment.reference} is ${payment.status}; only received money can be refunded.`);
+        if (payment.status !== 'succeeded' && payment.status !== 'partially_refunded') throw new AppError('payment_not_refundable', `Payment ${payment.reference} is ${payment.status}; only received money can be refunded.`);
         const declaration = (await findDeclaration(tx, payment.declarationId, true))!;
-        if (declaration.status !== 'rejected') throw new AppError('conflict', `Declaration ${declaration.reference} is ${declaration.status}; refunds are for rejected declarations.`);
+        if (declaration.status !== 'rejected') throw new AppError('declaration_not_rejected', `Declaration ${declaration.reference} is ${declaration.status}; refunds are for rejected declarations.`);
         // The payment row is locked: refunds of one payment are checked one at a time, counting those BANGE has not answered yet.
         const held = await submittedAmount(tx, payment.id);
         const refundable = payment.amount - payment.refundedAmount - held;
@@ -107,7 +107,7 @@ export function createRefundService(deps: RefundServiceDeps) {
         const created = (await findRefund(tx, row.id))!;
         return { refund: created, bangePaymentId: payment.bangePaymentId! };
       });
-      if (refund.refund.status === 'failed') throw new AppError('conflict', `This refund was refused by BANGE: ${refund.refund.failure ?? 'no reason given'}`);
+      if (refund.refund.status === 'failed') throw new AppError('refund_refused', `This refund was refused by BANGE: ${refund.refund.failure ?? 'no reason given'}`);
       if (refund.refund.status === 'submitted') await submitToBank(refund.refund, refund.bangePaymentId, ip, principal.userId);
       return (await findPayment(deps.db, input.paymentId))!;
     },
@@ -128,7 +128,7 @@ export function createRefundService(deps: RefundServiceDeps) {
           else await submitToBank(refund, refund.bangePaymentId, null, null);
           counts.succeeded++;
         } catch (err) {
-          if (err instanceof AppError && err.code === 'conflict') counts.failed++;
+          if (err instanceof AppError && err.code === 'refund_refused') counts.failed++;
           else {
             counts.pending++;
             deps.logger?.warning('refund still submitted: BANGE could not be asked', { refundId: refund.id, err });

@@ -1,5 +1,5 @@
 /** Parameterised SQL over refunds (migration 0015): submitted first, then succeeded or failed, one row per refund at BANGE. */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 
 export type RefundStatus = 'submitted' | 'succeeded' | 'failed';
 

@@ -4,17 +4,19 @@
  * resolved again — after finance or an admin fixed what was wrong. Consumers are idempotent, so a
  * replay never applies money twice.
  */
-import type { Database } from '../../adapters/db/database';
+import type { Database } from '../../ports/database.port';
 import { AppError, NotFoundError } from '../../errors/app-error';
 import type { Clock } from '../../ports/clock.port';
-import type { DomainEvent, Topic } from '../../ports/event-bus.port';
 import type { IdGenerator } from '../../ports/ids.port';
 import type { AuditLog } from '../audit/audit-log';
-import { enqueueEvent, type OutboxEntry, type OutboxPublisher } from '../events/event-outbox';
+import { enqueueEvent } from '../events/outbox.repository';
+import type { OutboxEntry, OutboxPublisher } from '../../ports/outbox.port';
 import { mismatchOf } from './payment-application';
 import type { PaymentEventData } from './payment.types';
 import { findPaymentByReference } from './payments.repository';
 import { PAYMENT_EVENT_SOURCE } from './webhook-ingestion';
+import { requeueEvent } from '../events/outbox.repository';
+import { findDeadLetters, findWebhookEvents, lockDeadLetter, lockWebhookEvent, markDeadLetterReplayed, markWebhookAccepted } from './replay.repository';
 
 export interface DeadLetterView {
   id: string;
@@ -51,11 +53,7 @@ export function createReplayService(deps: { db: Database; clock: Clock; ids: IdG
 
   return {
     async listDeadLetters(openOnly: boolean, limit: number): Promise<DeadLetterView[]> {
-      const { rows } = await db.query<{ id: string; subscription: string; topic: string; event: DomainEvent; error: string; attempts: number; dead_at: Date; replayed_at: Date | null }>(
-        `SELECT * FROM dead_letters WHERE NOT $1 OR replayed_at IS NULL ORDER BY dead_at DESC LIMIT $2`,
-        [openOnly, limit],
-      );
-      return rows.map((r) => ({
+      return (await findDeadLetters(db, openOnly, limit)).map((r) => ({
         id: r.id,
         subscription: r.subscription,
         topic: r.topic,
@@ -71,29 +69,20 @@ export function createReplayService(deps: { db: Database; clock: Clock; ids: IdG
     /** Publishes the dead-lettered event again; every subscription of its topic sees it (idempotently). */
     async replayDeadLetter(id: string, actor: ReplayActor): Promise<void> {
       const entry = await db.transaction(async (tx) => {
-        const { rows } = await tx.query<{ topic: Topic; event: DomainEvent; replayed_at: Date | null; subscription: string }>('SELECT topic, event, replayed_at, subscription FROM dead_letters WHERE id = $1 FOR UPDATE', [id]);
-        const row = rows[0];
+        const row = await lockDeadLetter(tx, id);
         if (!row) throw new NotFoundError(`No dead letter ${id}.`);
-        if (row.replayed_at) throw new AppError('conflict', `Dead letter ${id} was already replayed at ${row.replayed_at.toISOString()}.`);
-        await tx.query('UPDATE dead_letters SET replayed_at = $2 WHERE id = $1', [id, clock.now()]);
+        if (row.replayed_at) throw new AppError('already_replayed', `Dead letter ${id} was already replayed at ${row.replayed_at.toISOString()}.`);
+        await markDeadLetterReplayed(tx, id, clock.now());
         await audit.record(tx, { action: 'dead_letter.replayed', actorId: actor.actorId, target: `dead_letter:${id}`, ip: actor.ip ?? null, details: { subscription: row.subscription, topic: row.topic, eventId: row.event.id, type: row.event.type, via: actor.via } });
         // Back into the outbox under its own id, so consumers that did handle it still de-duplicate.
-        await tx.query(
-          `INSERT INTO event_outbox (id, topic, event, created_at) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (id) DO UPDATE SET published_at = NULL, last_error = NULL`,
-          [row.event.id, row.topic, JSON.stringify(row.event), clock.now()],
-        );
+        await requeueEvent(tx, { topic: row.topic, event: row.event }, clock.now());
         return { topic: row.topic, event: row.event } satisfies OutboxEntry;
       });
       await publisher.publishCommitted([entry]);
     },
 
     async listWebhooks(status: 'failed' | 'all', limit: number): Promise<WebhookView[]> {
-      const { rows } = await db.query<{ id: string; received_at: Date; type: string | null; status: string; detail: string | null; transaction_id: string | null; amount: string | null; replayed_at: Date | null }>(
-        `SELECT id, received_at, type, status, detail, transaction_id, amount, replayed_at FROM webhook_events WHERE $1 = 'all' OR status <> 'accepted' ORDER BY received_at DESC LIMIT $2`,
-        [status, limit],
-      );
-      return rows.map((r) => ({
+      return (await findWebhookEvents(db, status, limit)).map((r) => ({
         id: r.id,
         receivedAt: r.received_at.toISOString(),
         type: r.type,
@@ -109,10 +98,9 @@ export function createReplayService(deps: { db: Database; clock: Clock; ids: IdG
     async replayWebhook(id: string, actor: ReplayActor): Promise<'accepted' | 'still_unmatched' | 'still_mismatch' | 'malformed'> {
       const entries: OutboxEntry[] = [];
       const outcome = await db.transaction(async (tx) => {
-        const { rows } = await tx.query<{ raw_body: string; status: string }>('SELECT raw_body, status FROM webhook_events WHERE id = $1 FOR UPDATE', [id]);
-        const row = rows[0];
+        const row = await lockWebhookEvent(tx, id);
         if (!row) throw new NotFoundError(`No webhook event ${id}.`);
-        if (row.status === 'accepted') throw new AppError('conflict', `Webhook ${id} was accepted already; replay its dead letters instead.`);
+        if (row.status === 'accepted') throw new AppError('webhook_already_accepted', `Webhook ${id} was accepted already; replay its dead letters instead.`);
         let body: { type: string; data: { transactionId: string; reference: string; amount: number; currency: string; method: string; paidAt: string | null } };
         try {
           body = JSON.parse(row.raw_body);
@@ -124,7 +112,7 @@ export function createReplayService(deps: { db: Database; clock: Clock; ids: IdG
         if (!payment) return 'still_unmatched' as const;
         if (body.type !== 'payment.refunded' && mismatchOf(payment, body.data)) return 'still_mismatch' as const;
         const now = clock.now();
-        await tx.query("UPDATE webhook_events SET status = 'accepted', payment_id = $2, replayed_at = $3 WHERE id = $1", [id, payment.id, now]);
+        await markWebhookAccepted(tx, id, payment.id, now);
         const data: PaymentEventData = {
           webhookEventId: id,
           paymentId: payment.id,

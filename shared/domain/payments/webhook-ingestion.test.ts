@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import { createLogger } from '../../logging/logger';
 import { createFixedClock } from '../../ports/clock.port';
 import type { DomainEvent, EventBus } from '../../ports/event-bus.port';
 import { randomIds, type IdGenerator } from '../../ports/ids.port';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import { createOutboxPublisher } from '../events/event-outbox';
+import { createOutboxPublisher } from '../../events/event-outbox';
 import { mismatchOf } from './payment-application';
 import type { PaymentEventData } from './payment.types';
 import { insertPayment } from './payments.repository';
 import { createWebhookIngestion, PAYMENT_EVENT_SOURCE } from './webhook-ingestion';
+import { parseBangeWebhook } from '../../adapters/bank/bange-api.schemas';
 
 let t: TestDatabase;
 const clock = createFixedClock('2026-03-02T10:00:00.000Z');
@@ -64,7 +65,7 @@ function setup(options: { ids?: IdGenerator } = {}) {
     },
   };
   const publisher = createOutboxPublisher({ db, bus, clock, logger: createLogger({ level: 'error', write: () => undefined }) });
-  const ingest = createWebhookIngestion({ db, clock, ids: options.ids ?? randomIds, publisher, verifySignature: () => undefined });
+  const ingest = createWebhookIngestion({ db, clock, ids: options.ids ?? randomIds, publisher, verifySignature: () => undefined, parseWebhook: parseBangeWebhook });
   return { ingest, publisher, seen };
 }
 

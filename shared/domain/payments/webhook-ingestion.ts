@@ -4,31 +4,15 @@
  * and queue it on payment-events through the outbox; published and answered as soon as that commits.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import { AppError } from '../../errors/app-error';
 import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';
-import type { OutboxPublisher } from '../events/event-outbox';
+import type { OutboxPublisher } from '../../ports/outbox.port';
+import type { WebhookParse } from '../../ports/bank.port';
 import { storeMalformedWebhook, storeWebhook, type PaymentEventDraft } from './payments.repository';
 
 export const PAYMENT_EVENT_SOURCE = '/taxasge/webhooks/bange';
-
-const WebhookBody = z.object({
-  id: z.string().min(1).max(200),
-  type: z.enum(['payment.succeeded', 'payment.failed', 'payment.refunded']),
-  createdAt: z.string().min(1),
-  data: z.object({
-    transactionId: z.string().min(1).max(200),
-    reference: z.string().min(1).max(200),
-    amount: z.number().int().nonnegative(),
-    currency: z.string().min(1).max(10),
-    method: z.string().max(50),
-    paidAt: z.string().nullable(),
-    refundId: z.string().min(1).max(200).optional(),
-    refundReference: z.string().max(200).nullable().optional(),
-  }),
-});
 
 export type IngestOutcome = 'accepted' | 'duplicate' | 'mismatch' | 'unmatched' | 'malformed';
 
@@ -40,6 +24,8 @@ export interface IngestionDeps {
   publisher: OutboxPublisher;
   /** Throws when the signature is not valid (the caller answers 401). */
   verifySignature: (rawBody: Buffer, header: string | undefined) => void;
+  /** The body as the bank's event (its schema lives with the bank's adapter), or what is wrong with it. */
+  parseWebhook: (text: string) => WebhookParse;
   onOutcome?: (outcome: IngestOutcome, type: string | undefined) => void;
 }
 
@@ -49,15 +35,9 @@ export function createWebhookIngestion(deps: IngestionDeps) {
     deps.verifySignature(rawBody, signatureHeader);
 
     const text = rawBody.toString('utf8');
-    let parsed: z.infer<typeof WebhookBody> | undefined;
-    let problem: string | undefined;
-    try {
-      const result = WebhookBody.safeParse(JSON.parse(text));
-      if (result.success) parsed = result.data;
-      else problem = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    } catch {
-      problem = 'body is not JSON';
-    }
+    const read = deps.parseWebhook(text);
+    const parsed = 'event' in read ? read.event : undefined;
+    const problem = 'problem' in read ? read.problem : undefined;
 
     const now = deps.clock.now();
     let outcome: IngestOutcome;

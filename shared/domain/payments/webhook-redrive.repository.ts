@@ -1,5 +1,5 @@
 /** The SQL of the webhook re-drive: accepted webhooks whose payment-events message apply-payment never took. */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { DomainEvent, Topic } from '../../ports/event-bus.port';
 
 /**

@@ -3,10 +3,10 @@
  * will not send them again, so nothing else would ever apply that money. Run on a schedule
  * (POST /jobs/redrive-webhooks); idempotent, as apply-payment de-duplicates on the event id.
  */
-import type { Database } from '../../adapters/db/database';
-import type { Logger } from '../../logging/logger';
+import type { Database } from '../../ports/database.port';
+import type { Logger } from '../../ports/logger.port';
 import type { Clock } from '../../ports/clock.port';
-import type { OutboxPublisher } from '../events/event-outbox';
+import type { OutboxPublisher } from '../../ports/outbox.port';
 import { takeStrandedWebhookEvents } from './webhook-redrive.repository';
 
 /**

@@ -1,5 +1,5 @@
 /** Parameterised SQL over everything about one person: the export's rows and the erasure's changes. */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 
 /**
  * Per exported table, which rows are about the person: $1 is the user id, $2 the addresses messages

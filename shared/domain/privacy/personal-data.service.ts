@@ -1,6 +1,6 @@
 /** A person's rights over their data: everything about them as JSON, and erasure of what the law does not require to keep. */
-import type { Database } from '../../adapters/db/database';
-import { AppError, ConflictError, NotFoundError } from '../../errors/app-error';
+import type { Database } from '../../ports/database.port';
+import { AppError, NotFoundError } from '../../errors/app-error';
 import type { Clock } from '../../ports/clock.port';
 import type { ObjectStorage } from '../../ports/object-storage.port';
 import type { AuditLog } from '../audit/audit-log';
@@ -88,7 +88,7 @@ export function createPersonalDataService(deps: PersonalDataDeps) {
       return deps.db.transaction(async (tx) => {
         const locked = await repo.lockUser(tx, userId);
         if (!locked) throw new NotFoundError('The account no longer exists.');
-        if (locked.erasedAt) throw new ConflictError('This account was erased already.');
+        if (locked.erasedAt) throw new AppError('account_already_erased', 'This account was erased already.');
         const fiscal = await repo.fiscalFootprint(tx, userId);
         const until = fiscal.declarations > 0 && fiscal.lastAt ? addYears(fiscal.lastAt, deps.fiscalRetentionYears) : null;
         const removed = await repo.deletePersonalRows(tx, userId, addressesOf(locked, await repo.deviceTokensOf(tx, userId)));

@@ -1,5 +1,5 @@
 /** Parameterised SQL of the retention policies: each statement deletes (or clears) exactly what is past its period. */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 
 const count = async (db: Queryable, sql: string, params: unknown[]) => (await db.query(sql, params)).rowCount ?? 0;
 

@@ -1,5 +1,5 @@
 /** The retention policies of docs/PRIVACY.md applied at a point in time, each counted and recorded in the audit log. */
-import type { Database } from '../../adapters/db/database';
+import type { Database } from '../../ports/database.port';
 import type { Clock } from '../../ports/clock.port';
 import type { ObjectStorage } from '../../ports/object-storage.port';
 import type { AuditLog } from '../audit/audit-log';

@@ -1,5 +1,5 @@
 /** Who is active, read from PostgreSQL: sessions that can still be refreshed, and each agent's decisions of the last 24 hours. */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { MetricCollector } from './metric-collector';
 
 /** The history actions that are an agent's decision on a declaration. */

@@ -1,5 +1,5 @@
 /** Business gauges from PostgreSQL: revenue (the ledger's sum, to date and this day/week/month), declarations, review queue, pending payments, outbox, dead letters. */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { MetricCollector } from './metric-collector';
 
 const MALABO_OFFSET_MS = 3600_000; // Africa/Malabo: UTC+1, no daylight saving time

@@ -1,5 +1,5 @@
 /** Catalog gauges from PostgreSQL: active services and payable-online services per ministry, catalog version. */
-import type { Queryable } from '../../adapters/db/database';
+import type { Queryable } from '../../ports/database.port';
 import type { MetricCollector } from './metric-collector';
 
 interface MinistryRow {

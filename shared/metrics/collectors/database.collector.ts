@@ -1,5 +1,5 @@
 /** Database figures: this instance's pool (no query) and whether PostgreSQL answers, with its size and deadlocks. */
-import type { Database, Queryable } from '../../adapters/db/database';
+import type { Database, Queryable } from '../../ports/database.port';
 import type { MetricCollector } from './metric-collector';
 
 export function createPoolCollector(options: { stats: Database['stats']; maxConnections: number }): MetricCollector {

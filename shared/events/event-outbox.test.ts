@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Queryable } from '../../adapters/db/database';
-import { createLogger } from '../../logging/logger';
-import { createFixedClock } from '../../ports/clock.port';
-import type { DomainEvent, EventBus } from '../../ports/event-bus.port';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import { createInProcessBus } from '../../adapters/events/in-process-bus';
-import { createOutboxPublisher, enqueueEvent, type MarkBatching, type OutboxEntry } from './event-outbox';
+import type { Queryable } from '../ports/database.port';
+import { createLogger } from '../logging/logger';
+import { createFixedClock } from '../ports/clock.port';
+import type { DomainEvent, EventBus } from '../ports/event-bus.port';
+import { createTestDatabase, type TestDatabase } from '../../test/support/test-database';
+import { createInProcessBus } from '../adapters/events/in-process-bus';
+import { createOutboxPublisher, type MarkBatching } from './event-outbox';
+import { enqueueEvent, enqueueEvents } from '../domain/events/outbox.repository';
+import type { OutboxEntry } from '../ports/outbox.port';
 
 let t: TestDatabase;
 const clock = createFixedClock('2026-03-02T10:00:00.000Z');
@@ -201,5 +203,21 @@ describe('with the in-process bus, whose hand-off is not durable', () => {
     await publisher.settle();
     expect((await rowsOf(entries))[0]).toMatchObject({ published: true });
     expect(seen).toEqual([entries[0]!.event.id, entries[0]!.event.id, entries[0]!.event.id]);
+  });
+});
+
+describe('enqueueEvents', () => {
+  it('writes several events of a transaction in one statement, each exactly as given', async () => {
+    const at = clock.now();
+    const tricky = { quote: 'say "paid"', backslash: 'C:\\fiscal\\', braces: '{a,b}', unicode: 'Malabo ñ € \u{1F4B0}', nested: { list: [1, 'two', null] } };
+    const entries: OutboxEntry[] = [
+      { topic: 'declaration-events', event: { id: randomUUID(), type: 'declaration.paid', source: 'test', subject: 's1', time: at.toISOString(), data: tricky } },
+      { topic: 'payment-applied', event: { id: randomUUID(), type: 'payment.applied', source: 'test', subject: 's2', time: at.toISOString(), data: { amount: 15000 } } },
+    ];
+    const statements: string[] = [];
+    await t.db.transaction((tx) => enqueueEvents({ query: (text, params, name) => (statements.push(text), tx.query(text, params, name)) }, entries, at));
+    expect(statements).toHaveLength(1);
+    const { rows } = await t.db.query<{ topic: string; event: DomainEvent; created_at: Date }>('SELECT topic, event, created_at FROM event_outbox ORDER BY topic');
+    expect(rows).toEqual(entries.map((e) => ({ topic: e.topic, event: e.event, created_at: at })));
   });
 });

@@ -4,28 +4,12 @@
  * is re-sent by the sweeper. A row is marked published only once the bus holds the event durably
  * (Pub/Sub's acknowledgement; for the in-process bus, once every consumer handled or dead-lettered it).
  */
-import type { Queryable } from '../../adapters/db/database';
-import type { Logger } from '../../logging/logger';
-import type { Clock } from '../../ports/clock.port';
-import type { DomainEvent, EventBus, Topic } from '../../ports/event-bus.port';
-
-export interface OutboxEntry {
-  topic: Topic;
-  event: DomainEvent;
-}
-
-export async function enqueueEvent(tx: Queryable, entry: OutboxEntry, at: Date): Promise<void> {
-  await tx.query('INSERT INTO event_outbox (id, topic, event, created_at) VALUES ($1, $2, $3, $4)', [entry.event.id, entry.topic, JSON.stringify(entry.event), at]);
-}
-
-export interface PublishOptions {
-  /**
-   * Resolve only once the rows are marked published (the default). A caller someone is waiting on
-   * (BANGE, for a webhook) passes false: its mark joins the next batch, and a mark that never lands
-   * only means the sweeper sends the event again, which consumers de-duplicate.
-   */
-  awaitMark?: boolean;
-}
+import type { Queryable } from '../ports/database.port';
+import type { Logger } from '../ports/logger.port';
+import type { Clock } from '../ports/clock.port';
+import type { EventBus } from '../ports/event-bus.port';
+import type { OutboxEntry, OutboxPublisher, PublishOptions } from '../ports/outbox.port';
+import { countUnpublished, findUnpublished, markPublished, recordPublishFailure } from '../domain/events/outbox.repository';
 
 export interface MarkBatching {
   /** How long a mark may wait for others to share its UPDATE. */
@@ -51,10 +35,7 @@ function createPublishedMarks(deps: { db: Queryable; clock: Clock; logger: Logge
   async function write(ids: string[]): Promise<void> {
     try {
       // Rows still unpublished only: an event published twice (by its caller and by the sweeper) counts one attempt.
-      await deps.db.query('UPDATE event_outbox SET published_at = $2, attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::uuid[]) AND published_at IS NULL', [
-        ids,
-        deps.clock.now(),
-      ]);
+      await markPublished(deps.db, ids, deps.clock.now());
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       deps.logger.warning('published events left unmarked in the outbox: the sweeper will send them again', { events: ids.length, error });
@@ -101,7 +82,7 @@ function createPublishedMarks(deps: { db: Queryable; clock: Clock; logger: Logge
   };
 }
 
-export function createOutboxPublisher(deps: { db: Queryable; bus: EventBus; clock: Clock; logger: Logger; batching?: Partial<MarkBatching> }) {
+export function createOutboxPublisher(deps: { db: Queryable; bus: EventBus; clock: Clock; logger: Logger; batching?: Partial<MarkBatching> }): OutboxPublisher {
   const marks = createPublishedMarks(deps, { ...DEFAULT_BATCHING, ...deps.batching });
   /** Events handed to a bus that is not durable, whose consumers have not finished: the sweeper leaves them alone. */
   const handedOff = new Map<string, Promise<void>>();
@@ -109,7 +90,7 @@ export function createOutboxPublisher(deps: { db: Queryable; bus: EventBus; cloc
   async function keepForSweeper(entry: OutboxEntry, err: unknown): Promise<void> {
     const error = err instanceof Error ? err.message : String(err);
     deps.logger.warning('event kept in the outbox for the sweeper', { eventId: entry.event.id, topic: entry.topic, error });
-    await deps.db.query('UPDATE event_outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [entry.event.id, error.slice(0, 500)]).catch(() => undefined);
+    await recordPublishFailure(deps.db, entry.event.id, error).catch(() => undefined);
   }
 
   /** Publishes one event; on success returns its queued mark (wrapped: an async function would wait for it). */
@@ -156,16 +137,11 @@ export function createOutboxPublisher(deps: { db: Queryable; bus: EventBus; cloc
       await marks.flush();
       // Events still with their in-process consumers are not sent again while those work.
       const withConsumers = () => [...handedOff.keys()].filter((id) => UUID.test(id));
-      const { rows } = await deps.db.query<{ topic: Topic; event: DomainEvent }>(
-        'SELECT topic, event FROM event_outbox WHERE published_at IS NULL AND NOT (id = ANY($2::uuid[])) ORDER BY created_at LIMIT $1',
-        [limit, withConsumers()],
-      );
       let published = 0;
-      for (const row of rows) if (await publishOne({ topic: row.topic, event: row.event })) published++;
+      for (const entry of await findUnpublished(deps.db, limit, withConsumers())) if (await publishOne(entry)) published++;
       await marks.flush();
       // Remaining: what nobody is sending; events with their in-process consumers are on their way.
-      const { rows: left } = await deps.db.query<{ n: string }>('SELECT count(*) AS n FROM event_outbox WHERE published_at IS NULL AND NOT (id = ANY($1::uuid[]))', [withConsumers()]);
-      return { published, remaining: Number(left[0]!.n) };
+      return { published, remaining: await countUnpublished(deps.db, withConsumers()) };
     },
 
     /** Writes the marks still waiting for their batch: call before closing the database, and in tests. */
@@ -179,20 +155,3 @@ export function createOutboxPublisher(deps: { db: Queryable; bus: EventBus; cloc
   };
 }
 
-export type OutboxPublisher = ReturnType<typeof createOutboxPublisher>;
-
-/** Runs fn at most once per (subscription, event id): the inbox row commits with fn's changes. */
-export async function handleOnce(
-  db: { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> },
-  subscription: string,
-  eventId: string,
-  at: Date,
-  fn: (tx: Queryable) => Promise<void>,
-): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const { rowCount } = await tx.query('INSERT INTO processed_events (subscription, event_id, processed_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [subscription, eventId, at]);
-    if (rowCount === 0) return false;
-    await fn(tx);
-    return true;
-  });
-}

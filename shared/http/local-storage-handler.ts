@@ -1,12 +1,12 @@
 /** The local server's `/_storage/` endpoint: accepts uploads and serves downloads for URLs the local folder storage signed. */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { AppError } from '../../errors/app-error';
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../../errors/problem';
-import type { Logger } from '../../logging/logger';
-import type { Clock } from '../../ports/clock.port';
-import { objectNameProblem } from '../../ports/object-storage.port';
-import { attachmentDisposition } from './content-disposition';
-import { alreadyUploaded, createLocalFolderStorage, LOCAL_STORAGE_PREFIX, type LocalFolderStorage } from './local-folder-storage';
+import { AppError } from '../errors/app-error';
+import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
+import type { Logger } from '../logging/logger';
+import type { Clock } from '../ports/clock.port';
+import { objectNameProblem } from '../ports/object-storage.port';
+import { attachmentDisposition } from '../adapters/storage/content-disposition';
+import { alreadyUploaded, createLocalFolderStorage, LOCAL_STORAGE_PREFIX, type LocalFolderStorage } from '../adapters/storage/local-folder-storage';
 
 /** A ceiling on any one upload, above the 10 MB document limit, whatever a URL was signed for. */
 export const DEFAULT_LOCAL_UPLOAD_MAX_BYTES = 20 * 1024 * 1024;
@@ -147,7 +147,7 @@ export function createLocalStorageHandler(options: LocalStorageHandlerOptions): 
         res.end();
         return;
       default:
-        throw new AppError('method_not_allowed', `Storage URLs accept PUT (upload) and GET (download), not ${req.method}.`, undefined, { Allow: 'GET, HEAD, PUT, OPTIONS' });
+        throw new AppError('method_not_allowed', `Storage URLs accept PUT (upload) and GET (download), not ${req.method}.`, undefined, { allowedMethods: ['GET', 'HEAD', 'PUT', 'OPTIONS'] });
     }
   }
 

@@ -1,4 +1,4 @@
-/** Why a call to the bank failed, and whether trying again (with the same idempotency key) can help. */
+/** The errors of the bank port: why a call to the bank failed, and whether trying again (with the same idempotency key) can help. */
 
 export type BankErrorKind =
   /** We refused to send it (e.g. a non-integer amount): a bug on our side. */

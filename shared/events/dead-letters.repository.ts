@@ -1,7 +1,7 @@
 /** The dead_letters table: what could not be delivered after the last attempt, listed and replayed by the admin function. */
-import type { Queryable } from '../../adapters/db/database';
-import type { DomainEvent } from '../../ports/event-bus.port';
-import type { IdGenerator } from '../../ports/ids.port';
+import type { Queryable } from '../ports/database.port';
+import type { DomainEvent } from '../ports/event-bus.port';
+import type { IdGenerator } from '../ports/ids.port';
 
 export interface DeadLetterRecord {
   subscription: string;

@@ -3,11 +3,11 @@
  * forwards them to each subscription's dead-letter topic, pushed to the dead-letters function. Both
  * end in the dead_letters table, which the admin lists and replays (shared/domain/payments/replay.service.ts).
  */
-import type { Queryable } from '../../adapters/db/database';
-import type { Logger } from '../../logging/logger';
-import type { Clock } from '../../ports/clock.port';
-import type { DeadLetter, DomainEvent, Topic } from '../../ports/event-bus.port';
-import type { IdGenerator } from '../../ports/ids.port';
+import type { Queryable } from '../ports/database.port';
+import type { Logger } from '../ports/logger.port';
+import type { Clock } from '../ports/clock.port';
+import type { DeadLetter, DomainEvent, Topic } from '../ports/event-bus.port';
+import type { IdGenerator } from '../ports/ids.port';
 import { recordDeadLetter } from './dead-letters.repository';
 
 /** What Pub/Sub's dead-lettered copy tells (see registerDeadLetterFunction). */

@@ -47,7 +47,13 @@ export default tseslint.config(
     // Paths from configuration or the code, never from a request: DATA_DIR (embedded PostgreSQL, local storage, whose object
     // names are checked against OBJECT_NAME and resolved inside its root first), the migrations folder, the docs
     // function's own folder, the OCR engine's language data.
-    files: ['shared/adapters/db/embedded-postgres.ts', 'shared/adapters/storage/local-folder-storage.ts', 'shared/migrations/migration-files.ts', 'shared/adapters/ocr/tesseract-ocr.ts', 'functions/docs/*.ts'],
+    files: [
+      'shared/adapters/db/embedded-postgres.ts',
+      'shared/adapters/storage/local-folder-storage.ts',
+      'shared/migrations/migration-files.ts',
+      'shared/adapters/ocr/tesseract-ocr.ts',
+      'functions/docs/*.ts',
+    ],
     rules: { 'security/detect-non-literal-fs-filename': 'off', 'security/detect-non-literal-require': 'off' },
   },
   {
@@ -58,7 +64,15 @@ export default tseslint.config(
   {
     // Reviewed: each repetition is delimited by a character its body cannot match, so matching is linear
     // (trace header, object names, domain names, digit grouping, SQL comments, metric and log-field names).
-    files: ['shared/logging/trace.ts', 'shared/ports/object-storage.port.ts', 'shared/config/config.ts', 'shared/domain/notifications/xaf-format.ts', 'shared/metrics/instrumentation.ts', 'shared/metrics/metric-registry.ts', 'shared/metrics/log-filter.ts'],
+    files: [
+      'shared/logging/trace.ts',
+      'shared/ports/object-storage.port.ts',
+      'shared/config/config.ts',
+      'shared/domain/notifications/xaf-format.ts',
+      'shared/metrics/instrumentation.ts',
+      'shared/metrics/metric-registry.ts',
+      'shared/metrics/log-filter.ts',
+    ],
     rules: { 'security/detect-unsafe-regex': 'off' },
   },
   {

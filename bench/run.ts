@@ -28,8 +28,30 @@ const SHARED_CLUSTER = process.argv.includes('--shared-cluster');
 // eslint-disable-next-line no-restricted-properties
 const { DATABASE_URL, PATH, HOME, NODE_OPTIONS } = process.env;
 const SCALE = QUICK
-  ? { pointS: 2, warmupS: 1, sustainedS: 5, sustainedRate: 1000, capacityPool: 5000, coldRuns: 3, rssRequests: 1000, rssMaxS: 10, latencyCount: 40, drainTimeoutMs: 30_000 }
-  : { pointS: 10, warmupS: 2, sustainedS: 30, sustainedRate: 1000, capacityPool: 25_000, coldRuns: 10, rssRequests: 10_000, rssMaxS: 10, latencyCount: 200, drainTimeoutMs: 40_000 };
+  ? {
+      pointS: 2,
+      warmupS: 1,
+      sustainedS: 5,
+      sustainedRate: 1000,
+      capacityPool: 5000,
+      coldRuns: 3,
+      rssRequests: 1000,
+      rssMaxS: 10,
+      latencyCount: 40,
+      drainTimeoutMs: 30_000,
+    }
+  : {
+      pointS: 10,
+      warmupS: 2,
+      sustainedS: 30,
+      sustainedRate: 1000,
+      capacityPool: 25_000,
+      coldRuns: 10,
+      rssRequests: 10_000,
+      rssMaxS: 10,
+      latencyCount: 200,
+      drainTimeoutMs: 40_000,
+    };
 
 const began = performance.now();
 const elapsed = () => `${((performance.now() - began) / 1000).toFixed(0).padStart(4)} s`;
@@ -49,13 +71,24 @@ function machine() {
 async function main() {
   const date = new Date().toISOString();
   const host = machine();
-  log(`machine: ${host.nproc} × ${host.cpuModel}, ${host.memoryGiB} GiB, Node ${host.node}, load average ${host.loadAverageAtStart.join(' ')}${QUICK ? ' (quick run: figures are not results)' : ''}`);
+  log(
+    `machine: ${host.nproc} × ${host.cpuModel}, ${host.memoryGiB} GiB, Node ${host.node}, load average ${host.loadAverageAtStart.join(' ')}${QUICK ? ' (quick run: figures are not results)' : ''}`,
+  );
   // PostgreSQL's CPU can only be attributed on a cluster of the bench's own; --shared-cluster measures on DATABASE_URL's as before (its CPU column then means little).
-  const cluster = SHARED_CLUSTER ? undefined : await startOwnCluster({ port: await findFreePort() }).catch((err: Error) => (log(`no cluster of the bench's own (${err.message}): PostgreSQL CPU is not attributable`), undefined));
+  const cluster = SHARED_CLUSTER
+    ? undefined
+    : await startOwnCluster({ port: await findFreePort() }).catch(
+        (err: Error) => (log(`no cluster of the bench's own (${err.message}): PostgreSQL CPU is not attributable`), undefined),
+      );
   if (cluster) attributePostgresCpu(() => cluster.cpuMs());
   const database = await openBenchDatabase(cluster?.adminUrl ?? DATABASE_URL, log);
-  if (cluster) await createDatabase({ connectionString: database.url, max: 1, statementTimeoutMs: 10_000 }).query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements').catch(() => undefined);
-  log(`database: ${cluster ? 'a cluster of the bench\'s own (CPU attributed from /proc of its postmaster and children)' : database.kind}, PostgreSQL ${database.server.version} (fsync ${database.server.fsync}, synchronous_commit ${database.server.synchronousCommit}), migrated`);
+  if (cluster)
+    await createDatabase({ connectionString: database.url, max: 1, statementTimeoutMs: 10_000 })
+      .query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements')
+      .catch(() => undefined);
+  log(
+    `database: ${cluster ? "a cluster of the bench's own (CPU attributed from /proc of its postmaster and children)" : database.kind}, PostgreSQL ${database.server.version} (fsync ${database.server.fsync}, synchronous_commit ${database.server.synchronousCommit}), migrated`,
+  );
   const db = createDatabase({ connectionString: database.url, max: 4, statementTimeoutMs: 300_000 });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'taxasge-bench-data-'));
   const running: Started[] = [];
@@ -104,7 +137,8 @@ async function main() {
       DATABASE_URL: database.url,
       DATA_DIR: dataDir,
       AUTH_SIGNING_KEYS: identity.signingKeysEnv,
-      RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000', RATE_LIMIT_REGISTRATIONS_PER_HOUR: '1000000',
+      RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000',
+      RATE_LIMIT_REGISTRATIONS_PER_HOUR: '1000000',
       RESPONSE_VALIDATION: 'off',
     };
     // Deployed functions publish to Pub/Sub; their consumers are other functions.
@@ -125,7 +159,8 @@ async function main() {
       return out;
     });
 
-    const hello = (await startFunction(HELLO_TARGET, path.join(ROOT, 'dist/bench/hello'), await findFreePort(), functionEnv, { method: 'GET', path: '/' })).started;
+    const hello = (await startFunction(HELLO_TARGET, path.join(ROOT, 'dist/bench/hello'), await findFreePort(), functionEnv, { method: 'GET', path: '/' }))
+      .started;
     running.push(hello);
     const serverPort = await findFreePort();
     const serverEnv = { ...env, PORT: String(serverPort), PUBLIC_BASE_URL: `http://127.0.0.1:${serverPort}` };
@@ -134,7 +169,12 @@ async function main() {
 
     // The catalog is measured as deployed, like the baseline: the built function under the framework's CLI.
     const startCatalog = async () => {
-      const started = (await startFunction('fiscal-services', path.join(ROOT, 'dist/functions/fiscal-services'), await findFreePort(), env, { method: 'GET', path: '/api/v1/fiscal-services?limit=1' })).started;
+      const started = (
+        await startFunction('fiscal-services', path.join(ROOT, 'dist/functions/fiscal-services'), await findFreePort(), env, {
+          method: 'GET',
+          path: '/api/v1/fiscal-services?limit=1',
+        })
+      ).started;
       running.push(started);
       return started;
     };
@@ -154,7 +194,15 @@ async function main() {
     const hello64 = catalog.points['hello@64']?.rps ?? 0;
     const pacedRate = hello64 >= 7500 ? SCALE.sustainedRate : Math.min(SCALE.sustainedRate, Math.round(0.14 * hello64));
     const deployed = await phase('webhook ingestion as deployed', async () => {
-      const webhooksFn = (await startFunction('webhooks', path.join(ROOT, 'dist/functions/webhooks'), await findFreePort(), functionEnv, functionProbes(identity, pools.probe, pools.citizen).webhooks!)).started;
+      const webhooksFn = (
+        await startFunction(
+          'webhooks',
+          path.join(ROOT, 'dist/functions/webhooks'),
+          await findFreePort(),
+          functionEnv,
+          functionProbes(identity, pools.probe, pools.citizen).webhooks!,
+        )
+      ).started;
       try {
         return await webhooksDeployedPhase(phases, webhooksFn, pools, pacedRate);
       } finally {
@@ -170,7 +218,10 @@ async function main() {
       database: { kind: cluster ? 'own cluster' : database.kind, ...database.server },
       scale: SCALE,
       catalogTarget: { process: 'dist/functions/fiscal-services under the functions framework CLI' },
-      server: { process: 'scripts/start.ts (local server, in-process event bus)', env: { NODE_ENV: 'production', LOG_LEVEL: 'error', RESPONSE_VALIDATION: 'off', RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000', DB_POOL_MAX: '10 (default)' } },
+      server: {
+        process: 'scripts/start.ts (local server, in-process event bus)',
+        env: { NODE_ENV: 'production', LOG_LEVEL: 'error', RESPONSE_VALIDATION: 'off', RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000', DB_POOL_MAX: '10 (default)' },
+      },
       catalogServices: { base: catalog.services, grown: grownTo },
       functions,
       catalog,

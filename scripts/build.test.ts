@@ -69,7 +69,7 @@ async function runFunction(id: string, urlPath: string, env: NodeJS.ProcessEnv):
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     let answer: { status: number; body: string } | undefined;
-    for (const deadline = Date.now() + 10_000; !answer && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 10_000; !answer && Date.now() < deadline;) {
       if (child.exitCode !== null) throw new Error(`the function exited (${child.exitCode}):\n${output}`);
       answer = await httpGet(`http://127.0.0.1:${port}${urlPath}`).catch(() => new Promise<undefined>((r) => setTimeout(() => r(undefined), 50)));
     }
@@ -119,7 +119,7 @@ describe('buildAll', () => {
     expect(result.bundles.find((b) => b.kind === 'job')).toMatchObject({ codeCaches: [] });
   });
 
-  it('leaves out of the bundles what no deployed function needs: the Pub/Sub SDK, zod\'s other locales, pg\'s Cloudflare probe, the route table of docs', () => {
+  it("leaves out of the bundles what no deployed function needs: the Pub/Sub SDK, zod's other locales, pg's Cloudflare probe, the route table of docs", () => {
     for (const id of functionIds) {
       const dir = path.join(outDir, 'functions', id);
       const bundle = readFileSync(path.join(dir, 'bundle.js'), 'utf8');
@@ -136,7 +136,7 @@ describe('buildAll', () => {
     expect(docs).not.toContain('shared/api/admin.routes.ts');
   });
 
-  it('writes the OpenAPI document beside the docs function, which serves it with the deployment\'s version', async () => {
+  it("writes the OpenAPI document beside the docs function, which serves it with the deployment's version", async () => {
     const { buildDocument } = await import('../functions/docs/openapi-source');
     const written = readJson(path.join(outDir, 'functions', 'docs', 'openapi.json'));
     expect(written).toEqual(JSON.parse(JSON.stringify(buildDocument('0.0.0-build'))));
@@ -145,7 +145,7 @@ describe('buildAll', () => {
     expect(JSON.parse(answer.body)).toEqual({ ...written, info: { ...(written.info as object), version: '9b0d7e1' } });
   });
 
-  it('copies Swagger UI beside the docs function, which serves the reference page\'s files from there', async () => {
+  it("copies Swagger UI beside the docs function, which serves the reference page's files from there", async () => {
     const dir = path.join(outDir, 'functions', 'docs', 'swagger-ui');
     expect(readdirSync(dir).sort()).toEqual(['LICENSE', 'NOTICE', 'swagger-ui-bundle.js', 'swagger-ui.css']);
     // Marked, to tell the built copy from node_modules/swagger-ui-dist (which the folder can also reach, being inside the repository).
@@ -207,7 +207,7 @@ describe('buildAll', () => {
       [
         "import { http } from '@google-cloud/functions-framework';",
         "http('probe', (_req, res) => void res.send('ok'));",
-        'export const where = () => ({ filename: __filename, dirname: __dirname, framework: require.resolve(\'@google-cloud/functions-framework\'), isMain: require.main === module });',
+        "export const where = () => ({ filename: __filename, dirname: __dirname, framework: require.resolve('@google-cloud/functions-framework'), isMain: require.main === module });",
         "export const lazy = async () => typeof (await import('@google-cloud/functions-framework')).http;",
         "export const fail = () => new Error('where am I');",
         '',
@@ -219,11 +219,19 @@ describe('buildAll', () => {
     const out = path.join(work, 'out-semantics');
     const lines: string[] = [];
     const built = await buildAll({ outDir: out, functionsDir, migrateEntry: path.join(work, 'none.ts'), log: (l) => lines.push(l) });
-    expect(built.bundles.find((b) => b.id === 'throws')!.codeCaches.map((c) => c.ran)).toEqual([...new Set(Object.values(deployedNodeOptions()))].map(() => false));
-    expect(lines.join('\n')).toMatch(/warning: .*throws\/bundle\.js threw while its code cache was made under NODE_OPTIONS="--max-semi-space-size=4", so the cache holds less: Error: DATABASE_URL is not set/);
+    expect(built.bundles.find((b) => b.id === 'throws')!.codeCaches.map((c) => c.ran)).toEqual(
+      [...new Set(Object.values(deployedNodeOptions()))].map(() => false),
+    );
+    expect(lines.join('\n')).toMatch(
+      /warning: .*throws\/bundle\.js threw while its code cache was made under NODE_OPTIONS="--max-semi-space-size=4", so the cache holds less: Error: DATABASE_URL is not set/,
+    );
     const dir = path.join(out, 'functions', 'probe');
     const script = `const m = require(${JSON.stringify(dir)}); m.lazy().then((lazy) => { process.stdout.write(JSON.stringify({ ...m.where(), lazy })); process.exit(0); });`;
-    const run = spawnSync(process.execPath, ['-e', script], { env: { PATH: process.env.PATH, NODE_OPTIONS: deployedNodeOptions()['256Mi'] }, encoding: 'utf8', timeout: 15_000 });
+    const run = spawnSync(process.execPath, ['-e', script], {
+      env: { PATH: process.env.PATH, NODE_OPTIONS: deployedNodeOptions()['256Mi'] },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
     expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout)).toEqual({
       filename: path.join(dir, 'bundle.js'),
@@ -234,7 +242,10 @@ describe('buildAll', () => {
     });
 
     // Under --enable-source-maps the loader lets Node load the bundle, whose stack traces then point at the TypeScript.
-    const mapped = spawnSync(process.execPath, ['--enable-source-maps', '-e', `process.stdout.write(require(${JSON.stringify(dir)}).fail().stack)`], { encoding: 'utf8', timeout: 15_000 });
+    const mapped = spawnSync(process.execPath, ['--enable-source-maps', '-e', `process.stdout.write(require(${JSON.stringify(dir)}).fail().stack)`], {
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
     expect(mapped.stdout).toContain(path.join(functionsDir, 'probe', 'index.ts'));
   });
 
@@ -243,7 +254,14 @@ describe('buildAll', () => {
     mkdirSync(fake, { recursive: true });
     writeFileSync(path.join(fake, 'stream.js'), 'module.exports = function isWorkerd() { return false }\n');
     const warnings: string[] = [];
-    const built = await esbuild({ entryPoints: [path.join(fake, 'stream.js')], bundle: true, write: false, platform: 'node', plugins: [pgNotOnCloudflare((w) => warnings.push(w))], logLevel: 'silent' });
+    const built = await esbuild({
+      entryPoints: [path.join(fake, 'stream.js')],
+      bundle: true,
+      write: false,
+      platform: 'node',
+      plugins: [pgNotOnCloudflare((w) => warnings.push(w))],
+      logLevel: 'silent',
+    });
     expect(built.outputFiles[0]!.text).toContain('isWorkerd');
     expect(warnings).toEqual([expect.stringMatching(/stream\.js: isCloudflareRuntime\(\) not found; pg left unpatched/)]);
   });
@@ -291,9 +309,12 @@ describe('buildAll', () => {
     writeFileSync(path.join(functionsDir, 'inline', 'index.ts'), "import '../../vendor/node_modules/firebase-admin/index.js';\n");
 
     const lines: string[] = [];
-    const failure = await buildAll({ outDir: path.join(work, 'out-bad'), functionsDir, migrateEntry: path.join(work, 'no-migrate.ts'), log: (l) => lines.push(l) }).catch(
-      (err: unknown) => err,
-    );
+    const failure = await buildAll({
+      outDir: path.join(work, 'out-bad'),
+      functionsDir,
+      migrateEntry: path.join(work, 'no-migrate.ts'),
+      log: (l) => lines.push(l),
+    }).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(BuildError);
     const message = (failure as BuildError).message;
     expect(message).toMatch(/functions\/broken: esbuild reported 1 error\(s\)[\s\S]*Could not resolve "\.\/does-not-exist"/);

@@ -13,7 +13,16 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { BuildError, type BuildOptions, type BuildResult, type BuiltBundle, type Context, type Lockfile, type RootManifest, type Target } from './build/build-types';
+import {
+  BuildError,
+  type BuildOptions,
+  type BuildResult,
+  type BuiltBundle,
+  type Context,
+  type Lockfile,
+  type RootManifest,
+  type Target,
+} from './build/build-types';
 import { bundle, discoverFunctions } from './build/bundle';
 import { deployedNodeOptions, makeCodeCache, pool } from './build/code-cache';
 import { copySwaggerUi, writeOpenApiDocument } from './build/docs-assets';
@@ -49,7 +58,11 @@ function formatTable(bundles: BuiltBundle[]): string {
   ]);
   const header = ['bundle', 'size (KB)', 'code cache (KB)', 'externals'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 1 || i === 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 1 || i === 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -95,7 +108,9 @@ export async function buildAll({
 
   if (codeCache) {
     const flagSets = [...new Set(Object.values(deployedNodeOptions()))];
-    const jobs = functions.flatMap((b) => flagSets.map((flags) => () => makeCodeCache(path.join(b.dir, 'bundle.js'), flags, warn).then((c) => void b.codeCaches.push(c))));
+    const jobs = functions.flatMap((b) =>
+      flagSets.map((flags) => () => makeCodeCache(path.join(b.dir, 'bundle.js'), flags, warn).then((c) => void b.codeCaches.push(c))),
+    );
     const made = await pool(jobs, availableParallelism());
     const failed = made.flatMap((r) => (r.status === 'rejected' ? [r.reason instanceof Error ? r.reason.message : String(r.reason)] : []));
     if (failed.length > 0) throw new BuildError(failed);

@@ -57,12 +57,22 @@ function call(agent: Agent, url: string, method: string, headers: Record<string,
   const u = new URL(url);
   if (u.hostname !== '127.0.0.1' && u.hostname !== 'localhost') throw new Error(`loopback only: refusing ${url}`);
   return new Promise((resolve) => {
-    const req = request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, agent, headers: { ...headers, ...(body !== undefined ? { 'content-length': Buffer.byteLength(body) } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-      res.on('error', () => resolve({ status: 0, text: '' }));
-    });
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        method,
+        agent,
+        headers: { ...headers, ...(body !== undefined ? { 'content-length': Buffer.byteLength(body) } : {}) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+        res.on('error', () => resolve({ status: 0, text: '' }));
+      },
+    );
     req.setTimeout(20_000, () => req.destroy());
     req.on('error', () => resolve({ status: 0, text: '' }));
     req.end(body);
@@ -93,23 +103,50 @@ async function journey(base: string, agent: Agent, token: string, record: (s: Sa
     return r.ok ? r.value : undefined;
   };
   const ok = (status: number) => status >= 200 && status < 400;
-  if (!(await timed('browse', async () => ({ ok: ok((await call(agent, `${base}/api/v1/fiscal-services?limit=20`, 'GET', {})).status), value: true })))) return false;
+  if (!(await timed('browse', async () => ({ ok: ok((await call(agent, `${base}/api/v1/fiscal-services?limit=20`, 'GET', {})).status), value: true }))))
+    return false;
   await think();
-  if (!(await timed('search', async () => ({ ok: ok((await call(agent, `${base}/api/v1/fiscal-services?q=legalizacion&limit=20`, 'GET', {})).status), value: true })))) return false;
+  if (
+    !(await timed('search', async () => ({
+      ok: ok((await call(agent, `${base}/api/v1/fiscal-services?q=legalizacion&limit=20`, 'GET', {})).status),
+      value: true,
+    })))
+  )
+    return false;
   await think();
   const declaration = await timed('quote', async () => {
-    const r = await call(agent, `${base}/api/v1/declarations`, 'POST', auth, JSON.stringify({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' }));
+    const r = await call(
+      agent,
+      `${base}/api/v1/declarations`,
+      'POST',
+      auth,
+      JSON.stringify({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' }),
+    );
     return { ok: r.status === 201 || r.status === 200, value: r.status < 300 ? (JSON.parse(r.text) as { id: string }).id : undefined };
   });
   if (!declaration) return false;
   await think();
   const payment = await timed('pay', async () => {
-    const r = await call(agent, `${base}/api/v1/payments`, 'POST', { ...auth, 'idempotency-key': `load-${declaration}-${n}` }, JSON.stringify({ declarationId: declaration, method: 'bange_card' }));
+    const r = await call(
+      agent,
+      `${base}/api/v1/payments`,
+      'POST',
+      { ...auth, 'idempotency-key': `load-${declaration}-${n}` },
+      JSON.stringify({ declarationId: declaration, method: 'bange_card' }),
+    );
     return { ok: r.status === 201 || r.status === 200, value: r.status < 300 ? (JSON.parse(r.text) as { id: string; checkoutUrl: string }) : undefined };
   });
   if (!payment) return false;
   await think();
-  if (!(await timed('checkout', async () => ({ ok: ok((await call(agent, `${payment.checkoutUrl}/pay`, 'POST', { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, '')).status), value: true })))) return false;
+  if (
+    !(await timed('checkout', async () => ({
+      ok: ok(
+        (await call(agent, `${payment.checkoutUrl}/pay`, 'POST', { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, '')).status,
+      ),
+      value: true,
+    })))
+  )
+    return false;
   // The receipt exists once the webhook went through the pipeline: polled, its latency from the checkout.
   return Boolean(
     await timed('receipt', async () => {
@@ -132,7 +169,9 @@ function report(title: string, samples: Sample[]): { errors: number; worstP95: n
     if (!mine.length) continue;
     const s = summarise(mine.map((x) => x.ms));
     worstP95 = Math.max(worstP95, step === 'receipt' ? 0 : s.p95);
-    lines.push(`  ${step.padEnd(9)} ${String(mine.length).padStart(6)}  failed ${String(mine.filter((x) => !x.ok).length).padStart(4)}  p50 ${s.p50}  p95 ${s.p95}  p99 ${s.p99} ms`);
+    lines.push(
+      `  ${step.padEnd(9)} ${String(mine.length).padStart(6)}  failed ${String(mine.filter((x) => !x.ok).length).padStart(4)}  p50 ${s.p50}  p95 ${s.p95}  p99 ${s.p99} ms`,
+    );
   }
   log(lines.join('\n'));
   return { errors: samples.filter((s) => !s.ok).length, worstP95 };
@@ -155,7 +194,15 @@ async function main() {
     let base: string;
     let serverPid: number | undefined;
     if (TARGET === 'deployed') {
-      const shape = await startDeployedShape({ dataDir, instances: 1, databaseUrl: database.url, distDir: path.join(dataDir, 'dist'), logLevel: 'error', extraEnv: { RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000', AUTH_SIGNING_KEYS: signingKeysEnv }, log });
+      const shape = await startDeployedShape({
+        dataDir,
+        instances: 1,
+        databaseUrl: database.url,
+        distDir: path.join(dataDir, 'dist'),
+        logLevel: 'error',
+        extraEnv: { RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000', AUTH_SIGNING_KEYS: signingKeysEnv },
+        log,
+      });
       stops.push(() => shape.close());
       base = shape.url;
     } else {

@@ -11,7 +11,11 @@ function arg(name: string): string | undefined {
 
 async function main() {
   const port = arg('port');
-  const pg = await startLocalPostgres({ dataDir: arg('data-dir') ?? './.data', fast: process.argv.includes('--fast'), ...(port ? { port: Number(port) } : {}) });
+  const pg = await startLocalPostgres({
+    dataDir: arg('data-dir') ?? './.data',
+    fast: process.argv.includes('--fast'),
+    ...(port ? { port: Number(port) } : {}),
+  });
   console.log(`POSTGRES_URL=${pg.url}`);
   const stop = () => void pg.stop().then(() => process.exit(0));
   process.once('SIGINT', stop);

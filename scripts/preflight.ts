@@ -25,11 +25,13 @@ export const DEFAULT_DEPS: CheckDeps = {
 
 /** Where to look: `local` is `npm start` on this machine, the others come from the Terraform code. */
 export async function resolveTarget(env: string, options: { baseUrl?: string; databaseUrl?: string }): Promise<Target> {
-  if (env === 'local') return { env, baseUrl: options.baseUrl ?? 'http://localhost:8080', ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}) };
+  if (env === 'local')
+    return { env, baseUrl: options.baseUrl ?? 'http://localhost:8080', ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}) };
   if (!isEnvironmentName(env)) throw new Error(`--env must be local, dev, staging or prod (got "${env}")`);
   const { catalogue, environments } = await loadInventory();
   const settings = environments[env];
-  const host = typeof settings.stack.custom_domain === 'string' && settings.stack.custom_domain ? settings.stack.custom_domain : `${settings.hostingSite}.web.app`;
+  const host =
+    typeof settings.stack.custom_domain === 'string' && settings.stack.custom_domain ? settings.stack.custom_domain : `${settings.hostingSite}.web.app`;
   const { db_replica_region: replicaRegion, db_backup_location: backupLocation } = settings.stack;
   return {
     env,
@@ -57,11 +59,22 @@ export function report(target: Target, outcomes: CheckOutcome[]): { text: string
   const verdict = failed.length
     ? `NO-GO: ${failed.length} of ${outcomes.length} checks failed (${failed.map((f) => f.check).join('; ')})`
     : `GO: every automated check passed${skipped ? ` (${skipped} not applicable to ${target.env})` : ''}; the manual items of docs/GO-LIVE.md remain`;
-  const text = [`Preflight of ${target.env} at ${target.baseUrl}${target.gcp ? ` (project ${target.gcp.project})` : ''}`, '', formatTable(['#', 'id', 'check', 'status', 'detail'], rows), '', verdict].join('\n');
+  const text = [
+    `Preflight of ${target.env} at ${target.baseUrl}${target.gcp ? ` (project ${target.gcp.project})` : ''}`,
+    '',
+    formatTable(['#', 'id', 'check', 'status', 'detail'], rows),
+    '',
+    verdict,
+  ].join('\n');
   return { text, go: failed.length === 0 };
 }
 
-export async function main(argv: string[], env: Record<string, string | undefined>, deps: CheckDeps = DEFAULT_DEPS, log: (line: string) => void = console.log): Promise<number> {
+export async function main(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  deps: CheckDeps = DEFAULT_DEPS,
+  log: (line: string) => void = console.log,
+): Promise<number> {
   const { values, switches, errors } = parseFlags(argv, { values: ['env', 'base-url', 'database-url', 'only'], switches: ['help'] });
   if (switches.has('help')) {
     log(USAGE);
@@ -77,7 +90,10 @@ export async function main(argv: string[], env: Record<string, string | undefine
   let target: Target;
   try {
     const databaseUrl = values['database-url'] ?? env.DATABASE_URL;
-    target = await resolveTarget(values.env!, { ...(values['base-url'] ? { baseUrl: values['base-url'].replace(/\/$/, '') } : {}), ...(databaseUrl ? { databaseUrl } : {}) });
+    target = await resolveTarget(values.env!, {
+      ...(values['base-url'] ? { baseUrl: values['base-url'].replace(/\/$/, '') } : {}),
+      ...(databaseUrl ? { databaseUrl } : {}),
+    });
   } catch (err) {
     log(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
     return 2;

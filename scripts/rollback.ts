@@ -59,9 +59,7 @@ export function planRollback(service: Service, revisions: Revision[], target: { 
     to = taggedRevision;
     rule = `tagged "${PREVIOUS_TAG}" by the last promotion`;
   } else {
-    to = revisions
-      .filter((r) => isReady(r) && created(r) < created(current))
-      .sort((a, b) => created(b) - created(a))[0];
+    to = revisions.filter((r) => isReady(r) && created(r) < created(current)).sort((a, b) => created(b) - created(a))[0];
     rule = 'newest ready revision older than the serving one';
   }
   if (!to) return { service: name, action: 'skip', from: current.metadata.name, reason: 'no earlier ready revision to go back to' };
@@ -71,7 +69,17 @@ export function planRollback(service: Service, revisions: Revision[], target: { 
     from: current.metadata.name,
     to: to.metadata.name,
     rule,
-    command: ['gcloud', 'run', 'services', 'update-traffic', name, `--project=${target.project}`, `--region=${target.region}`, `--to-revisions=${to.metadata.name}=100`, '--quiet'],
+    command: [
+      'gcloud',
+      'run',
+      'services',
+      'update-traffic',
+      name,
+      `--project=${target.project}`,
+      `--region=${target.region}`,
+      `--to-revisions=${to.metadata.name}=100`,
+      '--quiet',
+    ],
   };
 }
 
@@ -118,8 +126,15 @@ export async function rollbackServices(o: RollbackOptions): Promise<RollbackOutc
   const started = Date.now();
   const outcomes = await mapLimit(o.services, o.concurrency, (s) => rollbackOne(s, o));
   o.log('');
-  o.log(formatTable(['service', 'from', 'to', 'result'], outcomes.map((r) => [r.service, r.from, r.to, r.result])));
-  o.log(`\n${o.dryRun ? 'planned' : 'rolled back'} ${outcomes.filter((r) => r.to !== '-').length} of ${outcomes.length} services in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  o.log(
+    formatTable(
+      ['service', 'from', 'to', 'result'],
+      outcomes.map((r) => [r.service, r.from, r.to, r.result]),
+    ),
+  );
+  o.log(
+    `\n${o.dryRun ? 'planned' : 'rolled back'} ${outcomes.filter((r) => r.to !== '-').length} of ${outcomes.length} services in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return outcomes;
 }
 
@@ -142,7 +157,10 @@ export async function main(argv: string[], run: RunCommand = runCommand, log: (l
   const { catalogue, environments } = await loadInventory();
   const settings = environments[env as keyof typeof environments];
   const all = [...catalogue.httpFunctions, ...catalogue.eventFunctions];
-  const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
+  const only = values.only
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = only?.filter((s) => !all.includes(s)) ?? [];
   if (unknown.length) {
     log(`--only names no function of the Terraform code: ${unknown.join(', ')}\n${USAGE}`);

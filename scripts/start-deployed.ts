@@ -51,7 +51,7 @@ async function main(args: string[]) {
       `  Scheduler:  ${args.includes('--no-cron') ? 'on demand only' : 'on cron (Africa/Malabo)'}; run a job now: curl -X POST ${base}${SCHEDULER_PREFIX}<job> (${Object.keys(topology.jobs).join(', ')})`,
       `  BANGE:      sandbox process at ${shape.sandboxUrl}`,
       `  Database:   ${shape.database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}`,
-      `  Cache:      ${shape.cache === 'upstash-bridge' ? `Upstash REST bridge over ${redisUrl}` : 'in each function\'s memory (no Redis answered)'}`,
+      `  Cache:      ${shape.cache === 'upstash-bridge' ? `Upstash REST bridge over ${redisUrl}` : "in each function's memory (no Redis answered)"}`,
       '  Press Ctrl-C to stop.',
       '',
     ].join('\n'),

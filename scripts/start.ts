@@ -41,7 +41,10 @@ async function drainEventBus(logger: Logger): Promise<void> {
     logger.info('event bus drained');
     return;
   }
-  logger.warning(`event bus: ${bus.pending()} deliveries unfinished after ${BUS_GRACE_MS} ms; their events stay unmarked in the outbox, left to the outbox sweeper (npm run jobs -- sweep-outbox)`, { pending: bus.pending() });
+  logger.warning(
+    `event bus: ${bus.pending()} deliveries unfinished after ${BUS_GRACE_MS} ms; their events stay unmarked in the outbox, left to the outbox sweeper (npm run jobs -- sweep-outbox)`,
+    { pending: bus.pending() },
+  );
 }
 
 async function main() {
@@ -70,12 +73,22 @@ async function main() {
   // With the local folder storage, uploads and downloads go through this server, verified with the
   // runtime's own storage (same secret and base URL), see docs/STORAGE.md.
   const storage = runtime.storage;
-  const mounts: LocalMount[] = storage.kind === 'local' ? [{ prefix: LOCAL_STORAGE_PREFIX, handler: createLocalStorageHandler({ storage, logger, onStored: raiseDocumentUploads() }) }] : [];
+  const mounts: LocalMount[] =
+    storage.kind === 'local'
+      ? [{ prefix: LOCAL_STORAGE_PREFIX, handler: createLocalStorageHandler({ storage, logger, onStored: raiseDocumentUploads() }) }]
+      : [];
   // Without BANGE_API_URL the bank is the sandbox, served here with the key and secret the runtime's adapter and webhook check use (docs/BANGE.md).
   const [sandboxSecret] = config.bange.webhookSecrets;
   const sandbox =
     config.bange.sandbox && sandboxSecret
-      ? createBangeSandbox({ apiKey: config.bange.apiKey, webhookSecret: sandboxSecret, publicBaseUrl: config.publicBaseUrl, clock: runtime.clock, ids: runtime.ids, logger })
+      ? createBangeSandbox({
+          apiKey: config.bange.apiKey,
+          webhookSecret: sandboxSecret,
+          publicBaseUrl: config.publicBaseUrl,
+          clock: runtime.clock,
+          ids: runtime.ids,
+          logger,
+        })
       : undefined;
   if (sandbox) mounts.push({ prefix: sandbox.prefix, handler: sandbox.handler });
 
@@ -98,7 +111,9 @@ async function main() {
       `  Database:   ${database.embedded ? `embedded PostgreSQL, data in ${config.dataDir}` : 'DATABASE_URL'}`,
       `  Storage:    ${storage.kind === 'local' ? `local folder ${storage.root}, uploads and downloads at ${config.publicBaseUrl}${LOCAL_STORAGE_PREFIX}` : `Cloud Storage bucket ${config.storage.bucket}`}`,
       `  BANGE:      ${sandbox ? `sandbox at ${sandbox.apiUrl}/ (checkout pages at ${sandbox.apiUrl}/checkout/<id>, see docs/BANGE.md)` : `BANGE_API_URL ${config.bange.apiUrl}`}`,
-      demo.length ? `  Demo:       ${demo.length} accounts (admin@, finance@, supervisor@, agent@, agent.m-001@ …, citizen@, business@demo.taxasge.gq) with DEMO_PASSWORD` : '  Demo:       set DEMO_PASSWORD to create demo accounts',
+      demo.length
+        ? `  Demo:       ${demo.length} accounts (admin@, finance@, supervisor@, agent@, agent.m-001@ …, citizen@, business@demo.taxasge.gq) with DEMO_PASSWORD`
+        : '  Demo:       set DEMO_PASSWORD to create demo accounts',
       '  Press Ctrl-C to stop.',
       '',
     ].join('\n'),

@@ -100,18 +100,18 @@ describe('upstash bridge', () => {
       ]);
       expect(res).toEqual({
         status: 200,
-        body: [
-          { result: 'OK' },
-          { result: 2 },
-          { error: 'WRONGTYPE Operation against a key holding the wrong kind of value' },
-          { result: ['2', null] },
-        ],
+        body: [{ result: 'OK' }, { result: 2 }, { error: 'WRONGTYPE Operation against a key holding the wrong kind of value' }, { result: ['2', null] }],
       });
     });
 
     it('keeps concurrent requests apart on the shared connection', async () => {
       const results = await Promise.all(
-        Array.from({ length: 25 }, (_, i) => post('/pipeline', [['set', key(`c${i}`), `v${i}`], ['get', key(`c${i}`)]])),
+        Array.from({ length: 25 }, (_, i) =>
+          post('/pipeline', [
+            ['set', key(`c${i}`), `v${i}`],
+            ['get', key(`c${i}`)],
+          ]),
+        ),
       );
       results.forEach((res, i) => expect(res.body).toEqual([{ result: 'OK' }, { result: `v${i}` }]));
     });
@@ -128,21 +128,12 @@ describe('upstash bridge', () => {
       ]);
       expect(res).toEqual({
         status: 200,
-        body: [
-          { result: 1 },
-          { result: 1 },
-          { result: 2 },
-          { result: 0 },
-          { error: 'WRONGTYPE Operation against a key holding the wrong kind of value' },
-        ],
+        body: [{ result: 1 }, { result: 1 }, { result: 2 }, { result: 0 }, { error: 'WRONGTYPE Operation against a key holding the wrong kind of value' }],
       });
     });
 
     it('discards the whole transaction when a command cannot be queued', async () => {
-      const res = await post('/multi-exec', [
-        ['set', key('never'), 'x'],
-        ['no-such-command'],
-      ]);
+      const res = await post('/multi-exec', [['set', key('never'), 'x'], ['no-such-command']]);
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ error: expect.stringMatching(/^EXECABORT .*unknown command/) });
       expect((await post('/', ['exists', key('never')])).body).toEqual({ result: 0 });
@@ -167,8 +158,30 @@ describe('upstash bridge', () => {
     it('encodes pipeline and transaction results but never errors', async () => {
       await post('/', ['set', key('e'), 'x']);
       const expected = [{ result: b64('x') }, { error: 'ERR value is not an integer or out of range' }];
-      expect((await post('/pipeline', [['get', key('e')], ['incr', key('e')]], { base64: true })).body).toEqual(expected);
-      expect((await post('/multi-exec', [['get', key('e')], ['incr', key('e')]], { base64: true })).body).toEqual(expected);
+      expect(
+        (
+          await post(
+            '/pipeline',
+            [
+              ['get', key('e')],
+              ['incr', key('e')],
+            ],
+            { base64: true },
+          )
+        ).body,
+      ).toEqual(expected);
+      expect(
+        (
+          await post(
+            '/multi-exec',
+            [
+              ['get', key('e')],
+              ['incr', key('e')],
+            ],
+            { base64: true },
+          )
+        ).body,
+      ).toEqual(expected);
       expect((await post('/', ['incr', key('e')], { base64: true })).body).toEqual({ error: expected[1]?.error });
     });
   });

@@ -26,9 +26,36 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 // These would change the state of, or block, the single connection every request shares.
 const REFUSED_COMMANDS = new Set([
-  'multi', 'exec', 'discard', 'watch', 'unwatch', 'select', 'auth', 'hello', 'reset', 'quit', 'client', 'monitor',
-  'subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe', 'sync', 'psync',
-  'blpop', 'brpop', 'brpoplpush', 'blmove', 'blmpop', 'bzpopmin', 'bzpopmax', 'bzmpop', 'wait', 'waitaof',
+  'multi',
+  'exec',
+  'discard',
+  'watch',
+  'unwatch',
+  'select',
+  'auth',
+  'hello',
+  'reset',
+  'quit',
+  'client',
+  'monitor',
+  'subscribe',
+  'psubscribe',
+  'ssubscribe',
+  'unsubscribe',
+  'punsubscribe',
+  'sunsubscribe',
+  'sync',
+  'psync',
+  'blpop',
+  'brpop',
+  'brpoplpush',
+  'blmove',
+  'blmpop',
+  'bzpopmin',
+  'bzpopmax',
+  'bzmpop',
+  'wait',
+  'waitaof',
 ]);
 
 // ---- RESP2 over node:net -------------------------------------------------------------------------
@@ -148,9 +175,7 @@ function createRedisConnection(redisUrl: string): RedisConnection {
     send(commands) {
       if (!current || current.socket.destroyed) current = open();
       const { socket, waiters } = current;
-      const replies = commands.map(
-        () => new Promise<Reply>((resolve, reject) => waiters.push({ resolve, reject })),
-      );
+      const replies = commands.map(() => new Promise<Reply>((resolve, reject) => waiters.push({ resolve, reject })));
       socket.write(Buffer.concat(commands.map(encodeCommand)));
       return Promise.all(replies);
     },
@@ -200,9 +225,7 @@ async function runSingle(redis: RedisConnection, body: unknown, base64: boolean)
   const args = toArgs(body);
   checkAllowed(args);
   const [reply = null] = await redis.send([args]);
-  return reply instanceof RedisReplyError
-    ? { status: 400, body: { error: reply.message } }
-    : { status: 200, body: { result: toJson(reply, base64) } };
+  return reply instanceof RedisReplyError ? { status: 400, body: { error: reply.message } } : { status: 200, body: { result: toJson(reply, base64) } };
 }
 
 function toCommandList(body: unknown): string[][] {
@@ -261,11 +284,7 @@ function send(res: ServerResponse, { status, body }: Outcome): void {
   res.end(json);
 }
 
-export async function startUpstashBridge({
-  redisUrl = 'redis://127.0.0.1:6379',
-  token,
-  port = 0,
-}: UpstashBridgeOptions): Promise<UpstashBridge> {
+export async function startUpstashBridge({ redisUrl = 'redis://127.0.0.1:6379', token, port = 0 }: UpstashBridgeOptions): Promise<UpstashBridge> {
   if (!token) throw new Error('startUpstashBridge: token is required');
   const expected = digest(token);
   const redis = createRedisConnection(redisUrl);
@@ -299,7 +318,10 @@ export async function startUpstashBridge({
       (outcome) => send(res, outcome),
       (error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
-        send(res, error instanceof BadRequest ? { status: 400, body: { error: message } } : { status: 502, body: { error: `ERR redis unavailable: ${message}` } });
+        send(
+          res,
+          error instanceof BadRequest ? { status: 400, body: { error: message } } : { status: 502, body: { error: `ERR redis unavailable: ${message}` } },
+        );
       },
     );
   });

@@ -13,7 +13,12 @@ beforeAll(async () => {
   // A generous public limit: this suite sends many requests from one address.
   app = await createTestApp({ env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000' } });
   for (const role of ROLES) {
-    tokens.set(role, await anAccount().withRole(role, role === 'agent' || role === 'supervisor' ? ['M-001'] : []).create(app));
+    tokens.set(
+      role,
+      await anAccount()
+        .withRole(role, role === 'agent' || role === 'supervisor' ? ['M-001'] : [])
+        .create(app),
+    );
   }
 });
 afterAll(() => app.close());
@@ -59,9 +64,12 @@ describe('route × role', () => {
     await request(app.server).post(path).set('Content-Type', 'application/json').send('{}').expect(401);
   });
 
-  it.each(apiRoutes.filter((r) => r.roles === 'public' && !signed.has(r.path)).map((r) => [`${r.method.toUpperCase()} ${r.path}`, r] as const))('%s is open to anyone', async (_name, route) => {
-    const res = await send(route);
-    expect([401, 403]).not.toContain(res.status);
-    expect(res.status).toBeLessThan(500);
-  });
+  it.each(apiRoutes.filter((r) => r.roles === 'public' && !signed.has(r.path)).map((r) => [`${r.method.toUpperCase()} ${r.path}`, r] as const))(
+    '%s is open to anyone',
+    async (_name, route) => {
+      const res = await send(route);
+      expect([401, 403]).not.toContain(res.status);
+      expect(res.status).toBeLessThan(500);
+    },
+  );
 });

@@ -18,12 +18,16 @@ function findChromium(): string {
   const candidates = process.env.CHROMIUM ? [process.env.CHROMIUM] : ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
   for (const name of candidates) {
     try {
-      return execFileSync('sh', ['-c', `command -v "${name}"`]).toString().trim();
+      return execFileSync('sh', ['-c', `command -v "${name}"`])
+        .toString()
+        .trim();
     } catch {
       // not this one
     }
   }
-  throw new Error(`No Chromium found (tried ${candidates.join(', ')}): this test renders the API reference in it. Install it (Debian: apt-get install -y chromium; .ci/run does) or set CHROMIUM to its path.`);
+  throw new Error(
+    `No Chromium found (tried ${candidates.join(', ')}): this test renders the API reference in it. Install it (Debian: apt-get install -y chromium; .ci/run does) or set CHROMIUM to its path.`,
+  );
 }
 
 let app: TestApp;

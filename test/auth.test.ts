@@ -46,18 +46,33 @@ describe('the account flow over HTTP', () => {
   });
 
   it('takes the role from the account type, never from the client', async () => {
-    await api().post('/api/v1/auth/register').send({ email: 'x@example.gq', password: STRONG, fullName: 'X', accountType: 'citizen', role: 'admin' }).expect(400);
-    const biz = await api().post('/api/v1/auth/register').send({ email: 'biz@example.gq', password: STRONG, fullName: 'Biz S.L.', accountType: 'business', taxId: 'GQ-123456' }).expect(201);
+    await api()
+      .post('/api/v1/auth/register')
+      .send({ email: 'x@example.gq', password: STRONG, fullName: 'X', accountType: 'citizen', role: 'admin' })
+      .expect(400);
+    const biz = await api()
+      .post('/api/v1/auth/register')
+      .send({ email: 'biz@example.gq', password: STRONG, fullName: 'Biz S.L.', accountType: 'business', taxId: 'GQ-123456' })
+      .expect(201);
     expect(biz.body).toMatchObject({ role: 'business', taxId: 'GQ-123456' });
-    const noNif = await api().post('/api/v1/auth/register').send({ email: 'biz2@example.gq', password: STRONG, fullName: 'Biz', accountType: 'business' }).expect(400);
+    const noNif = await api()
+      .post('/api/v1/auth/register')
+      .send({ email: 'biz2@example.gq', password: STRONG, fullName: 'Biz', accountType: 'business' })
+      .expect(400);
     expect(noNif.body.errors).toEqual([{ path: 'body.taxId', message: 'required for a business account' }]);
   });
 
   it('refuses weak passwords and taken emails with messages that help', async () => {
-    const weak = await api().post('/api/v1/auth/register').send({ email: 'w@example.gq', password: 'short', fullName: 'W', accountType: 'citizen' }).expect(400);
+    const weak = await api()
+      .post('/api/v1/auth/register')
+      .send({ email: 'w@example.gq', password: 'short', fullName: 'W', accountType: 'citizen' })
+      .expect(400);
     expect(weak.body.detail).toContain('at least 10 characters');
     await api().post('/api/v1/auth/register').send({ email: 'dup@example.gq', password: STRONG, fullName: 'D', accountType: 'citizen' }).expect(201);
-    const dup = await api().post('/api/v1/auth/register').send({ email: 'DUP@example.gq', password: STRONG, fullName: 'D', accountType: 'citizen' }).expect(409);
+    const dup = await api()
+      .post('/api/v1/auth/register')
+      .send({ email: 'DUP@example.gq', password: STRONG, fullName: 'D', accountType: 'citizen' })
+      .expect(409);
     expect(dup.body.code).toBe('email_taken');
   });
 
@@ -91,13 +106,27 @@ describe('access tokens that must be refused', () => {
   it('refuses a token signed with another key under a known kid', async () => {
     const { privateKey } = generateKeyPairSync('ed25519');
     const kid = JSON.parse(Buffer.from(account.accessToken.split('.')[0]!, 'base64url').toString()).kid;
-    const forged = await new SignJWT(claims()).setProtectedHeader({ alg: 'EdDSA', kid, typ: 'at+jwt' }).setSubject(account.id).setIssuer(issuer).setAudience(audience).setIssuedAt().setExpirationTime('10m').sign(privateKey);
+    const forged = await new SignJWT(claims())
+      .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'at+jwt' })
+      .setSubject(account.id)
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(privateKey);
     await meWith(forged).expect(401);
   });
 
   it('refuses a token with an unknown kid', async () => {
     const { privateKey } = generateKeyPairSync('ed25519');
-    const forged = await new SignJWT(claims()).setProtectedHeader({ alg: 'EdDSA', kid: 'attacker', typ: 'at+jwt' }).setSubject(account.id).setIssuer(issuer).setAudience(audience).setIssuedAt().setExpirationTime('10m').sign(privateKey);
+    const forged = await new SignJWT(claims())
+      .setProtectedHeader({ alg: 'EdDSA', kid: 'attacker', typ: 'at+jwt' })
+      .setSubject(account.id)
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(privateKey);
     await meWith(forged).expect(401);
   });
 
@@ -131,7 +160,14 @@ describe('access tokens that must be refused', () => {
   ])('refuses the wrong %s', async (_what, { iss, aud }) => {
     const { getKeyRing } = await import('../shared/runtime/identity');
     const ring = getKeyRing();
-    const token = await new SignJWT(claims()).setProtectedHeader({ alg: 'EdDSA', kid: ring.activeKid, typ: 'at+jwt' }).setSubject(account.id).setIssuer(iss).setAudience(aud).setIssuedAt(Math.floor(app.clock.now().getTime() / 1000)).setExpirationTime(Math.floor(app.clock.now().getTime() / 1000) + 600).sign(ring.signingKey);
+    const token = await new SignJWT(claims())
+      .setProtectedHeader({ alg: 'EdDSA', kid: ring.activeKid, typ: 'at+jwt' })
+      .setSubject(account.id)
+      .setIssuer(iss)
+      .setAudience(aud)
+      .setIssuedAt(Math.floor(app.clock.now().getTime() / 1000))
+      .setExpirationTime(Math.floor(app.clock.now().getTime() / 1000) + 600)
+      .sign(ring.signingKey);
     const res = await meWith(token).expect(401);
     expect(res.body.code).toBe('unauthenticated');
   });
@@ -141,7 +177,14 @@ describe('access tokens that must be refused', () => {
     const ring = getKeyRing();
     const now = Math.floor(app.clock.now().getTime() / 1000);
     const signed = (iat: number, exp: number) =>
-      new SignJWT(claims()).setProtectedHeader({ alg: 'EdDSA', kid: ring.activeKid, typ: 'at+jwt' }).setSubject(account.id).setIssuer(issuer).setAudience(audience).setIssuedAt(iat).setExpirationTime(exp).sign(ring.signingKey);
+      new SignJWT(claims())
+        .setProtectedHeader({ alg: 'EdDSA', kid: ring.activeKid, typ: 'at+jwt' })
+        .setSubject(account.id)
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setIssuedAt(iat)
+        .setExpirationTime(exp)
+        .sign(ring.signingKey);
     const tenYears = await meWith(await signed(now, now + 10 * 365 * 24 * 3600)).expect(401);
     expect(tenYears.body.detail).toMatch(/lives longer/);
     // Issued in the future, so that its age never grows past the lifetime.
@@ -209,15 +252,26 @@ describe('password reset', () => {
 
   it('does the same work for any address, queues the email for the notifications consumer, and stores the link redacted', async () => {
     const account = await anAccount().create(app);
-    const queued = async () => (await app.database.db.query<{ event: { data: Record<string, unknown> } }>("SELECT event FROM event_outbox WHERE event->>'type' = 'account.password_reset_requested'")).rows;
+    const queued = async () =>
+      (
+        await app.database.db.query<{ event: { data: Record<string, unknown> } }>(
+          "SELECT event FROM event_outbox WHERE event->>'type' = 'account.password_reset_requested'",
+        )
+      ).rows;
     const before = (await queued()).length;
     await api().post('/api/v1/auth/password/forgot').send({ email: 'nobody-else@example.gq' }).expect(202, { status: 'accepted' });
     await api().post('/api/v1/auth/password/forgot').send({ email: account.email }).expect(202, { status: 'accepted' });
     const events = (await queued()).slice(before);
-    expect(events.map((e) => Object.keys(e.event.data).sort())).toEqual([['email', 'requestId'], ['email', 'requestId']]);
+    expect(events.map((e) => Object.keys(e.event.data).sort())).toEqual([
+      ['email', 'requestId'],
+      ['email', 'requestId'],
+    ]);
     expect(await resetTokenFor(app, account.email)).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(await mailTo(app, 'nobody-else@example.gq')).toEqual([]);
-    const { rows } = await app.database.db.query<{ payload: { link: string } }>("SELECT payload FROM notification_outbox WHERE recipient = $1 AND template = 'password-reset'", [account.email]);
+    const { rows } = await app.database.db.query<{ payload: { link: string } }>(
+      "SELECT payload FROM notification_outbox WHERE recipient = $1 AND template = 'password-reset'",
+      [account.email],
+    );
     expect(rows.map((r) => r.payload.link)).toEqual(['[redacted]']);
   });
 

@@ -27,7 +27,10 @@ async function allPages(query: string, limit = 100): Promise<{ codes: string[]; 
 
 describe('listing and paging', () => {
   it('answers the first page with the total of the whole catalog', async () => {
-    const res = await api().get('/api/v1/fiscal-services?limit=5').expect(200).expect('Content-Type', /application\/json/);
+    const res = await api()
+      .get('/api/v1/fiscal-services?limit=5')
+      .expect(200)
+      .expect('Content-Type', /application\/json/);
     expect(res.body.items).toHaveLength(5);
     expect(res.body.total).toBe(547);
     expect(res.body.items[0]).toMatchObject({ code: 'T-001', name: 'Legalización de Documentos', expeditionAmount: 2000, currency: 'XAF' });
@@ -101,7 +104,11 @@ describe('search', () => {
 
   it('answers names and documents in the language asked for', async () => {
     const res = await api().get('/api/v1/fiscal-services').query({ q: 'legalizacion', lang: 'fr', limit: 1 }).expect(200);
-    expect(res.body.items[0]).toMatchObject({ code: 'T-001', name: 'Légalisation de documents', requiredDocuments: ["Document original à légaliser, Pièce d'identité du demandeur"] });
+    expect(res.body.items[0]).toMatchObject({
+      code: 'T-001',
+      name: 'Légalisation de documents',
+      requiredDocuments: ["Document original à légaliser, Pièce d'identité du demandeur"],
+    });
     expect(res.body.items[0].ministry.name).toMatch(/^MINISTÈRE/);
   });
 });
@@ -133,7 +140,9 @@ describe('one service', () => {
     const { codes } = await allPages('');
     expect(codes).toHaveLength(547);
     const page = await Promise.all(
-      [0, 100, 200, 300, 400, 500].map((offset) => api().get(`/api/v1/fiscal-services?limit=100${offset ? `&cursor=${Buffer.from(`after:${codes[offset - 1]}`).toString('base64url')}` : ''}`)),
+      [0, 100, 200, 300, 400, 500].map((offset) =>
+        api().get(`/api/v1/fiscal-services?limit=100${offset ? `&cursor=${Buffer.from(`after:${codes[offset - 1]}`).toString('base64url')}` : ''}`),
+      ),
     );
     const payable = new Map(page.flatMap((r) => r.body.items.map((i: { code: string; payableOnline: boolean }) => [i.code, i.payableOnline] as const)));
     const mismatches = catalogSource.services.filter((s) => payable.get(s.code) !== expectedPayable(s)).map((s) => s.code);
@@ -142,7 +151,10 @@ describe('one service', () => {
   });
 
   it('answers 404 problem+json for an unknown code and 400 for a malformed one', async () => {
-    const missing = await api().get('/api/v1/fiscal-services/T-999').expect(404).expect('Content-Type', /application\/problem\+json/);
+    const missing = await api()
+      .get('/api/v1/fiscal-services/T-999')
+      .expect(404)
+      .expect('Content-Type', /application\/problem\+json/);
     expect(missing.body).toMatchObject({ status: 404, code: 'not_found', instance: '/api/v1/fiscal-services/T-999' });
     expect(missing.body.detail).toContain('T-999');
     const malformed = await api().get('/api/v1/fiscal-services/abc').expect(400);
@@ -180,7 +192,10 @@ describe('bad input is a 400 problem naming the field, never a 500', () => {
     ['limit=5&limit=6', 'query.limit'],
     [`q=${'a'.repeat(101)}`, 'query.q'],
   ])('%s', async (query, path) => {
-    const res = await api().get(`/api/v1/fiscal-services?${query}`).expect(400).expect('Content-Type', /application\/problem\+json/);
+    const res = await api()
+      .get(`/api/v1/fiscal-services?${query}`)
+      .expect(400)
+      .expect('Content-Type', /application\/problem\+json/);
     expect(res.body).toMatchObject({ status: 400, code: 'validation_failed', type: expect.stringContaining('validation-failed') });
     expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
     expect(res.body.detail).toContain(path);
@@ -189,7 +204,10 @@ describe('bad input is a 400 problem naming the field, never a 500', () => {
 
 describe('HTTP behaviour', () => {
   it('answers an unknown path with 404 problem+json', async () => {
-    const res = await api().get('/api/v1/nothing-here').expect(404).expect('Content-Type', /application\/problem\+json/);
+    const res = await api()
+      .get('/api/v1/nothing-here')
+      .expect(404)
+      .expect('Content-Type', /application\/problem\+json/);
     expect(res.body.code).toBe('route_not_found');
     const inside = await api().get('/api/v1/fiscal-services/T-001/extra').expect(404);
     expect(inside.body.code).toBe('route_not_found');

@@ -24,7 +24,8 @@ afterAll(() => app.close());
 const api = () => request(app.server);
 const as = requestsAs(() => app);
 
-const newTaxReturn = (declaredAmount = 1_000_000) => as(citizen).post('/api/v1/declarations', { kind: 'tax_return', taxType: 'vat', period: '2026-07', declaredAmount });
+const newTaxReturn = (declaredAmount = 1_000_000) =>
+  as(citizen).post('/api/v1/declarations', { kind: 'tax_return', taxType: 'vat', period: '2026-07', declaredAmount });
 
 describe('service fees', () => {
   it('quotes T-001 at 2000 XAF, locked to the catalog version, with an expiry and a reference', async () => {
@@ -64,7 +65,12 @@ describe('a tax return from draft to approval', () => {
   it('draft → submitted → claimed → documents requested → resubmitted → approved with a validated amount', async () => {
     const created = await newTaxReturn().expect(201);
     const id = created.body.id as string;
-    expect(created.body).toMatchObject({ status: 'draft', ministry: 'M-007', amount: 1_000_000, taxReturn: { taxType: 'vat', period: '2026-07', deadline: '2026-08-15' } });
+    expect(created.body).toMatchObject({
+      status: 'draft',
+      ministry: 'M-007',
+      amount: 1_000_000,
+      taxReturn: { taxType: 'vat', period: '2026-07', deadline: '2026-08-15' },
+    });
 
     await as(citizen).post(`/api/v1/declarations/${id}/submit`).expect(200);
     const queue = await as(agent).get('/api/v1/agent/queue?ministry=M-007').expect(200);
@@ -72,14 +78,29 @@ describe('a tax return from draft to approval', () => {
 
     const claimed = await as(agent).post(`/api/v1/agent/declarations/${id}/claim`).expect(200);
     expect(claimed.body).toMatchObject({ status: 'in_review', claim: { by: agent.id } });
-    await as(agent).post(`/api/v1/agent/declarations/${id}/request-documents`, { documents: ['VAT ledger for July'], message: 'Attach the ledger' }).expect(200);
+    await as(agent)
+      .post(`/api/v1/agent/declarations/${id}/request-documents`, { documents: ['VAT ledger for July'], message: 'Attach the ledger' })
+      .expect(200);
     await as(citizen).post(`/api/v1/declarations/${id}/submit`).expect(200);
     await as(agent).post(`/api/v1/agent/declarations/${id}/claim`).expect(200);
     const approved = await as(agent).post(`/api/v1/agent/declarations/${id}/approve`, { validatedAmount: 1_150_000 }).expect(200);
-    expect(approved.body).toMatchObject({ status: 'approved', amount: 1_150_000, taxReturn: { declaredAmount: 1_000_000, validatedAmount: 1_150_000 }, claim: null });
+    expect(approved.body).toMatchObject({
+      status: 'approved',
+      amount: 1_150_000,
+      taxReturn: { declaredAmount: 1_000_000, validatedAmount: 1_150_000 },
+      claim: null,
+    });
 
     const read = await as(citizen).get(`/api/v1/declarations/${id}`).expect(200);
-    expect(read.body.history.map((h: { to: string }) => h.to)).toEqual(['draft', 'submitted', 'in_review', 'documents_requested', 'submitted', 'in_review', 'approved']);
+    expect(read.body.history.map((h: { to: string }) => h.to)).toEqual([
+      'draft',
+      'submitted',
+      'in_review',
+      'documents_requested',
+      'submitted',
+      'in_review',
+      'approved',
+    ]);
     expect(read.body.history[3]).toMatchObject({ action: 'request_documents', reason: 'Attach the ledger [VAT ledger for July]', byRole: 'agent' });
   });
 
@@ -118,7 +139,9 @@ describe('claims', () => {
     expect(new Set(winners.map((w) => w.body.claim.by))).toEqual(new Set([winner]));
     const loser = winner === agent.id ? agent2 : agent;
     expect(results.filter((r, i) => (i % 2 ? agent : agent2) === loser).every((r) => r.status === 409)).toBe(true);
-    const { rows } = await app.database.db.query("SELECT count(*)::int AS n FROM declaration_history WHERE declaration_id = $1 AND action = 'claim'", [body.id]);
+    const { rows } = await app.database.db.query("SELECT count(*)::int AS n FROM declaration_history WHERE declaration_id = $1 AND action = 'claim'", [
+      body.id,
+    ]);
     expect(rows[0]!.n).toBe(1);
   });
 
@@ -169,13 +192,18 @@ describe('Idempotency-Key', () => {
     const again = await as(citizen).post('/api/v1/declarations', body).set('Idempotency-Key', 'k-123').expect(201);
     expect(again.body.id).toBe(first.body.id);
     expect(again.headers['idempotent-replayed']).toBe('true');
-    const other = await as(citizen).post('/api/v1/declarations', { ...body, serviceCode: 'T-003' }).set('Idempotency-Key', 'k-123').expect(409);
+    const other = await as(citizen)
+      .post('/api/v1/declarations', { ...body, serviceCode: 'T-003' })
+      .set('Idempotency-Key', 'k-123')
+      .expect(409);
     expect(other.body.code).toBe('idempotency_key_reused');
     expect(other.body.detail).toMatch(/different request body/);
     // Keys belong to their caller.
     const someoneElse = await as(otherCitizen).post('/api/v1/declarations', body).set('Idempotency-Key', 'k-123').expect(201);
     expect(someoneElse.body.id).not.toBe(first.body.id);
-    const { rows } = await app.database.db.query<{ n: number }>("SELECT count(*)::int AS n FROM declarations WHERE service_code = 'T-002' AND owner_id = $1", [citizen.id]);
+    const { rows } = await app.database.db.query<{ n: number }>("SELECT count(*)::int AS n FROM declarations WHERE service_code = 'T-002' AND owner_id = $1", [
+      citizen.id,
+    ]);
     expect(rows[0]!.n).toBe(1);
   });
 });
@@ -184,8 +212,12 @@ describe('documents', () => {
   const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2000, 0x20), Buffer.from('\n%%EOF\n')]);
 
   it('uploads a PDF through the signed URL and lists it for the owner and the reviewers', async () => {
-    const { body: declaration } = await as(citizen).post('/api/v1/declarations', { kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' }).expect(201);
-    const slot = await as(citizen).post(`/api/v1/declarations/${declaration.id}/documents`, { filename: 'pasaporte.pdf', contentType: 'application/pdf', size: pdf.length }).expect(201);
+    const { body: declaration } = await as(citizen)
+      .post('/api/v1/declarations', { kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' })
+      .expect(201);
+    const slot = await as(citizen)
+      .post(`/api/v1/declarations/${declaration.id}/documents`, { filename: 'pasaporte.pdf', contentType: 'application/pdf', size: pdf.length })
+      .expect(201);
     expect(slot.body).toMatchObject({ document: { filename: 'pasaporte.pdf', uploaded: false }, upload: { method: 'PUT' } });
 
     const url = new URL(slot.body.upload.url);
@@ -196,11 +228,15 @@ describe('documents', () => {
     const listed = await as(citizen).get(`/api/v1/declarations/${declaration.id}/documents`).expect(200);
     expect(listed.body.items).toEqual([expect.objectContaining({ filename: 'pasaporte.pdf', size: pdf.length, uploaded: true })]);
     const download = new URL(listed.body.items[0].downloadUrl);
-    const got = await api().get(download.pathname + download.search).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    }).expect(200);
+    const got = await api()
+      .get(download.pathname + download.search)
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
     expect(Buffer.compare(got.body as Buffer, pdf)).toBe(0);
     // It downloads under the declaration's reference, never under the name its uploader chose.
     expect(got.headers['content-disposition']).toBe(`attachment; filename="${declaration.reference}-1.pdf"; filename*=UTF-8''${declaration.reference}-1.pdf`);
@@ -219,10 +255,16 @@ describe('documents', () => {
 
   it('refuses other file types, files over 10 MB, and uploads by anyone but the owner', async () => {
     const { body: declaration } = await newTaxReturn().expect(201);
-    const exe = await as(citizen).post(`/api/v1/declarations/${declaration.id}/documents`, { filename: 'x.exe', contentType: 'application/x-msdownload', size: 10 }).expect(400);
+    const exe = await as(citizen)
+      .post(`/api/v1/declarations/${declaration.id}/documents`, { filename: 'x.exe', contentType: 'application/x-msdownload', size: 10 })
+      .expect(400);
     expect(exe.body.errors[0].path).toBe('body.contentType');
-    const big = await as(citizen).post(`/api/v1/declarations/${declaration.id}/documents`, { filename: 'big.pdf', contentType: 'application/pdf', size: 10 * 1024 * 1024 + 1 }).expect(400);
+    const big = await as(citizen)
+      .post(`/api/v1/declarations/${declaration.id}/documents`, { filename: 'big.pdf', contentType: 'application/pdf', size: 10 * 1024 * 1024 + 1 })
+      .expect(400);
     expect(big.body.errors[0]).toEqual({ path: 'body.size', message: 'expected at most 10485760 bytes (10 MB)' });
-    await as(otherCitizen).post(`/api/v1/declarations/${declaration.id}/documents`, { filename: 'a.pdf', contentType: 'application/pdf', size: 10 }).expect(404);
+    await as(otherCitizen)
+      .post(`/api/v1/declarations/${declaration.id}/documents`, { filename: 'a.pdf', contentType: 'application/pdf', size: 10 })
+      .expect(404);
   });
 });

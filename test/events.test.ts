@@ -22,14 +22,22 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 const createFee = (serviceCode = 'T-001') =>
-  request(app.server).post('/api/v1/declarations').set('Authorization', `Bearer ${citizen.accessToken}`).send({ kind: 'service_fee', serviceCode, feeType: 'expedition' }).expect(201);
+  request(app.server)
+    .post('/api/v1/declarations')
+    .set('Authorization', `Bearer ${citizen.accessToken}`)
+    .send({ kind: 'service_fee', serviceCode, feeType: 'expedition' })
+    .expect(201);
 
 describe('declaration events', () => {
   it('publishes each transition after commit and marks it published', async () => {
     const { body } = await createFee();
     await getEventBus().drain();
     const event = received.find((e) => e.subject === body.id)!;
-    expect(event).toMatchObject({ type: 'declaration.awaiting_payment', source: '/taxasge/declarations', data: { declarationId: body.id, from: null, to: 'awaiting_payment', amount: 2000, currency: 'XAF', ownerId: citizen.id } });
+    expect(event).toMatchObject({
+      type: 'declaration.awaiting_payment',
+      source: '/taxasge/declarations',
+      data: { declarationId: body.id, from: null, to: 'awaiting_payment', amount: 2000, currency: 'XAF', ownerId: citizen.id },
+    });
     const { rows } = await app.database.db.query('SELECT published_at FROM event_outbox WHERE id = $1', [event.id]);
     expect(rows[0]!.published_at).not.toBeNull();
   });
@@ -53,7 +61,13 @@ describe('payment of a service fee', () => {
   it('joins the review queue above the ministry threshold, and is approved at once at or below it', async () => {
     const above = (await createFee()).body;
     await app.database.db.query("UPDATE ministries SET auto_approval_threshold = 1640 WHERE code = 'M-002'");
-    const below = (await request(app.server).post('/api/v1/declarations').set('Authorization', `Bearer ${citizen.accessToken}`).send({ kind: 'service_fee', serviceCode: 'T-023', feeType: 'expedition' }).expect(201)).body;
+    const below = (
+      await request(app.server)
+        .post('/api/v1/declarations')
+        .set('Authorization', `Bearer ${citizen.accessToken}`)
+        .send({ kind: 'service_fee', serviceCode: 'T-023', feeType: 'expedition' })
+        .expect(201)
+    ).body;
     expect(below.ministry).toBe('M-002');
     expect(below.amount).toBe(1640);
 
@@ -80,10 +94,29 @@ describe('the in-process bus', () => {
   it('retries a failing handler and dead-letters the event after its last attempt', async () => {
     const dead: unknown[] = [];
     const attempts: number[] = [];
-    const bus = createInProcessBus({ logger: createLogger({ level: 'error', write: () => undefined }), retryDelayMs: 1, onDeadLetter: async (d) => void dead.push(d) });
-    bus.subscribe({ name: 'always-fails', topic: 'notifications', maxDeliveryAttempts: 3, handler: async (_e, d) => { attempts.push(d.attempt); throw new Error('nope'); } });
+    const bus = createInProcessBus({
+      logger: createLogger({ level: 'error', write: () => undefined }),
+      retryDelayMs: 1,
+      onDeadLetter: async (d) => void dead.push(d),
+    });
+    bus.subscribe({
+      name: 'always-fails',
+      topic: 'notifications',
+      maxDeliveryAttempts: 3,
+      handler: async (_e, d) => {
+        attempts.push(d.attempt);
+        throw new Error('nope');
+      },
+    });
     let okCalls = 0;
-    bus.subscribe({ name: 'ok-on-second', topic: 'notifications', handler: async (_e, d) => { okCalls++; if (d.attempt === 1) throw new Error('transient'); } });
+    bus.subscribe({
+      name: 'ok-on-second',
+      topic: 'notifications',
+      handler: async (_e, d) => {
+        okCalls++;
+        if (d.attempt === 1) throw new Error('transient');
+      },
+    });
     await bus.publish('notifications', { id: 'e1', type: 't', source: 's', time: new Date().toISOString(), data: {} });
     await bus.drain();
     expect(attempts).toEqual([1, 2, 3]);
@@ -107,7 +140,11 @@ describe('notifications of declaration events', () => {
     const agent = await anAccount().withRole('agent', ['M-007']).create(app);
     await reissue(owner, agent);
     await app.database.db.query("UPDATE users SET locale = 'fr' WHERE id = $1", [owner.id]);
-    const as = (who: CreatedAccount) => (path: string, body?: object) => request(app.server).post(path).set('Authorization', `Bearer ${who.accessToken}`).send(body ?? {});
+    const as = (who: CreatedAccount) => (path: string, body?: object) =>
+      request(app.server)
+        .post(path)
+        .set('Authorization', `Bearer ${who.accessToken}`)
+        .send(body ?? {});
     const { body } = await as(owner)('/api/v1/declarations', { kind: 'tax_return', taxType: 'vat', period: '2026-08', declaredAmount: 50_000 }).expect(201);
     await as(owner)(`/api/v1/declarations/${body.id}/submit`).expect(200);
     await as(agent)(`/api/v1/agent/declarations/${body.id}/claim`).expect(200);
@@ -124,7 +161,10 @@ describe('notifications of declaration events', () => {
     );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ channel: 'email', locale: 'fr' });
-    const deliveries = await app.database.db.query<{ n: number }>("SELECT count(*)::int AS n FROM notification_deliveries WHERE event_id = $1 AND outcome = 'sent'", [approved.id]);
+    const deliveries = await app.database.db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM notification_deliveries WHERE event_id = $1 AND outcome = 'sent'",
+      [approved.id],
+    );
     expect(deliveries.rows[0]!.n).toBe(1);
   });
 });

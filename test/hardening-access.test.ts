@@ -45,7 +45,8 @@ describe('login attempts counted before the password is checked', () => {
 });
 
 describe('registrations counted per client address', () => {
-  const register = (email: string) => request(app.server).post('/api/v1/auth/register').send({ email, password: FIXTURE_PASSWORD, fullName: 'Ana Nsue', accountType: 'citizen' });
+  const register = (email: string) =>
+    request(app.server).post('/api/v1/auth/register').send({ email, password: FIXTURE_PASSWORD, fullName: 'Ana Nsue', accountType: 'citizen' });
 
   it('reveals at most 20 existing accounts an hour to one address, however many probes run at once', async () => {
     app.clock.advance(3_601_000);
@@ -63,7 +64,8 @@ describe('registrations counted per client address', () => {
 });
 
 describe('admins cannot lock the admins out', () => {
-  const patch = (who: { accessToken: string }, id: string, body: object) => request(app.server).patch(`/api/v1/admin/users/${id}`).set('Authorization', `Bearer ${who.accessToken}`).send(body);
+  const patch = (who: { accessToken: string }, id: string, body: object) =>
+    request(app.server).patch(`/api/v1/admin/users/${id}`).set('Authorization', `Bearer ${who.accessToken}`).send(body);
 
   it('refuses an admin demoting or suspending themselves, and keeps one admin when two demote each other at once', async () => {
     const a = await anAccount().withRole('admin').create(app);
@@ -104,7 +106,9 @@ describe('the client address behind the proxies', () => {
 
       const account = await anAccount().create(deployed);
       await login(deployed.server, account.email, 'wrong-password-1', `6.6.6.6, 203.0.113.9, ${hosting}`).expect(401);
-      const { rows } = await deployed.database.db.query<{ ip: string }>("SELECT ip FROM audit_log WHERE action = 'login.failure' AND actor_email = $1", [account.email]);
+      const { rows } = await deployed.database.db.query<{ ip: string }>("SELECT ip FROM audit_log WHERE action = 'login.failure' AND actor_email = $1", [
+        account.email,
+      ]);
       expect(rows).toEqual([{ ip: '203.0.113.9' }]);
     } finally {
       await deployed.close();

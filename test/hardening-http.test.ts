@@ -63,7 +63,9 @@ describe('request bodies over the limit', () => {
     const after = process.memoryUsage().rss;
     const grewMb = Math.round((after - before) / MB);
     // Printed for the record (issue 14 measured 126 MB → 521 MB for one such body).
-    process.stdout.write(`body limits: RSS ${Math.round(before / MB)} MB → ${Math.round(after / MB)} MB (+${grewMb} MB); written before the answer: declared ${Math.round(declared.written / MB)} MB, chunked ${Math.round(chunked.written / MB)} MB\n`);
+    process.stdout.write(
+      `body limits: RSS ${Math.round(before / MB)} MB → ${Math.round(after / MB)} MB (+${grewMb} MB); written before the answer: declared ${Math.round(declared.written / MB)} MB, chunked ${Math.round(chunked.written / MB)} MB\n`,
+    );
 
     for (const answer of [declared, chunked]) {
       expect(answer.status).toBe(413);
@@ -75,7 +77,10 @@ describe('request bodies over the limit', () => {
   });
 
   it('still accepts a body under the limit of its route', async () => {
-    await request(app.server).post('/api/v1/auth/login').send({ email: 'nobody@example.gq', password: 'x'.repeat(100) }).expect(401);
+    await request(app.server)
+      .post('/api/v1/auth/login')
+      .send({ email: 'nobody@example.gq', password: 'x'.repeat(100) })
+      .expect(401);
   });
 });
 
@@ -83,7 +88,12 @@ describe('answers of the API', () => {
   it('carry nosniff, no framing and no referrer, and HSTS when the client came over https', async () => {
     for (const path of ['/api/v1/ministries', '/api/v1/docs', '/api/v1/fiscal-services/T-99999']) {
       const res = await request(app.server).get(path);
-      expect({ path, nosniff: res.headers['x-content-type-options'], csp: res.headers['content-security-policy'], frame: res.headers['x-frame-options'] }).toEqual({
+      expect({
+        path,
+        nosniff: res.headers['x-content-type-options'],
+        csp: res.headers['content-security-policy'],
+        frame: res.headers['x-frame-options'],
+      }).toEqual({
         path,
         nosniff: 'nosniff',
         csp: expect.stringContaining("frame-ancestors 'none'"),
@@ -137,6 +147,9 @@ describe('requests that answered 500', () => {
 describe('the body limit lookup', () => {
   it('leaves a path that does not percent-decode to the router (400), with or without a body', async () => {
     await request(app.server).get('/api/v1/fiscal-services/%E0%A4%A').expect(400);
-    await request(app.server).post('/api/v1/declarations/%E0%A4%A/submit').send({}).expect((r) => expect(r.status).toBeLessThan(500));
+    await request(app.server)
+      .post('/api/v1/declarations/%E0%A4%A/submit')
+      .send({})
+      .expect((r) => expect(r.status).toBeLessThan(500));
   });
 });

@@ -26,15 +26,23 @@ const auth = (r: request.Test) => r.set('Authorization', `Bearer ${citizen.acces
 const settle = () => settleMoney(app);
 
 async function newPayment(declarationId: string) {
-  const { body } = await auth(api().post('/api/v1/payments')).set('Idempotency-Key', `hardening-${++seq}`).send({ declarationId, method: 'bange_card' }).expect(201);
+  const { body } = await auth(api().post('/api/v1/payments'))
+    .set('Idempotency-Key', `hardening-${++seq}`)
+    .send({ declarationId, method: 'bange_card' })
+    .expect(201);
   return { payment: body as { id: string; reference: string; amount: number }, bangeId: new URL(body.checkoutUrl).pathname.split('/').pop()! };
 }
 
-const checkout = (bangeId: string, action: 'pay' | 'decline') => api().post(`/sandbox/bange/checkout/${bangeId}/${action}`).expect((r) => expect(r.status).toBeLessThan(300));
+const checkout = (bangeId: string, action: 'pay' | 'decline') =>
+  api()
+    .post(`/sandbox/bange/checkout/${bangeId}/${action}`)
+    .expect((r) => expect(r.status).toBeLessThan(300));
 
 describe('a declined payment paid later, after another payment took the declaration', () => {
   it('books the money once, flags it for a refund, and issues no receipt for it', async () => {
-    const { body: declaration } = await auth(api().post('/api/v1/declarations')).send({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' }).expect(201);
+    const { body: declaration } = await auth(api().post('/api/v1/declarations'))
+      .send({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' })
+      .expect(201);
     const first = await newPayment(declaration.id);
     await checkout(first.bangeId, 'decline');
     await settle();
@@ -48,7 +56,10 @@ describe('a declined payment paid later, after another payment took the declarat
     await settle();
 
     const db = app.database.db;
-    const journals = await db.query<{ external_ref: string; payment_id: string }>("SELECT external_ref, payment_id FROM ledger_journals WHERE kind = 'payment' AND declaration_id = $1 ORDER BY external_ref", [declaration.id]);
+    const journals = await db.query<{ external_ref: string; payment_id: string }>(
+      "SELECT external_ref, payment_id FROM ledger_journals WHERE kind = 'payment' AND declaration_id = $1 ORDER BY external_ref",
+      [declaration.id],
+    );
     expect(journals.rows.map((r) => r.external_ref).sort()).toEqual([first.bangeId, second.bangeId].sort());
     const anomalies = await db.query<{ kind: string }>('SELECT kind FROM payment_anomalies WHERE payment_id = $1', [first.payment.id]);
     expect(anomalies.rows).toEqual([{ kind: 'paid_twice' }]);
@@ -75,9 +86,14 @@ describe('a tax return at 0 XAF', () => {
     expect(zero.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ path: expect.stringContaining('declaredAmount') })]));
 
     // One stored before 0 was refused.
-    const { body: declaration } = await auth(api().post('/api/v1/declarations')).send({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' }).expect(201);
+    const { body: declaration } = await auth(api().post('/api/v1/declarations'))
+      .send({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' })
+      .expect(201);
     await app.database.db.query('UPDATE declarations SET amount = 0 WHERE id = $1', [declaration.id]);
-    const paid = await auth(api().post('/api/v1/payments')).set('Idempotency-Key', `hardening-zero-${++seq}`).send({ declarationId: declaration.id, method: 'bange_card' }).expect(409);
+    const paid = await auth(api().post('/api/v1/payments'))
+      .set('Idempotency-Key', `hardening-zero-${++seq}`)
+      .send({ declarationId: declaration.id, method: 'bange_card' })
+      .expect(409);
     expect(paid.body).toMatchObject({ code: 'nothing_to_pay', type: 'https://taxasge.gq/problems/nothing-to-pay' });
     expect(paid.body.detail).toMatch(/nothing to pay/);
   });
@@ -100,7 +116,9 @@ describe('an accepted webhook whose message was lost before apply-payment took i
     app.clock.advance(10 * 60_000);
     expect((await sendWebhook(app, bankEvent(app, 'evt_recent', recent)).expect(200)).body.outcome).toBe('accepted');
     getEventBus().setAvailable(true);
-    await app.database.db.query("UPDATE event_outbox SET published_at = $1 WHERE event -> 'data' ->> 'webhookEventId' IN ('evt_stranded', 'evt_recent')", [app.clock.now()]);
+    await app.database.db.query("UPDATE event_outbox SET published_at = $1 WHERE event -> 'data' ->> 'webhookEventId' IN ('evt_stranded', 'evt_recent')", [
+      app.clock.now(),
+    ]);
     // BANGE's re-delivery is a duplicate: nothing else would ever apply this money.
     expect((await sendWebhook(app, bankEvent(app, 'evt_stranded', stranded)).expect(200)).body.outcome).toBe('duplicate');
 
@@ -108,7 +126,8 @@ describe('an accepted webhook whose message was lost before apply-payment took i
     expect(await runJob('redrive-webhooks')).toMatchObject({ processed: 1 });
     await settle();
     // (The citizen's access token expired with the clock: read the payments directly.)
-    const status = async (paymentId: string) => (await app.database.db.query<{ status: string }>('SELECT status FROM payments WHERE id = $1', [paymentId])).rows[0]!.status;
+    const status = async (paymentId: string) =>
+      (await app.database.db.query<{ status: string }>('SELECT status FROM payments WHERE id = $1', [paymentId])).rows[0]!.status;
     expect(await status(stranded.paymentId)).toBe('succeeded');
     expect(await status(recent.paymentId)).toBe('pending');
     expect((await runJob('redrive-webhooks')).processed).toBe(0);
@@ -129,9 +148,14 @@ describe('an accepted webhook whose message was lost before apply-payment took i
 describe('a quote past its expiry', () => {
   it('is refused with quote_expired, which a client tells apart from the other 409s by its code', async () => {
     await reissue(citizen);
-    const { body: declaration } = await auth(api().post('/api/v1/declarations')).send({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' }).expect(201);
+    const { body: declaration } = await auth(api().post('/api/v1/declarations'))
+      .send({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' })
+      .expect(201);
     await app.database.db.query("UPDATE declarations SET quote_expires_at = '2000-01-01T00:00:00Z' WHERE id = $1", [declaration.id]);
-    const paid = await auth(api().post('/api/v1/payments')).set('Idempotency-Key', `hardening-expired-${++seq}`).send({ declarationId: declaration.id, method: 'bange_card' }).expect(409);
+    const paid = await auth(api().post('/api/v1/payments'))
+      .set('Idempotency-Key', `hardening-expired-${++seq}`)
+      .send({ declarationId: declaration.id, method: 'bange_card' })
+      .expect(409);
     expect(paid.body).toMatchObject({ code: 'quote_expired', title: 'The quoted fee has expired', type: 'https://taxasge.gq/problems/quote-expired' });
   });
 });

@@ -77,7 +77,9 @@ function fakePubSub() {
     const topic = /^\/v1\/projects\/[^/]+\/topics\/([^/:]+)$/.exec(req.url ?? '')?.[1];
     const found = req.method === 'GET' && topic !== undefined && !missing.has(topic);
     res.writeHead(found ? 200 : 404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(found ? { name: `projects/taxasge-local/topics/${topic}` } : { error: { code: 404, status: 'NOT_FOUND', message: 'Topic not found' } }));
+    res.end(
+      JSON.stringify(found ? { name: `projects/taxasge-local/topics/${topic}` } : { error: { code: 404, status: 'NOT_FOUND', message: 'Topic not found' } }),
+    );
   });
   return { server, seen, missing };
 }
@@ -99,7 +101,11 @@ describe('readiness of the Pub/Sub bus, against a fake Pub/Sub REST API', () => 
   it('is ready when Pub/Sub has the topics the functions publish to, and publishes nothing to find out', async () => {
     const res = await request(app.server).get('/health/ready').expect(200);
     expect(res.body).toMatchObject({ ready: true, failing: [], checks: { pubsub: { status: 'up', kind: 'pubsub' } } });
-    expect(pubsub.seen.sort()).toEqual(Object.keys(topology.topics).map((t) => `GET /v1/projects/taxasge-local/topics/${t}`).sort());
+    expect(pubsub.seen.sort()).toEqual(
+      Object.keys(topology.topics)
+        .map((t) => `GET /v1/projects/taxasge-local/topics/${t}`)
+        .sort(),
+    );
   });
 
   it('answers 503 naming pubsub, and the topic, when a topic is missing', async () => {
@@ -109,7 +115,11 @@ describe('readiness of the Pub/Sub bus, against a fake Pub/Sub REST API', () => 
     expect(res.body).toMatchObject({
       ready: false,
       failing: ['pubsub'],
-      checks: { database: { status: 'up' }, cache: { status: 'up' }, pubsub: { status: 'down', kind: 'pubsub', detail: expect.stringMatching(/: topic payment-events not found$/) } },
+      checks: {
+        database: { status: 'up' },
+        cache: { status: 'up' },
+        pubsub: { status: 'down', kind: 'pubsub', detail: expect.stringMatching(/: topic payment-events not found$/) },
+      },
     });
     expect(app.logs.some((l) => l.includes('"not ready"') && l.includes('pubsub'))).toBe(true);
   });
@@ -120,7 +130,11 @@ describe('readiness of the Pub/Sub bus, against a fake Pub/Sub REST API', () => 
     await new Promise((resolve) => pubsub.server.close(resolve));
     const res = await request(app.server).get('/health/ready').expect(503);
     expect(res.body.failing).toEqual(['pubsub']);
-    expect(res.body.checks.pubsub).toMatchObject({ status: 'down', kind: 'pubsub', detail: expect.stringMatching(/: topics [a-z-]+(, [a-z-]+)+: connect ECONNREFUSED 127\.0\.0\.1:\d+$/) });
+    expect(res.body.checks.pubsub).toMatchObject({
+      status: 'down',
+      kind: 'pubsub',
+      detail: expect.stringMatching(/: topics [a-z-]+(, [a-z-]+)+: connect ECONNREFUSED 127\.0\.0\.1:\d+$/),
+    });
     expect(pubsub.seen.filter((r) => !r.startsWith('GET '))).toEqual([]);
   });
 });

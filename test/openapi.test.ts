@@ -43,10 +43,14 @@ describe('GET /api/v1/openapi.json', () => {
     const { body } = await request(app.server).get('/api/v1/openapi.json').expect(200);
     for (const route of apiRoutes) {
       const op = body.paths[route.path][route.method];
-      expect(op.description.split('\n')[0]).toBe(route.roles === 'public' ? '**Roles:** public (no token).' : `**Roles:** ${route.roles.join(', ')} (bearer token).`);
+      expect(op.description.split('\n')[0]).toBe(
+        route.roles === 'public' ? '**Roles:** public (no token).' : `**Roles:** ${route.roles.join(', ')} (bearer token).`,
+      );
       const key = (op.parameters ?? []).find((p: { in: string; name: string }) => p.in === 'header' && p.name === 'Idempotency-Key');
       expect([route.operationId, key?.required ?? null]).toEqual([route.operationId, route.idempotency ? route.idempotency === 'required' : null]);
-      for (const [status, response] of Object.entries(op.responses as Record<string, { content?: Record<string, { examples?: Record<string, { $ref: string }> }> }>)) {
+      for (const [status, response] of Object.entries(
+        op.responses as Record<string, { content?: Record<string, { examples?: Record<string, { $ref: string }> }> }>,
+      )) {
         const problem = response.content?.['application/problem+json'];
         if (!problem) continue;
         const codes = routeErrorCodes(route).filter((code) => String(ERROR_STATUS[code]) === status);
@@ -54,7 +58,12 @@ describe('GET /api/v1/openapi.json', () => {
       }
     }
     for (const code of errorCodes) {
-      expect(body.components.examples[code].value).toMatchObject({ code, status: ERROR_STATUS[code], title: ERROR_CODES[code], type: `https://taxasge.gq/problems/${code.replace(/_/g, '-')}` });
+      expect(body.components.examples[code].value).toMatchObject({
+        code,
+        status: ERROR_STATUS[code],
+        title: ERROR_CODES[code],
+        type: `https://taxasge.gq/problems/${code.replace(/_/g, '-')}`,
+      });
       expect(body.info.description).toContain(`| \`${code}\` | ${ERROR_STATUS[code]} |`);
     }
   });
@@ -63,7 +72,8 @@ describe('GET /api/v1/openapi.json', () => {
     const { body } = await request(app.server).get('/api/v1/openapi.json').expect(200);
     const conflict = body.paths['/api/v1/payments'].post.responses['409'];
     const schema = conflict.content['application/problem+json'].schema;
-    const codes: string[] = schema.properties?.code?.enum ?? schema.allOf?.flatMap((s: { properties?: { code?: { enum?: string[] } } }) => s.properties?.code?.enum ?? []);
+    const codes: string[] =
+      schema.properties?.code?.enum ?? schema.allOf?.flatMap((s: { properties?: { code?: { enum?: string[] } } }) => s.properties?.code?.enum ?? []);
     expect(codes).toEqual(expect.arrayContaining(['declaration_not_payable', 'quote_expired', 'nothing_to_pay', 'payment_already_live']));
     expect(conflict.description).toContain('`quote_expired`');
     expect(body.paths['/api/v1/payments'].post.responses['503'].description).toContain('`bank_unavailable`');
@@ -81,7 +91,10 @@ describe('GET /api/v1/openapi.json', () => {
       expect(Object.keys(examples).length).toBeGreaterThan(0);
       for (const [name, { value }] of Object.entries(examples)) {
         const parsed = route.body!.safeParse(value);
-        expect({ example: `${route.operationId}.${name}`, issues: parsed.success ? [] : parsed.error.issues }).toEqual({ example: `${route.operationId}.${name}`, issues: [] });
+        expect({ example: `${route.operationId}.${name}`, issues: parsed.success ? [] : parsed.error.issues }).toEqual({
+          example: `${route.operationId}.${name}`,
+          issues: [],
+        });
       }
     }
   });
@@ -89,7 +102,10 @@ describe('GET /api/v1/openapi.json', () => {
 
 describe('GET /api/v1/docs', () => {
   it('is the reference page: Swagger UI and its start-up script from this origin, under its own CSP', async () => {
-    const res = await request(app.server).get('/api/v1/docs').expect(200).expect('Content-Type', /text\/html/);
+    const res = await request(app.server)
+      .get('/api/v1/docs')
+      .expect(200)
+      .expect('Content-Type', /text\/html/);
     const sources = [...res.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
     expect(sources).toEqual(['docs/assets/swagger-ui.css', 'openapi.json', 'docs/assets/swagger-ui-bundle.js', 'docs/assets/reference.js']);
     expect(res.text).not.toMatch(/<script>/);

@@ -28,14 +28,22 @@ const settle = () => settleMoney(app);
 
 async function newPayment(serviceCode = 'T-001') {
   const { body: declaration } = await auth(api().post('/api/v1/declarations')).send({ kind: 'service_fee', serviceCode, feeType: 'expedition' }).expect(201);
-  const { body: payment } = await auth(api().post('/api/v1/payments')).set('Idempotency-Key', `pay-${++seq}`).send({ declarationId: declaration.id, method: 'bange_card' }).expect(201);
+  const { body: payment } = await auth(api().post('/api/v1/payments'))
+    .set('Idempotency-Key', `pay-${++seq}`)
+    .send({ declarationId: declaration.id, method: 'bange_card' })
+    .expect(201);
   return { declaration, payment, bangeId: new URL(payment.checkoutUrl).pathname.split('/').pop()! };
 }
 
-const pay = (bangeId: string, query = '') => api().post(`/sandbox/bange/checkout/${bangeId}/pay${query}`).expect((r) => expect(r.status).toBeLessThan(300));
+const pay = (bangeId: string, query = '') =>
+  api()
+    .post(`/sandbox/bange/checkout/${bangeId}/pay${query}`)
+    .expect((r) => expect(r.status).toBeLessThan(300));
 
 async function journalsOf(paymentId: string) {
-  const { rows } = await app.database.db.query<{ n: number }>("SELECT count(*)::int AS n FROM ledger_journals WHERE payment_id = $1 AND kind = 'payment'", [paymentId]);
+  const { rows } = await app.database.db.query<{ n: number }>("SELECT count(*)::int AS n FROM ledger_journals WHERE payment_id = $1 AND kind = 'payment'", [
+    paymentId,
+  ]);
   return rows[0]!.n;
 }
 
@@ -63,7 +71,10 @@ describe('from declaration to verifiable receipt', () => {
     expect(receipt.body.qr).toMatch(/^data:image\/png;base64,/);
     const jwks = (await api().get('/.well-known/jwks.json').expect(200)).body;
     const offline = await verifyReceiptToken(receipt.body.token, jwks);
-    expect(offline).toMatchObject({ valid: true, receipt: { amount: 2000, currency: 'XAF', declaration: { reference: declaration.reference }, paymentReference: payment.reference } });
+    expect(offline).toMatchObject({
+      valid: true,
+      receipt: { amount: 2000, currency: 'XAF', declaration: { reference: declaration.reference }, paymentReference: payment.reference },
+    });
     const online = await api().post('/api/v1/receipts/verify').send({ token: receipt.body.token }).expect(200);
     expect(online.body).toEqual({ valid: true, status: 'valid', message: 'valid signature, receipt valid', receipt: offline.valid ? offline.receipt : {} });
 
@@ -91,9 +102,15 @@ describe('money is never lost or counted twice', () => {
   });
 
   it('refuses a bad signature, a stale timestamp and a body altered by one byte', async () => {
-    const body = JSON.stringify({ id: 'evt_forged', type: 'payment.succeeded', createdAt: new Date().toISOString(), data: { transactionId: 'x', reference: 'PAY-x', amount: 1, currency: 'XAF', method: 'bange_card', paidAt: null } });
+    const body = JSON.stringify({
+      id: 'evt_forged',
+      type: 'payment.succeeded',
+      createdAt: new Date().toISOString(),
+      data: { transactionId: 'x', reference: 'PAY-x', amount: 1, currency: 'XAF', method: 'bange_card', paidAt: null },
+    });
     const now = Math.floor(app.clock.now().getTime() / 1000);
-    const post = (payload: string, header: string) => api().post('/webhooks/bange').set('Content-Type', 'application/json').set('X-Bange-Signature', header).send(payload);
+    const post = (payload: string, header: string) =>
+      api().post('/webhooks/bange').set('Content-Type', 'application/json').set('X-Bange-Signature', header).send(payload);
     await post(body, signBangePayload(body, 'not-the-secret-at-all', now)).expect(401);
     await post(body, signBangePayload(body, SANDBOX_WEBHOOK_SECRET, now - 301)).expect(401);
     await post(body.replace('"amount":1', '"amount":2'), signBangePayload(body, SANDBOX_WEBHOOK_SECRET, now)).expect(401);
@@ -104,7 +121,12 @@ describe('money is never lost or counted twice', () => {
 
   it('never marks anything paid on an amount mismatch, and flags it', async () => {
     const { payment } = await newPayment('T-003');
-    const body = JSON.stringify({ id: 'evt_mismatch', type: 'payment.succeeded', createdAt: new Date().toISOString(), data: { transactionId: 'tx_mismatch', reference: payment.reference, amount: 1, currency: 'XAF', method: 'bange_card', paidAt: null } });
+    const body = JSON.stringify({
+      id: 'evt_mismatch',
+      type: 'payment.succeeded',
+      createdAt: new Date().toISOString(),
+      data: { transactionId: 'tx_mismatch', reference: payment.reference, amount: 1, currency: 'XAF', method: 'bange_card', paidAt: null },
+    });
     const signed = signBangePayload(body, SANDBOX_WEBHOOK_SECRET, Math.floor(app.clock.now().getTime() / 1000));
     const res = await api().post('/webhooks/bange').set('Content-Type', 'application/json').set('X-Bange-Signature', signed).send(body).expect(200);
     expect(res.body.outcome).toBe('mismatch');
@@ -119,7 +141,7 @@ describe('money is never lost or counted twice', () => {
     const body = '{"id": "evt_bad", "type": "payment.exploded"}';
     const signed = signBangePayload(body, SANDBOX_WEBHOOK_SECRET, Math.floor(app.clock.now().getTime() / 1000));
     await api().post('/webhooks/bange').set('Content-Type', 'application/json').set('X-Bange-Signature', signed).send(body).expect(400);
-    const { rows } = await app.database.db.query("SELECT status FROM webhook_events WHERE raw_body = $1", [body]);
+    const { rows } = await app.database.db.query('SELECT status FROM webhook_events WHERE raw_body = $1', [body]);
     expect(rows).toEqual([{ status: 'malformed' }]);
   });
 
@@ -130,11 +152,18 @@ describe('money is never lost or counted twice', () => {
     await pay(a.bangeId);
     await pay(b.bangeId, '?duplicates=2');
     await app.sandbox!.settle();
-    expect(app.sandbox!.deliveries().filter((d) => d.transactionId === a.bangeId).every((d) => d.status === 200)).toBe(true);
+    expect(
+      app
+        .sandbox!.deliveries()
+        .filter((d) => d.transactionId === a.bangeId)
+        .every((d) => d.status === 200),
+    ).toBe(true);
     expect((await auth(api().get(`/api/v1/payments/${a.payment.id}`)).expect(200)).body.status).toBe('pending');
 
     getEventBus().setAvailable(true);
-    await api().post('/jobs/sweep-outbox').expect((r) => expect(r.status).toBe(404)); // not public: the scheduler calls the jobs function directly
+    await api()
+      .post('/jobs/sweep-outbox')
+      .expect((r) => expect(r.status).toBe(404)); // not public: the scheduler calls the jobs function directly
     const { getTestServer } = await import('@google-cloud/functions-framework/testing');
     await import('../functions/jobs');
     const swept = await request(getTestServer('jobs')).post('/jobs/sweep-outbox').expect(200);
@@ -160,13 +189,24 @@ describe('money is never lost or counted twice', () => {
 
 describe('payment creation', () => {
   it('requires an Idempotency-Key, replays it, and keeps one live payment per declaration', async () => {
-    const { body: declaration } = await auth(api().post('/api/v1/declarations')).send({ kind: 'service_fee', serviceCode: 'T-008', feeType: 'expedition' }).expect(201);
+    const { body: declaration } = await auth(api().post('/api/v1/declarations'))
+      .send({ kind: 'service_fee', serviceCode: 'T-008', feeType: 'expedition' })
+      .expect(201);
     const missing = await auth(api().post('/api/v1/payments')).send({ declarationId: declaration.id, method: 'bange_wallet' }).expect(400);
     expect(missing.body.errors[0].path).toBe('headers.idempotency-key');
-    const first = await auth(api().post('/api/v1/payments')).set('Idempotency-Key', 'once').send({ declarationId: declaration.id, method: 'bange_wallet' }).expect(201);
-    const replay = await auth(api().post('/api/v1/payments')).set('Idempotency-Key', 'once').send({ declarationId: declaration.id, method: 'bange_wallet' }).expect(201);
+    const first = await auth(api().post('/api/v1/payments'))
+      .set('Idempotency-Key', 'once')
+      .send({ declarationId: declaration.id, method: 'bange_wallet' })
+      .expect(201);
+    const replay = await auth(api().post('/api/v1/payments'))
+      .set('Idempotency-Key', 'once')
+      .send({ declarationId: declaration.id, method: 'bange_wallet' })
+      .expect(201);
     expect(replay.body.id).toBe(first.body.id);
-    const second = await auth(api().post('/api/v1/payments')).set('Idempotency-Key', 'twice').send({ declarationId: declaration.id, method: 'bange_wallet' }).expect(409);
+    const second = await auth(api().post('/api/v1/payments'))
+      .set('Idempotency-Key', 'twice')
+      .send({ declarationId: declaration.id, method: 'bange_wallet' })
+      .expect(409);
     expect(second.body.code).toBe('payment_already_live');
     expect(second.body.detail).toMatch(/already has payment/);
     const other = await anAccount().create(app);
@@ -179,7 +219,11 @@ describe('reconciliation', () => {
     const missing = await newPayment('T-009');
     await pay(missing.bangeId, '?webhook=0');
     const date = app.clock.now().toISOString().slice(0, 10);
-    await api().post(`/sandbox/bange/v1/statements/${date}/lines`).set('Authorization', `Bearer ${app.runtime.config.bange.apiKey}`).send({ reference: 'PAY-UNKNOWN', amount: 5000, transactionId: 'tx_extra' }).expect(201);
+    await api()
+      .post(`/sandbox/bange/v1/statements/${date}/lines`)
+      .set('Authorization', `Bearer ${app.runtime.config.bange.apiKey}`)
+      .send({ reference: 'PAY-UNKNOWN', amount: 5000, transactionId: 'tx_extra' })
+      .expect(201);
     await settle();
     const report = await reconcileDay(app.database.db, getBank(), date, app.clock.now());
     expect(report.unmatched).toEqual(
@@ -207,9 +251,12 @@ describe('finance and admin', () => {
     await pay(bangeId);
     await settle();
     await auth(api().post(`/api/v1/agent/declarations/${declaration.id}/claim`), agent).expect(200);
-    await auth(api().post(`/api/v1/agent/declarations/${declaration.id}/reject`), agent).send({ reason: 'Not the right service' }).expect(200);
+    await auth(api().post(`/api/v1/agent/declarations/${declaration.id}/reject`), agent)
+      .send({ reason: 'Not the right service' })
+      .expect(200);
 
-    const refund = (amount: number, key: string) => auth(api().post('/api/v1/finance/refunds'), finance).set('Idempotency-Key', key).send({ paymentId: payment.id, amount, reason: 'rejected' });
+    const refund = (amount: number, key: string) =>
+      auth(api().post('/api/v1/finance/refunds'), finance).set('Idempotency-Key', key).send({ paymentId: payment.id, amount, reason: 'rejected' });
     const part = await refund(500, 'r1').expect(201);
     expect(part.body).toMatchObject({ status: 'partially_refunded', refundedAmount: 500 });
     const tooMuch = await refund(payment.amount, 'r2').expect(400);
@@ -243,12 +290,21 @@ describe('finance and admin', () => {
     const dead = await auth(api().get('/api/v1/admin/dead-letters'), admin).expect(200);
     expect(dead.body.items[0]).toMatchObject({ subscription: 'issue-receipt', error: 'boom' });
     await auth(api().post('/api/v1/admin/dead-letters/11111111-1111-4111-8111-111111111111/replay'), admin).expect(200, { replayed: true });
-    await auth(api().post('/api/v1/admin/dead-letters/11111111-1111-4111-8111-111111111111/replay'), admin).expect(409).expect((res) => expect(res.body.code).toBe('already_replayed'));
+    await auth(api().post('/api/v1/admin/dead-letters/11111111-1111-4111-8111-111111111111/replay'), admin)
+      .expect(409)
+      .expect((res) => expect(res.body.code).toBe('already_replayed'));
 
     // A webhook for a reference we did not know yet (e.g. our row was restored later) is applied on replay.
-    const body = JSON.stringify({ id: 'evt_late', type: 'payment.succeeded', createdAt: new Date().toISOString(), data: { transactionId: bangeId, reference: 'PAY-RESTORED', amount: payment.amount, currency: 'XAF', method: 'bange_card', paidAt: null } });
+    const body = JSON.stringify({
+      id: 'evt_late',
+      type: 'payment.succeeded',
+      createdAt: new Date().toISOString(),
+      data: { transactionId: bangeId, reference: 'PAY-RESTORED', amount: payment.amount, currency: 'XAF', method: 'bange_card', paidAt: null },
+    });
     const signed = signBangePayload(body, SANDBOX_WEBHOOK_SECRET, Math.floor(app.clock.now().getTime() / 1000));
-    expect((await api().post('/webhooks/bange').set('Content-Type', 'application/json').set('X-Bange-Signature', signed).send(body).expect(200)).body.outcome).toBe('unmatched');
+    expect(
+      (await api().post('/webhooks/bange').set('Content-Type', 'application/json').set('X-Bange-Signature', signed).send(body).expect(200)).body.outcome,
+    ).toBe('unmatched');
     const failed = await auth(api().get('/api/v1/admin/webhooks'), admin).expect(200);
     expect(failed.body.items.map((w: { id: string }) => w.id)).toContain('evt_late');
     await app.runtime.db.query("UPDATE payments SET reference = 'PAY-RESTORED' WHERE id = $1", [payment.id]);
@@ -279,13 +335,19 @@ describe('event functions, as Pub/Sub pushes them', () => {
     await pay(bangeId);
     await app.sandbox!.settle();
     getEventBus().setAvailable(true);
-    const { rows } = await app.database.db.query<{ event: { id: string; type: string } }>("SELECT event FROM event_outbox WHERE topic = 'payment-events' AND published_at IS NULL AND event->'data'->>'paymentId' = $1", [payment.id]);
+    const { rows } = await app.database.db.query<{ event: { id: string; type: string } }>(
+      "SELECT event FROM event_outbox WHERE topic = 'payment-events' AND published_at IS NULL AND event->'data'->>'paymentId' = $1",
+      [payment.id],
+    );
     const event = rows[0]!.event as Parameters<typeof encodeEventMessage>[0];
     const message = encodeEventMessage(event);
     const push = (fn: string, topic: string, m: ReturnType<typeof encodeEventMessage>) =>
       request(getTestServer(fn))
         .post(`/projects/taxasge-local/topics/${topic}`)
-        .send({ message: { data: Buffer.from(m.data).toString('base64'), attributes: m.attributes, messageId: `m-${fn}` }, subscription: `projects/taxasge-local/subscriptions/${fn}` })
+        .send({
+          message: { data: Buffer.from(m.data).toString('base64'), attributes: m.attributes, messageId: `m-${fn}` },
+          subscription: `projects/taxasge-local/subscriptions/${fn}`,
+        })
         .expect((r) => expect(r.status).toBeLessThan(300));
     // issue-receipt consumes payment-applied only: the bank's word alone issues nothing.
     await push('issue-receipt', 'payment-applied', message);
@@ -296,7 +358,10 @@ describe('event functions, as Pub/Sub pushes them', () => {
     expect((await auth(api().get(`/api/v1/payments/${payment.id}`)).expect(200)).body.status).toBe('succeeded');
     expect(await journalsOf(payment.id)).toBe(1);
     await auth(api().get(`/api/v1/payments/${payment.id}/receipt`)).expect(404);
-    const applied = await app.database.db.query<{ event: Parameters<typeof encodeEventMessage>[0] }>("SELECT event FROM event_outbox WHERE topic = 'payment-applied' AND event->'data'->>'paymentId' = $1", [payment.id]);
+    const applied = await app.database.db.query<{ event: Parameters<typeof encodeEventMessage>[0] }>(
+      "SELECT event FROM event_outbox WHERE topic = 'payment-applied' AND event->'data'->>'paymentId' = $1",
+      [payment.id],
+    );
     expect(applied.rows.map((r) => r.event.type)).toEqual(['payment.applied']);
     for (const fn of ['issue-receipt', 'issue-receipt']) await push(fn, 'payment-applied', encodeEventMessage(applied.rows[0]!.event));
     await auth(api().get(`/api/v1/payments/${payment.id}/receipt`)).expect(200);

@@ -17,7 +17,9 @@ afterAll(() => app.close());
 const PASSWORD = 'Privacy-Passw0rd!';
 
 async function tableNames(db: Queryable): Promise<string[]> {
-  const { rows } = await db.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1");
+  const { rows } = await db.query<{ table_name: string }>(
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1",
+  );
   return rows.map((r) => r.table_name);
 }
 
@@ -36,23 +38,42 @@ async function rowsMentioning(db: Queryable, needles: string[]): Promise<Record<
 
 /** A taxpayer with a bit of everything: sessions, a reset request, a device, an unpaid quote with a document, a filed tax return. */
 async function aTaxpayer(suffix: string, withFiledReturn: boolean) {
-  const person = { email: `aurelia.${suffix}@example.gq`, fullName: `Aurelia Nsue Obono ${suffix}`, phone: `+240 222 ${suffix.padStart(3, '0').slice(-3)} 777` };
+  const person = {
+    email: `aurelia.${suffix}@example.gq`,
+    fullName: `Aurelia Nsue Obono ${suffix}`,
+    phone: `+240 222 ${suffix.padStart(3, '0').slice(-3)} 777`,
+  };
   const reg = await request(app.server)
     .post('/api/v1/auth/register')
     .send({ email: person.email, password: PASSWORD, fullName: person.fullName, phone: person.phone, accountType: 'citizen', locale: 'fr' })
     .expect(201);
   const id = reg.body.id as string;
-  const tokens = (await request(app.server).post('/api/v1/auth/login').send({ email: person.email, password: PASSWORD }).expect(200)).body as { accessToken: string };
+  const tokens = (await request(app.server).post('/api/v1/auth/login').send({ email: person.email, password: PASSWORD }).expect(200)).body as {
+    accessToken: string;
+  };
   const as = (r: request.Test) => r.set('Authorization', `Bearer ${tokens.accessToken}`);
   await request(app.server).post('/api/v1/auth/password/forgot').send({ email: person.email }).expect(202);
-  await app.database.db.query("INSERT INTO device_tokens (token, user_id, platform, created_at, last_seen_at) VALUES ($1, $2, 'android', now(), now())", [`device-${suffix}`, id]);
+  await app.database.db.query("INSERT INTO device_tokens (token, user_id, platform, created_at, last_seen_at) VALUES ($1, $2, 'android', now(), now())", [
+    `device-${suffix}`,
+    id,
+  ]);
   const fee = await as(request(app.server).post('/api/v1/declarations')).send({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' }).expect(201);
-  await as(request(app.server).post(`/api/v1/declarations/${fee.body.id}/documents`)).send({ filename: `passport-${person.fullName}.pdf`, contentType: 'application/pdf', size: 1000 }).expect(201);
+  await as(request(app.server).post(`/api/v1/declarations/${fee.body.id}/documents`))
+    .send({ filename: `passport-${person.fullName}.pdf`, contentType: 'application/pdf', size: 1000 })
+    .expect(201);
   if (withFiledReturn) {
     const ret = await as(request(app.server).post('/api/v1/declarations'))
-      .send({ kind: 'tax_return', taxType: 'personal_income', period: '2025', declaredAmount: 150000, data: { employer: 'Ministerio', declarant: person.fullName } })
+      .send({
+        kind: 'tax_return',
+        taxType: 'personal_income',
+        period: '2025',
+        declaredAmount: 150000,
+        data: { employer: 'Ministerio', declarant: person.fullName },
+      })
       .expect(201);
-    await as(request(app.server).post(`/api/v1/declarations/${ret.body.id}/submit`)).send({}).expect(200);
+    await as(request(app.server).post(`/api/v1/declarations/${ret.body.id}/submit`))
+      .send({})
+      .expect(200);
   }
   await getEventBus().drain();
   return { ...person, id, accessToken: tokens.accessToken };
@@ -87,7 +108,20 @@ describe('GET /api/v1/me/data', () => {
     const exported = res.body as { tables: Record<string, Record<string, unknown>[]>; withheld: Record<string, string[]>; notIncluded: { table: string }[] };
     const mentions = await rowsMentioning(app.database.db, [p.id, p.email]);
     // The person is in these tables at least (the fixture made sure of it).
-    expect(Object.keys(mentions)).toEqual(expect.arrayContaining(['users', 'refresh_tokens', 'password_resets', 'device_tokens', 'declarations', 'declaration_history', 'declaration_documents', 'audit_log', 'notification_outbox', 'event_outbox']));
+    expect(Object.keys(mentions)).toEqual(
+      expect.arrayContaining([
+        'users',
+        'refresh_tokens',
+        'password_resets',
+        'device_tokens',
+        'declarations',
+        'declaration_history',
+        'declaration_documents',
+        'audit_log',
+        'notification_outbox',
+        'event_outbox',
+      ]),
+    );
     for (const [table, rows] of Object.entries(mentions)) {
       const rule = DATA_INVENTORY[table]!.rule;
       if (!rule.export) {

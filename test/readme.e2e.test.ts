@@ -10,7 +10,12 @@ import path from 'node:path';
 import { findFreePort } from '../shared/adapters/db/embedded-postgres';
 
 const ROOT = path.resolve(__dirname, '..');
-const DOCUMENTS = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCUMENTS = [
+  'README.md',
+  ...readdirSync(path.join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const read = (doc: string) => readFileSync(path.join(ROOT, doc), 'utf8');
 
 /** The ```sh blocks right after a `<!-- runnable -->` line. */
@@ -25,7 +30,11 @@ function npmScripts(markdown: string): string[] {
 
 function runBash(script: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', `set -eu -o pipefail\n${script}`], { cwd: tmpdir(), env: { ...process.env, ...env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}` }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-c', `set -eu -o pipefail\n${script}`], {
+      cwd: tmpdir(),
+      env: { ...process.env, ...env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? ''}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -35,7 +44,7 @@ function runBash(script: string, env: Record<string, string>): Promise<{ code: n
 }
 
 describe('the commands of README.md and docs/', () => {
-  it('finds the runnable blocks: the README\'s catalog and payment walk-through, the BANGE sandbox\'s', () => {
+  it("finds the runnable blocks: the README's catalog and payment walk-through, the BANGE sandbox's", () => {
     expect(runnableBlocks(read('README.md'))).toHaveLength(2);
     expect(runnableBlocks(read('docs/BANGE.md'))).toHaveLength(1);
     expect(runnableBlocks('<!-- runnable -->\n```sh\necho one\n```\n\n```sh\necho not marked\n```\n')).toEqual(['echo one\n']);
@@ -60,7 +69,12 @@ describe('npm start, then the runnable blocks pasted in order', () => {
     base = `http://localhost:${port}`;
     const { DATABASE_URL: _ignored, ...inherited } = process.env;
     // Its own process group, so that stopping it stops npm, tsx and the server under them.
-    server = spawn('npm', ['start'], { cwd: ROOT, detached: true, env: { ...inherited, PORT: String(port), DATA_DIR: dataDir, DEMO_PASSWORD: 'Demo-Passw0rd!' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn('npm', ['start'], {
+      cwd: ROOT,
+      detached: true,
+      env: { ...inherited, PORT: String(port), DATA_DIR: dataDir, DEMO_PASSWORD: 'Demo-Passw0rd!' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     server.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     server.stderr!.on('data', (c: Buffer) => (output += c.toString()));
     const until = Date.now() + 90_000;

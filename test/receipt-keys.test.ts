@@ -35,13 +35,23 @@ const auth = (r: request.Test) => r.set('Authorization', `Bearer ${citizen.acces
 /** The same instance after a deploy with other AUTH_SIGNING_KEYS: same database, clock and cache, a new runtime. */
 function deployWithKeys(keys: SigningKey[]) {
   const rt = app.runtime;
-  setRuntime(createRuntime({ ...rt.config, auth: { ...rt.config.auth, signingKeys: keys } }, { db: rt.db, clock: rt.clock, logger: rt.logger, cache: rt.cache, storage: rt.storage, ids: rt.ids }));
+  setRuntime(
+    createRuntime(
+      { ...rt.config, auth: { ...rt.config.auth, signingKeys: keys } },
+      { db: rt.db, clock: rt.clock, logger: rt.logger, cache: rt.cache, storage: rt.storage, ids: rt.ids },
+    ),
+  );
 }
 
 async function paidReceipt(serviceCode: string): Promise<{ token: string; number: string }> {
   const { body: declaration } = await auth(api().post('/api/v1/declarations')).send({ kind: 'service_fee', serviceCode, feeType: 'expedition' }).expect(201);
-  const { body: payment } = await auth(api().post('/api/v1/payments')).set('Idempotency-Key', `receipt-keys-${++seq}`).send({ declarationId: declaration.id, method: 'bange_card' }).expect(201);
-  await api().post(`${new URL(payment.checkoutUrl).pathname}/pay`).expect((r) => expect(r.status).toBeLessThan(300));
+  const { body: payment } = await auth(api().post('/api/v1/payments'))
+    .set('Idempotency-Key', `receipt-keys-${++seq}`)
+    .send({ declarationId: declaration.id, method: 'bange_card' })
+    .expect(201);
+  await api()
+    .post(`${new URL(payment.checkoutUrl).pathname}/pay`)
+    .expect((r) => expect(r.status).toBeLessThan(300));
   for (let i = 0; i < 3; i++) {
     await app.sandbox!.settle();
     await getEventBus().drain();
@@ -53,12 +63,17 @@ async function paidReceipt(serviceCode: string): Promise<{ token: string; number
 /** An access token signed with `key`, as an instance still holding it would have signed it. */
 function accessTokenSignedBy(key: SigningKey): Promise<string> {
   const rt = app.runtime;
-  return createAccessTokens({ keys: createKeyRing([key]), issuer: rt.config.auth.issuer, audience: rt.config.auth.audience, clock: rt.clock }).sign({ userId: citizen.id, role: 'citizen', ministries: [] });
+  return createAccessTokens({ keys: createKeyRing([key]), issuer: rt.config.auth.issuer, audience: rt.config.auth.audience, clock: rt.clock }).sign({
+    userId: citizen.id,
+    role: 'citizen',
+    ministries: [],
+  });
 }
 
 const kidOf = (token: string) => (JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid;
 const receiptKeys = async () => (await api().get('/api/v1/receipts/keys').expect(200)).body as { keys: (JWK & { kid: string })[] };
-const verifyOnline = async (token: string) => (await api().post('/api/v1/receipts/verify').send({ token }).expect(200)).body as { valid: boolean; reason?: string; receipt?: ReceiptClaims };
+const verifyOnline = async (token: string) =>
+  (await api().post('/api/v1/receipts/verify').send({ token }).expect(200)).body as { valid: boolean; reason?: string; receipt?: ReceiptClaims };
 
 function tamper(token: string): string {
   const [h, p, s] = token.split('.');
@@ -74,7 +89,9 @@ describe('receipts stay verifiable after their signing key is rotated out', () =
     receiptA = await paidReceipt('T-001');
     await paidReceipt('T-002');
     expect(kidOf(receiptA.token)).toBe(keyA.kid);
-    const { rows } = await app.database.db.query<{ kid: string; public_jwk: Record<string, unknown>; retired_at: Date | null }>('SELECT kid, public_jwk, retired_at FROM receipt_keys');
+    const { rows } = await app.database.db.query<{ kid: string; public_jwk: Record<string, unknown>; retired_at: Date | null }>(
+      'SELECT kid, public_jwk, retired_at FROM receipt_keys',
+    );
     expect(rows).toEqual([{ kid: keyA.kid, public_jwk: { kty: 'OKP', crv: 'Ed25519', x: keyA.x, kid: keyA.kid, alg: 'EdDSA', use: 'sig' }, retired_at: null }]);
   });
 
@@ -127,7 +144,10 @@ describe('receipts stay verifiable after their signing key is rotated out', () =
     }
     expect(res.text).not.toMatch(/"d"/);
     for (const secret of [keyA.d, keyB.d]) expect(res.text).not.toContain(secret);
-    const { rows } = await app.database.db.query("SELECT count(*)::int AS n FROM receipt_keys WHERE public_jwk ? 'd' OR public_jwk::text LIKE '%' || $1 || '%' OR public_jwk::text LIKE '%' || $2 || '%'", [keyA.d, keyB.d]);
+    const { rows } = await app.database.db.query(
+      "SELECT count(*)::int AS n FROM receipt_keys WHERE public_jwk ? 'd' OR public_jwk::text LIKE '%' || $1 || '%' OR public_jwk::text LIKE '%' || $2 || '%'",
+      [keyA.d, keyB.d],
+    );
     expect(rows[0]!.n).toBe(0);
   });
 
@@ -144,7 +164,9 @@ describe('receipts stay verifiable after their signing key is rotated out', () =
       expect(await verifyReceiptToken(forged, await receiptKeys())).toEqual({ valid: false, reason: 'signed with a key TaxasGE does not publish' });
     }
     // Signed by C but claiming to be A's: the signature does not hold.
-    const spoofed = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims))).setProtectedHeader({ alg: 'EdDSA', kid: keyA.kid, typ: RECEIPT_TYPE }).sign(ringC.signingKey);
+    const spoofed = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
+      .setProtectedHeader({ alg: 'EdDSA', kid: keyA.kid, typ: RECEIPT_TYPE })
+      .sign(ringC.signingKey);
     expect(await verifyOnline(spoofed)).toEqual({ valid: false, reason: expect.stringMatching(/altered/) });
   });
 });
@@ -184,9 +206,12 @@ describe('recording receipt keys', () => {
     await expect(app.database.db.transaction((tx) => recordReceiptKey(tx, other.jwks().keys[0]!, new Date()))).rejects.toThrow(/other key material/);
     await expect(app.database.db.query('DELETE FROM receipt_keys')).rejects.toThrow(/kept forever/);
     await expect(app.database.db.query(`UPDATE receipt_keys SET public_jwk = jsonb_set(public_jwk, '{x}', '"AAAA"')`)).rejects.toThrow(/kept forever/);
-    await expect(app.database.db.query(`INSERT INTO receipt_keys (kid, public_jwk, first_used_at) VALUES ('leaky', $1, now())`, [JSON.stringify({ ...keyC, kid: 'leaky' })])).rejects.toThrow(/receipt_keys_public_jwk_only/);
+    await expect(
+      app.database.db.query(`INSERT INTO receipt_keys (kid, public_jwk, first_used_at) VALUES ('leaky', $1, now())`, [
+        JSON.stringify({ ...keyC, kid: 'leaky' }),
+      ]),
+    ).rejects.toThrow(/receipt_keys_public_jwk_only/);
     await app.database.db.query("UPDATE receipt_keys SET retired_at = first_used_at + interval '15 minutes' WHERE kid = $1", [keyA.kid]);
     expect((await receiptKeys()).keys.map((k) => k.kid)).toContain(keyA.kid);
   });
 });
-

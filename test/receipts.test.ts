@@ -33,8 +33,13 @@ const as = (who: CreatedAccount, r: request.Test) => r.set('Authorization', `Bea
 const settle = () => settleMoney(app);
 
 async function newPayment() {
-  const { body: declaration } = await as(citizen, api().post('/api/v1/declarations')).send({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' }).expect(201);
-  const { body: payment } = await as(citizen, api().post('/api/v1/payments')).set('Idempotency-Key', `receipts-${++seq}`).send({ declarationId: declaration.id, method: 'bange_card' }).expect(201);
+  const { body: declaration } = await as(citizen, api().post('/api/v1/declarations'))
+    .send({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' })
+    .expect(201);
+  const { body: payment } = await as(citizen, api().post('/api/v1/payments'))
+    .set('Idempotency-Key', `receipts-${++seq}`)
+    .send({ declarationId: declaration.id, method: 'bange_card' })
+    .expect(201);
   return { declaration, payment, bangeId: new URL(payment.checkoutUrl).pathname.split('/').pop()! };
 }
 
@@ -70,7 +75,10 @@ describe('receipt QR codes and the verification page', () => {
 
   it('opens a phone-sized page in es, fr and en that shows what the receipt certifies, printable with its QR code', async () => {
     const { receipt, payment } = await paidReceipt();
-    const es = await api().get(pathOf(receipt.verifyUrl)).expect(200).expect('content-type', /text\/html/);
+    const es = await api()
+      .get(pathOf(receipt.verifyUrl))
+      .expect(200)
+      .expect('content-type', /text\/html/);
     expect(es.headers['content-security-policy']).toContain("default-src 'none'");
     expect(es.text).toContain('<meta name="viewport"');
     expect(es.text).toContain('Recibo válido');
@@ -79,11 +87,25 @@ describe('receipt QR codes and the verification page', () => {
     expect(es.text).toContain(payment.reference);
     expect(es.text).toContain('@media print');
     expect(es.text).toContain('<svg');
-    expect((await api().get(`${pathOf(receipt.verifyUrl)}&lang=fr`).expect(200)).text).toContain('Reçu valide');
-    expect((await api().get(`${pathOf(receipt.verifyUrl)}&lang=en`).expect(200)).text).toContain('Valid receipt');
+    expect(
+      (
+        await api()
+          .get(`${pathOf(receipt.verifyUrl)}&lang=fr`)
+          .expect(200)
+      ).text,
+    ).toContain('Reçu valide');
+    expect(
+      (
+        await api()
+          .get(`${pathOf(receipt.verifyUrl)}&lang=en`)
+          .expect(200)
+      ).text,
+    ).toContain('Valid receipt');
 
     const forged = receipt.verifyUrl.replace(/s=.{4}/, 's=AAAA');
-    const page = await api().get(`${pathOf(forged)}&lang=en`).expect(200);
+    const page = await api()
+      .get(`${pathOf(forged)}&lang=en`)
+      .expect(200);
     expect(page.text).toContain('Receipt not valid: the signature does not match');
     expect((await api().get(`/api/v1/receipts/REC-2026-99999999?s=abc&lang=en`).expect(200)).text).toContain('unknown receipt number');
   });
@@ -91,14 +113,31 @@ describe('receipt QR codes and the verification page', () => {
   it('verifies a refunded receipt as voided, through the API and on the page', async () => {
     const { receipt, payment, declaration } = await paidReceipt();
     await as(agent, api().post(`/api/v1/agent/declarations/${declaration.id}/claim`)).expect(200);
-    await as(agent, api().post(`/api/v1/agent/declarations/${declaration.id}/reject`)).send({ reason: 'Not the right service' }).expect(200);
+    await as(agent, api().post(`/api/v1/agent/declarations/${declaration.id}/reject`))
+      .send({ reason: 'Not the right service' })
+      .expect(200);
     expect((await api().post('/api/v1/receipts/verify').send({ token: receipt.token }).expect(200)).body).toMatchObject({ valid: true, status: 'valid' });
 
-    await as(finance, api().post('/api/v1/finance/refunds')).set('Idempotency-Key', `receipts-refund-${payment.id}`).send({ paymentId: payment.id, amount: payment.amount, reason: 'rejected' }).expect(201);
+    await as(finance, api().post('/api/v1/finance/refunds'))
+      .set('Idempotency-Key', `receipts-refund-${payment.id}`)
+      .send({ paymentId: payment.id, amount: payment.amount, reason: 'rejected' })
+      .expect(201);
     await settle();
     const verdict = (await api().post('/api/v1/receipts/verify').send({ token: receipt.token }).expect(200)).body;
-    expect(verdict).toMatchObject({ valid: true, status: 'voided', voidReason: 'refunded', voidedAt: '2026-01-15T09:00:00.000Z', message: 'valid signature, receipt voided on 2026-01-15: refunded' });
-    expect((await api().get(`${pathOf(receipt.verifyUrl)}&lang=en`).expect(200)).text).toContain('Valid signature; receipt voided on 2026-01-15: refunded');
+    expect(verdict).toMatchObject({
+      valid: true,
+      status: 'voided',
+      voidReason: 'refunded',
+      voidedAt: '2026-01-15T09:00:00.000Z',
+      message: 'valid signature, receipt voided on 2026-01-15: refunded',
+    });
+    expect(
+      (
+        await api()
+          .get(`${pathOf(receipt.verifyUrl)}&lang=en`)
+          .expect(200)
+      ).text,
+    ).toContain('Valid signature; receipt voided on 2026-01-15: refunded');
     expect((await as(citizen, api().get(`/api/v1/payments/${payment.id}/receipt`)).expect(200)).body.voidedAt).toBe('2026-01-15T09:00:00.000Z');
   });
 });

@@ -45,31 +45,39 @@ const settle = () => settleMoney(app);
 /** A service fee paid through the sandbox at the clock's time: statement line, webhook and ledger journal. */
 async function paidPayment(serviceCode = 'T-001') {
   const { body: declaration } = await as(citizen).post('/api/v1/declarations', { kind: 'service_fee', serviceCode, feeType: 'expedition' }).expect(201);
-  const { body: payment } = await as(citizen).post('/api/v1/payments').set('Idempotency-Key', `rec-${++seq}`).send({ declarationId: declaration.id, method: 'bange_card' }).expect(201);
+  const { body: payment } = await as(citizen)
+    .post('/api/v1/payments')
+    .set('Idempotency-Key', `rec-${++seq}`)
+    .send({ declarationId: declaration.id, method: 'bange_card' })
+    .expect(201);
   const bangeId = new URL(payment.checkoutUrl).pathname.split('/').pop()!;
-  await api().post(`/sandbox/bange/checkout/${bangeId}/pay`).expect((r) => expect(r.status).toBeLessThan(300));
+  await api()
+    .post(`/sandbox/bange/checkout/${bangeId}/pay`)
+    .expect((r) => expect(r.status).toBeLessThan(300));
   await settle();
   expect((await as(citizen).get(`/api/v1/payments/${payment.id}`).expect(200)).body.status).toBe('succeeded');
   return { transactionId: bangeId, amount: payment.amount as number, reference: payment.reference as string };
 }
 
 async function storedRuns(date: string) {
-  const { rows } = await app.database.db.query<{ matched: number; unmatched_count: number; unmatched: { transactionId: string; problem: string }[]; run_at: Date; statement_total: string }>(
-    'SELECT matched, unmatched_count, unmatched, run_at, statement_total FROM reconciliation_runs WHERE date = $1',
-    [date],
-  );
+  const { rows } = await app.database.db.query<{
+    matched: number;
+    unmatched_count: number;
+    unmatched: { transactionId: string; problem: string }[];
+    run_at: Date;
+    statement_total: string;
+  }>('SELECT matched, unmatched_count, unmatched, run_at, statement_total FROM reconciliation_runs WHERE date = $1', [date]);
   return rows;
 }
 
-const discrepancyLines = () =>
-  app.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.event === 'reconciliation_discrepancies');
+const discrepancyLines = () => app.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.event === 'reconciliation_discrepancies');
 
 let onTheDay: Awaited<ReturnType<typeof paidPayment>>;
 let lateAtNight: Awaited<ReturnType<typeof paidPayment>>;
 let onThe17th: Awaited<ReturnType<typeof paidPayment>>;
 
 describe('POST /jobs/reconcile', () => {
-  it("with {} reconciles yesterday in Malabo by the clock and stores it; 23:30Z belongs to the next Malabo day", async () => {
+  it('with {} reconciles yesterday in Malabo by the clock and stores it; 23:30Z belongs to the next Malabo day', async () => {
     await setClock('2026-01-15T09:00:00.000Z');
     onTheDay = await paidPayment();
     await setClock('2026-01-15T23:30:00.000Z'); // 00:30 on the 16th in Malabo, still the 15th in UTC
@@ -81,7 +89,13 @@ describe('POST /jobs/reconcile', () => {
 
     const [run, ...more] = await storedRuns('2026-01-15');
     expect(more).toEqual([]);
-    expect(run).toMatchObject({ matched: 1, unmatched_count: 0, unmatched: [], statement_total: String(onTheDay.amount), run_at: new Date('2026-01-16T05:30:00.000Z') });
+    expect(run).toMatchObject({
+      matched: 1,
+      unmatched_count: 0,
+      unmatched: [],
+      statement_total: String(onTheDay.amount),
+      run_at: new Date('2026-01-16T05:30:00.000Z'),
+    });
     // The UTC day of the 15th was not reconciled instead.
     expect(await storedRuns('2026-01-14')).toEqual([]);
     expect(discrepancyLines()).toEqual([]);
@@ -118,7 +132,12 @@ describe('POST /jobs/reconcile', () => {
       .set('Authorization', `Bearer ${app.runtime.config.bange.apiKey}`)
       .send({ reference: 'PAY-UNKNOWN', amount: 5000, transactionId: 'tx_no_webhook', at: '2026-01-17T12:00:00Z' })
       .expect(201);
-    const counted = () => app.runtime.metrics().recorder.snapshot().families.find((f) => f.definition.name === 'reconciliation_discrepancies')!.series.find((s) => s.labels.problem === 'missing_webhook')?.value ?? 0;
+    const counted = () =>
+      app.runtime
+        .metrics()
+        .recorder.snapshot()
+        .families.find((f) => f.definition.name === 'reconciliation_discrepancies')!
+        .series.find((s) => s.labels.problem === 'missing_webhook')?.value ?? 0;
     const before = counted();
 
     await setClock('2026-01-18T05:30:00.000Z');
@@ -126,7 +145,16 @@ describe('POST /jobs/reconcile', () => {
 
     const [run] = await storedRuns('2026-01-17');
     expect(run).toMatchObject({ matched: 1, unmatched_count: 1, statement_total: String(onThe17th.amount + 5000) });
-    expect(run!.unmatched).toEqual([{ kind: 'payment', transactionId: 'tx_no_webhook', reference: 'PAY-UNKNOWN', amounts: { statement: 5000, webhook: null, ledger: null }, problem: 'missing_webhook', ageHours: 17 }]);
+    expect(run!.unmatched).toEqual([
+      {
+        kind: 'payment',
+        transactionId: 'tx_no_webhook',
+        reference: 'PAY-UNKNOWN',
+        amounts: { statement: 5000, webhook: null, ledger: null },
+        problem: 'missing_webhook',
+        ageHours: 17,
+      },
+    ]);
 
     const lines = discrepancyLines();
     expect(lines).toHaveLength(1);

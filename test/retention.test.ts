@@ -20,7 +20,15 @@ const past = (days: number) => ago(days, -60_000);
 const inside = (days: number) => ago(days, 60_000);
 
 beforeAll(async () => {
-  app = await createTestApp({ env: { WEBHOOK_BODY_RETENTION_DAYS: '90', NOTIFICATION_RETENTION_DAYS: '180', EVENT_RETENTION_DAYS: '30', DOCUMENT_RETENTION_DAYS: '60', FISCAL_RETENTION_YEARS: '10' } });
+  app = await createTestApp({
+    env: {
+      WEBHOOK_BODY_RETENTION_DAYS: '90',
+      NOTIFICATION_RETENTION_DAYS: '180',
+      EVENT_RETENTION_DAYS: '30',
+      DOCUMENT_RETENTION_DAYS: '60',
+      FISCAL_RETENTION_YEARS: '10',
+    },
+  });
   owner = await anAccount().create(app);
   app.clock.set(NOW);
 });
@@ -67,13 +75,20 @@ async function documentOf(declarationId: string): Promise<string> {
 describe('POST /jobs/apply-retention', () => {
   it('deletes exactly what each policy says, counts it in the audit log, and deletes nothing more when run again', async () => {
     // Idempotency keys: 24 h (their expires_at).
-    const key = (expires: Date) => q(`INSERT INTO idempotency_keys (principal_id, operation, key, request_hash, created_at, expires_at) VALUES ($1, 'op', $2, '\\x00', $3, $3) RETURNING key`, [owner.id, randomUUID(), expires]);
+    const key = (expires: Date) =>
+      q(
+        `INSERT INTO idempotency_keys (principal_id, operation, key, request_hash, created_at, expires_at) VALUES ($1, 'op', $2, '\\x00', $3, $3) RETURNING key`,
+        [owner.id, randomUUID(), expires],
+      );
     const oldKey = (await key(ago(0, -1))).rows[0]!.key as string;
     const liveKey = (await key(ago(0, 60_000))).rows[0]!.key as string;
     // Sessions: 30 days after expiry or revocation; a rotated token of a live family stays.
     const session = async (expires: Date, revoked: Date | null, used: Date | null = null) => {
       const id = randomUUID();
-      await q('INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, created_at, expires_at, used_at, revoked_at) VALUES ($1, $1, $2, $3, $4, $5, $6, $7)', [id, owner.id, Buffer.from(id), ago(90), expires, used, revoked]);
+      await q(
+        'INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, created_at, expires_at, used_at, revoked_at) VALUES ($1, $1, $2, $3, $4, $5, $6, $7)',
+        [id, owner.id, Buffer.from(id), ago(90), expires, used, revoked],
+      );
       return id;
     };
     const expiredSession = await session(past(30), null);
@@ -82,7 +97,14 @@ describe('POST /jobs/apply-retention', () => {
     // Reset tokens: a day after expiry or use.
     const reset = async (expires: Date, used: Date | null) => {
       const id = randomUUID();
-      await q('INSERT INTO password_resets (id, user_id, token_hash, created_at, expires_at, used_at) VALUES ($1, $2, $3, $4, $5, $6)', [id, owner.id, Buffer.from(id), ago(2), expires, used]);
+      await q('INSERT INTO password_resets (id, user_id, token_hash, created_at, expires_at, used_at) VALUES ($1, $2, $3, $4, $5, $6)', [
+        id,
+        owner.id,
+        Buffer.from(id),
+        ago(2),
+        expires,
+        used,
+      ]);
       return id;
     };
     const spentResets = [await reset(past(1), null), await reset(ago(-1), past(1))];
@@ -90,7 +112,11 @@ describe('POST /jobs/apply-retention', () => {
     // Events: 30 days after publication / processing / replay; unpublished and open ones stay.
     const outbox = async (published: Date | null) => {
       const id = randomUUID();
-      await q(`INSERT INTO event_outbox (id, topic, event, created_at, published_at) VALUES ($1, 'declaration-events', '{}', $2, $3)`, [id, ago(400), published]);
+      await q(`INSERT INTO event_outbox (id, topic, event, created_at, published_at) VALUES ($1, 'declaration-events', '{}', $2, $3)`, [
+        id,
+        ago(400),
+        published,
+      ]);
       return id;
     };
     const oldEvent = await outbox(past(30));
@@ -98,7 +124,11 @@ describe('POST /jobs/apply-retention', () => {
     await q(`INSERT INTO processed_events (subscription, event_id, processed_at) VALUES ('s', 'old', $1), ('s', 'recent', $2)`, [past(30), inside(30)]);
     const dead = async (replayed: Date | null) => {
       const id = randomUUID();
-      await q(`INSERT INTO dead_letters (id, subscription, topic, event, error, attempts, dead_at, replayed_at) VALUES ($1, 's', 't', '{}', 'e', 5, $2, $3)`, [id, ago(400), replayed]);
+      await q(`INSERT INTO dead_letters (id, subscription, topic, event, error, attempts, dead_at, replayed_at) VALUES ($1, 's', 't', '{}', 'e', 5, $2, $3)`, [
+        id,
+        ago(400),
+        replayed,
+      ]);
       return id;
     };
     const oldDead = await dead(past(30));
@@ -106,14 +136,20 @@ describe('POST /jobs/apply-retention', () => {
     // Notifications: 180 days.
     const delivery = async (at: Date) => {
       const id = randomUUID();
-      await q(`INSERT INTO notification_deliveries (id, event_id, event_type, user_id, channel, template, attempt, outcome, final, at) VALUES ($1, $4, 't', $2, 'email', 't', 1, 'sent', true, $3)`, [id, owner.id, at, id]);
+      await q(
+        `INSERT INTO notification_deliveries (id, event_id, event_type, user_id, channel, template, attempt, outcome, final, at) VALUES ($1, $4, 't', $2, 'email', 't', 1, 'sent', true, $3)`,
+        [id, owner.id, at, id],
+      );
       return id;
     };
     const oldDelivery = await delivery(past(180));
     const keptDelivery = await delivery(inside(180));
     const message = async (at: Date) => {
       const id = randomUUID();
-      await q(`INSERT INTO notification_outbox (id, channel, recipient, template, locale, payload, created_at) VALUES ($1, 'email', 'a@b.gq', 't', 'es', '{}', $2)`, [id, at]);
+      await q(
+        `INSERT INTO notification_outbox (id, channel, recipient, template, locale, payload, created_at) VALUES ($1, 'email', 'a@b.gq', 't', 'es', '{}', $2)`,
+        [id, at],
+      );
       return id;
     };
     const oldMessage = await message(past(180));
@@ -122,7 +158,12 @@ describe('POST /jobs/apply-retention', () => {
     // Webhook bodies: 90 days once settled; unresolved ones stay whatever their age.
     const webhook = async (received: Date, status: string, replayed: Date | null = null) => {
       const id = randomUUID();
-      await q(`INSERT INTO webhook_events (id, received_at, status, raw_body, replayed_at) VALUES ($1, $2, $3, '{"payer":"x"}', $4)`, [id, received, status, replayed]);
+      await q(`INSERT INTO webhook_events (id, received_at, status, raw_body, replayed_at) VALUES ($1, $2, $3, '{"payer":"x"}', $4)`, [
+        id,
+        received,
+        status,
+        replayed,
+      ]);
       return id;
     };
     const clearedBodies = [await webhook(past(90), 'accepted'), await webhook(past(90), 'unmatched', ago(10))];
@@ -139,7 +180,10 @@ describe('POST /jobs/apply-retention', () => {
     // Erased identities: the name stays until identity_retained_until.
     const erased = async (until: Date) => {
       const id = randomUUID();
-      await q(`INSERT INTO users (id, email, password_hash, full_name, role, erased_at, identity_retained_until) VALUES ($1, $2, '!erased', 'Kept Name', 'citizen', $3, $4)`, [id, `erased-${id}@erased.invalid`, ago(10), until]);
+      await q(
+        `INSERT INTO users (id, email, password_hash, full_name, role, erased_at, identity_retained_until) VALUES ($1, $2, '!erased', 'Kept Name', 'citizen', $3, $4)`,
+        [id, `erased-${id}@erased.invalid`, ago(10), until],
+      );
       return id;
     };
     const forgotten = await erased(past(0));
@@ -163,14 +207,34 @@ describe('POST /jobs/apply-retention', () => {
     expect(await ids('SELECT id FROM webhook_events WHERE raw_body IS NOT NULL')).toEqual([...keptBodies].sort());
     expect(await ids('SELECT id FROM declaration_documents')).toEqual([...keptDocs].sort());
     expect(await app.runtime.storage.stat(dueObject)).toBeUndefined();
-    expect((await q('SELECT full_name, identity_retained_until FROM users WHERE id = $1', [forgotten])).rows[0]).toEqual({ full_name: 'Erased account', identity_retained_until: null });
+    expect((await q('SELECT full_name, identity_retained_until FROM users WHERE id = $1', [forgotten])).rows[0]).toEqual({
+      full_name: 'Erased account',
+      identity_retained_until: null,
+    });
     expect((await q('SELECT full_name FROM users WHERE id = $1', [stillKept])).rows[0]).toEqual({ full_name: 'Kept Name' });
 
-    const counts = { idempotency_keys: 1, sessions: 2, reset_tokens: 2, published_events: 1, processed_events: 1, replayed_dead_letters: 1, notification_claims: 1, notification_deliveries: 1, notification_outbox: 1, webhook_bodies: 2, retained_identities: 1, documents: 2 };
+    const counts = {
+      idempotency_keys: 1,
+      sessions: 2,
+      reset_tokens: 2,
+      published_events: 1,
+      processed_events: 1,
+      replayed_dead_letters: 1,
+      notification_claims: 1,
+      notification_deliveries: 1,
+      notification_outbox: 1,
+      webhook_bodies: 2,
+      retained_identities: 1,
+      documents: 2,
+    };
     expect(first.body).toEqual({ job: 'apply-retention', processed: Object.values(counts).reduce((a, b) => a + b, 0) });
     const audit = await q("SELECT details FROM audit_log WHERE action = 'retention.applied' ORDER BY id");
     expect(audit.rows).toHaveLength(1);
-    expect(audit.rows[0]!.details).toMatchObject({ at: NOW.toISOString(), deleted: counts, settings: { fiscalYears: 10, webhookBodyDays: 90, notificationDays: 180, eventDays: 30, documentDays: 60 } });
+    expect(audit.rows[0]!.details).toMatchObject({
+      at: NOW.toISOString(),
+      deleted: counts,
+      settings: { fiscalYears: 10, webhookBodyDays: 90, notificationDays: 180, eventDays: 30, documentDays: 60 },
+    });
 
     const second = await run();
     expect(second.body.processed).toBe(0);

@@ -35,16 +35,27 @@ async function advance(ms: number) {
   app.clock.advance(ms);
   await reissue(citizen, ...agents, supervisor, otherMinistryAgent, admin);
 }
-const runJob = async () => (await request(getTestServer('jobs')).post('/jobs/enforce-review-slas').expect(200)).body as { job: string; processed: number; remaining: number };
+const runJob = async () =>
+  (await request(getTestServer('jobs')).post('/jobs/enforce-review-slas').expect(200)).body as { job: string; processed: number; remaining: number };
 
 /** A submitted tax return (ministry M-007), waiting in the queue from now. */
 async function submittedTaxReturn(): Promise<string> {
-  const created = await as(citizen).post('/api/v1/declarations', { kind: 'tax_return', taxType: 'vat', period: '2026-07', declaredAmount: 500_000 }).expect(201);
+  const created = await as(citizen)
+    .post('/api/v1/declarations', { kind: 'tax_return', taxType: 'vat', period: '2026-07', declaredAmount: 500_000 })
+    .expect(201);
   await as(citizen).post(`/api/v1/declarations/${created.body.id}/submit`).expect(200);
   return created.body.id as string;
 }
 
-const historyOf = async (id: string) => (await as(supervisor).get(`/api/v1/declarations/${id}`).expect(200)).body.history as { action: string; from: string; to: string; byRole: string; reason: string | null; comment: string | null }[];
+const historyOf = async (id: string) =>
+  (await as(supervisor).get(`/api/v1/declarations/${id}`).expect(200)).body.history as {
+    action: string;
+    from: string;
+    to: string;
+    byRole: string;
+    reason: string | null;
+    comment: string | null;
+  }[];
 const templatesTo = async (who: CreatedAccount) => (await mailTo(app, who.email)).map((text) => /^Template: (.+)$/m.exec(text)![1]!);
 
 describe('the review-service-levels job', () => {
@@ -57,7 +68,10 @@ describe('the review-service-levels job', () => {
     expect(await runJob()).toEqual({ job: 'enforce-review-slas', processed: 1, remaining: 0 });
     expect(await runJob()).toEqual({ job: 'enforce-review-slas', processed: 0, remaining: 0 });
     const warned = await as(agents[0]!).get('/api/v1/agent/queue?ministry=M-007').expect(200);
-    expect(warned.body.items.find((i: { declaration: { id: string } }) => i.declaration.id === id)).toMatchObject({ sla: 'warning', declaration: { status: 'submitted' } });
+    expect(warned.body.items.find((i: { declaration: { id: string } }) => i.declaration.id === id)).toMatchObject({
+      sla: 'warning',
+      declaration: { status: 'submitted' },
+    });
     expect((await historyOf(id)).filter((h) => h.action === 'sla_warning')).toEqual([
       expect.objectContaining({ from: 'submitted', to: 'submitted', byRole: 'system', reason: 'waiting 18 h for review (warning at 18 h)' }),
     ]);
@@ -92,7 +106,9 @@ describe('the review-service-levels job', () => {
     await advance(hours(18));
     expect(await runJob()).toMatchObject({ processed: 1, remaining: 0 });
     await as(agents[1]!).post(`/api/v1/agent/declarations/${id}/claim`).expect(200);
-    await as(agents[1]!).post(`/api/v1/agent/declarations/${id}/request-documents`, { documents: ['ledger'], message: 'Attach the ledger' }).expect(200);
+    await as(agents[1]!)
+      .post(`/api/v1/agent/declarations/${id}/request-documents`, { documents: ['ledger'], message: 'Attach the ledger' })
+      .expect(200);
     await as(citizen).post(`/api/v1/declarations/${id}/submit`).expect(200);
     expect(await runJob()).toMatchObject({ processed: 0 });
     await advance(hours(18));
@@ -118,7 +134,9 @@ describe("reviewers' comments", () => {
     await as(agents[0]!).post(`/api/v1/agent/declarations/${rejected}/claim`).expect(200);
     await as(agents[0]!).post(`/api/v1/agent/declarations/${rejected}/reject`, { reason: 'Wrong period', comment: 'Called the taxpayer' }).expect(200);
     expect((await historyOf(rejected)).find((h) => h.action === 'reject')).toMatchObject({ reason: 'Wrong period', comment: 'Called the taxpayer' });
-    expect((await as(citizen).get(`/api/v1/declarations/${rejected}`).expect(200)).body.history.find((h: { action: string }) => h.action === 'claim')).toMatchObject({ comment: null });
+    expect(
+      (await as(citizen).get(`/api/v1/declarations/${rejected}`).expect(200)).body.history.find((h: { action: string }) => h.action === 'claim'),
+    ).toMatchObject({ comment: null });
   });
 });
 
@@ -127,10 +145,18 @@ describe("ministries' auto-approval thresholds", () => {
     await as(admin).get('/api/v1/admin/ministries/M-001/auto-approval').expect(200, { ministry: 'M-001', threshold: 0, currency: 'XAF' });
     await as(agents[1]!).get('/api/v1/admin/ministries/M-001/auto-approval').expect(403);
     await as(admin).get('/api/v1/admin/ministries/M-999/auto-approval').expect(404);
-    const bad = await request(app.server).put('/api/v1/admin/ministries/M-001/auto-approval').set('Authorization', `Bearer ${admin.accessToken}`).send({ threshold: -1 }).expect(400);
+    const bad = await request(app.server)
+      .put('/api/v1/admin/ministries/M-001/auto-approval')
+      .set('Authorization', `Bearer ${admin.accessToken}`)
+      .send({ threshold: -1 })
+      .expect(400);
     expect(bad.body.errors[0].path).toBe('body.threshold');
 
-    await request(app.server).put('/api/v1/admin/ministries/m-001/auto-approval').set('Authorization', `Bearer ${admin.accessToken}`).send({ threshold: 2000 }).expect(200, { ministry: 'M-001', threshold: 2000, currency: 'XAF' });
+    await request(app.server)
+      .put('/api/v1/admin/ministries/m-001/auto-approval')
+      .set('Authorization', `Bearer ${admin.accessToken}`)
+      .send({ threshold: 2000 })
+      .expect(200, { ministry: 'M-001', threshold: 2000, currency: 'XAF' });
     await as(admin).get('/api/v1/admin/ministries/M-001/auto-approval').expect(200, { ministry: 'M-001', threshold: 2000, currency: 'XAF' });
     const audit = await as(admin).get('/api/v1/admin/audit-log?action=ministry.auto_approval_threshold_changed').expect(200);
     expect(audit.body.items[0]).toMatchObject({ actorId: admin.id, target: 'ministry:M-001', details: { before: 0, after: 2000, currency: 'XAF' } });

@@ -20,7 +20,8 @@ function samplePath(route: RouteDefinition): string {
 describe('firebase.json rewrites, functions and the route table agree', () => {
   it('gives every public function folder a rewrite, and none to the internal jobs', () => {
     const targeted = new Set(rewrites.map((r) => r.functionId));
-    const internal = (id: string) => (require(path.join(FUNCTIONS_DIR, id)) as { definitions: readonly RouteDefinition[] }).definitions.every((r) => r.path.startsWith('/jobs/'));
+    const internal = (id: string) =>
+      (require(path.join(FUNCTIONS_DIR, id)) as { definitions: readonly RouteDefinition[] }).definitions.every((r) => r.path.startsWith('/jobs/'));
     expect(functionIds.filter((id) => !targeted.has(id) && !internal(id))).toEqual([]);
     expect(functionIds.filter((id) => targeted.has(id) && internal(id))).toEqual([]);
   });
@@ -42,12 +43,34 @@ describe('firebase.json rewrites, functions and the route table agree', () => {
     expect(new Set(bound)).toEqual(new Set(apiRoutes));
   });
 
-  it('serves no route from an event function: the folders without routes are the topology\'s event functions', () => {
+  it("serves no route from an event function: the folders without routes are the topology's event functions", () => {
     expect(allFunctionIds.filter((id) => !functionIds.includes(id)).sort()).toEqual(Object.keys(topology.eventFunctions).sort());
   });
 
   it('names every route group of the product, built or not', () => {
-    const groups = ['/api/v1/auth/login', '/.well-known/jwks.json', '/api/v1/declarations', '/api/v1/agent/queue', '/api/v1/payments', '/api/v1/receipts/verify', '/api/v1/finance/revenue', '/api/v1/admin/users', '/webhooks/bange', '/metrics'];
-    expect(groups.map((p) => functionFor(rewrites, p))).toEqual(['auth', 'auth', 'declarations', 'agent', 'payments', 'payments', 'admin', 'admin', 'webhooks', 'metrics']);
+    const groups = [
+      '/api/v1/auth/login',
+      '/.well-known/jwks.json',
+      '/api/v1/declarations',
+      '/api/v1/agent/queue',
+      '/api/v1/payments',
+      '/api/v1/receipts/verify',
+      '/api/v1/finance/revenue',
+      '/api/v1/admin/users',
+      '/webhooks/bange',
+      '/metrics',
+    ];
+    expect(groups.map((p) => functionFor(rewrites, p))).toEqual([
+      'auth',
+      'auth',
+      'declarations',
+      'agent',
+      'payments',
+      'payments',
+      'admin',
+      'admin',
+      'webhooks',
+      'metrics',
+    ]);
   });
 });

@@ -17,7 +17,11 @@ interface Started {
 
 function start(env: Record<string, string>): Started {
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
-  const child = spawn(process.execPath, [TSX, 'scripts/start.ts'], { cwd: ROOT, env: { ...inherited, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [TSX, 'scripts/start.ts'], {
+    cwd: ROOT,
+    env: { ...inherited, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
@@ -71,16 +75,40 @@ describe('npm start', () => {
 
     // A citizen files T-001, uploads a PDF through the signed URL, pays through the sandbox, gets the receipt.
     const json = { 'Content-Type': 'application/json' };
-    const citizen = (await (await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ email: 'citizen@demo.taxasge.gq', password: 'Demo-Passw0rd!' }) })).json()) as { accessToken: string };
+    const citizen = (await (
+      await fetch(`${base}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ email: 'citizen@demo.taxasge.gq', password: 'Demo-Passw0rd!' }),
+      })
+    ).json()) as { accessToken: string };
     const as = { ...json, Authorization: `Bearer ${citizen.accessToken}` };
-    const declaration = (await (await fetch(`${base}/api/v1/declarations`, { method: 'POST', headers: as, body: JSON.stringify({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' }) })).json()) as { id: string; amount: number };
+    const declaration = (await (
+      await fetch(`${base}/api/v1/declarations`, {
+        method: 'POST',
+        headers: as,
+        body: JSON.stringify({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' }),
+      })
+    ).json()) as { id: string; amount: number };
     expect(declaration.amount).toBe(2000);
     const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n');
-    const slot = (await (await fetch(`${base}/api/v1/declarations/${declaration.id}/documents`, { method: 'POST', headers: as, body: JSON.stringify({ filename: 'id.pdf', contentType: 'application/pdf', size: pdf.length }) })).json()) as { upload: { url: string; headers: Record<string, string> } };
+    const slot = (await (
+      await fetch(`${base}/api/v1/declarations/${declaration.id}/documents`, {
+        method: 'POST',
+        headers: as,
+        body: JSON.stringify({ filename: 'id.pdf', contentType: 'application/pdf', size: pdf.length }),
+      })
+    ).json()) as { upload: { url: string; headers: Record<string, string> } };
     expect((await fetch(slot.upload.url, { method: 'PUT', headers: slot.upload.headers, body: pdf })).status).toBeLessThan(300);
     const docs = (await (await fetch(`${base}/api/v1/declarations/${declaration.id}/documents`, { headers: as })).json()) as { items: { uploaded: boolean }[] };
     expect(docs.items).toEqual([expect.objectContaining({ uploaded: true })]);
-    const payment = (await (await fetch(`${base}/api/v1/payments`, { method: 'POST', headers: { ...as, 'Idempotency-Key': 'e2e-1' }, body: JSON.stringify({ declarationId: declaration.id, method: 'bange_wallet' }) })).json()) as { id: string; checkoutUrl: string };
+    const payment = (await (
+      await fetch(`${base}/api/v1/payments`, {
+        method: 'POST',
+        headers: { ...as, 'Idempotency-Key': 'e2e-1' },
+        body: JSON.stringify({ declarationId: declaration.id, method: 'bange_wallet' }),
+      })
+    ).json()) as { id: string; checkoutUrl: string };
     expect((await fetch(`${payment.checkoutUrl}/pay`, { method: 'POST' })).status).toBeLessThan(300);
     let receipt: Response | undefined;
     for (let i = 0; i < 50 && receipt?.status !== 200; i++) {
@@ -126,7 +154,11 @@ describe('npm start', () => {
     }
     expect(ready).toBe(200);
     // What the first start stored (the demo accounts) survived the crash.
-    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'admin@demo.taxasge.gq', password: 'Demo-Passw0rd!' }) });
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: 'admin@demo.taxasge.gq', password: 'Demo-Passw0rd!' }),
+    });
     expect(login.status).toBe(200);
 
     app.child.kill('SIGTERM');
@@ -140,7 +172,9 @@ describe('npm start', () => {
     await waitFor(app, 'Press Ctrl-C to stop.');
     expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
     // HOST defaults to 127.0.0.1: the machine's other addresses do not answer.
-    const outside = Object.values(networkInterfaces()).flat().find((a) => a && !a.internal && a.family === 'IPv4');
+    const outside = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a && !a.internal && a.family === 'IPv4');
     if (outside) await expect(fetch(`http://${outside.address}:${port}/health`)).rejects.toThrow();
 
     // The embedded PostgreSQL dies under the running server.

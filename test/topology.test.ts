@@ -43,12 +43,20 @@ describe('the topology and the scheduled jobs', () => {
   const jobs = Object.entries(topology.jobs);
 
   it.each(jobs)('%s: POSTs a route its function serves', (_name, job) => {
-    expect(routesOf(job.function).filter((r) => r.method === 'post' && r.path === job.path).map((r) => r.path)).toEqual([job.path]);
+    expect(
+      routesOf(job.function)
+        .filter((r) => r.method === 'post' && r.path === job.path)
+        .map((r) => r.path),
+    ).toEqual([job.path]);
   });
 
   it('schedules every job route of every function', () => {
     const scheduled = new Set(jobs.map(([, j]) => `${j.function} ${j.path}`));
-    const jobRoutes = httpIds.flatMap((id) => routesOf(id).filter((r) => r.path.startsWith('/jobs/')).map((r) => `${id} ${r.path}`));
+    const jobRoutes = httpIds.flatMap((id) =>
+      routesOf(id)
+        .filter((r) => r.path.startsWith('/jobs/'))
+        .map((r) => `${id} ${r.path}`),
+    );
     expect(jobRoutes.filter((r) => !scheduled.has(r))).toEqual([]);
     expect(jobs.map(([, j]) => j.schedule).every((cron) => cron.split(' ').length === 5)).toBe(true);
   });
@@ -69,7 +77,11 @@ describe('the topology and the events', () => {
     expect(topics.filter((t) => !(TOPICS as readonly string[]).includes(t))).toEqual([]);
     for (const topic of topics) expect([topic, Object.values(topology.subscriptions).some((s) => s.topic === topic)]).toEqual([topic, true]);
     // Cloud Storage publishes the topics of its bucket notifications (locally the storage handler does).
-    const publishers = [...Object.values(topology.httpFunctions), ...Object.values(topology.eventFunctions), { publishes: Object.values(topology.storageNotifications).map((n) => n.topic) }].flatMap((f) => f.publishes);
+    const publishers = [
+      ...Object.values(topology.httpFunctions),
+      ...Object.values(topology.eventFunctions),
+      { publishes: Object.values(topology.storageNotifications).map((n) => n.topic) },
+    ].flatMap((f) => f.publishes);
     for (const topic of topics) expect([topic, publishers.includes(topic as never)]).toEqual([topic, true]);
     expect(publishers.filter((t) => !topics.includes(t))).toEqual([]);
   });

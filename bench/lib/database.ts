@@ -33,7 +33,12 @@ async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promis
 async function describeServer(url: string): Promise<BenchDatabase['server']> {
   return withClient(url, async (c) => {
     const show = async (name: string) => String((await c.query(`SHOW ${name}`)).rows[0]![name]);
-    return { version: await show('server_version'), fsync: await show('fsync'), synchronousCommit: await show('synchronous_commit'), maxConnections: await show('max_connections') };
+    return {
+      version: await show('server_version'),
+      fsync: await show('fsync'),
+      synchronousCommit: await show('synchronous_commit'),
+      maxConnections: await show('max_connections'),
+    };
   });
 }
 

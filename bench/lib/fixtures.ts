@@ -62,9 +62,12 @@ export async function insertPendingPayments(db: Database, ownerId: string, count
   );
   const year = new Date().getUTCFullYear();
   const out: PendingPayment[] = [];
-  for (let done = 0; done < count; ) {
+  for (let done = 0; done < count;) {
     const n = Math.min(5000, count - done);
-    const { rows: seq } = await db.query<{ d: string; p: string }>("SELECT nextval('declaration_reference_seq') AS d, nextval('payment_reference_seq') AS p FROM generate_series(1, $1)", [n]);
+    const { rows: seq } = await db.query<{ d: string; p: string }>(
+      "SELECT nextval('declaration_reference_seq') AS d, nextval('payment_reference_seq') AS p FROM generate_series(1, $1)",
+      [n],
+    );
     const batch = seq.map((s, i) => {
       const service = services[(done + i) % services.length]!;
       return {
@@ -81,23 +84,50 @@ export async function insertPendingPayments(db: Database, ownerId: string, count
         `INSERT INTO declarations (id, reference, kind, status, owner_id, ministry_code, service_code, fee_type, catalog_version, quote_expires_at, amount, created_at, updated_at)
          SELECT d.id, d.ref, 'service_fee', 'awaiting_payment', $3, d.ministry, d.service, 'expedition', 1, now() + interval '72 hours', d.amount, now(), now()
            FROM unnest($1::uuid[], $2::text[], $4::text[], $5::text[], $6::bigint[]) AS d(id, ref, ministry, service, amount)`,
-        [batch.map((b) => b.declarationId), batch.map((b) => b.declarationReference), ownerId, batch.map((b) => b.service.ministry_code), batch.map((b) => b.service.code), batch.map((b) => b.service.amount)],
+        [
+          batch.map((b) => b.declarationId),
+          batch.map((b) => b.declarationReference),
+          ownerId,
+          batch.map((b) => b.service.ministry_code),
+          batch.map((b) => b.service.code),
+          batch.map((b) => b.service.amount),
+        ],
       );
       await tx.query(
         `INSERT INTO payments (id, reference, declaration_id, owner_id, amount, method, status, bange_payment_id, expires_at, created_at, updated_at)
          SELECT p.id, p.ref, p.declaration, $3, p.amount, 'bange_card', 'pending', p.bange, now() + interval '60 minutes', now(), now()
            FROM unnest($1::uuid[], $2::text[], $4::uuid[], $5::bigint[], $6::text[]) AS p(id, ref, declaration, amount, bange)`,
-        [batch.map((b) => b.paymentId), batch.map((b) => b.reference), ownerId, batch.map((b) => b.declarationId), batch.map((b) => b.service.amount), batch.map((b) => b.transactionId)],
+        [
+          batch.map((b) => b.paymentId),
+          batch.map((b) => b.reference),
+          ownerId,
+          batch.map((b) => b.declarationId),
+          batch.map((b) => b.service.amount),
+          batch.map((b) => b.transactionId),
+        ],
       );
     });
-    for (const b of batch) out.push({ paymentId: b.paymentId, declarationId: b.declarationId, declarationReference: b.declarationReference, ownerId, reference: b.reference, transactionId: b.transactionId, amount: Number(b.service.amount) });
+    for (const b of batch)
+      out.push({
+        paymentId: b.paymentId,
+        declarationId: b.declarationId,
+        declarationReference: b.declarationReference,
+        ownerId,
+        reference: b.reference,
+        transactionId: b.transactionId,
+        amount: Number(b.service.amount),
+      });
     done += n;
   }
   return out;
 }
 
 /** A `payment.succeeded` event as BANGE sends it, with its X-Bange-Signature for the sandbox secret. */
-export function signedWebhook(eventId: string, payment: Pick<PendingPayment, 'reference' | 'transactionId' | 'amount'>, reference = payment.reference): { body: string; signature: string } {
+export function signedWebhook(
+  eventId: string,
+  payment: Pick<PendingPayment, 'reference' | 'transactionId' | 'amount'>,
+  reference = payment.reference,
+): { body: string; signature: string } {
   const now = new Date();
   const body = JSON.stringify({
     id: eventId,

@@ -28,7 +28,13 @@ export async function buildHelloWorld(): Promise<string> {
     logLevel: 'silent',
   });
   // The framework reads and normalises the package.json of the source folder (~14 ms): the baseline ships one too, like every function.
-  const manifest = { name: 'taxasge-bench-hello', private: true, main: 'index.js', engines: { node: '22' }, dependencies: { '@google-cloud/functions-framework': '*' } };
+  const manifest = {
+    name: 'taxasge-bench-hello',
+    private: true,
+    main: 'index.js',
+    engines: { node: '22' },
+    dependencies: { '@google-cloud/functions-framework': '*' },
+  };
   writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return dir;
 }
@@ -88,9 +94,19 @@ export async function measureFunction(
         probe: `${probe.method} ${probe.path.split('?')[0]!.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/, '{id}')}`,
         coldStartMs: { ...summarise(samples), samples },
         coldStartCpuMs: { ...summarise(cpuSamples), samples: cpuSamples },
-        rss: { afterFirstMb: afterFirst.rssMb, afterRequestsMb: after.rssMb, peakMb: after.peakMb, requests: load.requests, ok: load.ok, rps: load.rps, durationS: load.durationS },
+        rss: {
+          afterFirstMb: afterFirst.rssMb,
+          afterRequestsMb: after.rssMb,
+          peakMb: after.peakMb,
+          requests: load.requests,
+          ok: load.ok,
+          rps: load.rps,
+          durationS: load.durationS,
+        },
       };
-      options.log(`  ${id.padEnd(16)} cold start median ${figures.coldStartMs.p50} ms; RSS ${afterFirst.rssMb} → ${after.rssMb} MB after ${load.requests} requests (${load.ok} 2xx, ${load.rps}/s)`);
+      options.log(
+        `  ${id.padEnd(16)} cold start median ${figures.coldStartMs.p50} ms; RSS ${afterFirst.rssMb} → ${after.rssMb} MB after ${load.requests} requests (${load.ok} 2xx, ${load.rps}/s)`,
+      );
       if (load.ok !== load.requests) options.log(`    ${load.requests - load.ok} requests were not 2xx: ${JSON.stringify(load.statusCodes)}`);
       if (load.requests < options.requests) options.log(`    stopped after ${options.maxLoadS} s with ${load.requests} of ${options.requests} requests done`);
       return figures;

@@ -9,8 +9,13 @@ export async function addPaidHistory(db: Database, ownerId: string, count: numbe
   for (let i = 0; i < pending.length; i += 5000) {
     const ids = pending.slice(i, i + 5000).map((p) => p.paymentId);
     await db.transaction(async (tx) => {
-      await tx.query("UPDATE payments SET status = 'succeeded', transaction_id = bange_payment_id, paid_at = now(), updated_at = now() WHERE id = ANY($1)", [ids]);
-      await tx.query("UPDATE declarations d SET status = 'paid', queued_at = now(), updated_at = now() FROM payments p WHERE p.id = ANY($1) AND d.id = p.declaration_id", [ids]);
+      await tx.query("UPDATE payments SET status = 'succeeded', transaction_id = bange_payment_id, paid_at = now(), updated_at = now() WHERE id = ANY($1)", [
+        ids,
+      ]);
+      await tx.query(
+        "UPDATE declarations d SET status = 'paid', queued_at = now(), updated_at = now() FROM payments p WHERE p.id = ANY($1) AND d.id = p.declaration_id",
+        [ids],
+      );
       await tx.query(
         `INSERT INTO ledger_journals (id, kind, external_ref, payment_id, declaration_id, ministry_code, service_code, booked_at)
          SELECT gen_random_uuid(), 'payment', p.transaction_id, p.id, d.id, d.ministry_code, d.service_code, now() FROM payments p JOIN declarations d ON d.id = p.declaration_id WHERE p.id = ANY($1)`,

@@ -51,7 +51,14 @@ export function summarise(values: ArrayLike<number>): LatencySummary {
   const sorted = Float64Array.from(values).sort();
   const at = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]! : Number.NaN);
   const sum = sorted.reduce((a, b) => a + b, 0);
-  return { count: sorted.length, p50: round(at(50)), p95: round(at(95)), p99: round(at(99)), max: round(at(100)), mean: round(sorted.length ? sum / sorted.length : Number.NaN) };
+  return {
+    count: sorted.length,
+    p50: round(at(50)),
+    p95: round(at(95)),
+    p99: round(at(99)),
+    max: round(at(100)),
+    mean: round(sorted.length ? sum / sorted.length : Number.NaN),
+  };
 }
 
 const TICKS_PER_SECOND = 100;
@@ -127,7 +134,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const requests = result.requests.total;
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, Number(s.count)]));
   const ok = Object.entries(statusCodes).reduce((n, [code, count]) => (code.startsWith('2') ? n + count : n), 0);
-  const perRequest = (before: number | undefined, after: number | undefined) => (before !== undefined && after !== undefined && requests > 0 ? round((after - before) / requests, 3) : null);
+  const perRequest = (before: number | undefined, after: number | undefined) =>
+    before !== undefined && after !== undefined && requests > 0 ? round((after - before) / requests, 3) : null;
   return {
     connections: options.connections,
     durationS: round(result.duration, 2),

@@ -41,7 +41,10 @@ export async function startOwnCluster(options: { port: number; sharedBuffers?: s
     return execFileSync('su', ['postgres', '-s', '/bin/sh', '-c', quoted], { stdio: 'pipe' });
   };
   if (asRoot) {
-    const { uid, gid } = JSON.parse(execFileSync('sh', ['-c', 'echo "{\\"uid\\":$(id -u postgres),\\"gid\\":$(id -g postgres)}"']).toString()) as { uid: number; gid: number };
+    const { uid, gid } = JSON.parse(execFileSync('sh', ['-c', 'echo "{\\"uid\\":$(id -u postgres),\\"gid\\":$(id -g postgres)}"']).toString()) as {
+      uid: number;
+      gid: number;
+    };
     chownSync(dir, uid, gid);
   }
   const data = path.join(dir, 'data');

@@ -80,7 +80,14 @@ export function send(port: number, probe: Probe): Promise<{ status: number; body
   const extra = probe.body?.();
   return new Promise((resolve) => {
     const req = request(
-      { host: '127.0.0.1', port, method: probe.method, path: probe.path, agent: false, headers: { ...probe.headers, ...extra?.headers, ...(extra ? { 'content-length': Buffer.byteLength(extra.body) } : {}) } },
+      {
+        host: '127.0.0.1',
+        port,
+        method: probe.method,
+        path: probe.path,
+        agent: false,
+        headers: { ...probe.headers, ...extra?.headers, ...(extra ? { 'content-length': Buffer.byteLength(extra.body) } : {}) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -107,10 +114,20 @@ export async function waitFor200(started: Started, probe: Probe, since: number, 
 }
 
 /** One function under the functions framework's CLI, as Cloud Run starts it (with its deployed NODE_OPTIONS); cold start = spawn → first 200 of the probe. */
-export async function startFunction(target: string, source: string, port: number, env: NodeJS.ProcessEnv, probe: Probe): Promise<{ started: Started; coldStartMs: number }> {
+export async function startFunction(
+  target: string,
+  source: string,
+  port: number,
+  env: NodeJS.ProcessEnv,
+  probe: Probe,
+): Promise<{ started: Started; coldStartMs: number }> {
   const childEnv = deployedEnvironment(target, env);
   const t0 = performance.now();
-  const child = spawn(process.execPath, [FRAMEWORK_CLI, `--target=${target}`, `--source=${source}`, `--port=${port}`], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [FRAMEWORK_CLI, `--target=${target}`, `--source=${source}`, `--port=${port}`], {
+    cwd: ROOT,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const started = track(child, port);
   try {
     return { started, coldStartMs: await waitFor200(started, probe, t0) };

@@ -17,7 +17,15 @@ export interface Row {
   met: boolean | null;
 }
 
-export function row(figure: string, unit: string, value: number | null, baseline: number | null, latency: { p50: number; p95: number; p99: number } | null, target = '', met: boolean | null = null): Row {
+export function row(
+  figure: string,
+  unit: string,
+  value: number | null,
+  baseline: number | null,
+  latency: { p50: number; p95: number; p99: number } | null,
+  target = '',
+  met: boolean | null = null,
+): Row {
   const ratio = value !== null && baseline ? Math.round((value / baseline) * 100) / 100 : null;
   return { figure, unit, value, baseline, ratio, p50: latency?.p50 ?? null, p95: latency?.p95 ?? null, p99: latency?.p99 ?? null, target, met };
 }
@@ -27,13 +35,32 @@ const verdict = (met: boolean | null) => (met === null ? '' : met ? 'met' : 'MIS
 
 export function formatTable(rows: Row[], markdown = false): string {
   const header = ['figure', 'unit', 'value', 'baseline', 'ratio', 'p50 ms', 'p95 ms', 'p99 ms', 'target', ''];
-  const cells = rows.map((r) => [r.figure, r.unit, fmt(r.value), fmt(r.baseline), r.ratio === null ? '-' : `${r.ratio}×`, fmt(r.p50), fmt(r.p95), fmt(r.p99), r.target || '-', verdict(r.met)]);
+  const cells = rows.map((r) => [
+    r.figure,
+    r.unit,
+    fmt(r.value),
+    fmt(r.baseline),
+    r.ratio === null ? '-' : `${r.ratio}×`,
+    fmt(r.p50),
+    fmt(r.p95),
+    fmt(r.p99),
+    r.target || '-',
+    verdict(r.met),
+  ]);
   if (markdown) {
     const line = (c: string[]) => `| ${c.join(' | ')} |`;
-    return [line(header.map((h) => h || 'verdict')), line(header.map((_, i) => (i >= 2 && i <= 7 ? '--:' : '---'))), ...cells.map((c) => line(c.map((x, i) => (i === 9 && x === 'MISSED' ? '**MISSED**' : x))))].join('\n');
+    return [
+      line(header.map((h) => h || 'verdict')),
+      line(header.map((_, i) => (i >= 2 && i <= 7 ? '--:' : '---'))),
+      ...cells.map((c) => line(c.map((x, i) => (i === 9 && x === 'MISSED' ? '**MISSED**' : x)))),
+    ].join('\n');
   }
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((x, i) => (i >= 2 && i <= 7 ? x.padStart(widths[i]!) : x.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((x, i) => (i >= 2 && i <= 7 ? x.padStart(widths[i]!) : x.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 

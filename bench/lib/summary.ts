@@ -49,16 +49,56 @@ export function buildRows(r: BenchResults): Row[] {
   }
   const w = r.writes;
   const hello64 = hello(64)?.rps ?? null;
-  rows.push(row('declaration create, 64 conns', 'req/s', w.declarationCreate.rps, hello64, w.declarationCreate, SEED_API_TARGET, w.declarationCreate.p95 < 500 && w.declarationCreate.non2xx === 0));
-  rows.push(row('payment create (BANGE sandbox), 64 conns', 'req/s', w.paymentCreate.rps, hello64, w.paymentCreate, SEED_API_TARGET, w.paymentCreate.p95 < 500 && w.paymentCreate.non2xx === 0));
+  rows.push(
+    row(
+      'declaration create, 64 conns',
+      'req/s',
+      w.declarationCreate.rps,
+      hello64,
+      w.declarationCreate,
+      SEED_API_TARGET,
+      w.declarationCreate.p95 < 500 && w.declarationCreate.non2xx === 0,
+    ),
+  );
+  rows.push(
+    row(
+      'payment create (BANGE sandbox), 64 conns',
+      'req/s',
+      w.paymentCreate.rps,
+      hello64,
+      w.paymentCreate,
+      SEED_API_TARGET,
+      w.paymentCreate.p95 < 500 && w.paymentCreate.non2xx === 0,
+    ),
+  );
   const d = r.webhooks.deployed;
   rows.push(row('webhooks fn → Pub/Sub, closed loop, 64 conns', 'req/s', d.capacity.rps, hello64, d.capacity));
   const s = d.sustained;
   const kept = s.ok === s.sent && s.achievedRate >= s.offeredRate;
   // 1,000/s, or 0.14× the same run's hello-world on a host whose hello-world does under 7,500/s (the issue's rule).
   const pacedTarget = s.offeredRate >= 1000 ? '≥ 1,000/s for 30 s, p95 < 50 ms' : `= offered (0.14× hello) for 30 s, p95 < 50 ms`;
-  rows.push(row(`webhooks fn → Pub/Sub, paced ${s.offeredRate}/s for ${r.scale.sustainedS} s`, 'req/s', s.achievedRate, hello64, s, pacedTarget, kept && s.p95 < 50 && r.scale.sustainedS >= 30));
-  rows.push(row(`webhooks fn: lost or unpublished (of ${d.check.acknowledgedEvents} acked)`, 'events', d.check.lostEvents + d.check.unpublished, null, null, '0 lost', d.check.passed));
+  rows.push(
+    row(
+      `webhooks fn → Pub/Sub, paced ${s.offeredRate}/s for ${r.scale.sustainedS} s`,
+      'req/s',
+      s.achievedRate,
+      hello64,
+      s,
+      pacedTarget,
+      kept && s.p95 < 50 && r.scale.sustainedS >= 30,
+    ),
+  );
+  rows.push(
+    row(
+      `webhooks fn: lost or unpublished (of ${d.check.acknowledgedEvents} acked)`,
+      'events',
+      d.check.lostEvents + d.check.unpublished,
+      null,
+      null,
+      '0 lost',
+      d.check.passed,
+    ),
+  );
   const inp = r.webhooks.inProcess;
   const l = inp.receiptLatency;
   rows.push(row(`webhook → paid + receipt (${l.count} at 20/s, in one process)`, 'ms p95', l.p95, null, l, 'p95 < 250 ms', l.p95 < 250 && l.timedOut === 0));
@@ -67,21 +107,57 @@ export function buildRows(r: BenchResults): Row[] {
   const helloCpu = hello(64)?.serverCpuMsPerRequest ?? null;
   if (j) {
     const cost = Math.round((j.serverMsPerPayment + j.postgresMsPerPayment) * 1000) / 1000;
-    rows.push(row(`CPU per applied payment, whole journey (server ${j.serverMsPerPayment} + PostgreSQL ${j.postgresMsPerPayment}), vs hello CPU/request`, 'ms', cost, helloCpu, null, '≤ 25× hello', helloCpu ? cost / helloCpu <= 25 : null));
-    if (j.statementsPerPayment !== null) rows.push(row('statements per applied payment, whole journey (pg_stat_statements, triggers included)', 'statements', j.statementsPerPayment, null, null));
+    rows.push(
+      row(
+        `CPU per applied payment, whole journey (server ${j.serverMsPerPayment} + PostgreSQL ${j.postgresMsPerPayment}), vs hello CPU/request`,
+        'ms',
+        cost,
+        helloCpu,
+        null,
+        '≤ 25× hello',
+        helloCpu ? cost / helloCpu <= 25 : null,
+      ),
+    );
+    if (j.statementsPerPayment !== null)
+      rows.push(row('statements per applied payment, whole journey (pg_stat_statements, triggers included)', 'statements', j.statementsPerPayment, null, null));
   }
   const c = inp.capacity.check;
   const wrong = c.lostEvents + c.transactionsBookedTwice + (c.transactions - c.journals) + (c.clearingDebits === c.expectedClearingDebits ? 0 : 1);
-  rows.push(row(`whole pipeline: lost, unapplied or applied twice (of ${c.acknowledgedEvents} acked)`, 'events', wrong, null, null, '0 lost, 0 applied twice', c.passed));
+  rows.push(
+    row(
+      `whole pipeline: lost, unapplied or applied twice (of ${c.acknowledgedEvents} acked)`,
+      'events',
+      wrong,
+      null,
+      null,
+      '0 lost, 0 applied twice',
+      c.passed,
+    ),
+  );
   const base = r.functions.find((f) => f.id === 'hello');
   for (const f of r.functions) {
     if (f.id === 'hello') {
-      rows.push(row(`cold start: hello-world${f.coldStartCpuMs ? ` (CPU ${f.coldStartCpuMs.p50} ms)` : ''}`, 'ms median', f.coldStartMs.p50, null, f.coldStartMs));
+      rows.push(
+        row(`cold start: hello-world${f.coldStartCpuMs ? ` (CPU ${f.coldStartCpuMs.p50} ms)` : ''}`, 'ms median', f.coldStartMs.p50, null, f.coldStartMs),
+      );
       continue;
     }
     const value = f.coldStartMs.p50;
-    const cpu = f.coldStartCpuMs && base?.coldStartCpuMs ? `; CPU ${f.coldStartCpuMs.p50} vs ${base.coldStartCpuMs.p50} ms, ${Math.round((f.coldStartCpuMs.p50 / base.coldStartCpuMs.p50) * 100) / 100}×` : '';
-    rows.push(row(`cold start: ${f.id} (${f.probe}${cpu})`, 'ms median', value, base?.coldStartMs.p50 ?? null, f.coldStartMs, '≤ 1.5× hello', base ? value / base.coldStartMs.p50 <= 1.5 : null));
+    const cpu =
+      f.coldStartCpuMs && base?.coldStartCpuMs
+        ? `; CPU ${f.coldStartCpuMs.p50} vs ${base.coldStartCpuMs.p50} ms, ${Math.round((f.coldStartCpuMs.p50 / base.coldStartCpuMs.p50) * 100) / 100}×`
+        : '';
+    rows.push(
+      row(
+        `cold start: ${f.id} (${f.probe}${cpu})`,
+        'ms median',
+        value,
+        base?.coldStartMs.p50 ?? null,
+        f.coldStartMs,
+        '≤ 1.5× hello',
+        base ? value / base.coldStartMs.p50 <= 1.5 : null,
+      ),
+    );
   }
   for (const f of r.functions) {
     const label = f.id === 'hello' ? 'hello-world' : f.id;
@@ -89,7 +165,17 @@ export function buildRows(r: BenchResults): Row[] {
     const complete = f.rss.requests >= r.scale.rssRequests;
     const met = f.id === 'hello' ? null : f.rss.afterRequestsMb >= 150 ? false : complete ? true : null;
     const after = complete ? `${f.rss.requests} requests` : `${f.rss.requests}/${r.scale.rssRequests} requests (stopped at ${Math.round(f.rss.durationS)} s)`;
-    rows.push(row(`RSS after ${after}: ${label}`, 'MB', f.rss.afterRequestsMb, f.id === 'hello' ? null : (base?.rss.afterRequestsMb ?? null), null, f.id === 'hello' ? '' : '< 150 MB', met));
+    rows.push(
+      row(
+        `RSS after ${after}: ${label}`,
+        'MB',
+        f.rss.afterRequestsMb,
+        f.id === 'hello' ? null : (base?.rss.afterRequestsMb ?? null),
+        null,
+        f.id === 'hello' ? '' : '< 150 MB',
+        met,
+      ),
+    );
   }
   return rows;
 }
@@ -100,7 +186,8 @@ function label(kind: string): string {
 
 function costTable(r: BenchResults): string {
   const lines = ['| point | req/s | p99 ms | server CPU ms/req | PostgreSQL CPU ms/req |', '| --- | --: | --: | --: | --: |'];
-  const add = (name: string, p: LoadResult) => lines.push(`| ${name} | ${p.rps} | ${p.p99} | ${p.serverCpuMsPerRequest ?? '-'} | ${p.postgresCpuMsPerRequest ?? '-'} |`);
+  const add = (name: string, p: LoadResult) =>
+    lines.push(`| ${name} | ${p.rps} | ${p.p99} | ${p.serverCpuMsPerRequest ?? '-'} | ${p.postgresCpuMsPerRequest ?? '-'} |`);
   for (const [key, p] of Object.entries(r.catalog.points)) add(`${r.catalog.services} services: ${key}`, p);
   for (const [key, p] of Object.entries(r.grown.points)) add(`${r.grown.services} services: ${key}`, p);
   add('declaration create@64', r.writes.declarationCreate);

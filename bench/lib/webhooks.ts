@@ -94,7 +94,14 @@ export async function sendPaced(port: number, rate: number, durationS: number, s
       const due = start + (i * 1000) / rate;
       const event = stream.take();
       const req = request(
-        { host: '127.0.0.1', port, method: 'POST', path: '/webhooks/bange', agent, headers: { 'content-type': 'application/json', 'x-bange-signature': event.signature, 'content-length': Buffer.byteLength(event.body) } },
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/webhooks/bange',
+          agent,
+          headers: { 'content-type': 'application/json', 'x-bange-signature': event.signature, 'content-length': Buffer.byteLength(event.body) },
+        },
         (res) => {
           res.resume();
           res.on('end', () => done(res.statusCode ?? 0));
@@ -121,7 +128,15 @@ export async function sendPaced(port: number, rate: number, durationS: number, s
   // Kept pace: the last answer came within a second of the last send, so the rate offered is the rate served.
   const durationMs = lastAnswer - start;
   const window = Math.max(durationS * 1000, durationMs - 1000);
-  return { offeredRate: rate, durationS: Math.round(durationMs / 10) / 100, sent: total, ok, achievedRate: Math.round((ok * 1000) / window), statusCodes, ...summarise(latencies) };
+  return {
+    offeredRate: rate,
+    durationS: Math.round(durationMs / 10) / 100,
+    sent: total,
+    ok,
+    achievedRate: Math.round((ok * 1000) / window),
+    statusCodes,
+    ...summarise(latencies),
+  };
 }
 
 export interface LedgerCheck {
@@ -166,11 +181,20 @@ export async function checkIngestion(db: Database, streams: WebhookStream[], set
   const since = Date.now();
   let unpublished: number;
   for (;;) {
-    unpublished = await count(db, "SELECT count(*) AS n FROM event_outbox WHERE published_at IS NULL AND event -> 'data' ->> 'webhookEventId' = ANY($1)", [ids]);
+    unpublished = await count(db, "SELECT count(*) AS n FROM event_outbox WHERE published_at IS NULL AND event -> 'data' ->> 'webhookEventId' = ANY($1)", [
+      ids,
+    ]);
     if (unpublished === 0 || Date.now() - since > settleMs) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { acknowledgedEvents: ids.length, storedEvents, lostEvents: ids.length - storedEvents, unpublished, publishedWithinMs: Date.now() - since, passed: storedEvents === ids.length && unpublished === 0 };
+  return {
+    acknowledgedEvents: ids.length,
+    storedEvents,
+    lostEvents: ids.length - storedEvents,
+    unpublished,
+    publishedWithinMs: Date.now() - since,
+    passed: storedEvents === ids.length && unpublished === 0,
+  };
 }
 
 /** Waits until every acknowledged transaction is booked (or `timeoutMs`), then compares the ledger with what the bank sent. */
@@ -196,7 +220,11 @@ export async function checkLedger(db: Database, streams: WebhookStream[], timeou
   }
   const drainMs = Math.round(performance.now() - started);
   const storedEvents = await count(db, 'SELECT count(*) AS n FROM webhook_events WHERE id = ANY($1)', [ids]);
-  const bookedTwice = await count(db, "SELECT count(*) AS n FROM (SELECT external_ref FROM ledger_journals WHERE kind = 'payment' GROUP BY external_ref HAVING count(*) > 1) t", []);
+  const bookedTwice = await count(
+    db,
+    "SELECT count(*) AS n FROM (SELECT external_ref FROM ledger_journals WHERE kind = 'payment' GROUP BY external_ref HAVING count(*) > 1) t",
+    [],
+  );
   const clearing = await count(
     db,
     "SELECT sum(e.debit) AS n FROM ledger_entries e JOIN ledger_journals j ON j.id = e.journal_id WHERE e.account = $2 AND j.kind = 'payment' AND j.external_ref = ANY($1)",
@@ -254,10 +282,20 @@ export async function receiptLatency(db: Database, port: number, payments: Pendi
     const event = stream.take();
     sentAt.set(event.payment.paymentId, performance.now());
     await new Promise<void>((resolve) => {
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/webhooks/bange', agent, headers: { 'content-type': 'application/json', 'x-bange-signature': event.signature } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve());
-      });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/webhooks/bange',
+          agent,
+          headers: { 'content-type': 'application/json', 'x-bange-signature': event.signature },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve());
+        },
+      );
       req.on('error', () => resolve());
       req.end(event.body);
     });

@@ -12,7 +12,10 @@ import { getRuntime } from '../../shared/runtime/runtime';
 export const routes = [
   bindRoute(getQueue, async ({ query }, ctx) => {
     const items = await getReviewService().queue(ctx.principal, query.ministry, query.limit);
-    const documents = await documentFlagsByDeclaration(getRuntime().db, items.map((i) => i.declaration.id));
+    const documents = await documentFlagsByDeclaration(
+      getRuntime().db,
+      items.map((i) => i.declaration.id),
+    );
     const none = { documents: 0, flagged: 0, unprocessed: 0 };
     return {
       status: 200,
@@ -26,13 +29,22 @@ export const routes = [
   }),
   bindRoute(claim, async ({ params }, ctx) => ({ status: 200, body: toDeclarationBody(await getReviewService().claim(ctx.principal, params.id)) })),
   bindRoute(release, async ({ params }, ctx) => ({ status: 200, body: toDeclarationBody(await getReviewService().release(ctx.principal, params.id)) })),
-  bindRoute(approve, async ({ params, body }, ctx) => ({ status: 200, body: toDeclarationBody(await getReviewService().approve(ctx.principal, params.id, body?.validatedAmount, body?.comment)) })),
-  bindRoute(reject, async ({ params, body }, ctx) => ({ status: 200, body: toDeclarationBody(await getReviewService().reject(ctx.principal, params.id, body.reason, body.comment)) })),
+  bindRoute(approve, async ({ params, body }, ctx) => ({
+    status: 200,
+    body: toDeclarationBody(await getReviewService().approve(ctx.principal, params.id, body?.validatedAmount, body?.comment)),
+  })),
+  bindRoute(reject, async ({ params, body }, ctx) => ({
+    status: 200,
+    body: toDeclarationBody(await getReviewService().reject(ctx.principal, params.id, body.reason, body.comment)),
+  })),
   bindRoute(requestDocuments, async ({ params, body }, ctx) => ({
     status: 200,
     body: toDeclarationBody(await getReviewService().requestDocuments(ctx.principal, params.id, body.documents, body.message)),
   })),
-  bindRoute(escalate, async ({ params, body }, ctx) => ({ status: 200, body: toDeclarationBody(await getReviewService().escalate(ctx.principal, params.id, body.reason)) })),
+  bindRoute(escalate, async ({ params, body }, ctx) => ({
+    status: 200,
+    body: toDeclarationBody(await getReviewService().escalate(ctx.principal, params.id, body.reason)),
+  })),
 ];
 
 export const definitions = agentRoutes;

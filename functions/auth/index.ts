@@ -31,13 +31,21 @@ export const routes = [
     return { status: 204 };
   }),
   bindRoute(jwks, async () => ({ status: 200, headers: { 'Cache-Control': 'public, max-age=300' }, body: getKeyRing().jwks() })),
-  bindRoute(getPrivacyNotice, async ({ query }) => ({ status: 200, headers: { 'Cache-Control': 'public, max-age=3600' }, body: privacyNotice(query.lang, getRuntime().config.retention) })),
+  bindRoute(getPrivacyNotice, async ({ query }) => ({
+    status: 200,
+    headers: { 'Cache-Control': 'public, max-age=3600' },
+    body: privacyNotice(query.lang, getRuntime().config.retention),
+  })),
   bindRoute(exportMyData, async (_input, ctx) => ({
     status: 200,
     headers: { ...noStore, 'Content-Disposition': 'attachment; filename="taxasge-my-data.json"' },
     body: await getPersonalDataService().export(ctx.principal.userId),
   })),
-  bindRoute(eraseMyData, async ({ body }, ctx) => ({ status: 200, headers: noStore, body: await getPersonalDataService().erase(ctx.principal.userId, body.password, { ip: ctx.ip }) })),
+  bindRoute(eraseMyData, async ({ body }, ctx) => ({
+    status: 200,
+    headers: noStore,
+    body: await getPersonalDataService().erase(ctx.principal.userId, body.password, { ip: ctx.ip }),
+  })),
 ];
 
 export const definitions = [...authRoutes, ...privacyRoutes];

@@ -25,11 +25,15 @@ import { getDeclarationService, getDocumentService } from '../../shared/runtime/
 function decodeListCursor(cursor: string | undefined) {
   if (!cursor) return undefined;
   const [createdAt, id] = cursor.split('|');
-  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt))) throw new ValidationError('The cursor is not one this API issued.', [{ path: 'query.cursor', message: 'not a cursor this API issued' }]);
+  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)))
+    throw new ValidationError('The cursor is not one this API issued.', [{ path: 'query.cursor', message: 'not a cursor this API issued' }]);
   return { createdAt, id };
 }
 
-const processingBody = ({ documentId: _id, objectGeneration: _generation, processedAt, ...p }: DocumentProcessing) => ({ ...p, processedAt: processedAt.toISOString() });
+const processingBody = ({ documentId: _id, objectGeneration: _generation, processedAt, ...p }: DocumentProcessing) => ({
+  ...p,
+  processedAt: processedAt.toISOString(),
+});
 
 const documentBody = (d: DeclarationDocument & Partial<Pick<DocumentView, 'uploaded' | 'downloadUrl' | 'processing'>>) => ({
   id: d.id,
@@ -45,7 +49,11 @@ const documentBody = (d: DeclarationDocument & Partial<Pick<DocumentView, 'uploa
 export const routes = [
   bindRoute(createDeclaration, async ({ body }, ctx) => ({ status: 201, body: toDeclarationBody(await getDeclarationService().create(ctx.principal, body)) })),
   bindRoute(listDeclarations, async ({ query }, ctx) => {
-    const page = await getDeclarationService().list(ctx.principal, { status: query.status, kind: query.kind }, { limit: query.limit, after: decodeListCursor(query.cursor) });
+    const page = await getDeclarationService().list(
+      ctx.principal,
+      { status: query.status, kind: query.kind },
+      { limit: query.limit, after: decodeListCursor(query.cursor) },
+    );
     const last = page.items[page.items.length - 1];
     return {
       status: 200,
@@ -74,7 +82,10 @@ export const routes = [
     const { document, upload } = await getDocumentService().requestUpload(ctx.principal, params.id, body);
     return { status: 201, body: { document: documentBody(document), upload: { ...upload, expiresAt: upload.expiresAt.toISOString() } } };
   }),
-  bindRoute(listDocuments, async ({ params }, ctx) => ({ status: 200, body: { items: (await getDocumentService().list(ctx.principal, params.id)).map(documentBody) } })),
+  bindRoute(listDocuments, async ({ params }, ctx) => ({
+    status: 200,
+    body: { items: (await getDocumentService().list(ctx.principal, params.id)).map(documentBody) },
+  })),
 ];
 
 export const definitions = declarationRoutes;

@@ -9,7 +9,7 @@ let dir: string;
 beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'taxasge-docs-'))));
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-it('serves the built document with the deployment\'s version', () => {
+it("serves the built document with the deployment's version", () => {
   const built = buildDocument('0.0.0-build');
   writeFileSync(path.join(dir, BUILT_DOCUMENT), JSON.stringify(built));
   expect(loadDocument(dir, '9b0d7e1')).toEqual({ ...JSON.parse(JSON.stringify(built)), info: { ...built.info, version: '9b0d7e1' } });

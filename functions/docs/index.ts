@@ -66,7 +66,12 @@ function asset(file: (typeof DOCS_ASSETS)[number]): Buffer {
 
 export const routes = [
   bindRoute(getOpenApi, async () => ({ status: 200, raw: documentJson(), contentType: 'application/json; charset=utf-8' })),
-  bindRoute(getDocsPage, async () => ({ status: 200, raw: page(), contentType: 'text/html; charset=utf-8', headers: { 'Content-Security-Policy': DOCS_PAGE_CSP } })),
+  bindRoute(getDocsPage, async () => ({
+    status: 200,
+    raw: page(),
+    contentType: 'text/html; charset=utf-8',
+    headers: { 'Content-Security-Policy': DOCS_PAGE_CSP },
+  })),
   bindRoute(getDocsAsset, async ({ params }) => ({
     status: 200,
     raw: asset(params.file),

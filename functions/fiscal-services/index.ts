@@ -15,7 +15,12 @@ import { perRuntime } from '../../shared/runtime/runtime';
 // served as rendered text, keyed by catalog version and the whole query.
 const renderedPages = perRuntime(() => createRenderedResponses());
 // no-cache: browsers keep the page and ask again with If-None-Match, answered 304 while the catalog is unchanged.
-const asJson = (r: RenderedResponse) => ({ status: 200 as const, raw: r.body, contentType: 'application/json', headers: { ETag: r.etag, 'Cache-Control': 'no-cache' } });
+const asJson = (r: RenderedResponse) => ({
+  status: 200 as const,
+  raw: r.body,
+  contentType: 'application/json',
+  headers: { ETag: r.etag, 'Cache-Control': 'no-cache' },
+});
 
 const curation = perRuntime((rt) => createCatalogCurationService({ db: rt.db, cache: rt.cache, clock: rt.clock, audit: getAuditLog(), logger: rt.logger }));
 

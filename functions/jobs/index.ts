@@ -1,6 +1,17 @@
 /** The jobs Cloud Function: scheduled maintenance, also runnable with `npm run jobs -- <name>`. */
 import { http } from '@google-cloud/functions-framework';
-import { applyRetention, collectMetrics, enforceReviewSlas, expireQuotes, jobsRoutes, pollPendingPayments, reconcile, releaseExpiredClaims, sweepOutbox, sweepRefunds } from '../../shared/api/jobs.routes';
+import {
+  applyRetention,
+  collectMetrics,
+  enforceReviewSlas,
+  expireQuotes,
+  jobsRoutes,
+  pollPendingPayments,
+  reconcile,
+  releaseExpiredClaims,
+  sweepOutbox,
+  sweepRefunds,
+} from '../../shared/api/jobs.routes';
 import { redriveWebhooks } from '../../shared/api/jobs.routes';
 import { runDailyReconciliation } from '../../shared/domain/payments/reconciliation';
 import { saveReconciliationRun } from '../../shared/domain/payments/reconciliation-runs.repository';

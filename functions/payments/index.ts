@@ -1,6 +1,16 @@
 /** The payments Cloud Function: pay declarations through BANGE, follow payments, receipts and their verification. */
 import { http } from '@google-cloud/functions-framework';
-import { checkPayment, createPayment, getPayment, getPaymentReturnPage, getReceipt, getReceiptKeys, getReceiptPage, paymentRoutes, verifyReceipt } from '../../shared/api/payments.routes';
+import {
+  checkPayment,
+  createPayment,
+  getPayment,
+  getPaymentReturnPage,
+  getReceipt,
+  getReceiptKeys,
+  getReceiptPage,
+  paymentRoutes,
+  verifyReceipt,
+} from '../../shared/api/payments.routes';
 import { assertBankConfigured, getConfig } from '../../shared/config/config';
 import { receiptCheckUrl } from '../../shared/domain/payments/receipt-check';
 import { PUBLIC_PAGE_CSP, renderPaymentStatusPage, renderReceiptPage } from '../../shared/http/public-pages';
@@ -25,7 +35,10 @@ export const routes = [
   bindRoute(getReceipt, async ({ params }, ctx) => {
     const payment = await getPaymentService().get(ctx.principal, params.id);
     const found = await getReceiptReader().ofPayment(payment.id);
-    if (!found) throw new NotFoundError(`Payment ${payment.reference} has no receipt yet${payment.status === 'pending' ? ': it is not paid' : '; it is issued within seconds of the payment'}.`);
+    if (!found)
+      throw new NotFoundError(
+        `Payment ${payment.reference} has no receipt yet${payment.status === 'pending' ? ': it is not paid' : '; it is issued within seconds of the payment'}.`,
+      );
     const { receipt, verdict } = found;
     const verifyUrl = receiptCheckUrl(getRuntime().config.publicBaseUrl, receipt.number, receipt.token);
     return {
@@ -45,7 +58,9 @@ export const routes = [
   bindRoute(verifyReceipt, async ({ body: input }) => {
     const standing = await getReceiptReader().byToken(input.token);
     const answer = standing.valid ? { ...standing, receipt: standing.receipt as unknown as Record<string, unknown> } : standing;
-    getRuntime().metrics().recorder.increment('receipt_verifications', { result: answer.valid ? 'valid' : 'invalid' });
+    getRuntime()
+      .metrics()
+      .recorder.increment('receipt_verifications', { result: answer.valid ? 'valid' : 'invalid' });
     return { status: 200, body: answer };
   }),
   // Signing keys are published from the moment they are in the ring: a cached copy lacks only a key that joined it within max-age.
@@ -55,13 +70,25 @@ export const routes = [
     const path = (lang: string) => `/api/v1/receipts/${params.number}?s=${encodeURIComponent(query.s)}&lang=${lang}`;
     const url = `${getRuntime().config.publicBaseUrl}/api/v1/receipts/${params.number}?s=${encodeURIComponent(query.s)}`;
     const qr = standing.valid ? await qrCode(url, 'svg') : null;
-    getRuntime().metrics().recorder.increment('receipt_verifications', { result: standing.valid ? 'valid' : 'invalid' });
-    return { status: 200, raw: renderReceiptPage(query.lang, standing, qr, path), contentType: 'text/html; charset=utf-8', headers: { 'Content-Security-Policy': PUBLIC_PAGE_CSP, 'Cache-Control': 'no-store' } };
+    getRuntime()
+      .metrics()
+      .recorder.increment('receipt_verifications', { result: standing.valid ? 'valid' : 'invalid' });
+    return {
+      status: 200,
+      raw: renderReceiptPage(query.lang, standing, qr, path),
+      contentType: 'text/html; charset=utf-8',
+      headers: { 'Content-Security-Policy': PUBLIC_PAGE_CSP, 'Cache-Control': 'no-store' },
+    };
   }),
   bindRoute(getPaymentReturnPage, async ({ params, query }) => {
     const payment = await getReceiptReader().payment(params.id);
     const path = (lang: string) => `/api/v1/payments/${params.id}/return?lang=${lang}`;
-    return { status: 200, raw: renderPaymentStatusPage(query.lang, payment, path), contentType: 'text/html; charset=utf-8', headers: { 'Content-Security-Policy': PUBLIC_PAGE_CSP, 'Cache-Control': 'no-store' } };
+    return {
+      status: 200,
+      raw: renderPaymentStatusPage(query.lang, payment, path),
+      contentType: 'text/html; charset=utf-8',
+      headers: { 'Content-Security-Policy': PUBLIC_PAGE_CSP, 'Cache-Control': 'no-store' },
+    };
   }),
 ];
 

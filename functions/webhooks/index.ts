@@ -14,7 +14,8 @@ export const routes = [
   bindRoute(bangeWebhook, async ({ rawBody, headers }) => {
     const header = headers['x-bange-signature'];
     const outcome = await getWebhookIngestion()(rawBody, Array.isArray(header) ? header.join(',') : header);
-    if (outcome === 'malformed') throw new AppError('validation_failed', 'The webhook is authentic but its body is not a BANGE event; it was stored for investigation.');
+    if (outcome === 'malformed')
+      throw new AppError('validation_failed', 'The webhook is authentic but its body is not a BANGE event; it was stored for investigation.');
     return { status: 200, body: { received: true, outcome } };
   }),
 ];

@@ -31,7 +31,6 @@ const NEVER_INLINE = [FRAMEWORK, '@google-cloud/pubsub', '@google-cloud/monitori
  */
 export const EXTERNAL = [...NEVER_INLINE, ...NOT_INSTALLED];
 
-
 const BUILTINS = new Set(builtinModules);
 
 /** `@scope/name/sub/path` → `@scope/name`; `name/sub` → `name`. */
@@ -105,7 +104,10 @@ export function pgNotOnCloudflare(warn: (line: string) => void): Plugin {
     setup(b) {
       b.onLoad({ filter: /[\\/]node_modules[\\/]pg[\\/]lib[\\/]stream\.js$/ }, (args) => {
         const source = readFileSync(args.path, 'utf8');
-        const patched = source.replace(/function isCloudflareRuntime\(\) \{/, 'function isCloudflareRuntime() {\n  return false // patched by scripts/build.ts: functions run on Node');
+        const patched = source.replace(
+          /function isCloudflareRuntime\(\) \{/,
+          'function isCloudflareRuntime() {\n  return false // patched by scripts/build.ts: functions run on Node',
+        );
         if (patched === source) warn(`${args.path}: isCloudflareRuntime() not found; pg left unpatched (it may load undici at start on Node 20)`);
         return { contents: patched, loader: 'js' };
       });

@@ -14,7 +14,8 @@ export const NODE_OPTIONS_FILE = path.join(ROOT, 'terraform/modules/http-functio
 /** NODE_OPTIONS by instance memory (e.g. `256Mi`), as terraform/modules/http-function deploys them. */
 export function deployedNodeOptions(file = NODE_OPTIONS_FILE): Record<string, string> {
   const { byMemory } = JSON.parse(readFileSync(file, 'utf8')) as { byMemory?: Record<string, string> };
-  if (!byMemory || Object.values(byMemory).some((v) => typeof v !== 'string')) throw new Error(`${file}: expected {"byMemory": {"<memory>": "<NODE_OPTIONS>"}}`);
+  if (!byMemory || Object.values(byMemory).some((v) => typeof v !== 'string'))
+    throw new Error(`${file}: expected {"byMemory": {"<memory>": "<NODE_OPTIONS>"}}`);
   return byMemory;
 }
 
@@ -91,7 +92,10 @@ process.exit(0);
 export async function makeCodeCache(bundleFile: string, nodeOptions: string, warn: (line: string) => void): Promise<CodeCache> {
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     // Only what resolving modules needs: the bundle's module code must not find credentials or configuration here.
-    const child = spawn(process.execPath, ['-e', CACHE_MAKER_JS, bundleFile], { env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: nodeOptions }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['-e', CACHE_MAKER_JS, bundleFile], {
+      env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: nodeOptions },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -106,10 +110,13 @@ export async function makeCodeCache(bundleFile: string, nodeOptions: string, war
     result = undefined;
   }
   if (code !== 0 || !result?.file) {
-    throw new Error(`no code cache for ${relative(bundleFile)} under NODE_OPTIONS="${nodeOptions}" (exit ${code}): ${(result?.error ?? stderr.trim()) || 'this Node has no zlib.crc32 (needs ≥ 20.15)'}`);
+    throw new Error(
+      `no code cache for ${relative(bundleFile)} under NODE_OPTIONS="${nodeOptions}" (exit ${code}): ${(result?.error ?? stderr.trim()) || 'this Node has no zlib.crc32 (needs ≥ 20.15)'}`,
+    );
   }
   // Still a cache (of what compiled before the throw): worth keeping, and worth saying.
-  if (result.error) warn(`${relative(bundleFile)} threw while its code cache was made under NODE_OPTIONS="${nodeOptions}", so the cache holds less: ${result.error}`);
+  if (result.error)
+    warn(`${relative(bundleFile)} threw while its code cache was made under NODE_OPTIONS="${nodeOptions}", so the cache holds less: ${result.error}`);
   return { nodeOptions, file: path.basename(result.file), bytes: statSync(result.file).size, ran: !result.error };
 }
 

@@ -36,9 +36,11 @@ export function flowsPerDay(day: Day, p = population()): Record<FlowName, number
   const monthlyOrdinary = (p.monthlyReturnsMonth * (1 - PEAKS.monthlyShareLastWeek.value)) / (USE.workingDaysMonth.value - 5);
   const annualOrdinary = (p.annualReturnsYear * PEAKS.annualShareOutsidePeak.value) / (USE.workingDaysYear.value - USE.workingDaysMonth.value);
   const taxReturn =
-    day === 'ordinary' ? monthlyOrdinary + annualOrdinary
-    : day === 'monthly-deadline' ? p.monthlyReturnsMonth * PEAKS.monthlyShareOnDeadlineDay.value + annualOrdinary
-    : monthlyOrdinary + p.annualReturnsYear * PEAKS.annualShareOnDeadlineDay.value;
+    day === 'ordinary'
+      ? monthlyOrdinary + annualOrdinary
+      : day === 'monthly-deadline'
+        ? p.monthlyReturnsMonth * PEAKS.monthlyShareOnDeadlineDay.value + annualOrdinary
+        : monthlyOrdinary + p.annualReturnsYear * PEAKS.annualShareOnDeadlineDay.value;
   return { serviceFee, taxReturn, browse: (serviceFee + taxReturn) * USE.browseSessionsPerFlow.value };
 }
 
@@ -141,7 +143,15 @@ export function scenario(multiple: number, day: Day, costs: Record<Operation, Un
     const busy = mine.reduce((s, o) => s + (rps[o] * costs[o].dbHoldMs) / 1000, 0);
     const needed = Math.max(Math.ceil(cpuCores / PLATFORM.targetCpuUtilisation.value), Math.ceil(inflight / plan.concurrency[fn]!), fnRps > 0 ? 1 : 0);
     const instances = Math.max(needed, plan.minInstances[fn] ?? 0);
-    functions[fn] = { rps: fnRps, cpuCores, inflight, instances, busyConnectionsPerInstance: instances ? busy / instances : 0, peakRssMb: rss[fn] ?? 0, memoryMiB: plan.memoryMiB[fn]! };
+    functions[fn] = {
+      rps: fnRps,
+      cpuCores,
+      inflight,
+      instances,
+      busyConnectionsPerInstance: instances ? busy / instances : 0,
+      peakRssMb: rss[fn] ?? 0,
+      memoryMiB: plan.memoryMiB[fn]!,
+    };
   }
   const instances = Object.values(functions).reduce((s, f) => s + f.instances, 0);
   const dbCpuCores = OPS.reduce((s, o) => s + (rps[o] * costs[o].pgCpuMs) / 1000, 0);
@@ -156,13 +166,38 @@ export function scenario(multiple: number, day: Day, costs: Record<Operation, Un
   const auditedPerS = peakRate(audited);
 
   const limits: Limit[] = [
-    ...FUNCTIONS.map((fn) => ({ id: `instances:${fn}`, what: `${fn} instances / max_instances`, used: functions[fn]!.instances, limit: plan.maxInstances[fn]! })),
-    ...FUNCTIONS.filter((fn) => functions[fn]!.instances > 0).map((fn) => ({ id: `pool:${fn}`, what: `${fn} busy connections per instance / DB_POOL_MAX`, used: functions[fn]!.busyConnectionsPerInstance, limit: plan.dbPoolMax })),
-    { id: 'db-connections', what: 'open connections (instances × pool + migrations) / max_connections − 10', used: openConnections, limit: plan.dbMaxConnections - 10 },
-    { id: 'db-cpu', what: `Cloud SQL CPU at the peak second / ${PLATFORM.dbCpuTarget.value * 100} % of ${plan.dbTier}`, used: dbCpuCores, limit: plan.dbVcpu * PLATFORM.dbCpuTarget.value },
+    ...FUNCTIONS.map((fn) => ({
+      id: `instances:${fn}`,
+      what: `${fn} instances / max_instances`,
+      used: functions[fn]!.instances,
+      limit: plan.maxInstances[fn]!,
+    })),
+    ...FUNCTIONS.filter((fn) => functions[fn]!.instances > 0).map((fn) => ({
+      id: `pool:${fn}`,
+      what: `${fn} busy connections per instance / DB_POOL_MAX`,
+      used: functions[fn]!.busyConnectionsPerInstance,
+      limit: plan.dbPoolMax,
+    })),
+    {
+      id: 'db-connections',
+      what: 'open connections (instances × pool + migrations) / max_connections − 10',
+      used: openConnections,
+      limit: plan.dbMaxConnections - 10,
+    },
+    {
+      id: 'db-cpu',
+      what: `Cloud SQL CPU at the peak second / ${PLATFORM.dbCpuTarget.value * 100} % of ${plan.dbTier}`,
+      used: dbCpuCores,
+      limit: plan.dbVcpu * PLATFORM.dbCpuTarget.value,
+    },
     { id: 'audit-lock', what: 'audit log append lock (one at a time) busy share', used: (auditedPerS * PLATFORM.auditAppendLockMs.value) / 1000, limit: 1 },
     { id: 'upstash-rate', what: 'Upstash commands/s / plan ceiling', used: upstashPerS, limit: PLATFORM.upstashCommandsPerSecondLimit.value },
-    ...FUNCTIONS.map((fn) => ({ id: `memory:${fn}`, what: `${fn} peak RSS / instance memory`, used: functions[fn]!.peakRssMb, limit: functions[fn]!.memoryMiB })),
+    ...FUNCTIONS.map((fn) => ({
+      id: `memory:${fn}`,
+      what: `${fn} peak RSS / instance memory`,
+      used: functions[fn]!.peakRssMb,
+      limit: functions[fn]!.memoryMiB,
+    })),
   ].map((l) => ({ ...l, utilisation: l.limit > 0 ? l.used / l.limit : 0 }));
   // Memory does not grow with load (measured after 10,000 requests): the first limit is the first one load reaches.
   const first = limits.filter((l) => !l.id.startsWith('memory:')).reduce((a, b) => (b.utilisation > a.utilisation ? b : a));
@@ -202,7 +237,7 @@ export function remedy(limit: Limit): string {
     case 'audit-lock':
       return 'chain the audit log per ministry (one lock each) or append in batches';
     case 'upstash-rate':
-      return 'keep hot catalog entries in each instance\'s memory for a few seconds in front of Upstash; a fixed-price Upstash plan';
+      return "keep hot catalog entries in each instance's memory for a few seconds in front of Upstash; a fixed-price Upstash plan";
     case 'memory':
       return `raise ${fn}'s memory to the next size`;
     default:
@@ -250,12 +285,17 @@ export function monthlyCost(env: EnvPlan, multiple: number, costs: Record<Operat
   const dbTier = peak && peak.dbTierNeeded && tierShape(peak.dbTierNeeded).vcpu > env.dbVcpu ? peak.dbTierNeeded : env.dbTier;
   const shape = tierShape(dbTier);
   const ha = env.regional ? PRICES.sqlHaFactor.usd : 1;
-  const sqlCompute = dbTier.startsWith('db-custom') ? (shape.vcpu * PRICES.sqlVcpuHour.usd + shape.memoryGb * PRICES.sqlGbHour.usd) * 730 : PRICES.sqlSharedSmallHour.usd * 730;
+  const sqlCompute = dbTier.startsWith('db-custom')
+    ? (shape.vcpu * PRICES.sqlVcpuHour.usd + shape.memoryGb * PRICES.sqlGbHour.usd) * 730
+    : PRICES.sqlSharedSmallHour.usd * 730;
   const dataGb = Math.max(20, (multiple * trafficShare * (flowsPerMonth().serviceFee + flowsPerMonth().taxReturn) * 12 * 20_000) / 1e9);
-  const pubsubGib = ((Object.values(published).reduce((a, b) => a + b, 0) + published['payment-events'] + 2 * published['payment-applied'] + published['declaration-events']) * PLATFORM.pubsubBilledBytes.value) / 2 ** 30;
+  const pubsubGib =
+    ((Object.values(published).reduce((a, b) => a + b, 0) + published['payment-events'] + 2 * published['payment-applied'] + published['declaration-events']) *
+      PLATFORM.pubsubBilledBytes.value) /
+    2 ** 30;
   const notifications = ops['event.notify-payer'] + ops['event.notifications'];
   const debugFactor = env.logLevel === 'debug' ? 3 : 1;
-  const logGib = ((requests * PLATFORM.requestLogBytes.value + notifications * PLATFORM.appLogBytesPerNotification.value * debugFactor) / 2 ** 30);
+  const logGib = (requests * PLATFORM.requestLogBytes.value + notifications * PLATFORM.appLogBytesPerNotification.value * debugFactor) / 2 ** 30;
   const upstash = (Object.keys(ops) as Operation[]).reduce((s, o) => s + ops[o] * upstashCommands(o), 0);
   const items: Record<string, number> = {
     'Cloud Run CPU': free(vcpuS, PRICES.runFreeVcpuSeconds.usd) * PRICES.runVcpuSecond.usd,
@@ -267,7 +307,9 @@ export function monthlyCost(env: EnvPlan, multiple: number, costs: Record<Operat
     'Cloud Logging': Math.max(0, logGib - PRICES.loggingFreeGib.usd) * PRICES.loggingGib.usd,
     Upstash: (upstash / 100_000) * PRICES.upstash100kCommands.usd,
     'VPC connector': 2 * PRICES.vpcConnectorInstanceMonth.usd,
-    'Cloud Scheduler': prod ? (Object.keys(topology.jobs).length - 3) * PRICES.schedulerJobMonth.usd : Object.keys(topology.jobs).length * PRICES.schedulerJobMonth.usd,
+    'Cloud Scheduler': prod
+      ? (Object.keys(topology.jobs).length - 3) * PRICES.schedulerJobMonth.usd
+      : Object.keys(topology.jobs).length * PRICES.schedulerJobMonth.usd,
   };
   const rounded = Object.fromEntries(Object.entries(items).map(([k, v]) => [k, Math.round(v * 100) / 100]));
   return { env: env.name, multiple, items: rounded, totalUsd: Math.round(Object.values(items).reduce((a, b) => a + b, 0)), dbTier };

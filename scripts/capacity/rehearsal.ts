@@ -39,7 +39,12 @@ async function startRedis(): Promise<{ child: ChildProcess; url: string; port: n
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
     try {
-      if (execFileSync('redis-cli', ['-p', String(port), 'PING']).toString().includes('PONG')) return { child, url: `redis://127.0.0.1:${port}`, port };
+      if (
+        execFileSync('redis-cli', ['-p', String(port), 'PING'])
+          .toString()
+          .includes('PONG')
+      )
+        return { child, url: `redis://127.0.0.1:${port}`, port };
     } catch {
       // not up yet
     }
@@ -58,7 +63,7 @@ const redisCalls = (port: number) =>
 /** A seeded generator, so two rehearsals replay the same visits. */
 function random(seed: number) {
   let s = seed;
-  return () => ((s = (s * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  return () => (s = (s * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 }
 
 export async function rehearse(options: RehearsalOptions): Promise<{ markdown: string; withinTolerance: boolean }> {
@@ -76,25 +81,47 @@ export async function rehearse(options: RehearsalOptions): Promise<{ markdown: s
   let shape: DeployedShape | undefined;
   let db: Client | undefined;
   try {
-    shape = await startDeployedShape({ dataDir, instances: 1, databaseUrl: url.toString(), redisUrl: redis.url, distDir: path.join(dataDir, 'dist'), demoPassword: PASSWORD, logLevel: 'warning', cron: false, extraEnv: { RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000', RATE_LIMIT_REGISTRATIONS_PER_HOUR: '1000000' }, log });
+    shape = await startDeployedShape({
+      dataDir,
+      instances: 1,
+      databaseUrl: url.toString(),
+      redisUrl: redis.url,
+      distDir: path.join(dataDir, 'dist'),
+      demoPassword: PASSWORD,
+      logLevel: 'warning',
+      cron: false,
+      extraEnv: { RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000', RATE_LIMIT_REGISTRATIONS_PER_HOUR: '1000000' },
+      log,
+    });
     db = new Client({ connectionString: url.toString() });
     await db.connect();
     const base = shape.url;
     const http = async (op: Operation | null, method: string, p: string, body?: unknown, token?: string, headers: Record<string, string> = {}) => {
       const t0 = performance.now();
-      const res = await fetch(p.startsWith('http') ? p : `${base}${p}`, { method, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers }, body: body ? JSON.stringify(body) : null });
+      const res = await fetch(p.startsWith('http') ? p : `${base}${p}`, {
+        method,
+        headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+        body: body ? JSON.stringify(body) : null,
+      });
       const text = await res.text();
       if (op) calls.push({ op, ms: performance.now() - t0, status: res.status });
       return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
     };
     const calls: Call[] = [];
-    const login = async (email: string, op: Operation | null) => (await http(op, 'POST', '/api/v1/auth/login', { email, password: PASSWORD })).body.accessToken as string;
+    const login = async (email: string, op: Operation | null) =>
+      (await http(op, 'POST', '/api/v1/auth/login', { email, password: PASSWORD })).body.accessToken as string;
 
     log('accounts for the visits…');
     const citizens: string[] = [];
     for (let i = 0; i < 20; i++) {
       const email = `rehearsal-${i}@rehearsal.taxasge.gq`;
-      const r = await http(null, 'POST', '/api/v1/auth/register', { email, password: PASSWORD, fullName: `Ciudadano ${i}`, accountType: 'business', taxId: `GQ${String(100000 + i)}` });
+      const r = await http(null, 'POST', '/api/v1/auth/register', {
+        email,
+        password: PASSWORD,
+        fullName: `Ciudadano ${i}`,
+        accountType: 'business',
+        taxId: `GQ${String(100000 + i)}`,
+      });
       if (r.status !== 201) throw new Error(`register answered ${r.status}: ${JSON.stringify(r.body)}`);
       citizens.push(email);
     }
@@ -104,7 +131,9 @@ export async function rehearse(options: RehearsalOptions): Promise<{ markdown: s
     const receiptLatency: number[] = [];
 
     const payAndWait = async (token: string, declarationId: string) => {
-      const p = await http('payment.create', 'POST', '/api/v1/payments', { declarationId, method: 'bange_card' }, token, { 'idempotency-key': `r-${declarationId}` });
+      const p = await http('payment.create', 'POST', '/api/v1/payments', { declarationId, method: 'bange_card' }, token, {
+        'idempotency-key': `r-${declarationId}`,
+      });
       if (p.status !== 201) return;
       await http('payment.get', 'GET', `/api/v1/payments/${p.body.id as string}`, undefined, token);
       const paidAt = performance.now();
@@ -144,8 +173,14 @@ export async function rehearse(options: RehearsalOptions): Promise<{ markdown: s
         const token = await login(citizens[Math.floor(rnd() * citizens.length)]!, 'auth.login');
         await http('auth.me', 'GET', '/api/v1/auth/me', undefined, token);
         const n = period++;
-        const p = `${1990 + Math.floor(n / 12) % 36}-${String((n % 12) + 1).padStart(2, '0')}`;
-        const d = await http('declaration.create', 'POST', '/api/v1/declarations', { kind: 'tax_return', taxType: n % 2 ? 'vat' : 'withholding', period: p, declaredAmount: 150_000 }, token);
+        const p = `${1990 + (Math.floor(n / 12) % 36)}-${String((n % 12) + 1).padStart(2, '0')}`;
+        const d = await http(
+          'declaration.create',
+          'POST',
+          '/api/v1/declarations',
+          { kind: 'tax_return', taxType: n % 2 ? 'vat' : 'withholding', period: p, declaredAmount: 150_000 },
+          token,
+        );
         if (d.status !== 201) return;
         const id = d.body.id as string;
         await http('declaration.submit', 'POST', `/api/v1/declarations/${id}/submit`, {}, token);
@@ -165,7 +200,9 @@ export async function rehearse(options: RehearsalOptions): Promise<{ markdown: s
     // The deadline day's visits in the model's proportions, started to give the requested rate.
     const perDay = flowsPerDay('annual-deadline');
     const modelOps = operationsOf(perDay).ops;
-    const httpPerDay = (Object.keys(modelOps) as Operation[]).filter((o) => !o.startsWith('event.') && o !== 'job.run' && o !== 'health.check').reduce((s, o) => s + modelOps[o], 0);
+    const httpPerDay = (Object.keys(modelOps) as Operation[])
+      .filter((o) => !o.startsWith('event.') && o !== 'job.run' && o !== 'health.check')
+      .reduce((s, o) => s + modelOps[o], 0);
     const visitsPerS = options.rate / (httpPerDay / Object.values(perDay).reduce((a, b) => a + b, 0));
     const weights = Object.entries(perDay) as [keyof typeof visit, number][];
     const total = weights.reduce((s, [, w]) => s + w, 0);
@@ -175,10 +212,17 @@ export async function rehearse(options: RehearsalOptions): Promise<{ markdown: s
       return weights[0]![0];
     };
 
-    const pids = Object.fromEntries(Object.values(OPERATIONS).map((o) => o.fn).map((fn) => [fn, shape!.instancesOf(fn).map((p) => p.child.pid!)]));
+    const pids = Object.fromEntries(
+      Object.values(OPERATIONS)
+        .map((o) => o.fn)
+        .map((fn) => [fn, shape!.instancesOf(fn).map((p) => p.child.pid!)]),
+    );
     const fnCpu = () => Object.fromEntries(Object.entries(pids).map(([fn, ps]) => [fn, ps.reduce((s, pid) => s + (processCpuMs(pid) ?? 0), 0)]));
     // Deliveries: one per published event and subscription (the emulator's rare redeliveries are not counted).
-    const processed = async () => Object.fromEntries((await db!.query<{ topic: string; n: number }>('SELECT topic, count(*)::int AS n FROM event_outbox GROUP BY 1')).rows.map((r) => [r.topic, r.n]));
+    const processed = async () =>
+      Object.fromEntries(
+        (await db!.query<{ topic: string; n: number }>('SELECT topic, count(*)::int AS n FROM event_outbox GROUP BY 1')).rows.map((r) => [r.topic, r.n]),
+      );
     const webhooksStored = async () => (await db!.query<{ n: number }>('SELECT count(*)::int AS n FROM webhook_events')).rows[0]!.n;
 
     let errors = 0;
@@ -199,7 +243,11 @@ export async function rehearse(options: RehearsalOptions): Promise<{ markdown: s
       return begun;
     };
     // A warm-up at the same rate (JIT, pools, caches), then what the idle processes burn, then the measured window.
-    log(`warm-up 15 s, idle 5 s, then ${options.seconds} s at ${options.rate} requests/s (${visitsPerS.toFixed(2)} visits/s; ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+    log(
+      `warm-up 15 s, idle 5 s, then ${options.seconds} s at ${options.rate} requests/s (${visitsPerS.toFixed(2)} visits/s; ${cpus().length} cores, load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')})`,
+    );
     await drive(15);
     await new Promise((r) => setTimeout(r, 3000));
     const idle0 = { cpu: fnCpu(), pg: postgresCpuMs(), t: performance.now() };
@@ -222,7 +270,10 @@ export async function rehearse(options: RehearsalOptions): Promise<{ markdown: s
     log(`driven ${driven.toFixed(0)} s, drained ${(wall - driven).toFixed(0)} s`);
     const after = { cpu: fnCpu(), pg: postgresCpuMs(), redis: redisCalls(redis.port), processed: await processed(), webhooks: await webhooksStored() };
 
-    const counts = Object.fromEntries((Object.keys(OPERATIONS) as Operation[]).map((o) => [o, calls.filter((c) => c.op === o).length])) as Record<Operation, number>;
+    const counts = Object.fromEntries((Object.keys(OPERATIONS) as Operation[]).map((o) => [o, calls.filter((c) => c.op === o).length])) as Record<
+      Operation,
+      number
+    >;
     const delivered = (sub: string) => (after.processed[sub] ?? 0) - (before.processed[sub] ?? 0);
     counts['webhook.bange'] = after.webhooks - before.webhooks;
     counts['event.apply-payment'] = delivered('payment-events');
@@ -242,7 +293,9 @@ export async function rehearse(options: RehearsalOptions): Promise<{ markdown: s
       const ratio = measured / predicted;
       const ok = Math.abs(ratio - 1) <= TOLERANCE;
       within &&= ok;
-      rows.push(`| ${fn} | ${ops.map((o) => `${o} ${counts[o]}`).join(', ')} | ${predicted.toFixed(2)} | ${measured.toFixed(2)} | ${ratio.toFixed(2)} | ${ok ? 'within ±30 %' : 'OUTSIDE ±30 %'} |`);
+      rows.push(
+        `| ${fn} | ${ops.map((o) => `${o} ${counts[o]}`).join(', ')} | ${predicted.toFixed(2)} | ${measured.toFixed(2)} | ${ratio.toFixed(2)} | ${ok ? 'within ±30 %' : 'OUTSIDE ±30 %'} |`,
+      );
     }
     const allOps = Object.keys(OPERATIONS) as Operation[];
     const pgPredicted = allOps.reduce((s, o) => s + counts[o] * options.costs[o].pgCpuMs, 0);
@@ -252,19 +305,23 @@ export async function rehearse(options: RehearsalOptions): Promise<{ markdown: s
     const upstashPredicted = counts['catalog.read'] * 4.05 + counts['auth.login'] * 4 + counts['webhook.bange'] * 2;
     const upstashMeasured = after.redis - before.redis;
 
-    const latencyRows = allOps.filter((o) => calls.some((c) => c.op === o)).map((o) => {
-      const mine = calls.filter((c) => c.op === o);
-      const s = summarise(mine.map((c) => c.ms));
-      const bad = mine.filter((c) => c.status >= 500 || c.status === 0).length;
-      // 404s of receipt.get are the polls before the receipt exists, as a payer's app would poll.
-      const other = mine.filter((c) => c.status >= 400 && c.status < 500).length;
-      return `| ${o} | ${mine.length} | ${s.p50} | ${s.p95} | ${s.p99} | ${bad} | ${other} |`;
-    });
+    const latencyRows = allOps
+      .filter((o) => calls.some((c) => c.op === o))
+      .map((o) => {
+        const mine = calls.filter((c) => c.op === o);
+        const s = summarise(mine.map((c) => c.ms));
+        const bad = mine.filter((c) => c.status >= 500 || c.status === 0).length;
+        // 404s of receipt.get are the polls before the receipt exists, as a payer's app would poll.
+        const other = mine.filter((c) => c.status >= 400 && c.status < 500).length;
+        return `| ${o} | ${mine.length} | ${s.p50} | ${s.p95} | ${s.p99} | ${bad} | ${other} |`;
+      });
     const receipt = summarise(receiptLatency);
     const served = calls.length;
     const fivexx = calls.filter((c) => c.status >= 500).length;
     const markdown = [
-      `Rehearsal of ${new Date().toISOString()}: ${started} visits in ${wall.toFixed(0)} s (${(served / wall).toFixed(1)} requests/s to the public origin, offered ${options.rate}/s), ${cpus().length} cores shared with other work (load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}); ${fivexx} answers 5xx, ${errors} visits failed.`,
+      `Rehearsal of ${new Date().toISOString()}: ${started} visits in ${wall.toFixed(0)} s (${(served / wall).toFixed(1)} requests/s to the public origin, offered ${options.rate}/s), ${cpus().length} cores shared with other work (load average at the end ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}); ${fivexx} answers 5xx, ${errors} visits failed.`,
       '',
       `Webhook → receipt (the payer presses Pay at the sandbox until the receipt answers, polled every 100 ms): p50 ${receipt.p50} ms, p95 ${receipt.p95} ms, p99 ${receipt.p99} ms over ${receipt.count} payments.`,
       '',

@@ -11,7 +11,22 @@ const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
 const table = (header: string[], rows: string[][]) => [line(header), line(header.map((_, i) => (i === 0 ? '---' : '--:'))), ...rows.map(line)].join('\n');
 
 export function scenarioTable(model: CapacityModel): string {
-  const header = ['scenario', 'flows/day', 'requests/day', 'peak req/s', 'instances', 'open conns', 'busy conns', 'DB vCPU', 'tier needed', 'Pub/Sub pub/s', 'deliveries/s', 'Upstash cmd/s', 'logs GiB/day', 'first limit (use)'];
+  const header = [
+    'scenario',
+    'flows/day',
+    'requests/day',
+    'peak req/s',
+    'instances',
+    'open conns',
+    'busy conns',
+    'DB vCPU',
+    'tier needed',
+    'Pub/Sub pub/s',
+    'deliveries/s',
+    'Upstash cmd/s',
+    'logs GiB/day',
+    'first limit (use)',
+  ];
   const rows = model.scenarios.map((s) => [
     `${s.multiple}× ${s.day}`,
     n(Object.values(s.flowsPerDay).reduce((a, b) => a + b, 0)),
@@ -35,13 +50,20 @@ export function instancesTable(model: CapacityModel): string {
   const picks = model.scenarios.filter((s) => s.day !== 'monthly-deadline');
   const fns = Object.keys(picks[0]!.functions);
   const header = ['function', ...picks.map((s) => `${s.multiple}× ${s.day === 'ordinary' ? 'ord.' : 'deadline'}`)];
-  return table(header, fns.map((fn) => [fn, ...picks.map((s) => `${s.functions[fn]!.instances} (${n(s.functions[fn]!.rps, 1)}/s)`)]));
+  return table(
+    header,
+    fns.map((fn) => [fn, ...picks.map((s) => `${s.functions[fn]!.instances} (${n(s.functions[fn]!.rps, 1)}/s)`)]),
+  );
 }
 
 export function costTable(model: CapacityModel): string {
   const header = ['environment', 'multiple', 'DB tier', 'total USD/month', 'total XAF/month', 'biggest items (USD)'];
   const rows = model.costs.map((c) => {
-    const top = Object.entries(c.items).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, v]) => `${k} ${n(v, 2)}`).join(', ');
+    const top = Object.entries(c.items)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([k, v]) => `${k} ${n(v, 2)}`)
+      .join(', ');
     return [c.env, `${c.multiple}×`, c.dbTier, n(c.totalUsd), n(c.totalUsd * XAF_PER_USD), top];
   });
   return table(header, rows);
@@ -50,10 +72,23 @@ export function costTable(model: CapacityModel): string {
 export function decisionsTable(model: CapacityModel): string {
   const picks = model.scenarios.filter((s) => s.day !== 'monthly-deadline');
   const header = ['scenario', 'first limit', 'use', 'next two', 'change that lifts it'];
-  return table(header, picks.map((s) => {
-    const next = [...s.limits].sort((a, b) => b.utilisation - a.utilisation).slice(1, 3).map((l) => `${l.id} ${Math.round(l.utilisation * 100)} %`).join(', ');
-    return [`${s.multiple}× ${s.day}`, s.first.what, `${n(s.first.used, 2)} / ${n(s.first.limit, 1)} = ${Math.round(s.first.utilisation * 100)} %`, next, s.first.utilisation >= 0.7 ? remedy(s.first) : 'none needed (under 70 %)'];
-  }));
+  return table(
+    header,
+    picks.map((s) => {
+      const next = [...s.limits]
+        .sort((a, b) => b.utilisation - a.utilisation)
+        .slice(1, 3)
+        .map((l) => `${l.id} ${Math.round(l.utilisation * 100)} %`)
+        .join(', ');
+      return [
+        `${s.multiple}× ${s.day}`,
+        s.first.what,
+        `${n(s.first.used, 2)} / ${n(s.first.limit, 1)} = ${Math.round(s.first.utilisation * 100)} %`,
+        next,
+        s.first.utilisation >= 0.7 ? remedy(s.first) : 'none needed (under 70 %)',
+      ];
+    }),
+  );
 }
 
 export function render(model: CapacityModel, benchDate: string): string {

@@ -27,7 +27,10 @@ const EVENT_CONCURRENCY_DEFAULT = 20;
 export function tierShape(tier: string): { vcpu: number; memoryGb: number } {
   const custom = /^db-custom-(\d+)-(\d+)$/.exec(tier);
   if (custom) return { vcpu: Number(custom[1]), memoryGb: Number(custom[2]) / 1024 };
-  const shared: Record<string, { vcpu: number; memoryGb: number }> = { 'db-f1-micro': { vcpu: 0.2, memoryGb: 0.6 }, 'db-g1-small': { vcpu: 0.5, memoryGb: 1.7 } };
+  const shared: Record<string, { vcpu: number; memoryGb: number }> = {
+    'db-f1-micro': { vcpu: 0.2, memoryGb: 0.6 },
+    'db-g1-small': { vcpu: 0.5, memoryGb: 1.7 },
+  };
   const s = shared[tier];
   if (!s) throw new Error(`unknown Cloud SQL tier ${tier}`);
   return s;
@@ -63,7 +66,9 @@ export async function readPlans(): Promise<Record<EnvironmentName, EnvPlan>> {
       maxInstances: Object.fromEntries(FUNCTIONS.map((id) => [id, overrides[id] ?? Number(stack.default_max_instances)])),
       minInstances: Object.fromEntries(FUNCTIONS.map((id) => [id, mins[id] ?? 0])),
       concurrency: Object.fromEntries(FUNCTIONS.map((id) => [id, id in topology.httpFunctions ? httpConcurrency : EVENT_CONCURRENCY_DEFAULT])),
-      memoryMiB: Object.fromEntries(FUNCTIONS.map((id) => [id, memMiB((topology.httpFunctions as Record<string, { memory?: string }>)[id]?.memory ?? '256Mi')])),
+      memoryMiB: Object.fromEntries(
+        FUNCTIONS.map((id) => [id, memMiB((topology.httpFunctions as Record<string, { memory?: string }>)[id]?.memory ?? '256Mi')]),
+      ),
       logLevel: String(stack.log_level),
     };
   }

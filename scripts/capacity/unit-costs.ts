@@ -46,10 +46,26 @@ const r3 = (n: number) => Math.round(n * 1000) / 1000;
 
 /** Statements per operation (read from the repositories' code paths, rounded): they set the time a connection is held. */
 const STATEMENTS: Record<Operation, number> = {
-  'catalog.read': 2, 'auth.login': 4, 'auth.me': 1, 'declaration.create': 8, 'declaration.submit': 7, 'declaration.get': 2,
-  'declaration.list': 2, 'agent.queue': 2, 'agent.claim': 6, 'agent.approve': 8, 'payment.create': 8, 'payment.get': 1,
-  'receipt.get': 2, 'webhook.bange': 5, 'event.apply-payment': 12, 'event.issue-receipt': 5, 'event.notify-payer': 6,
-  'event.notifications': 6, 'job.run': 4, 'health.check': 1,
+  'catalog.read': 2,
+  'auth.login': 4,
+  'auth.me': 1,
+  'declaration.create': 8,
+  'declaration.submit': 7,
+  'declaration.get': 2,
+  'declaration.list': 2,
+  'agent.queue': 2,
+  'agent.claim': 6,
+  'agent.approve': 8,
+  'payment.create': 8,
+  'payment.get': 1,
+  'receipt.get': 2,
+  'webhook.bange': 5,
+  'event.apply-payment': 12,
+  'event.issue-receipt': 5,
+  'event.notify-payer': 6,
+  'event.notifications': 6,
+  'job.run': 4,
+  'health.check': 1,
 };
 
 /**
@@ -76,7 +92,12 @@ export function unitCosts(bench: BenchResults): Record<Operation, UnitCost> {
   const ingest = bench.webhooks.deployed.capacity;
   const pipeline = bench.webhooks.inProcess.capacity;
   // The event consumers' share of the one-process pipeline, per applied payment (2 declaration events per payment in the bench's fixtures).
-  const consumers = { 'event.apply-payment': probe('apply-payment'), 'event.issue-receipt': probe('issue-receipt'), 'event.notify-payer': probe('notify-payer'), 'event.notifications': 2 * probe('notifications') };
+  const consumers = {
+    'event.apply-payment': probe('apply-payment'),
+    'event.issue-receipt': probe('issue-receipt'),
+    'event.notify-payer': probe('notify-payer'),
+    'event.notifications': 2 * probe('notifications'),
+  };
   const consumersTotal = Object.values(consumers).reduce((a, b) => a + b, 0);
   const pipelineServer = pipeline.serverCpuMsPerRequest! - ingest.serverCpuMsPerRequest!;
   const pipelinePg = pipeline.postgresCpuMsPerRequest!;
@@ -89,12 +110,25 @@ export function unitCosts(bench: BenchResults): Record<Operation, UnitCost> {
     const dbHoldMs = pgCpuMs + statements * PLATFORM.dbRoundTripMs.value;
     return { cpuMs: r3(cpuMs), pgCpuMs: r3(pgCpuMs), inflightMs: r3(cpuMs + dbHoldMs + extraInflightMs), dbHoldMs: r3(dbHoldMs), statements, source };
   };
-  const probed = (op: Operation, id: string) => cost(op, probe(id), probe(id) * readPgRatio, `≤ 1000 / ${id} probe rps; PostgreSQL at the cache-missed read's ratio (derived)`);
-  const writeLike = (op: Operation, what: string) => cost(op, decl.serverCpuMsPerRequest!, decl.postgresCpuMsPerRequest!, `as declaration create (${what}: one transition, event and audit in one transaction; derived)`);
-  const consumer = (op: keyof typeof consumers) => cost(op, pipelineServer * share(op), pipelinePg * (1 - ingestPgShare) * share(op), 'one-process pipeline minus ingestion, split by probe cost (derived)');
+  const probed = (op: Operation, id: string) =>
+    cost(op, probe(id), probe(id) * readPgRatio, `≤ 1000 / ${id} probe rps; PostgreSQL at the cache-missed read's ratio (derived)`);
+  const writeLike = (op: Operation, what: string) =>
+    cost(
+      op,
+      decl.serverCpuMsPerRequest!,
+      decl.postgresCpuMsPerRequest!,
+      `as declaration create (${what}: one transition, event and audit in one transaction; derived)`,
+    );
+  const consumer = (op: keyof typeof consumers) =>
+    cost(op, pipelineServer * share(op), pipelinePg * (1 - ingestPgShare) * share(op), 'one-process pipeline minus ingestion, split by probe cost (derived)');
 
   const costs: Record<Operation, UnitCost> = {
-    'catalog.read': cost('catalog.read', hit.serverCpuMsPerRequest! * (1 - missRate) + miss.serverCpuMsPerRequest! * missRate, (miss.postgresCpuMsPerRequest ?? 0) * missRate, `catalog list at 4 conns (cached) and search cache-missed at 64, ${missRate * 100} % misses`),
+    'catalog.read': cost(
+      'catalog.read',
+      hit.serverCpuMsPerRequest! * (1 - missRate) + miss.serverCpuMsPerRequest! * missRate,
+      (miss.postgresCpuMsPerRequest ?? 0) * missRate,
+      `catalog list at 4 conns (cached) and search cache-missed at 64, ${missRate * 100} % misses`,
+    ),
     'auth.login': cost('auth.login', probe('auth') + PLATFORM.scryptCpuMs.value, probe('auth') * readPgRatio * 2, 'auth probe + one scrypt hash (measured)'),
     'auth.me': probed('auth.me', 'auth'),
     'declaration.create': cost('declaration.create', decl.serverCpuMsPerRequest!, decl.postgresCpuMsPerRequest!, 'declaration create, 64 conns (measured)'),
@@ -104,10 +138,21 @@ export function unitCosts(bench: BenchResults): Record<Operation, UnitCost> {
     'agent.queue': probed('agent.queue', 'agent'),
     'agent.claim': writeLike('agent.claim', 'claim'),
     'agent.approve': writeLike('agent.approve', 'approve'),
-    'payment.create': cost('payment.create', pay.serverCpuMsPerRequest!, pay.postgresCpuMsPerRequest!, 'payment create with the BANGE sandbox in the same process, 64 conns (measured; the sandbox\'s share makes it an upper bound)', PLATFORM.bangeLatencyMs.value),
+    'payment.create': cost(
+      'payment.create',
+      pay.serverCpuMsPerRequest!,
+      pay.postgresCpuMsPerRequest!,
+      "payment create with the BANGE sandbox in the same process, 64 conns (measured; the sandbox's share makes it an upper bound)",
+      PLATFORM.bangeLatencyMs.value,
+    ),
     'payment.get': probed('payment.get', 'payments'),
     'receipt.get': probed('receipt.get', 'payments'),
-    'webhook.bange': cost('webhook.bange', ingest.serverCpuMsPerRequest!, pipelinePg * ingestPgShare, 'webhooks function → Pub/Sub, 64 conns (measured); PostgreSQL as its CPU share of the pipeline (derived)'),
+    'webhook.bange': cost(
+      'webhook.bange',
+      ingest.serverCpuMsPerRequest!,
+      pipelinePg * ingestPgShare,
+      'webhooks function → Pub/Sub, 64 conns (measured); PostgreSQL as its CPU share of the pipeline (derived)',
+    ),
     'event.apply-payment': consumer('event.apply-payment'),
     'event.issue-receipt': consumer('event.issue-receipt'),
     'event.notify-payer': consumer('event.notify-payer'),

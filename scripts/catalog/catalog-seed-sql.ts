@@ -38,9 +38,21 @@ export function renderCatalogSeedSql(source: CatalogSource): string {
     '',
     '-- migrate:up',
     "INSERT INTO catalog_versions (version, note) VALUES (1, 'Initial catalog from fiscal-services.json (KouemouSah/taxasge@73758c8)');\n",
-    insert('ministries', 'code, name_es, name_fr, name_en', source.ministries.map((m) => `${text(m.code)}, ${names(m.name)}`)),
-    insert('sectors', 'code, ministry_code, name_es, name_fr, name_en', source.sectors.map((s) => `${text(s.code)}, ${text(s.ministry)}, ${names(s.name)}`)),
-    insert('categories', 'code, sector_code, name_es, name_fr, name_en', source.categories.map((c) => `${text(c.code)}, ${text(c.sector)}, ${names(c.name)}`)),
+    insert(
+      'ministries',
+      'code, name_es, name_fr, name_en',
+      source.ministries.map((m) => `${text(m.code)}, ${names(m.name)}`),
+    ),
+    insert(
+      'sectors',
+      'code, ministry_code, name_es, name_fr, name_en',
+      source.sectors.map((s) => `${text(s.code)}, ${text(s.ministry)}, ${names(s.name)}`),
+    ),
+    insert(
+      'categories',
+      'code, sector_code, name_es, name_fr, name_en',
+      source.categories.map((c) => `${text(c.code)}, ${text(c.sector)}, ${names(c.name)}`),
+    ),
     insert(
       'fiscal_services',
       'code, category_code, sector_code, ministry_code, name_es, name_fr, name_en, expedition_amount, renewal_amount, ' +

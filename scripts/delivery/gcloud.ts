@@ -60,7 +60,10 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
 }
 
 /** `--name value` and `--flag` arguments of a script; positional arguments are refused. */
-export function parseFlags(argv: string[], known: { values: string[]; switches: string[] }): { values: Record<string, string>; switches: Set<string>; errors: string[] } {
+export function parseFlags(
+  argv: string[],
+  known: { values: string[]; switches: string[] },
+): { values: Record<string, string>; switches: Set<string>; errors: string[] } {
   const values: Record<string, string> = {};
   const switches = new Set<string>();
   const errors: string[] = [];
@@ -82,6 +85,10 @@ export function parseFlags(argv: string[], known: { values: string[]; switches: 
 /** A plain text table, columns padded to their widest cell. */
 export function formatTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }

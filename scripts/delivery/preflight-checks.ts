@@ -7,7 +7,16 @@ import { buildOpenApiDocument } from '../../shared/http/openapi';
 import { loadMigrations, type MigrationFile } from '../../shared/migrations/migration-files';
 import { CommandError, gcloudJson, mapLimit, type RunCommand } from './gcloud';
 import type { CheckOutcome } from './check-outcome';
-import { checkCiPipeline, checkDatabaseConfig, checkDeployPipeline, checkDocs, checkEnvironments, checkMonitoringConfig, checkRetention, checkSecurityScans } from './preflight-repository';
+import {
+  checkCiPipeline,
+  checkDatabaseConfig,
+  checkDeployPipeline,
+  checkDocs,
+  checkEnvironments,
+  checkMonitoringConfig,
+  checkRetention,
+  checkSecurityScans,
+} from './preflight-repository';
 export type { CheckOutcome, Status } from './check-outcome';
 
 export interface Target {
@@ -84,7 +93,9 @@ export async function checkReadiness(t: Target, deps: CheckDeps): Promise<CheckO
   try {
     const { status, body } = await getJson(deps, `${t.baseUrl}/health/ready`);
     const b = body as { ready?: boolean; failing?: string[]; checks?: Record<string, { status?: string }> };
-    const checks = Object.entries(b.checks ?? {}).map(([k, v]) => `${k} ${v.status ?? '?'}`).join(', ');
+    const checks = Object.entries(b.checks ?? {})
+      .map(([k, v]) => `${k} ${v.status ?? '?'}`)
+      .join(', ');
     if (status !== 200 || b.ready !== true) return noGo(name, `${status}: failing ${(b.failing ?? []).join(', ') || 'unknown'}${checks ? ` (${checks})` : ''}`);
     return go(name, checks || 'ready');
   } catch (err) {
@@ -97,7 +108,8 @@ export async function checkCatalog(t: Target, deps: CheckDeps): Promise<CheckOut
   try {
     const { status, body } = await getJson(deps, `${t.baseUrl}/api/v1/fiscal-services?limit=1`);
     const total = (body as { total?: number }).total;
-    if (status !== 200 || typeof total !== 'number' || total < 1) return noGo(name, `expected 200 with services, got ${status} ${JSON.stringify(body).slice(0, 120)}`);
+    if (status !== 200 || typeof total !== 'number' || total < 1)
+      return noGo(name, `expected 200 with services, got ${status} ${JSON.stringify(body).slice(0, 120)}`);
     return go(name, `${total} services listed`);
   } catch (err) {
     return noGo(name, `did not answer: ${message(err)}`);
@@ -156,7 +168,15 @@ const STATUS_LINE = /^(\d{4})\s+(applied|pending|changed|missing)\s+(\S+)/;
 /** Runs the migrations job with `status` and reads what it printed (Cloud Logging), when the database is only reachable from the VPC. */
 async function appliedFromJob(gcp: NonNullable<Target['gcp']>, deps: CheckDeps): Promise<Applied[]> {
   const where = [`--project=${gcp.project}`, `--region=${gcp.region}`];
-  const execution = await gcloudJson<{ metadata?: { name?: string } }>(deps.run, ['run', 'jobs', 'execute', gcp.migrationsJob, ...where, '--args=index.js,status', '--wait']);
+  const execution = await gcloudJson<{ metadata?: { name?: string } }>(deps.run, [
+    'run',
+    'jobs',
+    'execute',
+    gcp.migrationsJob,
+    ...where,
+    '--args=index.js,status',
+    '--wait',
+  ]);
   const name = execution?.metadata?.name;
   if (!name) throw new Error('gcloud run jobs execute returned no execution name');
   const filter = `resource.type="cloud_run_job" AND resource.labels.job_name="${gcp.migrationsJob}" AND labels."run.googleapis.com/execution_name"="${name}"`;
@@ -235,7 +255,9 @@ export async function checkDashboards(t: Target, deps: CheckDeps): Promise<Check
   try {
     const expected = displayNames(deps.dashboardsDir);
     if (!expected.length) return noGo(name, `no dashboard files in ${deps.dashboardsDir}`);
-    const deployed = new Set((await gcloudJson<{ displayName?: string }[]>(deps.run, ['monitoring', 'dashboards', 'list', `--project=${t.gcp.project}`])).map((d) => d.displayName));
+    const deployed = new Set(
+      (await gcloudJson<{ displayName?: string }[]>(deps.run, ['monitoring', 'dashboards', 'list', `--project=${t.gcp.project}`])).map((d) => d.displayName),
+    );
     const missing = expected.filter((d) => !deployed.has(d));
     return missing.length ? noGo(name, `missing: ${missing.join(', ')}`) : go(name, `${expected.length} of ${expected.length} dashboards`);
   } catch (err) {
@@ -255,7 +277,9 @@ export async function checkAlertPolicies(t: Target, deps: CheckDeps): Promise<Ch
   try {
     const expected = displayNames(deps.alertingDir);
     if (!expected.length) return noGo(name, `no alert policy files in ${deps.alertingDir}`);
-    const deployed = new Map((await gcloudJson<Policy[]>(deps.run, ['alpha', 'monitoring', 'policies', 'list', `--project=${t.gcp.project}`])).map((p) => [p.displayName, p]));
+    const deployed = new Map(
+      (await gcloudJson<Policy[]>(deps.run, ['alpha', 'monitoring', 'policies', 'list', `--project=${t.gcp.project}`])).map((p) => [p.displayName, p]),
+    );
     const problems = expected.flatMap((d) => {
       const p = deployed.get(d);
       if (!p) return [`${d} missing`];
@@ -282,7 +306,9 @@ export async function checkUptime(t: Target, deps: CheckDeps): Promise<CheckOutc
   try {
     const checks = await gcloudJson<UptimeCheck[]>(deps.run, ['monitoring', 'uptime', 'list-configs', `--project=${gcp.project}`]);
     const found = checks.find((c) => c.httpCheck?.path === '/health' && c.monitoredResource?.labels?.host === gcp.host);
-    return found ? go(name, `${found.displayName ?? 'check'} probes https://${gcp.host}/health`) : noGo(name, `no uptime check probes https://${gcp.host}/health`);
+    return found
+      ? go(name, `${found.displayName ?? 'check'} probes https://${gcp.host}/health`)
+      : noGo(name, `no uptime check probes https://${gcp.host}/health`);
   } catch (err) {
     return noGo(name, message(err));
   }
@@ -317,10 +343,15 @@ export async function checkBackups(t: Target, deps: CheckDeps): Promise<CheckOut
       i.settings?.deletionProtectionEnabled ? '' : 'deletion protection off',
       i.settings?.ipConfiguration?.ipv4Enabled === false ? '' : 'public IP enabled',
       i.databaseVersion === 'POSTGRES_15' ? '' : `database version ${i.databaseVersion ?? 'unknown'} (POSTGRES_15 expected)`,
-      !t.gcp.backupLocation || b?.location === t.gcp.backupLocation ? '' : `backups stored in ${b?.location ?? 'the default location'}, not ${t.gcp.backupLocation}`,
+      !t.gcp.backupLocation || b?.location === t.gcp.backupLocation
+        ? ''
+        : `backups stored in ${b?.location ?? 'the default location'}, not ${t.gcp.backupLocation}`,
     ].filter(Boolean);
     if (problems.length) return noGo(name, problems.join(', '));
-    return go(name, `daily backups kept ${retained}, PITR ${b?.transactionLogRetentionDays ?? '?'} days, deletion protection, private IP only${b?.location ? `, stored in ${b.location}` : ''}`);
+    return go(
+      name,
+      `daily backups kept ${retained}, PITR ${b?.transactionLogRetentionDays ?? '?'} days, deletion protection, private IP only${b?.location ? `, stored in ${b.location}` : ''}`,
+    );
   } catch (err) {
     return noGo(name, message(err));
   }
@@ -338,7 +369,14 @@ export async function checkLastBackup(t: Target, deps: CheckDeps): Promise<Check
   const name = 'last backup under 26 hours old';
   if (!t.gcp) return { check: name, status: 'N/A', detail: NOT_LOCAL };
   try {
-    const runs = await gcloudJson<BackupRun[]>(deps.run, ['sql', 'backups', 'list', `--instance=${t.gcp.sqlInstance}`, `--project=${t.gcp.project}`, '--limit=10']);
+    const runs = await gcloudJson<BackupRun[]>(deps.run, [
+      'sql',
+      'backups',
+      'list',
+      `--instance=${t.gcp.sqlInstance}`,
+      `--project=${t.gcp.project}`,
+      '--limit=10',
+    ]);
     const done = (runs ?? []).filter((r) => r.status === 'SUCCESSFUL' && r.endTime).sort((a, b) => Date.parse(b.endTime!) - Date.parse(a.endTime!));
     const last = done[0];
     if (!last) return noGo(name, `no successful backup of ${t.gcp.sqlInstance}`);
@@ -373,7 +411,9 @@ export async function checkReplica(t: Target, deps: CheckDeps): Promise<CheckOut
       i.region === replica.region ? '' : `in ${i.region ?? 'an unknown region'}, not ${replica.region}`,
       master === sqlInstance || master.endsWith(`:${sqlInstance}`) ? '' : `replicates ${master || 'nothing'}, not ${sqlInstance}`,
     ].filter(Boolean);
-    return problems.length ? noGo(name, `${replica.instance}: ${problems.join(', ')}`) : go(name, `${replica.instance} in ${replica.region} follows ${sqlInstance}`);
+    return problems.length
+      ? noGo(name, `${replica.instance}: ${problems.join(', ')}`)
+      : go(name, `${replica.instance} in ${replica.region} follows ${sqlInstance}`);
   } catch (err) {
     return noGo(name, message(err));
   }
@@ -386,7 +426,11 @@ export async function checkApis(t: Target, deps: CheckDeps): Promise<CheckOutcom
   const name = 'Google APIs enabled (Vision included)';
   if (!t.gcp) return { check: name, status: 'N/A', detail: NOT_LOCAL };
   try {
-    const enabled = new Set((await gcloudJson<{ config?: { name?: string } }[]>(deps.run, ['services', 'list', '--enabled', `--project=${t.gcp.project}`])).map((x) => x.config?.name));
+    const enabled = new Set(
+      (await gcloudJson<{ config?: { name?: string } }[]>(deps.run, ['services', 'list', '--enabled', `--project=${t.gcp.project}`])).map(
+        (x) => x.config?.name,
+      ),
+    );
     const missing = REQUIRED_APIS.filter((api) => !enabled.has(api));
     return missing.length ? noGo(name, `not enabled: ${missing.join(', ')}`) : go(name, REQUIRED_APIS.join(', '));
   } catch (err) {
@@ -400,9 +444,19 @@ export async function checkSchedulerJobs(t: Target, deps: CheckDeps): Promise<Ch
   if (!t.gcp) return { check: name, status: 'N/A', detail: NOT_LOCAL };
   try {
     const deployed = new Map(
-      (await gcloudJson<{ name?: string; state?: string }[]>(deps.run, ['scheduler', 'jobs', 'list', `--project=${t.gcp.project}`, `--location=${t.gcp.region}`])).map((j) => [j.name?.split('/').at(-1), j.state]),
+      (
+        await gcloudJson<{ name?: string; state?: string }[]>(deps.run, [
+          'scheduler',
+          'jobs',
+          'list',
+          `--project=${t.gcp.project}`,
+          `--location=${t.gcp.region}`,
+        ])
+      ).map((j) => [j.name?.split('/').at(-1), j.state]),
     );
-    const problems = t.gcp.jobs.flatMap((job) => (!deployed.has(job) ? [`${job} missing`] : deployed.get(job) !== 'ENABLED' ? [`${job} ${deployed.get(job) ?? 'in an unknown state'}`] : []));
+    const problems = t.gcp.jobs.flatMap((job) =>
+      !deployed.has(job) ? [`${job} missing`] : deployed.get(job) !== 'ENABLED' ? [`${job} ${deployed.get(job) ?? 'in an unknown state'}`] : [],
+    );
     return problems.length ? noGo(name, problems.join(', ')) : go(name, `${t.gcp.jobs.length} of ${t.gcp.jobs.length} jobs enabled`);
   } catch (err) {
     return noGo(name, message(err));
@@ -414,8 +468,18 @@ export async function checkDeployerKeys(t: Target, deps: CheckDeps): Promise<Che
   const name = 'no service account key for the deployer';
   if (!t.gcp) return { check: name, status: 'N/A', detail: NOT_LOCAL };
   try {
-    const keys = await gcloudJson<{ name?: string }[]>(deps.run, ['iam', 'service-accounts', 'keys', 'list', `--iam-account=${t.gcp.deployer}`, '--managed-by=user', `--project=${t.gcp.project}`]);
-    return keys?.length ? noGo(name, `${keys.length} user-managed key(s) on ${t.gcp.deployer}: delete them`) : go(name, `${t.gcp.deployer} has no user-managed key`);
+    const keys = await gcloudJson<{ name?: string }[]>(deps.run, [
+      'iam',
+      'service-accounts',
+      'keys',
+      'list',
+      `--iam-account=${t.gcp.deployer}`,
+      '--managed-by=user',
+      `--project=${t.gcp.project}`,
+    ]);
+    return keys?.length
+      ? noGo(name, `${keys.length} user-managed key(s) on ${t.gcp.deployer}: delete them`)
+      : go(name, `${t.gcp.deployer} has no user-managed key`);
   } catch (err) {
     return noGo(name, message(err));
   }
@@ -430,7 +494,9 @@ export async function checkHttps(t: Target, deps: CheckDeps): Promise<CheckOutco
     await res.text();
     const hsts = res.headers.get('strict-transport-security') ?? '';
     const maxAge = Number(/max-age=(\d+)/.exec(hsts)?.[1] ?? 0);
-    return maxAge >= 15_552_000 ? go(name, `certificate accepted; ${hsts}`) : noGo(name, hsts ? `HSTS max-age ${maxAge} s is under 180 days` : 'no Strict-Transport-Security header on /health');
+    return maxAge >= 15_552_000
+      ? go(name, `certificate accepted; ${hsts}`)
+      : noGo(name, hsts ? `HSTS max-age ${maxAge} s is under 180 days` : 'no Strict-Transport-Security header on /health');
   } catch (err) {
     return noGo(name, `${t.baseUrl}/health over TLS failed: ${message(err)}`);
   }

@@ -51,7 +51,9 @@ export function checkCiPipeline(deps: RepositoryDeps): Promise<CheckOutcome> {
     const ci = workflow(deps, 'ci.yml');
     const lines = runs(ci);
     const has = (re: RegExp) => lines.some((l) => re.test(l));
-    const jestConfig = createRequire(path.join(deps.repoRoot, 'package.json'))(path.join(deps.repoRoot, 'jest.config.js')) as { coverageThreshold?: { global?: { lines?: number } } };
+    const jestConfig = createRequire(path.join(deps.repoRoot, 'package.json'))(path.join(deps.repoRoot, 'jest.config.js')) as {
+      coverageThreshold?: { global?: { lines?: number } };
+    };
     const threshold = jestConfig.coverageThreshold?.global?.lines ?? 0;
     const problems = [
       ci.on && 'push' in ci.on && 'pull_request' in ci.on ? '' : 'ci.yml does not run on push and pull_request',
@@ -75,9 +77,13 @@ export function checkDeployPipeline(deps: RepositoryDeps): Promise<CheckOutcome>
     const jobs = Object.values(deploy.jobs ?? {});
     const steps = jobs.flatMap((j) => j.steps ?? []);
     const problems = [
-      branches.includes('develop') && branches.includes('main') ? '' : `deploy.yml deploys on push of ${branches.join(', ') || 'nothing'} (develop and main expected)`,
+      branches.includes('develop') && branches.includes('main')
+        ? ''
+        : `deploy.yml deploys on push of ${branches.join(', ') || 'nothing'} (develop and main expected)`,
       jobs.some((j) => j.uses === './.github/workflows/ci.yml') ? '' : 'deploy.yml does not run ci.yml first',
-      /develop\b[^\n]*env=staging/.test(text) && /main\b[^\n]*github_environment=production/.test(text) ? '' : 'deploy.yml does not map develop to staging and main to the production environment',
+      /develop\b[^\n]*env=staging/.test(text) && /main\b[^\n]*github_environment=production/.test(text)
+        ? ''
+        : 'deploy.yml does not map develop to staging and main to the production environment',
       jobs.some((j) => j.environment !== undefined) ? '' : 'no deploy job runs in a GitHub environment (reviewers cannot approve)',
       steps.some((s) => /roll ?back/i.test(s.name ?? '') && /rollback/.test(s.run ?? '')) ? '' : 'deploy.yml has no rollback step',
     ].filter(Boolean);
@@ -127,9 +133,15 @@ export function checkDatabaseConfig(deps: RepositoryDeps): Promise<CheckOutcome>
       primary.deletion_protection === true ? '' : 'the instance has no deletion protection',
       Number(defaults.retained_backups) >= 30 ? '' : `modules/cloud-sql keeps ${String(defaults.retained_backups)} backups (30 expected)`,
       resources.some((r) => r.label === 'replica') ? '' : 'modules/cloud-sql has no replica',
-      typeof s.db_replica_region === 'string' && s.db_replica_region && s.db_replica_region !== prod.region ? '' : `prod has no read replica outside ${prod.region}`,
-      typeof s.db_backup_location === 'string' && s.db_backup_location && s.db_backup_location !== prod.region ? '' : `prod's backups are not stored outside ${prod.region}`,
-      needed + 10 <= Number(s.db_max_connections) ? '' : `prod's functions could open ${needed} connections, over max_connections ${String(s.db_max_connections)} - 10`,
+      typeof s.db_replica_region === 'string' && s.db_replica_region && s.db_replica_region !== prod.region
+        ? ''
+        : `prod has no read replica outside ${prod.region}`,
+      typeof s.db_backup_location === 'string' && s.db_backup_location && s.db_backup_location !== prod.region
+        ? ''
+        : `prod's backups are not stored outside ${prod.region}`,
+      needed + 10 <= Number(s.db_max_connections)
+        ? ''
+        : `prod's functions could open ${needed} connections, over max_connections ${String(s.db_max_connections)} - 10`,
     ].filter(Boolean);
     const detail = `prod ${String(s.db_tier)} REGIONAL, PITR, ${String(defaults.retained_backups)} backups in ${String(s.db_backup_location)}, replica in ${String(s.db_replica_region)}, ${needed} of ${String(s.db_max_connections)} connections`;
     return outcome(name, problems, detail);
@@ -182,7 +194,9 @@ export function checkMonitoringConfig(deps: RepositoryDeps): Promise<CheckOutcom
         .map((l) => anchor(l.slice(3))),
     );
     const problems = [
-      ...Object.entries(SEED_DASHBOARDS).flatMap(([seed, file]) => (dashboards.includes(`${file}.json`) ? [] : [`dashboard ${seed} (dashboards/${file}.json) missing`])),
+      ...Object.entries(SEED_DASHBOARDS).flatMap(([seed, file]) =>
+        dashboards.includes(`${file}.json`) ? [] : [`dashboard ${seed} (dashboards/${file}.json) missing`],
+      ),
       ...Object.entries(SEED_ALERTS).flatMap(([seed, file]) => (policies.includes(`${file}.json`) ? [] : [`alert ${seed} (alerting/${file}.json) missing`])),
       ...policies.flatMap((f) => {
         const p = JSON.parse(read(deps, `alerting/${f}`)) as { enabled?: boolean; documentation?: { content?: string } };
@@ -210,7 +224,18 @@ export function checkSecurityScans(deps: RepositoryDeps): Promise<CheckOutcome> 
 }
 
 /** Documentation the seed asks for, and the runbook's recovery sections. */
-export const REQUIRED_DOCS = ['README.md', 'CHANGELOG.md', 'docs/ARCHITECTURE.md', 'docs/API.md', 'docs/DEPLOYMENT.md', 'docs/RUNBOOK.md', 'docs/SECURITY.md', 'docs/PRIVACY.md', 'docs/PERFORMANCE.md', 'docs/GO-LIVE.md'];
+export const REQUIRED_DOCS = [
+  'README.md',
+  'CHANGELOG.md',
+  'docs/ARCHITECTURE.md',
+  'docs/API.md',
+  'docs/DEPLOYMENT.md',
+  'docs/RUNBOOK.md',
+  'docs/SECURITY.md',
+  'docs/PRIVACY.md',
+  'docs/PERFORMANCE.md',
+  'docs/GO-LIVE.md',
+];
 export const RECOVERY_SECTIONS = ['database-restore', 'region-lost'];
 
 export function checkDocs(deps: RepositoryDeps): Promise<CheckOutcome> {
@@ -218,8 +243,16 @@ export function checkDocs(deps: RepositoryDeps): Promise<CheckOutcome> {
   return guarded(name, () => {
     const missing = REQUIRED_DOCS.filter((f) => !existsSync(path.join(deps.repoRoot, f)) || !read(deps, f).trim());
     const runbook = existsSync(path.join(deps.repoRoot, 'docs/RUNBOOK.md')) ? read(deps, 'docs/RUNBOOK.md') : '';
-    const anchors = new Set(runbook.split('\n').filter((l) => l.startsWith('## ')).map((l) => anchor(l.slice(3))));
-    const problems = [...missing.map((f) => `${f} missing or empty`), ...RECOVERY_SECTIONS.filter((a) => !anchors.has(a)).map((a) => `docs/RUNBOOK.md has no section #${a}`)];
+    const anchors = new Set(
+      runbook
+        .split('\n')
+        .filter((l) => l.startsWith('## '))
+        .map((l) => anchor(l.slice(3))),
+    );
+    const problems = [
+      ...missing.map((f) => `${f} missing or empty`),
+      ...RECOVERY_SECTIONS.filter((a) => !anchors.has(a)).map((a) => `docs/RUNBOOK.md has no section #${a}`),
+    ];
     return outcome(name, problems, `${REQUIRED_DOCS.length} documents; runbook sections ${RECOVERY_SECTIONS.map((a) => `#${a}`).join(', ')}`);
   });
 }
@@ -231,8 +264,10 @@ export function checkRetention(deps: RepositoryDeps): Promise<CheckOutcome> {
     const topology = JSON.parse(read(deps, 'shared/topology/topology.json')) as { jobs?: Record<string, { schedule?: string }> };
     const job = topology.jobs?.['data-retention'];
     const privacy = existsSync(path.join(deps.repoRoot, 'docs/PRIVACY.md')) ? read(deps, 'docs/PRIVACY.md') : '';
-    const problems = [job ? '' : 'shared/topology/topology.json schedules no data-retention job', privacy.includes('data-retention') ? '' : 'docs/PRIVACY.md does not describe the data-retention job'].filter(Boolean);
+    const problems = [
+      job ? '' : 'shared/topology/topology.json schedules no data-retention job',
+      privacy.includes('data-retention') ? '' : 'docs/PRIVACY.md does not describe the data-retention job',
+    ].filter(Boolean);
     return outcome(name, problems, `data-retention at "${job?.schedule ?? '?'}", described in docs/PRIVACY.md`);
   });
 }
-

@@ -54,7 +54,8 @@ export const PROVIDER_PACKAGES: Record<string, string> = {
   random: '@cdktf/provider-random',
 };
 
-const RESOURCE_DOC = /Represents a \{@link https:\/\/registry\.terraform\.io\/providers\/hashicorp\/([a-z0-9-]+)\/([0-9.]+)\/docs\/(resources|data-sources)\/[a-z0-9_]+ ([a-z0-9_]+)\}/;
+const RESOURCE_DOC =
+  /Represents a \{@link https:\/\/registry\.terraform\.io\/providers\/hashicorp\/([a-z0-9-]+)\/([0-9.]+)\/docs\/(resources|data-sources)\/[a-z0-9_]+ ([a-z0-9_]+)\}/;
 
 /**
  * The HCL name of a property. cdktf renames some properties (`build` → `buildAttribute`,
@@ -62,7 +63,9 @@ const RESOURCE_DOC = /Represents a \{@link https:\/\/registry\.terraform\.io\/pr
  * docs link to the registry with the real name as the anchor, and that is what is read here.
  */
 export function hclName(property: JsiiProperty): string {
-  const anchor = /registry\.terraform\.io\/providers\/hashicorp\/[a-z0-9-]+\/[0-9.]+\/docs\/[a-z-]+\/[a-z0-9_]+#([a-z0-9_]+)/.exec(JSON.stringify(property.docs ?? {}));
+  const anchor = /registry\.terraform\.io\/providers\/hashicorp\/[a-z0-9-]+\/[0-9.]+\/docs\/[a-z-]+\/[a-z0-9_]+#([a-z0-9_]+)/.exec(
+    JSON.stringify(property.docs ?? {}),
+  );
   if (anchor) return anchor[1]!;
   // Two properties in the google assembly have no link (a JavaScript UDF's `code`): fall back to the plain rule.
   return property.name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

@@ -71,7 +71,12 @@ export async function tagCandidates(env: EnvironmentSettings, catalogue: Catalog
     if (done.code !== 0) throw new CommandError(['gcloud', ...tag], done);
     return { service, public: catalogue.publicHttpFunctions.includes(service), candidate: ready, serving, url: taggedUrl(s.status.url, CANDIDATE_TAG) };
   });
-  deps.log(formatTable(['service', 'serving', 'candidate', 'change'], candidates.map((c) => [c.service, c.serving, c.candidate, c.candidate === c.serving ? 'unchanged' : 'new revision'])));
+  deps.log(
+    formatTable(
+      ['service', 'serving', 'candidate', 'change'],
+      candidates.map((c) => [c.service, c.serving, c.candidate, c.candidate === c.serving ? 'unchanged' : 'new revision']),
+    ),
+  );
   return candidates;
 }
 
@@ -95,7 +100,12 @@ export function smokeProbes(candidates: Candidate[], version: string | undefined
         return version && b.version !== version ? `serves version ${b.version}, expected ${version}` : undefined;
       },
     });
-    probes.push({ name: 'health /health/ready', url: `${health.url}/health/ready`, accept: (status, body) => (status === 200 && (body as { ready?: boolean }).ready === true ? undefined : `not ready (${status}): ${JSON.stringify(body).slice(0, 160)}`) });
+    probes.push({
+      name: 'health /health/ready',
+      url: `${health.url}/health/ready`,
+      accept: (status, body) =>
+        status === 200 && (body as { ready?: boolean }).ready === true ? undefined : `not ready (${status}): ${JSON.stringify(body).slice(0, 160)}`,
+    });
   }
   const catalog = byName.get('fiscal-services');
   if (catalog) {
@@ -128,7 +138,12 @@ export async function smoke(candidates: Candidate[], version: string | undefined
       return { probe: p, problem: `no answer: ${err instanceof Error ? err.message : String(err)}`, status: '-' };
     }
   });
-  deps.log(formatTable(['smoke test', 'status', 'result', 'url'], results.map((r) => [r.probe.name, r.status, r.problem ?? 'ok', r.probe.url])));
+  deps.log(
+    formatTable(
+      ['smoke test', 'status', 'result', 'url'],
+      results.map((r) => [r.probe.name, r.status, r.problem ?? 'ok', r.probe.url]),
+    ),
+  );
   const skipped = candidates.filter((c) => !c.public).map((c) => c.service);
   if (skipped.length) deps.log(`not probed (private: invoked only by Pub/Sub or Cloud Scheduler): ${skipped.join(', ')}`);
   return results.length > 0 && results.every((r) => !r.problem);
@@ -139,7 +154,17 @@ export async function promote(env: EnvironmentSettings, candidates: Candidate[],
   const failures: string[] = [];
   const result = await mapLimit(candidates, 8, async (c) => {
     if (c.candidate === c.serving) return c;
-    const args = ['run', 'services', 'update-traffic', c.service, `--project=${env.projectId}`, `--region=${env.region}`, `--to-revisions=${c.candidate}=100`, `--update-tags=previous=${c.serving}`, '--quiet'];
+    const args = [
+      'run',
+      'services',
+      'update-traffic',
+      c.service,
+      `--project=${env.projectId}`,
+      `--region=${env.region}`,
+      `--to-revisions=${c.candidate}=100`,
+      `--update-tags=previous=${c.serving}`,
+      '--quiet',
+    ];
     deps.log(`gcloud ${args.join(' ')}`);
     const done = await deps.run('gcloud', args);
     if (done.code === 0) return { ...c, promoted: true };
@@ -178,7 +203,9 @@ export async function errorRate(env: EnvironmentSettings, services: string[], si
     'aggregation.crossSeriesReducer': 'REDUCE_SUM',
     'aggregation.groupByFields': 'metric.labels.response_code_class',
   });
-  const res = await deps.fetch(`https://monitoring.googleapis.com/v3/projects/${env.projectId}/timeSeries?${params}`, { headers: { authorization: `Bearer ${token.stdout.trim()}` } });
+  const res = await deps.fetch(`https://monitoring.googleapis.com/v3/projects/${env.projectId}/timeSeries?${params}`, {
+    headers: { authorization: `Bearer ${token.stdout.trim()}` },
+  });
   if (!res.ok) throw new Error(`Cloud Monitoring answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
   const list = (await res.json()) as TimeSeriesList;
   let total = 0;
@@ -191,7 +218,12 @@ export async function errorRate(env: EnvironmentSettings, services: string[], si
   return { total, errors };
 }
 
-export async function watch(env: EnvironmentSettings, services: string[], o: { minutes: number; maxErrorRate: number; minRequests: number }, deps: ReleaseDeps): Promise<boolean> {
+export async function watch(
+  env: EnvironmentSettings,
+  services: string[],
+  o: { minutes: number; maxErrorRate: number; minRequests: number },
+  deps: ReleaseDeps,
+): Promise<boolean> {
   const since = deps.now();
   for (let minute = 1; minute <= o.minutes; minute++) {
     await deps.sleep(60_000);
@@ -207,7 +239,8 @@ export async function watch(env: EnvironmentSettings, services: string[], o: { m
   return true;
 }
 
-const USAGE = 'usage: tsx scripts/delivery/release.ts upload-targets|info|candidates|smoke|promote|watch --env dev|staging|prod [--state file] [--version v] [--minutes 5]';
+const USAGE =
+  'usage: tsx scripts/delivery/release.ts upload-targets|info|candidates|smoke|promote|watch --env dev|staging|prod [--state file] [--version v] [--minutes 5]';
 
 export async function main(argv: string[], deps: ReleaseDeps): Promise<number> {
   const [command, ...rest] = argv;
@@ -256,19 +289,32 @@ export async function main(argv: string[], deps: ReleaseDeps): Promise<number> {
         return 1;
       }
     default: {
-      const promoted = read().filter((c) => c.candidate !== c.serving).map((c) => c.service);
+      const promoted = read()
+        .filter((c) => c.candidate !== c.serving)
+        .map((c) => c.service);
       if (!promoted.length) {
         deps.log('nothing was promoted: nothing to watch');
         return 0;
       }
-      const ok = await watch(settings, promoted, { minutes: Number(values.minutes ?? 5), maxErrorRate: Number(values['max-error-rate'] ?? 0.02), minRequests: 20 }, deps);
+      const ok = await watch(
+        settings,
+        promoted,
+        { minutes: Number(values.minutes ?? 5), maxErrorRate: Number(values['max-error-rate'] ?? 0.02), minRequests: 20 },
+        deps,
+      );
       return ok ? 0 : 1;
     }
   }
 }
 
 if (require.main === module) {
-  const deps: ReleaseDeps = { run: runCommand, fetch: (...a) => fetch(...a), log: console.log, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), now: () => new Date() };
+  const deps: ReleaseDeps = {
+    run: runCommand,
+    fetch: (...a) => fetch(...a),
+    log: console.log,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    now: () => new Date(),
+  };
   main(process.argv.slice(2), deps).then(
     (code) => process.exit(code),
     (err: unknown) => {

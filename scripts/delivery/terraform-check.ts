@@ -95,7 +95,11 @@ function checkBody(body: HclObject, schema: BlockSchema, where: string, file: st
       for (const [blockName, instances] of Object.entries(value)) {
         const nested = schema.blocks.get(blockName);
         if (!nested) {
-          problems.push({ file, where: `${where}.dynamic "${blockName}"`, message: `no block "${blockName}" here${didYouMean(blockName, schema.blocks.keys())}` });
+          problems.push({
+            file,
+            where: `${where}.dynamic "${blockName}"`,
+            message: `no block "${blockName}" here${didYouMean(blockName, schema.blocks.keys())}`,
+          });
           continue;
         }
         for (const instance of bodies(instances)) {
@@ -117,7 +121,11 @@ function checkBody(body: HclObject, schema: BlockSchema, where: string, file: st
       continue;
     }
     if (!schema.arguments.has(key)) {
-      problems.push({ file, where: `${where}.${key}`, message: `unknown argument or block "${key}"${didYouMean(key, [...schema.arguments, ...schema.blocks.keys()])}` });
+      problems.push({
+        file,
+        where: `${where}.${key}`,
+        message: `unknown argument or block "${key}"${didYouMean(key, [...schema.arguments, ...schema.blocks.keys()])}`,
+      });
     }
   }
 }
@@ -158,7 +166,13 @@ export function checkSchemas(modules: TfModule[], schemas: Map<string, ProviderS
     }
     // cdktf has no ephemeral resources, so no assembly describes them.
     for (const { type } of labelled(module, 'ephemeral')) {
-      if (type) unverified.set(`ephemeral ${type}`, { kind: 'ephemeral', type, provider: type.split('_')[0]!, reason: 'ephemeral resources are not in any cdktf assembly' });
+      if (type)
+        unverified.set(`ephemeral ${type}`, {
+          kind: 'ephemeral',
+          type,
+          provider: type.split('_')[0]!,
+          reason: 'ephemeral resources are not in any cdktf assembly',
+        });
     }
   }
   return { problems, unverified: [...unverified.values()], checked };
@@ -207,7 +221,8 @@ export function checkWiring(modules: TfModule[], schemas: Map<string, ProviderSc
     for (const [name, body] of own.variables) {
       const file = labelled(module, 'variable').find((v) => v.label === name)!.file;
       if (typeof body.type !== 'string') problems.push({ file, where: `variable.${name}`, message: 'a variable needs a type' });
-      if (typeof body.description !== 'string' || body.description.trim() === '') problems.push({ file, where: `variable.${name}`, message: 'a variable needs a description' });
+      if (typeof body.description !== 'string' || body.description.trim() === '')
+        problems.push({ file, where: `variable.${name}`, message: 'a variable needs a description' });
     }
     for (const { label, body, file } of labelled(module, 'output')) {
       if (typeof body.description !== 'string') problems.push({ file, where: `output.${label}`, message: 'an output needs a description' });
@@ -223,17 +238,23 @@ export function checkWiring(modules: TfModule[], schemas: Map<string, ProviderSc
       }
       for (const arg of Object.keys(body)) {
         if (!MODULE_META.has(arg) && !target.index.variables.has(arg)) {
-          problems.push({ file, where: `module.${name}.${arg}`, message: `${source} has no variable "${arg}"${didYouMean(arg, target.index.variables.keys())}` });
+          problems.push({
+            file,
+            where: `module.${name}.${arg}`,
+            message: `${source} has no variable "${arg}"${didYouMean(arg, target.index.variables.keys())}`,
+          });
         }
       }
       for (const [variable, decl] of target.index.variables) {
-        if (!('default' in decl) && !(variable in body)) problems.push({ file, where: `module.${name}`, message: `required variable "${variable}" of ${source} is not set` });
+        if (!('default' in decl) && !(variable in body))
+          problems.push({ file, where: `module.${name}`, message: `required variable "${variable}" of ${source} is not set` });
       }
     }
 
     for (const { file, json } of module.files) {
       for (const text of strings(json).flatMap(expressions)) {
-        const report = (message: string) => problems.push({ file, where: rel(file), message: `${message} in \${${text.length > 80 ? `${text.slice(0, 77)}...` : text}}` });
+        const report = (message: string) =>
+          problems.push({ file, where: rel(file), message: `${message} in \${${text.length > 80 ? `${text.slice(0, 77)}...` : text}}` });
         for (const m of text.matchAll(/(?<![\w.])var\.([A-Za-z_][\w-]*)/g)) if (!own.variables.has(m[1]!)) report(`undeclared variable "${m[1]}"`);
         for (const m of text.matchAll(/(?<![\w.])local\.([A-Za-z_][\w-]*)/g)) if (!own.locals.has(m[1]!)) report(`undefined local "${m[1]}"`);
         for (const m of text.matchAll(/(?<![\w.])module\.([A-Za-z_][\w-]*)(?:\[[^\]]*\])?(?:\.([A-Za-z_][\w-]*))?/g)) {
@@ -244,7 +265,8 @@ export function checkWiring(modules: TfModule[], schemas: Map<string, ProviderSc
           }
           const source = typeof call.body.source === 'string' ? call.body.source : '';
           const target = byDir.get(path.resolve(module.dir, source));
-          if (m[2] && target && !target.index.outputs.has(m[2])) report(`module "${m[1]}" has no output "${m[2]}"${didYouMean(m[2], target.index.outputs.keys())}`);
+          if (m[2] && target && !target.index.outputs.has(m[2]))
+            report(`module "${m[1]}" has no output "${m[2]}"${didYouMean(m[2], target.index.outputs.keys())}`);
         }
         for (const m of text.matchAll(/(?<![\w.])(data|ephemeral)\.([a-z0-9_]+)\.([\w-]+)(?:\[[^\]]*\])?(?:\.([a-z0-9_]+))?/g)) {
           const table = m[1] === 'data' ? own.data : own.ephemeral;

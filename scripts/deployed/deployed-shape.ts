@@ -157,10 +157,13 @@ export async function startDeployedShape(options: DeployedShapeOptions): Promise
       bridge = await startUpstashBridge({ redisUrl: options.redisUrl, token: randomIds.uuid() });
       cleanups.push(() => bridge!.close());
     } else if (options.redisUrl) {
-      throw new Error(`Redis does not answer at ${options.redisUrl}: start it (redis-server) or leave REDIS_URL unset to keep caches in each function's memory (one instance each).`);
+      throw new Error(
+        `Redis does not answer at ${options.redisUrl}: start it (redis-server) or leave REDIS_URL unset to keep caches in each function's memory (one instance each).`,
+      );
     }
     const instances = bridge ? Math.max(1, options.instances ?? 1) : 1;
-    if (!bridge && (options.instances ?? 1) > 1) log('no Redis: running one instance of each function, since rate limits and caches would otherwise live in one instance only');
+    if (!bridge && (options.instances ?? 1) > 1)
+      log('no Redis: running one instance of each function, since rate limits and caches would otherwise live in one instance only');
 
     const emulator = await startPubSubEmulator({ projectId });
     cleanups.push(() => emulator.stop());
@@ -205,12 +208,17 @@ export async function startDeployedShape(options: DeployedShapeOptions): Promise
     const httpIds = Object.keys(topology.httpFunctions) as FunctionId[];
     const eventIds = Object.keys(topology.eventFunctions) as EventFunctionId[];
     const ports = new Map<string, number[]>();
-    for (const id of [...httpIds, ...eventIds]) ports.set(id, await Promise.all(Array.from({ length: httpIds.includes(id) ? instances : 1 }, () => findFreePort())));
+    for (const id of [...httpIds, ...eventIds])
+      ports.set(id, await Promise.all(Array.from({ length: httpIds.includes(id) ? instances : 1 }, () => findFreePort())));
 
     async function startFunction(id: FunctionId): Promise<void> {
       const env = functionEnvironment(id, settings(), process.env);
       const started = await Promise.all(
-        ports.get(id)!.map((p, i) => startFunctionProcess({ id, source: path.join(distDir, 'functions', id), port: p, env, onLine: (line) => onLine(`${id}#${i + 1}`, line) })),
+        ports
+          .get(id)!
+          .map((p, i) =>
+            startFunctionProcess({ id, source: path.join(distDir, 'functions', id), port: p, env, onLine: (line) => onLine(`${id}#${i + 1}`, line) }),
+          ),
       );
       running.set(id, started);
     }
@@ -224,7 +232,11 @@ export async function startDeployedShape(options: DeployedShapeOptions): Promise
     for (let i = 0; i < all.length; i += 2) await Promise.all(all.slice(i, i + 2).map(startFunction));
     log(`${all.length} functions running (${instances} instance(s) of each HTTP function)`);
 
-    await applyTopologyToEmulator({ host: emulator.host, projectId, pushEndpoint: (fn, topic) => `http://127.0.0.1:${ports.get(fn)![0]}/projects/${projectId}/topics/${topic}` });
+    await applyTopologyToEmulator({
+      host: emulator.host,
+      projectId,
+      pushEndpoint: (fn, topic) => `http://127.0.0.1:${ports.get(fn)![0]}/projects/${projectId}/topics/${topic}`,
+    });
 
     const scheduler = createScheduler({ target: (id) => urlsOf(id)[0], onRun: (r) => log(`scheduled job ${r.job}: ${r.status}`) });
     if (options.cron) scheduler.start();

@@ -80,7 +80,8 @@ export function commonEnvironment(s: SharedSettings): Record<string, string> {
 }
 
 export function functionEnvironment(id: FunctionId, s: SharedSettings, base: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const spec: HttpFunctionSpec | EventFunctionSpec = (topology.httpFunctions as Record<string, HttpFunctionSpec | undefined>)[id] ?? topology.eventFunctions[id as EventFunctionId];
+  const spec: HttpFunctionSpec | EventFunctionSpec =
+    (topology.httpFunctions as Record<string, HttpFunctionSpec | undefined>)[id] ?? topology.eventFunctions[id as EventFunctionId];
   const values = secretValues(s);
   const secrets = Object.fromEntries([...RUNTIME_SECRETS, ...spec.secrets].flatMap((name) => (values[name] === undefined ? [] : [[name, values[name]!]])));
   const memory = 'memory' in spec ? spec.memory : '256Mi';

@@ -62,7 +62,8 @@ export async function startFunctionProcess(options: FunctionProcessOptions): Pro
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
   while (!(await portOpen(port))) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`function ${id} exited (${child.exitCode ?? child.signalCode}) before listening:\n${output}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`function ${id} exited (${child.exitCode ?? child.signalCode}) before listening:\n${output}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`function ${id} did not listen on ${port} in time:\n${output}`);

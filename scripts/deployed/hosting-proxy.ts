@@ -58,9 +58,15 @@ export function createHostingProxy(options: HostingProxyOptions): Server {
       return void res.end();
     }
     const functionId = functionFor(options.rewrites, pathname);
-    if (!functionId) return sendProblem(res, new AppError('route_not_found', `No route matches ${req.method} ${pathname}. The API is described at /api/v1/openapi.json.`), pathname);
+    if (!functionId)
+      return sendProblem(
+        res,
+        new AppError('route_not_found', `No route matches ${req.method} ${pathname}. The API is described at /api/v1/openapi.json.`),
+        pathname,
+      );
     const instances = options.instances(functionId);
-    if (!instances.length) return sendProblem(res, new AppError('service_unavailable', `The ${functionId} function has no running instance; try again.`), pathname);
+    if (!instances.length)
+      return sendProblem(res, new AppError('service_unavailable', `The ${functionId} function has no running instance; try again.`), pathname);
     const i = next.get(functionId) ?? 0;
     next.set(functionId, (i + 1) % instances.length);
     forward(req, res, instances[i % instances.length]!, pathname);

@@ -23,7 +23,9 @@ const LAUNCHER = path.join('platform', 'pubsub-emulator', 'bin', 'cloud-pubsub-e
 function requireJava(): void {
   const java = spawnSync('java', ['-version'], { stdio: 'ignore' });
   if (java.error) {
-    throw new Error(`The Pub/Sub emulator needs Java on PATH and \`java -version\` failed (${java.error.message}). Install a JRE ≥ 11 (Debian: apt-get install default-jre-headless).`);
+    throw new Error(
+      `The Pub/Sub emulator needs Java on PATH and \`java -version\` failed (${java.error.message}). Install a JRE ≥ 11 (Debian: apt-get install default-jre-headless).`,
+    );
   }
 }
 
@@ -42,7 +44,10 @@ function findOnPath(command: string): string | undefined {
  */
 function emulatorCommand(port: number): { command: string; args: string[] } {
   const gcloud = findOnPath('gcloud');
-  if (!gcloud) throw new Error('The Pub/Sub emulator ships with the Google Cloud CLI, and `gcloud` is not on PATH. Install it (https://cloud.google.com/sdk/docs/install), then `gcloud components install pubsub-emulator` (or the Debian package google-cloud-cli-pubsub-emulator).');
+  if (!gcloud)
+    throw new Error(
+      'The Pub/Sub emulator ships with the Google Cloud CLI, and `gcloud` is not on PATH. Install it (https://cloud.google.com/sdk/docs/install), then `gcloud components install pubsub-emulator` (or the Debian package google-cloud-cli-pubsub-emulator).',
+    );
   let launcher = path.join(path.dirname(path.dirname(realpathSync(gcloud))), LAUNCHER);
   if (!existsSync(launcher)) {
     const info = spawnSync(gcloud, ['info', '--format=value(installation.sdk_root)'], { encoding: 'utf8' });

@@ -41,7 +41,11 @@ export function createScheduler(options: SchedulerOptions): LocalScheduler {
     const base = options.target(spec.function);
     if (!base) return { job: name, status: 503, body: `the ${spec.function} function has no running instance` };
     try {
-      const res = await fetch(`${base}${spec.path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'User-Agent': 'Google-Cloud-Scheduler' }, body: '{}' });
+      const res = await fetch(`${base}${spec.path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'User-Agent': 'Google-Cloud-Scheduler' },
+        body: '{}',
+      });
       const result = { job: name, status: res.status, body: await res.text() };
       options.onRun?.(result);
       return result;

@@ -32,7 +32,9 @@ export interface HostingHeaders {
 
 /** The `headers` of firebase.json: what Hosting adds to the responses of matching paths. */
 export function readHostingHeaders(file = FIREBASE_JSON): HostingHeaders[] {
-  const config = JSON.parse(readFileSync(file, 'utf8')) as { hosting?: { headers?: { regex?: string; source?: string; headers: { key: string; value: string }[] }[] } };
+  const config = JSON.parse(readFileSync(file, 'utf8')) as {
+    hosting?: { headers?: { regex?: string; source?: string; headers: { key: string; value: string }[] }[] };
+  };
   return (config.hosting?.headers ?? []).map((h) => {
     if (!h.regex) throw new Error('firebase.json headers must use "regex" (the local proxy does not interpret globs)');
     return { regex: new RegExp(h.regex), headers: Object.fromEntries(h.headers.map((x) => [x.key.toLowerCase(), x.value])) };

@@ -23,17 +23,45 @@ export const logMetricResource = (name: string) => `google_logging_metric.${name
 function resource(def: MetricDefinition): string {
   const m = logMetricOf(def);
   const out = [`resource "google_logging_metric" "${def.name}" {`];
-  const top: [string, string][] = [['project', 'var.project_id'], ['name', quote(m.id)], ['description', quote(m.description)], ['filter', quote(m.filter)]];
+  const top: [string, string][] = [
+    ['project', 'var.project_id'],
+    ['name', quote(m.id)],
+    ['description', quote(m.description)],
+    ['filter', quote(m.filter)],
+  ];
   if (m.valueExtractor) top.push(['value_extractor', quote(m.valueExtractor)]);
   out.push(...attributes('  ', top));
   out.push('', '  metric_descriptor {');
-  out.push(...attributes('    ', [['metric_kind', quote(m.metricKind)], ['value_type', quote(m.valueType)], ['unit', quote(m.unit)], ['display_name', quote(`TaxasGE ${def.name.replace(/_/g, ' ')}`)]]));
+  out.push(
+    ...attributes('    ', [
+      ['metric_kind', quote(m.metricKind)],
+      ['value_type', quote(m.valueType)],
+      ['unit', quote(m.unit)],
+      ['display_name', quote(`TaxasGE ${def.name.replace(/_/g, ' ')}`)],
+    ]),
+  );
   for (const label of m.labels) {
-    out.push('', '    labels {', ...attributes('      ', [['key', quote(label)], ['value_type', '"STRING"']]), '    }');
+    out.push(
+      '',
+      '    labels {',
+      ...attributes('      ', [
+        ['key', quote(label)],
+        ['value_type', '"STRING"'],
+      ]),
+      '    }',
+    );
   }
   out.push('  }');
   if (m.labels.length) {
-    out.push('', '  label_extractors = {', ...attributes('    ', m.labels.map((l) => [l, quote(m.labelExtractors[l]!)])), '  }');
+    out.push(
+      '',
+      '  label_extractors = {',
+      ...attributes(
+        '    ',
+        m.labels.map((l) => [l, quote(m.labelExtractors[l]!)]),
+      ),
+      '  }',
+    );
   }
   if (m.buckets) {
     out.push('', '  bucket_options {', '    explicit_buckets {', `      bounds = [${m.buckets.join(', ')}]`, '    }', '  }');
@@ -49,7 +77,15 @@ export function renderLogMetricsTf(metrics: readonly MetricDefinition[] = METRIC
     '# One log-based metric per `log-based` registry entry, counting the lines shared/metrics/metric-event-log.ts',
     '# writes ({"message":"metric","metric":{"name","labels","value"}}); alert policies depend on them (main.tf).',
   ];
-  return [...header, '', metrics.filter((m) => m.cloud === 'log-based').map(resource).join('\n\n'), ''].join('\n');
+  return [
+    ...header,
+    '',
+    metrics
+      .filter((m) => m.cloud === 'log-based')
+      .map(resource)
+      .join('\n\n'),
+    '',
+  ].join('\n');
 }
 
 if (require.main === module) {

@@ -33,7 +33,16 @@ export const updateUser = defineRoute({
   body: z
     .strictObject({
       role: z.enum(ROLES, { error: `expected one of ${ROLES.join(', ')}` }).optional(),
-      ministries: z.array(z.string().trim().toUpperCase().regex(/^M-\d{3}$/, 'expected a ministry code like M-001')).max(50).optional(),
+      ministries: z
+        .array(
+          z
+            .string()
+            .trim()
+            .toUpperCase()
+            .regex(/^M-\d{3}$/, 'expected a ministry code like M-001'),
+        )
+        .max(50)
+        .optional(),
       status: z.enum(['active', 'suspended'], { error: 'expected active or suspended' }).optional(),
     })
     .refine((b) => b.role !== undefined || b.ministries !== undefined || b.status !== undefined, 'expected at least one of role, ministries, status'),
@@ -65,7 +74,10 @@ export const listAuditLog = defineRoute({
     action: z.string().trim().max(100).optional(),
     limit: LimitSchema,
     // The audit log pages by row id: any other cursor is refused, never silently read as the first page.
-    cursor: CursorSchema.refine((id) => id === undefined || /^[1-9]\d{0,15}$/.test(id), 'not a cursor of the audit log; pass back the nextCursor of the previous page unchanged'),
+    cursor: CursorSchema.refine(
+      (id) => id === undefined || /^[1-9]\d{0,15}$/.test(id),
+      'not a cursor of the audit log; pass back the nextCursor of the previous page unchanged',
+    ),
   }),
   responses: {
     200: {
@@ -86,7 +98,13 @@ export const listFlaggedServices = defineRoute({
   responses: { 200: { description: 'A page of flagged services', schema: pageSchema(ServiceSummarySchema, 'FlaggedServicePage') } },
 });
 
-const MinistryParams = z.strictObject({ code: z.string().trim().toUpperCase().regex(/^M-\d{3}$/, 'expected a ministry code like M-001') });
+const MinistryParams = z.strictObject({
+  code: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^M-\d{3}$/, 'expected a ministry code like M-001'),
+});
 
 export const AutoApprovalSchema = z
   .object({
@@ -113,7 +131,8 @@ export const setAutoApproval = defineRoute({
   method: 'put',
   path: '/api/v1/admin/ministries/{code}/auto-approval',
   summary: "Set a ministry's auto-approval threshold (audited)",
-  description: 'Service fees paid from now on at or below the threshold are approved at once; 0 sends every fee to review. The audit log keeps the value before and after.',
+  description:
+    'Service fees paid from now on at or below the threshold are approved at once; 0 sends every fee to review. The audit log keeps the value before and after.',
   tags: ['admin'],
   roles: ['admin'],
   params: MinistryParams,

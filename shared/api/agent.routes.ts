@@ -15,7 +15,15 @@ export const getQueue = defineRoute({
   summary: 'The review queue, by priority: deadline, amount, waiting time',
   tags: ['agent'],
   roles: REVIEWERS,
-  query: z.strictObject({ ministry: z.string().trim().toUpperCase().regex(/^M-\d{3}$/, 'expected a ministry code like M-001').optional(), limit: LimitSchema }),
+  query: z.strictObject({
+    ministry: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .regex(/^M-\d{3}$/, 'expected a ministry code like M-001')
+      .optional(),
+    limit: LimitSchema,
+  }),
   responses: {
     200: {
       description: 'Queue items',
@@ -27,9 +35,10 @@ export const getQueue = defineRoute({
               waitingHours: z.number().int(),
               sla: z.enum(['ok', 'warning', 'overdue']),
               claimedByOther: z.boolean(),
-              documents: z
-                .object({ count: z.number().int(), flagged: z.number().int(), unprocessed: z.number().int() })
-                .meta({ description: 'The declaration\'s documents; flagged: failed a check or read poorly (see GET /api/v1/declarations/{id}/documents); unprocessed: not checked yet.' }),
+              documents: z.object({ count: z.number().int(), flagged: z.number().int(), unprocessed: z.number().int() }).meta({
+                description:
+                  "The declaration's documents; flagged: failed a check or read poorly (see GET /api/v1/declarations/{id}/documents); unprocessed: not checked yet.",
+              }),
             }),
           ),
         })
@@ -58,9 +67,19 @@ export const approve = decision(
   'approve',
   'approveDeclaration',
   'Approve; a tax return may carry the validated amount (more than 20 % from the declared amount needs a supervisor)',
-  z.strictObject({ validatedAmount: z.number().int('expected a whole number of XAF').min(1, 'expected 1 XAF or more').max(1_000_000_000_000).optional(), comment: z.string().trim().max(2000).optional() }).optional(),
+  z
+    .strictObject({
+      validatedAmount: z.number().int('expected a whole number of XAF').min(1, 'expected 1 XAF or more').max(1_000_000_000_000).optional(),
+      comment: z.string().trim().max(2000).optional(),
+    })
+    .optional(),
 );
-export const reject = decision('reject', 'rejectDeclaration', 'Reject with a reason', z.strictObject({ reason: Reason, comment: z.string().trim().max(2000).optional() }));
+export const reject = decision(
+  'reject',
+  'rejectDeclaration',
+  'Reject with a reason',
+  z.strictObject({ reason: Reason, comment: z.string().trim().max(2000).optional() }),
+);
 export const requestDocuments = decision(
   'request-documents',
   'requestDocuments',

@@ -18,9 +18,17 @@ export const register = defineRoute({
     email: EmailSchema,
     password: Password,
     fullName: z.string().trim().min(1, 'expected a name').max(200, 'expected at most 200 characters'),
-    phone: z.string().trim().regex(/^\+?[0-9 ]{6,20}$/, 'expected a phone number like +240 222 123 456').optional(),
+    phone: z
+      .string()
+      .trim()
+      .regex(/^\+?[0-9 ]{6,20}$/, 'expected a phone number like +240 222 123 456')
+      .optional(),
     accountType: z.enum(['citizen', 'business'], { error: 'expected citizen or business' }),
-    taxId: z.string().trim().regex(/^[A-Za-z0-9-]{4,30}$/, 'expected a NIF of 4 to 30 letters, digits or dashes').optional(),
+    taxId: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9-]{4,30}$/, 'expected a NIF of 4 to 30 letters, digits or dashes')
+      .optional(),
     locale: z.enum(LANGUAGES, { error: 'expected one of es, fr, en' }).default('es'),
   }),
   responses: { 201: { description: 'The account', schema: UserSchema } },
@@ -110,7 +118,9 @@ export const jwks = defineRoute({
   responses: {
     200: {
       description: 'JSON Web Key Set',
-      schema: z.object({ keys: z.array(z.object({ kty: z.string(), crv: z.string(), x: z.string(), kid: z.string(), alg: z.string(), use: z.string() })) }).meta({ id: 'Jwks' }),
+      schema: z
+        .object({ keys: z.array(z.object({ kty: z.string(), crv: z.string(), x: z.string(), kid: z.string(), alg: z.string(), use: z.string() })) })
+        .meta({ id: 'Jwks' }),
     },
   },
 });

@@ -95,7 +95,12 @@ export const listMinistries = defineRoute({
   responses: { 200: { description: 'The tree', schema: MinistryTreeSchema } },
 });
 
-const NewFee = z.number({ error: 'expected a whole number of XAF, or null' }).int('expected a whole number of XAF (no decimals)').positive('expected more than 0 XAF').max(1_000_000_000_000).nullable();
+const NewFee = z
+  .number({ error: 'expected a whole number of XAF, or null' })
+  .int('expected a whole number of XAF (no decimals)')
+  .positive('expected more than 0 XAF')
+  .max(1_000_000_000_000)
+  .nullable();
 
 export const correctFiscalService = defineRoute({
   operationId: 'correctFiscalService',
@@ -109,7 +114,13 @@ export const correctFiscalService = defineRoute({
     .strictObject({
       expeditionAmount: NewFee.optional(),
       renewalAmount: NewFee.optional(),
-      names: z.strictObject({ es: z.string().trim().min(1).max(300).optional(), fr: z.string().trim().min(1).max(300).optional(), en: z.string().trim().min(1).max(300).optional() }).optional(),
+      names: z
+        .strictObject({
+          es: z.string().trim().min(1).max(300).optional(),
+          fr: z.string().trim().min(1).max(300).optional(),
+          en: z.string().trim().min(1).max(300).optional(),
+        })
+        .optional(),
       active: z.boolean().optional(),
       clearFlags: z.array(z.string().max(60)).max(20).optional().meta({ description: 'Flags reviewed and closed by this correction.' }),
       note: z.string().trim().max(500).optional().meta({ description: 'Why; kept with the catalog version and in the audit log.' }),

@@ -12,7 +12,10 @@ export function toDeclarationBody(d: Declaration, history?: HistoryEntry[]): z.i
     ministry: d.ministry,
     amount: d.amount,
     currency: 'XAF',
-    quote: d.kind === 'service_fee' ? { serviceCode: d.serviceCode!, feeType: d.feeType!, catalogVersion: d.catalogVersion!, expiresAt: d.quoteExpiresAt!.toISOString() } : null,
+    quote:
+      d.kind === 'service_fee'
+        ? { serviceCode: d.serviceCode!, feeType: d.feeType!, catalogVersion: d.catalogVersion!, expiresAt: d.quoteExpiresAt!.toISOString() }
+        : null,
     taxReturn:
       d.kind === 'tax_return'
         ? { taxType: d.taxType!, period: d.period!, declaredAmount: d.declaredAmount!, validatedAmount: d.validatedAmount, deadline: d.deadline }

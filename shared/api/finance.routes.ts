@@ -5,7 +5,10 @@ import { CursorSchema, LimitSchema, pageSchema } from './common.schemas';
 import { RECONCILIATION_PROBLEMS } from '../domain/payments/reconciliation';
 import { PaymentSchema } from './payments.routes';
 
-export const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2026-11-23').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d, 'expected a real calendar date');
+export const Day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2026-11-23')
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d, 'expected a real calendar date');
 const FINANCE = ['finance', 'admin'] as const;
 /** A day the database can store (PostgreSQL has no year 0) and reconciliation can mean. */
 export const ReconciliationDay = Day.refine((d) => d >= '2000-01-01', 'expected a day from 2000-01-01 on');
@@ -59,7 +62,10 @@ export const listReconciliationRuns = defineRoute({
       from: ReconciliationDay.optional(),
       to: ReconciliationDay.optional(),
       limit: LimitSchema,
-      cursor: CursorSchema.refine((c) => c === undefined || Day.safeParse(c).success, 'not a cursor this API issued; pass back the nextCursor of the previous page unchanged'),
+      cursor: CursorSchema.refine(
+        (c) => c === undefined || Day.safeParse(c).success,
+        'not a cursor this API issued; pass back the nextCursor of the previous page unchanged',
+      ),
     })
     .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, { message: 'expected to on or after from', path: ['to'] }),
   responses: {
@@ -87,12 +93,26 @@ export const getRevenue = defineRoute({
   summary: 'Revenue by ministry over [from, to), from the ledger, integer XAF',
   tags: ['finance'],
   roles: FINANCE,
-  query: z.strictObject({ from: Day, to: Day, ministry: z.string().trim().toUpperCase().regex(/^M-\d{3}$/, 'expected a ministry code like M-001').optional() }),
+  query: z.strictObject({
+    from: Day,
+    to: Day,
+    ministry: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .regex(/^M-\d{3}$/, 'expected a ministry code like M-001')
+      .optional(),
+  }),
   responses: {
     200: {
       description: 'Per ministry',
       schema: z
-        .object({ items: z.array(z.object({ ministry: z.string(), payments: z.number().int(), refunds: z.number().int(), net: z.number().int(), count: z.number().int() })), total: z.number().int() })
+        .object({
+          items: z.array(
+            z.object({ ministry: z.string(), payments: z.number().int(), refunds: z.number().int(), net: z.number().int(), count: z.number().int() }),
+          ),
+          total: z.number().int(),
+        })
         .meta({ id: 'Revenue' }),
     },
   },
@@ -126,7 +146,20 @@ export const listAnomalies = defineRoute({
   responses: {
     200: {
       description: 'Open anomalies, newest first',
-      schema: z.object({ items: z.array(z.object({ id: z.string(), kind: z.string(), paymentId: z.string().nullable(), webhookEventId: z.string().nullable(), detail: z.string(), detectedAt: z.string() })) }).meta({ id: 'Anomalies' }),
+      schema: z
+        .object({
+          items: z.array(
+            z.object({
+              id: z.string(),
+              kind: z.string(),
+              paymentId: z.string().nullable(),
+              webhookEventId: z.string().nullable(),
+              detail: z.string(),
+              detectedAt: z.string(),
+            }),
+          ),
+        })
+        .meta({ id: 'Anomalies' }),
     },
   },
 });
@@ -143,7 +176,20 @@ export const listWebhooks = defineRoute({
     200: {
       description: 'Webhooks, newest first',
       schema: z
-        .object({ items: z.array(z.object({ id: z.string(), receivedAt: z.string(), type: z.string().nullable(), status: z.string(), detail: z.string().nullable(), transactionId: z.string().nullable(), amount: z.number().int().nullable(), replayedAt: z.string().nullable() })) })
+        .object({
+          items: z.array(
+            z.object({
+              id: z.string(),
+              receivedAt: z.string(),
+              type: z.string().nullable(),
+              status: z.string(),
+              detail: z.string().nullable(),
+              transactionId: z.string().nullable(),
+              amount: z.number().int().nullable(),
+              replayedAt: z.string().nullable(),
+            }),
+          ),
+        })
         .meta({ id: 'Webhooks' }),
     },
   },
@@ -173,7 +219,21 @@ export const listDeadLetters = defineRoute({
     200: {
       description: 'Dead letters, newest first',
       schema: z
-        .object({ items: z.array(z.object({ id: z.string(), subscription: z.string(), topic: z.string(), eventId: z.string(), type: z.string(), error: z.string(), attempts: z.number().int(), deadAt: z.string(), replayedAt: z.string().nullable() })) })
+        .object({
+          items: z.array(
+            z.object({
+              id: z.string(),
+              subscription: z.string(),
+              topic: z.string(),
+              eventId: z.string(),
+              type: z.string(),
+              error: z.string(),
+              attempts: z.number().int(),
+              deadAt: z.string(),
+              replayedAt: z.string().nullable(),
+            }),
+          ),
+        })
         .meta({ id: 'DeadLetters' }),
     },
   },
@@ -191,4 +251,14 @@ export const replayDeadLetter = defineRoute({
   errors: ['not_found', 'already_replayed'],
 });
 
-export const financeRoutes = [getReconciliation, listReconciliationRuns, getRevenue, createRefund, listAnomalies, listWebhooks, replayWebhook, listDeadLetters, replayDeadLetter] as const;
+export const financeRoutes = [
+  getReconciliation,
+  listReconciliationRuns,
+  getRevenue,
+  createRefund,
+  listAnomalies,
+  listWebhooks,
+  replayWebhook,
+  listDeadLetters,
+  replayDeadLetter,
+] as const;

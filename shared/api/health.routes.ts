@@ -14,7 +14,9 @@ export const ReadinessSchema = z
     checks: z.object({
       database: Check,
       cache: Check.extend({ kind: z.enum(['memory', 'upstash']) }),
-      pubsub: Check.extend({ kind: z.enum(['pubsub', 'in-process']) }).meta({ description: 'The event bus: Pub/Sub answers and its topics exist (nothing is published), or the in-process bus of the one-process mode.' }),
+      pubsub: Check.extend({ kind: z.enum(['pubsub', 'in-process']) }).meta({
+        description: 'The event bus: Pub/Sub answers and its topics exist (nothing is published), or the in-process bus of the one-process mode.',
+      }),
     }),
     failing: z.array(z.string()).meta({ description: 'Names of the checks that are down.' }),
   })

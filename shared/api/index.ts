@@ -14,4 +14,18 @@ import { privacyRoutes } from './privacy.routes';
 import { webhookRoutes } from './webhooks.routes';
 import { metricsRoutes } from './metrics.routes';
 
-export const apiRoutes: readonly RouteDefinition[] = [...authRoutes, ...privacyRoutes, ...adminRoutes, ...financeRoutes, ...catalogRoutes, ...declarationRoutes, ...agentRoutes, ...paymentRoutes, ...webhookRoutes, ...healthRoutes, ...docsRoutes, ...jobsRoutes, ...metricsRoutes];
+export const apiRoutes: readonly RouteDefinition[] = [
+  ...authRoutes,
+  ...privacyRoutes,
+  ...adminRoutes,
+  ...financeRoutes,
+  ...catalogRoutes,
+  ...declarationRoutes,
+  ...agentRoutes,
+  ...paymentRoutes,
+  ...webhookRoutes,
+  ...healthRoutes,
+  ...docsRoutes,
+  ...jobsRoutes,
+  ...metricsRoutes,
+];

@@ -22,7 +22,9 @@ export const PaymentSchema = z
   })
   .meta({ id: 'Payment' });
 
-const ReceiptClaimsSchema = z.record(z.string(), z.unknown()).meta({ id: 'ReceiptClaims', description: 'The signed content: number, taxpayer, declaration, amount, paidAt, bangeTransactionId.' });
+const ReceiptClaimsSchema = z
+  .record(z.string(), z.unknown())
+  .meta({ id: 'ReceiptClaims', description: 'The signed content: number, taxpayer, declaration, amount, paidAt, bangeTransactionId.' });
 
 export const createPayment = defineRoute({
   operationId: 'createPayment',
@@ -125,14 +127,25 @@ export const getReceiptKeys = defineRoute({
   path: '/api/v1/receipts/keys',
   summary: 'Public keys that verify receipts offline: every key that ever signed one, kept for good',
   description:
-    'A JSON Web Key Set of every Ed25519 key that ever signed a receipt, plus the current signing keys. A key stays here after it leaves the signing keys (unlike /.well-known/jwks.json, which verifies access tokens), so a receipt verifies for as long as fiscal records are kept. Find the key by the `kid` of the receipt\'s protected header; `typ` is `taxasge-receipt+jws`, `alg` `EdDSA`.',
+    "A JSON Web Key Set of every Ed25519 key that ever signed a receipt, plus the current signing keys. A key stays here after it leaves the signing keys (unlike /.well-known/jwks.json, which verifies access tokens), so a receipt verifies for as long as fiscal records are kept. Find the key by the `kid` of the receipt's protected header; `typ` is `taxasge-receipt+jws`, `alg` `EdDSA`.",
   tags: ['payments'],
   roles: 'public',
   responses: {
     200: {
       description: 'JSON Web Key Set (public members only)',
       schema: z
-        .object({ keys: z.array(z.strictObject({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string(), kid: z.string(), alg: z.literal('EdDSA'), use: z.literal('sig') })) })
+        .object({
+          keys: z.array(
+            z.strictObject({
+              kty: z.literal('OKP'),
+              crv: z.literal('Ed25519'),
+              x: z.string(),
+              kid: z.string(),
+              alg: z.literal('EdDSA'),
+              use: z.literal('sig'),
+            }),
+          ),
+        })
         .meta({ id: 'ReceiptKeys' }),
     },
   },
@@ -143,7 +156,8 @@ export const getReceiptPage = defineRoute({
   method: 'get',
   path: '/api/v1/receipts/{number}',
   summary: "A receipt's public verification page (what its QR code opens), in es, fr or en; printed, it is the receipt with its QR code",
-  description: 'Checks the stored receipt against the receipt keys and the compact signature `s` (the receipt JWS signature, base64url), and shows what it certifies: valid, voided (with date and reason) or not valid.',
+  description:
+    'Checks the stored receipt against the receipt keys and the compact signature `s` (the receipt JWS signature, base64url), and shows what it certifies: valid, voided (with date and reason) or not valid.',
   tags: ['payments'],
   roles: 'public',
   params: z.strictObject({ number: z.string().regex(/^REC-\d{4}-\d{8}$/, 'expected a receipt number like REC-2026-00000001') }),
@@ -164,4 +178,13 @@ export const getPaymentReturnPage = defineRoute({
   responses: { 200: { description: 'An HTML page', contentType: 'text/html' } },
 });
 
-export const paymentRoutes = [createPayment, getPayment, checkPayment, getReceipt, verifyReceipt, getReceiptKeys, getReceiptPage, getPaymentReturnPage] as const;
+export const paymentRoutes = [
+  createPayment,
+  getPayment,
+  checkPayment,
+  getReceipt,
+  verifyReceipt,
+  getReceiptKeys,
+  getReceiptPage,
+  getPaymentReturnPage,
+] as const;

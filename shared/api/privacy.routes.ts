@@ -23,7 +23,13 @@ export const getPrivacyNotice = defineRoute({
     200: {
       description: 'The notice',
       schema: z
-        .object({ version: z.string(), lang: z.enum(['es', 'fr', 'en']), title: z.string(), sections: z.array(z.object({ heading: z.string(), body: z.string() })), retention: Retention })
+        .object({
+          version: z.string(),
+          lang: z.enum(['es', 'fr', 'en']),
+          title: z.string(),
+          sections: z.array(z.object({ heading: z.string(), body: z.string() })),
+          retention: Retention,
+        })
         .meta({ id: 'PrivacyNotice' }),
     },
   },
@@ -59,7 +65,7 @@ export const eraseMyData = defineRoute({
   operationId: 'eraseMyData',
   method: 'post',
   path: '/api/v1/me/erasure',
-  summary: 'Erase the caller\'s account and personal data, except what the law requires to keep',
+  summary: "Erase the caller's account and personal data, except what the law requires to keep",
   description:
     'Needs the account password. Sessions, devices, notifications, idempotency records, email, phone and password go at once, and so do the data and documents of declarations that are not fiscal records. Fiscal records (declarations filed or paid, payments, refunds, receipts) stay for FISCAL_RETENTION_YEARS with the name and NIF they are issued to; the audit log is append-only. The answer lists what was removed and what was kept, why and until when. Staff accounts are closed by an administrator instead.',
   tags: ['privacy'],

@@ -6,8 +6,22 @@ const DEMO_PAYMENT = '5c2e8a41-3b7d-4e9f-8a16-d0c4b2e6f381';
 /** `{ name: body }` per operation; the first is the one the reference fills in for "Try it out". */
 export const REQUEST_EXAMPLES: Record<string, Record<string, unknown>> = {
   register: {
-    citizen: { email: 'ana.nguema@example.gq', password: 'Malabo-2026!', fullName: 'Ana Nguema Obiang', phone: '+240 222 123 456', accountType: 'citizen', locale: 'es' },
-    business: { email: 'contabilidad@bata-import.example.gq', password: 'Bata-Import-2026', fullName: 'Bata Import S.L.', accountType: 'business', taxId: 'GQ-123456-B', locale: 'fr' },
+    citizen: {
+      email: 'ana.nguema@example.gq',
+      password: 'Malabo-2026!',
+      fullName: 'Ana Nguema Obiang',
+      phone: '+240 222 123 456',
+      accountType: 'citizen',
+      locale: 'es',
+    },
+    business: {
+      email: 'contabilidad@bata-import.example.gq',
+      password: 'Bata-Import-2026',
+      fullName: 'Bata Import S.L.',
+      accountType: 'business',
+      taxId: 'GQ-123456-B',
+      locale: 'fr',
+    },
   },
   login: { demoCitizen: { email: 'citizen@demo.taxasge.gq', password: 'Demo-Passw0rd!' } },
   refreshTokens: { refresh: { refreshToken: 'rt_6Jf2kQ9wXc1Lm4Tz8Vb0Np3Rs7Yd5Ha' } },

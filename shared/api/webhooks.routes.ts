@@ -7,7 +7,8 @@ export const bangeWebhook = defineRoute({
   method: 'post',
   path: '/webhooks/bange',
   summary: 'BANGE payment events, signed with X-Bange-Signature over the raw body',
-  description: '200 once stored (duplicates too); 401 for a missing, wrong or stale signature; 400 for an authentic but malformed body (stored for investigation).',
+  description:
+    '200 once stored (duplicates too); 401 for a missing, wrong or stale signature; 400 for an authentic but malformed body (stored for investigation).',
   tags: ['webhooks'],
   roles: 'public',
   rateLimit: false,

@@ -45,7 +45,15 @@ describe('parseConfig', () => {
   it('lists every problem at once, each saying what was expected', () => {
     let error: unknown;
     try {
-      parseConfig({ PORT: 'eighty', DB_POOL_MAX: '0', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', UPSTASH_REDIS_REST_TOKEN: 't', ENVIRONMENT: 'production', DEMO_PASSWORD: 'x' });
+      parseConfig({
+        PORT: 'eighty',
+        DB_POOL_MAX: '0',
+        LOG_LEVEL: 'loud',
+        DATABASE_URL: 'mysql://x',
+        UPSTASH_REDIS_REST_TOKEN: 't',
+        ENVIRONMENT: 'production',
+        DEMO_PASSWORD: 'x',
+      });
     } catch (err) {
       error = err;
     }
@@ -69,14 +77,22 @@ describe('parseConfig', () => {
   });
 
   it('requires signing keys outside development and checks their shape', () => {
-    expect(() => parseConfig({ ENVIRONMENT: 'production', DATABASE_URL: 'postgres://db/x' })).toThrow('AUTH_SIGNING_KEYS: required when ENVIRONMENT=production');
+    expect(() => parseConfig({ ENVIRONMENT: 'production', DATABASE_URL: 'postgres://db/x' })).toThrow(
+      'AUTH_SIGNING_KEYS: required when ENVIRONMENT=production',
+    );
     expect(() => parseConfig({ AUTH_SIGNING_KEYS: 'not json' })).toThrow('AUTH_SIGNING_KEYS: expected a JSON array of private Ed25519 JWKs');
     expect(() => parseConfig({ AUTH_SIGNING_KEYS: JSON.stringify([{ kty: 'OKP', crv: 'Ed25519', kid: 'a', x: 'x' }]) })).toThrow(/AUTH_SIGNING_KEYS.0.d/);
-    const twice = JSON.stringify([{ kty: 'OKP', crv: 'Ed25519', kid: 'a', x: 'x', d: 'd' }, { kty: 'OKP', crv: 'Ed25519', kid: 'a', x: 'y', d: 'e' }]);
+    const twice = JSON.stringify([
+      { kty: 'OKP', crv: 'Ed25519', kid: 'a', x: 'x', d: 'd' },
+      { kty: 'OKP', crv: 'Ed25519', kid: 'a', x: 'y', d: 'e' },
+    ]);
     expect(() => parseConfig({ AUTH_SIGNING_KEYS: twice })).toThrow('kids must be unique');
   });
 
   it('treats empty variables as unset', () => {
-    expect(parseConfig({ DATABASE_URL: '', UPSTASH_REDIS_REST_URL: ' ', UPSTASH_REDIS_REST_TOKEN: '' })).toMatchObject({ databaseUrl: undefined, upstash: undefined });
+    expect(parseConfig({ DATABASE_URL: '', UPSTASH_REDIS_REST_URL: ' ', UPSTASH_REDIS_REST_TOKEN: '' })).toMatchObject({
+      databaseUrl: undefined,
+      upstash: undefined,
+    });
   });
 });

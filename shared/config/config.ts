@@ -21,14 +21,7 @@ const intInRange = (min: number, max: number, fallback: number) => {
   return z
     .string()
     .default(String(fallback))
-    .pipe(
-      z
-        .string()
-        .trim()
-        .regex(/^\d+$/, expected)
-        .transform(Number)
-        .pipe(z.number().int().min(min, expected).max(max, expected)),
-    );
+    .pipe(z.string().trim().regex(/^\d+$/, expected).transform(Number).pipe(z.number().int().min(min, expected).max(max, expected)));
 };
 
 /** Private Ed25519 JWKs, newest first: the first signs, all verify (rotation = prepend, later remove). */
@@ -58,102 +51,139 @@ const signingKeysSchema = z
       .refine((keys) => new Set(keys.map((k) => k.kid)).size === keys.length, 'kids must be unique'),
   );
 
-
-const envSchema = z
-  .object({
-    ENVIRONMENT: z.enum(ENVIRONMENTS).default('development'),
-    PORT: intInRange(1, 65535, 8080),
-    // `npm start` is a development server: loopback unless asked otherwise (HOST=0.0.0.0 in a container).
-    HOST: z.string().trim().min(1, 'expected an address to listen on, e.g. 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
-    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-    SERVICE_VERSION: z.string().trim().min(1).default('0.0.0-dev'),
-    GOOGLE_CLOUD_PROJECT: optionalString,
-    DATABASE_URL: optionalString.pipe(
-      z
-        .string()
-        .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// connection URL')
-        .optional(),
-    ),
-    DB_POOL_MAX: intInRange(1, 100, 10),
-    DB_STATEMENT_TIMEOUT_MS: intInRange(100, 600_000, 10_000),
-    DATA_DIR: z.string().trim().min(1).default('./.data'),
-    UPSTASH_REDIS_REST_URL: optionalString.pipe(z.url({ message: 'expected a URL such as https://<name>.upstash.io' }).optional()),
-    UPSTASH_REDIS_REST_TOKEN: optionalString,
-    CACHE_TTL_SECONDS: intInRange(1, 86_400, 300),
-    CORS_ORIGINS: z
+const envSchema = z.object({
+  ENVIRONMENT: z.enum(ENVIRONMENTS).default('development'),
+  PORT: intInRange(1, 65535, 8080),
+  // `npm start` is a development server: loopback unless asked otherwise (HOST=0.0.0.0 in a container).
+  HOST: z.string().trim().min(1, 'expected an address to listen on, e.g. 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  SERVICE_VERSION: z.string().trim().min(1).default('0.0.0-dev'),
+  GOOGLE_CLOUD_PROJECT: optionalString,
+  DATABASE_URL: optionalString.pipe(
+    z
       .string()
-      .default('')
+      .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// connection URL')
+      .optional(),
+  ),
+  DB_POOL_MAX: intInRange(1, 100, 10),
+  DB_STATEMENT_TIMEOUT_MS: intInRange(100, 600_000, 10_000),
+  DATA_DIR: z.string().trim().min(1).default('./.data'),
+  UPSTASH_REDIS_REST_URL: optionalString.pipe(z.url({ message: 'expected a URL such as https://<name>.upstash.io' }).optional()),
+  UPSTASH_REDIS_REST_TOKEN: optionalString,
+  CACHE_TTL_SECONDS: intInRange(1, 86_400, 300),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  DEMO_PASSWORD: optionalString,
+  RESPONSE_VALIDATION: z.enum(['on', 'off']).optional(),
+  AUTH_ISSUER: z.string().trim().min(1).default('https://api.taxasge.gq'),
+  AUTH_AUDIENCE: z.string().trim().min(1).default('taxasge-api'),
+  AUTH_SIGNING_KEYS: optionalString.pipe(signingKeysSchema.optional()),
+  RATE_LIMIT_PUBLIC_PER_MINUTE: intInRange(1, 1_000_000, 600),
+  RATE_LIMIT_REGISTRATIONS_PER_HOUR: intInRange(1, 1_000_000, 20),
+  TRUSTED_PROXY_HOPS: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[0-5]$/, 'expected a whole number between 0 and 5')
+      .transform(Number)
+      .optional(),
+  ),
+  STORAGE_BUCKET: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'expected a Cloud Storage bucket name')
+      .optional(),
+  ),
+  PUBLIC_BASE_URL: optionalString.pipe(z.url({ message: 'expected the http(s) URL clients use to reach this server' }).optional()),
+  STORAGE_LOCAL_SECRET: optionalString.pipe(z.string().min(32, 'expected at least 32 characters').optional()),
+  MAILGUN_API_KEY: optionalString,
+  MAILGUN_DOMAIN: optionalString.pipe(
+    z
+      .string()
+      .regex(/^(?=.{1,253}$)([a-z0-9-]+\.)+[a-z]{2,}$/i, 'expected the sending domain, e.g. mg.taxasge.gq')
+      .optional(),
+  ),
+  MAILGUN_BASE_URL: z
+    .url({ protocol: /^https$/, message: 'expected https://api.mailgun.net or https://api.eu.mailgun.net' })
+    .default('https://api.mailgun.net'),
+  MAILGUN_FROM: optionalString,
+  TWILIO_ACCOUNT_SID: optionalString.pipe(
+    z
+      .string()
+      .regex(/^AC[0-9a-fA-F]{32}$/, 'expected an Account SID: AC followed by 32 hex digits')
+      .optional(),
+  ),
+  TWILIO_AUTH_TOKEN: optionalString,
+  TWILIO_FROM: optionalString.pipe(
+    z
+      .string()
+      .regex(/^(\+[1-9]\d{6,14}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$/, 'expected an E.164 number (+240…) or an alphanumeric sender id of at most 11 characters')
+      .optional(),
+  ),
+  TWILIO_BASE_URL: z.url({ protocol: /^https$/, message: 'expected an https URL' }).default('https://api.twilio.com'),
+  FCM_ENABLED: z.enum(['true', 'false'], { error: 'expected true or false' }).default('false'),
+  FCM_PROJECT_ID: optionalString,
+  NOTIFY_HTTP_TIMEOUT_MS: intInRange(1000, 60_000, 10_000),
+  BANGE_API_URL: optionalString.pipe(z.url({ message: 'expected the https:// base URL of the BANGE API (without /v1)' }).optional()),
+  BANGE_API_KEY: optionalString,
+  BANGE_WEBHOOK_SECRET: optionalString.pipe(
+    z
+      .string()
       .transform((v) =>
         v
           .split(',')
-          .map((s) => s.trim())
+          .map((x) => x.trim())
           .filter(Boolean),
-      ),
-    DEMO_PASSWORD: optionalString,
-    RESPONSE_VALIDATION: z.enum(['on', 'off']).optional(),
-    AUTH_ISSUER: z.string().trim().min(1).default('https://api.taxasge.gq'),
-    AUTH_AUDIENCE: z.string().trim().min(1).default('taxasge-api'),
-    AUTH_SIGNING_KEYS: optionalString.pipe(signingKeysSchema.optional()),
-    RATE_LIMIT_PUBLIC_PER_MINUTE: intInRange(1, 1_000_000, 600),
-    RATE_LIMIT_REGISTRATIONS_PER_HOUR: intInRange(1, 1_000_000, 20),
-    TRUSTED_PROXY_HOPS: optionalString.pipe(z.string().regex(/^[0-5]$/, 'expected a whole number between 0 and 5').transform(Number).optional()),
-    STORAGE_BUCKET: optionalString.pipe(z.string().regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'expected a Cloud Storage bucket name').optional()),
-    PUBLIC_BASE_URL: optionalString.pipe(z.url({ message: 'expected the http(s) URL clients use to reach this server' }).optional()),
-    STORAGE_LOCAL_SECRET: optionalString.pipe(z.string().min(32, 'expected at least 32 characters').optional()),
-    MAILGUN_API_KEY: optionalString,
-    MAILGUN_DOMAIN: optionalString.pipe(z.string().regex(/^(?=.{1,253}$)([a-z0-9-]+\.)+[a-z]{2,}$/i, 'expected the sending domain, e.g. mg.taxasge.gq').optional()),
-    MAILGUN_BASE_URL: z.url({ protocol: /^https$/, message: 'expected https://api.mailgun.net or https://api.eu.mailgun.net' }).default('https://api.mailgun.net'),
-    MAILGUN_FROM: optionalString,
-    TWILIO_ACCOUNT_SID: optionalString.pipe(z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'expected an Account SID: AC followed by 32 hex digits').optional()),
-    TWILIO_AUTH_TOKEN: optionalString,
-    TWILIO_FROM: optionalString.pipe(
-      z.string().regex(/^(\+[1-9]\d{6,14}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$/, 'expected an E.164 number (+240…) or an alphanumeric sender id of at most 11 characters').optional(),
-    ),
-    TWILIO_BASE_URL: z.url({ protocol: /^https$/, message: 'expected an https URL' }).default('https://api.twilio.com'),
-    FCM_ENABLED: z.enum(['true', 'false'], { error: 'expected true or false' }).default('false'),
-    FCM_PROJECT_ID: optionalString,
-    NOTIFY_HTTP_TIMEOUT_MS: intInRange(1000, 60_000, 10_000),
-    BANGE_API_URL: optionalString.pipe(z.url({ message: 'expected the https:// base URL of the BANGE API (without /v1)' }).optional()),
-    BANGE_API_KEY: optionalString,
-    BANGE_WEBHOOK_SECRET: optionalString.pipe(
-      z
-        .string()
-        .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
-        .pipe(z.array(z.string().min(16, 'expected webhook secrets of at least 16 characters')).min(1))
-        .optional(),
-    ),
-    BANGE_TIMEOUT_MS: intInRange(500, 60_000, 10_000),
-    /** Where BANGE's checkout sends the payer back; {id} is our payment id, {lang} the payer's language. Default: this API's return page. */
-    RETURN_URL_TEMPLATE: optionalString.pipe(
-      z
-        .string()
-        .regex(/^https?:\/\/[^\s]*\{id\}[^\s]*$/, 'expected an http(s) URL containing {id} (and optionally {lang}), e.g. https://taxasge.gq/pay/return/{id}?lang={lang}')
-        .optional(),
-    ),
-    METRICS_BEARER_TOKEN: optionalString.pipe(z.string().min(24, 'expected a token of at least 24 characters').optional()),
-    METRICS_EXPORT: z.enum(['off', 'cloud-monitoring'], { error: 'expected off or cloud-monitoring' }).default('off'),
-    METRICS_FLEET: z.enum(['off', 'postgres'], { error: 'expected off or postgres' }).default('off'),
-    METRICS_FLEET_INTERVAL_SECONDS: intInRange(1, 3600, 60),
-    K_SERVICE: optionalString,
-    GCP_REGION: optionalString,
-    EVENT_BUS: z.enum(['in-process', 'pubsub'], { error: 'expected in-process or pubsub' }).optional(),
-    PUBSUB_EMULATOR_HOST: optionalString,
-    PUBSUB_PUBLISH_TIMEOUT_MS: intInRange(500, 60_000, 5000),
-    OCR_PROVIDER: z.enum(['vision', 'tesseract'], { error: 'expected vision or tesseract' }).optional(),
-    OCR_LANGUAGES: z
+      )
+      .pipe(z.array(z.string().min(16, 'expected webhook secrets of at least 16 characters')).min(1))
+      .optional(),
+  ),
+  BANGE_TIMEOUT_MS: intInRange(500, 60_000, 10_000),
+  /** Where BANGE's checkout sends the payer back; {id} is our payment id, {lang} the payer's language. Default: this API's return page. */
+  RETURN_URL_TEMPLATE: optionalString.pipe(
+    z
       .string()
-      .default('spa+fra+eng')
-      .transform((v) => v.split('+').map((s) => s.trim()).filter(Boolean))
-      .pipe(z.array(z.enum(['spa', 'fra', 'eng'], { error: 'expected languages among spa, fra, eng joined by +, e.g. spa+fra+eng' })).min(1)),
-    OCR_MIN_QUALITY: z.coerce.number({ error: 'expected a number between 0 and 1' }).min(0).max(1).default(0.6),
-    VISION_API_URL: z.url({ message: 'expected the base URL of the Cloud Vision API' }).default('https://vision.googleapis.com'),
-    PASSWORD_RESET_URL: z.url({ message: 'expected the https:// URL of the password-reset page' }).default('https://taxasge.gq/reset-password'),
-    FISCAL_RETENTION_YEARS: intInRange(1, 30, 10),
-    WEBHOOK_BODY_RETENTION_DAYS: intInRange(7, 3650, 90),
-    NOTIFICATION_RETENTION_DAYS: intInRange(7, 3650, 180),
-    EVENT_RETENTION_DAYS: intInRange(7, 3650, 30),
-    DOCUMENT_RETENTION_DAYS: intInRange(1, 3650, 90),
-  });
+      .regex(
+        /^https?:\/\/[^\s]*\{id\}[^\s]*$/,
+        'expected an http(s) URL containing {id} (and optionally {lang}), e.g. https://taxasge.gq/pay/return/{id}?lang={lang}',
+      )
+      .optional(),
+  ),
+  METRICS_BEARER_TOKEN: optionalString.pipe(z.string().min(24, 'expected a token of at least 24 characters').optional()),
+  METRICS_EXPORT: z.enum(['off', 'cloud-monitoring'], { error: 'expected off or cloud-monitoring' }).default('off'),
+  METRICS_FLEET: z.enum(['off', 'postgres'], { error: 'expected off or postgres' }).default('off'),
+  METRICS_FLEET_INTERVAL_SECONDS: intInRange(1, 3600, 60),
+  K_SERVICE: optionalString,
+  GCP_REGION: optionalString,
+  EVENT_BUS: z.enum(['in-process', 'pubsub'], { error: 'expected in-process or pubsub' }).optional(),
+  PUBSUB_EMULATOR_HOST: optionalString,
+  PUBSUB_PUBLISH_TIMEOUT_MS: intInRange(500, 60_000, 5000),
+  OCR_PROVIDER: z.enum(['vision', 'tesseract'], { error: 'expected vision or tesseract' }).optional(),
+  OCR_LANGUAGES: z
+    .string()
+    .default('spa+fra+eng')
+    .transform((v) =>
+      v
+        .split('+')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(['spa', 'fra', 'eng'], { error: 'expected languages among spa, fra, eng joined by +, e.g. spa+fra+eng' })).min(1)),
+  OCR_MIN_QUALITY: z.coerce.number({ error: 'expected a number between 0 and 1' }).min(0).max(1).default(0.6),
+  VISION_API_URL: z.url({ message: 'expected the base URL of the Cloud Vision API' }).default('https://vision.googleapis.com'),
+  PASSWORD_RESET_URL: z.url({ message: 'expected the https:// URL of the password-reset page' }).default('https://taxasge.gq/reset-password'),
+  FISCAL_RETENTION_YEARS: intInRange(1, 30, 10),
+  WEBHOOK_BODY_RETENTION_DAYS: intInRange(7, 3650, 90),
+  NOTIFICATION_RETENTION_DAYS: intInRange(7, 3650, 180),
+  EVENT_RETENTION_DAYS: intInRange(7, 3650, 30),
+  DOCUMENT_RETENTION_DAYS: intInRange(1, 3650, 90),
+});
 
 /** Local development only: the sandbox's credentials, refused in staging and production. */
 export const SANDBOX_API_KEY = 'sandbox_sk_local';
@@ -330,13 +360,28 @@ export function parseConfig(env: Record<string, string | undefined>, purpose: Co
     notifications: {
       mailgun:
         e.MAILGUN_API_KEY && e.MAILGUN_DOMAIN
-          ? { apiKey: e.MAILGUN_API_KEY, domain: e.MAILGUN_DOMAIN, baseUrl: e.MAILGUN_BASE_URL, from: e.MAILGUN_FROM ?? `TaxasGE <no-reply@${e.MAILGUN_DOMAIN}>`, timeoutMs: e.NOTIFY_HTTP_TIMEOUT_MS }
+          ? {
+              apiKey: e.MAILGUN_API_KEY,
+              domain: e.MAILGUN_DOMAIN,
+              baseUrl: e.MAILGUN_BASE_URL,
+              from: e.MAILGUN_FROM ?? `TaxasGE <no-reply@${e.MAILGUN_DOMAIN}>`,
+              timeoutMs: e.NOTIFY_HTTP_TIMEOUT_MS,
+            }
           : undefined,
       twilio:
         e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN && e.TWILIO_FROM
-          ? { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN, from: e.TWILIO_FROM, baseUrl: e.TWILIO_BASE_URL, timeoutMs: e.NOTIFY_HTTP_TIMEOUT_MS }
+          ? {
+              accountSid: e.TWILIO_ACCOUNT_SID,
+              authToken: e.TWILIO_AUTH_TOKEN,
+              from: e.TWILIO_FROM,
+              baseUrl: e.TWILIO_BASE_URL,
+              timeoutMs: e.NOTIFY_HTTP_TIMEOUT_MS,
+            }
           : undefined,
-      fcm: e.FCM_ENABLED === 'true' ? { ...(e.FCM_PROJECT_ID ?? e.GOOGLE_CLOUD_PROJECT ? { projectId: (e.FCM_PROJECT_ID ?? e.GOOGLE_CLOUD_PROJECT)! } : {}) } : undefined,
+      fcm:
+        e.FCM_ENABLED === 'true'
+          ? { ...((e.FCM_PROJECT_ID ?? e.GOOGLE_CLOUD_PROJECT) ? { projectId: (e.FCM_PROJECT_ID ?? e.GOOGLE_CLOUD_PROJECT)! } : {}) }
+          : undefined,
     },
     eventBus: {
       kind: e.EVENT_BUS ?? (e.PUBSUB_EMULATOR_HOST || e.ENVIRONMENT === 'production' || e.ENVIRONMENT === 'staging' ? 'pubsub' : 'in-process'),

@@ -21,7 +21,16 @@ export async function recordDeadLetter(db: Queryable, ids: IdGenerator, dead: De
   const { rowCount } = await db.query(
     `INSERT INTO dead_letters (id, subscription, topic, event, error, attempts, dead_at, message_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (message_id) DO NOTHING`,
-    [ids.uuid(), dead.subscription, dead.topic, JSON.stringify(dead.event), dead.error.slice(0, MAX_ERROR_LENGTH), dead.attempts, dead.deadAt, dead.messageId ?? null],
+    [
+      ids.uuid(),
+      dead.subscription,
+      dead.topic,
+      JSON.stringify(dead.event),
+      dead.error.slice(0, MAX_ERROR_LENGTH),
+      dead.attempts,
+      dead.deadAt,
+      dead.messageId ?? null,
+    ],
   );
   return rowCount === 1;
 }

@@ -26,14 +26,28 @@ export interface DeadLetterRoutes {
   topicOf(subscription: string): Topic | undefined;
 }
 
-export function createDeadLetterRecorder(deps: { db: Queryable; ids: IdGenerator; clock: Clock; logger: Logger; routes: DeadLetterRoutes; onRecorded?: (subscription: string) => void }) {
+export function createDeadLetterRecorder(deps: {
+  db: Queryable;
+  ids: IdGenerator;
+  clock: Clock;
+  logger: Logger;
+  routes: DeadLetterRoutes;
+  onRecorded?: (subscription: string) => void;
+}) {
   const { db, ids, clock, logger, routes } = deps;
 
   async function record(dead: { subscription: string; topic: string; event: DomainEvent; error: string; attempts: number; messageId?: string }): Promise<void> {
     const isNew = await recordDeadLetter(db, ids, { ...dead, deadAt: clock.now() });
     if (!isNew) return;
     // One line per dead letter, whichever bus: the dead-letters alert and the runbook start from it.
-    logger.error('event dead-lettered', { subscription: dead.subscription, topic: dead.topic, eventId: dead.event.id, type: dead.event.type, attempts: dead.attempts, error: dead.error });
+    logger.error('event dead-lettered', {
+      subscription: dead.subscription,
+      topic: dead.topic,
+      eventId: dead.event.id,
+      type: dead.event.type,
+      attempts: dead.attempts,
+      error: dead.error,
+    });
     deps.onRecorded?.(dead.subscription);
   }
 
@@ -45,7 +59,8 @@ export function createDeadLetterRecorder(deps: { db: Queryable; ids: IdGenerator
     async fromPubSub(m: ForwardedDeadLetter): Promise<void> {
       const subscription = m.subscription ?? (m.deadLetterTopic ? routes.subscriptionOf(m.deadLetterTopic) : undefined);
       const topic = subscription ? routes.topicOf(subscription) : undefined;
-      if (!subscription || !topic) logger.error('dead letter of an unknown subscription', { eventId: m.event.id, deadLetterTopic: m.deadLetterTopic, subscription: m.subscription });
+      if (!subscription || !topic)
+        logger.error('dead letter of an unknown subscription', { eventId: m.event.id, deadLetterTopic: m.deadLetterTopic, subscription: m.subscription });
       const attempts = m.attempts ?? 0;
       await record({
         subscription: subscription ?? 'unknown',

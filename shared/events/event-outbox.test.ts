@@ -54,7 +54,10 @@ function setup(batching: Partial<MarkBatching> = {}) {
 
 /** Events committed to the outbox, as a change's transaction leaves them. */
 async function committed(n: number): Promise<OutboxEntry[]> {
-  const entries: OutboxEntry[] = Array.from({ length: n }, () => ({ topic: 'payment-events', event: { id: randomUUID(), type: 'payment.succeeded', source: 'test', time: clock.now().toISOString(), data: {} } }));
+  const entries: OutboxEntry[] = Array.from({ length: n }, () => ({
+    topic: 'payment-events',
+    event: { id: randomUUID(), type: 'payment.succeeded', source: 'test', time: clock.now().toISOString(), data: {} },
+  }));
   for (const e of entries) await enqueueEvent(t.db, e, clock.now());
   return entries;
 }
@@ -167,7 +170,10 @@ describe('with the in-process bus, whose hand-off is not durable', () => {
   it('marks an event only once its consumer handled it, and the sweeper leaves it alone meanwhile', async () => {
     let release!: () => void;
     const handled = new Promise<void>((r) => (release = r));
-    const { bus, publisher } = inProcess(() => handled, async () => undefined);
+    const { bus, publisher } = inProcess(
+      () => handled,
+      async () => undefined,
+    );
     const entries = await committed(1);
     await publisher.publishCommitted(entries);
     await publisher.flush();
@@ -211,13 +217,21 @@ describe('enqueueEvents', () => {
     const at = clock.now();
     const tricky = { quote: 'say "paid"', backslash: 'C:\\fiscal\\', braces: '{a,b}', unicode: 'Malabo ñ € \u{1F4B0}', nested: { list: [1, 'two', null] } };
     const entries: OutboxEntry[] = [
-      { topic: 'declaration-events', event: { id: randomUUID(), type: 'declaration.paid', source: 'test', subject: 's1', time: at.toISOString(), data: tricky } },
-      { topic: 'payment-applied', event: { id: randomUUID(), type: 'payment.applied', source: 'test', subject: 's2', time: at.toISOString(), data: { amount: 15000 } } },
+      {
+        topic: 'declaration-events',
+        event: { id: randomUUID(), type: 'declaration.paid', source: 'test', subject: 's1', time: at.toISOString(), data: tricky },
+      },
+      {
+        topic: 'payment-applied',
+        event: { id: randomUUID(), type: 'payment.applied', source: 'test', subject: 's2', time: at.toISOString(), data: { amount: 15000 } },
+      },
     ];
     const statements: string[] = [];
     await t.db.transaction((tx) => enqueueEvents({ query: (text, params, name) => (statements.push(text), tx.query(text, params, name)) }, entries, at));
     expect(statements).toHaveLength(1);
-    const { rows } = await t.db.query<{ topic: string; event: DomainEvent; created_at: Date }>('SELECT topic, event, created_at FROM event_outbox ORDER BY topic');
+    const { rows } = await t.db.query<{ topic: string; event: DomainEvent; created_at: Date }>(
+      'SELECT topic, event, created_at FROM event_outbox ORDER BY topic',
+    );
     expect(rows).toEqual(entries.map((e) => ({ topic: e.topic, event: e.event, created_at: at })));
   });
 });

@@ -154,4 +154,3 @@ export function createOutboxPublisher(deps: { db: Queryable; bus: EventBus; cloc
     },
   };
 }
-

@@ -41,7 +41,10 @@ export function bodyLimitFor(method: string, url: string): number {
 function answerTooLarge(req: IncomingMessage, res: ServerResponse, limit: number): void {
   res.once('finish', () => req.socket.destroy());
   if (res.headersSent) return void req.socket.destroy();
-  const { problem, headers } = toProblem(new AppError('payload_too_large', `The request body is over the ${limit} bytes this route accepts.`), (req.url ?? '/').split('?')[0]!);
+  const { problem, headers } = toProblem(
+    new AppError('payload_too_large', `The request body is over the ${limit} bytes this route accepts.`),
+    (req.url ?? '/').split('?')[0]!,
+  );
   res.statusCode = problem.status;
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.setHeader('Connection', 'close');

@@ -54,4 +54,3 @@ export function sendFinal(res: ExpressLikeResponse, err: unknown, req: unknown) 
   res.setHeader('Content-Type', PROBLEM_CONTENT_TYPE);
   res.end(JSON.stringify(problem));
 }
-

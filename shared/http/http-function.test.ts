@@ -35,10 +35,43 @@ const createThing = defineRoute({
   body: z.strictObject(Thing.shape),
   responses: { 201: { description: 'created', schema: Thing } },
 });
-const boom = defineRoute({ operationId: 'boom', method: 'get', path: '/boom', summary: 'throws', tags: ['test'], roles: 'public', responses: { 200: { description: 'never', schema: z.object({}) } } });
-const wrongShape = defineRoute({ operationId: 'wrongShape', method: 'get', path: '/wrong', summary: 'bad', tags: ['test'], roles: 'public', responses: { 200: { description: 'x', schema: z.object({ n: z.number() }) } } });
-const conflict = defineRoute({ operationId: 'conflict', method: 'get', path: '/things/{id}', summary: 'conflict', tags: ['test'], roles: 'public', params: z.object({ id: z.string() }), responses: { 200: { description: 'x', schema: z.object({}) } } });
-const secured = defineRoute({ operationId: 'secured', method: 'get', path: '/admin-only', summary: 'admin', tags: ['test'], roles: ['admin'], responses: { 200: { description: 'x', schema: z.object({}) } } });
+const boom = defineRoute({
+  operationId: 'boom',
+  method: 'get',
+  path: '/boom',
+  summary: 'throws',
+  tags: ['test'],
+  roles: 'public',
+  responses: { 200: { description: 'never', schema: z.object({}) } },
+});
+const wrongShape = defineRoute({
+  operationId: 'wrongShape',
+  method: 'get',
+  path: '/wrong',
+  summary: 'bad',
+  tags: ['test'],
+  roles: 'public',
+  responses: { 200: { description: 'x', schema: z.object({ n: z.number() }) } },
+});
+const conflict = defineRoute({
+  operationId: 'conflict',
+  method: 'get',
+  path: '/things/{id}',
+  summary: 'conflict',
+  tags: ['test'],
+  roles: 'public',
+  params: z.object({ id: z.string() }),
+  responses: { 200: { description: 'x', schema: z.object({}) } },
+});
+const secured = defineRoute({
+  operationId: 'secured',
+  method: 'get',
+  path: '/admin-only',
+  summary: 'admin',
+  tags: ['test'],
+  roles: ['admin'],
+  responses: { 200: { description: 'x', schema: z.object({}) } },
+});
 
 http(
   'http-function-test',
@@ -85,7 +118,10 @@ describe('createHttpFunction', () => {
     expect(missing.body.errors[0].path).toBe('body');
     const text = await request(server).post('/things').set('Content-Type', 'text/plain').send('name=a').expect(415);
     expect(text.body.code).toBe('unsupported_media_type');
-    const big = await request(server).post('/things').send({ name: 'x'.repeat(300), amount: 1 }).expect(413);
+    const big = await request(server)
+      .post('/things')
+      .send({ name: 'x'.repeat(300), amount: 1 })
+      .expect(413);
     expect(big.body.code).toBe('payload_too_large');
   });
 
@@ -103,11 +139,19 @@ describe('createHttpFunction', () => {
 
   it('maps domain errors to their status and code', async () => {
     const res = await request(server).get('/things/42').expect(409).expect('Retry-After', '7');
-    expect(res.body).toMatchObject({ code: 'quote_expired', detail: 'thing 42 is in the wrong state', instance: '/things/42', type: 'https://taxasge.gq/problems/quote-expired' });
+    expect(res.body).toMatchObject({
+      code: 'quote_expired',
+      detail: 'thing 42 is in the wrong state',
+      instance: '/things/42',
+      type: 'https://taxasge.gq/problems/quote-expired',
+    });
   });
 
   it('refuses a bad percent-encoding in a path parameter', async () => {
-    const res = await request(server).get('/things/%E0%A4%A').expect(400).expect('Content-Type', /problem\+json/);
+    const res = await request(server)
+      .get('/things/%E0%A4%A')
+      .expect(400)
+      .expect('Content-Type', /problem\+json/);
     expect(res.body).toMatchObject({ code: 'validation_failed', errors: [{ path: 'params', message: 'not valid percent-encoding' }] });
   });
 

@@ -56,7 +56,10 @@ const METHODS_WITH_BODY = new Set(['post', 'put', 'patch']);
 function sendProblem(res: Response, error: unknown, ctx: { logger: RequestContext['logger']; instance: string }) {
   if (isDataException(error)) {
     // SQLSTATE class 22: a value PostgreSQL cannot store (U+0000, a lone surrogate, a date out of range).
-    error = new AppError('validation_failed', 'The request contains a value that cannot be stored: a U+0000 character, a lone surrogate, or a number or date out of range.');
+    error = new AppError(
+      'validation_failed',
+      'The request contains a value that cannot be stored: a U+0000 character, a lone surrogate, or a number or date out of range.',
+    );
   } else if (isDatabaseUnavailable(error)) {
     ctx.logger.error('database unavailable', { err: error });
     error = new AppError('service_unavailable', 'The database is unavailable right now; retry shortly.', undefined, { retryAfterSeconds: 5 });
@@ -106,15 +109,27 @@ export function clientIp(req: Request, trustedHops: number): string {
   const socket = req.socket.remoteAddress ?? 'unknown';
   if (trustedHops <= 0) return socket;
   const forwarded = req.headers['x-forwarded-for'];
-  const list = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? '')).split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? ''))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return list[Math.max(0, list.length - trustedHops)] ?? socket;
 }
 
-async function authorise(req: Request, roles: Exclude<BoundRoute['definition']['roles'], 'public'>, authenticate: (token: string) => Promise<Principal>): Promise<Principal> {
+async function authorise(
+  req: Request,
+  roles: Exclude<BoundRoute['definition']['roles'], 'public'>,
+  authenticate: (token: string) => Promise<Principal>,
+): Promise<Principal> {
   const header = req.headers.authorization;
   const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   if (!match) {
-    throw new AppError('unauthenticated', 'This route needs an access token: send "Authorization: Bearer <accessToken>" (POST /api/v1/auth/login gives one).', undefined, { bearerChallenge: {} });
+    throw new AppError(
+      'unauthenticated',
+      'This route needs an access token: send "Authorization: Bearer <accessToken>" (POST /api/v1/auth/login gives one).',
+      undefined,
+      { bearerChallenge: {} },
+    );
   }
   const principal = await authenticate(match[1]!);
   if (!roles.includes(principal.role)) {
@@ -183,7 +198,9 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
       }
       if (!found) {
         if (allowed.size > 0) {
-          throw new AppError('method_not_allowed', `${req.method} is not allowed on ${req.path}; allowed: ${[...allowed].join(', ')}`, undefined, { allowedMethods: [...allowed] });
+          throw new AppError('method_not_allowed', `${req.method} is not allowed on ${req.path}; allowed: ${[...allowed].join(', ')}`, undefined, {
+            allowedMethods: [...allowed],
+          });
         }
         throw new AppError('route_not_found', `No route matches ${req.method} ${req.path}. The API is described at /api/v1/openapi.json.`);
       }
@@ -195,7 +212,9 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
       if (definition.roles === 'public' && definition.rateLimit !== false) {
         const limit = await limiter().hit({ name: 'public-ip', max: runtime.config.rateLimitPublicPerMinute, windowSeconds: 60 }, ip);
         if (limit.limited) {
-          throw new AppError('rate_limited', `Too many requests from this address; try again in ${limit.retryAfterSeconds} s.`, undefined, { retryAfterSeconds: limit.retryAfterSeconds });
+          throw new AppError('rate_limited', `Too many requests from this address; try again in ${limit.retryAfterSeconds} s.`, undefined, {
+            retryAfterSeconds: limit.retryAfterSeconds,
+          });
         }
       } else if (definition.roles !== 'public') {
         principal = await authorise(req, definition.roles, authenticator());
@@ -203,7 +222,10 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
       const input = parseRequest(req, definition, found.params, definition.maxBodyBytes ?? maxBodyBytes);
       const idempotencyKey = definition.idempotency ? parseIdempotencyKey(req.headers['idempotency-key'], definition.idempotency === 'required') : undefined;
       const ctx: RequestContext = { logger, trace, origin: `${req.protocol}://${req.get('host') ?? 'localhost'}`, ip, principal, idempotencyKey };
-      const result = idempotencyKey && principal ? await runIdempotently(runtime, principal.userId, definition.operationId, idempotencyKey, input.body, () => handler(input, ctx)) : await handler(input, ctx);
+      const result =
+        idempotencyKey && principal
+          ? await runIdempotently(runtime, principal.userId, definition.operationId, idempotencyKey, input.body, () => handler(input, ctx))
+          : await handler(input, ctx);
 
       const spec = definition.responses[result.status];
       if (!spec) throw new Error(`${definition.operationId} answered ${result.status}, which its route does not declare`);
@@ -211,7 +233,10 @@ export function createHttpFunction(options: HttpFunctionOptions): HttpFunction {
       if (result.raw !== undefined) {
         // A JSON answer rendered ahead of time is held to its schema like any other.
         if (spec.schema && runtime.config.responseValidation) checkResponse(definition.operationId, spec.schema, JSON.parse(result.raw.toString()));
-        res.status(result.status).type(result.contentType ?? 'text/plain').send(result.raw);
+        res
+          .status(result.status)
+          .type(result.contentType ?? 'text/plain')
+          .send(result.raw);
         return;
       }
       if (!spec.schema) {
@@ -252,7 +277,12 @@ async function runIdempotently(
   }
 }
 
-function parseRequest(req: Request, definition: BoundRoute['definition'], params: Record<string, string>, maxBodyBytes: number): RouteInput<BoundRoute['definition']> {
+function parseRequest(
+  req: Request,
+  definition: BoundRoute['definition'],
+  params: Record<string, string>,
+  maxBodyBytes: number,
+): RouteInput<BoundRoute['definition']> {
   let body: unknown = undefined;
   if (METHODS_WITH_BODY.has(definition.method) && definition.body) {
     const size = req.rawBody?.length ?? 0;

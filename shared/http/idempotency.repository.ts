@@ -15,7 +15,12 @@ export interface StoredAnswer {
 }
 
 export async function deleteExpiredKey(db: Queryable, k: IdempotencyKeyRef, now: Date): Promise<void> {
-  await db.query('DELETE FROM idempotency_keys WHERE principal_id = $1 AND operation = $2 AND key = $3 AND expires_at <= $4', [k.principalId, k.operation, k.key, now]);
+  await db.query('DELETE FROM idempotency_keys WHERE principal_id = $1 AND operation = $2 AND key = $3 AND expires_at <= $4', [
+    k.principalId,
+    k.operation,
+    k.key,
+    now,
+  ]);
 }
 
 /** True when the key was free and is now taken by this request. */
@@ -48,5 +53,9 @@ export async function storeAnswer(db: Queryable, k: IdempotencyKeyRef, status: n
 
 /** Frees a key whose request failed before answering. */
 export async function releaseUnansweredKey(db: Queryable, k: IdempotencyKeyRef): Promise<void> {
-  await db.query('DELETE FROM idempotency_keys WHERE principal_id = $1 AND operation = $2 AND key = $3 AND status_code IS NULL', [k.principalId, k.operation, k.key]);
+  await db.query('DELETE FROM idempotency_keys WHERE principal_id = $1 AND operation = $2 AND key = $3 AND status_code IS NULL', [
+    k.principalId,
+    k.operation,
+    k.key,
+  ]);
 }

@@ -22,7 +22,10 @@ function canonical(body: unknown): string {
   try {
     return canonicalJson(body, MAX_BODY_DEPTH);
   } catch (err) {
-    if (err instanceof NestingTooDeep) throw new ValidationError(`The request body is nested more than ${MAX_BODY_DEPTH} levels deep.`, [{ path: 'body', message: `nested more than ${MAX_BODY_DEPTH} levels deep` }]);
+    if (err instanceof NestingTooDeep)
+      throw new ValidationError(`The request body is nested more than ${MAX_BODY_DEPTH} levels deep.`, [
+        { path: 'body', message: `nested more than ${MAX_BODY_DEPTH} levels deep` },
+      ]);
     throw err;
   }
 }
@@ -30,10 +33,16 @@ function canonical(body: unknown): string {
 export function parseIdempotencyKey(header: string | string[] | undefined, required: boolean): string | undefined {
   const key = Array.isArray(header) ? header[0] : header;
   if (key === undefined || key === '') {
-    if (required) throw new ValidationError('This request needs an Idempotency-Key header (e.g. a UUID you keep for retries).', [{ path: 'headers.idempotency-key', message: 'required' }]);
+    if (required)
+      throw new ValidationError('This request needs an Idempotency-Key header (e.g. a UUID you keep for retries).', [
+        { path: 'headers.idempotency-key', message: 'required' },
+      ]);
     return undefined;
   }
-  if (!KEY_PATTERN.test(key)) throw new ValidationError('Idempotency-Key must be 1 to 255 visible ASCII characters.', [{ path: 'headers.idempotency-key', message: 'expected 1 to 255 visible ASCII characters' }]);
+  if (!KEY_PATTERN.test(key))
+    throw new ValidationError('Idempotency-Key must be 1 to 255 visible ASCII characters.', [
+      { path: 'headers.idempotency-key', message: 'expected 1 to 255 visible ASCII characters' },
+    ]);
   return key;
 }
 
@@ -52,7 +61,10 @@ export function createIdempotencyStore(deps: { db: Queryable; clock: Clock }) {
       if (!stored.requestHash.equals(hash)) {
         throw new AppError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request body; use a new key for a new request.');
       }
-      if (stored.statusCode === null) throw new AppError('idempotency_key_in_progress', 'A request with this Idempotency-Key is still being processed; retry in a moment.', undefined, { retryAfterSeconds: 1 });
+      if (stored.statusCode === null)
+        throw new AppError('idempotency_key_in_progress', 'A request with this Idempotency-Key is still being processed; retry in a moment.', undefined, {
+          retryAfterSeconds: 1,
+        });
       return { kind: 'replay', status: stored.statusCode, body: stored.response };
     },
 

@@ -46,14 +46,16 @@ function forbidden(detail: string) {
 }
 
 export function createLocalStorageHandler(options: LocalStorageHandlerOptions): RequestListener {
-  const storage = 'storage' in options ? options.storage : createLocalFolderStorage({ root: options.root, secret: options.secret, baseUrl: 'http://localhost' });
+  const storage =
+    'storage' in options ? options.storage : createLocalFolderStorage({ root: options.root, secret: options.secret, baseUrl: 'http://localhost' });
   const clock = options.clock ?? storage.clock;
   const maxBytes = options.maxBytes ?? DEFAULT_LOCAL_UPLOAD_MAX_BYTES;
   let uploads = 0;
 
   /** Signature first, then expiry, so an altered URL is never reported as merely expired. */
   function checkGrant(valid: boolean, expires: number) {
-    if (!valid) throw forbidden('The signature does not match this URL: it was altered, or signed for another method or with another secret. Request a new URL.');
+    if (!valid)
+      throw forbidden('The signature does not match this URL: it was altered, or signed for another method or with another secret. Request a new URL.');
     if (clock.now().getTime() >= expires * 1000) throw forbidden(`This URL expired at ${new Date(expires * 1000).toISOString()}. Request a new URL.`);
   }
 
@@ -72,11 +74,15 @@ export function createLocalStorageHandler(options: LocalStorageHandlerOptions): 
     checkGrant(contentLength >= 0 && storage.signer.verify({ method: 'PUT', objectName, expires, contentType, contentLength }, signature), expires);
     // A spent URL says so first, before a byte is read; writeObject's claim settles two uploads racing past this.
     if (await storage.stat(objectName)) throw alreadyUploaded(objectName);
-    if (contentLength > maxBytes) throw new AppError('payload_too_large', `Uploads are limited to ${maxBytes} bytes here; this URL was signed for ${contentLength}.`);
+    if (contentLength > maxBytes)
+      throw new AppError('payload_too_large', `Uploads are limited to ${maxBytes} bytes here; this URL was signed for ${contentLength}.`);
 
     const sentType = (req.headers['content-type'] ?? '').trim().toLowerCase();
     if (sentType !== contentType) {
-      throw new AppError('unsupported_media_type', `This upload URL accepts only Content-Type ${contentType}; the request sent ${sentType ? sentType : 'none'}.`);
+      throw new AppError(
+        'unsupported_media_type',
+        `This upload URL accepts only Content-Type ${contentType}; the request sent ${sentType ? sentType : 'none'}.`,
+      );
     }
     const declared = req.headers['content-length'];
     if (declared === undefined || !DIGITS.test(declared)) {
@@ -143,11 +149,18 @@ export function createLocalStorageHandler(options: LocalStorageHandlerOptions): 
       case 'HEAD':
         return download(req, res, objectName, query);
       case 'OPTIONS':
-        res.writeHead(204, { ...CORS_HEADERS, 'Access-Control-Allow-Methods': 'GET, HEAD, PUT', 'Access-Control-Allow-Headers': 'Content-Type', 'Access-Control-Max-Age': '600' });
+        res.writeHead(204, {
+          ...CORS_HEADERS,
+          'Access-Control-Allow-Methods': 'GET, HEAD, PUT',
+          'Access-Control-Allow-Headers': 'Content-Type',
+          'Access-Control-Max-Age': '600',
+        });
         res.end();
         return;
       default:
-        throw new AppError('method_not_allowed', `Storage URLs accept PUT (upload) and GET (download), not ${req.method}.`, undefined, { allowedMethods: ['GET', 'HEAD', 'PUT', 'OPTIONS'] });
+        throw new AppError('method_not_allowed', `Storage URLs accept PUT (upload) and GET (download), not ${req.method}.`, undefined, {
+          allowedMethods: ['GET', 'HEAD', 'PUT', 'OPTIONS'],
+        });
     }
   }
 

@@ -59,7 +59,9 @@ const PROBLEM_DETAILS: Record<ErrorCode, Pick<Problem, 'detail' | 'errors'>> = {
   already_replayed: { detail: 'Dead letter 0b8f3c1e-6d2a-4f7b-9c3e-2a1d5e7f9b10 was already replayed at 2026-01-05T12:00:00.000Z.' },
   webhook_already_accepted: { detail: 'Webhook evt_123 was accepted already; replay its dead letters instead.' },
   object_name_clash: { detail: 'The object name "a/b" clashes with an existing object that is a prefix of it, or that it is a prefix of.' },
-  already_uploaded: { detail: 'Something was already uploaded as declarations/…/….pdf, and an upload is never replaced. Request a new upload URL to add another document.' },
+  already_uploaded: {
+    detail: 'Something was already uploaded as declarations/…/….pdf, and an upload is never replaced. Request a new upload URL to add another document.',
+  },
   payload_too_large: { detail: 'The body is larger than 1 MB.' },
   unsupported_media_type: { detail: 'Send the body as application/json.' },
   rate_limited: { detail: 'More than 600 requests a minute from this address; retry after the Retry-After seconds.' },
@@ -95,10 +97,14 @@ function rolesLine(route: RouteDefinition): string {
 
 /** The Idempotency-Key header of creates, so "Try it out" can send one. */
 function idempotencyHeader(mode: 'optional' | 'required') {
-  const key = z.string().min(1).max(255).meta({
-    description: `${mode === 'required' ? 'Required' : 'Optional'}: any 1-255 visible ASCII characters, e.g. a UUID you keep for retries. The same key with the same body replays the first response for 24 h; with another body, 409 idempotency_key_reused.`,
-    example: '7d9f2c4e-1a3b-4c5d-8e6f-0a1b2c3d4e5f',
-  });
+  const key = z
+    .string()
+    .min(1)
+    .max(255)
+    .meta({
+      description: `${mode === 'required' ? 'Required' : 'Optional'}: any 1-255 visible ASCII characters, e.g. a UUID you keep for retries. The same key with the same body replays the first response for 24 h; with another body, 409 idempotency_key_reused.`,
+      example: '7d9f2c4e-1a3b-4c5d-8e6f-0a1b2c3d4e5f',
+    });
   return z.object({ 'Idempotency-Key': mode === 'required' ? key : key.optional() });
 }
 

@@ -127,8 +127,15 @@ export function renderReceiptPage(lang: Language, standing: ReceiptStanding, qrS
     return page(lang, t.invalid, `<h1>${t.receiptTitle}</h1><div class="verdict bad">${t.invalid}: ${escape(standing.reason)}</div>${languages(path, lang)}`);
   }
   const c = standing.receipt as unknown as ClaimsView;
-  const concept = c.declaration?.service ? `${c.declaration.service.code ?? ''} ${c.declaration.service.name ?? ''}` : c.declaration?.taxReturn ? `${c.declaration.taxReturn.type ?? ''} ${c.declaration.taxReturn.period ?? ''}` : '';
-  const verdict = standing.status === 'voided' ? `<div class="verdict void">${escape(t.voided(standing.voidedAt.slice(0, 10)))}</div>` : `<div class="verdict ok">${t.valid}</div>`;
+  const concept = c.declaration?.service
+    ? `${c.declaration.service.code ?? ''} ${c.declaration.service.name ?? ''}`
+    : c.declaration?.taxReturn
+      ? `${c.declaration.taxReturn.type ?? ''} ${c.declaration.taxReturn.period ?? ''}`
+      : '';
+  const verdict =
+    standing.status === 'voided'
+      ? `<div class="verdict void">${escape(t.voided(standing.voidedAt.slice(0, 10)))}</div>`
+      : `<div class="verdict ok">${t.valid}</div>`;
   const rows: [string, string][] = [
     [t.number, c.number ?? ''],
     [t.taxpayer, `${c.taxpayer?.name ?? ''}${c.taxpayer?.taxId ? ` (${c.taxpayer.taxId})` : ''}`],
@@ -139,11 +146,19 @@ export function renderReceiptPage(lang: Language, standing: ReceiptStanding, qrS
     [t.bank, c.bangeTransactionId ?? ''],
   ];
   const qr = qrSvg ? `<div class="qr">${qrSvg}<p>${t.scan}</p></div>` : '';
-  return page(lang, `${t.receiptTitle} ${c.number ?? ''}`, `<h1>${t.receiptTitle}</h1>${verdict}<dl>${rows.map(([k, v]) => `<dt>${k}</dt><dd>${escape(v)}</dd>`).join('')}</dl>${qr}${languages(path, lang)}`);
+  return page(
+    lang,
+    `${t.receiptTitle} ${c.number ?? ''}`,
+    `<h1>${t.receiptTitle}</h1>${verdict}<dl>${rows.map(([k, v]) => `<dt>${k}</dt><dd>${escape(v)}</dd>`).join('')}</dl>${qr}${languages(path, lang)}`,
+  );
 }
 
 /** Where the payer lands back from BANGE's checkout; a pending payment's page reloads itself every 5 s. */
-export function renderPaymentStatusPage(lang: Language, payment: { reference: string; amount: number; status: PaymentStatus } | undefined, path: (lang: Language) => string): string {
+export function renderPaymentStatusPage(
+  lang: Language,
+  payment: { reference: string; amount: number; status: PaymentStatus } | undefined,
+  path: (lang: Language) => string,
+): string {
   const t = T[lang];
   if (!payment) return page(lang, t.statusTitle, `<h1>${t.statusTitle}</h1><div class="verdict bad">${t.unknownPayment}</div>${languages(path, lang)}`);
   const tone = payment.status === 'succeeded' ? 'ok' : payment.status === 'pending' ? 'void' : 'bad';

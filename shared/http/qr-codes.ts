@@ -10,7 +10,9 @@ const rendered = new Map<string, Promise<string>>();
 
 async function render(text: string, format: Format): Promise<string> {
   const { default: QRCode } = await import('qrcode');
-  return format === 'svg' ? QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }) : QRCode.toDataURL(text, { errorCorrectionLevel: 'M', margin: 2, scale: 6 });
+  return format === 'svg'
+    ? QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 })
+    : QRCode.toDataURL(text, { errorCorrectionLevel: 'M', margin: 2, scale: 6 });
 }
 
 /** The QR code of `text`, as a PNG data URL (scale 6) or an SVG document, error correction M, margin 2. */

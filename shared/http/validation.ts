@@ -18,5 +18,8 @@ export function parseInput<S extends z.ZodType>(location: InputLocation, schema:
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const errors = toFieldErrors(location, result.error);
-  throw new ValidationError(`The ${location === 'body' ? 'request body' : location} did not validate: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+  throw new ValidationError(
+    `The ${location === 'body' ? 'request body' : location} did not validate: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+    errors,
+  );
 }

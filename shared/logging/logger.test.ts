@@ -25,10 +25,19 @@ describe('logger', () => {
 
   it('redacts secrets at any depth', () => {
     const { logger, lines } = capture();
-    logger.info('login', { email: 'a@b.gq', password: 'hunter2', nested: { refreshToken: 'abc', headers: { authorization: 'Bearer x' } }, list: [{ apiKey: 'k' }] });
+    logger.info('login', {
+      email: 'a@b.gq',
+      password: 'hunter2',
+      nested: { refreshToken: 'abc', headers: { authorization: 'Bearer x' } },
+      list: [{ apiKey: 'k' }],
+    });
     const text = JSON.stringify(lines);
     expect(text).not.toMatch(/hunter2|"abc"|Bearer x|"k"/);
-    expect(lines[0]).toMatchObject({ email: 'a@b.gq', password: '[REDACTED]', nested: { refreshToken: '[REDACTED]', headers: { authorization: '[REDACTED]' } } });
+    expect(lines[0]).toMatchObject({
+      email: 'a@b.gq',
+      password: '[REDACTED]',
+      nested: { refreshToken: '[REDACTED]', headers: { authorization: '[REDACTED]' } },
+    });
   });
 
   it('puts an error stack where Error Reporting finds it', () => {
@@ -60,9 +69,18 @@ describe('logger', () => {
 
 describe('extractTrace', () => {
   it.each([
-    [{ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' }, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', sampled: true }],
-    [{ traceparent: '00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-00' }, { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', sampled: false }],
-    [{ 'x-cloud-trace-context': '105445aa7843bc8bf206b12000100000/1;o=1' }, { traceId: '105445aa7843bc8bf206b12000100000', spanId: '0000000000000001', sampled: true }],
+    [
+      { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+      { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', sampled: true },
+    ],
+    [
+      { traceparent: '00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-00' },
+      { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', sampled: false },
+    ],
+    [
+      { 'x-cloud-trace-context': '105445aa7843bc8bf206b12000100000/1;o=1' },
+      { traceId: '105445aa7843bc8bf206b12000100000', spanId: '0000000000000001', sampled: true },
+    ],
     [{ 'x-cloud-trace-context': '105445aa7843bc8bf206b12000100000' }, { traceId: '105445aa7843bc8bf206b12000100000' }],
     [{ traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' }, undefined],
     [{ traceparent: 'garbage', 'x-cloud-trace-context': 'nope' }, undefined],

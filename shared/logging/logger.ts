@@ -8,7 +8,6 @@ const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warning: 2, error: 3
 const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|api[-_]?key|signature|credential/i;
 const REDACTED = '[REDACTED]';
 
-
 export interface LoggerOptions {
   level: LogLevel;
   gcpProject?: string;

@@ -57,18 +57,27 @@ describe('the Cloud Monitoring exporter', () => {
     const request = requests[0]!;
     expect(decodeProblems(CreateTimeSeriesRequest, request, 'object')).toEqual([]);
     // What the client sends on the wire decodes back to the same values.
-    const wire = CreateTimeSeriesRequest.toObject(CreateTimeSeriesRequest.decode(CreateTimeSeriesRequest.encode(CreateTimeSeriesRequest.fromObject(request)).finish()), { enums: String, longs: Number, defaults: false });
+    const wire = CreateTimeSeriesRequest.toObject(
+      CreateTimeSeriesRequest.decode(CreateTimeSeriesRequest.encode(CreateTimeSeriesRequest.fromObject(request)).finish()),
+      { enums: String, longs: Number, defaults: false },
+    );
     expect(wire.name).toBe('projects/taxasge-prod');
     expect(request.timeSeries.map((t) => t.metric!.type)).toEqual([
       'custom.googleapis.com/taxasge/http_requests',
       'custom.googleapis.com/taxasge/http_request_duration_seconds',
       'custom.googleapis.com/taxasge/catalog_services',
     ]);
-    const resource = (taskId: string) => ({ type: 'generic_task', labels: { project_id: 'taxasge-prod', location: 'europe-west1', namespace: 'taxasge', job: 'fiscal-services', task_id: taskId } });
+    const resource = (taskId: string) => ({
+      type: 'generic_task',
+      labels: { project_id: 'taxasge-prod', location: 'europe-west1', namespace: 'taxasge', job: 'fiscal-services', task_id: taskId },
+    });
     const interval = { startTime: { seconds: 1768467600, nanos: 250_000_000 }, endTime: { seconds: 1768467660, nanos: 250_000_000 } };
     expect(wire.timeSeries).toEqual([
       {
-        metric: { type: 'custom.googleapis.com/taxasge/http_requests', labels: { group: 'fiscal-services', route: '/api/v1/fiscal-services', method: 'GET', status: '200' } },
+        metric: {
+          type: 'custom.googleapis.com/taxasge/http_requests',
+          labels: { group: 'fiscal-services', route: '/api/v1/fiscal-services', method: 'GET', status: '200' },
+        },
         resource: resource('instance-1'),
         metricKind: 'CUMULATIVE',
         valueType: 'INT64',
@@ -76,7 +85,10 @@ describe('the Cloud Monitoring exporter', () => {
         points: [{ interval, value: { int64Value: 3 } }],
       },
       {
-        metric: { type: 'custom.googleapis.com/taxasge/http_request_duration_seconds', labels: { group: 'fiscal-services', route: '/api/v1/fiscal-services', method: 'GET' } },
+        metric: {
+          type: 'custom.googleapis.com/taxasge/http_request_duration_seconds',
+          labels: { group: 'fiscal-services', route: '/api/v1/fiscal-services', method: 'GET' },
+        },
         resource: resource('instance-1'),
         metricKind: 'CUMULATIVE',
         valueType: 'DISTRIBUTION',
@@ -114,7 +126,11 @@ describe('the Cloud Monitoring exporter', () => {
     await jest.isolateModulesAsync(async () => {
       jest.doMock('@google-cloud/monitoring', () => {
         loaded++;
-        return { MetricServiceClient: class { createTimeSeries = async (request: unknown) => written.push(request) } };
+        return {
+          MetricServiceClient: class {
+            createTimeSeries = async (request: unknown) => written.push(request);
+          },
+        };
       });
       const isolated = await import('./cloud-monitoring.exporter');
       const recorder = (await import('./metric-recorder')).createMetricRecorder();
@@ -181,7 +197,11 @@ describe('the Cloud Monitoring exporter', () => {
     });
     await exporter.flush();
     await exporter.flush();
-    expect({ attempts, requests: requests.length, errors: errors.map(String) }).toEqual({ attempts: 2, requests: 1, errors: ['Error: Could not load the default credentials'] });
+    expect({ attempts, requests: requests.length, errors: errors.map(String) }).toEqual({
+      attempts: 2,
+      requests: 1,
+      errors: ['Error: Could not load the default credentials'],
+    });
   });
 
   it('shares a flush in progress, and flushIfDue waits for the interval', async () => {

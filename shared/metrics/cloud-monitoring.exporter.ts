@@ -116,7 +116,9 @@ export function createCloudMonitoringExporter(options: CloudMonitoringExporterOp
           metricKind: cumulative ? 'CUMULATIVE' : 'GAUGE',
           valueType: def.kind === 'counter' ? 'INT64' : def.kind === 'gauge' ? 'DOUBLE' : 'DISTRIBUTION',
           unit: def.unit ? UNITS[def.unit] : '1',
-          points: [{ interval: cumulative ? { startTime: timestamp(start), endTime: timestamp(end) } : { endTime: timestamp(end) }, value: pointValue(def, s) }],
+          points: [
+            { interval: cumulative ? { startTime: timestamp(start), endTime: timestamp(end) } : { endTime: timestamp(end) }, value: pointValue(def, s) },
+          ],
         });
       }
     }

@@ -4,15 +4,48 @@ import { createMetricRecorder } from './metric-recorder';
 import type { MetricDefinition } from './metric-registry';
 
 const registry: MetricDefinition[] = [
-  { name: 'jobs', kind: 'counter', help: 'Jobs done, with "quotes" and a \\ backslash.', labels: ['queue'], module: 'events', cloud: 'custom', writer: 'every-function', source: 'process' },
+  {
+    name: 'jobs',
+    kind: 'counter',
+    help: 'Jobs done, with "quotes" and a \\ backslash.',
+    labels: ['queue'],
+    module: 'events',
+    cloud: 'custom',
+    writer: 'every-function',
+    source: 'process',
+  },
   { name: 'idle', kind: 'counter', help: 'A counter never used.', labels: [], module: 'events', cloud: 'custom', writer: 'every-function', source: 'process' },
-  { name: 'temperature', kind: 'gauge', help: 'A gauge.', labels: [], module: 'process', cloud: 'google', google: 'run.googleapis.com/container/memory/utilizations', source: 'process' },
-  { name: 'wait_seconds', kind: 'histogram', help: 'A histogram.', labels: ['queue'], unit: 'seconds', buckets: [0.1, 1], module: 'events', cloud: 'custom', writer: 'every-function', source: 'process' },
+  {
+    name: 'temperature',
+    kind: 'gauge',
+    help: 'A gauge.',
+    labels: [],
+    module: 'process',
+    cloud: 'google',
+    google: 'run.googleapis.com/container/memory/utilizations',
+    source: 'process',
+  },
+  {
+    name: 'wait_seconds',
+    kind: 'histogram',
+    help: 'A histogram.',
+    labels: ['queue'],
+    unit: 'seconds',
+    buckets: [0.1, 1],
+    module: 'events',
+    cloud: 'custom',
+    writer: 'every-function',
+    source: 'process',
+  },
 ];
 
 function recorder() {
   const r = createMetricRecorder({ registry });
-  const any = r as unknown as { increment(n: string, l: object, by?: number): void; observe(n: string, l: object, v: number): void; set(n: string, l: object, v: number): void };
+  const any = r as unknown as {
+    increment(n: string, l: object, by?: number): void;
+    observe(n: string, l: object, v: number): void;
+    set(n: string, l: object, v: number): void;
+  };
   any.increment('jobs', { queue: 'a "q"\\\n' }, 2);
   any.observe('wait_seconds', { queue: 'a' }, 0.05);
   any.observe('wait_seconds', { queue: 'a' }, 0.5);
@@ -56,7 +89,11 @@ describe('OpenMetrics rendering', () => {
 
   it('writes the Prometheus 0.0.4 format with counters named _total in HELP and TYPE, and no EOF', () => {
     const text = renderExposition(recorder().snapshot(), 'prometheus');
-    expect(text.split('\n').slice(0, 3)).toEqual(['# HELP taxasge_jobs_total Jobs done, with "quotes" and a \\\\ backslash.', '# TYPE taxasge_jobs_total counter', 'taxasge_jobs_total{queue="a \\"q\\"\\\\\\n"} 2']);
+    expect(text.split('\n').slice(0, 3)).toEqual([
+      '# HELP taxasge_jobs_total Jobs done, with "quotes" and a \\\\ backslash.',
+      '# TYPE taxasge_jobs_total counter',
+      'taxasge_jobs_total{queue="a \\"q\\"\\\\\\n"} 2',
+    ]);
     expect(text).not.toContain('# EOF');
     expect(text).not.toContain('# UNIT');
   });

@@ -14,7 +14,14 @@ afterAll(() => database.drop());
 const logger = createLogger({ level: 'error', write: () => undefined });
 let clock = new Date('2026-03-02T09:00:00Z');
 const now = () => clock;
-const config = (serviceName: string): MetricsConfig => ({ environment: 'production', gcpProject: undefined, dbPoolMax: 5, metricsFleet: 'postgres', metricsFleetIntervalSeconds: 3600, serviceName });
+const config = (serviceName: string): MetricsConfig => ({
+  environment: 'production',
+  gcpProject: undefined,
+  dbPoolMax: 5,
+  metricsFleet: 'postgres',
+  metricsFleetIntervalSeconds: 3600,
+  serviceName,
+});
 
 interface Instance {
   recorder: MetricRecorder;
@@ -23,7 +30,10 @@ interface Instance {
 let ids = 0;
 function instance(functionId: string): Instance {
   const recorder = createMetricRecorder({ now });
-  return { recorder, publisher: createFleetPublisher({ db: database.db, functionId, recorder, intervalMs: 3_600_000, now, newInstanceId: () => `${functionId}-${++ids}` }) };
+  return {
+    recorder,
+    publisher: createFleetPublisher({ db: database.db, functionId, recorder, intervalMs: 3_600_000, now, newInstanceId: () => `${functionId}-${++ids}` }),
+  };
 }
 function served(i: Instance, group: string, status = 200, durationMs = 20): void {
   i.recorder.increment('http_requests', { group, route: `/api/v1/${group}`, method: 'GET', status: String(status) });
@@ -83,7 +93,10 @@ describe('fleet-wide /metrics (METRICS_FLEET=postgres)', () => {
     await payments.publisher.publish();
     const stale = auth[0]!.publisher.instanceId();
     expect(sample(await scrape(), requests('auth'))).toBe(4);
-    const { rows } = await database.db.query<{ instance_id: string; retired_at: Date | null }>('SELECT instance_id, retired_at FROM metric_instances WHERE instance_id = $1', [stale]);
+    const { rows } = await database.db.query<{ instance_id: string; retired_at: Date | null }>(
+      'SELECT instance_id, retired_at FROM metric_instances WHERE instance_id = $1',
+      [stale],
+    );
     expect(rows[0]!.retired_at).not.toBeNull();
 
     // It was only idle: it serves again and publishes what it counted since, under a new id.

@@ -49,7 +49,10 @@ export function fleetSnapshot(totals: readonly TotalRow[], local: MetricSnapshot
       const key = JSON.stringify(d.labels.map((l) => labels[l]));
       let s = series.get(key);
       if (!s) {
-        s = d.kind === 'counter' ? { labels, value: 0 } : { labels, histogram: { bucketCounts: d.buckets!.map(() => 0), overflow: 0, count: 0, sum: 0, sumOfSquares: 0 } };
+        s =
+          d.kind === 'counter'
+            ? { labels, value: 0 }
+            : { labels, histogram: { bucketCounts: d.buckets!.map(() => 0), overflow: 0, count: 0, sum: 0, sumOfSquares: 0 } };
         series.set(key, s);
       }
       if (d.kind === 'counter') s.value = r.value;

@@ -31,13 +31,25 @@ describe('the metrics of one instance', () => {
     const metrics = createInstanceMetrics({ config, db: database.db, cacheKind: 'memory', logger });
     expect(metrics.exporter).toBeUndefined();
     await metrics.close();
-    const noProject = createInstanceMetrics({ config: { ...config, gcpProject: undefined, metricsExport: 'cloud-monitoring' }, db: database.db, cacheKind: 'memory', logger });
+    const noProject = createInstanceMetrics({
+      config: { ...config, gcpProject: undefined, metricsExport: 'cloud-monitoring' },
+      db: database.db,
+      cacheKind: 'memory',
+      logger,
+    });
     expect(noProject.exporter).toBeUndefined();
   });
 
-  it('export custom metrics as the function\'s generic_task, the pool and process read before each flush', async () => {
+  it("export custom metrics as the function's generic_task, the pool and process read before each flush", async () => {
     const { w, written } = writer();
-    const config: MetricsConfig = { environment: 'production', gcpProject: 'taxasge-prod', dbPoolMax: 5, metricsExport: 'cloud-monitoring', serviceName: 'payments', region: 'europe-west1' };
+    const config: MetricsConfig = {
+      environment: 'production',
+      gcpProject: 'taxasge-prod',
+      dbPoolMax: 5,
+      metricsExport: 'cloud-monitoring',
+      serviceName: 'payments',
+      region: 'europe-west1',
+    };
     const metrics = createInstanceMetrics({ config, db: database.db, cacheKind: 'upstash', logger, loadWriter: async () => w });
     metrics.recordCacheError('catalog');
     await metrics.exporter!.flush();
@@ -58,7 +70,13 @@ describe('the metrics of one instance', () => {
 
   it('write one log line per event of a log-based metric', () => {
     const lines: string[] = [];
-    const metrics = createInstanceMetrics({ config: { environment: 'test', gcpProject: undefined, dbPoolMax: 5 }, db: database.db, cacheKind: 'memory', logger, writeEvent: (l) => lines.push(l) });
+    const metrics = createInstanceMetrics({
+      config: { environment: 'test', gcpProject: undefined, dbPoolMax: 5 },
+      db: database.db,
+      cacheKind: 'memory',
+      logger,
+      writeEvent: (l) => lines.push(l),
+    });
     metrics.recorder.increment('login_attempts', { outcome: 'bad_credentials' });
     expect(lines.map((l) => JSON.parse(l).metric)).toEqual([{ name: 'login_attempts', labels: { outcome: 'bad_credentials' }, value: 1 }]);
   });
@@ -76,7 +94,13 @@ describe('the metrics of one instance', () => {
 describe('a scrape with the exporter on', () => {
   it('writes the freshly read gauges to Cloud Monitoring, at most once per interval', async () => {
     const { w, written } = writer();
-    const config: MetricsConfig = { environment: 'production', gcpProject: 'taxasge-prod', dbPoolMax: 5, metricsExport: 'cloud-monitoring', serviceName: 'metrics' };
+    const config: MetricsConfig = {
+      environment: 'production',
+      gcpProject: 'taxasge-prod',
+      dbPoolMax: 5,
+      metricsExport: 'cloud-monitoring',
+      serviceName: 'metrics',
+    };
     const metrics = createInstanceMetrics({ config, db: database.db, cacheKind: 'memory', logger, loadWriter: async () => w });
     const handler = createMetricsHandler({ metrics: () => metrics, access: () => ({ token: undefined, required: false }) });
     const scrape = () => handler({ headers: {}, params: undefined, query: undefined, body: undefined }, ctx);
@@ -105,7 +129,13 @@ describe('a scrape with the exporter on', () => {
 describe('the scheduled collection', () => {
   it('reads every gauge and writes them now, whatever the interval', async () => {
     const { w, written } = writer();
-    const config: MetricsConfig = { environment: 'production', gcpProject: 'taxasge-prod', dbPoolMax: 5, metricsExport: 'cloud-monitoring', serviceName: 'metrics' };
+    const config: MetricsConfig = {
+      environment: 'production',
+      gcpProject: 'taxasge-prod',
+      dbPoolMax: 5,
+      metricsExport: 'cloud-monitoring',
+      serviceName: 'metrics',
+    };
     const metrics = createInstanceMetrics({ config, db: database.db, cacheKind: 'memory', logger, loadWriter: async () => w });
     expect(await collectAndExport(metrics)).toEqual({ exported: true });
     expect(await collectAndExport(metrics)).toEqual({ exported: true });
@@ -115,7 +145,12 @@ describe('the scheduled collection', () => {
   });
 
   it('only collects when the exporter is off', async () => {
-    const metrics = createInstanceMetrics({ config: { environment: 'development', gcpProject: undefined, dbPoolMax: 5 }, db: database.db, cacheKind: 'memory', logger });
+    const metrics = createInstanceMetrics({
+      config: { environment: 'development', gcpProject: undefined, dbPoolMax: 5 },
+      db: database.db,
+      cacheKind: 'memory',
+      logger,
+    });
     expect(await collectAndExport(metrics)).toEqual({ exported: false });
     expect(metrics.recorder.snapshot().families.find((f) => f.definition.name === 'catalog_version')!.series).toEqual([{ labels: {}, value: 1 }]);
   });

@@ -90,7 +90,8 @@ export function scrapeCollectors(deps: { db: Database; dbPoolMax: number; now?: 
 export function createInstanceMetrics(options: InstanceMetricsOptions): InstanceMetrics {
   const { config, db, logger } = options;
   const now = options.now ?? (() => new Date());
-  const recorder = options.recorder ?? createMetricRecorder({ now, onEvent: createMetricEventLog({ now, ...(options.writeEvent ? { write: options.writeEvent } : {}) }) });
+  const recorder =
+    options.recorder ?? createMetricRecorder({ now, onEvent: createMetricEventLog({ now, ...(options.writeEvent ? { write: options.writeEvent } : {}) }) });
   const onError = (collector: string, err: unknown) => logger.warning('metrics collector failed', { collector, error: String(err) });
   const all = scrapeCollectors({ db, dbPoolMax: config.dbPoolMax, now, ...(options.cache ? { cache: options.cache } : {}) });
   // Before each export only the collectors that cost no query: the database ones run at scrape time.

@@ -2,7 +2,17 @@ import { createTestDatabase, type TestDatabase } from '../../test/support/test-d
 import { createMemoryCache } from '../adapters/cache/memory-cache';
 import type { Cache } from '../ports/cache.port';
 import { createFixedClock } from '../ports/clock.port';
-import { cacheNamespace, instrumentCache, timeCache, instrumentDatabase, recordCacheError, recordCacheHit, recordCacheMiss, recordHttpRequest, statementKind } from './instrumentation';
+import {
+  cacheNamespace,
+  instrumentCache,
+  timeCache,
+  instrumentDatabase,
+  recordCacheError,
+  recordCacheHit,
+  recordCacheMiss,
+  recordHttpRequest,
+  statementKind,
+} from './instrumentation';
 import { createMetricRecorder, type MetricRecorder } from './metric-recorder';
 
 const series = (r: MetricRecorder, name: string) => r.snapshot().families.find((f) => f.definition.name === name)!.series;
@@ -11,13 +21,22 @@ describe('recordHttpRequest', () => {
   it('counts the request, times it in seconds, and counts problems by code', () => {
     const r = createMetricRecorder();
     recordHttpRequest(r, { group: 'fiscal-services', route: '/api/v1/fiscal-services/{code}', method: 'get', status: 200, durationMs: 250 });
-    recordHttpRequest(r, { group: 'fiscal-services', route: '/api/v1/fiscal-services/{code}', method: 'GET', status: 404, durationMs: -1, errorCode: 'not_found' });
+    recordHttpRequest(r, {
+      group: 'fiscal-services',
+      route: '/api/v1/fiscal-services/{code}',
+      method: 'GET',
+      status: 404,
+      durationMs: -1,
+      errorCode: 'not_found',
+    });
     expect(series(r, 'http_requests').map((s) => [s.labels.method, s.labels.status, s.value])).toEqual([
       ['GET', '200', 1],
       ['GET', '404', 1],
     ]);
     expect(series(r, 'http_request_duration_seconds')[0]!.histogram).toMatchObject({ count: 2, sum: 0.25 });
-    expect(series(r, 'http_problems')).toEqual([{ labels: { group: 'fiscal-services', route: '/api/v1/fiscal-services/{code}', status: '404', code: 'not_found' }, value: 1 }]);
+    expect(series(r, 'http_problems')).toEqual([
+      { labels: { group: 'fiscal-services', route: '/api/v1/fiscal-services/{code}', status: '404', code: 'not_found' }, value: 1 },
+    ]);
   });
 });
 
@@ -140,7 +159,7 @@ describe('database recording', () => {
       ]);
     });
 
-    it('keeps a statement\'s prepared name, in and out of transactions: the connection prepares it once', async () => {
+    it("keeps a statement's prepared name, in and out of transactions: the connection prepares it once", async () => {
       const db = instrumentDatabase(database.db, createMetricRecorder());
       const names = await db.transaction(async (tx) => {
         await tx.query('SELECT $1::int AS n', [1], 'instrumentation_test_prepared');
@@ -149,7 +168,10 @@ describe('database recording', () => {
       });
       expect(names).toContain('instrumentation_test_prepared');
       const given: unknown[][] = [];
-      const spy = instrumentDatabase({ ...database.db, query: async (...args: unknown[]) => (given.push(args), { rows: [], rowCount: 0 }) } as never, createMetricRecorder());
+      const spy = instrumentDatabase(
+        { ...database.db, query: async (...args: unknown[]) => (given.push(args), { rows: [], rowCount: 0 }) } as never,
+        createMetricRecorder(),
+      );
       await spy.query('SELECT 1', [], 'outside_a_transaction');
       expect(given).toEqual([['SELECT 1', [], 'outside_a_transaction']]);
     });

@@ -114,7 +114,11 @@ function timed(recorder: Pick<MetricRecorder, 'observe' | 'increment'>, target: 
 }
 
 /** The same database, timing every statement (pool queries and those inside transactions). */
-export function instrumentDatabase(db: Database, recorder: Pick<MetricRecorder, 'observe' | 'increment'>, now: () => number = () => performance.now()): Database {
+export function instrumentDatabase(
+  db: Database,
+  recorder: Pick<MetricRecorder, 'observe' | 'increment'>,
+  now: () => number = () => performance.now(),
+): Database {
   return {
     query: timed(recorder, db, now),
     transaction: (fn) => db.transaction((tx) => fn({ query: timed(recorder, tx, now) })),

@@ -20,10 +20,16 @@ describe('the metric recorder', () => {
     const r = createMetricRecorder();
     for (const v of [0.005, 0.0051, 1, 10, 11]) r.observe('http_request_duration_seconds', { group: 'g', route: 'r', method: 'GET' }, v);
     const h = r.snapshot().families.find((f) => f.definition.name === 'http_request_duration_seconds')!.series[0]!.histogram!;
-    expect(h).toEqual({ bucketCounts: [1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 1], overflow: 1, count: 5, sum: 22.0101, sumOfSquares: 0.005 ** 2 + 0.0051 ** 2 + 1 + 100 + 121 });
+    expect(h).toEqual({
+      bucketCounts: [1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 1],
+      overflow: 1,
+      count: 5,
+      sum: 22.0101,
+      sumOfSquares: 0.005 ** 2 + 0.0051 ** 2 + 1 + 100 + 121,
+    });
   });
 
-  it('sets gauges and replaces a family\'s series wholesale', () => {
+  it("sets gauges and replaces a family's series wholesale", () => {
     const r = createMetricRecorder();
     r.set('catalog_services', { ministry: 'M-001' }, 3);
     r.replace('catalog_services', [{ labels: { ministry: 'M-002' }, value: 5 }]);
@@ -31,15 +37,39 @@ describe('the metric recorder', () => {
   });
 
   it.each<[string, () => void, string]>([
-    ['an unknown metric', () => createMetricRecorder().increment('nope' as 'payments', { status: 'x', method: 'y' }), 'metric nope is not in the registry (shared/metrics/metric-registry.ts)'],
+    [
+      'an unknown metric',
+      () => createMetricRecorder().increment('nope' as 'payments', { status: 'x', method: 'y' }),
+      'metric nope is not in the registry (shared/metrics/metric-registry.ts)',
+    ],
     ['a gauge used as a counter', () => createMetricRecorder().increment('db_up' as 'receipts_issued', {}), 'metric db_up is a gauge, not a counter'],
-    ['a missing label', () => createMetricRecorder().increment('payments', { status: 'succeeded' } as never), 'metric payments takes labels [status, method]; got [status] (missing method)'],
-    ['an unknown label', () => createMetricRecorder().increment('receipts_issued', { kind: 'x' } as never), 'metric receipts_issued takes labels []; got [kind] (unknown kind)'],
-    ['a label that is not a string', () => createMetricRecorder().set('catalog_services', { ministry: 7 } as never, 1), 'metric catalog_services: label ministry must be a string, got number'],
-    ['a huge label value', () => createMetricRecorder().set('catalog_services', { ministry: 'x'.repeat(300) }, 1), 'metric catalog_services: label ministry is 300 characters; at most 256'],
+    [
+      'a missing label',
+      () => createMetricRecorder().increment('payments', { status: 'succeeded' } as never),
+      'metric payments takes labels [status, method]; got [status] (missing method)',
+    ],
+    [
+      'an unknown label',
+      () => createMetricRecorder().increment('receipts_issued', { kind: 'x' } as never),
+      'metric receipts_issued takes labels []; got [kind] (unknown kind)',
+    ],
+    [
+      'a label that is not a string',
+      () => createMetricRecorder().set('catalog_services', { ministry: 7 } as never, 1),
+      'metric catalog_services: label ministry must be a string, got number',
+    ],
+    [
+      'a huge label value',
+      () => createMetricRecorder().set('catalog_services', { ministry: 'x'.repeat(300) }, 1),
+      'metric catalog_services: label ministry is 300 characters; at most 256',
+    ],
     ['a negative increment', () => createMetricRecorder().increment('receipts_issued', {}, -1), 'metric receipts_issued: a counter only goes up; got -1'],
     ['NaN', () => createMetricRecorder().set('db_up', {}, NaN), 'metric db_up: expected a finite number, got NaN'],
-    ['a bad reading in a replace', () => createMetricRecorder().replace('catalog_services', [{ labels: { ministry: 'M-001' }, value: Infinity }]), 'metric catalog_services: expected a finite number, got Infinity'],
+    [
+      'a bad reading in a replace',
+      () => createMetricRecorder().replace('catalog_services', [{ labels: { ministry: 'M-001' }, value: Infinity }]),
+      'metric catalog_services: expected a finite number, got Infinity',
+    ],
   ])('refuses %s', (_what, use, message) => {
     expect(use).toThrow(new MetricUsageError(message));
   });

@@ -197,4 +197,3 @@ export function createMetricRecorder(options: MetricRecorderOptions = {}): Metri
     },
   };
 }
-

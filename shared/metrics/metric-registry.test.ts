@@ -42,21 +42,53 @@ describe('the metric registry', () => {
   });
 
   it.each<[string, MetricDefinition[], string]>([
-    ['a duplicate', [{ ...base, name: 'a', kind: 'gauge' }, { ...base, name: 'a', kind: 'gauge' }], 'a: registered twice'],
+    [
+      'a duplicate',
+      [
+        { ...base, name: 'a', kind: 'gauge' },
+        { ...base, name: 'a', kind: 'gauge' },
+      ],
+      'a: registered twice',
+    ],
     ['a counter named _total', [{ ...base, name: 'a_total', kind: 'counter' }], 'a_total: a counter is named without _total (OpenMetrics adds it)'],
     ['a reserved suffix', [{ ...base, name: 'a_count', kind: 'gauge' }], 'a_count: ends with a suffix OpenMetrics reserves'],
-    ['a unit not in the name', [{ ...base, name: 'a_ms', kind: 'gauge', unit: 'seconds' }], 'a_ms: unit seconds must be the name\'s suffix'],
+    ['a unit not in the name', [{ ...base, name: 'a_ms', kind: 'gauge', unit: 'seconds' }], "a_ms: unit seconds must be the name's suffix"],
     ['a histogram without buckets', [{ ...base, name: 'a', kind: 'histogram' }], 'a: buckets are given for histograms and only for them'],
     ['decreasing buckets', [{ ...base, name: 'a', kind: 'histogram', buckets: [1, 0.5] }], 'a: buckets must increase'],
     ['a label named le', [{ ...base, name: 'a', kind: 'gauge', labels: ['le'] }], 'a: label "le" is not allowed'],
     ['help without a period', [{ ...base, name: 'a', kind: 'gauge', help: 'A metric' }], 'a: help is a sentence ending with a period'],
-    ['a database counter', [{ ...base, name: 'a', kind: 'counter', source: 'database', writer: 'jobs' }], 'a: values read from the database are gauges (or PostgreSQL\'s counters, Google\'s in Cloud Monitoring)'],
-    ['a log-based gauge', [{ ...base, name: 'a', kind: 'gauge', cloud: 'log-based', writer: undefined }], 'a: a log-based metric counts events: a counter or a histogram'],
+    [
+      'a database counter',
+      [{ ...base, name: 'a', kind: 'counter', source: 'database', writer: 'jobs' }],
+      "a: values read from the database are gauges (or PostgreSQL's counters, Google's in Cloud Monitoring)",
+    ],
+    [
+      'a log-based gauge',
+      [{ ...base, name: 'a', kind: 'gauge', cloud: 'log-based', writer: undefined }],
+      'a: a log-based metric counts events: a counter or a histogram',
+    ],
     ['a custom metric nobody writes', [{ ...base, name: 'a', kind: 'gauge', writer: undefined }], 'a: custom metrics, and only they, name their writer'],
     ['a log-based metric with a writer', [{ ...base, name: 'a', kind: 'counter', cloud: 'log-based' }], 'a: custom metrics, and only they, name their writer'],
-    ['a Google metric without its type', [{ ...base, name: 'a', kind: 'gauge', cloud: 'google', writer: undefined }], 'a: google metrics, and only they, name the Google-provided metric type'],
-    ['a database gauge written by every function', [{ ...base, name: 'a', kind: 'gauge', source: 'database' }], 'a: database gauges are written by the metrics-collector job (jobs)'],
-    ['colliding samples', [{ ...base, name: 'a', kind: 'counter' }, { ...base, name: 'a_total_x', kind: 'gauge' }, { ...base, name: 'b_total', kind: 'gauge' }, { ...base, name: 'b', kind: 'counter' }], 'b: sample name b_total collides with another metric'],
+    [
+      'a Google metric without its type',
+      [{ ...base, name: 'a', kind: 'gauge', cloud: 'google', writer: undefined }],
+      'a: google metrics, and only they, name the Google-provided metric type',
+    ],
+    [
+      'a database gauge written by every function',
+      [{ ...base, name: 'a', kind: 'gauge', source: 'database' }],
+      'a: database gauges are written by the metrics-collector job (jobs)',
+    ],
+    [
+      'colliding samples',
+      [
+        { ...base, name: 'a', kind: 'counter' },
+        { ...base, name: 'a_total_x', kind: 'gauge' },
+        { ...base, name: 'b_total', kind: 'gauge' },
+        { ...base, name: 'b', kind: 'counter' },
+      ],
+      'b: sample name b_total collides with another metric',
+    ],
     ['a camelCase name', [{ ...base, name: 'httpRequests', kind: 'gauge' }], 'httpRequests: expected snake_case'],
   ])('reports %s', (_what, registry, problem) => {
     expect(registryProblems(registry)).toEqual([problem]);

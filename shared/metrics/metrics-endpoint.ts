@@ -30,7 +30,12 @@ export function authorizeScrape(authorization: string | string[] | undefined, ac
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   // Digests have equal lengths, so the comparison takes the same time whatever was sent.
   if (!match || !timingSafeEqual(digest(match[1]!), digest(access.token))) {
-    throw new AppError('unauthenticated', header ? 'The metrics bearer token is not valid.' : 'Metrics need `Authorization: Bearer <token>`.', undefined, challenge);
+    throw new AppError(
+      'unauthenticated',
+      header ? 'The metrics bearer token is not valid.' : 'Metrics need `Authorization: Bearer <token>`.',
+      undefined,
+      challenge,
+    );
   }
 }
 
@@ -54,6 +59,11 @@ export function createMetricsHandler(deps: MetricsHandlerDeps): RouteHandler<typ
       clearTimeout(timer);
     }
     const format = negotiateFormat(typeof input.headers.accept === 'string' ? input.headers.accept : undefined);
-    return { status: 200, raw: renderExposition(await metrics.snapshot(), format), contentType: contentTypeOf(format), headers: { 'Cache-Control': 'no-store' } };
+    return {
+      status: 200,
+      raw: renderExposition(await metrics.snapshot(), format),
+      contentType: contentTypeOf(format),
+      headers: { 'Cache-Control': 'no-store' },
+    };
   };
 }

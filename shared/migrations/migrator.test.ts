@@ -55,7 +55,9 @@ describe('the runner', () => {
 
   it('refuses to run when an applied file is missing', async () => {
     await createMigrator({ connectionString: db.url, migrations: [one, two] }).up();
-    await expect(createMigrator({ connectionString: db.url, migrations: [one] }).down(1)).rejects.toThrow(/0002_more is applied in the database but its file is missing/);
+    await expect(createMigrator({ connectionString: db.url, migrations: [one] }).down(1)).rejects.toThrow(
+      /0002_more is applied in the database but its file is missing/,
+    );
   });
 
   it('rolls back a failing migration together with its tracking row', async () => {

@@ -132,7 +132,10 @@ export function createMigrator(options: MigratorOptions) {
         if (!Number.isInteger(count) || count < 1) throw new Error(`down expects a positive whole number of migrations, got ${count}`);
         const statuses = await readStatus(client);
         assertIntact(statuses);
-        const applied = statuses.filter((s) => s.state === 'applied').reverse().slice(0, count);
+        const applied = statuses
+          .filter((s) => s.state === 'applied')
+          .reverse()
+          .slice(0, count);
         for (const s of applied) {
           const m = files.find((f) => f.version === s.version)!;
           await runInTransaction(client, m.down || 'SELECT 1', () => client.query('DELETE FROM schema_migrations WHERE version = $1', [m.version]));

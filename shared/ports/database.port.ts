@@ -8,7 +8,11 @@ export interface Queryable {
    * it, sparing PostgreSQL the parse and analysis of a large statement on every call. For the
    * hottest fixed statements only (one name, one text).
    */
-  query<R extends QueryResultRow = QueryResultRow>(text: string, params?: readonly unknown[], prepared?: string): Promise<{ rows: R[]; rowCount: number | null }>;
+  query<R extends QueryResultRow = QueryResultRow>(
+    text: string,
+    params?: readonly unknown[],
+    prepared?: string,
+  ): Promise<{ rows: R[]; rowCount: number | null }>;
 }
 
 export interface Database extends Queryable {

@@ -95,7 +95,12 @@ export function assertUploadRequest(request: UploadUrlRequest): void {
   const { objectName, contentType, contentLength, expiresInSeconds } = request;
   refuseIfAny('upload URL request', [
     ['objectName', objectNameProblem(objectName)],
-    ['contentType', typeof contentType === 'string' && CONTENT_TYPE.test(contentType) ? undefined : `expected a lower-case type/subtype such as application/pdf, got "${contentType}"`],
+    [
+      'contentType',
+      typeof contentType === 'string' && CONTENT_TYPE.test(contentType)
+        ? undefined
+        : `expected a lower-case type/subtype such as application/pdf, got "${contentType}"`,
+    ],
     ['contentLength', Number.isSafeInteger(contentLength) && contentLength >= 0 ? undefined : `expected a whole number of bytes, got ${contentLength}`],
     ['expiresInSeconds', expiryProblem(expiresInSeconds)],
   ]);
@@ -104,7 +109,8 @@ export function assertUploadRequest(request: UploadUrlRequest): void {
 export function assertDownloadRequest(request: DownloadUrlRequest): void {
   const { objectName, expiresInSeconds, downloadName } = request;
   const nameProblem =
-    downloadName === undefined || (typeof downloadName === 'string' && downloadName.length > 0 && downloadName.length <= 255 && !CONTROL_CHARACTERS.test(downloadName))
+    downloadName === undefined ||
+    (typeof downloadName === 'string' && downloadName.length > 0 && downloadName.length <= 255 && !CONTROL_CHARACTERS.test(downloadName))
       ? undefined
       : 'expected 1 to 255 characters without control characters';
   refuseIfAny('download URL request', [

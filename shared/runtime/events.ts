@@ -38,7 +38,12 @@ const handlers: Record<SubscriptionName, () => EventHandler> = {
 
 /** Subscriptions of the topology wired to their handlers, with the topology's retry policy. Production runs each in its event function. */
 export function subscriptionsOf(names: readonly SubscriptionName[] = subscriptionNames): Subscription[] {
-  return names.map((name) => ({ name, topic: topology.subscriptions[name].topic, handler: counted(name, handlers[name]()), maxDeliveryAttempts: topology.delivery.maxDeliveryAttempts }));
+  return names.map((name) => ({
+    name,
+    topic: topology.subscriptions[name].topic,
+    handler: counted(name, handlers[name]()),
+    maxDeliveryAttempts: topology.delivery.maxDeliveryAttempts,
+  }));
 }
 
 /** The handler, each delivery counted in event_deliveries{subscription, outcome}: processed, or failed (redelivered, then dead-lettered). */
@@ -55,7 +60,8 @@ function counted(subscription: SubscriptionName, handler: EventHandler): EventHa
 }
 
 /** The binding of an event function of the topology: its subscriptions, routed by the topic Pub/Sub pushes from. */
-export const eventFunctionBinding = (id: EventFunctionId) => perRuntime((rt) => ({ logger: rt.logger, subscriptions: subscriptionsOf(subscriptionsServedBy(id)) }));
+export const eventFunctionBinding = (id: EventFunctionId) =>
+  perRuntime((rt) => ({ logger: rt.logger, subscriptions: subscriptionsOf(subscriptionsServedBy(id)) }));
 
 /** The local storage handler's onStored: a completed upload raises what Cloud Storage's notification raises in production, on the bus of this runtime. */
 export const raiseDocumentUploads = () => raiseFinalized((event) => getPublishingBus().publish(topology.storageNotifications.documents.topic, event));

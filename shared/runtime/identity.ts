@@ -43,5 +43,11 @@ export const getAuthService = perRuntime((rt) =>
 );
 
 export const getUserAdminService = perRuntime((rt) =>
-  createUserAdminService({ db: rt.db, clock: rt.clock, cache: rt.cache, audit: getAuditLog(), knownMinistries: async () => new Set(await listMinistryCodes(rt.db)) }),
+  createUserAdminService({
+    db: rt.db,
+    clock: rt.clock,
+    cache: rt.cache,
+    audit: getAuditLog(),
+    knownMinistries: async () => new Set(await listMinistryCodes(rt.db)),
+  }),
 );

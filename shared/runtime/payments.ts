@@ -23,7 +23,9 @@ const recordPaymentStatus =
 
 export const WEBHOOK_PATH = '/webhooks/bange';
 
-export const getBank = perRuntime((rt) => createBangeHttpBank({ apiUrl: rt.config.bange.apiUrl, apiKey: rt.config.bange.apiKey, timeoutMs: rt.config.bange.timeoutMs }));
+export const getBank = perRuntime((rt) =>
+  createBangeHttpBank({ apiUrl: rt.config.bange.apiUrl, apiKey: rt.config.bange.apiKey, timeoutMs: rt.config.bange.timeoutMs }),
+);
 
 export const getPaymentApplication = perRuntime((rt) => createPaymentApplication({ ids: rt.ids, review: getReviewService() }));
 
@@ -94,6 +96,8 @@ export const getRefundService = perRuntime((rt) =>
   }),
 );
 
-export const getReplayService = perRuntime((rt) => createReplayService({ db: rt.db, clock: rt.clock, ids: rt.ids, publisher: getOutboxPublisher(), audit: getAuditLog() }));
+export const getReplayService = perRuntime((rt) =>
+  createReplayService({ db: rt.db, clock: rt.clock, ids: rt.ids, publisher: getOutboxPublisher(), audit: getAuditLog() }),
+);
 
 export const getReceiptReader = perRuntime((rt) => createReceiptReader({ db: rt.db, keys: getKeyRing }));

@@ -8,4 +8,6 @@ export const getPersonalDataService = perRuntime((rt) =>
   createPersonalDataService({ db: rt.db, clock: rt.clock, storage: rt.storage, audit: getAuditLog(), fiscalRetentionYears: rt.config.retention.fiscalYears }),
 );
 
-export const getRetentionService = perRuntime((rt) => createRetentionService({ db: rt.db, clock: rt.clock, storage: rt.storage, audit: getAuditLog(), settings: rt.config.retention }));
+export const getRetentionService = perRuntime((rt) =>
+  createRetentionService({ db: rt.db, clock: rt.clock, storage: rt.storage, audit: getAuditLog(), settings: rt.config.retention }),
+);

@@ -20,7 +20,11 @@ interface Violation {
 }
 
 function cruise(cwd: string, folders: string[]): Violation[] {
-  const run = spawnSync(DEPCRUISE, [...folders, '--config', path.join(ROOT, '.dependency-cruiser.cjs'), '--output-type', 'json'], { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const run = spawnSync(DEPCRUISE, [...folders, '--config', path.join(ROOT, '.dependency-cruiser.cjs'), '--output-type', 'json'], {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (!run.stdout) throw new Error(`depcruise printed nothing: ${run.stderr}`);
   return (JSON.parse(run.stdout) as { summary: { violations: Violation[] } }).summary.violations;
 }
@@ -99,8 +103,10 @@ function lintSnippet(filePath: string, text: string): string[] {
 }
 
 describe('SQL only in repositories (ESLint)', () => {
-  const query = "import type { Queryable } from '../../ports/database.port';\nexport const count = (db: Queryable) => db.query('SELECT count(*) FROM payments');\n";
-  const template = "import type { Queryable } from '../../ports/database.port';\nexport const drop = (db: Queryable, id: string) => db.query(`\n  DELETE FROM payments WHERE id = ${'$'}1`, [id]);\n";
+  const query =
+    "import type { Queryable } from '../../ports/database.port';\nexport const count = (db: Queryable) => db.query('SELECT count(*) FROM payments');\n";
+  const template =
+    "import type { Queryable } from '../../ports/database.port';\nexport const drop = (db: Queryable, id: string) => db.query(`\n  DELETE FROM payments WHERE id = ${'$'}1`, [id]);\n";
 
   it('refuses a statement in a service, an entry, the pipeline, as a string or a template', () => {
     expect(lintSnippet('shared/domain/payments/fixture.service.ts', query)).toEqual([expect.stringContaining('SQL belongs in a repository')]);

@@ -35,7 +35,8 @@ describe('the capacity model', () => {
     // A deadline day's mix sums to one and has every kind of work in it.
     const mix = deadlineMix();
     expect(Object.values(mix).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
-    for (const op of ['catalog.read', 'auth.login', 'declaration.create', 'agent.approve', 'payment.create', 'webhook.bange', 'event.notifications'] as const) expect(mix[op]).toBeGreaterThan(0);
+    for (const op of ['catalog.read', 'auth.login', 'declaration.create', 'agent.approve', 'payment.create', 'webhook.bange', 'event.notifications'] as const)
+      expect(mix[op]).toBeGreaterThan(0);
     // Each payment fans out: one webhook event applied, payment.applied to two subscriptions.
     const { ops } = operationsOf(flowsPerDay('ordinary'));
     expect(ops['event.issue-receipt']).toBeCloseTo(ops['payment.create'], 6);

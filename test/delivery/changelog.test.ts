@@ -15,8 +15,14 @@ describe('CHANGELOG.md', () => {
     const sections = parseChangelog(text);
     expect(sections[0]!.name).toBe('Unreleased');
     const versions = sections.slice(1);
-    for (const v of versions) expect(v).toMatchObject({ name: expect.stringMatching(/^\d{4}\.\d{2}\.\d{2}$/), date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
-    expect(versions.map((v) => v.date)).toEqual(versions.map((v) => v.date).sort().reverse());
+    for (const v of versions)
+      expect(v).toMatchObject({ name: expect.stringMatching(/^\d{4}\.\d{2}\.\d{2}$/), date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
+    expect(versions.map((v) => v.date)).toEqual(
+      versions
+        .map((v) => v.date)
+        .sort()
+        .reverse(),
+    );
     for (const s of sections) for (const [, kind] of s.body.matchAll(/^### (.+)$/gm)) expect(KINDS).toContain(kind);
   });
 
@@ -31,7 +37,10 @@ describe('releaseNotes', () => {
   const older = '## [2026.11.30] - 2026-11-30\n\n### Fixed\n\n- A fix.\n';
 
   it('takes [Unreleased] when it has entries', () => {
-    expect(releaseNotes(`# Changelog\n\n## [Unreleased]\n\n### Added\n\n- A route.\n\n${older}`)).toEqual({ name: 'Unreleased', body: '### Added\n\n- A route.' });
+    expect(releaseNotes(`# Changelog\n\n## [Unreleased]\n\n### Added\n\n- A route.\n\n${older}`)).toEqual({
+      name: 'Unreleased',
+      body: '### Added\n\n- A route.',
+    });
   });
 
   it('takes the newest version when [Unreleased] is empty (a redeploy after a cut)', () => {

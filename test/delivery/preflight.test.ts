@@ -66,7 +66,13 @@ describe('preflight --env local against the local stack', () => {
     expect(out).toMatch(/readiness: GET \/health\/ready\s+GO\s+database up, cache up/);
     expect(out).toMatch(/catalog: GET \/api\/v1\/fiscal-services\s+GO\s+547 services listed/);
     expect(out).toContain(`GO      ${migrations.length} applied, head ${label(migrations.at(-1)!)} (schema_migrations)`);
-    for (const check of ['required secrets have a value', 'dashboards present', 'alert policies present, enabled, routed', 'uptime check on /health', 'database backups and recovery']) {
+    for (const check of [
+      'required secrets have a value',
+      'dashboards present',
+      'alert policies present, enabled, routed',
+      'uptime check on /health',
+      'database backups and recovery',
+    ]) {
       expect(out).toMatch(new RegExp(`${check.replace(/[()/]/g, '\\$&')}\\s+N/A\\s+not applicable locally`));
     }
     for (const id of GCLOUD_CHECKS) expect(out).toMatch(new RegExp(`\\s${id}\\s+.+\\s+N/A\\s+not applicable locally`));
@@ -102,7 +108,9 @@ describe('preflight --env local against the local stack', () => {
       await client.query(`INSERT INTO schema_migrations (version, name, checksum, execution_ms) VALUES (9999, 'from_another_branch', 'x', 1)`);
       const checks = byCheck(await runChecks({ env: 'local', baseUrl, databaseUrl: app.database.url }, baseDeps(noGcloud.run)));
       expect(checks['migrations at head']!.status).toBe('NO-GO');
-      expect(checks['migrations at head']!.detail).toBe(`changed after being applied: ${label(migrations[0]!)}; applied but absent from migrations/: 9999_from_another_branch (schema_migrations)`);
+      expect(checks['migrations at head']!.detail).toBe(
+        `changed after being applied: ${label(migrations[0]!)}; applied but absent from migrations/: 9999_from_another_branch (schema_migrations)`,
+      );
     } finally {
       await client.query(`UPDATE schema_migrations SET checksum = $1 WHERE version = 1`, [migrations[0]!.checksum]);
       await client.query('DELETE FROM schema_migrations WHERE version = 9999');
@@ -148,7 +156,12 @@ describe('preflight readiness when the cache is down', () => {
   it('names the failing check', async () => {
     const baseUrl = await listen(app);
     const checks = byCheck(await runChecks({ env: 'local', baseUrl, databaseUrl: app.database.url }, baseDeps(noGcloud.run)));
-    expect(checks['readiness: GET /health/ready']).toEqual({ id: 'readiness', check: 'readiness: GET /health/ready', status: 'NO-GO', detail: '503: failing cache (database up, cache down, pubsub up)' });
+    expect(checks['readiness: GET /health/ready']).toEqual({
+      id: 'readiness',
+      check: 'readiness: GET /health/ready',
+      status: 'NO-GO',
+      detail: '503: failing cache (database up, cache down, pubsub up)',
+    });
   });
 });
 
@@ -156,12 +169,17 @@ describe('preflight readiness when the cache is down', () => {
 function recordedProd(overrides: (args: string[]) => string | undefined = () => undefined): FakeGcloud {
   const statusEntries = (which: typeof migrations) => {
     const template = JSON.parse(fixture('gcloud/logging-migrate-status-entry.json')) as { textPayload: string };
-    return JSON.stringify(which.map((m) => ({ ...template, textPayload: `${String(m.version).padStart(4, '0')}  applied  ${m.name}  (2026-09-02T08:31:20.118Z)` })));
+    return JSON.stringify(
+      which.map((m) => ({ ...template, textPayload: `${String(m.version).padStart(4, '0')}  applied  ${m.name}  (2026-09-02T08:31:20.118Z)` })),
+    );
   };
   return fakeGcloud((args) => {
     const overridden = overrides(args);
     if (overridden !== undefined) return overridden === 'NOT_FOUND' ? undefined : overridden;
-    const cmd = args.filter((a) => !a.startsWith('--')).slice(0, 4).join(' ');
+    const cmd = args
+      .filter((a) => !a.startsWith('--'))
+      .slice(0, 4)
+      .join(' ');
     if (cmd.startsWith('secrets versions list')) return fixture('gcloud/secret-versions.json').replaceAll('SECRET', args[3]!);
     if (cmd === 'monitoring dashboards list') return fixture('gcloud/monitoring-dashboards.json');
     if (cmd === 'alpha monitoring policies list') return fixture('gcloud/monitoring-policies.json');
@@ -170,7 +188,8 @@ function recordedProd(overrides: (args: string[]) => string | undefined = () => 
     if (cmd === 'sql instances describe taxasge-db-replica') return fixture('gcloud/sql-replica.json');
     if (cmd === 'sql backups list') return fixture('gcloud/sql-backups.json');
     if (cmd === 'services list') return fixture('gcloud/services-enabled.json');
-    if (cmd === 'scheduler jobs list') return JSON.stringify(Object.keys(topology.jobs).map((job) => JSON.parse(fixture('gcloud/scheduler-job.json').replace('JOB', job)) as unknown));
+    if (cmd === 'scheduler jobs list')
+      return JSON.stringify(Object.keys(topology.jobs).map((job) => JSON.parse(fixture('gcloud/scheduler-job.json').replace('JOB', job)) as unknown));
     if (cmd === 'iam service-accounts keys list') return '[]';
     if (cmd === 'run jobs execute taxasge-migrate') return fixture('gcloud/run-job-execution.json');
     if (args[0] === 'logging' && args[1] === 'read') return statusEntries(migrations);
@@ -193,7 +212,13 @@ describe('preflight --env prod against recorded API responses', () => {
   it('takes the project, region, host and secrets from the Terraform code', async () => {
     const target = await resolveTarget('prod', {});
     expect(target.baseUrl).toBe('https://taxasge-prod.web.app');
-    expect(target.gcp).toMatchObject({ project: 'taxasge-prod', region: 'europe-west1', sqlInstance: 'taxasge-db', migrationsJob: 'taxasge-migrate', host: 'taxasge-prod.web.app' });
+    expect(target.gcp).toMatchObject({
+      project: 'taxasge-prod',
+      region: 'europe-west1',
+      sqlInstance: 'taxasge-db',
+      migrationsJob: 'taxasge-migrate',
+      host: 'taxasge-prod.web.app',
+    });
     expect(target.gcp!.secrets).toEqual(expect.arrayContaining(['database-url', 'bange-webhook-secret', 'pagerduty-integration-key']));
   });
 
@@ -207,7 +232,12 @@ describe('preflight --env prod against recorded API responses', () => {
     expect(out).toContain(`GO      ${migrations.length} applied, head ${label(migrations.at(-1)!)} (job taxasge-migrate status)`);
     const { gcp } = await resolveTarget('prod', {});
     expect(out).toMatch(new RegExp(`required secrets have a value\\s+GO\\s+${gcp!.secrets.length} secrets with an enabled version`));
-    expect(gcloud.calls.filter((c) => c[1] === 'secrets').map((c) => c[4]).sort()).toEqual([...gcp!.secrets].sort());
+    expect(
+      gcloud.calls
+        .filter((c) => c[1] === 'secrets')
+        .map((c) => c[4])
+        .sort(),
+    ).toEqual([...gcp!.secrets].sort());
     expect(out).toMatch(/dashboards present\s+GO\s+2 of 2 dashboards/);
     expect(out).toMatch(/alert policies present, enabled, routed\s+GO\s+3 of 3 policies, each with a channel/);
     expect(out).toMatch(/uptime check on \/health\s+GO\s+taxasge-prod-health probes https:\/\/taxasge-prod\.web\.app\/health/);
@@ -215,9 +245,22 @@ describe('preflight --env prod against recorded API responses', () => {
     expect(code).toBe(0);
 
     const execute = gcloud.calls.find((c) => c[2] === 'jobs');
-    expect(execute).toEqual(['gcloud', 'run', 'jobs', 'execute', 'taxasge-migrate', '--project=taxasge-prod', '--region=europe-west1', '--args=index.js,status', '--wait', '--format=json']);
+    expect(execute).toEqual([
+      'gcloud',
+      'run',
+      'jobs',
+      'execute',
+      'taxasge-migrate',
+      '--project=taxasge-prod',
+      '--region=europe-west1',
+      '--args=index.js,status',
+      '--wait',
+      '--format=json',
+    ]);
     const read = gcloud.calls.find((c) => c[1] === 'logging')!;
-    expect(read[3]).toBe('resource.type="cloud_run_job" AND resource.labels.job_name="taxasge-migrate" AND labels."run.googleapis.com/execution_name"="taxasge-migrate-x7k2p"');
+    expect(read[3]).toBe(
+      'resource.type="cloud_run_job" AND resource.labels.job_name="taxasge-migrate" AND labels."run.googleapis.com/execution_name"="taxasge-migrate-x7k2p"',
+    );
   });
 
   it('is NO-GO on each recorded problem, naming it', async () => {
@@ -234,20 +277,31 @@ describe('preflight --env prod against recorded API responses', () => {
       if (args[1] === 'instances') return JSON.stringify(sql);
       if (args[1] === 'read') {
         const template = JSON.parse(fixture('gcloud/logging-migrate-status-entry.json'));
-        return JSON.stringify(migrations.map((m, i) => ({ ...template, textPayload: `${String(m.version).padStart(4, '0')}  ${i === migrations.length - 1 ? 'pending ' : 'applied '} ${m.name}` })));
+        return JSON.stringify(
+          migrations.map((m, i) => ({
+            ...template,
+            textPayload: `${String(m.version).padStart(4, '0')}  ${i === migrations.length - 1 ? 'pending ' : 'applied '} ${m.name}`,
+          })),
+        );
       }
       return undefined;
     });
-    const checks = byCheck(await runChecks((await resolveTarget('prod', { baseUrl })), baseDeps(gcloud.run)));
+    const checks = byCheck(await runChecks(await resolveTarget('prod', { baseUrl }), baseDeps(gcloud.run)));
 
-    expect(checks['required secrets have a value']).toMatchObject({ status: 'NO-GO', detail: 'bange-api-key (missing), twilio-auth-token (no enabled version)' });
+    expect(checks['required secrets have a value']).toMatchObject({
+      status: 'NO-GO',
+      detail: 'bange-api-key (missing), twilio-auth-token (no enabled version)',
+    });
     expect(checks['dashboards present']).toMatchObject({ status: 'NO-GO', detail: 'missing: TaxasGE — API overview' });
     expect(checks['alert policies present, enabled, routed']).toMatchObject({
       status: 'NO-GO',
       detail: 'TaxasGE — BANGE silent disabled, TaxasGE — 5xx error rate above 5 % has no notification channel, TaxasGE — availability SLO fast burn missing',
     });
     expect(checks['uptime check on /health']).toMatchObject({ status: 'NO-GO', detail: 'no uptime check probes https://taxasge-prod.web.app/health' });
-    expect(checks['database backups and recovery']).toMatchObject({ status: 'NO-GO', detail: 'point-in-time recovery disabled, only 7 backups retained (30 expected), public IP enabled' });
+    expect(checks['database backups and recovery']).toMatchObject({
+      status: 'NO-GO',
+      detail: 'point-in-time recovery disabled, only 7 backups retained (30 expected), public IP enabled',
+    });
     expect(checks['migrations at head']).toMatchObject({ status: 'NO-GO', detail: `pending: ${label(migrations.at(-1)!)} (job taxasge-migrate status)` });
   });
 
@@ -256,9 +310,14 @@ describe('preflight --env prod against recorded API responses', () => {
     delete sql.settings.backupConfiguration.location;
     const backups = JSON.parse(fixture('gcloud/sql-backups.json')) as { location: string }[];
     const replica = { ...JSON.parse(fixture('gcloud/sql-replica.json')), state: 'SUSPENDED', masterInstanceName: 'taxasge-prod:other-db' };
-    const services = (JSON.parse(fixture('gcloud/services-enabled.json')) as { config: { name: string } }[]).filter((x) => x.config.name !== 'vision.googleapis.com');
+    const services = (JSON.parse(fixture('gcloud/services-enabled.json')) as { config: { name: string } }[]).filter(
+      (x) => x.config.name !== 'vision.googleapis.com',
+    );
     const [first, second, ...rest] = Object.keys(topology.jobs);
-    const jobs = [{ ...JSON.parse(fixture('gcloud/scheduler-job.json').replace('JOB', first!)), state: 'PAUSED' }, ...rest.map((j) => JSON.parse(fixture('gcloud/scheduler-job.json').replace('JOB', j)) as unknown)];
+    const jobs = [
+      { ...JSON.parse(fixture('gcloud/scheduler-job.json').replace('JOB', first!)), state: 'PAUSED' },
+      ...rest.map((j) => JSON.parse(fixture('gcloud/scheduler-job.json').replace('JOB', j)) as unknown),
+    ];
     const gcloud = recordedProd((args) => {
       if (args[1] === 'instances' && args[3] === 'taxasge-db') return JSON.stringify(sql);
       if (args[1] === 'instances' && args[3] === 'taxasge-db-replica') return JSON.stringify(replica);
@@ -272,16 +331,42 @@ describe('preflight --env prod against recorded API responses', () => {
     const checks = Object.fromEntries((await runChecks(await resolveTarget('prod', { baseUrl }), later)).map((o) => [o.id, o]));
 
     expect(checks.backups).toMatchObject({ status: 'NO-GO', detail: 'backups stored in the default location, not europe-west4' });
-    expect(checks['last-backup']).toMatchObject({ status: 'NO-GO', detail: 'the newest successful backup ended 27.8 h ago (2026-09-02T02:14:51.337Z), stored in eu, not europe-west4' });
-    expect(checks.replica).toMatchObject({ status: 'NO-GO', detail: 'taxasge-db-replica: state SUSPENDED (RUNNABLE expected), replicates taxasge-prod:other-db, not taxasge-db' });
+    expect(checks['last-backup']).toMatchObject({
+      status: 'NO-GO',
+      detail: 'the newest successful backup ended 27.8 h ago (2026-09-02T02:14:51.337Z), stored in eu, not europe-west4',
+    });
+    expect(checks.replica).toMatchObject({
+      status: 'NO-GO',
+      detail: 'taxasge-db-replica: state SUSPENDED (RUNNABLE expected), replicates taxasge-prod:other-db, not taxasge-db',
+    });
     expect(checks['google-apis']).toMatchObject({ status: 'NO-GO', detail: 'not enabled: vision.googleapis.com' });
     expect(checks['scheduler-jobs']).toMatchObject({ status: 'NO-GO', detail: `${first} PAUSED, ${second} missing` });
-    expect(checks['deployer-keys']).toMatchObject({ status: 'NO-GO', detail: '1 user-managed key(s) on github-deployer@taxasge-prod.iam.gserviceaccount.com: delete them' });
-    expect(gcloud.calls.find((c) => c[2] === 'backups')).toEqual(['gcloud', 'sql', 'backups', 'list', '--instance=taxasge-db', '--project=taxasge-prod', '--limit=10', '--format=json']);
+    expect(checks['deployer-keys']).toMatchObject({
+      status: 'NO-GO',
+      detail: '1 user-managed key(s) on github-deployer@taxasge-prod.iam.gserviceaccount.com: delete them',
+    });
+    expect(gcloud.calls.find((c) => c[2] === 'backups')).toEqual([
+      'gcloud',
+      'sql',
+      'backups',
+      'list',
+      '--instance=taxasge-db',
+      '--project=taxasge-prod',
+      '--limit=10',
+      '--format=json',
+    ]);
   });
 
   it('is GO on the recorded recovery and API answers, and has no replica to check in staging', async () => {
-    const prod = byCheck(await runChecks(await resolveTarget('prod', { baseUrl }), baseDeps(recordedProd().run), ['last-backup', 'replica', 'google-apis', 'scheduler-jobs', 'deployer-keys']));
+    const prod = byCheck(
+      await runChecks(await resolveTarget('prod', { baseUrl }), baseDeps(recordedProd().run), [
+        'last-backup',
+        'replica',
+        'google-apis',
+        'scheduler-jobs',
+        'deployer-keys',
+      ]),
+    );
     expect(Object.values(prod).map((o) => [o.id, o.status, o.detail])).toEqual([
       ['last-backup', 'GO', 'ended 6.8 h ago (2026-09-02T02:14:51.337Z) in europe-west4'],
       ['replica', 'GO', 'taxasge-db-replica in europe-west4 follows taxasge-db'],
@@ -300,11 +385,16 @@ describe('preflight --env prod against recorded API responses', () => {
     const run = async (fetchImpl: typeof fetch, id: string) => (await runChecks(target, baseDeps(noGcloud.run, { fetch: fetchImpl }), [id]))[0]!;
     expect(await run(answer({ 'strict-transport-security': 'max-age=31536000; includeSubDomains' }), 'https')).toMatchObject({ status: 'GO' });
     expect(await run(answer({}), 'https')).toMatchObject({ status: 'NO-GO', detail: 'no Strict-Transport-Security header on /health' });
-    expect(await run(answer({ 'strict-transport-security': 'max-age=600' }), 'https')).toMatchObject({ status: 'NO-GO', detail: 'HSTS max-age 600 s is under 180 days' });
+    expect(await run(answer({ 'strict-transport-security': 'max-age=600' }), 'https')).toMatchObject({
+      status: 'NO-GO',
+      detail: 'HSTS max-age 600 s is under 180 days',
+    });
     const stale = answer({}, { status: 'ok', version: '2.0.0', info: { version: '1.9.0' }, paths: { '/health': {}, '/api/v1/legacy': {} } });
     const reference = await run(stale, 'api-reference');
     expect(reference.status).toBe('NO-GO');
-    expect(reference.detail).toMatch(/^not in the served reference: \/api\/v1\/auth\/register, .*; served but not in this checkout: \/api\/v1\/legacy; reference of version 1\.9\.0, API running 2\.0\.0$/);
+    expect(reference.detail).toMatch(
+      /^not in the served reference: \/api\/v1\/auth\/register, .*; served but not in this checkout: \/api\/v1\/legacy; reference of version 1\.9\.0, API running 2\.0\.0$/,
+    );
   });
 
   it('refuses an unknown check id in --only', async () => {
@@ -325,13 +415,18 @@ describe('preflight --env prod against recorded API responses', () => {
   it('gives up when the job prints no status', async () => {
     const gcloud = recordedProd((args) => (args[1] === 'read' ? '[]' : undefined));
     const checks = byCheck(await runChecks(await resolveTarget('prod', { baseUrl }), baseDeps(gcloud.run)));
-    expect(checks['migrations at head']).toMatchObject({ status: 'NO-GO', detail: 'execution taxasge-migrate-x7k2p printed no migration status in Cloud Logging after 3 reads' });
+    expect(checks['migrations at head']).toMatchObject({
+      status: 'NO-GO',
+      detail: 'execution taxasge-migrate-x7k2p printed no migration status in Cloud Logging after 3 reads',
+    });
   });
 
   it('reports a failing gcloud with its error', async () => {
     const gcloud = recordedProd((args) => (args[0] === 'sql' ? 'NOT_FOUND' : undefined));
     const checks = byCheck(await runChecks(await resolveTarget('prod', { baseUrl }), baseDeps(gcloud.run)));
-    expect(checks['database backups and recovery']!.detail).toMatch(/^gcloud sql instances describe taxasge-db --project=taxasge-prod --format=json failed \(exit 1\): .*NOT_FOUND/);
+    expect(checks['database backups and recovery']!.detail).toMatch(
+      /^gcloud sql instances describe taxasge-db --project=taxasge-prod --format=json failed \(exit 1\): .*NOT_FOUND/,
+    );
   });
 
   it.each([
@@ -349,7 +444,20 @@ describe('preflight repository checks', () => {
   /** A copy of what the repository checks read, which a test then breaks. */
   function copyOfRepository(): string {
     const dir = mkdtempSync(path.join(tmpdir(), 'preflight-repo-'));
-    for (const p of ['.github/workflows', 'jest.config.js', 'package.json', 'terraform', 'dashboards', 'alerting', 'docs', 'README.md', 'CHANGELOG.md', 'eslint.config.mjs', 'test/security/secret-scan.test.ts', 'shared/topology/topology.json']) {
+    for (const p of [
+      '.github/workflows',
+      'jest.config.js',
+      'package.json',
+      'terraform',
+      'dashboards',
+      'alerting',
+      'docs',
+      'README.md',
+      'CHANGELOG.md',
+      'eslint.config.mjs',
+      'test/security/secret-scan.test.ts',
+      'shared/topology/topology.json',
+    ]) {
       cpSync(path.join(ROOT, p), path.join(dir, p), { recursive: true, filter: (src) => !src.includes(`${path.sep}.terraform`) });
     }
     return dir;
@@ -361,7 +469,9 @@ describe('preflight repository checks', () => {
     writeFileSync(path.join(dir, file), changed);
   };
   const repositoryOutcomes = async (repoRoot: string): Promise<Record<string, CheckOutcome>> =>
-    Object.fromEntries((await runChecks({ env: 'local', baseUrl: 'http://127.0.0.1:9' }, baseDeps(noGcloud.run, { repoRoot }), REPOSITORY_CHECKS)).map((o) => [o.id, o]));
+    Object.fromEntries(
+      (await runChecks({ env: 'local', baseUrl: 'http://127.0.0.1:9' }, baseDeps(noGcloud.run, { repoRoot }), REPOSITORY_CHECKS)).map((o) => [o.id, o]),
+    );
 
   it('are GO on this checkout', async () => {
     const outcomes = await repositoryOutcomes(ROOT);
@@ -385,11 +495,20 @@ describe('preflight repository checks', () => {
       edit(dir, 'shared/topology/topology.json', '"data-retention"', '"data-kept"');
 
       const o = await repositoryOutcomes(dir);
-      expect(o['ci-pipeline']).toMatchObject({ status: 'NO-GO', detail: 'ci.yml runs no npm run typecheck; jest.config.js coverage threshold is 80 % of lines (85 expected)' });
+      expect(o['ci-pipeline']).toMatchObject({
+        status: 'NO-GO',
+        detail: 'ci.yml runs no npm run typecheck; jest.config.js coverage threshold is 80 % of lines (85 expected)',
+      });
       expect(o['deploy-pipeline']).toMatchObject({ status: 'NO-GO', detail: 'deploy.yml has no rollback step' });
       expect(o.environments).toMatchObject({ status: 'NO-GO', detail: 'prod CORS origin http://localhost:3000 is not a public HTTPS origin' });
-      expect(o['database-config']).toMatchObject({ status: 'NO-GO', detail: 'prod database is ZONAL (REGIONAL expected); prod has no read replica outside europe-west1' });
-      expect(o['monitoring-config']).toMatchObject({ status: 'NO-GO', detail: 'dashboard OCR Performance (dashboards/documents.json) missing; alerting/api-down.json links RUNBOOK.md#api-gone, which does not exist' });
+      expect(o['database-config']).toMatchObject({
+        status: 'NO-GO',
+        detail: 'prod database is ZONAL (REGIONAL expected); prod has no read replica outside europe-west1',
+      });
+      expect(o['monitoring-config']).toMatchObject({
+        status: 'NO-GO',
+        detail: 'dashboard OCR Performance (dashboards/documents.json) missing; alerting/api-down.json links RUNBOOK.md#api-gone, which does not exist',
+      });
       expect(o.docs).toMatchObject({ status: 'NO-GO', detail: 'docs/RUNBOOK.md has no section #region-lost' });
       expect(o['security-scans']).toMatchObject({ status: 'NO-GO', detail: 'eslint.config.mjs does not use eslint-plugin-security' });
       expect(o.retention).toMatchObject({ status: 'NO-GO', detail: 'shared/topology/topology.json schedules no data-retention job' });

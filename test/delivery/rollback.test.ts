@@ -17,13 +17,28 @@ describe('which revision is "previous"', () => {
       from: 'fiscal-services-00003-kez',
       to: 'fiscal-services-00002-vuq',
       rule: 'tagged "previous" by the last promotion',
-      command: ['gcloud', 'run', 'services', 'update-traffic', 'fiscal-services', '--project=taxasge-prod', '--region=europe-west1', '--to-revisions=fiscal-services-00002-vuq=100', '--quiet'],
+      command: [
+        'gcloud',
+        'run',
+        'services',
+        'update-traffic',
+        'fiscal-services',
+        '--project=taxasge-prod',
+        '--region=europe-west1',
+        '--to-revisions=fiscal-services-00002-vuq=100',
+        '--quiet',
+      ],
     });
   });
 
   it('never picks a newer candidate that the smoke tests refused', () => {
     const { service, revisions } = load('webhooks');
-    expect(planRollback(service, revisions, target)).toMatchObject({ action: 'rollback', from: 'webhooks-00004-daj', to: 'webhooks-00003-pic', rule: 'newest ready revision older than the serving one' });
+    expect(planRollback(service, revisions, target)).toMatchObject({
+      action: 'rollback',
+      from: 'webhooks-00004-daj',
+      to: 'webhooks-00003-pic',
+      rule: 'newest ready revision older than the serving one',
+    });
   });
 
   it('resolves traffic on "latest" and skips revisions that never became ready', () => {
@@ -33,19 +48,35 @@ describe('which revision is "previous"', () => {
 
   it('skips a service with a single revision', () => {
     const { service, revisions } = load('health');
-    expect(planRollback(service, revisions, target)).toEqual({ service: 'health', action: 'skip', from: 'health-00001-mup', reason: 'no earlier ready revision to go back to' });
+    expect(planRollback(service, revisions, target)).toEqual({
+      service: 'health',
+      action: 'skip',
+      from: 'health-00001-mup',
+      reason: 'no earlier ready revision to go back to',
+    });
   });
 
   it('ignores a stale "previous" tag that points at the serving revision', () => {
     const { service, revisions } = load('fiscal-services');
-    const traffic = [{ revisionName: 'fiscal-services-00002-vuq', percent: 100 }, { revisionName: 'fiscal-services-00002-vuq', tag: 'previous' }];
+    const traffic = [
+      { revisionName: 'fiscal-services-00002-vuq', percent: 100 },
+      { revisionName: 'fiscal-services-00002-vuq', tag: 'previous' },
+    ];
     const rolledBack: Service = { ...service, status: { ...service.status, traffic } };
     expect(planRollback(rolledBack, revisions, target)).toMatchObject({ from: 'fiscal-services-00002-vuq', to: 'fiscal-services-00001-lam' });
   });
 
   it('follows the revision with the most traffic when traffic is split', () => {
     const { service, revisions } = load('fiscal-services');
-    const split: Service = { ...service, status: { traffic: [{ revisionName: 'fiscal-services-00002-vuq', percent: 10 }, { revisionName: 'fiscal-services-00003-kez', percent: 90 }] } };
+    const split: Service = {
+      ...service,
+      status: {
+        traffic: [
+          { revisionName: 'fiscal-services-00002-vuq', percent: 10 },
+          { revisionName: 'fiscal-services-00003-kez', percent: 90 },
+        ],
+      },
+    };
     expect(planRollback(split, revisions, target)).toMatchObject({ from: 'fiscal-services-00003-kez', to: 'fiscal-services-00002-vuq' });
   });
 
@@ -88,12 +119,21 @@ describe('rolling back several services', () => {
 
     expect(gcloud.calls.some((c) => c.includes('update-traffic'))).toBe(false);
     expect(outcomes.filter((o) => o.result.startsWith('dry run'))).toHaveLength(3);
-    expect(lines).toContain('would run: gcloud run services update-traffic webhooks --project=taxasge-prod --region=europe-west1 --to-revisions=webhooks-00003-pic=100 --quiet');
+    expect(lines).toContain(
+      'would run: gcloud run services update-traffic webhooks --project=taxasge-prod --region=europe-west1 --to-revisions=webhooks-00003-pic=100 --quiet',
+    );
   });
 
   it('reports a service gcloud cannot find, and the others still roll back', async () => {
     const gcloud = fakeGcloud(cloudRunFixtures);
-    const outcomes = await rollbackServices({ ...target, services: ['agent', 'webhooks'], dryRun: false, concurrency: 8, run: gcloud.run, log: () => undefined });
+    const outcomes = await rollbackServices({
+      ...target,
+      services: ['agent', 'webhooks'],
+      dryRun: false,
+      concurrency: 8,
+      run: gcloud.run,
+      log: () => undefined,
+    });
 
     expect(outcomes[0]).toMatchObject({ service: 'agent', ok: false });
     expect(outcomes[0]!.result).toMatch(/^failed: gcloud run services describe agent .*NOT_FOUND/);
@@ -101,7 +141,11 @@ describe('rolling back several services', () => {
   });
 
   it('reports a failed traffic update', async () => {
-    const gcloud = fakeGcloud((args) => (args[2] === 'update-traffic' ? { code: 1, stdout: '', stderr: 'ERROR: (gcloud.run.services.update-traffic) PERMISSION_DENIED: Permission run.services.update denied' } : cloudRunFixtures(args)));
+    const gcloud = fakeGcloud((args) =>
+      args[2] === 'update-traffic'
+        ? { code: 1, stdout: '', stderr: 'ERROR: (gcloud.run.services.update-traffic) PERMISSION_DENIED: Permission run.services.update denied' }
+        : cloudRunFixtures(args),
+    );
     const [outcome] = await rollbackServices({ ...target, services: ['webhooks'], dryRun: false, concurrency: 1, run: gcloud.run, log: () => undefined });
     expect(outcome).toMatchObject({ ok: false });
     expect(outcome!.result).toContain('PERMISSION_DENIED');
@@ -114,7 +158,10 @@ describe('npm run rollback', () => {
     const lines: string[] = [];
     const code = await main(['--env', 'prod', '--dry-run'], gcloud.run, (l) => lines.push(l));
 
-    const described = gcloud.calls.filter((c) => c[3] === 'describe').map((c) => c[4]).sort();
+    const described = gcloud.calls
+      .filter((c) => c[3] === 'describe')
+      .map((c) => c[4])
+      .sort();
     const { catalogue } = await loadInventory();
     expect(described).toEqual([...catalogue.httpFunctions, ...catalogue.eventFunctions].sort());
     expect(described).toEqual(expect.arrayContaining(['fiscal-services', 'webhooks', 'jobs', 'apply-payment', 'notifications']));

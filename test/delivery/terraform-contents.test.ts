@@ -31,7 +31,9 @@ const block = (body: HclObject, ...names: string[]): HclObject => names.reduce((
 describe('functions', () => {
   it('include every folder of functions/ and every functionId of firebase.json', () => {
     const terraform = [...catalogue.httpFunctions, ...catalogue.eventFunctions];
-    const folders = readdirSync(path.join(ROOT, 'functions'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    const folders = readdirSync(path.join(ROOT, 'functions'), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
     expect(folders.length).toBeGreaterThan(0);
     expect(folders.filter((f) => !terraform.includes(f))).toEqual([]);
     const functionIds = [...new Set(readRewrites().map((r) => r.functionId))];
@@ -39,14 +41,16 @@ describe('functions', () => {
   });
 
   it('are public exactly for the functionIds of firebase.json, in the region the rewrites name', () => {
-    const config = JSON.parse(readFileSync(path.join(ROOT, 'firebase.json'), 'utf8')) as { hosting: { rewrites: { function: { functionId: string; region: string } }[] } };
+    const config = JSON.parse(readFileSync(path.join(ROOT, 'firebase.json'), 'utf8')) as {
+      hosting: { rewrites: { function: { functionId: string; region: string } }[] };
+    };
     expect([...catalogue.publicHttpFunctions].sort()).toEqual([...new Set(config.hosting.rewrites.map((r) => r.function.functionId))].sort());
     expect(catalogue.httpFunctions.filter((id) => !catalogue.publicHttpFunctions.includes(id))).toEqual(['jobs']);
     const regions = new Set(config.hosting.rewrites.map((r) => r.function.region));
     for (const env of ENVIRONMENTS) expect([...regions]).toEqual([readEnvironment(modules, env).region]);
   });
 
-  it('are gen2 on Node 22, built from npm run build\'s folder, with SERVICE_VERSION and their own secrets', () => {
+  it("are gen2 on Node 22, built from npm run build's folder, with SERVICE_VERSION and their own secrets", () => {
     const fn = resource('modules/http-function', 'google_cloudfunctions2_function', 'this');
     const vars = locals(moduleAt(modules, 'modules/stack'));
     const variables = Object.fromEntries(labelled(moduleAt(modules, 'modules/http-function'), 'variable').map((v) => [v.label, v.body]));
@@ -68,11 +72,17 @@ describe('functions', () => {
     const node = locals(moduleAt(modules, 'modules/http-function')).get('node_options');
     expect(typeof node).toBe('string');
     expect(node).toContain('file("${path.module}/node-options.json")).byMemory, var.memory');
-    const table = JSON.parse(readFileSync(path.join(TERRAFORM_ROOT, 'modules/http-function/node-options.json'), 'utf8')) as { byMemory: Record<string, string> };
+    const table = JSON.parse(readFileSync(path.join(TERRAFORM_ROOT, 'modules/http-function/node-options.json'), 'utf8')) as {
+      byMemory: Record<string, string>;
+    };
     // Every memory a function is deployed with has its flags (else it would run with V8's defaults and no code cache).
     const memories = new Set([...Object.values(topology.httpFunctions).map((f) => f.memory), '256Mi']);
     expect(memories.has('512Mi')).toBe(true);
-    for (const memory of memories) expect({ memory, flags: table.byMemory[memory] }).toEqual({ memory, flags: expect.stringMatching(/^(--max-old-space-size=\d+ )?--max-semi-space-size=\d+$/) });
+    for (const memory of memories)
+      expect({ memory, flags: table.byMemory[memory] }).toEqual({
+        memory,
+        flags: expect.stringMatching(/^(--max-old-space-size=\d+ )?--max-semi-space-size=\d+$/),
+      });
     const eventFunction = labelled(moduleAt(modules, 'modules/event-function'), 'module').find((m) => m.label === 'function')!;
     expect(eventFunction.body.node_options).toBe('${var.node_options}');
   });
@@ -88,7 +98,11 @@ describe('functions', () => {
 describe('events', () => {
   it('have the topics of product.md, one subscription per concern, and receipts and messages only for applied payments', () => {
     expect([...catalogue.topics].sort()).toEqual(['declaration-events', 'document-uploads', 'notifications', 'payment-applied', 'payment-events']);
-    const on = (topic: string) => Object.entries(catalogue.subscriptions).filter(([, s]) => s.topic === topic).map(([name]) => name).sort();
+    const on = (topic: string) =>
+      Object.entries(catalogue.subscriptions)
+        .filter(([, s]) => s.topic === topic)
+        .map(([name]) => name)
+        .sort();
     expect(on('payment-events')).toEqual(['apply-payment']);
     expect(on('payment-applied')).toEqual(['issue-receipt', 'notify-payer']);
     expect(on('document-uploads')).toEqual(['process-document']);
@@ -101,15 +115,23 @@ describe('events', () => {
     for (const fn of consumers) expect(Object.values(catalogue.subscriptions).some((s) => s.function === fn)).toBe(true);
   });
 
-  it('retry, and dead-letter to a topic per subscription that Pub/Sub\'s agent may publish to', () => {
+  it("retry, and dead-letter to a topic per subscription that Pub/Sub's agent may publish to", () => {
     const push = resource('modules/pubsub', 'google_pubsub_subscription', 'push');
     expect(push.for_each).toBe('${var.subscriptions}');
     expect(block(push, 'dead_letter_policy').dead_letter_topic).toBe('${google_pubsub_topic.dead_letter[each.key].id}');
     expect(block(push, 'retry_policy').minimum_backoff).toBe('${each.value.minimum_backoff}');
     expect(block(push, 'push_config', 'oidc_token').service_account_email).toBe('${var.push_service_account_email}');
-    expect(resource('modules/pubsub', 'google_pubsub_topic_iam_member', 'dead_letter_publisher')).toMatchObject({ role: 'roles/pubsub.publisher', member: '${local.pubsub_service_agent}' });
-    expect(resource('modules/pubsub', 'google_pubsub_subscription_iam_member', 'dead_letter_forwarder')).toMatchObject({ role: 'roles/pubsub.subscriber', member: '${local.pubsub_service_agent}' });
-    expect(locals(moduleAt(modules, 'modules/pubsub')).get('pubsub_service_agent')).toBe('serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com');
+    expect(resource('modules/pubsub', 'google_pubsub_topic_iam_member', 'dead_letter_publisher')).toMatchObject({
+      role: 'roles/pubsub.publisher',
+      member: '${local.pubsub_service_agent}',
+    });
+    expect(resource('modules/pubsub', 'google_pubsub_subscription_iam_member', 'dead_letter_forwarder')).toMatchObject({
+      role: 'roles/pubsub.subscriber',
+      member: '${local.pubsub_service_agent}',
+    });
+    expect(locals(moduleAt(modules, 'modules/pubsub')).get('pubsub_service_agent')).toBe(
+      'serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com',
+    );
   });
 
   it('take their retry policy from the topology and push every dead letter to the function that records it', () => {
@@ -143,16 +165,25 @@ describe('dashboards and alert policies', () => {
 
   it('route by userLabels.severity: critical to PagerDuty, warning to Slack', () => {
     const channels = locals(monitoring()).get('channels_by_severity');
-    expect(channels).toEqual({ critical: ['${google_monitoring_notification_channel.pagerduty.id}'], warning: ['${google_monitoring_notification_channel.slack.id}'] });
+    expect(channels).toEqual({
+      critical: ['${google_monitoring_notification_channel.pagerduty.id}'],
+      warning: ['${google_monitoring_notification_channel.slack.id}'],
+    });
     expect(resource('modules/monitoring', 'google_monitoring_notification_channel', 'pagerduty').type).toBe('pagerduty');
     expect(resource('modules/monitoring', 'google_monitoring_notification_channel', 'slack').type).toBe('slack');
-    expect(block(resource('modules/monitoring', 'google_monitoring_notification_channel', 'pagerduty'), 'sensitive_labels').service_key).toBe('${data.google_secret_manager_secret_version.pagerduty.secret_data}');
+    expect(block(resource('modules/monitoring', 'google_monitoring_notification_channel', 'pagerduty'), 'sensitive_labels').service_key).toBe(
+      '${data.google_secret_manager_secret_version.pagerduty.secret_data}',
+    );
   });
 
   const policyFiles = () =>
     [path.join(ROOT, 'alerting'), path.join(FIXTURES, 'monitoring/alerting')]
       .filter((d) => existsSync(d))
-      .flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => path.join(d, f)));
+      .flatMap((d) =>
+        readdirSync(d)
+          .filter((f) => f.endsWith('.json'))
+          .map((f) => path.join(d, f)),
+      );
 
   it('map every field used in the alert policy JSON onto the argument of the same name', () => {
     const schema = google.resources.get('google_monitoring_alert_policy')!;
@@ -163,7 +194,13 @@ describe('dashboards and alert policies', () => {
     expect(problems).toEqual([]);
     // The fixtures exercise threshold (with ratio), absent and PromQL conditions, documentation links and the strategy.
     const used = new Set(files.flatMap((f) => policyFields(JSON.parse(readFileSync(f, 'utf8')), schema).map((u) => u.hcl)));
-    for (const hcl of ['conditions.condition_threshold.denominator_aggregations.group_by_fields', 'conditions.condition_absent.trigger.percent', 'conditions.condition_prometheus_query_language.labels', 'documentation.links.url', 'alert_strategy.notification_rate_limit.period']) {
+    for (const hcl of [
+      'conditions.condition_threshold.denominator_aggregations.group_by_fields',
+      'conditions.condition_absent.trigger.percent',
+      'conditions.condition_prometheus_query_language.labels',
+      'documentation.links.url',
+      'alert_strategy.notification_rate_limit.period',
+    ]) {
       expect(used).toContain(hcl);
     }
   });
@@ -171,7 +208,11 @@ describe('dashboards and alert policies', () => {
   it('catch a field the module does not map, or maps from the wrong field', () => {
     const schema = google.resources.get('google_monitoring_alert_policy')!;
     const body = resource('modules/monitoring', 'google_monitoring_alert_policy', 'this');
-    const policy = { displayName: 'x', userLabels: { severity: 'warning' }, conditions: [{ displayName: 'c', conditionSql: { query: 'SELECT 1' }, conditionThreshold: { filter: 'f', thresholdValu: 1 } }] };
+    const policy = {
+      displayName: 'x',
+      userLabels: { severity: 'warning' },
+      conditions: [{ displayName: 'c', conditionSql: { query: 'SELECT 1' }, conditionThreshold: { filter: 'f', thresholdValu: 1 } }],
+    };
     expect(mappingProblems('p.json', policy, schema, body)).toEqual([
       'p.json: conditions.conditionSql is not mapped: the monitoring module sets no conditions.condition_sql',
       'p.json: conditions.conditionSql.query is not mapped: the monitoring module sets no conditions.condition_sql.query',
@@ -181,14 +222,23 @@ describe('dashboards and alert policies', () => {
     const threshold = ((swapped.dynamic as HclObject).conditions as HclObject[])[0]!.content as HclObject[];
     const content = (((threshold[0]!.dynamic as HclObject).condition_threshold as HclObject[])[0]!.content as HclObject[])[0]!;
     content.comparison = '${try(condition_threshold.value.thresholdValue, null)}';
-    expect(mappingProblems('q.json', { displayName: 'x', conditions: [{ displayName: 'c', conditionThreshold: { filter: 'f', comparison: 'COMPARISON_GT' } }] }, schema, swapped)).toEqual([
+    expect(
+      mappingProblems(
+        'q.json',
+        { displayName: 'x', conditions: [{ displayName: 'c', conditionThreshold: { filter: 'f', comparison: 'COMPARISON_GT' } }] },
+        schema,
+        swapped,
+      ),
+    ).toEqual([
       'q.json: conditions.condition_threshold.comparison is set from "${try(condition_threshold.value.thresholdValue, null)}", which does not read comparison',
     ]);
   });
 
   it('create every SLO the alert policies burn-rate on', () => {
     const service = resource('modules/monitoring', 'google_monitoring_custom_service', 'api').service_id;
-    const slos = ['availability', 'latency'].map((id) => `projects/__PROJECT_ID__/services/${service}/serviceLevelObjectives/${resource('modules/monitoring', 'google_monitoring_slo', id).slo_id}`);
+    const slos = ['availability', 'latency'].map(
+      (id) => `projects/__PROJECT_ID__/services/${service}/serviceLevelObjectives/${resource('modules/monitoring', 'google_monitoring_slo', id).slo_id}`,
+    );
     const referenced = policyFiles().flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/select_slo_[a-z_]+\(\\"([^\\]+)\\"/g)].map((m) => m[1]!));
     expect(referenced.length).toBeGreaterThan(0);
     expect([...new Set(referenced)].filter((name) => !slos.includes(name))).toEqual([]);
@@ -218,9 +268,15 @@ describe('database, migrations job, schedules, identities', () => {
 
   it('keep prod recoverable from the loss of its region: a promotable replica and the backups in another region', () => {
     const replica = resource('modules/cloud-sql', 'google_sql_database_instance', 'replica');
-    expect(replica).toMatchObject({ master_instance_name: '${google_sql_database_instance.this.name}', region: '${var.replica_region}', deletion_protection: true });
+    expect(replica).toMatchObject({
+      master_instance_name: '${google_sql_database_instance.this.name}',
+      region: '${var.replica_region}',
+      deletion_protection: true,
+    });
     expect(block(replica, 'settings', 'ip_configuration').ipv4_enabled).toBe(false);
-    expect(block(resource('modules/cloud-sql', 'google_sql_database_instance', 'this'), 'settings', 'backup_configuration').location).toContain('var.backup_location');
+    expect(block(resource('modules/cloud-sql', 'google_sql_database_instance', 'this'), 'settings', 'backup_configuration').location).toContain(
+      'var.backup_location',
+    );
     const [dev, staging, prod] = ENVIRONMENTS.map((e) => readEnvironment(modules, e));
     expect(prod!.stack).toMatchObject({ db_replica_region: 'europe-west4', db_backup_location: 'europe-west4' });
     expect(prod!.stack.db_replica_region).not.toBe(prod!.region);
@@ -261,7 +317,12 @@ describe('modules and environments', () => {
   it('have main, variables, outputs and versions, pinning the google providers to ~> 6.50', () => {
     for (const name of [...MODULES, 'stack']) {
       const dir = path.join(TERRAFORM_ROOT, 'modules', name);
-      expect([name, readdirSync(dir).filter((f) => f.endsWith('.tf')).sort()]).toEqual([name, expect.arrayContaining(['main.tf', 'outputs.tf', 'variables.tf', 'versions.tf'])]);
+      expect([
+        name,
+        readdirSync(dir)
+          .filter((f) => f.endsWith('.tf'))
+          .sort(),
+      ]).toEqual([name, expect.arrayContaining(['main.tf', 'outputs.tf', 'variables.tf', 'versions.tf'])]);
       const module = moduleAt(modules, `modules/${name}`);
       const providers = module.files.flatMap((f) => bodies(f.json.terraform)).flatMap((t) => bodies(t.required_providers));
       const pins = Object.assign({}, ...providers) as Record<string, { source: string; version: string }>;
@@ -279,7 +340,8 @@ describe('modules and environments', () => {
     for (const e of envs) {
       expect(e.region).toBe('europe-west1');
       expect(e.stateBucket).toBe(`${e.projectId}-tfstate`);
-      for (const setting of ['cors_origins', 'log_level', 'db_pool_max', 'default_max_instances', 'db_max_connections']) expect([e.name, setting, setting in e.stack]).toEqual([e.name, setting, true]);
+      for (const setting of ['cors_origins', 'log_level', 'db_pool_max', 'default_max_instances', 'db_max_connections'])
+        expect([e.name, setting, setting in e.stack]).toEqual([e.name, setting, true]);
     }
     const [dev, , prod] = envs;
     expect(dev!.stack.db_max_connections).toBeLessThan(prod!.stack.db_max_connections as number);

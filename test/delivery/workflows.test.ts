@@ -149,7 +149,10 @@ describe('security scanning', () => {
   });
 
   it('dependabot.yml updates npm, GitHub Actions and every Terraform root and module', () => {
-    const config = parse(readFileSync(path.join(ROOT, '.github/dependabot.yml'), 'utf8')) as { version: number; updates: { 'package-ecosystem': string; directory?: string; directories?: string[] }[] };
+    const config = parse(readFileSync(path.join(ROOT, '.github/dependabot.yml'), 'utf8')) as {
+      version: number;
+      updates: { 'package-ecosystem': string; directory?: string; directories?: string[] }[];
+    };
     expect(config.version).toBe(2);
     expect(config.updates.map((u) => u['package-ecosystem'])).toEqual(['npm', 'github-actions', 'terraform']);
     const terraform = config.updates[2]!.directories!;

@@ -38,10 +38,20 @@ let dataDir: string;
 async function startRedis(): Promise<{ child: ChildProcess; url: string }> {
   const port = await findFreePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const failed = new Promise<never>((_, reject) => child.once('error', (err) => reject(new Error(`redis-server is needed by the deployed shape's tests (Debian: apt-get install redis-server): ${err.message}`))));
+  const failed = new Promise<never>((_, reject) =>
+    child.once('error', (err) =>
+      reject(new Error(`redis-server is needed by the deployed shape's tests (Debian: apt-get install redis-server): ${err.message}`)),
+    ),
+  );
   const up = (async () => {
     for (let i = 0; i < 100; i++) {
-      if (await fetch(`http://127.0.0.1:${port}`).then(() => true, (e: Error) => !String(e.cause ?? e).includes('ECONNREFUSED'))) return;
+      if (
+        await fetch(`http://127.0.0.1:${port}`).then(
+          () => true,
+          (e: Error) => !String(e.cause ?? e).includes('ECONNREFUSED'),
+        )
+      )
+        return;
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error('redis-server did not listen');
@@ -62,7 +72,11 @@ let clients = 0;
 const nextClientAddress = () => `127.0.2.${(clients++ % 250) + 1}`;
 
 /** One request to the public origin, from a chosen loopback address (the client's IP as the functions see it). */
-function call(method: string, pathname: string, o: { token?: string; body?: unknown; headers?: Record<string, string>; from?: string; base?: string } = {}): Promise<Answer> {
+function call(
+  method: string,
+  pathname: string,
+  o: { token?: string; body?: unknown; headers?: Record<string, string>; from?: string; base?: string } = {},
+): Promise<Answer> {
   const url = new URL(pathname, o.base ?? shape.url);
   const payload = o.body === undefined ? undefined : JSON.stringify(o.body);
   return new Promise((resolve, reject) => {
@@ -121,7 +135,11 @@ async function newCitizen(): Promise<{ email: string; token: string; id: string 
 async function pendingPayment(token: string) {
   const d = await call('POST', '/api/v1/declarations', { token, body: { kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' } });
   expect(d.status).toBe(201);
-  const p = await call('POST', '/api/v1/payments', { token, body: { declarationId: d.body.id, method: 'bange_wallet' }, headers: { 'idempotency-key': `e2e-${d.body.id}` } });
+  const p = await call('POST', '/api/v1/payments', {
+    token,
+    body: { declarationId: d.body.id, method: 'bange_wallet' },
+    headers: { 'idempotency-key': `e2e-${d.body.id}` },
+  });
   expect(p.status).toBe(201);
   return { declarationId: d.body.id as string, paymentId: p.body.id as string, checkoutUrl: p.body.checkoutUrl as string };
 }
@@ -133,14 +151,20 @@ async function cacheFailedSince(line: number): Promise<boolean> {
 }
 
 const pay = async (checkoutUrl: string, knobs = '') => expect((await fetch(`${checkoutUrl}/pay${knobs}`, { method: 'POST' })).status).toBeLessThan(300);
-const receiptOf = (token: string, paymentId: string) => eventually(`the receipt of ${paymentId}`, async () => {
-  const r = await call('GET', `/api/v1/payments/${paymentId}/receipt`, { token });
-  return r.status === 200 ? r.body : undefined;
-});
+const receiptOf = (token: string, paymentId: string) =>
+  eventually(`the receipt of ${paymentId}`, async () => {
+    const r = await call('GET', `/api/v1/payments/${paymentId}/receipt`, { token });
+    return r.status === 200 ? r.body : undefined;
+  });
 const journals = async (paymentId: string) =>
   (await database.db.query<{ n: number }>("SELECT count(*)::int AS n FROM ledger_journals WHERE kind = 'payment' AND payment_id = $1", [paymentId])).rows[0]!.n;
 const paymentMessages = async (userId: string) =>
-  (await database.db.query<{ n: number }>("SELECT count(DISTINCT event_id)::int AS n FROM notification_deliveries WHERE user_id = $1 AND template = 'payment-received'", [userId])).rows[0]!.n;
+  (
+    await database.db.query<{ n: number }>(
+      "SELECT count(DISTINCT event_id)::int AS n FROM notification_deliveries WHERE user_id = $1 AND template = 'payment-received'",
+      [userId],
+    )
+  ).rows[0]!.n;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'taxasge-deployed-'));
@@ -176,9 +200,14 @@ describe('the deployed shape', () => {
     expect(shape.cache).toBe('upstash-bridge');
   });
 
-  it('answers through Hosting\'s routing, with firebase.json\'s headers, and a problem for unrouted paths', async () => {
+  it("answers through Hosting's routing, with firebase.json's headers, and a problem for unrouted paths", async () => {
     const catalog = await call('GET', '/api/v1/fiscal-services?limit=1');
-    expect([catalog.status, catalog.body.total, catalog.headers['cache-control'], catalog.headers['x-content-type-options']]).toEqual([200, 547, 'no-cache', 'nosniff']);
+    expect([catalog.status, catalog.body.total, catalog.headers['cache-control'], catalog.headers['x-content-type-options']]).toEqual([
+      200,
+      547,
+      'no-cache',
+      'nosniff',
+    ]);
     // Each route's caching reaches the client through Hosting: a catalog page revalidates with its ETag
     // (304), the signing keys are public for 5 minutes, anything personal is never stored.
     const again = await call('GET', '/api/v1/fiscal-services?limit=1', { headers: { 'if-none-match': String(catalog.headers.etag) } });
@@ -209,7 +238,10 @@ describe('the deployed shape', () => {
     const citizen = await newCitizen();
     const payments = [await pendingPayment(citizen.token), await pendingPayment(citizen.token)];
     for (const p of payments) await pay(p.checkoutUrl, '?outOfOrder=1&duplicates=3');
-    const released = await fetch(`${shape.sandboxUrl}/sandbox/bange/v1/webhooks/release`, { method: 'POST', headers: { authorization: `Bearer ${SANDBOX_API_KEY}` } });
+    const released = await fetch(`${shape.sandboxUrl}/sandbox/bange/v1/webhooks/release`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SANDBOX_API_KEY}` },
+    });
     expect(((await released.json()) as { released: number }).released).toBeGreaterThanOrEqual(2);
     for (const p of payments) await receiptOf(citizen.token, p.paymentId);
     for (const p of payments) expect(await journals(p.paymentId)).toBe(1);
@@ -228,7 +260,9 @@ describe('the deployed shape', () => {
       // terminated six times, 150 ms apart: requests, transactions and consumers die mid-way.
       const paid = Promise.all(payments.map((p) => pay(p.checkoutUrl)));
       for (let i = 0; i < 6; i++) {
-        const { rows } = await killer.query<{ n: number }>('SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+        const { rows } = await killer.query<{ n: number }>(
+          'SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+        );
         killed += rows[0]!.n;
         await new Promise((r) => setTimeout(r, 150));
       }
@@ -288,11 +322,15 @@ describe('the deployed shape', () => {
     for (let attempt = 1; ; attempt++) {
       // A new account each time: one whose tries straddled two windows carries some into the second.
       const citizen = { email: `limited-${attempt}-${Date.now()}@e2e.taxasge.gq` };
-      expect((await call('POST', '/api/v1/auth/register', { body: { email: citizen.email, password: PASSWORD, fullName: 'Ana Nsue', accountType: 'citizen' } })).status).toBe(201);
+      expect(
+        (await call('POST', '/api/v1/auth/register', { body: { email: citizen.email, password: PASSWORD, fullName: 'Ana Nsue', accountType: 'citizen' } }))
+          .status,
+      ).toBe(201);
       const window = Math.floor(Date.now() / 60_000);
       const linesBefore = processLines.length;
       const tries = [];
-      for (let i = 0; i < 6; i++) tries.push(await call('POST', '/api/v1/auth/login', { body: { email: citizen.email, password: 'wrong-Passw0rd!' }, from: '127.0.0.21' }));
+      for (let i = 0; i < 6; i++)
+        tries.push(await call('POST', '/api/v1/auth/login', { body: { email: citizen.email, password: 'wrong-Passw0rd!' }, from: '127.0.0.21' }));
       if (Math.floor(Date.now() / 60_000) !== window) continue; // straddled two windows: try again in the new one
       if (await cacheFailedSince(linesBefore)) continue; // counted per instance this round
       expect(new Set(tries.map((t) => t.servedBy)).size).toBe(2);
@@ -305,7 +343,8 @@ describe('the deployed shape', () => {
       const linesBefore = processLines.length;
       // Ten at a time: a flood would make the cache time out, and the limiter then counts per instance by design.
       const answers: Answer[] = [];
-      for (let i = 0; i < 24; i++) answers.push(...(await Promise.all(Array.from({ length: 10 }, () => call('GET', '/api/v1/fiscal-services?limit=1', { from: `127.0.0.${from}` })))));
+      for (let i = 0; i < 24; i++)
+        answers.push(...(await Promise.all(Array.from({ length: 10 }, () => call('GET', '/api/v1/fiscal-services?limit=1', { from: `127.0.0.${from}` })))));
       if (Math.floor(Date.now() / 60_000) !== window) continue;
       // A busy machine can still make a cache call time out; that round counted per instance (by design,
       // test/faults/cache-down.test.ts): count again from another address.
@@ -326,7 +365,10 @@ describe('the deployed shape', () => {
     expect([first.status, again.status, other.status]).toEqual([201, 201, 409]);
     expect(again.body.id).toBe(first.body.id);
     // Review claims: two agents claiming at once through both instances, exactly one wins.
-    const taxReturn = await call('POST', '/api/v1/declarations', { token: payer.token, body: { kind: 'tax_return', taxType: 'vat', period: '2026-07', declaredAmount: 1_000_000 } });
+    const taxReturn = await call('POST', '/api/v1/declarations', {
+      token: payer.token,
+      body: { kind: 'tax_return', taxType: 'vat', period: '2026-07', declaredAmount: 1_000_000 },
+    });
     expect((await call('POST', `/api/v1/declarations/${taxReturn.body.id}/submit`, { token: payer.token })).status).toBe(200);
     const agents = [await login('agent.m-007@demo.taxasge.gq'), await login('supervisor@demo.taxasge.gq')];
     const claims = await Promise.all(agents.map((token) => call('POST', `/api/v1/agent/declarations/${taxReturn.body.id}/claim`, { token, body: {} })));
@@ -357,10 +399,19 @@ describe('the deployed shape', () => {
   // Before the metrics case, which needs the document lines; the last case stops the emulator.
   it('reads an uploaded document in process-document, told by the finalize notification the storage publishes', async () => {
     const citizen = await newCitizen();
-    const d = await call('POST', '/api/v1/declarations', { token: citizen.token, body: { kind: 'tax_return', taxType: 'vat', period: '2026-10', declaredAmount: 100_000 } });
+    const d = await call('POST', '/api/v1/declarations', {
+      token: citizen.token,
+      body: { kind: 'tax_return', taxType: 'vat', period: '2026-10', declaredAmount: 100_000 },
+    });
     const png = await printedPage(['Certificado fiscal de Malabo']);
-    const slot = await call('POST', `/api/v1/declarations/${d.body.id}/documents`, { token: citizen.token, body: { filename: 'certificado.png', contentType: 'image/png', size: png.length } });
-    expect((await fetch(slot.body.upload.url as string, { method: 'PUT', headers: slot.body.upload.headers as Record<string, string>, body: new Uint8Array(png) })).status).toBe(200);
+    const slot = await call('POST', `/api/v1/declarations/${d.body.id}/documents`, {
+      token: citizen.token,
+      body: { filename: 'certificado.png', contentType: 'image/png', size: png.length },
+    });
+    expect(
+      (await fetch(slot.body.upload.url as string, { method: 'PUT', headers: slot.body.upload.headers as Record<string, string>, body: new Uint8Array(png) }))
+        .status,
+    ).toBe(200);
     let processing: { outcome: string; provider: string; text: string } | null = null;
     for (const until = Date.now() + 30_000; !processing && Date.now() < until; await new Promise((r) => setTimeout(r, 250))) {
       processing = (await call('GET', `/api/v1/declarations/${d.body.id}/documents`, { token: citizen.token })).body.items[0].processing;
@@ -370,14 +421,30 @@ describe('the deployed shape', () => {
     // Once uploaded (and read), the URL cannot replace the document: create-once, as Cloud Storage's
     // x-goog-if-generation-match: 0 that the production URL signs.
     const swap = await printedPage(['Documento sustituido']);
-    expect((await fetch(slot.body.upload.url as string, { method: 'PUT', headers: slot.body.upload.headers as Record<string, string>, body: new Uint8Array(swap) })).status).toBe(412);
+    expect(
+      (await fetch(slot.body.upload.url as string, { method: 'PUT', headers: slot.body.upload.headers as Record<string, string>, body: new Uint8Array(swap) }))
+        .status,
+    ).toBe(412);
     // A file that is not what it claims is flagged, without OCR.
     const fake = Buffer.from('not an image at all');
-    const second = await call('POST', `/api/v1/declarations/${d.body.id}/documents`, { token: citizen.token, body: { filename: 'foto.png', contentType: 'image/png', size: fake.length } });
-    expect((await fetch(second.body.upload.url as string, { method: 'PUT', headers: second.body.upload.headers as Record<string, string>, body: new Uint8Array(fake) })).status).toBe(200);
+    const second = await call('POST', `/api/v1/declarations/${d.body.id}/documents`, {
+      token: citizen.token,
+      body: { filename: 'foto.png', contentType: 'image/png', size: fake.length },
+    });
+    expect(
+      (
+        await fetch(second.body.upload.url as string, {
+          method: 'PUT',
+          headers: second.body.upload.headers as Record<string, string>,
+          body: new Uint8Array(fake),
+        })
+      ).status,
+    ).toBe(200);
     let flagged: { outcome: string; flags: string[] } | null = null;
     for (const until = Date.now() + 15_000; !flagged && Date.now() < until; await new Promise((r) => setTimeout(r, 250))) {
-      flagged = (await call('GET', `/api/v1/declarations/${d.body.id}/documents`, { token: citizen.token })).body.items.find((i: { filename: string }) => i.filename === 'foto.png').processing;
+      flagged = (await call('GET', `/api/v1/declarations/${d.body.id}/documents`, { token: citizen.token })).body.items.find(
+        (i: { filename: string }) => i.filename === 'foto.png',
+      ).processing;
     }
     expect(flagged).toMatchObject({ outcome: 'flagged', flags: ['type_unknown'] });
     expect(processLines.some((l) => l.source.startsWith('process-document') && l.line.includes('documents_processed'))).toBe(true);
@@ -386,7 +453,11 @@ describe('the deployed shape', () => {
   it('feeds every log-based metric from what the functions write: each filter matches lines, each label is extracted', async () => {
     // Traffic the cases above do not drive: a forged webhook, a reused refresh token, a forged receipt,
     // an agent's decision, a claim left to expire, a payment whose webhook never comes, reconciled.
-    const forged = await fetch(`${shape.url}/webhooks/bange`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-bange-signature': 't=1,v1=00' }, body: '{}' });
+    const forged = await fetch(`${shape.url}/webhooks/bange`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-bange-signature': 't=1,v1=00' },
+      body: '{}',
+    });
     expect(forged.status).toBeGreaterThanOrEqual(400);
     const citizen = await newCitizen();
     const session = await call('POST', '/api/v1/auth/login', { body: { email: citizen.email, password: PASSWORD } });
@@ -396,7 +467,10 @@ describe('the deployed shape', () => {
     const agent = await login('agent.m-007@demo.taxasge.gq');
     const returns = [];
     for (const period of ['2026-08', '2026-09']) {
-      const r = await call('POST', '/api/v1/declarations', { token: citizen.token, body: { kind: 'tax_return', taxType: 'vat', period, declaredAmount: 500_000 } });
+      const r = await call('POST', '/api/v1/declarations', {
+        token: citizen.token,
+        body: { kind: 'tax_return', taxType: 'vat', period, declaredAmount: 500_000 },
+      });
       expect((await call('POST', `/api/v1/declarations/${r.body.id}/submit`, { token: citizen.token })).status).toBe(200);
       expect((await call('POST', `/api/v1/agent/declarations/${r.body.id}/claim`, { token: agent, body: {} })).status).toBe(200);
       returns.push(r.body.id as string);
@@ -408,10 +482,16 @@ describe('the deployed shape', () => {
     await pay(unsent.checkoutUrl, '?webhook=0');
     const today = new Date(Date.now() + 3600_000).toISOString().slice(0, 10); // Africa/Malabo
     const jobs = shape.instancesOf('jobs')[0]!.url;
-    const reconciled = await fetch(`${jobs}/jobs/reconcile`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'Google-Cloud-Scheduler' }, body: JSON.stringify({ date: today }) });
+    const reconciled = await fetch(`${jobs}/jobs/reconcile`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'Google-Cloud-Scheduler' },
+      body: JSON.stringify({ date: today }),
+    });
     expect(reconciled.status).toBe(200);
 
-    const entries = processLines.map((l) => ({ source: l.source, entry: logEntryOf(l.line) })).filter((e): e is { source: string; entry: LogEntry } => e.entry !== undefined);
+    const entries = processLines
+      .map((l) => ({ source: l.source, entry: logEntryOf(l.line) }))
+      .filter((e): e is { source: string; entry: LogEntry } => e.entry !== undefined);
     const report = (METRICS as readonly MetricDefinition[])
       .filter((m) => m.cloud === 'log-based')
       .map((m) => {
@@ -419,7 +499,13 @@ describe('the deployed shape', () => {
         const matched = entries.filter((e) => matchesLogFilter(lm.filter, e.entry));
         const unlabelled = matched.filter((e) => m.labels.some((l) => extractFromLog(lm.labelExtractors[l]!, e.entry) === undefined));
         const valueless = lm.valueExtractor ? matched.filter((e) => !Number.isFinite(Number(extractFromLog(lm.valueExtractor!, e.entry)))) : [];
-        return { metric: m.name, lines: matched.length > 0, unlabelled: unlabelled.length, valueless: valueless.length, from: [...new Set(matched.map((e) => e.source.split('#')[0]))].sort() };
+        return {
+          metric: m.name,
+          lines: matched.length > 0,
+          unlabelled: unlabelled.length,
+          valueless: valueless.length,
+          from: [...new Set(matched.map((e) => e.source.split('#')[0]))].sort(),
+        };
       });
     expect(report.filter((r) => !r.lines || r.unlabelled || r.valueless)).toEqual([]);
     // Logged by the functions that do the work, not by one place: at least five functions write metric lines.
@@ -429,18 +515,35 @@ describe('the deployed shape', () => {
   it('shows on /metrics, scraped by Prometheus, what every function of the fleet handled, not what the answering instance did', async () => {
     const target = new URL(shape.url).host;
     const prometheus = await startPrometheus(
-      ['global:', '  scrape_interval: 1s', '  scrape_timeout: 900ms', 'scrape_configs:', '  - job_name: taxasge', '    static_configs:', `      - targets: ['${target}']`, ''].join('\n'),
+      [
+        'global:',
+        '  scrape_interval: 1s',
+        '  scrape_timeout: 900ms',
+        'scrape_configs:',
+        '  - job_name: taxasge',
+        '    static_configs:',
+        `      - targets: ['${target}']`,
+        '',
+      ].join('\n'),
     );
     try {
       const query = async (promql: string) =>
-        (await prometheus.api<{ data: { result: { metric: Record<string, string>; value: [number, string] }[] } }>(`/api/v1/query?query=${encodeURIComponent(promql)}`)).data.result;
+        (
+          await prometheus.api<{ data: { result: { metric: Record<string, string>; value: [number, string] }[] } }>(
+            `/api/v1/query?query=${encodeURIComponent(promql)}`,
+          )
+        ).data.result;
       // Registrations went to both auth instances; the sum Prometheus reads equals the accounts created.
       const { rows } = await database.db.query<{ n: number }>("SELECT count(*)::int AS n FROM users WHERE email LIKE '%@e2e.taxasge.gq'");
-      const groups = await eventually('request counters of the fleet in Prometheus', async () => {
-        const registered = await query('sum(taxasge_http_requests_total{route="/api/v1/auth/register",status="201"})');
-        if (Number(registered[0]?.value[1]) !== rows[0]!.n) return undefined;
-        return (await query('sum by (group) (taxasge_http_requests_total)')).map((r) => r.metric.group!);
-      }, 8_000);
+      const groups = await eventually(
+        'request counters of the fleet in Prometheus',
+        async () => {
+          const registered = await query('sum(taxasge_http_requests_total{route="/api/v1/auth/register",status="201"})');
+          if (Number(registered[0]?.value[1]) !== rows[0]!.n) return undefined;
+          return (await query('sum by (group) (taxasge_http_requests_total)')).map((r) => r.metric.group!);
+        },
+        8_000,
+      );
       // Counted by functions other than the metrics function that answers the scrape.
       expect(groups.filter((g) => g !== 'metrics').length).toBeGreaterThanOrEqual(3);
     } finally {
@@ -455,7 +558,10 @@ describe('the deployed shape', () => {
     const receipt = await receiptOf(citizen.token, paymentId);
     const agent = await login('agent.m-001@demo.taxasge.gq');
     expect((await call('POST', `/api/v1/agent/declarations/${declarationId}/claim`, { token: agent })).status).toBe(200);
-    expect((await call('POST', `/api/v1/agent/declarations/${declarationId}/reject`, { token: agent, body: { reason: 'Not the right service', comment: 'e2e' } })).status).toBe(200);
+    expect(
+      (await call('POST', `/api/v1/agent/declarations/${declarationId}/reject`, { token: agent, body: { reason: 'Not the right service', comment: 'e2e' } }))
+        .status,
+    ).toBe(200);
 
     const finance = await login('finance@demo.taxasge.gq');
     const refund = { token: finance, body: { paymentId, amount: 2000, reason: 'rejected' }, headers: { 'idempotency-key': `e2e-refund-${paymentId}` } };
@@ -479,7 +585,11 @@ describe('the deployed shape', () => {
     expect(booked.rows[0]).toEqual({ refunds: 1, journals: 1 });
     expect((await call('GET', `/api/v1/payments/${paymentId}`, { token: citizen.token })).body.status).toBe('refunded');
     expect((await call('GET', `/api/v1/declarations/${declarationId}`, { token: citizen.token })).body.status).toBe('refunded');
-    expect((await call('POST', '/api/v1/receipts/verify', { body: { token: receipt.token } })).body).toMatchObject({ valid: true, status: 'voided', voidReason: 'refunded' });
+    expect((await call('POST', '/api/v1/receipts/verify', { body: { token: receipt.token } })).body).toMatchObject({
+      valid: true,
+      status: 'voided',
+      voidReason: 'refunded',
+    });
   });
 
   // Last: it stops the emulator.

@@ -27,7 +27,7 @@ const ids = Object.keys({ ...topology.httpFunctions, ...topology.eventFunctions 
 /** Only configured secrets reach a function; locally those of Mailgun, Twilio and the metrics token stay unset. */
 const UNSET_LOCALLY = ['MAILGUN_API_KEY', 'TWILIO_AUTH_TOKEN', 'METRICS_BEARER_TOKEN'];
 
-it('sets every variable of Terraform\'s common environment, or names its local stand-in', () => {
+it("sets every variable of Terraform's common environment, or names its local stand-in", () => {
   const terraform = Object.keys(stack.get('common_environment') as HclObject).sort();
   const env = functionEnvironment('auth', settings);
   expect(terraform.filter((name) => env[name] === undefined && !(name in LOCAL_STAND_INS))).toEqual([]);

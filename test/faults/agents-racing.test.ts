@@ -12,18 +12,31 @@ let reviewers: CreatedAccount[];
 beforeAll(async () => {
   app = await createFaultApp({ poolMax: 40 });
   const citizen = await anAccount().create(app);
-  reviewers = [await anAccount().withRole('agent', ['M-001']).create(app), await anAccount().withRole('agent', ['M-001']).create(app), await anAccount().withRole('supervisor', ['M-001']).create(app)];
+  reviewers = [
+    await anAccount().withRole('agent', ['M-001']).create(app),
+    await anAccount().withRole('agent', ['M-001']).create(app),
+    await anAccount().withRole('supervisor', ['M-001']).create(app),
+  ];
   paid = await newPayments(app, citizen, 8);
-  for (const p of paid) await request(app.server).post(`/sandbox/bange/checkout/${p.bangeId}/pay`).expect((r) => expect(r.status).toBeLessThan(300));
+  for (const p of paid)
+    await request(app.server)
+      .post(`/sandbox/bange/checkout/${p.bangeId}/pay`)
+      .expect((r) => expect(r.status).toBeLessThan(300));
   await settle(app);
 });
 afterAll(() => app.close());
 
 const act = (who: CreatedAccount, id: string, verb: string, body?: object) =>
-  request(app.server).post(`/api/v1/agent/declarations/${id}/${verb}`).set('Authorization', `Bearer ${who.accessToken}`).send(body ?? {});
+  request(app.server)
+    .post(`/api/v1/agent/declarations/${id}/${verb}`)
+    .set('Authorization', `Bearer ${who.accessToken}`)
+    .send(body ?? {});
 
 async function history(id: string): Promise<Record<string, number>> {
-  const { rows } = await app.database.db.query<{ action: string; n: number }>('SELECT action, count(*)::int AS n FROM declaration_history WHERE declaration_id = $1 GROUP BY action', [id]);
+  const { rows } = await app.database.db.query<{ action: string; n: number }>(
+    'SELECT action, count(*)::int AS n FROM declaration_history WHERE declaration_id = $1 GROUP BY action',
+    [id],
+  );
   return Object.fromEntries(rows.map((r) => [r.action, r.n]));
 }
 
@@ -38,7 +51,11 @@ it('lets exactly one of two or three reviewers claiming at once win, and one dec
     const loser = racing.find((r) => r !== winner)!;
 
     // The holder approves and releases at once (a double click) while another reviewer rejects.
-    const decisions = await Promise.all([act(winner, p.declarationId, 'approve'), act(winner, p.declarationId, 'release'), act(loser, p.declarationId, 'reject', { reason: 'raced' })]);
+    const decisions = await Promise.all([
+      act(winner, p.declarationId, 'approve'),
+      act(winner, p.declarationId, 'release'),
+      act(loser, p.declarationId, 'reject', { reason: 'raced' }),
+    ]);
     expect(decisions.filter((d) => d.status === 200)).toHaveLength(1);
     expect(decisions.every((d) => d.status === 200 || d.status === 409)).toBe(true);
     const steps = await history(p.declarationId);

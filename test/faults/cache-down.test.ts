@@ -44,7 +44,9 @@ it('authenticates tokens against the database and says the cache is the failing 
 
 it('takes a payment through to its receipt, and the ledger equals what the bank sent', async () => {
   const payment = await newPayment(app, citizen);
-  await api().post(`/sandbox/bange/checkout/${payment.bangeId}/pay?duplicates=2`).expect((r) => expect(r.status).toBeLessThan(300));
+  await api()
+    .post(`/sandbox/bange/checkout/${payment.bangeId}/pay?duplicates=2`)
+    .expect((r) => expect(r.status).toBeLessThan(300));
   await settle(app);
   expect(await statusOf(app, payment.paymentId)).toEqual({ payment: 'succeeded', declaration: 'paid', receipts: 1 });
   await expectLedgerMatchesBank(app, bankSucceeded(app));

@@ -8,7 +8,18 @@ import type { Response } from 'supertest';
 import { anAccount } from '../support/auth-fixtures';
 import type { TestApp } from '../support/test-app';
 import { createFaultApp } from './support/fault-app';
-import { bankEvent, bankSucceeded, expectLedgerMatchesBank, newPayments, sendWebhook, settle, shuffled, statusOf, sweepOutbox, type SignedEvent } from './support/money';
+import {
+  bankEvent,
+  bankSucceeded,
+  expectLedgerMatchesBank,
+  newPayments,
+  sendWebhook,
+  settle,
+  shuffled,
+  statusOf,
+  sweepOutbox,
+  type SignedEvent,
+} from './support/money';
 
 let app: TestApp;
 let killer: Client;
@@ -25,7 +36,9 @@ afterAll(async () => {
 
 /** Terminates every other backend of this database: the service's pool loses all its connections at once. */
 async function killConnections(): Promise<number> {
-  const { rows } = await killer.query<{ killed: boolean }>('SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+  const { rows } = await killer.query<{ killed: boolean }>(
+    'SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+  );
   return rows.filter((r) => r.killed).length;
 }
 
@@ -75,7 +88,11 @@ it('loses and doubles nothing when every connection is killed three times during
   // Every 5xx said the database was away and when to come back (a 503 BANGE retries), and a retry fixed it: each delivery ended in 200.
   for (const failure of failures) {
     expect(failure.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect({ status: failure.status, code: failure.body.code, retryAfter: failure.headers['retry-after'] }).toEqual({ status: 503, code: 'service_unavailable', retryAfter: '5' });
+    expect({ status: failure.status, code: failure.body.code, retryAfter: failure.headers['retry-after'] }).toEqual({
+      status: 503,
+      code: 'service_unavailable',
+      retryAfter: '5',
+    });
   }
   for (const o of outcomes) expect({ event: o.event.id, final: o.answers[o.answers.length - 1]!.status }).toEqual({ event: o.event.id, final: 200 });
 

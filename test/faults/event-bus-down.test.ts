@@ -26,7 +26,9 @@ it('accepts every webhook while the bus is down and applies each payment once af
   const payments = await newPayments(app, citizen, 8);
   getEventBus().setAvailable(false);
   for (const [i, p] of payments.entries()) {
-    await request(app.server).post(`/sandbox/bange/checkout/${p.bangeId}/pay${i % 2 ? '?duplicates=3' : ''}`).expect((r) => expect(r.status).toBeLessThan(300));
+    await request(app.server)
+      .post(`/sandbox/bange/checkout/${p.bangeId}/pay${i % 2 ? '?duplicates=3' : ''}`)
+      .expect((r) => expect(r.status).toBeLessThan(300));
   }
   await app.sandbox.settle();
 

@@ -19,8 +19,13 @@ const auth = (r: request.Test) => r.set('Authorization', `Bearer ${citizen.acces
 async function pendingPayments(n: number) {
   const out: { id: string; reference: string; amount: number; bangeId: string }[] = [];
   for (let i = 0; i < n; i++) {
-    const { body: d } = await auth(request(app.server).post('/api/v1/declarations')).send({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' }).expect(201);
-    const { body: p } = await auth(request(app.server).post('/api/v1/payments')).set('Idempotency-Key', `f-${++key}`).send({ declarationId: d.id, method: 'bange_card' }).expect(201);
+    const { body: d } = await auth(request(app.server).post('/api/v1/declarations'))
+      .send({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' })
+      .expect(201);
+    const { body: p } = await auth(request(app.server).post('/api/v1/payments'))
+      .set('Idempotency-Key', `f-${++key}`)
+      .send({ declarationId: d.id, method: 'bange_card' })
+      .expect(201);
     out.push({ id: p.id, reference: p.reference, amount: p.amount, bangeId: new URL(p.checkoutUrl).pathname.split('/').pop()! });
   }
   return out;
@@ -43,7 +48,10 @@ async function expectLedgerEqualsBank(paid: { id: string; amount: number }[]) {
 describe('faults', () => {
   it('the sandbox delivering out of order: released newest first, applied once', async () => {
     const payments = await pendingPayments(4);
-    for (const p of payments) await request(app.server).post(`/sandbox/bange/checkout/${p.bangeId}/pay?outOfOrder=1&duplicates=2`).expect((r) => expect(r.status).toBeLessThan(300));
+    for (const p of payments)
+      await request(app.server)
+        .post(`/sandbox/bange/checkout/${p.bangeId}/pay?outOfOrder=1&duplicates=2`)
+        .expect((r) => expect(r.status).toBeLessThan(300));
     expect(app.sandbox!.releaseHeld()).toBeGreaterThanOrEqual(4);
     await settle();
     await expectLedgerEqualsBank(payments);

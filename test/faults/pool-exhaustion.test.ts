@@ -20,7 +20,9 @@ afterAll(async () => {
 });
 
 async function delivered(): Promise<number> {
-  const { rows } = await app.database.db.query<{ n: number }>("SELECT count(*)::int AS n FROM notification_deliveries WHERE event_type = 'payment.applied' AND channel = 'email' AND outcome = 'sent'");
+  const { rows } = await app.database.db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM notification_deliveries WHERE event_type = 'payment.applied' AND channel = 'email' AND outcome = 'sent'",
+  );
   return rows[0]!.n;
 }
 

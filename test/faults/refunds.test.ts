@@ -48,12 +48,24 @@ async function rejectedPaidFee(): Promise<NewPayment> {
 }
 
 const refund = (p: NewPayment, amount: number, key: string) =>
-  request(app.server).post('/api/v1/finance/refunds').set('Authorization', `Bearer ${finance.accessToken}`).set('Idempotency-Key', key).send({ paymentId: p.paymentId, amount, reason: 'rejected' });
+  request(app.server)
+    .post('/api/v1/finance/refunds')
+    .set('Authorization', `Bearer ${finance.accessToken}`)
+    .set('Idempotency-Key', key)
+    .send({ paymentId: p.paymentId, amount, reason: 'rejected' });
 
 /** What BANGE, our refund rows, the ledger, the payment and the declaration say about one payment's refunds. */
 async function refundsOf(p: NewPayment) {
   const atBank = app.sandbox.payments().find((b) => b.id === p.bangeId)!;
-  const { rows } = await app.database.db.query<{ payment: string; refunded: string; declaration: string; rows: string[]; journals: number; booked: string; voided: boolean }>(
+  const { rows } = await app.database.db.query<{
+    payment: string;
+    refunded: string;
+    declaration: string;
+    rows: string[];
+    journals: number;
+    booked: string;
+    voided: boolean;
+  }>(
     `SELECT p.status AS payment, p.refunded_amount::text AS refunded, d.status AS declaration,
             (SELECT coalesce(array_agg(r.status || '/' || r.origin ORDER BY r.created_at), '{}') FROM refunds r WHERE r.payment_id = p.id) AS rows,
             (SELECT count(*)::int FROM ledger_journals j WHERE j.payment_id = p.id AND j.kind = 'refund') AS journals,
@@ -65,7 +77,15 @@ async function refundsOf(p: NewPayment) {
   const r = rows[0]!;
   return {
     bank: { refunds: atBank.refunds?.length ?? 0, refunded: atBank.refundedAmount },
-    ours: { payment: r.payment, refunded: Number(r.refunded), declaration: r.declaration, rows: r.rows, journals: r.journals, booked: Number(r.booked), receiptVoided: r.voided },
+    ours: {
+      payment: r.payment,
+      refunded: Number(r.refunded),
+      declaration: r.declaration,
+      rows: r.rows,
+      journals: r.journals,
+      booked: Number(r.booked),
+      receiptVoided: r.voided,
+    },
   };
 }
 
@@ -148,6 +168,13 @@ it("reconciles the day's refunds: BANGE's refund lines, payment.refunded webhook
     .expect(201);
   const after = (await asFinance('/api/v1/finance/reconciliation?date=2026-01-15').expect(200)).body;
   expect(after.unmatched.filter((i: { kind: string }) => i.kind === 'refund')).toEqual([
-    { kind: 'refund', transactionId: 'pay_elsewhere@2026-01-15T10:00:00.000Z', reference: 'PAY-ELSEWHERE', amounts: { statement: 700, webhook: null, ledger: null }, problem: 'missing_webhook', ageHours: expect.any(Number) },
+    {
+      kind: 'refund',
+      transactionId: 'pay_elsewhere@2026-01-15T10:00:00.000Z',
+      reference: 'PAY-ELSEWHERE',
+      amounts: { statement: 700, webhook: null, ledger: null },
+      problem: 'missing_webhook',
+      ageHours: expect.any(Number),
+    },
   ]);
 });

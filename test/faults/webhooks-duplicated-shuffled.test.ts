@@ -15,7 +15,10 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-const sandbox = (path: string) => request(app.server).post(`/sandbox/bange${path}`).expect((r) => expect(r.status).toBeLessThan(300));
+const sandbox = (path: string) =>
+  request(app.server)
+    .post(`/sandbox/bange${path}`)
+    .expect((r) => expect(r.status).toBeLessThan(300));
 
 it('books each payment once when the sandbox sends it 3 times, holds events and releases them newest first', async () => {
   const [a, b, c, d, e] = await newPayments(app, citizen, 5);

@@ -55,7 +55,7 @@ const GOOGLE_COUNTERPARTS: Record<string, { sample: string; scale?: number } | {
   'pubsub.googleapis.com/subscription/oldest_unacked_message_age': { none: 'Pub/Sub holds its messages; nothing in the process sees an unacknowledged push' },
   ...Object.fromEntries(
     (METRICS as readonly MetricDefinition[])
-      .filter((m) => m.cloud === 'google' && m.kind !== 'gauge' || m.name === 'process_resident_memory_bytes')
+      .filter((m) => (m.cloud === 'google' && m.kind !== 'gauge') || m.name === 'process_resident_memory_bytes')
       .map((m) => [m.google!, { sample: openMetricsName(m) + (m.kind === 'counter' ? '_total' : '') }]),
   ),
 };
@@ -97,7 +97,8 @@ function mismatches(name: string, policy: Policy, twin: Rule | undefined): strin
   for (const c of policy.conditions) {
     if (c.conditionPrometheusQueryLanguage) {
       const q = c.conditionPrometheusQueryLanguage;
-      if (normalizeCloudPromql(q.query) !== normalizeCloudPromql(twin.expr)) problems.push(`${name}: the PromQL differs from the twin's once renamed:\n${normalizeCloudPromql(q.query)}\n${normalizeCloudPromql(twin.expr)}`);
+      if (normalizeCloudPromql(q.query) !== normalizeCloudPromql(twin.expr))
+        problems.push(`${name}: the PromQL differs from the twin's once renamed:\n${normalizeCloudPromql(q.query)}\n${normalizeCloudPromql(twin.expr)}`);
       durations.push(seconds(q.duration));
       continue;
     }
@@ -108,14 +109,17 @@ function mismatches(name: string, policy: Policy, twin: Rule | undefined): strin
       continue;
     }
     durations.push(seconds(t.duration));
-    if (!new RegExp(`(^|[^\\w:])${escape(other.sample)}([^\\w:]|$)`).test(twin.expr)) problems.push(`${name} / ${c.displayName}: the twin does not read ${other.sample}`);
+    if (!new RegExp(`(^|[^\\w:])${escape(other.sample)}([^\\w:]|$)`).test(twin.expr))
+      problems.push(`${name} / ${c.displayName}: the twin does not read ${other.sample}`);
     if (THRESHOLD_EXCEPTIONS[name]) continue;
     const value = Number(((t.thresholdValue ?? 0) * (other.scale ?? 1)).toPrecision(12));
     const op = t.comparison === 'COMPARISON_GT' ? '>' : '<';
-    if (!new RegExp(`${escape(op)}\\s*${escape(String(value))}(?![\\d.])`).test(twin.expr)) problems.push(`${name} / ${c.displayName}: the twin does not compare ${op} ${value}`);
+    if (!new RegExp(`${escape(op)}\\s*${escape(String(value))}(?![\\d.])`).test(twin.expr))
+      problems.push(`${name} / ${c.displayName}: the twin does not compare ${op} ${value}`);
   }
   // Conditions combine with OR: the twin waits as long as they do.
-  if (durations.length && new Set(durations).size === 1 && durations[0] !== seconds(twin.for)) problems.push(`${name}: waits ${durations[0]} s, the twin ${seconds(twin.for)} s`);
+  if (durations.length && new Set(durations).size === 1 && durations[0] !== seconds(twin.for))
+    problems.push(`${name}: waits ${durations[0]} s, the twin ${seconds(twin.for)} s`);
   if (new Set(durations).size > 1) problems.push(`${name}: conditions with different durations (${durations.join(', ')} s) cannot have one twin`);
   return problems;
 }
@@ -131,7 +135,10 @@ function normalizeCloudPromql(q: string): string {
 
 /** A twin test's series, as Cloud Monitoring would hold it for a PromQL condition. */
 function toCloudSeries(series: string): string {
-  return series.replace(/^taxasge_(\w+)_total\{(.*)\}$/, (_, n: string, labels: string) => `logging_googleapis_com:user_taxasge_${n}{monitored_resource="cloud_run_revision"${labels ? ',' + labels : ''}}`);
+  return series.replace(
+    /^taxasge_(\w+)_total\{(.*)\}$/,
+    (_, n: string, labels: string) => `logging_googleapis_com:user_taxasge_${n}{monitored_resource="cloud_run_revision"${labels ? ',' + labels : ''}}`,
+  );
 }
 
 describe('Cloud Monitoring policies and their Prometheus twins', () => {
@@ -139,28 +146,49 @@ describe('Cloud Monitoring policies and their Prometheus twins', () => {
     expect(policies.filter((p) => !twinOf(p.name)).map((p) => p.name)).toEqual([]);
   });
 
-  it.each(policies.map((p) => [p.name, p.policy] as const))('%s: the twin reads the same metric, compares with the same threshold and waits as long', (name, policy) => {
-    expect(mismatches(name, policy, twinOf(name))).toEqual([]);
-  });
+  it.each(policies.map((p) => [p.name, p.policy] as const))(
+    '%s: the twin reads the same metric, compares with the same threshold and waits as long',
+    (name, policy) => {
+      expect(mismatches(name, policy, twinOf(name))).toEqual([]);
+    },
+  );
 
   it('would report a twin on another metric, another threshold, another duration or another query', () => {
     const policy = policies.find((p) => p.name === 'outbox-backlog-growing')!.policy;
     const twin = twinOf('outbox-backlog-growing')!;
-    expect(mismatches('outbox-backlog-growing', policy, { ...twin, expr: twin.expr.replace('taxasge_outbox_oldest_age_seconds', 'taxasge_outbox_backlog') })).toEqual([
-      expect.stringContaining('does not read taxasge_outbox_oldest_age_seconds'),
+    expect(
+      mismatches('outbox-backlog-growing', policy, { ...twin, expr: twin.expr.replace('taxasge_outbox_oldest_age_seconds', 'taxasge_outbox_backlog') }),
+    ).toEqual([expect.stringContaining('does not read taxasge_outbox_oldest_age_seconds')]);
+    expect(mismatches('outbox-backlog-growing', policy, { ...twin, expr: twin.expr.replace('> 300', '> 600') })).toEqual([
+      expect.stringContaining('does not compare > 300'),
     ]);
-    expect(mismatches('outbox-backlog-growing', policy, { ...twin, expr: twin.expr.replace('> 300', '> 600') })).toEqual([expect.stringContaining('does not compare > 300')]);
     expect(mismatches('outbox-backlog-growing', policy, { ...twin, for: '5m' })).toEqual([expect.stringContaining('waits 600 s, the twin 300 s')]);
     const latency = policies.find((p) => p.name === 'latency-p95-high')!.policy;
-    expect(mismatches('latency-p95-high', latency, { ...twinOf('latency-p95-high')!, expr: twinOf('latency-p95-high')!.expr.replace('> 1', '> 1000') })).toEqual([expect.stringContaining('does not compare > 1')]);
+    expect(
+      mismatches('latency-p95-high', latency, { ...twinOf('latency-p95-high')!, expr: twinOf('latency-p95-high')!.expr.replace('> 1', '> 1000') }),
+    ).toEqual([expect.stringContaining('does not compare > 1')]);
     const bange = policies.find((p) => p.name === 'bange-silent')!.policy;
-    expect(mismatches('bange-silent', bange, { ...twinOf('bange-silent')!, expr: twinOf('bange-silent')!.expr.replace('[30m]', '[1h]') })).toEqual([expect.stringContaining('PromQL differs')]);
-    expect(mismatches('x', { ...policy, conditions: [{ displayName: 'c', conditionThreshold: { filter: 'metric.type="run.googleapis.com/container/billable_instance_time"', comparison: 'COMPARISON_GT', duration: '0s' } }] }, twin)).toEqual([
-      expect.stringContaining('no counterpart known'),
+    expect(mismatches('bange-silent', bange, { ...twinOf('bange-silent')!, expr: twinOf('bange-silent')!.expr.replace('[30m]', '[1h]') })).toEqual([
+      expect.stringContaining('PromQL differs'),
     ]);
+    expect(
+      mismatches(
+        'x',
+        {
+          ...policy,
+          conditions: [
+            {
+              displayName: 'c',
+              conditionThreshold: { filter: 'metric.type="run.googleapis.com/container/billable_instance_time"', comparison: 'COMPARISON_GT', duration: '0s' },
+            },
+          ],
+        },
+        twin,
+      ),
+    ).toEqual([expect.stringContaining('no counterpart known')]);
   });
 
-  it('runs each PromQL policy\'s own query with promtool on its twin\'s test data, firing and staying quiet alike', () => {
+  it("runs each PromQL policy's own query with promtool on its twin's test data, firing and staying quiet alike", () => {
     const promqlPolicies = policies.filter((p) => p.policy.conditions.some((c) => c.conditionPrometheusQueryLanguage));
     expect(promqlPolicies.length).toBeGreaterThan(0);
     const dir = mkdtempSync(path.join(tmpdir(), 'taxasge-cloud-promql-'));

@@ -56,7 +56,10 @@ async function scrape(): Promise<Map<string, number>> {
   for (const f of families.values()) for (const s of f.samples) out.set(key(s.name, s.labels), s.value);
   return out;
 }
-const key = (name: string, labels: Labels) => `${name}{${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',')}}`;
+const key = (name: string, labels: Labels) =>
+  `${name}{${Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',')}}`;
 
 /** How much each series moved while `action` ran (a series not yet written counts as 0). */
 async function changes(series: Series[], action: () => Promise<unknown>): Promise<number[]> {
@@ -74,20 +77,32 @@ async function totalOf(sample: string): Promise<number> {
 }
 
 const newTaxReturn = async (declaredAmount = 1_000_000) =>
-  (await as(citizen).post('/api/v1/declarations', { kind: 'tax_return', taxType: 'vat', period: '2026-07', declaredAmount }).expect(201)).body as { id: string; ministry: string };
+  (await as(citizen).post('/api/v1/declarations', { kind: 'tax_return', taxType: 'vat', period: '2026-07', declaredAmount }).expect(201)).body as {
+    id: string;
+    ministry: string;
+  };
 
 async function newPayment(serviceCode: string, method: 'bange_card' | 'bange_wallet' = 'bange_card') {
   const { body: declaration } = await as(citizen).post('/api/v1/declarations', { kind: 'service_fee', serviceCode, feeType: 'expedition' }).expect(201);
-  const { body: payment } = await as(citizen).post('/api/v1/payments').set('Idempotency-Key', `metrics-${++seq}`).send({ declarationId: declaration.id, method }).expect(201);
+  const { body: payment } = await as(citizen)
+    .post('/api/v1/payments')
+    .set('Idempotency-Key', `metrics-${++seq}`)
+    .send({ declarationId: declaration.id, method })
+    .expect(201);
   return { declaration, payment, bangeId: new URL(payment.checkoutUrl).pathname.split('/').pop()! };
 }
 
-const checkout = (bangeId: string, action: 'pay' | 'decline') => api().post(`/sandbox/bange/checkout/${bangeId}/${action}`).expect((r) => expect(r.status).toBeLessThan(300));
+const checkout = (bangeId: string, action: 'pay' | 'decline') =>
+  api()
+    .post(`/sandbox/bange/checkout/${bangeId}/${action}`)
+    .expect((r) => expect(r.status).toBeLessThan(300));
 
 describe('accounts', () => {
   it('count registrations by account type, a refused one not at all', async () => {
     const register = (email: string, accountType: string, extra: object = {}) =>
-      api().post('/api/v1/auth/register').send({ email, password: 'Malabo-2026-sol', fullName: 'Metric User', accountType, locale: 'es', ...extra });
+      api()
+        .post('/api/v1/auth/register')
+        .send({ email, password: 'Malabo-2026-sol', fullName: 'Metric User', accountType, locale: 'es', ...extra });
     const moved = await changes(
       [
         ['taxasge_user_registrations_total', { account_type: 'citizen' }],
@@ -103,7 +118,9 @@ describe('accounts', () => {
   });
 
   it('count a spent refresh token presented again, once, and not an unknown one', async () => {
-    const login = (await api().post('/api/v1/auth/login').send({ email: 'metrics-citizen@example.gq', password: 'Malabo-2026-sol' }).expect(200)).body as { refreshToken: string };
+    const login = (await api().post('/api/v1/auth/login').send({ email: 'metrics-citizen@example.gq', password: 'Malabo-2026-sol' }).expect(200)).body as {
+      refreshToken: string;
+    };
     const moved = await changes([['taxasge_refresh_token_reuse_total', {}]], async () => {
       await api().post('/api/v1/auth/refresh').send({ refreshToken: login.refreshToken }).expect(200);
       await api().post('/api/v1/auth/refresh').send({ refreshToken: login.refreshToken }).expect(401);
@@ -133,7 +150,11 @@ describe('declarations', () => {
     await as(citizen).post(`/api/v1/declarations/${id}/submit`).expect(409);
     expect(await totalOf('taxasge_declaration_transitions_total')).toBe(transitions);
 
-    expect(await changes([['taxasge_declaration_transitions_total', { kind: 'tax_return', from: 'submitted', to: 'cancelled' }]], () => as(citizen).post(`/api/v1/declarations/${id}/cancel`).expect(200))).toEqual([1]);
+    expect(
+      await changes([['taxasge_declaration_transitions_total', { kind: 'tax_return', from: 'submitted', to: 'cancelled' }]], () =>
+        as(citizen).post(`/api/v1/declarations/${id}/cancel`).expect(200),
+      ),
+    ).toEqual([1]);
   });
 });
 
@@ -154,7 +175,9 @@ describe('review', () => {
       async () => {
         await advance(2 * 3600_000);
         await as(agent).post(`/api/v1/agent/declarations/${id}/claim`).expect(200);
-        await as(agent).post(`/api/v1/agent/declarations/${id}/request-documents`, { documents: ['VAT ledger'], message: 'Attach the ledger' }).expect(200);
+        await as(agent)
+          .post(`/api/v1/agent/declarations/${id}/request-documents`, { documents: ['VAT ledger'], message: 'Attach the ledger' })
+          .expect(200);
         // Resubmitting enters the queue again: the next wait starts there.
         await as(citizen).post(`/api/v1/declarations/${id}/submit`).expect(200);
         await advance(3600_000);
@@ -236,7 +259,8 @@ describe('payments and receipts', () => {
     await checkout(bangeId, 'pay');
     await settle();
     await as(agent).post(`/api/v1/agent/declarations/${declaration.id}/claim`).expect(200);
-    const refund = (amount: number, key: string) => as(finance).post('/api/v1/finance/refunds').set('Idempotency-Key', key).send({ paymentId: payment.id, amount, reason: 'rejected' });
+    const refund = (amount: number, key: string) =>
+      as(finance).post('/api/v1/finance/refunds').set('Idempotency-Key', key).send({ paymentId: payment.id, amount, reason: 'rejected' });
     const moved = await changes(
       [
         ['taxasge_review_decisions_total', { ministry: declaration.ministry, decision: 'rejected' }],
@@ -265,9 +289,21 @@ describe('payments and receipts', () => {
         ['taxasge_receipt_verifications_total', { result: 'invalid' }],
       ],
       async () => {
-        await api().post('/api/v1/receipts/verify').send({ token: receiptToken }).expect(200).expect((r) => expect(r.body.valid).toBe(true));
-        await api().post('/api/v1/receipts/verify').send({ token: forged }).expect(200).expect((r) => expect(r.body.valid).toBe(false));
-        await api().post('/api/v1/receipts/verify').send({ token: 'garbage' }).expect(200).expect((r) => expect(r.body.valid).toBe(false));
+        await api()
+          .post('/api/v1/receipts/verify')
+          .send({ token: receiptToken })
+          .expect(200)
+          .expect((r) => expect(r.body.valid).toBe(true));
+        await api()
+          .post('/api/v1/receipts/verify')
+          .send({ token: forged })
+          .expect(200)
+          .expect((r) => expect(r.body.valid).toBe(false));
+        await api()
+          .post('/api/v1/receipts/verify')
+          .send({ token: 'garbage' })
+          .expect(200)
+          .expect((r) => expect(r.body.valid).toBe(false));
       },
     );
     expect(moved).toEqual([1, 2]);
@@ -294,17 +330,27 @@ describe('a change whose transaction rolls back', () => {
     await as(agent).post(`/api/v1/agent/declarations/${id}/claim`).expect(200);
     const transitions: CommittedTransition[] = [];
     const decisions: ReviewDecision[] = [];
-    const deps = { db: failingCommit(app.runtime.db), clock: app.clock, ids: app.runtime.ids, publisher: getOutboxPublisher(), onTransition: (t: CommittedTransition) => void transitions.push(t) };
+    const deps = {
+      db: failingCommit(app.runtime.db),
+      clock: app.clock,
+      ids: app.runtime.ids,
+      publisher: getOutboxPublisher(),
+      onTransition: (t: CommittedTransition) => void transitions.push(t),
+    };
     const review = createReviewService({ ...deps, onDecision: (d) => void decisions.push(d) });
     const reviewer = { userId: agent.id, role: 'agent' as const, ministries: agent.ministries };
     await expect(review.approve(reviewer, id, undefined)).rejects.toThrow('commit failed');
     const owner = { userId: citizen.id, role: 'citizen' as const, ministries: [] };
-    await expect(createDeclarationService(deps).create(owner, { kind: 'tax_return', taxType: 'vat', period: '2026-07', declaredAmount: 1 })).rejects.toThrow('commit failed');
+    await expect(createDeclarationService(deps).create(owner, { kind: 'tax_return', taxType: 'vat', period: '2026-07', declaredAmount: 1 })).rejects.toThrow(
+      'commit failed',
+    );
     expect({ transitions, decisions }).toEqual({ transitions: [], decisions: [] });
     expect((await as(citizen).get(`/api/v1/declarations/${id}`).expect(200)).body.status).toBe('in_review');
 
     // The same decision, committed, is counted once.
-    const moved = await changes([['taxasge_review_decisions_total', { ministry: 'M-007', decision: 'approved' }]], () => as(agent).post(`/api/v1/agent/declarations/${id}/approve`).expect(200));
+    const moved = await changes([['taxasge_review_decisions_total', { ministry: 'M-007', decision: 'approved' }]], () =>
+      as(agent).post(`/api/v1/agent/declarations/${id}/approve`).expect(200),
+    );
     expect(moved).toEqual([1]);
   });
 });

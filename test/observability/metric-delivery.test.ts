@@ -51,8 +51,10 @@ function cloudTypeProblems(type: string, inv: MonitoringInventory): string[] {
     if (!def || def.cloud !== 'custom') return [`${type}: not a custom metric of shared/metrics/metric-registry.ts`];
     const needed = def.writer === 'every-function' ? ['event_function', 'http_function'] : ['http_function'];
     const problems: string[] = [];
-    if (inv.metricsExport !== 'cloud-monitoring') problems.push(`${type}: its writer (${def.writer}) runs without METRICS_EXPORT=cloud-monitoring (terraform/modules/stack common_environment)`);
-    for (const m of needed) if (!inv.modulesWithCommonEnvironment.includes(m)) problems.push(`${type}: module ${m} of the stack is not given local.common_environment`);
+    if (inv.metricsExport !== 'cloud-monitoring')
+      problems.push(`${type}: its writer (${def.writer}) runs without METRICS_EXPORT=cloud-monitoring (terraform/modules/stack common_environment)`);
+    for (const m of needed)
+      if (!inv.modulesWithCommonEnvironment.includes(m)) problems.push(`${type}: module ${m} of the stack is not given local.common_environment`);
     return problems;
   }
   return [`${type}: neither Google-provided (shared/metrics/gcp-metrics.ts) nor defined in Terraform`];
@@ -76,7 +78,9 @@ function cloudReferences(json: unknown, where: string): Reference[] {
 
 const dashboards = jsonFiles(DASHBOARDS_DIR);
 const policies = jsonFiles(ALERTING_DIR);
-const promRules = (parse(readFileSync(path.join(PROMETHEUS_DIR, 'taxasge.rules.yml'), 'utf8')) as { groups: { rules: { alert?: string; record?: string; expr: string }[] }[] }).groups.flatMap((g) => g.rules);
+const promRules = (
+  parse(readFileSync(path.join(PROMETHEUS_DIR, 'taxasge.rules.yml'), 'utf8')) as { groups: { rules: { alert?: string; record?: string; expr: string }[] }[] }
+).groups.flatMap((g) => g.rules);
 const recorded = new Set(promRules.flatMap((r) => (r.record ? [r.record] : [])));
 
 function openMetricsProblems(ref: Reference): string[] {
@@ -94,7 +98,7 @@ describe('the registry and Terraform are one source', () => {
     expect([...inventory.logMetrics.keys()].sort()).toEqual(logBased.map((m) => `taxasge/${m.name}`).sort());
   });
 
-  it.each(logBased.map((m) => [m.name, m] as const))('%s: filter, kind, labels and buckets in Terraform are the registry\'s', (_n, m) => {
+  it.each(logBased.map((m) => [m.name, m] as const))("%s: filter, kind, labels and buckets in Terraform are the registry's", (_n, m) => {
     const want = logMetricOf(m);
     const body = inventory.logMetrics.get(want.id)!.body as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     expect({
@@ -104,7 +108,14 @@ describe('the registry and Terraform are one source', () => {
       extractors: body.label_extractors ?? {},
       value: body.value_extractor,
       buckets: body.bucket_options?.[0].explicit_buckets[0].bounds,
-    }).toEqual({ filter: want.filter, valueType: want.valueType, labels: [...want.labels], extractors: want.labelExtractors, value: want.valueExtractor, buckets: want.buckets && [...want.buckets] });
+    }).toEqual({
+      filter: want.filter,
+      valueType: want.valueType,
+      labels: [...want.labels],
+      extractors: want.labelExtractors,
+      value: want.valueExtractor,
+      buckets: want.buckets && [...want.buckets],
+    });
   });
 
   it('runs every function with the custom metric exporter on, in every environment', () => {
@@ -115,7 +126,10 @@ describe('the registry and Terraform are one source', () => {
 });
 
 describe('every metric a dashboard or alert names is Google-provided or delivered by Terraform', () => {
-  const cloudRefs = [...dashboards.flatMap((d) => cloudReferences(d.json, `dashboards/${d.name}`)), ...policies.flatMap((p) => cloudReferences(p.json, `alerting/${p.name}`))];
+  const cloudRefs = [
+    ...dashboards.flatMap((d) => cloudReferences(d.json, `dashboards/${d.name}`)),
+    ...policies.flatMap((p) => cloudReferences(p.json, `alerting/${p.name}`)),
+  ];
   const openRefs: Reference[] = [
     ...jsonFiles(GRAFANA_DIR).flatMap((g) => grafanaTargets(g).flatMap((t) => promqlSelectors(t.expr).map((s) => ({ where: t.where, openMetrics: s.metric })))),
     ...promRules.flatMap((r) => promqlSelectors(r.expr).map((s) => ({ where: `prometheus: ${r.alert ?? r.record}`, openMetrics: s.metric }))),
@@ -142,17 +156,27 @@ describe('every metric a dashboard or alert names is Google-provided or delivere
     expect(cloudTypeProblems('custom.googleapis.com/taxasge/revenue_xaf', without)).toEqual([
       'custom.googleapis.com/taxasge/revenue_xaf: its writer (jobs) runs without METRICS_EXPORT=cloud-monitoring (terraform/modules/stack common_environment)',
     ]);
-    expect(cloudTypeProblems('custom.googleapis.com/taxasge/webhooks_received', inventory)).toEqual(['custom.googleapis.com/taxasge/webhooks_received: not a custom metric of shared/metrics/metric-registry.ts']);
+    expect(cloudTypeProblems('custom.googleapis.com/taxasge/webhooks_received', inventory)).toEqual([
+      'custom.googleapis.com/taxasge/webhooks_received: not a custom metric of shared/metrics/metric-registry.ts',
+    ]);
     expect(cloudTypeProblems('run.googleapis.com/request_count', inventory)).toEqual([]);
-    expect(openMetricsProblems({ where: 'x', openMetrics: 'taxasge_document_uploads_requested_total' })).toEqual(['x: taxasge_document_uploads_requested_total is not a sample /metrics exposes (shared/metrics/metric-registry.ts)']);
+    expect(openMetricsProblems({ where: 'x', openMetrics: 'taxasge_document_uploads_requested_total' })).toEqual([
+      'x: taxasge_document_uploads_requested_total is not a sample /metrics exposes (shared/metrics/metric-registry.ts)',
+    ]);
   });
 });
 
 describe('alert policies depend on the log-based metrics they name', () => {
   /** The google_logging_metric resources a policy's conditions read. */
-  const logMetricsOf = (json: unknown, where: string) =>
-    [...new Set(cloudReferences(json, where).flatMap((r) => (r.type?.startsWith(LOG_METRIC_PREFIX) ? [r.type.slice(LOG_METRIC_PREFIX.length)] : [])))];
-  const missing = (deps: Set<string>) => policies.flatMap((p) => logMetricsOf(p.json, p.name).filter((m) => !deps.has(m)).map((m) => `alerting/${p.name}: google_logging_metric.${m}`));
+  const logMetricsOf = (json: unknown, where: string) => [
+    ...new Set(cloudReferences(json, where).flatMap((r) => (r.type?.startsWith(LOG_METRIC_PREFIX) ? [r.type.slice(LOG_METRIC_PREFIX.length)] : []))),
+  ];
+  const missing = (deps: Set<string>) =>
+    policies.flatMap((p) =>
+      logMetricsOf(p.json, p.name)
+        .filter((m) => !deps.has(m))
+        .map((m) => `alerting/${p.name}: google_logging_metric.${m}`),
+    );
 
   it('finds policies on log-based metrics, by filter and by PromQL', () => {
     const named = policies.flatMap((p) => logMetricsOf(p.json, p.name));

@@ -31,7 +31,12 @@ describe('GET /metrics', () => {
     expect([...families.keys()]).toEqual(METRICS.map((m) => openMetricsName(m)));
     for (const m of METRICS) {
       const f = families.get(openMetricsName(m))!;
-      expect({ name: m.name, type: f.type, unit: f.unit, help: Boolean(f.help) }).toEqual({ name: m.name, type: m.kind, unit: 'unit' in m ? m.unit : undefined, help: true });
+      expect({ name: m.name, type: f.type, unit: f.unit, help: Boolean(f.help) }).toEqual({
+        name: m.name,
+        type: m.kind,
+        unit: 'unit' in m ? m.unit : undefined,
+        help: true,
+      });
     }
   });
 
@@ -51,7 +56,15 @@ describe('GET /metrics', () => {
     expect(byLabel(families.get('taxasge_catalog_services_payable_online'), 'ministry')).toEqual(payable);
     expect(families.get('taxasge_catalog_version')!.samples).toEqual([{ name: 'taxasge_catalog_version', labels: {}, value: 1 }]);
     expect(families.get('taxasge_db_up')!.samples[0]!.value).toBe(1);
-    expect(byLabel(families.get('taxasge_metrics_collector_up'), 'collector')).toEqual({ business: 1, process: 1, pool: 1, database: 1, catalog: 1, activity: 1, cache: 1 });
+    expect(byLabel(families.get('taxasge_metrics_collector_up'), 'collector')).toEqual({
+      business: 1,
+      process: 1,
+      pool: 1,
+      database: 1,
+      catalog: 1,
+      activity: 1,
+      cache: 1,
+    });
   });
 
   it('reads them again at each scrape', async () => {
@@ -76,7 +89,12 @@ describe('GET /metrics', () => {
     expect(metrics).toBeDefined();
     const families = parseOpenMetrics((await request(app.server).get('/metrics').expect(200)).text);
     const route = '/api/v1/fiscal-services/{code}';
-    expect(families.get('taxasge_http_requests')!.samples.filter((s) => s.labels.route === route).map((s) => [s.labels.status, s.value])).toEqual([
+    expect(
+      families
+        .get('taxasge_http_requests')!
+        .samples.filter((s) => s.labels.route === route)
+        .map((s) => [s.labels.status, s.value]),
+    ).toEqual([
       ['200', 2],
       ['404', 1],
     ]);
@@ -92,7 +110,12 @@ describe('GET /metrics', () => {
     expect(lookups.miss).toBeGreaterThanOrEqual(2);
     // Each of those reads was timed, and each miss was written back; the cache collector then read
     // what the memory cache holds.
-    const calls = Object.fromEntries(families.get('taxasge_cache_operation_duration_seconds')!.samples.filter((s) => s.name.endsWith('_count')).map((s) => [s.labels.operation, s.value]));
+    const calls = Object.fromEntries(
+      families
+        .get('taxasge_cache_operation_duration_seconds')!
+        .samples.filter((s) => s.name.endsWith('_count'))
+        .map((s) => [s.labels.operation, s.value]),
+    );
     expect(calls.get).toBe((lookups.hit ?? 0) + (lookups.miss ?? 0) + (lookups.error ?? 0));
     expect(calls.set).toBeGreaterThanOrEqual(2);
     expect(byLabel(families.get('taxasge_cache_keys'), 'cache').memory).toBeGreaterThanOrEqual(2);
@@ -118,7 +141,9 @@ describe('the metrics bearer token', () => {
   let server: ReturnType<typeof getTestServer>;
   beforeAll(async () => {
     app = await createTestApp();
-    const routes = [bindRoute(getMetrics, createMetricsHandler({ metrics: () => getRuntime().metrics(), access: () => ({ token: 's3cret-token', required: true }) }))];
+    const routes = [
+      bindRoute(getMetrics, createMetricsHandler({ metrics: () => getRuntime().metrics(), access: () => ({ token: 's3cret-token', required: true }) })),
+    ];
     http('metrics-with-token', createHttpFunction({ routes, ...pipeline }));
     server = getTestServer('metrics-with-token');
   });
@@ -148,7 +173,15 @@ describe('the access rule of the metrics function', () => {
   beforeAll(async () => {
     app = await createTestApp();
     // What functions/metrics does in production: access from the runtime's configuration.
-    const routes = [bindRoute(getMetrics, createMetricsHandler({ metrics: () => getRuntime().metrics(), access: () => metricsAccess({ environment: 'production', metricsBearerToken: undefined }) }))];
+    const routes = [
+      bindRoute(
+        getMetrics,
+        createMetricsHandler({
+          metrics: () => getRuntime().metrics(),
+          access: () => metricsAccess({ environment: 'production', metricsBearerToken: undefined }),
+        }),
+      ),
+    ];
     http('metrics-in-production', createHttpFunction({ routes, ...pipeline }));
     server = getTestServer('metrics-in-production');
   });
@@ -160,7 +193,9 @@ describe('the access rule of the metrics function', () => {
   });
 
   it('requires a token in staging and production only', () => {
-    expect(['development', 'test', 'staging', 'production'].map((environment) => metricsAccess({ environment: environment as 'test', metricsBearerToken: 't' }))).toEqual([
+    expect(
+      ['development', 'test', 'staging', 'production'].map((environment) => metricsAccess({ environment: environment as 'test', metricsBearerToken: 't' })),
+    ).toEqual([
       { token: 't', required: false },
       { token: 't', required: false },
       { token: 't', required: true },
@@ -184,7 +219,15 @@ describe('GET /metrics when PostgreSQL is unreachable', () => {
   it('still answers, with db_up 0 and the failed collector marked down', async () => {
     const families = parseOpenMetrics((await request(app.server).get('/metrics').expect(200)).text);
     expect(families.get('taxasge_db_up')!.samples[0]!.value).toBe(0);
-    expect(byLabel(families.get('taxasge_metrics_collector_up'), 'collector')).toEqual({ business: 0, process: 1, pool: 1, database: 1, catalog: 0, activity: 0, cache: 1 });
+    expect(byLabel(families.get('taxasge_metrics_collector_up'), 'collector')).toEqual({
+      business: 0,
+      process: 1,
+      pool: 1,
+      database: 1,
+      catalog: 0,
+      activity: 0,
+      cache: 1,
+    });
     expect(families.get('taxasge_catalog_services')!.samples).toEqual([]);
     expect(app.logs.some((l) => l.includes('metrics collector failed') && l.includes('catalog'))).toBe(true);
   });

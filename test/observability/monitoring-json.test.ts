@@ -13,10 +13,45 @@ const AlertPolicy = lookupType('@google-cloud/monitoring', 'google.monitoring.v3
 const dashboards = jsonFiles(DASHBOARDS_DIR);
 const policies = jsonFiles(ALERTING_DIR);
 
-const DASHBOARD_NAMES = ['agents', 'api-overview', 'auth', 'business', 'cache', 'database', 'declarations', 'documents', 'notifications', 'payments', 'system', 'webhooks'];
+const DASHBOARD_NAMES = [
+  'agents',
+  'api-overview',
+  'auth',
+  'business',
+  'cache',
+  'database',
+  'declarations',
+  'documents',
+  'notifications',
+  'payments',
+  'system',
+  'webhooks',
+];
 
 describe('the strict decoder', () => {
-  const valid = { displayName: 'x', mosaicLayout: { columns: 48, tiles: [{ width: 24, height: 16, widget: { title: 't', xyChart: { dataSets: [{ timeSeriesQuery: { timeSeriesFilter: { filter: 'metric.type="a"', aggregation: { alignmentPeriod: '60s', perSeriesAligner: 'ALIGN_RATE' } } }, plotType: 'LINE' }] } } }] } };
+  const valid = {
+    displayName: 'x',
+    mosaicLayout: {
+      columns: 48,
+      tiles: [
+        {
+          width: 24,
+          height: 16,
+          widget: {
+            title: 't',
+            xyChart: {
+              dataSets: [
+                {
+                  timeSeriesQuery: { timeSeriesFilter: { filter: 'metric.type="a"', aggregation: { alignmentPeriod: '60s', perSeriesAligner: 'ALIGN_RATE' } } },
+                  plotType: 'LINE',
+                },
+              ],
+            },
+          },
+        },
+      ],
+    },
+  };
   const widget = (w: object) => ({ ...valid, mosaicLayout: { columns: 48, tiles: [{ width: 24, height: 16, widget: w }] } });
 
   it('accepts a valid dashboard with proto3 JSON durations', () => {
@@ -29,8 +64,13 @@ describe('the strict decoder', () => {
   });
 
   it('refuses a misspelled field deep in an alert policy', () => {
-    const problems = decodeProblems(AlertPolicy, { displayName: 'x', conditions: [{ displayName: 'c', conditionThreshold: { filter: 'f', thresholdValu: 1 } }] });
-    expect(problems).toEqual(['$.conditions[0].conditionThreshold.thresholdValu: unknown field of google.monitoring.v3.AlertPolicy.Condition.MetricThreshold (did you mean "thresholdValue"?)']);
+    const problems = decodeProblems(AlertPolicy, {
+      displayName: 'x',
+      conditions: [{ displayName: 'c', conditionThreshold: { filter: 'f', thresholdValu: 1 } }],
+    });
+    expect(problems).toEqual([
+      '$.conditions[0].conditionThreshold.thresholdValu: unknown field of google.monitoring.v3.AlertPolicy.Condition.MetricThreshold (did you mean "thresholdValue"?)',
+    ]);
   });
 
   it('refuses an unknown enum value, with a suggestion', () => {
@@ -39,7 +79,9 @@ describe('the strict decoder', () => {
   });
 
   it('refuses a duration that is not proto3 JSON', () => {
-    expect(decodeProblems(AlertPolicy, { alertStrategy: { autoClose: 86400 } })).toEqual(['$.alertStrategy.autoClose: expected a duration such as "60s", got 86400']);
+    expect(decodeProblems(AlertPolicy, { alertStrategy: { autoClose: 86400 } })).toEqual([
+      '$.alertStrategy.autoClose: expected a duration such as "60s", got 86400',
+    ]);
     expect(decodeProblems(AlertPolicy, { alertStrategy: { autoClose: '1d' } })).toHaveLength(1);
     expect(decodeProblems(AlertPolicy, { alertStrategy: { autoClose: '1.5s' } })).toEqual([]);
   });
@@ -146,21 +188,29 @@ describe('alerting/', () => {
 describe('every metric a dashboard or policy names is emitted by the code or published by Google Cloud', () => {
   const known = knownCloudMetrics();
   const promqlNames = knownCloudPromqlNames();
-  const queries = [...dashboards.flatMap((d) => cloudQueries(d.json, `dashboards/${d.name}`)), ...policies.flatMap((p) => cloudQueries(p.json, `alerting/${p.name}`))];
+  const queries = [
+    ...dashboards.flatMap((d) => cloudQueries(d.json, `dashboards/${d.name}`)),
+    ...policies.flatMap((p) => cloudQueries(p.json, `alerting/${p.name}`)),
+  ];
 
   function problemsOf(q: (typeof queries)[number]): string[] {
     const problems: string[] = [];
     if (q.filter !== undefined) {
-      const slo = /^select_slo_burn_rate\("projects\/__PROJECT_ID__\/services\/taxasge-api\/serviceLevelObjectives\/(availability|latency)", "(\d+)s"\)$/.exec(q.filter);
+      const slo = /^select_slo_burn_rate\("projects\/__PROJECT_ID__\/services\/taxasge-api\/serviceLevelObjectives\/(availability|latency)", "(\d+)s"\)$/.exec(
+        q.filter,
+      );
       if (q.filter.startsWith('select_slo')) return slo ? [] : [`${q.where}: not a burn rate of the availability or latency SLO of service taxasge-api`];
       const refs = parseFilter(q.filter, q.groupBy);
       if (refs.length !== 1) return [`${q.where}: expected one metric.type in "${q.filter}"`];
       const ref = refs[0]!;
       const metric = known.get(ref.metricType);
       if (!metric) return [`${q.where}: ${ref.metricType} is neither in shared/metrics/metric-registry.ts nor in shared/metrics/gcp-metrics.ts`];
-      if (ref.resourceType !== metric.resource) problems.push(`${q.where}: ${ref.metricType} is written on resource ${metric.resource}, not ${ref.resourceType}`);
-      for (const l of ref.metricLabels) if (!metric.labels.includes(l)) problems.push(`${q.where}: ${ref.metricType} has no label ${l} (labels: ${metric.labels.join(', ')})`);
-      for (const l of ref.resourceLabels) if (!(RESOURCE_LABELS[metric.resource] ?? []).includes(l)) problems.push(`${q.where}: resource ${metric.resource} has no label ${l}`);
+      if (ref.resourceType !== metric.resource)
+        problems.push(`${q.where}: ${ref.metricType} is written on resource ${metric.resource}, not ${ref.resourceType}`);
+      for (const l of ref.metricLabels)
+        if (!metric.labels.includes(l)) problems.push(`${q.where}: ${ref.metricType} has no label ${l} (labels: ${metric.labels.join(', ')})`);
+      for (const l of ref.resourceLabels)
+        if (!(RESOURCE_LABELS[metric.resource] ?? []).includes(l)) problems.push(`${q.where}: resource ${metric.resource} has no label ${l}`);
     }
     if (q.promql !== undefined) {
       for (const s of promqlSelectors(q.promql)) {
@@ -191,9 +241,9 @@ describe('every metric a dashboard or policy names is emitted by the code or pub
     expect(problemsOf({ where: 'x', filter: 'metric.type="custom.googleapis.com/taxasge/webhooks_recieved" resource.type="generic_task"' })).toEqual([
       'x: custom.googleapis.com/taxasge/webhooks_recieved is neither in shared/metrics/metric-registry.ts nor in shared/metrics/gcp-metrics.ts',
     ]);
-    expect(problemsOf({ where: 'x', filter: 'metric.type="run.googleapis.com/request_count" resource.type="cloud_run_revision" metric.label.status="500"' })).toEqual([
-      'x: run.googleapis.com/request_count has no label status (labels: response_code, response_code_class, route)',
-    ]);
+    expect(
+      problemsOf({ where: 'x', filter: 'metric.type="run.googleapis.com/request_count" resource.type="cloud_run_revision" metric.label.status="500"' }),
+    ).toEqual(['x: run.googleapis.com/request_count has no label status (labels: response_code, response_code_class, route)']);
     expect(problemsOf({ where: 'x', promql: 'sum(rate(custom_googleapis_com:taxasge_http_request[5m]))' })).toEqual([
       'x: PromQL names custom_googleapis_com:taxasge_http_request, which maps to no known Cloud Monitoring metric',
     ]);

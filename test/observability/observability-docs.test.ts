@@ -25,7 +25,11 @@ describe('docs/RUNBOOK.md', () => {
 
   it.each(policies.map((p) => [p.name] as const))('has a section for %s: how it shows, diagnosis commands, actions, escalation', (id) => {
     const text = bySection.get(id) ?? '';
-    expect({ id, parts: ['**How it shows.**', '**Diagnosis.**', '**Actions.**', '**Escalation.**'].filter((p) => !text.includes(p)), commands: shellBlocks(text).length > 0 }).toEqual({
+    expect({
+      id,
+      parts: ['**How it shows.**', '**Diagnosis.**', '**Actions.**', '**Escalation.**'].filter((p) => !text.includes(p)),
+      commands: shellBlocks(text).length > 0,
+    }).toEqual({
       id,
       parts: [],
       commands: true,

@@ -36,7 +36,9 @@ function checkExpressions(exprs: { where: string; expr: string }[]): { status: n
   const dir = mkdtempSync(path.join(tmpdir(), 'taxasge-promql-'));
   try {
     const file = path.join(dir, 'exprs.yml');
-    const body = exprs.map((e, i) => `      - record: check:expr_${i}\n        expr: ${JSON.stringify(e.expr.replace(/\$__rate_interval|\$__interval|\$__range/g, '5m'))}`).join('\n');
+    const body = exprs
+      .map((e, i) => `      - record: check:expr_${i}\n        expr: ${JSON.stringify(e.expr.replace(/\$__rate_interval|\$__interval|\$__range/g, '5m'))}`)
+      .join('\n');
     writeFileSync(file, `groups:\n  - name: expressions\n    rules:\n${body}\n`);
     const r = promtool(['check', 'rules', file]);
     return { status: r.status, output: r.stdout + r.stderr };
@@ -48,7 +50,7 @@ function checkExpressions(exprs: { where: string; expr: string }[]): { status: n
 describe('alerting/prometheus', () => {
   it('fails, saying how to get it, when promtool is missing (never skips)', () => {
     expect(() => requireBinary('promtool', '/nonexistent')).toThrow(
-      'promtool is not on PATH: install it with `apt-get install -y prometheus` (Debian\'s package; `.ci/run` installs it before `npm test`)',
+      "promtool is not on PATH: install it with `apt-get install -y prometheus` (Debian's package; `.ci/run` installs it before `npm test`)",
     );
     expect(requireBinary('promtool')).toMatch(/\/promtool$/);
   });
@@ -80,7 +82,7 @@ describe('alerting/prometheus', () => {
     expect(coverage).toEqual(alerts.map((a) => ({ alert: a.alert, firing: true, quiet: true })));
   });
 
-  it('names only metrics /metrics serves, Prometheus\'s own up, and its recording rules', () => {
+  it("names only metrics /metrics serves, Prometheus's own up, and its recording rules", () => {
     const samples = knownOpenMetricsSamples();
     const unknown = rules.flatMap((r) => promqlSelectors(r.expr).filter((s) => !samples.has(s.metric) && !recorded.has(s.metric) && s.metric !== 'up'));
     expect(unknown).toEqual([]);
@@ -93,7 +95,12 @@ describe('PromQL of the Grafana dashboards', () => {
 
   it('holds the same 12 dashboards as dashboards/', () => {
     expect(grafana.map((d) => d.name)).toEqual(jsonFiles(DASHBOARDS_DIR).map((d) => d.name));
-    for (const d of grafana) expect({ name: d.name, uid: d.json.uid, panels: (d.json.panels as unknown[]).length > 3 }).toEqual({ name: d.name, uid: `taxasge-${d.name}`, panels: true });
+    for (const d of grafana)
+      expect({ name: d.name, uid: d.json.uid, panels: (d.json.panels as unknown[]).length > 3 }).toEqual({
+        name: d.name,
+        uid: `taxasge-${d.name}`,
+        panels: true,
+      });
   });
 
   it('parses (promtool)', () => {
@@ -117,7 +124,9 @@ describe('PromQL of the Grafana dashboards', () => {
 
   it('would report a misspelled metric or label', () => {
     const samples = knownOpenMetricsSamples();
-    const selectors = promqlSelectors('sum by (group) (rate(taxasge_http_request_total{grop="x"}[$__rate_interval])) / on() taxasge_http_problems_total{code="a"} offset 5m');
+    const selectors = promqlSelectors(
+      'sum by (group) (rate(taxasge_http_request_total{grop="x"}[$__rate_interval])) / on() taxasge_http_problems_total{code="a"} offset 5m',
+    );
     expect(selectors).toEqual([
       { metric: 'taxasge_http_request_total', labels: ['grop'] },
       { metric: 'taxasge_http_problems_total', labels: ['code'] },
@@ -127,7 +136,9 @@ describe('PromQL of the Grafana dashboards', () => {
 });
 
 describe('PromQL of the Cloud Monitoring dashboards and policies', () => {
-  const promql = [...jsonFiles(DASHBOARDS_DIR), ...policies].flatMap((f) => cloudQueries(f.json, f.name)).flatMap((q) => (q.promql ? [{ where: q.where, expr: q.promql }] : []));
+  const promql = [...jsonFiles(DASHBOARDS_DIR), ...policies]
+    .flatMap((f) => cloudQueries(f.json, f.name))
+    .flatMap((q) => (q.promql ? [{ where: q.where, expr: q.promql }] : []));
 
   it('parses (promtool)', () => {
     expect(promql.length).toBeGreaterThan(0);

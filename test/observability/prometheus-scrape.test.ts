@@ -25,7 +25,14 @@ beforeAll(async () => {
   const metrics = app.runtime.metrics();
   metrics.recordHttpRequest({ group: 'fiscal-services', route: '/api/v1/fiscal-services', method: 'GET', status: 200, durationMs: 12 });
   metrics.recordHttpRequest({ group: 'fiscal-services', route: '/api/v1/fiscal-services', method: 'GET', status: 200, durationMs: 480 });
-  metrics.recordHttpRequest({ group: 'fiscal-services', route: '/api/v1/fiscal-services/{code}', method: 'GET', status: 404, durationMs: 3, errorCode: 'not_found' });
+  metrics.recordHttpRequest({
+    group: 'fiscal-services',
+    route: '/api/v1/fiscal-services/{code}',
+    method: 'GET',
+    status: 404,
+    durationMs: 3,
+    errorCode: 'not_found',
+  });
   prometheus = await startPrometheus(
     [
       'global:',

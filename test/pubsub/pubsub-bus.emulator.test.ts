@@ -42,7 +42,13 @@ afterAll(async () => {
 let caseNo = 0;
 const newPrefix = () => `case${++caseNo}-${randomBytes(2).toString('hex')}`;
 const busFor = (prefix: string): PubSubBus =>
-  createPubSubBus({ projectId: emulator.projectId, emulatorHost: emulator.host, logger, topicName: (t) => `${prefix}-${t}`, publishTimeoutMs: PUBLISH_TIMEOUT_MS });
+  createPubSubBus({
+    projectId: emulator.projectId,
+    emulatorHost: emulator.host,
+    logger,
+    topicName: (t) => `${prefix}-${t}`,
+    publishTimeoutMs: PUBLISH_TIMEOUT_MS,
+  });
 
 async function listen(functionName: string): Promise<{ server: Server; port: number }> {
   const server = getTestServer(functionName);
@@ -117,7 +123,9 @@ describe('the Pub/Sub adapter on the emulator', () => {
     const bus = busFor(newPrefix());
     const event = anEvent();
     const started = Date.now();
-    await expect(bus.publish('notifications', event)).rejects.toThrow(new RegExp(`${event.id} to Pub/Sub topic case\\d+-[0-9a-f]{4}-notifications failed after \\d+ ms: HTTP 404 NOT_FOUND: Topic not found$`));
+    await expect(bus.publish('notifications', event)).rejects.toThrow(
+      new RegExp(`${event.id} to Pub/Sub topic case\\d+-[0-9a-f]{4}-notifications failed after \\d+ ms: HTTP 404 NOT_FOUND: Topic not found$`),
+    );
     expect(Date.now() - started).toBeLessThan(PUBLISH_TIMEOUT_MS / 2);
     await bus.close();
   });

@@ -3,7 +3,13 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import { anEvent } from '../../shared/adapters/events/event-bus.contract';
 import { decodeEventData, encodeEventMessage, InvalidEventMessageError } from '../../shared/adapters/events/pubsub-message';
-import { MESSAGE_PUBLISHED, parsePushBody, registerDeadLetterFunction, registerEventFunction, type DeadLetteredMessage } from '../../shared/adapters/events/pubsub-push';
+import {
+  MESSAGE_PUBLISHED,
+  parsePushBody,
+  registerDeadLetterFunction,
+  registerEventFunction,
+  type DeadLetteredMessage,
+} from '../../shared/adapters/events/pubsub-push';
 import { createLogger } from '../../shared/logging/logger';
 import type { Delivery, DomainEvent } from '../../shared/ports/event-bus.port';
 
@@ -55,7 +61,13 @@ describe('an event function behind Eventarc', () => {
     const event = anEvent();
     await request(getTestServer('push-probe'))
       .post('/')
-      .set({ 'ce-id': '4242', 'ce-type': MESSAGE_PUBLISHED, 'ce-source': `//pubsub.googleapis.com/${TOPIC}`, 'ce-specversion': '1.0', traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` })
+      .set({
+        'ce-id': '4242',
+        'ce-type': MESSAGE_PUBLISHED,
+        'ce-source': `//pubsub.googleapis.com/${TOPIC}`,
+        'ce-specversion': '1.0',
+        traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`,
+      })
       .send(pushBody(event, { deliveryAttempt: 3 }))
       .expect(204);
     expect(handled).toEqual([{ event, delivery: { subscription: 'apply-payment', attempt: 3 } }]);
@@ -68,7 +80,13 @@ describe('an event function behind Eventarc', () => {
     await request(getTestServer('push-probe'))
       .post('/')
       .set('content-type', 'application/cloudevents+json')
-      .send({ specversion: '1.0', id: '4242', type: MESSAGE_PUBLISHED, source: `//pubsub.googleapis.com/${TOPIC}`, data: { ...body, message: { ...body.message, deliveryAttempt: 2 } } })
+      .send({
+        specversion: '1.0',
+        id: '4242',
+        type: MESSAGE_PUBLISHED,
+        source: `//pubsub.googleapis.com/${TOPIC}`,
+        data: { ...body, message: { ...body.message, deliveryAttempt: 2 } },
+      })
       .expect(204);
     expect(handled).toEqual([{ event, delivery: { subscription: 'apply-payment', attempt: 2 } }]);
   });
@@ -77,7 +95,10 @@ describe('an event function behind Eventarc', () => {
 describe('an event function receiving a plain Pub/Sub push (the emulator, a push subscription)', () => {
   it('acknowledges with 204 once the handler returned, counting the delivery as the first', async () => {
     const event = anEvent({ amount: 2000, payer: 'Ñúñez' });
-    await request(getTestServer('push-probe')).post(`/${TOPIC}`).send(pushBody(event, { deliveryAttempt: 4 })).expect(204);
+    await request(getTestServer('push-probe'))
+      .post(`/${TOPIC}`)
+      .send(pushBody(event, { deliveryAttempt: 4 }))
+      .expect(204);
     // The framework's conversion keeps only the message: Pub/Sub's deliveryAttempt does not reach the function.
     expect(handled).toEqual([{ event, delivery: { subscription: 'apply-payment', attempt: 1 } }]);
   });
@@ -85,12 +106,20 @@ describe('an event function receiving a plain Pub/Sub push (the emulator, a push
   it('answers 500 when the handler throws, so that Pub/Sub redelivers', async () => {
     const event = anEvent({ fail: true });
     await request(getTestServer('push-probe')).post(`/${TOPIC}`).send(pushBody(event)).expect(500);
-    expect(logged('event handler failed; Pub/Sub will redeliver')[0]).toMatchObject({ eventId: event.id, subscription: 'apply-payment', error: 'ledger write failed' });
+    expect(logged('event handler failed; Pub/Sub will redeliver')[0]).toMatchObject({
+      eventId: event.id,
+      subscription: 'apply-payment',
+      error: 'ledger write failed',
+    });
   });
 
   it.each([
     ['data that is not JSON', Buffer.from('payment ok').toString('base64'), /do not parse as JSON/],
-    ['JSON that is not an event', Buffer.from(JSON.stringify({ type: 'payment.succeeded', data: {} })).toString('base64'), /id \(a non-empty string\).*source.*time/],
+    [
+      'JSON that is not an event',
+      Buffer.from(JSON.stringify({ type: 'payment.succeeded', data: {} })).toString('base64'),
+      /id \(a non-empty string\).*source.*time/,
+    ],
     ['a JSON array', Buffer.from('[1]').toString('base64'), /got an array/],
   ])('acknowledges and logs a message carrying %s, which could never succeed', async (_what, data, reason) => {
     await request(getTestServer('push-probe'))
@@ -145,7 +174,12 @@ describe('the wire form of an event', () => {
   it('round-trips through encode and decode, and through a push body', () => {
     const event = anEvent({ amount: 1_500_000, currency: 'XAF', note: 'Ébano' });
     expect(decodeEventData(encodeEventMessage(event).data)).toEqual(event);
-    expect(parsePushBody({ message: { data: base64(event), message_id: '9' } }, 'notify-payer')).toEqual({ event, delivery: { subscription: 'notify-payer', attempt: 1 }, messageId: '9', attributes: {} });
+    expect(parsePushBody({ message: { data: base64(event), message_id: '9' } }, 'notify-payer')).toEqual({
+      event,
+      delivery: { subscription: 'notify-payer', attempt: 1 },
+      messageId: '9',
+      attributes: {},
+    });
   });
 
   it('leaves out attributes Pub/Sub would refuse, and the subject when there is none', () => {
@@ -169,7 +203,10 @@ describe('the dead-letters function', () => {
     const deadLetterAttributes = { ...attributes, CloudPubSubDeadLetterSourceSubscription: 'apply-payment', CloudPubSubDeadLetterSourceDeliveryCount: '5' };
     await request(getTestServer('dead-letter-probe'))
       .post('/projects/taxasge-prod/topics/apply-payment-dead-letter')
-      .send({ message: { data: data.toString('base64'), attributes: deadLetterAttributes, messageId: '77' }, subscription: 'projects/taxasge-prod/subscriptions/apply-payment-dead-letter' })
+      .send({
+        message: { data: data.toString('base64'), attributes: deadLetterAttributes, messageId: '77' },
+        subscription: 'projects/taxasge-prod/subscriptions/apply-payment-dead-letter',
+      })
       .expect(204);
     expect(forwarded).toEqual([{ event, subscription: 'apply-payment', deadLetterTopic: 'apply-payment-dead-letter', attempts: 5, messageId: '77' }]);
   });
@@ -177,7 +214,10 @@ describe('the dead-letters function', () => {
   it('acknowledges a copy that is not an event, with a log line as its only record', async () => {
     await request(getTestServer('dead-letter-probe'))
       .post('/projects/taxasge-prod/topics/apply-payment-dead-letter')
-      .send({ message: { data: Buffer.from('not json').toString('base64'), messageId: '78' }, subscription: 'projects/taxasge-prod/subscriptions/apply-payment-dead-letter' })
+      .send({
+        message: { data: Buffer.from('not json').toString('base64'), messageId: '78' },
+        subscription: 'projects/taxasge-prod/subscriptions/apply-payment-dead-letter',
+      })
       .expect(204);
     expect(forwarded).toEqual([]);
     expect(logged('dead-lettered message is not a DomainEvent: acknowledged, kept only in this log')).toHaveLength(1);

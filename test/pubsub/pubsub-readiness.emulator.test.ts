@@ -32,7 +32,14 @@ let caseNo = 0;
 const newPrefix = () => `ready${++caseNo}-${randomBytes(2).toString('hex')}`;
 // Generous: the emulator is slow to answer its first requests on a loaded machine.
 const busFor = (prefix: string, timeoutMs = 5_000): PubSubBus =>
-  createPubSubBus({ projectId: emulator.projectId, emulatorHost: emulator.host, logger, topicName: (t) => `${prefix}-${t}`, probeTopics: PROBED, publishTimeoutMs: timeoutMs });
+  createPubSubBus({
+    projectId: emulator.projectId,
+    emulatorHost: emulator.host,
+    logger,
+    topicName: (t) => `${prefix}-${t}`,
+    probeTopics: PROBED,
+    publishTimeoutMs: timeoutMs,
+  });
 
 /** What a pull subscription holds, without waiting: the emulator's REST pull with returnImmediately. */
 async function pending(subscription: string): Promise<unknown[]> {
@@ -78,9 +85,19 @@ it('names every missing topic together', async () => {
 it('makes the health check report pubsub down with that detail, and up once the topic exists', async () => {
   const prefix = newPrefix();
   await admin.createTopic(`${prefix}-payment-events`);
-  const health = createHealthService({ db: { ping: async () => undefined }, cache: createMemoryCache({ clock: systemClock }), bus: busFor(prefix), clock: systemClock, timeoutMs: 5_000 });
+  const health = createHealthService({
+    db: { ping: async () => undefined },
+    cache: createMemoryCache({ clock: systemClock }),
+    bus: busFor(prefix),
+    clock: systemClock,
+    timeoutMs: 5_000,
+  });
   const down = await health.readiness();
-  expect(down).toMatchObject({ ready: false, failing: ['pubsub'], checks: { pubsub: { status: 'down', kind: 'pubsub', detail: expect.stringContaining(`topic ${prefix}-declaration-events not found`) } } });
+  expect(down).toMatchObject({
+    ready: false,
+    failing: ['pubsub'],
+    checks: { pubsub: { status: 'down', kind: 'pubsub', detail: expect.stringContaining(`topic ${prefix}-declaration-events not found`) } },
+  });
 
   await admin.createTopic(`${prefix}-declaration-events`);
   const up = await health.readiness();
@@ -96,6 +113,10 @@ it('is down, quickly and saying why, once the emulator is stopped', async () => 
   await bus.ping();
   await emulator.stop();
   const started = Date.now();
-  await expect(bus.ping()).rejects.toThrow(new RegExp(`^Pub/Sub \\(http://${emulator.host.replace(/\./g, '\\.')}, project ${emulator.projectId}\\): topics ${prefix}-payment-events, ${prefix}-declaration-events: connect ECONNREFUSED ${emulator.host.replace(/\./g, '\\.')}$`));
+  await expect(bus.ping()).rejects.toThrow(
+    new RegExp(
+      `^Pub/Sub \\(http://${emulator.host.replace(/\./g, '\\.')}, project ${emulator.projectId}\\): topics ${prefix}-payment-events, ${prefix}-declaration-events: connect ECONNREFUSED ${emulator.host.replace(/\./g, '\\.')}$`,
+    ),
+  );
   expect(Date.now() - started).toBeLessThan(5_000);
 });

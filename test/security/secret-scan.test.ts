@@ -9,7 +9,20 @@ const SECRETLINT = path.join(ROOT, 'node_modules/secretlint/bin/secretlint.js');
 
 /** Runs secretlint with the repository's rules and ignore list from `cwd` on `patterns`. */
 function scan(cwd: string, patterns: string[]) {
-  const run = spawnSync(process.execPath, [SECRETLINT, '--secretlintrc', path.join(ROOT, '.secretlintrc.json'), '--secretlintignore', path.join(ROOT, '.secretlintignore'), '--format', 'unix', ...patterns], { cwd, encoding: 'utf8' });
+  const run = spawnSync(
+    process.execPath,
+    [
+      SECRETLINT,
+      '--secretlintrc',
+      path.join(ROOT, '.secretlintrc.json'),
+      '--secretlintignore',
+      path.join(ROOT, '.secretlintignore'),
+      '--format',
+      'unix',
+      ...patterns,
+    ],
+    { cwd, encoding: 'utf8' },
+  );
   return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
@@ -22,7 +35,10 @@ it('finds a planted GitHub token and a connection string with a password', () =>
   try {
     // Assembled here so that this file itself holds no key to find.
     const token = ['ghp', 'Zq4mT8vL2nR6xW1cY9bK3pH7sD5fG0jA2uE8'].join('_');
-    writeFileSync(path.join(dir, 'leak.ts'), `export const token = '${token}';\nexport const db = '${['postgres://taxasge', 'S3cr3t-Pa55@db.internal:5432/taxasge'].join(':')}';\n`);
+    writeFileSync(
+      path.join(dir, 'leak.ts'),
+      `export const token = '${token}';\nexport const db = '${['postgres://taxasge', 'S3cr3t-Pa55@db.internal:5432/taxasge'].join(':')}';\n`,
+    );
     const { status, output } = scan(dir, ['leak.ts']);
     expect(status).toBe(1);
     expect(output).toContain('secretlint-rule-github');

@@ -20,7 +20,13 @@ export interface CreatedAccount {
 
 export function anAccount() {
   const n = ++sequence;
-  const state = { email: `user${n}-${Date.now()}@example.gq`, role: 'citizen' as Role, ministries: [] as string[], status: 'active', taxId: null as string | null };
+  const state = {
+    email: `user${n}-${Date.now()}@example.gq`,
+    role: 'citizen' as Role,
+    ministries: [] as string[],
+    status: 'active',
+    taxId: null as string | null,
+  };
   const builder = {
     withEmail(email: string) {
       state.email = email;

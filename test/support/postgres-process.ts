@@ -10,10 +10,14 @@ export interface PostgresProcess {
 }
 
 export function startPostgresProcess(dataDir: string, port: number): Promise<PostgresProcess> {
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'scripts/postgres.ts', '--data-dir', dataDir, '--port', String(port), '--fast'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'scripts/postgres.ts', '--data-dir', dataDir, '--port', String(port), '--fast'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let output = '';
     const onData = (chunk: Buffer) => {

@@ -45,7 +45,15 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const database = await createTestDatabase();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'taxasge-app-'));
   const port = options.listen ? await findFreePort() : 8080;
-  const config: Config = parseConfig({ ENVIRONMENT: 'test', LOG_LEVEL: 'debug', DATABASE_URL: database.url, DATA_DIR: dataDir, PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, ...options.env });
+  const config: Config = parseConfig({
+    ENVIRONMENT: 'test',
+    LOG_LEVEL: 'debug',
+    DATABASE_URL: database.url,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    ...options.env,
+  });
   const clock = createFixedClock();
   const logs: string[] = [];
   const logger = options.logger ?? createLogger({ level: 'debug', write: (line) => logs.push(line) });
@@ -54,9 +62,17 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   openRuntimes.push(runtime);
   const rewrites = readRewrites();
   const storage = runtime.storage;
-  const mounts = storage.kind === 'local' ? [{ prefix: LOCAL_STORAGE_PREFIX, handler: createLocalStorageHandler({ storage, onStored: raiseDocumentUploads() }) }] : [];
+  const mounts =
+    storage.kind === 'local' ? [{ prefix: LOCAL_STORAGE_PREFIX, handler: createLocalStorageHandler({ storage, onStored: raiseDocumentUploads() }) }] : [];
   const sandbox = options.listen
-    ? createBangeSandbox({ apiKey: config.bange.apiKey, webhookSecret: config.bange.webhookSecrets[0]!, publicBaseUrl: config.publicBaseUrl, clock, ids: runtime.ids, retryDelaysMs: [20, 50, 100] })
+    ? createBangeSandbox({
+        apiKey: config.bange.apiKey,
+        webhookSecret: config.bange.webhookSecrets[0]!,
+        publicBaseUrl: config.publicBaseUrl,
+        clock,
+        ids: runtime.ids,
+        retryDelaysMs: [20, 50, 100],
+      })
     : undefined;
   if (sandbox) mounts.push({ prefix: sandbox.prefix, handler: sandbox.handler });
   const server = createLocalServer(rewrites, loadFunctionApps(rewrites), mounts);

@@ -3,9 +3,7 @@ import { z } from 'zod';
 import type { BangeWebhookEvent, BankPayment, CreateBankPayment, StatementLine, WebhookParse } from '../../ports/bank.port';
 
 /** XAF has no minor unit: every amount is a whole number of francs. */
-export const xafAmountSchema = z
-  .int({ error: 'expected a whole number of XAF (the franc has no minor unit)' })
-  .positive('expected a positive amount of XAF');
+export const xafAmountSchema = z.int({ error: 'expected a whole number of XAF (the franc has no minor unit)' }).positive('expected a positive amount of XAF');
 
 const nonNegativeXaf = z.int({ error: 'expected a whole number of XAF (the franc has no minor unit)' }).nonnegative('expected zero or more XAF');
 
@@ -21,7 +19,11 @@ export const statementDateSchema = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day as YYYY-MM-DD')
   .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'expected a day that exists');
 
-export const idempotencyKeySchema = z.string().trim().min(1, 'expected a non-empty idempotency key').max(255, 'expected an idempotency key of at most 255 characters');
+export const idempotencyKeySchema = z
+  .string()
+  .trim()
+  .min(1, 'expected a non-empty idempotency key')
+  .max(255, 'expected an idempotency key of at most 255 characters');
 
 /** `POST /v1/payments` body; the idempotency key travels in the `Idempotency-Key` header. */
 export const createPaymentBodySchema = z.object({

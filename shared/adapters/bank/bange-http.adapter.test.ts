@@ -104,7 +104,9 @@ describe('BANGE HTTP adapter against the sandbox', () => {
       ['refund', 100_000],
     ]);
     await server.sandbox.settle();
-    expect(receiver.received.map((r) => [r.event.type, r.event.data.amount, r.event.data.refundId ?? null, r.event.data.refundReference ?? null, r.refusal])).toEqual([
+    expect(
+      receiver.received.map((r) => [r.event.type, r.event.data.amount, r.event.data.refundId ?? null, r.event.data.refundReference ?? null, r.refusal]),
+    ).toEqual([
       ['payment.succeeded', 150_000, null, null, null],
       ['payment.refunded', 50_000, all.refunds![0]!.id, null, null],
       ['payment.refunded', 100_000, all.refunds![1]!.id, 'our-refund-3', null],
@@ -116,7 +118,11 @@ describe('BANGE HTTP adapter against the sandbox', () => {
   });
 
   it('reports a key reused for another request as refused by the bank', async () => {
-    const reused = await failure(bank.createPayment({ ...request, idempotencyKey: 'user-1:key-9' }).then(() => bank.createPayment({ ...request, amount: 1, idempotencyKey: 'user-1:key-9' })));
+    const reused = await failure(
+      bank
+        .createPayment({ ...request, idempotencyKey: 'user-1:key-9' })
+        .then(() => bank.createPayment({ ...request, amount: 1, idempotencyKey: 'user-1:key-9' })),
+    );
     expect(reused).toMatchObject({ kind: 'refused', status: 409, bankCode: 'idempotency_key_reused' });
   });
 
@@ -191,8 +197,26 @@ describe('BANGE HTTP adapter against a misbehaving bank', () => {
 
   // Answers are waited for as long as a busy machine needs; only the deadline case uses a short one.
   const bank = (timeoutMs = 10_000) => createBangeHttpBank({ apiUrl, apiKey: API_KEY, timeoutMs });
-  const payment = { id: 'pay_1', reference: 'PAY-1', amount: 2000, currency: 'XAF', method: 'bange_wallet', status: 'pending', checkoutUrl: 'https://bange.example/c/pay_1', paidAt: null, refundedAmount: 0 };
-  const create: CreateBankPayment = { reference: 'PAY-1', amount: 2000, currency: 'XAF', method: 'bange_wallet', description: 'd', callbackUrl: 'https://api.taxasge.gq/webhooks/bange', idempotencyKey: 'k-1' };
+  const payment = {
+    id: 'pay_1',
+    reference: 'PAY-1',
+    amount: 2000,
+    currency: 'XAF',
+    method: 'bange_wallet',
+    status: 'pending',
+    checkoutUrl: 'https://bange.example/c/pay_1',
+    paidAt: null,
+    refundedAmount: 0,
+  };
+  const create: CreateBankPayment = {
+    reference: 'PAY-1',
+    amount: 2000,
+    currency: 'XAF',
+    method: 'bange_wallet',
+    description: 'd',
+    callbackUrl: 'https://api.taxasge.gq/webhooks/bange',
+    idempotencyKey: 'k-1',
+  };
 
   it('sends the bearer key, the idempotency key and JSON to <base>/v1/payments', async () => {
     next = { status: 201, json: payment };
@@ -201,8 +225,20 @@ describe('BANGE HTTP adapter against a misbehaving bank', () => {
       {
         method: 'POST',
         url: '/api/v1/payments',
-        headers: expect.objectContaining({ authorization: `Bearer ${API_KEY}`, 'idempotency-key': 'k-1', 'content-type': 'application/json', accept: 'application/json' }),
-        body: JSON.stringify({ reference: 'PAY-1', amount: 2000, currency: 'XAF', method: 'bange_wallet', description: 'd', callbackUrl: 'https://api.taxasge.gq/webhooks/bange' }),
+        headers: expect.objectContaining({
+          authorization: `Bearer ${API_KEY}`,
+          'idempotency-key': 'k-1',
+          'content-type': 'application/json',
+          accept: 'application/json',
+        }),
+        body: JSON.stringify({
+          reference: 'PAY-1',
+          amount: 2000,
+          currency: 'XAF',
+          method: 'bange_wallet',
+          description: 'd',
+          callbackUrl: 'https://api.taxasge.gq/webhooks/bange',
+        }),
       },
     ]);
   });
@@ -219,9 +255,17 @@ describe('BANGE HTTP adapter against a misbehaving bank', () => {
   });
 
   const malformed: [string, Scripted, RegExp][] = [
-    ['a body that is not JSON', { status: 200, text: '<html>Bad gateway</html>', headers: { 'content-type': 'text/html' } }, /not JSON \(content-type text\/html\): "<html>Bad gateway<\/html>"/],
+    [
+      'a body that is not JSON',
+      { status: 200, text: '<html>Bad gateway</html>', headers: { 'content-type': 'text/html' } },
+      /not JSON \(content-type text\/html\): "<html>Bad gateway<\/html>"/,
+    ],
     ['an empty body', { status: 200, text: '' }, /not JSON \(content-type application\/json\) \(empty\)/],
-    ['missing fields', { status: 200, json: { id: 'pay_1', reference: 'PAY-1' } }, /not a payment: amount: missing; currency: missing; method: missing; status: missing; checkoutUrl: missing; paidAt: missing; and 1 more$/],
+    [
+      'missing fields',
+      { status: 200, json: { id: 'pay_1', reference: 'PAY-1' } },
+      /not a payment: amount: missing; currency: missing; method: missing; status: missing; checkoutUrl: missing; paidAt: missing; and 1 more$/,
+    ],
     ['a fractional amount', { status: 200, json: { ...payment, amount: 2000.5 } }, /amount: expected a whole number of XAF/],
     ['an unknown status', { status: 200, json: { ...payment, status: 'settled' } }, /status: /],
     ['more refunded than paid', { status: 200, json: { ...payment, refundedAmount: 3000 } }, /refundedAmount: expected no more than the amount paid/],
@@ -244,7 +288,10 @@ describe('BANGE HTTP adapter against a misbehaving bank', () => {
   });
 
   it('rejects a statement that is not one, or of another day', async () => {
-    next = { status: 200, json: { date: '2026-01-15', lines: [{ transactionId: 't', reference: 'r', type: 'payment', amount: -5, currency: 'XAF', at: '2026-01-15T10:00:00Z' }] } };
+    next = {
+      status: 200,
+      json: { date: '2026-01-15', lines: [{ transactionId: 't', reference: 'r', type: 'payment', amount: -5, currency: 'XAF', at: '2026-01-15T10:00:00Z' }] },
+    };
     expect((await failure(bank().dailyStatement('2026-01-15'))).message).toMatch(/not a statement: lines\.0\.amount: expected a positive amount/);
     next = { status: 200, json: { date: '2026-01-14', lines: [] } };
     expect((await failure(bank().dailyStatement('2026-01-15'))).message).toMatch(/answered the statement of 2026-01-14/);

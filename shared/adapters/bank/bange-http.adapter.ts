@@ -98,13 +98,21 @@ export function createBangeHttpBank(settings: BangeHttpSettings): Bank {
       return JSON.parse(answer.text) as unknown;
     } catch {
       const excerpt = answer.text.trim() ? `: "${scrub(answer.text).slice(0, 60)}"` : ' (empty)';
-      throw new BankError('malformed_answer', `BANGE ${label} answered HTTP ${answer.status} with a body that is not JSON (content-type ${scrub(answer.contentType)})${excerpt}`, answer.status);
+      throw new BankError(
+        'malformed_answer',
+        `BANGE ${label} answered HTTP ${answer.status} with a body that is not JSON (content-type ${scrub(answer.contentType)})${excerpt}`,
+        answer.status,
+      );
     }
   }
 
   function failure(label: string, answer: Answer): BankError {
     if (answer.status >= 300 && answer.status < 400) {
-      return new BankError('refused', `BANGE ${label} answered a redirect (HTTP ${answer.status}); redirects are not followed so the API key stays with BANGE_API_URL: check that URL`, answer.status);
+      return new BankError(
+        'refused',
+        `BANGE ${label} answered a redirect (HTTP ${answer.status}); redirects are not followed so the API key stays with BANGE_API_URL: check that URL`,
+        answer.status,
+      );
     }
     let bodyDetail = '';
     let bankCode: string | undefined;
@@ -124,7 +132,12 @@ export function createBangeHttpBank(settings: BangeHttpSettings): Bank {
   function expect<T>(label: string, answer: Answer, schema: z.ZodType<T>, what: string): T {
     const parsed = schema.safeParse(parseJson(label, answer), { reportInput: true });
     // Issues name our schema's fields and never echo the bank's values, so they need no scrubbing.
-    if (!parsed.success) throw new BankError('malformed_answer', `BANGE ${label} answered HTTP ${answer.status} with a body that is not ${what}: ${describeIssues(parsed.error)}`, answer.status);
+    if (!parsed.success)
+      throw new BankError(
+        'malformed_answer',
+        `BANGE ${label} answered HTTP ${answer.status} with a body that is not ${what}: ${describeIssues(parsed.error)}`,
+        answer.status,
+      );
     return parsed.data;
   }
 
@@ -184,7 +197,11 @@ export function createBangeHttpBank(settings: BangeHttpSettings): Bank {
       if (!checked.success) throw refuseToSend(label, checked.error, 'amount');
       const key = idempotencyKeySchema.safeParse(idempotencyKey, { reportInput: true });
       if (!key.success) throw refuseToSend(label, key.error, 'Idempotency-Key');
-      const answer = await send(label, `${paymentPath(id)}/refunds`, { method: 'POST', body: reference === undefined ? { amount: checked.data } : { amount: checked.data, reference }, idempotencyKey: key.data });
+      const answer = await send(label, `${paymentPath(id)}/refunds`, {
+        method: 'POST',
+        body: reference === undefined ? { amount: checked.data } : { amount: checked.data, reference },
+        idempotencyKey: key.data,
+      });
       if (answer.status !== 200 && answer.status !== 201) throw failure(label, answer);
       return checkSame(label, expect(label, answer, bankPaymentSchema, 'a payment'), { id });
     },

@@ -1,11 +1,19 @@
 import crypto, { createHmac } from 'node:crypto';
-import { computeBangeSignature, signBangePayload, verifyBangeSignature, WebhookSignatureError, type VerifyBangeSignatureInput, type WebhookSignatureReason } from './bange-signature';
+import {
+  computeBangeSignature,
+  signBangePayload,
+  verifyBangeSignature,
+  WebhookSignatureError,
+  type VerifyBangeSignatureInput,
+  type WebhookSignatureReason,
+} from './bange-signature';
 
 const SECRET = 'whsec_test_0123456789abcdef';
 const OLD_SECRET = 'whsec_old_fedcba9876543210';
 const NOW = new Date('2026-01-15T09:00:00.000Z');
 const T = NOW.getTime() / 1000;
-const BODY = '{"id":"evt_1","type":"payment.succeeded","createdAt":"2026-01-15T09:00:00.000Z","data":{"transactionId":"pay_1","reference":"PAY-2026-000001","amount":150000,"currency":"XAF","method":"bange_card","paidAt":"2026-01-15T09:00:00.000Z"}}';
+const BODY =
+  '{"id":"evt_1","type":"payment.succeeded","createdAt":"2026-01-15T09:00:00.000Z","data":{"transactionId":"pay_1","reference":"PAY-2026-000001","amount":150000,"currency":"XAF","method":"bange_card","paidAt":"2026-01-15T09:00:00.000Z"}}';
 const hmac = (body: string, secret = SECRET, t = T) => createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
 const GOOD = hmac(BODY);
 
@@ -26,7 +34,13 @@ describe('signBangePayload', () => {
 });
 
 describe('verifyBangeSignature', () => {
-  const input = (over: Partial<VerifyBangeSignatureInput>): VerifyBangeSignatureInput => ({ rawBody: BODY, header: `t=${T},v1=${GOOD}`, secrets: [SECRET], now: NOW, ...over });
+  const input = (over: Partial<VerifyBangeSignatureInput>): VerifyBangeSignatureInput => ({
+    rawBody: BODY,
+    header: `t=${T},v1=${GOOD}`,
+    secrets: [SECRET],
+    now: NOW,
+    ...over,
+  });
 
   const accepted: [string, Partial<VerifyBangeSignatureInput>][] = [
     ['the signature BANGE sends', {}],
@@ -75,7 +89,12 @@ describe('verifyBangeSignature', () => {
     ['a t= in milliseconds-with-fraction', { header: `t=${T}.5,v1=${GOOD}` }, 'malformed_header', /unix seconds/],
     ['only an unknown scheme', { header: `t=${T},v0=${GOOD}` }, 'malformed_header', /no v1= signature \(found only v0=/],
     ['the bare hex, no key=value', { header: GOOD }, 'malformed_header', /element 1 is not key=value/],
-    ['a parsed body (object)', { rawBody: JSON.parse(BODY) as Buffer }, 'body_not_raw', /an object: it looks like the parsed JSON.*pass req\.rawBody, the exact bytes received, not the parsed JSON/i],
+    [
+      'a parsed body (object)',
+      { rawBody: JSON.parse(BODY) as Buffer },
+      'body_not_raw',
+      /an object: it looks like the parsed JSON.*pass req\.rawBody, the exact bytes received, not the parsed JSON/i,
+    ],
     ['no raw body (undefined)', { rawBody: undefined as unknown as Buffer }, 'body_not_raw', /undefined: no raw body was captured/],
     ['String() of an object', { rawBody: '[object Object]' }, 'body_not_raw', /converted with String\(\)/],
     ['a Uint8Array', { rawBody: new Uint8Array(Buffer.from(BODY)) as Buffer }, 'body_not_raw', /Buffer\.from/],

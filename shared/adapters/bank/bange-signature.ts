@@ -132,8 +132,14 @@ export function verifyBangeSignature(input: VerifyBangeSignatureInput): number {
   const skew = Math.floor(now.getTime() / 1000) - timestamp;
   if (Math.abs(skew) > toleranceSeconds) {
     const when = new Date(timestamp * 1000).toISOString();
-    const cause = skew > 0 ? `${skew} s in the past: a replayed or long-delayed delivery, or our clock is ahead` : `${-skew} s in the future: BANGE's clock or ours is wrong`;
-    throw new WebhookSignatureError('timestamp_outside_tolerance', `The signature is authentic but its timestamp ${when} is ${cause}; accepted within ${toleranceSeconds} s.`);
+    const cause =
+      skew > 0
+        ? `${skew} s in the past: a replayed or long-delayed delivery, or our clock is ahead`
+        : `${-skew} s in the future: BANGE's clock or ours is wrong`;
+    throw new WebhookSignatureError(
+      'timestamp_outside_tolerance',
+      `The signature is authentic but its timestamp ${when} is ${cause}; accepted within ${toleranceSeconds} s.`,
+    );
   }
   return timestamp;
 }

@@ -85,7 +85,10 @@ export function describeEventBusContract(name: string, options: ContractOptions)
       await bus.publish('payment-events', event);
 
       await eventually(() => apply.succeeded.length > 0 && notify.succeeded.length > 0, options.deliveryTimeoutMs, 'both subscriptions to receive the event');
-      for (const [sub, seen] of [['apply-payment', apply], ['notify-payer', notify]] as const) {
+      for (const [sub, seen] of [
+        ['apply-payment', apply],
+        ['notify-payer', notify],
+      ] as const) {
         expect(seen.succeeded[0]!.event).toEqual(event);
         expect(seen.succeeded[0]!.delivery).toEqual({ subscription: sub, attempt: 1 });
       }
@@ -112,7 +115,14 @@ export function describeEventBusContract(name: string, options: ContractOptions)
 
     it('dead-letters an event after the maximum delivery attempts, leaving the other subscriptions unaffected', async () => {
       const { subscribe, bus, deadLetters } = await open();
-      const failing = recorder('always-fails', 'notifications', () => { throw new Error('template missing'); }, 5);
+      const failing = recorder(
+        'always-fails',
+        'notifications',
+        () => {
+          throw new Error('template missing');
+        },
+        5,
+      );
       const healthy = recorder('healthy', 'notifications');
       await subscribe([failing.subscription, healthy.subscription]);
       const event = anEvent({ template: 'payment-received', locale: 'fr' });

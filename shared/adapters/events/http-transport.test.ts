@@ -28,9 +28,18 @@ afterAll(() => {
 
 it('sends the method, headers and body with its length, and answers status and UTF-8 text', async () => {
   const body = JSON.stringify({ data: 'Ñ' });
-  const answer = await nodeHttp(`${base}/v1/x:publish`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(2_000) });
+  const answer = await nodeHttp(`${base}/v1/x:publish`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    signal: AbortSignal.timeout(2_000),
+  });
   expect(answer).toEqual({ status: 200, text: `échoed ${body.length} chars` });
-  expect(received.at(-1)).toMatchObject({ method: 'POST', body, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } });
+  expect(received.at(-1)).toMatchObject({
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+  });
   expect(await nodeHttp(`${base}/missing`, { method: 'GET', headers: {}, signal: AbortSignal.timeout(2_000) })).toMatchObject({ status: 404 });
 });
 
@@ -43,8 +52,12 @@ it('stops at its signal', async () => {
 
 it('speaks TLS to https URLs and refuses other protocols', async () => {
   // The local server speaks plain HTTP: the TLS handshake fails, which shows https was used.
-  await expect(nodeHttp(base.replace('http:', 'https:'), { method: 'GET', headers: {}, signal: AbortSignal.timeout(2_000) })).rejects.toMatchObject({ code: expect.stringMatching(/^(EPROTO|ERR_SSL_)/) });
-  await expect(nodeHttp('ftp://127.0.0.1/x', { method: 'GET', headers: {}, signal: AbortSignal.timeout(2_000) })).rejects.toThrow('unsupported protocol ftp: in ftp://127.0.0.1/x');
+  await expect(nodeHttp(base.replace('http:', 'https:'), { method: 'GET', headers: {}, signal: AbortSignal.timeout(2_000) })).rejects.toMatchObject({
+    code: expect.stringMatching(/^(EPROTO|ERR_SSL_)/),
+  });
+  await expect(nodeHttp('ftp://127.0.0.1/x', { method: 'GET', headers: {}, signal: AbortSignal.timeout(2_000) })).rejects.toThrow(
+    'unsupported protocol ftp: in ftp://127.0.0.1/x',
+  );
 });
 
 it('describes a failure in one line, its cause included', () => {

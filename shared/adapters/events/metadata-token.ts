@@ -75,7 +75,7 @@ export function createMetadataTokenSource(options: MetadataTokenOptions = {}): T
       throw new Error(`the metadata server's token answer is not JSON: ${describe(text)}`);
     }
     if (typeof body.access_token !== 'string' || body.access_token === '' || typeof body.expires_in !== 'number') {
-      throw new Error('the metadata server\'s token answer has no access_token and expires_in');
+      throw new Error("the metadata server's token answer has no access_token and expires_in");
     }
     // A token with less life than the margin is used for this request only, never cached.
     return { token: body.access_token, useUntil: now() + body.expires_in * 1000 - margin };

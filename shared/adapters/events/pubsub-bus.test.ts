@@ -20,7 +20,12 @@ interface Call {
 function fakeTransport(answer: (call: Call, n: number) => HttpAnswer | Promise<HttpAnswer> = (call) => ok(call)) {
   const calls: Call[] = [];
   const fn: HttpTransport = async (url, init) => {
-    const call: Call = { url, method: init.method, headers: { ...init.headers }, body: init.body === undefined ? undefined : (JSON.parse(init.body) as Call['body']) };
+    const call: Call = {
+      url,
+      method: init.method,
+      headers: { ...init.headers },
+      body: init.body === undefined ? undefined : (JSON.parse(init.body) as Call['body']),
+    };
     calls.push(call);
     return answer(call, calls.length);
   };
@@ -57,11 +62,15 @@ it('talks to an emulator in plain HTTP without a token, under the topic name giv
   const fake = fakeTransport();
   const bus = busWith(fake.fn, { emulatorHost: '127.0.0.1:8085', topicName: (t) => `staging-${t}`, tokens: undefined });
   await bus.publish('declaration-events', anEvent());
-  expect(fake.calls.map((c) => [c.url, c.headers.authorization])).toEqual([['http://127.0.0.1:8085/v1/projects/taxasge-prod/topics/staging-declaration-events:publish', undefined]]);
+  expect(fake.calls.map((c) => [c.url, c.headers.authorization])).toEqual([
+    ['http://127.0.0.1:8085/v1/projects/taxasge-prod/topics/staging-declaration-events:publish', undefined],
+  ]);
 });
 
 it('asks the metadata server for the token when none is given, once for several publishes', async () => {
-  const fake = fakeTransport((call) => (call.url === METADATA_TOKEN_URL ? json(200, { access_token: 'from-metadata', expires_in: 3599, token_type: 'Bearer' }) : ok(call)));
+  const fake = fakeTransport((call) =>
+    call.url === METADATA_TOKEN_URL ? json(200, { access_token: 'from-metadata', expires_in: 3599, token_type: 'Bearer' }) : ok(call),
+  );
   const bus = busWith(fake.fn, { tokens: undefined });
   await bus.publish('payment-events', anEvent());
   await bus.publish('payment-events', anEvent());
@@ -81,7 +90,9 @@ it('sends the publishes of one turn in one request per topic, each caller settle
     bus.publish('notifications', events[2]!),
     bus.publish('payment-events', events[3]!),
   ]);
-  const byTopic = Object.fromEntries(fake.publishes().map((c) => [c.url.replace(/.*topics\/|:publish/g, ''), c.body!.messages.map((m) => decodeEventData(m.data).id)]));
+  const byTopic = Object.fromEntries(
+    fake.publishes().map((c) => [c.url.replace(/.*topics\/|:publish/g, ''), c.body!.messages.map((m) => decodeEventData(m.data).id)]),
+  );
   expect(byTopic).toEqual({ 'payment-events': [events[0]!.id, events[1]!.id, events[3]!.id], notifications: [events[2]!.id] });
 });
 
@@ -136,12 +147,14 @@ it('retries what Pub/Sub may accept later (503, a network error) within the budg
   expect(fake.publishes()).toHaveLength(3);
 });
 
-it('rejects at once, naming the event, the topic and Google\'s error, when retrying cannot help', async () => {
+it("rejects at once, naming the event, the topic and Google's error, when retrying cannot help", async () => {
   const fake = fakeTransport(() => json(404, { error: { code: 404, status: 'NOT_FOUND', message: 'Resource not found (resource=payment-events).' } }));
   const event = anEvent();
   const rejection = busWith(fake.fn).publish('payment-events', event);
   await expect(rejection).rejects.toThrow(
-    new RegExp(`^publishing payment.succeeded ${event.id} to Pub/Sub topic payment-events failed after \\d+ ms: HTTP 404 NOT_FOUND: Resource not found \\(resource=payment-events\\)\\.$`),
+    new RegExp(
+      `^publishing payment.succeeded ${event.id} to Pub/Sub topic payment-events failed after \\d+ ms: HTTP 404 NOT_FOUND: Resource not found \\(resource=payment-events\\)\\.$`,
+    ),
   );
   await expect(rejection).rejects.toMatchObject({ cause: { name: 'PublishFailure', retryable: false, status: 404 } });
   expect(fake.publishes()).toHaveLength(1);
@@ -160,9 +173,12 @@ it('rejects within its budget while Pub/Sub stays unavailable, saying how many a
 
 it('bounds an attempt that hangs by the publish budget', async () => {
   // Never answers: only the request's abort signal ends it.
-  const hanging: HttpTransport = (_url, { signal }) => new Promise<HttpAnswer>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+  const hanging: HttpTransport = (_url, { signal }) =>
+    new Promise<HttpAnswer>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
   const started = Date.now();
-  await expect(busWith(hanging, { publishTimeoutMs: 300 }).publish('notifications', anEvent())).rejects.toThrow(/failed after \d+ ms: no answer within the \d+ ms left of the budget$/);
+  await expect(busWith(hanging, { publishTimeoutMs: 300 }).publish('notifications', anEvent())).rejects.toThrow(
+    /failed after \d+ ms: no answer within the \d+ ms left of the budget$/,
+  );
   expect(Date.now() - started).toBeLessThan(5_000);
 });
 
@@ -233,7 +249,8 @@ describe('ping (readiness)', () => {
   });
 
   it('is down within its timeout when Pub/Sub does not answer, and when no token comes', async () => {
-    const hanging: HttpTransport = (_url, { signal }) => new Promise<HttpAnswer>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    const hanging: HttpTransport = (_url, { signal }) =>
+      new Promise<HttpAnswer>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
     const started = Date.now();
     await expect(busWith(hanging, { probeTopics: ['payment-events'] }).ping(200)).rejects.toThrow(/: topic payment-events: no answer within \d+ ms$/);
     expect(Date.now() - started).toBeLessThan(5_000);

@@ -171,7 +171,15 @@ export function createPubSubBus(options: PubSubBusOptions): PubSubBus {
         if (ids.length !== batch.length) throw new PublishFailure(`Pub/Sub acknowledged ${ids.length} of ${batch.length} messages`, false);
         const ms = Date.now() - started;
         batch.forEach((q, i) => {
-          options.logger.debug('event published', { topic: name, eventId: q.event.id, type: q.event.type, messageId: ids[i], ms, batch: batch.length, attempts: attempt });
+          options.logger.debug('event published', {
+            topic: name,
+            eventId: q.event.id,
+            type: q.event.type,
+            messageId: ids[i],
+            ms,
+            batch: batch.length,
+            attempts: attempt,
+          });
           q.resolve();
         });
         return;

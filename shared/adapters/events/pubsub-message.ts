@@ -24,9 +24,24 @@ export class InvalidEventMessageError extends Error {
 
 export function encodeEventMessage(event: DomainEvent): EventMessage {
   const { id, type, source, subject, time, data } = event;
-  const json = JSON.stringify({ specversion: '1.0', id, type, source, ...(subject === undefined ? {} : { subject }), time, datacontenttype: 'application/json', data });
+  const json = JSON.stringify({
+    specversion: '1.0',
+    id,
+    type,
+    source,
+    ...(subject === undefined ? {} : { subject }),
+    time,
+    datacontenttype: 'application/json',
+    data,
+  });
   const attributes: Record<string, string> = { 'content-type': EVENT_CONTENT_TYPE, 'ce-specversion': '1.0' };
-  for (const [name, value] of [['ce-id', id], ['ce-type', type], ['ce-source', source], ['ce-subject', subject], ['ce-time', time]] as const) {
+  for (const [name, value] of [
+    ['ce-id', id],
+    ['ce-type', type],
+    ['ce-source', source],
+    ['ce-subject', subject],
+    ['ce-time', time],
+  ] as const) {
     if (value !== undefined && Buffer.byteLength(value) <= MAX_ATTRIBUTE_BYTES) attributes[name] = value;
   }
   return { data: Buffer.from(json, 'utf8'), attributes };

@@ -38,7 +38,9 @@ export function parsePushBody(body: unknown, subscription: string): PubSubDelive
   const attempt = positiveInt(body.deliveryAttempt) ?? positiveInt(message.deliveryAttempt) ?? 1;
   const messageId = text(message.messageId) ?? text(message.message_id);
   const pubsubSubscription = text(body.subscription);
-  const attributes = isObject(message.attributes) ? Object.fromEntries(Object.entries(message.attributes).filter((e): e is [string, string] => typeof e[1] === 'string')) : {};
+  const attributes = isObject(message.attributes)
+    ? Object.fromEntries(Object.entries(message.attributes).filter((e): e is [string, string] => typeof e[1] === 'string'))
+    : {};
   // Cloud Storage's notifications carry the object resource, not a DomainEvent: read them into the event the local storage raises.
   const event = isStorageNotification(attributes) ? eventOfStorageNotification(attributes, Buffer.from(message.data, 'base64')) : decodeEventData(message.data);
   return {
@@ -81,14 +83,21 @@ function eventFunction(logger: Logger, route: Route): CloudEventFunction {
     } catch (err) {
       if (!(err instanceof InvalidEventMessageError)) throw err;
       // Redelivering it would fail the same way until it is dead-lettered; the log is its record.
-      logger.error('event message acknowledged without handling: not a DomainEvent', { cloudEventId: ce.id, cloudEventType: ce.type, source: ce.source, reason: err.message });
+      logger.error('event message acknowledged without handling: not a DomainEvent', {
+        cloudEventId: ce.id,
+        cloudEventType: ce.type,
+        source: ce.source,
+        reason: err.message,
+      });
       return;
     }
     const { subscription, handler } = route(ce, parsed);
     const { event, messageId } = parsed;
     const delivery: Delivery = { ...parsed.delivery, subscription };
     const traceparent = typeof ce.traceparent === 'string' ? ce.traceparent : undefined;
-    const log = logger.withTrace(extractTrace({ traceparent })).child({ subscription, eventId: event.id, eventType: event.type, attempt: delivery.attempt, messageId });
+    const log = logger
+      .withTrace(extractTrace({ traceparent }))
+      .child({ subscription, eventId: event.id, eventType: event.type, attempt: delivery.attempt, messageId });
     try {
       await handler(event, delivery);
     } catch (err) {
@@ -141,7 +150,10 @@ export function registerEventFunction(name: string, bind: () => EventFunctionBin
     const binding = bind();
     let fn = wired.get(binding);
     if (!fn) {
-      fn = 'subscriptions' in binding ? createEventFunctionRouter(binding.subscriptions, binding.logger) : createEventFunctionHandler(binding.subscription ?? name, binding.handler, binding.logger);
+      fn =
+        'subscriptions' in binding
+          ? createEventFunctionRouter(binding.subscriptions, binding.logger)
+          : createEventFunctionHandler(binding.subscription ?? name, binding.handler, binding.logger);
       wired.set(binding, fn);
     }
     return fn(ce);
@@ -174,7 +186,11 @@ export function registerDeadLetterFunction(name: string, bind: () => { logger: L
       parsed = parseCloudEvent(ce, name);
     } catch (err) {
       if (!(err instanceof InvalidEventMessageError)) throw err;
-      logger.error('dead-lettered message is not a DomainEvent: acknowledged, kept only in this log', { cloudEventId: ce.id, source: ce.source, reason: err.message });
+      logger.error('dead-lettered message is not a DomainEvent: acknowledged, kept only in this log', {
+        cloudEventId: ce.id,
+        source: ce.source,
+        reason: err.message,
+      });
       return;
     }
     const source = parsed.attributes.CloudPubSubDeadLetterSourceSubscription;

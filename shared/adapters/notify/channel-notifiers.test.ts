@@ -14,7 +14,13 @@ beforeAll(async () => {
 afterAll(() => Promise.all([t.drop(), server.close()]));
 
 const payload = { fullName: 'Ana Nsue', reference: 'PAY-2026-000001', declarationId: 'd-1', amount: 2000 };
-const message = (channel: OutgoingMessage['channel'], recipient: string): OutgoingMessage => ({ channel, recipient, template: 'payment-received', locale: 'es', payload });
+const message = (channel: OutgoingMessage['channel'], recipient: string): OutgoingMessage => ({
+  channel,
+  recipient,
+  template: 'payment-received',
+  locale: 'es',
+  payload,
+});
 
 function deps() {
   const lines: Record<string, unknown>[] = [];

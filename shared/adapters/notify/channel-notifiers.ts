@@ -12,10 +12,7 @@ export interface NotificationSettings {
   fcm?: FcmSettings;
 }
 
-export function createChannelNotifiers(
-  settings: NotificationSettings,
-  deps: OutboxNotifierDeps,
-): Record<OutgoingMessage['channel'], Notifier> {
+export function createChannelNotifiers(settings: NotificationSettings, deps: OutboxNotifierDeps): Record<OutgoingMessage['channel'], Notifier> {
   const outbox = createOutboxNotifier(deps);
   deps.logger.info('notification channels', {
     email: settings.mailgun ? 'mailgun' : 'outbox',

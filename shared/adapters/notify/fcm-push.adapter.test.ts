@@ -33,7 +33,10 @@ describe('FCM push adapter', () => {
     expect(sender.sent).toEqual([
       {
         token: TOKEN,
-        notification: { title: 'Votre demande DCL-2026-000099 a été refusée', body: 'TaxasGE : votre demande DCL-2026-000099 a été refusée. Motif : Photo illisible' },
+        notification: {
+          title: 'Votre demande DCL-2026-000099 a été refusée',
+          body: 'TaxasGE : votre demande DCL-2026-000099 a été refusée. Motif : Photo illisible',
+        },
         data: { template: 'declaration-rejected', declarationId: 'd-99' },
       },
     ]);
@@ -68,7 +71,9 @@ describe('FCM push adapter', () => {
 
   it('refuses other channels without loading the SDK', async () => {
     const load = jest.fn();
-    await expect(createFcmPushNotifier({}, { load }).send({ ...rejected, channel: 'email' })).rejects.toThrow('the FCM notifier sends push; got a message for the email channel');
+    await expect(createFcmPushNotifier({}, { load }).send({ ...rejected, channel: 'email' })).rejects.toThrow(
+      'the FCM notifier sends push; got a message for the email channel',
+    );
     expect(load).not.toHaveBeenCalled();
   });
 
@@ -85,7 +90,10 @@ describe('FCM push adapter', () => {
     const required: string[] = [];
     await jest.isolateModulesAsync(async () => {
       const sender = fakeSender();
-      jest.doMock('firebase-admin/app', () => (required.push('app'), { getApps: () => [], initializeApp: () => ({ name: 'taxasge-notifications' }), applicationDefault: () => ({}) }));
+      jest.doMock(
+        'firebase-admin/app',
+        () => (required.push('app'), { getApps: () => [], initializeApp: () => ({ name: 'taxasge-notifications' }), applicationDefault: () => ({}) }),
+      );
       jest.doMock('firebase-admin/messaging', () => (required.push('messaging'), { getMessaging: () => sender }));
       const adapter = (await import('./fcm-push.adapter')) as typeof import('./fcm-push.adapter');
       const notifier = adapter.createFcmPushNotifier({});

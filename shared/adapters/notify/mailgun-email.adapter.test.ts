@@ -60,7 +60,9 @@ describe('Mailgun email adapter', () => {
 
   it('throws on a 4xx answer, naming the status and the provider reason without the address', async () => {
     server.answer({ status: 400, json: { message: "'to' parameter is not a valid address: ana@example.gq" } });
-    const err = await createMailgunNotifier(settings).send(approved).catch((e: unknown) => e);
+    const err = await createMailgunNotifier(settings)
+      .send(approved)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     // Retried like any failure: Mailgun's 400 does not say whose parameter was wrong.
     expect(err).not.toBeInstanceOf(RecipientUnreachableError);
@@ -82,7 +84,9 @@ describe('Mailgun email adapter', () => {
   it('throws when Mailgun does not answer within the deadline', async () => {
     server.answer('hang');
     const started = Date.now();
-    const err = await createMailgunNotifier({ ...settings, timeoutMs: 300 }).send(approved).catch((e: unknown) => e);
+    const err = await createMailgunNotifier({ ...settings, timeoutMs: 300 })
+      .send(approved)
+      .catch((e: unknown) => e);
     expect(String(err)).toMatch(/Mailgun did not answer within 300 ms/);
     expect(Date.now() - started).toBeLessThan(5000);
     expectNothingLeaked(err);
@@ -100,7 +104,9 @@ describe('Mailgun email adapter', () => {
   it('refuses other channels and unrenderable payloads before calling Mailgun', async () => {
     const notifier = createMailgunNotifier(settings);
     await expect(notifier.send({ ...approved, channel: 'sms' })).rejects.toThrow('the Mailgun notifier sends email; got a message for the sms channel');
-    await expect(notifier.send({ ...approved, payload: { fullName: 'Ana' } })).rejects.toThrow(/template "declaration-approved" cannot render its payload: kind: /);
+    await expect(notifier.send({ ...approved, payload: { fullName: 'Ana' } })).rejects.toThrow(
+      /template "declaration-approved" cannot render its payload: kind: /,
+    );
     expect(server.requests).toHaveLength(0);
   });
 });

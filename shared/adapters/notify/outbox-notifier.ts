@@ -41,15 +41,11 @@ export function createOutboxNotifier(deps: OutboxNotifierDeps): Notifier {
     async send(message) {
       const id = deps.ids.uuid();
       const at = deps.clock.now();
-      await deps.db.query('INSERT INTO notification_outbox (id, channel, recipient, template, locale, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-        id,
-        message.channel,
-        message.recipient,
-        message.template,
-        message.locale,
-        JSON.stringify(redacted(message)),
-        at,
-      ], 'notification_outbox_insert');
+      await deps.db.query(
+        'INSERT INTO notification_outbox (id, channel, recipient, template, locale, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [id, message.channel, message.recipient, message.template, message.locale, JSON.stringify(redacted(message)), at],
+        'notification_outbox_insert',
+      );
       if (deps.mailDrop) {
         const { subject, text, short } = renderMessage(message);
         const file = path.join(deps.mailDrop, `${at.toISOString().replace(/[:.]/g, '-')}-${id}.txt`);
@@ -57,7 +53,11 @@ export function createOutboxNotifier(deps: OutboxNotifierDeps): Notifier {
         // eslint-disable-next-line security/detect-non-literal-fs-filename
         mkdirSync(deps.mailDrop, { recursive: true });
         // eslint-disable-next-line security/detect-non-literal-fs-filename
-        writeFileSync(file, `To: ${message.recipient}\nChannel: ${message.channel}\nTemplate: ${message.template}\nSubject: ${subject}\n\n${message.channel === 'email' ? text : short}\n`, { mode: 0o600 });
+        writeFileSync(
+          file,
+          `To: ${message.recipient}\nChannel: ${message.channel}\nTemplate: ${message.template}\nSubject: ${subject}\n\n${message.channel === 'email' ? text : short}\n`,
+          { mode: 0o600 },
+        );
       }
       deps.logger.info(`${message.channel} "${message.template}" to ${mask(message.recipient)} written to notification_outbox`);
     },

@@ -47,20 +47,30 @@ describe('Twilio SMS adapter', () => {
     const [req] = server.requests;
     expect(req).toMatchObject({ method: 'POST', path: `/2010-04-01/Accounts/${SID}/Messages.json`, contentType: 'application/x-www-form-urlencoded' });
     expect(decodeBasicAuth(req?.authorization)).toBe(`${SID}:${TOKEN}`);
-    expect(req?.form).toEqual({ To: '+240222123456', From: '+15005550006', Body: 'TaxasGE: we received your payment of 2,000 XAF (ref. PAY-2026-000007). Thank you.' });
+    expect(req?.form).toEqual({
+      To: '+240222123456',
+      From: '+15005550006',
+      Body: 'TaxasGE: we received your payment of 2,000 XAF (ref. PAY-2026-000007). Thank you.',
+    });
     expect(output).toEqual([]);
   });
 
   it('reports a number Twilio says can never take an SMS as unreachable (final), with the code only', async () => {
     server.answer({ status: 400, json: { code: 21211, message: "The 'To' number +240222123456 is not a valid phone number.", status: 400 } });
-    const err = await createTwilioSmsNotifier(settings).send(paid).catch((e: unknown) => e);
+    const err = await createTwilioSmsNotifier(settings)
+      .send(paid)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RecipientUnreachableError);
     expect(String(err)).toMatch(/Twilio answered HTTP 400: Twilio error 21211; the recipient cannot be reached/);
     expectNothingLeaked(err);
   });
 
   it('retries other 4xx (configuration), 429 and 5xx answers', async () => {
-    server.answer({ status: 400, json: { code: 21408, message: 'Permission to send an SMS has not been enabled for the region' } }, { status: 429, json: { code: 20429 } }, { status: 500 });
+    server.answer(
+      { status: 400, json: { code: 21408, message: 'Permission to send an SMS has not been enabled for the region' } },
+      { status: 429, json: { code: 20429 } },
+      { status: 500 },
+    );
     const notifier = createTwilioSmsNotifier(settings);
     const errors = [];
     for (let i = 0; i < 3; i++) errors.push(await notifier.send(paid).catch((e: unknown) => e));
@@ -77,13 +87,17 @@ describe('Twilio SMS adapter', () => {
 
   it('throws when Twilio does not answer within the deadline', async () => {
     server.answer('hang');
-    const err = await createTwilioSmsNotifier({ ...settings, timeoutMs: 300 }).send(paid).catch((e: unknown) => e);
+    const err = await createTwilioSmsNotifier({ ...settings, timeoutMs: 300 })
+      .send(paid)
+      .catch((e: unknown) => e);
     expect(String(err)).toMatch(/Twilio did not answer within 300 ms/);
     expectNothingLeaked(err);
   });
 
   it('refuses other channels', async () => {
-    await expect(createTwilioSmsNotifier(settings).send({ ...paid, channel: 'push' })).rejects.toThrow('the Twilio notifier sends SMS; got a message for the push channel');
+    await expect(createTwilioSmsNotifier(settings).send({ ...paid, channel: 'push' })).rejects.toThrow(
+      'the Twilio notifier sends SMS; got a message for the push channel',
+    );
     expect(server.requests).toHaveLength(0);
   });
 });

@@ -20,7 +20,8 @@ export async function loadPdf(bytes: Buffer): Promise<PDFDocument> {
   }
 }
 
-const nameOf = (o: PDFObject | undefined): string | undefined => (o instanceof PDFName ? o.decodeText() : o instanceof PDFArray && o.size() > 0 ? nameOf(o.get(0)) : undefined);
+const nameOf = (o: PDFObject | undefined): string | undefined =>
+  o instanceof PDFName ? o.decodeText() : o instanceof PDFArray && o.size() > 0 ? nameOf(o.get(0)) : undefined;
 const numberOf = (o: PDFObject | undefined) => (o instanceof PDFNumber ? o.asNumber() : undefined);
 
 /** One page's scanned image as an image file Tesseract reads, or undefined when the page has none it can decode. */
@@ -39,7 +40,8 @@ function pageImage(doc: PDFDocument, pageIndex: number): Buffer | undefined {
   const { dict, contents } = best.stream;
   const filter = nameOf(dict.get(PDFName.of('Filter')));
   if (filter === 'DCTDecode') return Buffer.from(contents);
-  if (filter !== 'FlateDecode' || dict.get(PDFName.of('DecodeParms')) !== undefined || numberOf(dict.get(PDFName.of('BitsPerComponent'))) !== 8) return undefined;
+  if (filter !== 'FlateDecode' || dict.get(PDFName.of('DecodeParms')) !== undefined || numberOf(dict.get(PDFName.of('BitsPerComponent'))) !== 8)
+    return undefined;
   const width = numberOf(dict.get(PDFName.of('Width')))!;
   const height = numberOf(dict.get(PDFName.of('Height')))!;
   const colorSpace = nameOf(dict.lookup(PDFName.of('ColorSpace')));

@@ -49,7 +49,12 @@ export function createTesseractOcr(options: TesseractOptions): OcrEngine {
       const { createWorker, OEM } = await import('tesseract.js');
       // cacheMethod none: never write trained data into the working directory.
       // errorHandler: without one, tesseract.js rethrows a failed job from its message listener, which would end the process.
-      return createWorker(options.languages.join('+'), OEM.LSTM_ONLY, { langPath: languageFolder(options.languages), cacheMethod: 'none', gzip: true, errorHandler: () => undefined });
+      return createWorker(options.languages.join('+'), OEM.LSTM_ONLY, {
+        langPath: languageFolder(options.languages),
+        cacheMethod: 'none',
+        gzip: true,
+        errorHandler: () => undefined,
+      });
     })();
     // A worker that failed to start is not kept: the next document tries again (the delivery is retried meanwhile).
     worker.catch(() => (worker = undefined));
@@ -77,7 +82,10 @@ export function createTesseractOcr(options: TesseractOptions): OcrEngine {
       if (input.contentType === 'application/pdf') images = pageImages(await loadPdf(input.bytes), MAX_OCR_PAGES);
       const pages: { text: string; confidence: number }[] = [];
       for (const image of images) pages.push(image ? await recognize(image) : { text: '', confidence: 0 });
-      const text = pages.map((p) => p.text.trim()).filter(Boolean).join('\n\f\n');
+      const text = pages
+        .map((p) => p.text.trim())
+        .filter(Boolean)
+        .join('\n\f\n');
       // Confidence weighted by the text each page gave, so a blank page does not sink a readable one.
       const weight = pages.reduce((sum, p) => sum + p.text.trim().length, 0);
       const quality = weight === 0 ? 0 : pages.reduce((sum, p) => sum + p.confidence * p.text.trim().length, 0) / weight;

@@ -53,24 +53,40 @@ describe('the Cloud Vision adapter', () => {
       {
         path: '/v1/images:annotate',
         authorization: 'Bearer ya29.token',
-        body: { requests: [{ image: { content: png.toString('base64') }, features: [{ type: 'DOCUMENT_TEXT_DETECTION' }], imageContext: { languageHints: ['es', 'fr'] } }] },
+        body: {
+          requests: [
+            { image: { content: png.toString('base64') }, features: [{ type: 'DOCUMENT_TEXT_DETECTION' }], imageContext: { languageHints: ['es', 'fr'] } },
+          ],
+        },
       },
     ]);
   });
 
-  it('reads a PDF through files:annotate, its first five pages, averaging the pages\' confidence', async () => {
-    answer = () => ({ status: 200, body: { responses: [{ responses: [page('Página uno', 0.9, 'es'), page('Page deux', 0.7, 'fr'), page('Página tres', 0.8, 'es')], totalPages: 3 }] } });
+  it("reads a PDF through files:annotate, its first five pages, averaging the pages' confidence", async () => {
+    answer = () => ({
+      status: 200,
+      body: { responses: [{ responses: [page('Página uno', 0.9, 'es'), page('Page deux', 0.7, 'fr'), page('Página tres', 0.8, 'es')], totalPages: 3 }] },
+    });
     const vision = createVisionOcr({ apiUrl: base, tokens: null });
     const pdf = Buffer.from('%PDF-1.7 fake');
     const result = await vision.read({ bytes: pdf, contentType: 'application/pdf' });
     expect(result).toEqual({ text: 'Página uno\n\f\nPage deux\n\f\nPágina tres', quality: 0.8, language: 'es', pages: 3 });
     expect(calls[0]).toMatchObject({ path: '/v1/files:annotate', authorization: undefined });
-    expect(calls[0]!.body.requests[0]).toEqual({ inputConfig: { content: pdf.toString('base64'), mimeType: 'application/pdf' }, features: [{ type: 'DOCUMENT_TEXT_DETECTION' }], pages: [1, 2, 3, 4, 5] });
+    expect(calls[0]!.body.requests[0]).toEqual({
+      inputConfig: { content: pdf.toString('base64'), mimeType: 'application/pdf' },
+      features: [{ type: 'DOCUMENT_TEXT_DETECTION' }],
+      pages: [1, 2, 3, 4, 5],
+    });
   });
 
   it('answers an empty page with no text and quality 0', async () => {
     answer = () => ({ status: 200, body: { responses: [{}] } });
-    expect(await createVisionOcr({ apiUrl: base, tokens: null }).read({ bytes: png, contentType: 'image/png' })).toEqual({ text: '', quality: 0, language: undefined, pages: 1 });
+    expect(await createVisionOcr({ apiUrl: base, tokens: null }).read({ bytes: png, contentType: 'image/png' })).toEqual({
+      text: '',
+      quality: 0,
+      language: undefined,
+      pages: 1,
+    });
   });
 
   it('calls a document Vision refuses unreadable, so it is flagged, not retried', async () => {
@@ -79,7 +95,9 @@ describe('the Cloud Vision adapter', () => {
     await expect(refused).rejects.toBeInstanceOf(UnreadableDocumentError);
     await expect(refused).rejects.toThrow('Cloud Vision: Bad image data.');
     answer = () => ({ status: 400, body: { error: { code: 400, message: 'Invalid PDF' } } });
-    await expect(createVisionOcr({ apiUrl: base, tokens: null }).read({ bytes: png, contentType: 'application/pdf' })).rejects.toBeInstanceOf(UnreadableDocumentError);
+    await expect(createVisionOcr({ apiUrl: base, tokens: null }).read({ bytes: png, contentType: 'application/pdf' })).rejects.toBeInstanceOf(
+      UnreadableDocumentError,
+    );
   });
 
   it('fails (the delivery is retried) when Vision is unavailable or over quota', async () => {
@@ -88,6 +106,8 @@ describe('the Cloud Vision adapter', () => {
     await expect(failed).rejects.toThrow('Cloud Vision images:annotate answered HTTP 503');
     await expect(failed).rejects.not.toBeInstanceOf(UnreadableDocumentError);
     answer = () => ({ status: 200, body: { responses: [{ error: { code: 8, message: 'Quota exceeded' } }] } });
-    await expect(createVisionOcr({ apiUrl: base, tokens: null }).read({ bytes: png, contentType: 'image/png' })).rejects.not.toBeInstanceOf(UnreadableDocumentError);
+    await expect(createVisionOcr({ apiUrl: base, tokens: null }).read({ bytes: png, contentType: 'image/png' })).rejects.not.toBeInstanceOf(
+      UnreadableDocumentError,
+    );
   });
 });

@@ -22,7 +22,10 @@ export interface VisionOptions {
 }
 
 interface Annotation {
-  fullTextAnnotation?: { text?: string; pages?: { confidence?: number; property?: { detectedLanguages?: { languageCode?: string; confidence?: number }[] } }[] };
+  fullTextAnnotation?: {
+    text?: string;
+    pages?: { confidence?: number; property?: { detectedLanguages?: { languageCode?: string; confidence?: number }[] } }[];
+  };
   error?: { code?: number; message?: string };
 }
 
@@ -62,10 +65,17 @@ export function createVisionOcr(options: VisionOptions = {}): OcrEngine {
     const pages = annotations.flatMap((a) => a.fullTextAnnotation?.pages ?? []);
     const confidences = pages.map((p) => p.confidence).filter((c): c is number => typeof c === 'number');
     const languages = new Map<string, number>();
-    for (const p of pages) for (const l of p.property?.detectedLanguages ?? []) if (l.languageCode) languages.set(l.languageCode, (languages.get(l.languageCode) ?? 0) + (l.confidence ?? 1));
+    for (const p of pages)
+      for (const l of p.property?.detectedLanguages ?? [])
+        if (l.languageCode) languages.set(l.languageCode, (languages.get(l.languageCode) ?? 0) + (l.confidence ?? 1));
     const language = [...languages.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
     const quality = confidences.length ? confidences.reduce((s, c) => s + c, 0) / confidences.length : 0;
-    return { text: texts.filter(Boolean).join('\n\f\n'), quality: Math.round(quality * 1000) / 1000, language: language?.split('-')[0], pages: Math.max(annotations.length, 1) };
+    return {
+      text: texts.filter(Boolean).join('\n\f\n'),
+      quality: Math.round(quality * 1000) / 1000,
+      language: language?.split('-')[0],
+      pages: Math.max(annotations.length, 1),
+    };
   }
 
   return {
@@ -75,7 +85,9 @@ export function createVisionOcr(options: VisionOptions = {}): OcrEngine {
       const content = input.bytes.toString('base64');
       if (input.contentType === 'application/pdf') {
         const pages = Array.from({ length: MAX_OCR_PAGES }, (_, i) => i + 1);
-        const answer = await post('files:annotate', { requests: [{ inputConfig: { content, mimeType: 'application/pdf' }, features, pages, ...(imageContext ? { imageContext } : {}) }] });
+        const answer = await post('files:annotate', {
+          requests: [{ inputConfig: { content, mimeType: 'application/pdf' }, features, pages, ...(imageContext ? { imageContext } : {}) }],
+        });
         const file = (answer.responses?.[0] ?? {}) as { responses?: Annotation[]; error?: Annotation['error'] };
         return pagesOf([...(file.error ? [{ error: file.error }] : []), ...(file.responses ?? [])]);
       }

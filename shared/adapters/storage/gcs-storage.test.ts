@@ -50,7 +50,10 @@ const clock = createFixedClock(new Date(Math.floor(Date.now() / 1000) * 1000));
 const connect = jest.spyOn(Socket.prototype, 'connect');
 
 beforeAll(() => {
-  app = initializeApp({ credential: cert({ projectId: PROJECT, clientEmail: CLIENT_EMAIL, privateKey: privateKeyPem }), projectId: PROJECT }, `gcs-test-${randomUUID()}`);
+  app = initializeApp(
+    { credential: cert({ projectId: PROJECT, clientEmail: CLIENT_EMAIL, privateKey: privateKeyPem }), projectId: PROJECT },
+    `gcs-test-${randomUUID()}`,
+  );
   storage = createGcsStorage({ bucket: BUCKET, app, clock });
 });
 
@@ -63,7 +66,12 @@ describe('signed URLs (no network)', () => {
   afterEach(() => expect(connect).not.toHaveBeenCalled());
 
   it('signs an upload URL bound to the content type and the exact size', async () => {
-    const upload = await storage.createUploadUrl({ objectName: 'declarations/d-1/doc-1', contentType: 'application/pdf', contentLength: 12345, expiresInSeconds: 900 });
+    const upload = await storage.createUploadUrl({
+      objectName: 'declarations/d-1/doc-1',
+      contentType: 'application/pdf',
+      contentLength: 12345,
+      expiresInSeconds: 900,
+    });
     expect(upload.method).toBe('PUT');
     expect(upload.headers).toEqual({ 'Content-Type': 'application/pdf', 'x-goog-content-length-range': '12345,12345', 'x-goog-if-generation-match': '0' });
     expect(upload.expiresAt).toEqual(new Date(clock.now().getTime() + 900_000));
@@ -75,7 +83,10 @@ describe('signed URLs (no network)', () => {
     expect(Object.fromEntries(url.searchParams)).toEqual({
       'X-Goog-Algorithm': 'GOOG4-RSA-SHA256',
       'X-Goog-Credential': `${CLIENT_EMAIL}/${day}/auto/storage/goog4_request`,
-      'X-Goog-Date': clock.now().toISOString().replace(/[-:]|\.\d{3}/g, ''),
+      'X-Goog-Date': clock
+        .now()
+        .toISOString()
+        .replace(/[-:]|\.\d{3}/g, ''),
       'X-Goog-Expires': '900',
       'X-Goog-SignedHeaders': 'content-type;host;x-goog-content-length-range;x-goog-if-generation-match',
       'X-Goog-Signature': expect.stringMatching(/^[0-9a-f]{512}$/),
@@ -104,7 +115,11 @@ describe('signed URLs (no network)', () => {
     const [cors, ...others] = Object.values(buckets).flatMap((blocks) => blocks.flatMap((b) => b.cors ?? []));
     expect(others).toEqual([]);
     expect(cors?.method).toContain(upload.method);
-    expect(cors?.response_header.map((h) => h.toLowerCase()).sort()).toEqual(Object.keys(upload.headers).map((h) => h.toLowerCase()).sort());
+    expect(cors?.response_header.map((h) => h.toLowerCase()).sort()).toEqual(
+      Object.keys(upload.headers)
+        .map((h) => h.toLowerCase())
+        .sort(),
+    );
   });
 
   it('signs a download URL, with the file name in the signed response-content-disposition', async () => {
@@ -126,7 +141,9 @@ describe('signed URLs (no network)', () => {
   });
 
   it('refuses unsafe names and bad requests before signing', async () => {
-    await expect(storage.createUploadUrl({ objectName: '../x', contentType: 'application/pdf', contentLength: 1, expiresInSeconds: 60 })).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(storage.createUploadUrl({ objectName: '../x', contentType: 'application/pdf', contentLength: 1, expiresInSeconds: 60 })).rejects.toMatchObject(
+      { code: 'validation_failed' },
+    );
     await expect(storage.createDownloadUrl({ objectName: 'a', expiresInSeconds: 8 * 24 * 3600 })).rejects.toMatchObject({ code: 'validation_failed' });
     await expect(storage.stat('/abs')).rejects.toMatchObject({ code: 'validation_failed' });
     expect(() => createGcsStorage({ bucket: 'Not A Bucket' })).toThrow('is not a Cloud Storage bucket name');
@@ -183,7 +200,10 @@ describe('stat, against a loopback stand-in for the JSON API', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     // eslint-disable-next-line no-restricted-properties -- the SDK takes its emulator endpoint only from the environment
     process.env.STORAGE_EMULATOR_HOST = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    statApp = initializeApp({ credential: cert({ projectId: PROJECT, clientEmail: CLIENT_EMAIL, privateKey: privateKeyPem }), projectId: PROJECT }, `gcs-stat-${randomUUID()}`);
+    statApp = initializeApp(
+      { credential: cert({ projectId: PROJECT, clientEmail: CLIENT_EMAIL, privateKey: privateKeyPem }), projectId: PROJECT },
+      `gcs-stat-${randomUUID()}`,
+    );
     statStorage = createGcsStorage({ bucket: BUCKET, app: statApp });
     await statStorage.stat('warm-up'); // creates the SDK client while the variable is set
     // eslint-disable-next-line no-restricted-properties -- restore the environment for other tests

@@ -30,7 +30,11 @@ beforeAll(async () => {
     {
       prefix: LOCAL_STORAGE_PREFIX,
       // One storage instance signs and the handler verifies, as `npm start` wires them; 64 bytes at most.
-      handler: createLocalStorageHandler({ storage: createLocalFolderStorage({ root, baseUrl: 'http://localhost', secret: SECRET, clock }), maxBytes: 64, logger }),
+      handler: createLocalStorageHandler({
+        storage: createLocalFolderStorage({ root, baseUrl: 'http://localhost', secret: SECRET, clock }),
+        maxBytes: 64,
+        logger,
+      }),
     },
   ]);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -114,7 +118,9 @@ describe('upload and download', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/pdf');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(response.headers.get('content-disposition')).toBe(`attachment; filename="Recibo no 7 final.pdf"; filename*=UTF-8''Recibo%20n%C2%BA%207%20%22final%22.pdf`);
+    expect(response.headers.get('content-disposition')).toBe(
+      `attachment; filename="Recibo no 7 final.pdf"; filename*=UTF-8''Recibo%20n%C2%BA%207%20%22final%22.pdf`,
+    );
     expect(Buffer.from(await response.arrayBuffer())).toEqual(PDF);
 
     const inline = await fetch((await storage.createDownloadUrl({ objectName, expiresInSeconds: 60 })).url, { method: 'HEAD' });
@@ -235,7 +241,10 @@ describe('content type and size', () => {
     const upload = await uploadUrl(objectName);
     const response = await put(upload.url, PDF, { 'Content-Type': 'text/html' });
     expect(response.status).toBe(415);
-    expect(await problemOf(response)).toMatchObject({ code: 'unsupported_media_type', detail: 'This upload URL accepts only Content-Type application/pdf; the request sent text/html.' });
+    expect(await problemOf(response)).toMatchObject({
+      code: 'unsupported_media_type',
+      detail: 'This upload URL accepts only Content-Type application/pdf; the request sent text/html.',
+    });
     expect((await rawRequest('PUT', new URL(upload.url).pathname + new URL(upload.url).search, PDF)).status).toBe(415);
     expect(await storage.stat(objectName)).toBeUndefined();
   });
@@ -280,7 +289,11 @@ describe('content type and size', () => {
     const objectName = uniqueName();
     const target = new URL((await uploadUrl(objectName, 60)).url);
     await new Promise<void>((resolve) => {
-      const req = request(`${base}/`, { method: 'PUT', path: target.pathname + target.search, headers: { 'Content-Type': 'application/pdf', 'Content-Length': '60' } });
+      const req = request(`${base}/`, {
+        method: 'PUT',
+        path: target.pathname + target.search,
+        headers: { 'Content-Type': 'application/pdf', 'Content-Length': '60' },
+      });
       req.on('error', () => resolve());
       req.write(Buffer.alloc(20), () => setTimeout(() => req.destroy(), 50));
       req.on('close', () => resolve());
@@ -292,22 +305,39 @@ describe('content type and size', () => {
 });
 
 describe('object names', () => {
-  it.each(['../etc/passwd', '/etc/passwd', 'declarations/../../x', 'a//b', 'a/', '.hidden', 'a/.meta', 'name with spaces', 'a%2f..', 'é.pdf', '', `${'x'.repeat(1025)}`].map((n) => [n.length > 40 ? `${n.length} characters` : `"${n}"`, n]))(
-    'refuses %s before signing anything',
-    async (_label, objectName) => {
-      await expect(storage.createUploadUrl({ objectName, contentType: 'application/pdf', contentLength: 1, expiresInSeconds: 60 })).rejects.toBeInstanceOf(ValidationError);
-      await expect(storage.createDownloadUrl({ objectName, expiresInSeconds: 60 })).rejects.toBeInstanceOf(ValidationError);
-      await expect(storage.stat(objectName)).rejects.toBeInstanceOf(ValidationError);
+  it.each(
+    [
+      '../etc/passwd',
+      '/etc/passwd',
+      'declarations/../../x',
+      'a//b',
+      'a/',
+      '.hidden',
+      'a/.meta',
+      'name with spaces',
+      'a%2f..',
+      'é.pdf',
+      '',
+      `${'x'.repeat(1025)}`,
+    ].map((n) => [n.length > 40 ? `${n.length} characters` : `"${n}"`, n]),
+  )('refuses %s before signing anything', async (_label, objectName) => {
+    await expect(storage.createUploadUrl({ objectName, contentType: 'application/pdf', contentLength: 1, expiresInSeconds: 60 })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+    await expect(storage.createDownloadUrl({ objectName, expiresInSeconds: 60 })).rejects.toBeInstanceOf(ValidationError);
+    await expect(storage.stat(objectName)).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it.each(['/_storage/../../etc/passwd', '/_storage/declarations/../../../etc/passwd', '/_storage/%2e%2e/%2e%2e/etc/passwd', '/_storage/a/../b'])(
+    'never serves outside its folder: %s',
+    async (target) => {
+      const put = await rawRequest('PUT', `${target}?expires=9999999999&contentType=application/pdf&length=1&signature=x`, Buffer.from('x'));
+      const get = await rawRequest('GET', `${target}?expires=9999999999&signature=x`);
+      // 400 from the handler, or 404 when URL normalisation already took the path out of /_storage/.
+      for (const response of [put, get]) expect([400, 404]).toContain(response.status);
+      expect(JSON.parse(get.body).code).not.toBe('forbidden');
     },
   );
-
-  it.each(['/_storage/../../etc/passwd', '/_storage/declarations/../../../etc/passwd', '/_storage/%2e%2e/%2e%2e/etc/passwd', '/_storage/a/../b'])('never serves outside its folder: %s', async (target) => {
-    const put = await rawRequest('PUT', `${target}?expires=9999999999&contentType=application/pdf&length=1&signature=x`, Buffer.from('x'));
-    const get = await rawRequest('GET', `${target}?expires=9999999999&signature=x`);
-    // 400 from the handler, or 404 when URL normalisation already took the path out of /_storage/.
-    for (const response of [put, get]) expect([400, 404]).toContain(response.status);
-    expect(JSON.parse(get.body).code).not.toBe('forbidden');
-  });
 
   it('refuses a traversal that reaches the handler with 400 naming the object name', async () => {
     const response = await rawRequest('GET', '/_storage/a/../b?expires=1&signature=x');

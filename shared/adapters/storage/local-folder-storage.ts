@@ -12,7 +12,10 @@ import { createGrantSigner, type GrantSigner } from './local-storage-signature';
 
 /** The answer to a PUT on a name that already holds an object (Cloud Storage answers 412 too). */
 export function alreadyUploaded(objectName: string): AppError {
-  return new AppError('already_uploaded', `Something was already uploaded as ${objectName}, and an upload is never replaced. Request a new upload URL to add another document.`);
+  return new AppError(
+    'already_uploaded',
+    `Something was already uploaded as ${objectName}, and an upload is never replaced. Request a new upload URL to add another document.`,
+  );
 }
 
 /** The path prefix the local server routes to the storage handler. */
@@ -68,7 +71,8 @@ const isNotFound = (err: unknown) => (err as NodeJS.ErrnoException).code === 'EN
 export function createLocalFolderStorage({ root, baseUrl, secret, clock = systemClock }: LocalFolderStorageOptions): LocalFolderStorage {
   const signer = createGrantSigner(secret);
   const base = baseUrl.replace(/\/+$/, '');
-  if (!/^https?:\/\/[^\s/]+$/.test(base)) throw new Error(`createLocalFolderStorage: baseUrl must be an http(s) origin such as http://localhost:8080, got "${baseUrl}"`);
+  if (!/^https?:\/\/[^\s/]+$/.test(base))
+    throw new Error(`createLocalFolderStorage: baseUrl must be an http(s) origin such as http://localhost:8080, got "${baseUrl}"`);
   const objectPath = (name: string) => path.join(root, ...name.split('/'));
   const metaPath = (name: string) => `${path.join(root, META_DIR, ...name.split('/'))}.json`;
   // Expiry in whole seconds, as in the URL, so expiresAt is exactly when the handler starts refusing.
@@ -81,7 +85,10 @@ export function createLocalFolderStorage({ root, baseUrl, secret, clock = system
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'EISDIR') {
-        throw new AppError('object_name_clash', `The object name "${objectName}" clashes with an existing object that is a prefix of it, or that it is a prefix of.`);
+        throw new AppError(
+          'object_name_clash',
+          `The object name "${objectName}" clashes with an existing object that is a prefix of it, or that it is a prefix of.`,
+        );
       }
       throw err;
     }
@@ -136,7 +143,12 @@ export function createLocalFolderStorage({ root, baseUrl, secret, clock = system
       const expires = expiry(request.expiresInSeconds);
       const signature = signer.sign({ method: 'PUT', objectName, expires, contentType, contentLength });
       const query = new URLSearchParams({ expires: String(expires), contentType, length: String(contentLength), signature });
-      return { url: `${base}${LOCAL_STORAGE_PREFIX}${objectName}?${query}`, method: 'PUT', headers: { 'Content-Type': contentType }, expiresAt: new Date(expires * 1000) };
+      return {
+        url: `${base}${LOCAL_STORAGE_PREFIX}${objectName}?${query}`,
+        method: 'PUT',
+        headers: { 'Content-Type': contentType },
+        expiresAt: new Date(expires * 1000),
+      };
     },
 
     async createDownloadUrl(request) {

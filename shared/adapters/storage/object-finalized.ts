@@ -45,14 +45,23 @@ export function storageNotificationMessage(object: FinalizedObject): { attribute
       eventTime: object.timeCreated,
     },
     data: Buffer.from(
-      JSON.stringify({ kind: 'storage#object', bucket: object.bucket, name: object.name, generation: object.generation, contentType: object.contentType, size: String(object.size), timeCreated: object.timeCreated }),
+      JSON.stringify({
+        kind: 'storage#object',
+        bucket: object.bucket,
+        name: object.name,
+        generation: object.generation,
+        contentType: object.contentType,
+        size: String(object.size),
+        timeCreated: object.timeCreated,
+      }),
       'utf8',
     ),
   };
 }
 
 /** True for a message Cloud Storage published: its attributes say so, and its data is the object resource, not a DomainEvent. */
-export const isStorageNotification = (attributes: Record<string, string>): boolean => attributes.payloadFormat === 'JSON_API_V1' && typeof attributes.eventType === 'string';
+export const isStorageNotification = (attributes: Record<string, string>): boolean =>
+  attributes.payloadFormat === 'JSON_API_V1' && typeof attributes.eventType === 'string';
 
 /**
  * The event of a Cloud Storage notification. Only OBJECT_FINALIZE is subscribed (terraform: the
@@ -60,7 +69,8 @@ export const isStorageNotification = (attributes: Record<string, string>): boole
  * refused as an invalid message, which consumers acknowledge with a log line.
  */
 export function eventOfStorageNotification(attributes: Record<string, string>, data: Buffer): DomainEvent<FinalizedObject> {
-  if (attributes.eventType !== 'OBJECT_FINALIZE') throw new InvalidEventMessageError(`Cloud Storage notification of ${attributes.eventType}: only OBJECT_FINALIZE is handled`);
+  if (attributes.eventType !== 'OBJECT_FINALIZE')
+    throw new InvalidEventMessageError(`Cloud Storage notification of ${attributes.eventType}: only OBJECT_FINALIZE is handled`);
   let resource: Record<string, unknown>;
   try {
     resource = JSON.parse(data.toString('utf8')) as Record<string, unknown>;
@@ -89,6 +99,15 @@ export const LOCAL_BUCKET = 'local';
 /** The local storage handler's `onStored`: publishes what Cloud Storage's notification would, to the topic the topology gives it. */
 export function raiseFinalized(publish: (event: DomainEvent<FinalizedObject>) => Promise<unknown>, bucket = LOCAL_BUCKET) {
   return async (upload: { objectName: string; contentType: string; size: number; generation: string; storedAt: Date }): Promise<void> => {
-    await publish(objectFinalizedEvent({ bucket, name: upload.objectName, generation: upload.generation, contentType: upload.contentType, size: upload.size, timeCreated: upload.storedAt.toISOString() }));
+    await publish(
+      objectFinalizedEvent({
+        bucket,
+        name: upload.objectName,
+        generation: upload.generation,
+        contentType: upload.contentType,
+        size: upload.size,
+        timeCreated: upload.storedAt.toISOString(),
+      }),
+    );
   };
 }

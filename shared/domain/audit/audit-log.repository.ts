@@ -26,7 +26,16 @@ export async function lockAndFindLastEntry(tx: Queryable): Promise<{ id: number;
 
 export async function insertAuditEntry(
   tx: Queryable,
-  e: { id: number; at: string; actorId: string | null; actorEmail: string | null; action: string; target: string | null; ip: string | null; details: Record<string, unknown> },
+  e: {
+    id: number;
+    at: string;
+    actorId: string | null;
+    actorEmail: string | null;
+    action: string;
+    target: string | null;
+    ip: string | null;
+    details: Record<string, unknown>;
+  },
   prevHash: Buffer,
   hash: Buffer,
 ): Promise<void> {

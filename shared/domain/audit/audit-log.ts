@@ -93,7 +93,8 @@ export async function verifyAuditChain(db: Queryable, batchSize = 5000): Promise
       const entry = entryOf(row);
       if (entry.id !== expectedId) return { ok: false, rows: count, brokenAt: { id: expectedId, reason: `row ${expectedId} is missing` } };
       if (!row.prev_hash.equals(prev)) return { ok: false, rows: count, brokenAt: { id: entry.id, reason: 'prev_hash does not match the previous row' } };
-      if (!row.hash.equals(hashOf(prev, entry))) return { ok: false, rows: count, brokenAt: { id: entry.id, reason: 'content does not match its hash (row altered)' } };
+      if (!row.hash.equals(hashOf(prev, entry)))
+        return { ok: false, rows: count, brokenAt: { id: entry.id, reason: 'content does not match its hash (row altered)' } };
       prev = row.hash;
       expectedId++;
       count++;

@@ -27,7 +27,10 @@ export function createCatalogCurationService(deps: { db: Database; cache: Cache;
         if (!before) throw new NotFoundError(`No fiscal service has code ${code}.`);
         const notOpen = (change.clearFlags ?? []).filter((f) => !before.flags.includes(f));
         if (notOpen.length) {
-          throw new ValidationError(`${code} has no open flag ${notOpen.join(', ')}; its flags are: ${before.flags.join(', ') || 'none'}.`, notOpen.map((f) => ({ path: 'body.clearFlags', message: `not an open flag: ${f}` })));
+          throw new ValidationError(
+            `${code} has no open flag ${notOpen.join(', ')}; its flags are: ${before.flags.join(', ') || 'none'}.`,
+            notOpen.map((f) => ({ path: 'body.clearFlags', message: `not an open flag: ${f}` })),
+          );
         }
         const edit: ServiceEdit = {
           expeditionAmount: change.expeditionAmount,
@@ -48,7 +51,13 @@ export function createCatalogCurationService(deps: { db: Database; cache: Cache;
           flags: s.flags,
           payableOnline: s.payableOnline,
         });
-        await deps.audit.record(tx, { action: 'catalog.service_corrected', actorId: actor.userId, target: `fiscal-service:${code}`, ip, details: { version, before: pick(before), after: pick(after), note: change.note ?? null } });
+        await deps.audit.record(tx, {
+          action: 'catalog.service_corrected',
+          actorId: actor.userId,
+          target: `fiscal-service:${code}`,
+          ip,
+          details: { version, before: pick(before), after: pick(after), note: change.note ?? null },
+        });
         return version;
       });
       await deps.cache.del(TAXONOMY_KEY).catch((err: unknown) => deps.logger.warning('could not invalidate the catalog cache; entries expire by TTL', { err }));

@@ -84,7 +84,15 @@ export async function findServices(
           WHERE code IN (SELECT code FROM matching WHERE $6::text IS NULL OR code > $6 ORDER BY code LIMIT $7)
           ORDER BY code
        ) p ON true`,
-    [searchWords(filter.search), filter.search ?? null, filter.ministry ?? null, filter.sector ?? null, filter.category ?? null, page.after ?? null, page.limit],
+    [
+      searchWords(filter.search),
+      filter.search ?? null,
+      filter.ministry ?? null,
+      filter.sector ?? null,
+      filter.category ?? null,
+      page.after ?? null,
+      page.limit,
+    ],
   );
   const total = Number(rows[0]?.total ?? 0);
   return { total, services: rows.filter((r) => r.code !== null).map(toRecord) };

@@ -160,7 +160,6 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     };
   }
 
-
   function assertKnownCodes(filter: ServiceFilter, index: TaxonomyIndex) {
     const errors = (
       [

@@ -57,7 +57,14 @@ export interface Transition {
 
 const REVIEWERS = ['agent', 'supervisor'] as const;
 
-function t(kind: DeclarationKind, from: DeclarationStatus | null, action: Action, to: DeclarationStatus, by: readonly Actor[], reasonRequired = false): Transition {
+function t(
+  kind: DeclarationKind,
+  from: DeclarationStatus | null,
+  action: Action,
+  to: DeclarationStatus,
+  by: readonly Actor[],
+  reasonRequired = false,
+): Transition {
   return { kind, from, action, to, by, reasonRequired };
 }
 

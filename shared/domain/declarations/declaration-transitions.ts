@@ -47,7 +47,11 @@ export function reportTransitions(events: readonly OutboxEntry[], listener: Tran
 }
 
 /** A change in one transaction, then its declaration transitions reported and the events it queued published. */
-export function committing(deps: { db: Pick<Database, 'transaction'>; publisher: Pick<OutboxPublisher, 'publishCommitted'>; onTransition?: TransitionListener | undefined }) {
+export function committing(deps: {
+  db: Pick<Database, 'transaction'>;
+  publisher: Pick<OutboxPublisher, 'publishCommitted'>;
+  onTransition?: TransitionListener | undefined;
+}) {
   return async function commit<T>(work: (tx: Queryable, events: OutboxEntry[]) => Promise<T>): Promise<T> {
     const events: OutboxEntry[] = [];
     const result = await deps.db.transaction((tx) => work(tx, events));
@@ -85,7 +89,10 @@ export async function applyTransition(
     );
   }
   if (!transition.by.includes(request.acting.actor)) {
-    throw new AppError('forbidden', `Only ${transition.by.join(' or ')} may ${request.action.replace('_', ' ')} a ${current.kind.replace('_', ' ')} that is ${current.status}.`);
+    throw new AppError(
+      'forbidden',
+      `Only ${transition.by.join(' or ')} may ${request.action.replace('_', ' ')} a ${current.kind.replace('_', ' ')} that is ${current.status}.`,
+    );
   }
   const reason = request.reason?.trim() || null;
   if (transition.reasonRequired && !reason) {
@@ -93,7 +100,16 @@ export async function applyTransition(
   }
   const declaration = await updateDeclaration(tx, current.id, { ...request.patch, status: transition.to }, at);
   const comment = request.comment?.trim() || null;
-  await insertHistory(tx, current.id, { from: current.status, to: transition.to, action: request.action, at, by: request.acting.userId, byRole: request.acting.actor, reason, comment });
+  await insertHistory(tx, current.id, {
+    from: current.status,
+    to: transition.to,
+    action: request.action,
+    at,
+    by: request.acting.userId,
+    byRole: request.acting.actor,
+    reason,
+    comment,
+  });
   const data: DeclarationTransitionData = {
     declarationId: declaration.id,
     reference: declaration.reference,
@@ -112,7 +128,14 @@ export async function applyTransition(
   };
   const event: OutboxEntry = {
     topic: 'declaration-events',
-    event: { id: ids.uuid(), type: declarationEventType(transition.to), source: DECLARATION_EVENT_SOURCE, subject: declaration.id, time: at.toISOString(), data },
+    event: {
+      id: ids.uuid(),
+      type: declarationEventType(transition.to),
+      source: DECLARATION_EVENT_SOURCE,
+      subject: declaration.id,
+      time: at.toISOString(),
+      data,
+    },
   };
   if (request.enqueue !== false) await enqueueEvent(tx, event, at);
   return { declaration, event };

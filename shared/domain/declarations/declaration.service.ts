@@ -47,7 +47,8 @@ export function createDeclarationService(deps: DeclarationServiceDeps) {
 
   async function quoteServiceFee(tx: Queryable, serviceCode: string, feeType: 'expedition' | 'renewal') {
     const service = await findServiceByCode(tx, serviceCode);
-    if (!service || !service.active) throw new ValidationError(`No active fiscal service has code ${serviceCode}.`, [{ path: 'body.serviceCode', message: 'unknown service' }]);
+    if (!service || !service.active)
+      throw new ValidationError(`No active fiscal service has code ${serviceCode}.`, [{ path: 'body.serviceCode', message: 'unknown service' }]);
     if (!service.payableOnline) {
       throw new AppError(
         'service_not_payable_online',
@@ -56,7 +57,9 @@ export function createDeclarationService(deps: DeclarationServiceDeps) {
     }
     const amount = feeType === 'expedition' ? service.expeditionAmount : service.renewalAmount;
     if (amount === null) {
-      throw new ValidationError(`${serviceCode} has no ${feeType} fee${feeType === 'renewal' ? ' (it is not renewable online)' : ''}.`, [{ path: 'body.feeType', message: `no ${feeType} fee for this service` }]);
+      throw new ValidationError(`${serviceCode} has no ${feeType} fee${feeType === 'renewal' ? ' (it is not renewable online)' : ''}.`, [
+        { path: 'body.feeType', message: `no ${feeType} fee for this service` },
+      ]);
     }
     return { service, amount };
   }
@@ -80,7 +83,10 @@ export function createDeclarationService(deps: DeclarationServiceDeps) {
       currency: 'XAF',
       subjectCode: d.serviceCode ?? d.taxType ?? '',
     };
-    const event: OutboxEntry = { topic: 'declaration-events', event: { id: ids.uuid(), type: declarationEventType(d.status), source: DECLARATION_EVENT_SOURCE, subject: d.id, time: at.toISOString(), data } };
+    const event: OutboxEntry = {
+      topic: 'declaration-events',
+      event: { id: ids.uuid(), type: declarationEventType(d.status), source: DECLARATION_EVENT_SOURCE, subject: d.id, time: at.toISOString(), data },
+    };
     await enqueueEvent(tx, event, at);
     return event;
   }
@@ -131,9 +137,10 @@ export function createDeclarationService(deps: DeclarationServiceDeps) {
           const allowed: readonly string[] = TAX_TYPES[input.taxType].periods;
           const kind = periodKind(input.period);
           if (!kind || !allowed.includes(kind)) {
-            throw new ValidationError(`A ${input.taxType} return covers a ${allowed.join(' or ')} period (e.g. ${allowed.includes('monthly') ? '2026-07' : '2025'}).`, [
-              { path: 'body.period', message: `expected a ${allowed.join(' or ')} period` },
-            ]);
+            throw new ValidationError(
+              `A ${input.taxType} return covers a ${allowed.join(' or ')} period (e.g. ${allowed.includes('monthly') ? '2026-07' : '2025'}).`,
+              [{ path: 'body.period', message: `expected a ${allowed.join(' or ')} period` }],
+            );
           }
           declaration = {
             ...base,
@@ -164,14 +171,22 @@ export function createDeclarationService(deps: DeclarationServiceDeps) {
       return { declaration, history: await repo.findHistory(db, id) };
     },
 
-    async list(principal: Principal, filter: { status?: DeclarationStatus | undefined; kind?: Declaration['kind'] | undefined }, page: { after?: { createdAt: string; id: string } | undefined; limit: number }) {
+    async list(
+      principal: Principal,
+      filter: { status?: DeclarationStatus | undefined; kind?: Declaration['kind'] | undefined },
+      page: { after?: { createdAt: string; id: string } | undefined; limit: number },
+    ) {
       const scope =
         principal.role === 'agent' || principal.role === 'supervisor'
           ? { ministries: principal.ministries }
           : principal.role === 'admin' || principal.role === 'finance'
             ? {}
             : { ownerId: principal.userId };
-      return repo.listDeclarations(db, { ...scope, ...(filter.status ? { status: filter.status } : {}), ...(filter.kind ? { kind: filter.kind } : {}) }, { limit: page.limit, ...(page.after ? { after: page.after } : {}) });
+      return repo.listDeclarations(
+        db,
+        { ...scope, ...(filter.status ? { status: filter.status } : {}), ...(filter.kind ? { kind: filter.kind } : {}) },
+        { limit: page.limit, ...(page.after ? { after: page.after } : {}) },
+      );
     },
 
     /** submit, cancel, resubmit: the owner's own moves. */

@@ -74,14 +74,37 @@ export async function insertDeclaration(db: Queryable, d: Declaration): Promise<
        tax_type, period, declared_amount, validated_amount, amount, currency, data, deadline, queued_at, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
     [
-      d.id, d.reference, d.kind, d.status, d.ownerId, d.ministry, d.serviceCode, d.feeType, d.catalogVersion, d.quoteExpiresAt,
-      d.taxType, d.period, d.declaredAmount, d.validatedAmount, d.amount, d.currency, JSON.stringify(d.data), d.deadline, d.queuedAt, d.createdAt, d.updatedAt,
+      d.id,
+      d.reference,
+      d.kind,
+      d.status,
+      d.ownerId,
+      d.ministry,
+      d.serviceCode,
+      d.feeType,
+      d.catalogVersion,
+      d.quoteExpiresAt,
+      d.taxType,
+      d.period,
+      d.declaredAmount,
+      d.validatedAmount,
+      d.amount,
+      d.currency,
+      JSON.stringify(d.data),
+      d.deadline,
+      d.queuedAt,
+      d.createdAt,
+      d.updatedAt,
     ],
   );
 }
 
 export async function findDeclaration(db: Queryable, id: string, lock = false): Promise<Declaration | undefined> {
-  const { rows } = await db.query<DeclarationRow>(`SELECT ${COLUMNS} FROM declarations WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id], lock ? 'declaration_lock' : 'declaration_find');
+  const { rows } = await db.query<DeclarationRow>(
+    `SELECT ${COLUMNS} FROM declarations WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
+    [id],
+    lock ? 'declaration_lock' : 'declaration_find',
+  );
   return rows[0] ? toDeclaration(rows[0]) : undefined;
 }
 
@@ -98,10 +121,11 @@ export async function updateDeclaration(db: Queryable, id: string, patch: Declar
   };
   const entries = Object.entries(patch) as [keyof DeclarationPatch, unknown][];
   const sets = entries.map(([k], i) => `${columns[k]} = $${i + 3}`);
-  const { rows } = await db.query<DeclarationRow>(
-    `UPDATE declarations SET ${[...sets, 'updated_at = $2'].join(', ')} WHERE id = $1 RETURNING ${COLUMNS}`,
-    [id, at, ...entries.map(([, v]) => v)],
-  );
+  const { rows } = await db.query<DeclarationRow>(`UPDATE declarations SET ${[...sets, 'updated_at = $2'].join(', ')} WHERE id = $1 RETURNING ${COLUMNS}`, [
+    id,
+    at,
+    ...entries.map(([, v]) => v),
+  ]);
   return toDeclaration(rows[0]!);
 }
 
@@ -114,11 +138,28 @@ export async function insertHistory(db: Queryable, declarationId: string, h: His
 }
 
 export async function findHistory(db: Queryable, declarationId: string): Promise<HistoryEntry[]> {
-  const { rows } = await db.query<{ from_status: DeclarationStatus | null; to_status: DeclarationStatus; action: string; actor_id: string | null; actor_role: string; reason: string | null; comment: string | null; at: Date }>(
-    'SELECT from_status, to_status, action, actor_id, actor_role, reason, comment, at FROM declaration_history WHERE declaration_id = $1 ORDER BY id',
-    [declarationId],
-  );
-  return rows.map((r) => ({ from: r.from_status, to: r.to_status, action: r.action, at: r.at, by: r.actor_id, byRole: r.actor_role, reason: r.reason, comment: r.comment }));
+  const { rows } = await db.query<{
+    from_status: DeclarationStatus | null;
+    to_status: DeclarationStatus;
+    action: string;
+    actor_id: string | null;
+    actor_role: string;
+    reason: string | null;
+    comment: string | null;
+    at: Date;
+  }>('SELECT from_status, to_status, action, actor_id, actor_role, reason, comment, at FROM declaration_history WHERE declaration_id = $1 ORDER BY id', [
+    declarationId,
+  ]);
+  return rows.map((r) => ({
+    from: r.from_status,
+    to: r.to_status,
+    action: r.action,
+    at: r.at,
+    by: r.actor_id,
+    byRole: r.actor_role,
+    reason: r.reason,
+    comment: r.comment,
+  }));
 }
 
 export interface DeclarationFilter {
@@ -157,12 +198,18 @@ export async function listQueue(db: Queryable, ministries: string[], statuses: D
 }
 
 export async function findExpiredClaims(db: Queryable, now: Date, limit: number): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>("SELECT id FROM declarations WHERE status = 'in_review' AND claim_expires_at <= $1 ORDER BY claim_expires_at LIMIT $2", [now, limit]);
+  const { rows } = await db.query<{ id: string }>(
+    "SELECT id FROM declarations WHERE status = 'in_review' AND claim_expires_at <= $1 ORDER BY claim_expires_at LIMIT $2",
+    [now, limit],
+  );
   return rows.map((r) => r.id);
 }
 
 export async function findExpiredQuotes(db: Queryable, now: Date, limit: number): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>("SELECT id FROM declarations WHERE status = 'awaiting_payment' AND quote_expires_at <= $1 ORDER BY quote_expires_at LIMIT $2", [now, limit]);
+  const { rows } = await db.query<{ id: string }>(
+    "SELECT id FROM declarations WHERE status = 'awaiting_payment' AND quote_expires_at <= $1 ORDER BY quote_expires_at LIMIT $2",
+    [now, limit],
+  );
   return rows.map((r) => r.id);
 }
 
@@ -187,19 +234,29 @@ export async function findReviewsPastWarning(db: Queryable, warnBefore: Date, es
 
 /** Whether the declaration got its service-level warning since it entered the queue at `since`. */
 export async function warnedSince(db: Queryable, declarationId: string, since: Date): Promise<boolean> {
-  const { rowCount } = await db.query("SELECT 1 FROM declaration_history WHERE declaration_id = $1 AND action = 'sla_warning' AND at > $2 LIMIT 1", [declarationId, since]);
+  const { rowCount } = await db.query("SELECT 1 FROM declaration_history WHERE declaration_id = $1 AND action = 'sla_warning' AND at > $2 LIMIT 1", [
+    declarationId,
+    since,
+  ]);
   return (rowCount ?? 0) > 0;
 }
 
 /** The active agents or supervisors of a ministry, whom its review alerts go to. */
 export async function findMinistryReviewers(db: Queryable, ministry: string, role: 'agent' | 'supervisor'): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>("SELECT id FROM users WHERE role = $2 AND status = 'active' AND $1 = ANY(ministries) ORDER BY id", [ministry, role]);
+  const { rows } = await db.query<{ id: string }>("SELECT id FROM users WHERE role = $2 AND status = 'active' AND $1 = ANY(ministries) ORDER BY id", [
+    ministry,
+    role,
+  ]);
   return rows.map((r) => r.id);
 }
 
 /** The threshold at or below which a paid service fee of the ministry is approved at once (0 = never); undefined for an unknown ministry. */
 export async function findAutoApprovalThreshold(db: Queryable, ministry: string): Promise<number | undefined> {
-  const { rows } = await db.query<{ t: string }>('SELECT auto_approval_threshold AS t FROM ministries WHERE code = $1', [ministry], 'ministry_auto_approval_threshold');
+  const { rows } = await db.query<{ t: string }>(
+    'SELECT auto_approval_threshold AS t FROM ministries WHERE code = $1',
+    [ministry],
+    'ministry_auto_approval_threshold',
+  );
   return rows[0] ? Number(rows[0].t) : undefined;
 }
 
@@ -226,9 +283,24 @@ export async function insertDocument(db: Queryable, d: DeclarationDocument): Pro
 }
 
 export async function findDocuments(db: Queryable, declarationId: string): Promise<DeclarationDocument[]> {
-  const { rows } = await db.query<{ id: string; declaration_id: string; filename: string; content_type: string; size_bytes: number; object_name: string; uploaded_by: string; created_at: Date }>(
-    'SELECT * FROM declaration_documents WHERE declaration_id = $1 ORDER BY created_at, id',
-    [declarationId],
-  );
-  return rows.map((r) => ({ id: r.id, declarationId: r.declaration_id, filename: r.filename, contentType: r.content_type, sizeBytes: r.size_bytes, objectName: r.object_name, uploadedBy: r.uploaded_by, createdAt: r.created_at }));
+  const { rows } = await db.query<{
+    id: string;
+    declaration_id: string;
+    filename: string;
+    content_type: string;
+    size_bytes: number;
+    object_name: string;
+    uploaded_by: string;
+    created_at: Date;
+  }>('SELECT * FROM declaration_documents WHERE declaration_id = $1 ORDER BY created_at, id', [declarationId]);
+  return rows.map((r) => ({
+    id: r.id,
+    declarationId: r.declaration_id,
+    filename: r.filename,
+    contentType: r.content_type,
+    sizeBytes: r.size_bytes,
+    objectName: r.object_name,
+    uploadedBy: r.uploaded_by,
+    createdAt: r.created_at,
+  }));
 }

@@ -24,7 +24,12 @@ export const DOWNLOAD_URL_SECONDS = 5 * 60;
  * Never the uploader's name, which stays data: a browser must not be told `factura.pdf` for a script.
  * Bytes of no allowed type download as `.bin`, so no OS opens them with an executable's handler.
  */
-export function documentDownloadName(reference: string, number: number, declaredType: string, processing: Pick<DocumentProcessing, 'detectedType'> | null): string {
+export function documentDownloadName(
+  reference: string,
+  number: number,
+  declaredType: string,
+  processing: Pick<DocumentProcessing, 'detectedType'> | null,
+): string {
   const type = processing ? processing.detectedType : declaredType;
   const extension = type !== null && Object.hasOwn(DOCUMENT_TYPES, type) ? DOCUMENT_TYPES[type as DocumentType] : 'bin';
   return `${reference}-${number}.${extension}`;
@@ -42,13 +47,19 @@ export interface DocumentView extends DeclarationDocument {
 
 export function createDocumentService(deps: { db: Database; clock: Clock; ids: IdGenerator; storage: ObjectStorage }) {
   return {
-    async requestUpload(principal: Principal, declarationId: string, file: { filename: string; contentType: DocumentType; size: number }): Promise<{ document: DeclarationDocument; upload: SignedUpload }> {
+    async requestUpload(
+      principal: Principal,
+      declarationId: string,
+      file: { filename: string; contentType: DocumentType; size: number },
+    ): Promise<{ document: DeclarationDocument; upload: SignedUpload }> {
       const declaration = await findDeclaration(deps.db, declarationId);
       assertCanRead(principal, declaration, declarationId);
       if (actorFor(principal, declaration) !== 'owner') throw new AppError('forbidden', 'Only the owner of a declaration adds its documents.');
       if (!OPEN.includes(declaration.status)) throw new AppError('declaration_closed', `Documents cannot be added: the declaration is ${declaration.status}.`);
       if (file.size > MAX_DOCUMENT_BYTES) {
-        throw new ValidationError(`The file is ${file.size} bytes; at most ${MAX_DOCUMENT_BYTES} (10 MB) are accepted.`, [{ path: 'body.size', message: 'expected at most 10485760 bytes' }]);
+        throw new ValidationError(`The file is ${file.size} bytes; at most ${MAX_DOCUMENT_BYTES} (10 MB) are accepted.`, [
+          { path: 'body.size', message: 'expected at most 10485760 bytes' },
+        ]);
       }
       const id = deps.ids.uuid();
       const document: DeclarationDocument = {
@@ -61,7 +72,12 @@ export function createDocumentService(deps: { db: Database; clock: Clock; ids: I
         uploadedBy: principal.userId,
         createdAt: deps.clock.now(),
       };
-      const upload = await deps.storage.createUploadUrl({ objectName: document.objectName, contentType: file.contentType, contentLength: file.size, expiresInSeconds: UPLOAD_URL_SECONDS });
+      const upload = await deps.storage.createUploadUrl({
+        objectName: document.objectName,
+        contentType: file.contentType,
+        contentLength: file.size,
+        expiresInSeconds: UPLOAD_URL_SECONDS,
+      });
       await insertDocument(deps.db, document);
       return { document, upload };
     },
@@ -70,15 +86,25 @@ export function createDocumentService(deps: { db: Database; clock: Clock; ids: I
       const declaration = await findDeclaration(deps.db, declarationId);
       assertCanRead(principal, declaration, declarationId);
       const actor = actorFor(principal, declaration);
-      if (actor !== 'owner' && actor !== 'agent' && actor !== 'supervisor') throw new AppError('forbidden', 'Only the owner and the agents of its ministry read the documents of a declaration.');
+      if (actor !== 'owner' && actor !== 'agent' && actor !== 'supervisor')
+        throw new AppError('forbidden', 'Only the owner and the agents of its ministry read the documents of a declaration.');
       const documents = await findDocuments(deps.db, declarationId);
-      const processed = await findProcessing(deps.db, documents.map((d) => d.id));
+      const processed = await findProcessing(
+        deps.db,
+        documents.map((d) => d.id),
+      );
       return Promise.all(
         documents.map(async (d, index) => {
           const processing = processed.get(d.id) ?? null;
           const stored = await deps.storage.stat(d.objectName);
           const uploaded = stored !== undefined && stored.size === d.sizeBytes;
-          const download = uploaded ? await deps.storage.createDownloadUrl({ objectName: d.objectName, expiresInSeconds: DOWNLOAD_URL_SECONDS, downloadName: documentDownloadName(declaration.reference, index + 1, d.contentType, processing) }) : undefined;
+          const download = uploaded
+            ? await deps.storage.createDownloadUrl({
+                objectName: d.objectName,
+                expiresInSeconds: DOWNLOAD_URL_SECONDS,
+                downloadName: documentDownloadName(declaration.reference, index + 1, d.contentType, processing),
+              })
+            : undefined;
           return { ...d, uploaded, downloadUrl: download?.url ?? null, processing };
         }),
       );

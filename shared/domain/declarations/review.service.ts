@@ -70,7 +70,8 @@ export function createReviewService(deps: ReviewServiceDeps) {
     const current = await repo.findDeclaration(tx, id, true);
     assertCanRead(principal, current, id);
     const actor = actorFor(principal, current);
-    if (actor !== 'agent' && actor !== 'supervisor') throw new AppError('forbidden', `Only agents and supervisors of ${current.ministry} review this declaration.`);
+    if (actor !== 'agent' && actor !== 'supervisor')
+      throw new AppError('forbidden', `Only agents and supervisors of ${current.ministry} review this declaration.`);
     return { current, actor };
   }
 
@@ -97,7 +98,12 @@ export function createReviewService(deps: ReviewServiceDeps) {
       events.push(event);
       const decision = DECISIONS[request.action];
       // Waiting is counted as the queue counts it: from entering the queue (queuedAt), else from creation.
-      if (decision) decided = { ministry: current.ministry, decision, waitedSeconds: Math.max(0, (now.getTime() - (current.queuedAt ?? current.createdAt).getTime()) / 1000) };
+      if (decision)
+        decided = {
+          ministry: current.ministry,
+          decision,
+          waitedSeconds: Math.max(0, (now.getTime() - (current.queuedAt ?? current.createdAt).getTime()) / 1000),
+        };
       return declaration;
     });
     // Reached only once the transaction committed.
@@ -107,7 +113,8 @@ export function createReviewService(deps: ReviewServiceDeps) {
 
   return {
     async queue(principal: Principal, ministry: string | undefined, limit: number): Promise<QueueItem[]> {
-      if (ministry && !principal.ministries.includes(ministry)) throw new AppError('forbidden', `You review ${principal.ministries.join(', ') || 'no ministry'}, not ${ministry}.`);
+      if (ministry && !principal.ministries.includes(ministry))
+        throw new AppError('forbidden', `You review ${principal.ministries.join(', ') || 'no ministry'}, not ${ministry}.`);
       const ministries = ministry ? [ministry] : principal.ministries;
       if (ministries.length === 0) return [];
       const statuses: DeclarationStatus[] = [QUEUE_STATUSES.service_fee, QUEUE_STATUSES.tax_return, 'in_review'];
@@ -150,7 +157,10 @@ export function createReviewService(deps: ReviewServiceDeps) {
     approve: (principal: Principal, id: string, validatedAmount: number | undefined, comment?: string) =>
       decide(principal, id, (d, actor) => {
         if (d.kind === 'service_fee') {
-          if (validatedAmount !== undefined) throw new ValidationError('A service fee is approved at its quoted amount.', [{ path: 'body.validatedAmount', message: 'not allowed for a service fee' }]);
+          if (validatedAmount !== undefined)
+            throw new ValidationError('A service fee is approved at its quoted amount.', [
+              { path: 'body.validatedAmount', message: 'not allowed for a service fee' },
+            ]);
           return { action: 'approve', comment };
         }
         const declared = d.declaredAmount!;
@@ -209,7 +219,12 @@ export function createReviewService(deps: ReviewServiceDeps) {
     async enforceServiceLevels(limit = 500): Promise<{ warned: number; escalated: number }> {
       const hour = 3_600_000;
       const started = clock.now();
-      const due = await repo.findReviewsPastWarning(db, new Date(started.getTime() - SLA_WARNING_HOURS * hour), new Date(started.getTime() - SLA_ESCALATE_HOURS * hour), limit);
+      const due = await repo.findReviewsPastWarning(
+        db,
+        new Date(started.getTime() - SLA_WARNING_HOURS * hour),
+        new Date(started.getTime() - SLA_ESCALATE_HOURS * hour),
+        limit,
+      );
       const done = { warned: 0, escalated: 0 };
       for (const id of due) {
         const outcome = await commit(async (tx, events) => {
@@ -222,7 +237,10 @@ export function createReviewService(deps: ReviewServiceDeps) {
           let step: 'warned' | 'escalated';
           if (waitingHours >= SLA_ESCALATE_HOURS) {
             const reason = `review overdue: waiting ${waitingHours} h (escalation at ${SLA_ESCALATE_HOURS} h)`;
-            events.push((await applyTransition(tx, ids, now, current, { action: 'escalate', acting: system, reason, patch: { claimedBy: null, claimExpiresAt: null } })).event);
+            events.push(
+              (await applyTransition(tx, ids, now, current, { action: 'escalate', acting: system, reason, patch: { claimedBy: null, claimExpiresAt: null } }))
+                .event,
+            );
             step = 'escalated';
           } else if (waitingHours >= SLA_WARNING_HOURS && !(await repo.warnedSince(tx, id, since))) {
             const reason = `waiting ${waitingHours} h for review (warning at ${SLA_WARNING_HOURS} h)`;
@@ -231,10 +249,24 @@ export function createReviewService(deps: ReviewServiceDeps) {
           } else return undefined;
           const role = step === 'escalated' ? 'supervisor' : 'agent';
           for (const userId of await repo.findMinistryReviewers(tx, current.ministry, role)) {
-            const data: ReviewAlertData = { userId, declarationId: current.id, reference: current.reference, kind: current.kind, ministry: current.ministry, waitingHours };
+            const data: ReviewAlertData = {
+              userId,
+              declarationId: current.id,
+              reference: current.reference,
+              kind: current.kind,
+              ministry: current.ministry,
+              waitingHours,
+            };
             const entry: OutboxEntry = {
               topic: 'notifications',
-              event: { id: ids.uuid(), type: step === 'escalated' ? REVIEW_ESCALATED : REVIEW_SLA_WARNING, source: NOTICE_EVENT_SOURCE, subject: current.id, time: now.toISOString(), data },
+              event: {
+                id: ids.uuid(),
+                type: step === 'escalated' ? REVIEW_ESCALATED : REVIEW_SLA_WARNING,
+                source: NOTICE_EVENT_SOURCE,
+                subject: current.id,
+                time: now.toISOString(),
+                data,
+              },
             };
             await enqueueEvent(tx, entry, now);
             events.push(entry);
@@ -273,12 +305,22 @@ export function createReviewService(deps: ReviewServiceDeps) {
      * `locked`: the declaration as the caller read it under FOR UPDATE in `tx`, which spares reading it
      * again. `enqueue: false`: the events are returned unwritten, for the caller to write with its own.
      */
-    async markPaid(tx: Queryable, id: string, locked?: Declaration, options: { enqueue?: boolean } = {}): Promise<{ declaration: Declaration; events: OutboxEntry[] }> {
+    async markPaid(
+      tx: Queryable,
+      id: string,
+      locked?: Declaration,
+      options: { enqueue?: boolean } = {},
+    ): Promise<{ declaration: Declaration; events: OutboxEntry[] }> {
       const now = clock.now();
       const current = locked?.id === id ? locked : await repo.findDeclaration(tx, id, true);
       if (!current) throw new ValidationError(`No declaration ${id}.`, [{ path: 'declarationId', message: 'unknown' }]);
       const system = { actor: 'system' as const, userId: null };
-      const paid = await applyTransition(tx, ids, now, current, { action: 'pay', acting: system, enqueue: options.enqueue, ...(current.kind === 'service_fee' ? { patch: { queuedAt: now } } : {}) });
+      const paid = await applyTransition(tx, ids, now, current, {
+        action: 'pay',
+        acting: system,
+        enqueue: options.enqueue,
+        ...(current.kind === 'service_fee' ? { patch: { queuedAt: now } } : {}),
+      });
       const events = [paid.event];
       let declaration = paid.declaration;
       if (declaration.kind === 'tax_return') {
@@ -286,7 +328,12 @@ export function createReviewService(deps: ReviewServiceDeps) {
         events.push(done.event);
         declaration = done.declaration;
       } else if (declaration.amount <= (await repo.autoApprovalThreshold(tx, declaration.ministry))) {
-        const done = await applyTransition(tx, ids, now, declaration, { action: 'auto_approve', acting: system, enqueue: options.enqueue, reason: 'at or below the ministry auto-approval threshold' });
+        const done = await applyTransition(tx, ids, now, declaration, {
+          action: 'auto_approve',
+          acting: system,
+          enqueue: options.enqueue,
+          reason: 'at or below the ministry auto-approval threshold',
+        });
         events.push(done.event);
         declaration = done.declaration;
       }

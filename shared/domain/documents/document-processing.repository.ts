@@ -98,7 +98,10 @@ export async function findProcessing(db: Queryable, documentIds: readonly string
 }
 
 /** Per declaration: its documents, and how many of them the pipeline flagged (the review queue shows it). */
-export async function documentFlagsByDeclaration(db: Queryable, declarationIds: readonly string[]): Promise<Map<string, { documents: number; flagged: number; unprocessed: number }>> {
+export async function documentFlagsByDeclaration(
+  db: Queryable,
+  declarationIds: readonly string[],
+): Promise<Map<string, { documents: number; flagged: number; unprocessed: number }>> {
   if (declarationIds.length === 0) return new Map();
   const { rows } = await db.query<{ declaration_id: string; documents: number; flagged: number; unprocessed: number }>(
     `SELECT d.declaration_id, count(*)::int AS documents,

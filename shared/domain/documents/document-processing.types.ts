@@ -1,7 +1,16 @@
 /** What the document pipeline records about a document: the checks of its bytes and what OCR read. */
 
 /** Why a document is flagged for the agent; never an automatic rejection. */
-export const DOCUMENT_FLAGS = ['type_unknown', 'type_not_allowed', 'type_mismatch', 'size_mismatch', 'too_many_pages', 'unreadable', 'no_text', 'low_quality'] as const;
+export const DOCUMENT_FLAGS = [
+  'type_unknown',
+  'type_not_allowed',
+  'type_mismatch',
+  'size_mismatch',
+  'too_many_pages',
+  'unreadable',
+  'no_text',
+  'low_quality',
+] as const;
 export type DocumentFlag = (typeof DOCUMENT_FLAGS)[number];
 
 /** Simple checks of the text against the declaration, shown as hints: null when there was nothing to look for. */

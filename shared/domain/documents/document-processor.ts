@@ -60,8 +60,14 @@ const compact = (s: string) => normalise(s).replace(/[^A-Z0-9]/g, '');
 /** Hints for the agent: the owner's tax id and every word of the owner's name appear in the text (accents and spacing aside). */
 export function hintsFor(text: string, owner: Pick<DocumentOfObject, 'ownerName' | 'ownerTaxId'>): DocumentHints {
   if (!text.trim()) return { taxIdFound: null, nameFound: null };
-  const words = new Set(normalise(text).split(/[^A-Z0-9]+/).filter(Boolean));
-  const nameWords = normalise(owner.ownerName).split(/[^A-Z0-9]+/).filter((w) => w.length > 1);
+  const words = new Set(
+    normalise(text)
+      .split(/[^A-Z0-9]+/)
+      .filter(Boolean),
+  );
+  const nameWords = normalise(owner.ownerName)
+    .split(/[^A-Z0-9]+/)
+    .filter((w) => w.length > 1);
   return {
     taxIdFound: owner.ownerTaxId ? compact(text).includes(compact(owner.ownerTaxId)) : null,
     nameFound: nameWords.length ? nameWords.every((w) => words.has(w)) : null,

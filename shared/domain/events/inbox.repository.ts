@@ -10,7 +10,11 @@ export async function handleOnce(
   fn: (tx: Queryable) => Promise<void>,
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const { rowCount } = await tx.query('INSERT INTO processed_events (subscription, event_id, processed_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [subscription, eventId, at], 'processed_events_claim');
+    const { rowCount } = await tx.query(
+      'INSERT INTO processed_events (subscription, event_id, processed_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+      [subscription, eventId, at],
+      'processed_events_claim',
+    );
     if (rowCount === 0) return false;
     await fn(tx);
     return true;

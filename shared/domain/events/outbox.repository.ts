@@ -3,7 +3,11 @@ import type { Queryable } from '../../ports/database.port';
 import type { OutboxEntry } from '../../ports/outbox.port';
 
 export async function enqueueEvent(tx: Queryable, entry: OutboxEntry, at: Date): Promise<void> {
-  await tx.query('INSERT INTO event_outbox (id, topic, event, created_at) VALUES ($1, $2, $3, $4)', [entry.event.id, entry.topic, JSON.stringify(entry.event), at], 'event_outbox_enqueue');
+  await tx.query(
+    'INSERT INTO event_outbox (id, topic, event, created_at) VALUES ($1, $2, $3, $4)',
+    [entry.event.id, entry.topic, JSON.stringify(entry.event), at],
+    'event_outbox_enqueue',
+  );
 }
 
 /** Writes several events of one transaction to the outbox in one statement. */
@@ -41,7 +45,10 @@ export async function recordPublishFailure(db: Queryable, id: string, error: str
 
 /** The oldest unpublished events, but those in `except`. */
 export async function findUnpublished(db: Queryable, limit: number, except: readonly string[]): Promise<OutboxEntry[]> {
-  const { rows } = await db.query<OutboxEntry>('SELECT topic, event FROM event_outbox WHERE published_at IS NULL AND NOT (id = ANY($2::uuid[])) ORDER BY created_at LIMIT $1', [limit, except]);
+  const { rows } = await db.query<OutboxEntry>(
+    'SELECT topic, event FROM event_outbox WHERE published_at IS NULL AND NOT (id = ANY($2::uuid[])) ORDER BY created_at LIMIT $1',
+    [limit, except],
+  );
   return rows.map((r) => ({ topic: r.topic, event: r.event }));
 }
 

@@ -78,7 +78,8 @@ export function createAccessTokens(deps: AccessTokensDeps) {
       }
       // A correctly signed token that lives longer than this service issues them (a leaked key, a
       // misconfigured signer) is refused: its lifetime is bounded here, not only by whoever signed it.
-      if (payload.exp! - payload.iat! > ttl + CLOCK_SKEW_SECONDS) throw new InvalidTokenError(`The access token lives longer than the ${ttl} s this service issues them for.`);
+      if (payload.exp! - payload.iat! > ttl + CLOCK_SKEW_SECONDS)
+        throw new InvalidTokenError(`The access token lives longer than the ${ttl} s this service issues them for.`);
       return { userId: payload.sub!, role: payload.role as Role, ministries: (payload.ministries as string[] | undefined) ?? [] };
     },
   };

@@ -109,7 +109,10 @@ export function createAuthService(deps: AuthServiceDeps) {
       const email = input.email.trim().toLowerCase();
       const problems = passwordProblems(input.password, email);
       if (problems.length) {
-        throw new ValidationError(`The password needs ${problems.join(', ')}.`, problems.map((p) => ({ path: 'body.password', message: `needs ${p}` })));
+        throw new ValidationError(
+          `The password needs ${problems.join(', ')}.`,
+          problems.map((p) => ({ path: 'body.password', message: `needs ${p}` })),
+        );
       }
       if (input.accountType === 'business' && !input.taxId) {
         throw new ValidationError('A business account needs its NIF (taxId).', [{ path: 'body.taxId', message: 'required for a business account' }]);
@@ -135,7 +138,14 @@ export function createAuthService(deps: AuthServiceDeps) {
       };
       await db.transaction(async (tx) => {
         if (!(await insertUser(tx, user))) throw new AppError('email_taken', 'An account with this email already exists; log in or reset its password.');
-        await audit.record(tx, { action: 'user.registered', actorId: user.id, actorEmail: email, target: `user:${user.id}`, ip: meta.ip, details: { role: user.role } });
+        await audit.record(tx, {
+          action: 'user.registered',
+          actorId: user.id,
+          actorEmail: email,
+          target: `user:${user.id}`,
+          ip: meta.ip,
+          details: { role: user.role },
+        });
       });
       deps.onRegistration?.(input.accountType);
       return withoutSecret(user);
@@ -154,12 +164,16 @@ export function createAuthService(deps: AuthServiceDeps) {
       const user = await findUserByEmail(db, email);
       const ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
       if (!user || !ok) {
-        await db.transaction((tx) => audit.record(tx, { action: 'login.failure', actorEmail: email, ip: meta.ip, details: { reason: user ? 'wrong_password' : 'unknown_email' } }));
+        await db.transaction((tx) =>
+          audit.record(tx, { action: 'login.failure', actorEmail: email, ip: meta.ip, details: { reason: user ? 'wrong_password' : 'unknown_email' } }),
+        );
         deps.onLogin?.('bad_credentials');
         throw new AppError('unauthenticated', 'The email or password is not correct.');
       }
       if (user.status !== 'active') {
-        await db.transaction((tx) => audit.record(tx, { action: 'login.refused', actorId: user.id, actorEmail: email, ip: meta.ip, details: { reason: 'suspended' } }));
+        await db.transaction((tx) =>
+          audit.record(tx, { action: 'login.refused', actorId: user.id, actorEmail: email, ip: meta.ip, details: { reason: 'suspended' } }),
+        );
         deps.onLogin?.('suspended');
         throw new AppError('forbidden', 'This account is suspended; contact the tax administration.');
       }
@@ -179,7 +193,13 @@ export function createAuthService(deps: AuthServiceDeps) {
         if (row.used_at) {
           // A spent token presented again means it was copied: end every session of that family.
           await sessions.revokeFamily(tx, row.family_id, now);
-          await audit.record(tx, { action: 'token.family_revoked', actorId: row.user_id, target: `family:${row.family_id}`, ip: meta.ip, details: { reason: 'refresh_token_reuse' } });
+          await audit.record(tx, {
+            action: 'token.family_revoked',
+            actorId: row.user_id,
+            target: `family:${row.family_id}`,
+            ip: meta.ip,
+            details: { reason: 'refresh_token_reuse' },
+          });
           return { refused: 'This refresh token was already used; every session it belongs to has been ended. Log in again.', reuse: true };
         }
         if (row.expires_at <= now) return { refused: 'The refresh token has expired; log in again.' };
@@ -232,7 +252,10 @@ export function createAuthService(deps: AuthServiceDeps) {
       // consumer looks the address up, mints the link and sends it, like every other message.
       const now = clock.now();
       const data: PasswordResetRequestedData = { email, requestId: ids.uuid() };
-      const entry: OutboxEntry = { topic: 'notifications', event: { id: ids.uuid(), type: PASSWORD_RESET_REQUESTED, source: NOTICE_EVENT_SOURCE, time: now.toISOString(), data } };
+      const entry: OutboxEntry = {
+        topic: 'notifications',
+        event: { id: ids.uuid(), type: PASSWORD_RESET_REQUESTED, source: NOTICE_EVENT_SOURCE, time: now.toISOString(), data },
+      };
       await db.transaction(async (tx) => {
         await audit.record(tx, { action: 'password.reset_requested', actorEmail: email, ip: meta.ip });
         await enqueueEvent(tx, entry, now);
@@ -254,7 +277,10 @@ export function createAuthService(deps: AuthServiceDeps) {
         }
         const problems = passwordProblems(input.password, user.email);
         if (problems.length) {
-          throw new ValidationError(`The password needs ${problems.join(', ')}.`, problems.map((p) => ({ path: 'body.password', message: `needs ${p}` })));
+          throw new ValidationError(
+            `The password needs ${problems.join(', ')}.`,
+            problems.map((p) => ({ path: 'body.password', message: `needs ${p}` })),
+          );
         }
         await updatePasswordHash(tx, user.id, await hashPassword(input.password), now);
         const ended = await sessions.revokeAllForUser(tx, user.id, now);

@@ -12,7 +12,6 @@ import { findAccountState, type AccountState } from './users.repository';
 export const ACCOUNT_CACHE_SECONDS = 30;
 export const accountCacheKey = (userId: string) => `account:${userId}`;
 
-
 export function createAuthenticator(deps: { tokens: AccessTokens; db: Queryable; cache: Cache; logger: Logger }) {
   async function accountState(userId: string): Promise<AccountState | undefined> {
     const key = accountCacheKey(userId);

@@ -1,6 +1,17 @@
 /** The minimum strength a new password must have, with messages that say what is missing. */
 
-const COMMON = new Set(['password', 'password1', 'password123', '123456789', '1234567890', 'qwertyuiop', 'contraseña', 'motdepasse', 'taxasge123', 'iloveyou12']);
+const COMMON = new Set([
+  'password',
+  'password1',
+  'password123',
+  '123456789',
+  '1234567890',
+  'qwertyuiop',
+  'contraseña',
+  'motdepasse',
+  'taxasge123',
+  'iloveyou12',
+]);
 
 /** Problems with the password; empty when it is acceptable. */
 export function passwordProblems(password: string, email?: string): string[] {

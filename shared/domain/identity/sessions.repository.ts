@@ -52,7 +52,10 @@ export async function revokeAllForUser(db: Queryable, userId: string, at: Date):
  * The token of a reset request, new or replacing the one a failed delivery minted (one row per request,
  * the last link sent is the one that works); false when the request was used already.
  */
-export async function savePasswordResetToken(db: Queryable, r: { id: string; userId: string; tokenHash: Buffer; createdAt: Date; expiresAt: Date }): Promise<boolean> {
+export async function savePasswordResetToken(
+  db: Queryable,
+  r: { id: string; userId: string; tokenHash: Buffer; createdAt: Date; expiresAt: Date },
+): Promise<boolean> {
   const { rowCount } = await db.query(
     `INSERT INTO password_resets (id, user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (id) DO UPDATE SET token_hash = EXCLUDED.token_hash, expires_at = EXCLUDED.expires_at

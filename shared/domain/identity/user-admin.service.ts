@@ -38,15 +38,23 @@ export function createUserAdminService(deps: { db: Database; clock: Clock; cache
         const role = change.role ?? before.role;
         const scoped = SCOPED.includes(role);
         if (!scoped && change.ministries?.length) {
-          throw new ValidationError(`Ministries apply to agents and supervisors only, not to ${role}.`, [{ path: 'body.ministries', message: `not allowed for role ${role}` }]);
+          throw new ValidationError(`Ministries apply to agents and supervisors only, not to ${role}.`, [
+            { path: 'body.ministries', message: `not allowed for role ${role}` },
+          ]);
         }
         if (role === 'business' && !before.taxId) {
-          throw new ValidationError('A business account needs a NIF; this account has none.', [{ path: 'body.role', message: 'business needs a NIF on the account' }]);
+          throw new ValidationError('A business account needs a NIF; this account has none.', [
+            { path: 'body.role', message: 'business needs a NIF on the account' },
+          ]);
         }
         if (change.ministries?.length) {
           const known = await deps.knownMinistries();
           const unknown = change.ministries.filter((m) => !known.has(m));
-          if (unknown.length) throw new ValidationError(`Unknown ministries: ${unknown.join(', ')}.`, unknown.map((m) => ({ path: 'body.ministries', message: `unknown ministry ${m}` })));
+          if (unknown.length)
+            throw new ValidationError(
+              `Unknown ministries: ${unknown.join(', ')}.`,
+              unknown.map((m) => ({ path: 'body.ministries', message: `unknown ministry ${m}` })),
+            );
         }
         // Nobody locks the admins out: an admin keeps their own role and status, and the last active admin stays one.
         const removesAdmin = before.role === 'admin' && before.status === 'active' && (role !== 'admin' || (change.status ?? before.status) !== 'active');

@@ -122,7 +122,11 @@ export async function findAccountState(db: Queryable, id: string): Promise<Accou
 }
 
 /** Creates the account, or makes an existing one with this email active again with this password, role and ministries. */
-export async function upsertActiveUser(db: Queryable, id: string, u: { email: string; passwordHash: string; fullName: string; role: Role; ministries: string[]; taxId: string | null }): Promise<void> {
+export async function upsertActiveUser(
+  db: Queryable,
+  id: string,
+  u: { email: string; passwordHash: string; fullName: string; role: Role; ministries: string[]; taxId: string | null },
+): Promise<void> {
   await db.query(
     `INSERT INTO users (id, email, password_hash, full_name, role, ministries, tax_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7)

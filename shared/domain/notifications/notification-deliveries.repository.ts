@@ -34,7 +34,13 @@ export async function lockEventDeliveries(tx: Queryable, eventId: string): Promi
  * `until`; answers those claimed now and those another delivery is still sending. Call under
  * lockEventDeliveries.
  */
-export async function claimChannels(tx: Queryable, eventId: string, channels: readonly Channel[], now: Date, until: Date): Promise<{ claimed: Channel[]; busy: Channel[] }> {
+export async function claimChannels(
+  tx: Queryable,
+  eventId: string,
+  channels: readonly Channel[],
+  now: Date,
+  until: Date,
+): Promise<{ claimed: Channel[]; busy: Channel[] }> {
   // Each channel's state and the claim of the free ones in one statement (one round trip): under the
   // event's lock nothing else changes these rows between the read and the write.
   const { rows } = await tx.query<{ channel: Channel; state: 'settled' | 'busy' | null }>(
@@ -74,7 +80,12 @@ export async function recordDelivery(q: Queryable, r: DeliveryRecord): Promise<v
  * Records the attempts of one delivery of an event and frees its claims, in one statement (atomic
  * without a transaction of its own): one round trip where each channel was one, plus the release.
  */
-export async function recordDeliveriesAndRelease(q: Queryable, eventId: string, records: readonly DeliveryRecord[], claimed: readonly Channel[]): Promise<void> {
+export async function recordDeliveriesAndRelease(
+  q: Queryable,
+  eventId: string,
+  records: readonly DeliveryRecord[],
+  claimed: readonly Channel[],
+): Promise<void> {
   const column = <K extends keyof DeliveryRecord>(k: K) => records.map((r) => r[k]);
   await q.query(
     `WITH released AS (DELETE FROM notification_claims WHERE event_id = $1 AND channel = ANY($2::text[]))

@@ -16,7 +16,9 @@ export const declarationEventData = z.object({
   reason: z.string().nullable(),
   amount: z.number().int('expected an integer amount of XAF'),
   currency: z.literal('XAF'),
-}) satisfies z.ZodType<Pick<DeclarationTransitionData, 'declarationId' | 'reference' | 'kind' | 'ownerId' | 'to' | 'action' | 'reason' | 'amount' | 'currency'>>;
+}) satisfies z.ZodType<
+  Pick<DeclarationTransitionData, 'declarationId' | 'reference' | 'kind' | 'ownerId' | 'to' | 'action' | 'reason' | 'amount' | 'currency'>
+>;
 
 export type DeclarationEventData = z.output<typeof declarationEventData>;
 

@@ -4,7 +4,15 @@ import type { OutgoingMessage } from '../../ports/notifier.port';
 import type { Action, DeclarationStatus } from '../declarations/declaration-state-machine';
 import { declarationEventType } from '../events/declaration-events';
 import { PASSWORD_RESET_REQUESTED, REVIEW_ESCALATED, REVIEW_SLA_WARNING } from '../events/notice-events';
-import { declarationEventData, passwordResetRequestedData, PAYMENT_APPLIED, paymentAppliedData, readEventData, reviewAlertData, type DeclarationEventData } from './notification-events';
+import {
+  declarationEventData,
+  passwordResetRequestedData,
+  PAYMENT_APPLIED,
+  paymentAppliedData,
+  readEventData,
+  reviewAlertData,
+  type DeclarationEventData,
+} from './notification-events';
 import type { TemplateName, TemplateValues } from './notification-templates';
 
 export type Channel = OutgoingMessage['channel'];
@@ -108,7 +116,13 @@ function reviewAlert(type: string, template: 'review-sla-warning' | 'review-esca
       const d = readEventData(reviewAlertData, data);
       return {
         userId: d.userId,
-        values: (fullName): TemplateValues<typeof template> => ({ fullName, kind: d.kind, reference: d.reference, declarationId: d.declarationId, waitingHours: d.waitingHours }),
+        values: (fullName): TemplateValues<typeof template> => ({
+          fullName,
+          kind: d.kind,
+          reference: d.reference,
+          declarationId: d.declarationId,
+          waitingHours: d.waitingHours,
+        }),
       };
     },
   };

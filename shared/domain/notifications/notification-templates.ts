@@ -77,7 +77,11 @@ export const TEMPLATE_TEXTS: Texts = {
       const n = NOUN.fr[v.kind];
       return {
         subject: `${cap(n)} ${v.reference} reçue`,
-        text: body('fr', v.fullName, `Nous avons bien reçu votre ${n} ${v.reference}. Un agent du ministère va l'examiner et nous vous informerons du résultat.`),
+        text: body(
+          'fr',
+          v.fullName,
+          `Nous avons bien reçu votre ${n} ${v.reference}. Un agent du ministère va l'examiner et nous vous informerons du résultat.`,
+        ),
         short: `TaxasGE : votre ${n} ${v.reference} a bien été reçue. Nous vous informerons du résultat de son examen.`,
       };
     },
@@ -100,7 +104,9 @@ export const TEMPLATE_TEXTS: Texts = {
           'es',
           v.fullName,
           `Su ${n} ${v.reference} ha sido aprobada.`,
-          due ? `Importe a pagar: ${due}. Ya puede pagarla desde la aplicación TaxasGE.` : 'Su recibo es definitivo; puede consultarlo en la aplicación TaxasGE.',
+          due
+            ? `Importe a pagar: ${due}. Ya puede pagarla desde la aplicación TaxasGE.`
+            : 'Su recibo es definitivo; puede consultarlo en la aplicación TaxasGE.',
         ),
         short: `TaxasGE: su ${n} ${v.reference} ha sido aprobada.${due ? ` Importe a pagar: ${due}.` : ''}`,
       };
@@ -114,7 +120,9 @@ export const TEMPLATE_TEXTS: Texts = {
           'fr',
           v.fullName,
           `Votre ${n} ${v.reference} a été approuvée.`,
-          due ? `Montant à payer : ${due}. Vous pouvez maintenant la payer dans l'application TaxasGE.` : "Votre reçu est définitif ; vous pouvez le consulter dans l'application TaxasGE.",
+          due
+            ? `Montant à payer : ${due}. Vous pouvez maintenant la payer dans l'application TaxasGE.`
+            : "Votre reçu est définitif ; vous pouvez le consulter dans l'application TaxasGE.",
         ),
         short: `TaxasGE : votre ${n} ${v.reference} a été approuvée.${due ? ` Montant à payer : ${due}.` : ''}`,
       };
@@ -284,34 +292,58 @@ export const TEMPLATE_TEXTS: Texts = {
   'review-sla-warning': {
     es: (v) => ({
       subject: `${cap(NOUN.es[v.kind])} ${v.reference}: ${v.waitingHours} h en revisión`,
-      text: body('es', v.fullName, `La ${NOUN.es[v.kind]} ${v.reference} espera su revisión desde hace ${v.waitingHours} horas. El objetivo es 24 horas; a las 72 horas pasa a los supervisores.`),
+      text: body(
+        'es',
+        v.fullName,
+        `La ${NOUN.es[v.kind]} ${v.reference} espera su revisión desde hace ${v.waitingHours} horas. El objetivo es 24 horas; a las 72 horas pasa a los supervisores.`,
+      ),
       short: `TaxasGE: ${v.reference} espera revisión desde hace ${v.waitingHours} h. A las 72 h pasa a los supervisores.`,
     }),
     fr: (v) => ({
       subject: `${cap(NOUN.fr[v.kind])} ${v.reference} : ${v.waitingHours} h en attente d'examen`,
-      text: body('fr', v.fullName, `La ${NOUN.fr[v.kind]} ${v.reference} attend son examen depuis ${v.waitingHours} heures. L'objectif est de 24 heures ; à 72 heures elle passe aux superviseurs.`),
+      text: body(
+        'fr',
+        v.fullName,
+        `La ${NOUN.fr[v.kind]} ${v.reference} attend son examen depuis ${v.waitingHours} heures. L'objectif est de 24 heures ; à 72 heures elle passe aux superviseurs.`,
+      ),
       short: `TaxasGE : ${v.reference} attend son examen depuis ${v.waitingHours} h. À 72 h elle passe aux superviseurs.`,
     }),
     en: (v) => ({
       subject: `${cap(NOUN.en[v.kind])} ${v.reference}: ${v.waitingHours} h waiting for review`,
-      text: body('en', v.fullName, `The ${NOUN.en[v.kind]} ${v.reference} has waited ${v.waitingHours} hours for review. The target is 24 hours; at 72 hours it goes to the supervisors.`),
+      text: body(
+        'en',
+        v.fullName,
+        `The ${NOUN.en[v.kind]} ${v.reference} has waited ${v.waitingHours} hours for review. The target is 24 hours; at 72 hours it goes to the supervisors.`,
+      ),
       short: `TaxasGE: ${v.reference} has waited ${v.waitingHours} h for review. At 72 h it goes to the supervisors.`,
     }),
   },
   'review-escalated': {
     es: (v) => ({
       subject: `${cap(NOUN.es[v.kind])} ${v.reference} escalada: ${v.waitingHours} h sin decisión`,
-      text: body('es', v.fullName, `La ${NOUN.es[v.kind]} ${v.reference} lleva ${v.waitingHours} horas sin decisión y se le ha escalado. Puede decidirla sin reclamarla.`),
+      text: body(
+        'es',
+        v.fullName,
+        `La ${NOUN.es[v.kind]} ${v.reference} lleva ${v.waitingHours} horas sin decisión y se le ha escalado. Puede decidirla sin reclamarla.`,
+      ),
       short: `TaxasGE: ${v.reference} escalada tras ${v.waitingHours} h sin decisión.`,
     }),
     fr: (v) => ({
       subject: `${cap(NOUN.fr[v.kind])} ${v.reference} escaladée : ${v.waitingHours} h sans décision`,
-      text: body('fr', v.fullName, `La ${NOUN.fr[v.kind]} ${v.reference} attend une décision depuis ${v.waitingHours} heures et vous a été transmise. Vous pouvez la traiter sans la réclamer.`),
+      text: body(
+        'fr',
+        v.fullName,
+        `La ${NOUN.fr[v.kind]} ${v.reference} attend une décision depuis ${v.waitingHours} heures et vous a été transmise. Vous pouvez la traiter sans la réclamer.`,
+      ),
       short: `TaxasGE : ${v.reference} vous est transmise après ${v.waitingHours} h sans décision.`,
     }),
     en: (v) => ({
       subject: `${cap(NOUN.en[v.kind])} ${v.reference} escalated: ${v.waitingHours} h without a decision`,
-      text: body('en', v.fullName, `The ${NOUN.en[v.kind]} ${v.reference} has waited ${v.waitingHours} hours without a decision and was escalated to you. You may decide it without claiming it.`),
+      text: body(
+        'en',
+        v.fullName,
+        `The ${NOUN.en[v.kind]} ${v.reference} has waited ${v.waitingHours} hours without a decision and was escalated to you. You may decide it without claiming it.`,
+      ),
       short: `TaxasGE: ${v.reference} escalated to you after ${v.waitingHours} h without a decision.`,
     }),
   },

@@ -32,7 +32,13 @@ beforeAll(async () => {
     [JOHN, 'john@example.gq', 'John Obiang', '555 000 111', 'en'],
   ];
   for (const [id, email, name, phone, locale] of users) {
-    await t.db.query("INSERT INTO users (id, email, password_hash, full_name, phone, role, locale) VALUES ($1, $2, 'x', $3, $4, 'citizen', $5)", [id, email, name, phone, locale]);
+    await t.db.query("INSERT INTO users (id, email, password_hash, full_name, phone, role, locale) VALUES ($1, $2, 'x', $3, $4, 'citizen', $5)", [
+      id,
+      email,
+      name,
+      phone,
+      locale,
+    ]);
   }
 });
 afterAll(() => t.drop());
@@ -106,19 +112,37 @@ function declarationEvent(to: string, over: Partial<DeclarationTransitionData> =
 }
 
 function paymentEvent(over: Partial<PaymentAppliedData> = {}): DomainEvent {
-  const data = { paymentId: 'p-1', declarationId: '10000000-0000-4000-8000-000000000042', reference: 'PAY-2026-000007', amount: 2000, currency: 'XAF', paidAt: '2026-03-02T09:59:00Z', ownerId: JOHN, ...over };
+  const data = {
+    paymentId: 'p-1',
+    declarationId: '10000000-0000-4000-8000-000000000042',
+    reference: 'PAY-2026-000007',
+    amount: 2000,
+    currency: 'XAF',
+    paidAt: '2026-03-02T09:59:00Z',
+    ownerId: JOHN,
+    ...over,
+  };
   return { id: `evt-${++seq}`, type: 'payment.applied', source: '/taxasge/payments/apply', time: clock.now().toISOString(), data };
 }
 
 async function deliveries(eventId: string) {
-  const { rows } = await t.db.query<{ channel: string; outcome: string; final: boolean; attempt: number; locale: string | null; template: string; error: string | null; user_id: string }>(
-    'SELECT channel, outcome, final, attempt, locale, template, error, user_id FROM notification_deliveries WHERE event_id = $1 ORDER BY attempt, channel',
-    [eventId],
-  );
+  const { rows } = await t.db.query<{
+    channel: string;
+    outcome: string;
+    final: boolean;
+    attempt: number;
+    locale: string | null;
+    template: string;
+    error: string | null;
+    user_id: string;
+  }>('SELECT channel, outcome, final, attempt, locale, template, error, user_id FROM notification_deliveries WHERE event_id = $1 ORDER BY attempt, channel', [
+    eventId,
+  ]);
   return rows;
 }
 
-const deliver = (handlers: NotificationHandlers, event: DomainEvent, attempt = 1) => handlers.declarationEvents(event, { subscription: 'notify-declaration-events', attempt });
+const deliver = (handlers: NotificationHandlers, event: DomainEvent, attempt = 1) =>
+  handlers.declarationEvents(event, { subscription: 'notify-declaration-events', attempt });
 
 describe('notifications consumer', () => {
   it('sends an approval once per channel, in the owner language, however often the event is delivered', async () => {
@@ -139,7 +163,9 @@ describe('notifications consumer', () => {
       { channel: 'sms', outcome: 'sent', final: true, attempt: 1, locale: 'es', template: 'declaration-approved', error: null, user_id: ANA },
     ]);
     // Logs name the event and the outcomes, never an address or the text.
-    expect(lines.filter((l) => l.message === 'notification delivered')).toEqual([expect.objectContaining({ eventId: event.id, outcomes: { email: 'sent', sms: 'sent', push: 'sent' } })]);
+    expect(lines.filter((l) => l.message === 'notification delivered')).toEqual([
+      expect.objectContaining({ eventId: event.id, outcomes: { email: 'sent', sms: 'sent', push: 'sent' } }),
+    ]);
     expect(JSON.stringify(lines)).not.toMatch(/ana@example|222123456|token-ana|aprobada/);
   });
 
@@ -166,7 +192,10 @@ describe('notifications consumer', () => {
   it('takes over the claim of a delivery that died while sending', async () => {
     const { handlers, sent } = setup();
     const event = declarationEvent('approved');
-    await t.db.query("INSERT INTO notification_claims (event_id, channel, claimed_until) VALUES ($1, 'email', $2)", [event.id, new Date(clock.now().getTime() + 1000)]);
+    await t.db.query("INSERT INTO notification_claims (event_id, channel, claimed_until) VALUES ($1, 'email', $2)", [
+      event.id,
+      new Date(clock.now().getTime() + 1000),
+    ]);
     await expect(deliver(handlers, event, 1)).rejects.toThrow('email being sent by another delivery');
     expect(sent.map((m) => m.channel).sort()).toEqual(['push', 'sms']);
 
@@ -182,12 +211,25 @@ describe('notifications consumer', () => {
     const slow: Notifier = {
       async send() {
         inFlight++;
-        observed = Math.max(observed, (await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'")).rows[0]!.n);
+        observed = Math.max(
+          observed,
+          (
+            await t.db.query<{ n: number }>(
+              "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'",
+            )
+          ).rows[0]!.n,
+        );
         await new Promise((r) => setTimeout(r, 20));
         inFlight--;
       },
     };
-    const handlers = createNotificationsHandler({ db: t.db, clock, ids: createSequentialIds('00000000-0000-4000-9000-'), logger: createLogger({ level: 'error', write: () => undefined }), notifiers: { email: slow, sms: slow, push: slow } });
+    const handlers = createNotificationsHandler({
+      db: t.db,
+      clock,
+      ids: createSequentialIds('00000000-0000-4000-9000-'),
+      logger: createLogger({ level: 'error', write: () => undefined }),
+      notifiers: { email: slow, sms: slow, push: slow },
+    });
     await deliver(handlers, declarationEvent('approved'));
     expect(inFlight).toBe(0);
     expect(observed).toBe(0);
@@ -219,9 +261,21 @@ describe('notifications consumer', () => {
 
   it('gives a user their own language, and records the channels they cannot receive as skipped', async () => {
     const { handlers, sent } = setup();
-    const event = declarationEvent('documents_requested', { ownerId: MARIE, action: 'request_documents', reason: 'Il manque le bilan signé', kind: 'service_fee' });
+    const event = declarationEvent('documents_requested', {
+      ownerId: MARIE,
+      action: 'request_documents',
+      reason: 'Il manque le bilan signé',
+      kind: 'service_fee',
+    });
     await deliver(handlers, event);
-    expect(sent).toEqual([expect.objectContaining({ channel: 'email', recipient: 'marie@example.gq', locale: 'fr', subject: 'Documents demandés pour votre demande DCL-2026-000042' })]);
+    expect(sent).toEqual([
+      expect.objectContaining({
+        channel: 'email',
+        recipient: 'marie@example.gq',
+        locale: 'fr',
+        subject: 'Documents demandés pour votre demande DCL-2026-000042',
+      }),
+    ]);
     expect((await deliveries(event.id)).map((r) => [r.channel, r.outcome, r.locale, r.error])).toEqual([
       ['email', 'sent', 'fr', null],
       ['push', 'skipped', 'fr', 'the user has no registered device'],
@@ -281,7 +335,12 @@ describe('notifications consumer', () => {
     await expect(deliver(handlers, event)).resolves.toBeUndefined();
     expect(sent).toEqual([]);
     expect(lines).toContainEqual(
-      expect.objectContaining({ severity: 'WARNING', message: 'notification skipped: the event data is not what its type promises', eventId: event.id, error: 'unexpected event data: amount: expected an integer amount of XAF' }),
+      expect.objectContaining({
+        severity: 'WARNING',
+        message: 'notification skipped: the event data is not what its type promises',
+        eventId: event.id,
+        error: 'unexpected event data: amount: expected an integer amount of XAF',
+      }),
     );
   });
 
@@ -315,7 +374,10 @@ describe('notifications consumer', () => {
     clock.advance(60_000);
     await deliver(handlers, rejected, 2);
     await deliver(handlers, rejected, 3); // every channel settled: nothing sent, nothing counted
-    await deliver(handlers, declarationEvent('documents_requested', { ownerId: MARIE, action: 'request_documents', reason: 'Il manque le bilan', kind: 'service_fee' }));
+    await deliver(
+      handlers,
+      declarationEvent('documents_requested', { ownerId: MARIE, action: 'request_documents', reason: 'Il manque le bilan', kind: 'service_fee' }),
+    );
 
     const family = recorder.snapshot().families.find((f) => f.definition.name === 'notification_deliveries')!;
     expect(Object.fromEntries(family.series.map((s) => [`${s.labels.channel}:${s.labels.outcome}`, s.value]))).toEqual({
@@ -330,10 +392,16 @@ describe('notifications consumer', () => {
 
   it('settles a channel whose recipient the provider refuses, and forgets a dead push token', async () => {
     const { handlers, failures } = setup();
-    failures.push.push(new RecipientUnreachableError('FCM refused the device token (messaging/registration-token-not-registered); the recipient cannot be reached'));
+    failures.push.push(
+      new RecipientUnreachableError('FCM refused the device token (messaging/registration-token-not-registered); the recipient cannot be reached'),
+    );
     const event = declarationEvent('approved');
     await deliver(handlers, event); // no throw: retrying would not help
-    expect((await deliveries(event.id)).find((r) => r.channel === 'push')).toMatchObject({ outcome: 'failed', final: true, error: expect.stringContaining('registration-token-not-registered') });
+    expect((await deliveries(event.id)).find((r) => r.channel === 'push')).toMatchObject({
+      outcome: 'failed',
+      final: true,
+      error: expect.stringContaining('registration-token-not-registered'),
+    });
     const { rows } = await t.db.query<{ token: string }>('SELECT token FROM device_tokens WHERE user_id = $1', [ANA]);
     expect(rows.map((r) => r.token)).toEqual(['token-ana-old']);
   });
@@ -353,9 +421,17 @@ describe('notifications on the bus', () => {
     await bus.publish('declaration-events', event);
     await bus.drain();
 
-    expect(dead).toEqual([expect.objectContaining({ subscription: 'notify-declaration-events', attempts: 3, error: expect.stringContaining('failed on sms') })]);
+    expect(dead).toEqual([
+      expect.objectContaining({ subscription: 'notify-declaration-events', attempts: 3, error: expect.stringContaining('failed on sms') }),
+    ]);
     expect(sent.map((m) => m.channel).sort()).toEqual(['email', 'push']);
-    expect((await deliveries(event.id)).map((r) => `${r.attempt}:${r.channel}:${r.outcome}`)).toEqual(['1:email:sent', '1:push:sent', '1:sms:failed', '2:sms:failed', '3:sms:failed']);
+    expect((await deliveries(event.id)).map((r) => `${r.attempt}:${r.channel}:${r.outcome}`)).toEqual([
+      '1:email:sent',
+      '1:push:sent',
+      '1:sms:failed',
+      '2:sms:failed',
+      '3:sms:failed',
+    ]);
   });
 
   it('lands every channel in the outbox table when no provider is configured (the local default)', async () => {
@@ -369,7 +445,13 @@ describe('notifications on the bus', () => {
       "SELECT channel, recipient, template, locale, payload FROM notification_outbox WHERE template = 'payment-received' ORDER BY channel",
     );
     expect(rows).toEqual([
-      { channel: 'email', recipient: 'ana@example.gq', template: 'payment-received', locale: 'es', payload: { fullName: 'Ana Nsue', reference: 'PAY-2026-000007', declarationId: '10000000-0000-4000-8000-000000000042', amount: 1_250_000 } },
+      {
+        channel: 'email',
+        recipient: 'ana@example.gq',
+        template: 'payment-received',
+        locale: 'es',
+        payload: { fullName: 'Ana Nsue', reference: 'PAY-2026-000007', declarationId: '10000000-0000-4000-8000-000000000042', amount: 1_250_000 },
+      },
       expect.objectContaining({ channel: 'push', recipient: 'token-ana-phone' }),
       expect.objectContaining({ channel: 'sms', recipient: '+240222123456' }),
     ]);

@@ -100,7 +100,15 @@ export function createNotificationsHandler(deps: NotificationsDeps): Notificatio
     }
   }
 
-  async function recordResults(event: DomainEvent, delivery: Delivery, rule: NotificationRule, userId: string, user: Recipient | undefined, results: ChannelResult[], claimed: Channel[]) {
+  async function recordResults(
+    event: DomainEvent,
+    delivery: Delivery,
+    rule: NotificationRule,
+    userId: string,
+    user: Recipient | undefined,
+    results: ChannelResult[],
+    claimed: Channel[],
+  ) {
     const at = clock.now();
     await recordDeliveriesAndRelease(
       db,
@@ -178,7 +186,9 @@ export function createNotificationsHandler(deps: NotificationsDeps): Notificatio
     }
     // Thrown after the commit, so the failed attempts stay recorded; the redelivery sends only these channels.
     logger.warning('notification failed on some channels; the bus will retry them', fields);
-    throw new Error(`notification "${rule.template}" of event ${event.id} failed on ${retry.map((r) => `${r.channel} (${r.error})`).join(', ')}; a redelivery retries only these channels`);
+    throw new Error(
+      `notification "${rule.template}" of event ${event.id} failed on ${retry.map((r) => `${r.channel} (${r.error})`).join(', ')}; a redelivery retries only these channels`,
+    );
   }
 
   return {

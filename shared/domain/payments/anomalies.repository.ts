@@ -17,10 +17,22 @@ export async function listOpenAnomalies(db: Queryable, limit: number): Promise<P
     'SELECT * FROM payment_anomalies WHERE resolved_at IS NULL ORDER BY detected_at DESC LIMIT $1',
     [limit],
   );
-  return rows.map((r) => ({ id: r.id, kind: r.kind, paymentId: r.payment_id, webhookEventId: r.webhook_event_id, detail: r.detail, detectedAt: r.detected_at }));
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    paymentId: r.payment_id,
+    webhookEventId: r.webhook_event_id,
+    detail: r.detail,
+    detectedAt: r.detected_at,
+  }));
 }
 
-export async function recordAnomaly(tx: Queryable, ids: IdGenerator, at: Date, a: { kind: string; paymentId?: string | null; webhookEventId?: string | null; detail: string }): Promise<void> {
+export async function recordAnomaly(
+  tx: Queryable,
+  ids: IdGenerator,
+  at: Date,
+  a: { kind: string; paymentId?: string | null; webhookEventId?: string | null; detail: string },
+): Promise<void> {
   await tx.query('INSERT INTO payment_anomalies (id, kind, payment_id, webhook_event_id, detail, detected_at) VALUES ($1, $2, $3, $4, $5, $6)', [
     ids.uuid(),
     a.kind,
@@ -30,4 +42,3 @@ export async function recordAnomaly(tx: Queryable, ids: IdGenerator, at: Date, a
     at,
   ]);
 }
-

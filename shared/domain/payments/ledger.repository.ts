@@ -4,7 +4,19 @@ import type { Queryable } from '../../ports/database.port';
 /** Inserts the journal and its two entries in one statement; false when that external reference was booked already. */
 export async function insertJournal(
   tx: Queryable,
-  j: { id: string; kind: 'payment' | 'refund'; externalRef: string; paymentId: string; declarationId: string; ministry: string; serviceCode: string | null; amount: number; at: Date; debit: string; credit: string },
+  j: {
+    id: string;
+    kind: 'payment' | 'refund';
+    externalRef: string;
+    paymentId: string;
+    declarationId: string;
+    ministry: string;
+    serviceCode: string | null;
+    amount: number;
+    at: Date;
+    debit: string;
+    credit: string;
+  },
 ): Promise<boolean> {
   const { rowCount } = await tx.query(
     `WITH journal AS (
@@ -40,11 +52,19 @@ export async function revenueByMinistry(db: Queryable, from: Date, to: Date, min
       GROUP BY j.ministry_code ORDER BY j.ministry_code`,
     [from, to, ministry ?? null],
   );
-  return rows.map((r) => ({ ministry: r.ministry, payments: Number(r.payments), refunds: Number(r.refunds), net: Number(r.payments) - Number(r.refunds), count: Number(r.count) }));
+  return rows.map((r) => ({
+    ministry: r.ministry,
+    payments: Number(r.payments),
+    refunds: Number(r.refunds),
+    net: Number(r.payments) - Number(r.refunds),
+    count: Number(r.count),
+  }));
 }
 
 /** Sum of debits minus credits per account: the trial balance (every journal balances, so the total is 0). */
 export async function trialBalance(db: Queryable): Promise<Record<string, number>> {
-  const { rows } = await db.query<{ account: string; balance: string }>('SELECT account, sum(debit) - sum(credit) AS balance FROM ledger_entries GROUP BY account ORDER BY account');
+  const { rows } = await db.query<{ account: string; balance: string }>(
+    'SELECT account, sum(debit) - sum(credit) AS balance FROM ledger_entries GROUP BY account ORDER BY account',
+  );
   return Object.fromEntries(rows.map((r) => [r.account, Number(r.balance)]));
 }

@@ -66,7 +66,12 @@ export function createPaymentApplication(deps: { ids: IdGenerator; review: Revie
       }
       const mismatch = mismatchOf(payment, paid);
       if (mismatch) {
-        await recordAnomaly(tx, deps.ids, at, { kind: 'amount_mismatch', paymentId, webhookEventId: webhookEventId ?? null, detail: `bank reported ${mismatch}; nothing was marked paid` });
+        await recordAnomaly(tx, deps.ids, at, {
+          kind: 'amount_mismatch',
+          paymentId,
+          webhookEventId: webhookEventId ?? null,
+          detail: `bank reported ${mismatch}; nothing was marked paid`,
+        });
         return { outcome: 'mismatch', events: [] };
       }
       if (!canMove(payment.status, 'succeeded')) {
@@ -132,7 +137,10 @@ export function createPaymentApplication(deps: { ids: IdGenerator; review: Revie
         paidAt: paid.paidAt.toISOString(),
         webhookEventId: webhookEventId ?? null,
       };
-      const applied: OutboxEntry = { topic: 'payment-applied', event: { id: deps.ids.uuid(), type: PAYMENT_APPLIED, source: PAYMENT_APPLIED_SOURCE, subject: paymentId, time: at.toISOString(), data } };
+      const applied: OutboxEntry = {
+        topic: 'payment-applied',
+        event: { id: deps.ids.uuid(), type: PAYMENT_APPLIED, source: PAYMENT_APPLIED_SOURCE, subject: paymentId, time: at.toISOString(), data },
+      };
       // The declaration's events and payment.applied in one statement.
       await enqueueEvents(tx, [...events, applied], at);
       return { outcome: 'applied', events: [...events, applied], reached };

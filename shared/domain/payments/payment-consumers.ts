@@ -44,18 +44,33 @@ export function createPaymentConsumers(deps: PaymentConsumerDeps): { applyPaymen
       await handleOnce(deps.db, delivery.subscription, event.id, deps.clock.now(), async (tx) => {
         const now = deps.clock.now();
         if (event.type === 'payment.succeeded') {
-          const result = await deps.application.applyPaid(tx, d.paymentId, { transactionId: d.transactionId, amount: d.amount, currency: d.currency, paidAt: d.paidAt ? new Date(d.paidAt) : now }, now, d.webhookEventId);
+          const result = await deps.application.applyPaid(
+            tx,
+            d.paymentId,
+            { transactionId: d.transactionId, amount: d.amount, currency: d.currency, paidAt: d.paidAt ? new Date(d.paidAt) : now },
+            now,
+            d.webhookEventId,
+          );
           events.push(...result.events);
           reached = result.reached;
-          if (result.outcome !== 'applied') deps.logger.warning(`payment ${d.reference}: ${result.outcome}`, { paymentId: d.paymentId, webhookEventId: d.webhookEventId });
+          if (result.outcome !== 'applied')
+            deps.logger.warning(`payment ${d.reference}: ${result.outcome}`, { paymentId: d.paymentId, webhookEventId: d.webhookEventId });
         } else if (event.type === 'payment.failed') {
           reached = await deps.application.applyFailed(tx, d.paymentId, now);
         } else if (event.type === 'payment.refunded') {
           // Ours (the reference names our refund row) or started at the bank: applied once either way, keyed by BANGE's refund id.
-          const result = await applyBankRefund(tx, deps.ids, { paymentId: d.paymentId, bangeRefundId: d.refundId ?? `webhook:${d.webhookEventId}`, reference: d.refundReference ?? null, amount: d.amount, at: now, webhookEventId: d.webhookEventId });
+          const result = await applyBankRefund(tx, deps.ids, {
+            paymentId: d.paymentId,
+            bangeRefundId: d.refundId ?? `webhook:${d.webhookEventId}`,
+            reference: d.refundReference ?? null,
+            amount: d.amount,
+            at: now,
+            webhookEventId: d.webhookEventId,
+          });
           events.push(...result.events);
           reached = result.reached;
-          if (result.outcome === 'anomaly') deps.logger.warning(`refund of ${d.reference}: ${result.outcome}`, { paymentId: d.paymentId, webhookEventId: d.webhookEventId });
+          if (result.outcome === 'anomaly')
+            deps.logger.warning(`refund of ${d.reference}: ${result.outcome}`, { paymentId: d.paymentId, webhookEventId: d.webhookEventId });
         }
       });
       // handleOnce resolves after the commit: what was set above is committed (a duplicate set nothing).
@@ -82,7 +97,13 @@ export function createPaymentConsumers(deps: PaymentConsumerDeps): { applyPaymen
           paymentReference: facts.paymentReference,
           issuedAt: now.toISOString(),
         };
-        const stored = await storeReceipt(tx, deps.ids, { number: claims.number, paymentId: facts.paymentId, declarationId: facts.declaration.id, token: await signReceipt(tx, deps.keys(), claims), issuedAt: now });
+        const stored = await storeReceipt(tx, deps.ids, {
+          number: claims.number,
+          paymentId: facts.paymentId,
+          declarationId: facts.declaration.id,
+          token: await signReceipt(tx, deps.keys(), claims),
+          issuedAt: now,
+        });
         // Numbers are unique: another number means the payment had its receipt already.
         issued = stored.number === claims.number;
       });

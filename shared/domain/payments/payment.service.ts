@@ -52,7 +52,12 @@ export function createPaymentService(deps: PaymentServiceDeps) {
     const reached = await db.transaction(async (tx: Queryable): Promise<PaymentStatusReached | undefined> => {
       const now = clock.now();
       if (remote.status === 'succeeded') {
-        const applied = await deps.application.applyPaid(tx, paymentId, { transactionId: remote.id, amount: remote.amount, currency: remote.currency, paidAt: remote.paidAt ? new Date(remote.paidAt) : now }, now);
+        const applied = await deps.application.applyPaid(
+          tx,
+          paymentId,
+          { transactionId: remote.id, amount: remote.amount, currency: remote.currency, paidAt: remote.paidAt ? new Date(remote.paidAt) : now },
+          now,
+        );
         events.push(...applied.events);
         return applied.reached;
       }
@@ -70,14 +75,26 @@ export function createPaymentService(deps: PaymentServiceDeps) {
       if (!declaration || declaration.ownerId !== principal.userId) throw new NotFoundError(`No declaration ${input.declarationId} of yours.`);
       const now = clock.now();
       const payable = PAYABLE_STATUSES.includes(declaration.status);
-      if (!payable) throw new AppError('declaration_not_payable', `Declaration ${declaration.reference} is ${declaration.status}; only one awaiting payment (or an approved tax return) can be paid.`);
+      if (!payable)
+        throw new AppError(
+          'declaration_not_payable',
+          `Declaration ${declaration.reference} is ${declaration.status}; only one awaiting payment (or an approved tax return) can be paid.`,
+        );
       if (declaration.quoteExpiresAt && declaration.quoteExpiresAt <= now) {
-        throw new AppError('quote_expired', `The quote of ${declaration.reference} expired at ${declaration.quoteExpiresAt.toISOString()}; file a new declaration for the current fee.`);
+        throw new AppError(
+          'quote_expired',
+          `The quote of ${declaration.reference} expired at ${declaration.quoteExpiresAt.toISOString()}; file a new declaration for the current fee.`,
+        );
       }
       // Declarations stored before 0 XAF was refused at validation: nothing to pay, never a 500 on the amount check.
-      if (declaration.amount <= 0) throw new AppError('nothing_to_pay', `Declaration ${declaration.reference} is for ${declaration.amount} XAF; there is nothing to pay.`);
+      if (declaration.amount <= 0)
+        throw new AppError('nothing_to_pay', `Declaration ${declaration.reference} is for ${declaration.amount} XAF; there is nothing to pay.`);
       const existing = await findLivePaymentForDeclaration(db, declaration.id);
-      if (existing) throw new AppError('payment_already_live', `Declaration ${declaration.reference} already has payment ${existing.reference} (${existing.status}); use it or wait until it expires.`);
+      if (existing)
+        throw new AppError(
+          'payment_already_live',
+          `Declaration ${declaration.reference} already has payment ${existing.reference} (${existing.status}); use it or wait until it expires.`,
+        );
 
       const expiresAt = new Date(Math.min(now.getTime() + PAYMENT_MINUTES * 60_000, declaration.quoteExpiresAt?.getTime() ?? Infinity));
       const payment: Payment = {
@@ -119,7 +136,12 @@ export function createPaymentService(deps: PaymentServiceDeps) {
         // Nothing was taken: free the declaration for another try.
         await updatePayment(db, payment.id, { status: 'failed' }, clock.now());
         deps.onStatus?.('failed', payment.method);
-        throw new AppError('bank_unavailable', `BANGE did not accept the payment (${err instanceof Error ? err.message : 'no answer'}); try again in a moment.`, undefined, { retryAfterSeconds: 10 });
+        throw new AppError(
+          'bank_unavailable',
+          `BANGE did not accept the payment (${err instanceof Error ? err.message : 'no answer'}); try again in a moment.`,
+          undefined,
+          { retryAfterSeconds: 10 },
+        );
       }
       return updatePayment(db, payment.id, { bangePaymentId: remote.id, checkoutUrl: remote.checkoutUrl }, clock.now());
     },

@@ -43,4 +43,7 @@ export const PAYMENT_APPLIED = 'payment.applied';
 export const PAYMENT_APPLIED_SOURCE = '/taxasge/payments/apply';
 
 /** Data of `payment.applied`: what was applied, from our payment row; the webhook that caused it, if any (a poll applies without one). */
-export type PaymentAppliedData = Omit<PaymentEventData, 'paidAt' | 'webhookEventId' | 'refundId' | 'refundReference'> & { paidAt: string; webhookEventId: string | null };
+export type PaymentAppliedData = Omit<PaymentEventData, 'paidAt' | 'webhookEventId' | 'refundId' | 'refundReference'> & {
+  paidAt: string;
+  webhookEventId: string | null;
+};

@@ -78,10 +78,7 @@ export async function findPaymentByReference(db: Queryable, reference: string, l
 }
 
 export async function findLivePaymentForDeclaration(db: Queryable, declarationId: string): Promise<Payment | undefined> {
-  const { rows } = await db.query<PaymentRow>(
-    `SELECT * FROM payments WHERE declaration_id = $1 AND status IN (${LIVE_STATUSES_SQL})`,
-    [declarationId],
-  );
+  const { rows } = await db.query<PaymentRow>(`SELECT * FROM payments WHERE declaration_id = $1 AND status IN (${LIVE_STATUSES_SQL})`, [declarationId]);
   return rows[0] ? toPayment(rows[0]) : undefined;
 }
 
@@ -99,12 +96,19 @@ const COLUMNS: Record<keyof PaymentPatch, string> = {
 export async function updatePayment(db: Queryable, id: string, patch: PaymentPatch, at: Date): Promise<Payment> {
   const entries = Object.entries(patch) as [keyof PaymentPatch, unknown][];
   const sets = entries.map(([k], i) => `${COLUMNS[k]} = $${i + 3}`);
-  const { rows } = await db.query<PaymentRow>(`UPDATE payments SET ${[...sets, 'updated_at = $2'].join(', ')} WHERE id = $1 RETURNING *`, [id, at, ...entries.map(([, v]) => v)]);
+  const { rows } = await db.query<PaymentRow>(`UPDATE payments SET ${[...sets, 'updated_at = $2'].join(', ')} WHERE id = $1 RETURNING *`, [
+    id,
+    at,
+    ...entries.map(([, v]) => v),
+  ]);
   return toPayment(rows[0]!);
 }
 
 export async function findPendingPayments(db: Queryable, olderThan: Date, limit: number): Promise<Payment[]> {
-  const { rows } = await db.query<PaymentRow>("SELECT * FROM payments WHERE status = 'pending' AND created_at <= $1 ORDER BY created_at LIMIT $2", [olderThan, limit]);
+  const { rows } = await db.query<PaymentRow>("SELECT * FROM payments WHERE status = 'pending' AND created_at <= $1 ORDER BY created_at LIMIT $2", [
+    olderThan,
+    limit,
+  ]);
   return rows.map(toPayment);
 }
 
@@ -197,29 +201,22 @@ export async function storeWebhook(
   anomalyId: string,
   draft: PaymentEventDraft,
 ): Promise<{ outcome: WebhookOutcome; event: DomainEvent<PaymentEventData> | null }> {
-  const { rows } = await db.query<{ outcome: WebhookOutcome; event: DomainEvent<PaymentEventData> | null }>(STORE_WEBHOOK, [
-    w.id,
-    w.receivedAt,
-    w.type,
-    w.rawBody,
-    w.reference,
-    w.transactionId,
-    w.amount,
-    w.currency,
-    anomalyId,
-    JSON.stringify(draft),
-  ], 'store_webhook');
+  const { rows } = await db.query<{ outcome: WebhookOutcome; event: DomainEvent<PaymentEventData> | null }>(
+    STORE_WEBHOOK,
+    [w.id, w.receivedAt, w.type, w.rawBody, w.reference, w.transactionId, w.amount, w.currency, anomalyId, JSON.stringify(draft)],
+    'store_webhook',
+  );
   return rows[0]!;
 }
 
 /** Stores an authentic webhook whose body is not a BANGE event, for investigation; false when stored already. */
-export async function storeMalformedWebhook(db: Queryable, w: { id: string; receivedAt: Date; type: string | null; rawBody: string; problem: string }): Promise<boolean> {
-  const { rowCount } = await db.query("INSERT INTO webhook_events (id, received_at, type, raw_body, status, detail) VALUES ($1, $2, $3, $4, 'malformed', $5) ON CONFLICT DO NOTHING", [
-    w.id,
-    w.receivedAt,
-    w.type,
-    w.rawBody,
-    w.problem,
-  ]);
+export async function storeMalformedWebhook(
+  db: Queryable,
+  w: { id: string; receivedAt: Date; type: string | null; rawBody: string; problem: string },
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    "INSERT INTO webhook_events (id, received_at, type, raw_body, status, detail) VALUES ($1, $2, $3, $4, 'malformed', $5) ON CONFLICT DO NOTHING",
+    [w.id, w.receivedAt, w.type, w.rawBody, w.problem],
+  );
   return rowCount === 1;
 }

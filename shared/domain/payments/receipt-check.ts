@@ -14,7 +14,10 @@ import { findForCheck, type StoredForCheck } from './receipts.repository';
 export const RECEIPT_NUMBER = /^REC-\d{4}-\d{8}$/;
 
 /** The compact signature a QR code carries: the first 16 bytes of the receipt's JWS signature, base64url. */
-export const compactSignature = (token: string): string => Buffer.from(token.split('.')[2] ?? '', 'base64url').subarray(0, 16).toString('base64url');
+export const compactSignature = (token: string): string =>
+  Buffer.from(token.split('.')[2] ?? '', 'base64url')
+    .subarray(0, 16)
+    .toString('base64url');
 
 /** The URL a receipt's QR code holds: 77 characters for https://taxasge.gq (QR version 5 at level M, 37×37 modules). */
 export const receiptCheckUrl = (publicBaseUrl: string, number: string, token: string): string =>
@@ -29,7 +32,14 @@ export type ReceiptStanding =
 function standing(stored: StoredForCheck, receipt: ReceiptClaims): ReceiptStanding {
   if (stored.voided_at && stored.void_reason) {
     const day = stored.voided_at.toISOString().slice(0, 10);
-    return { valid: true, status: 'voided', voidedAt: stored.voided_at.toISOString(), voidReason: stored.void_reason, receipt, message: `valid signature, receipt voided on ${day}: ${stored.void_reason}` };
+    return {
+      valid: true,
+      status: 'voided',
+      voidedAt: stored.voided_at.toISOString(),
+      voidReason: stored.void_reason,
+      receipt,
+      message: `valid signature, receipt voided on ${day}: ${stored.void_reason}`,
+    };
   }
   return { valid: true, status: 'valid', receipt, message: 'valid signature, receipt valid' };
 }
@@ -45,7 +55,12 @@ export async function checkReceiptToken(db: Queryable, token: string, jwks: { ke
 }
 
 /** A QR code's number and compact signature: the stored receipt must verify and carry that signature. */
-export async function checkReceiptNumber(db: Queryable, number: string, signature: string, jwks: { keys: (JWK & { kid?: string })[] }): Promise<ReceiptStanding> {
+export async function checkReceiptNumber(
+  db: Queryable,
+  number: string,
+  signature: string,
+  jwks: { keys: (JWK & { kid?: string })[] },
+): Promise<ReceiptStanding> {
   if (!RECEIPT_NUMBER.test(number)) return { valid: false, reason: 'not a receipt number' };
   const stored = await findForCheck(db, number);
   if (!stored) return { valid: false, reason: 'unknown receipt number' };

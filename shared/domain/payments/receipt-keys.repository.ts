@@ -11,11 +11,18 @@ import type { PublicJwk } from '../identity/key-ring';
 export async function recordReceiptKey(tx: Queryable, jwk: PublicJwk, at: Date): Promise<'inserted' | 'committed'> {
   const { kty, crv, x, kid, alg, use } = jwk; // public members only, whatever the object carries
   const publicJwk = { kty, crv, x, kid, alg, use };
-  const { rowCount } = await tx.query('INSERT INTO receipt_keys (kid, public_jwk, first_used_at) VALUES ($1, $2, $3) ON CONFLICT (kid) DO NOTHING', [kid, JSON.stringify(publicJwk), at]);
+  const { rowCount } = await tx.query('INSERT INTO receipt_keys (kid, public_jwk, first_used_at) VALUES ($1, $2, $3) ON CONFLICT (kid) DO NOTHING', [
+    kid,
+    JSON.stringify(publicJwk),
+    at,
+  ]);
   if (rowCount === 1) return 'inserted';
   // Under READ COMMITTED the conflicting row is either committed (a concurrent insert was waited
   // for, and this statement sees it) or this very transaction's own (it recorded the key earlier).
-  const { rows } = await tx.query<{ public_jwk: PublicJwk; mine: boolean }>('SELECT public_jwk, xmin = pg_current_xact_id()::xid AS mine FROM receipt_keys WHERE kid = $1', [kid]);
+  const { rows } = await tx.query<{ public_jwk: PublicJwk; mine: boolean }>(
+    'SELECT public_jwk, xmin = pg_current_xact_id()::xid AS mine FROM receipt_keys WHERE kid = $1',
+    [kid],
+  );
   const stored = rows[0];
   if (!stored || stored.public_jwk.kty !== kty || stored.public_jwk.crv !== crv || stored.public_jwk.x !== x) {
     throw new Error(`receipt key ${kid} is recorded with other key material: a new signing key needs a new kid`);

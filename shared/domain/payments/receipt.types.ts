@@ -3,7 +3,13 @@
 export interface ReceiptClaims {
   number: string;
   taxpayer: { id: string; name: string; taxId: string | null };
-  declaration: { id: string; reference: string; kind: string; service: { code: string; name: string } | null; taxReturn: { type: string; period: string } | null };
+  declaration: {
+    id: string;
+    reference: string;
+    kind: string;
+    service: { code: string; name: string } | null;
+    taxReturn: { type: string; period: string } | null;
+  };
   amount: number;
   currency: 'XAF';
   paidAt: string;

@@ -94,13 +94,26 @@ export async function voidReceipt(tx: Queryable, paymentId: string, reason: 'ref
 }
 
 export async function findReceiptByPayment(db: Queryable, paymentId: string): Promise<StoredReceipt | undefined> {
-  const { rows } = await db.query<{ id: string; number: string; payment_id: string; declaration_id: string; token: string; issued_at: Date; voided_at: Date | null }>('SELECT * FROM receipts WHERE payment_id = $1', [paymentId]);
+  const { rows } = await db.query<{
+    id: string;
+    number: string;
+    payment_id: string;
+    declaration_id: string;
+    token: string;
+    issued_at: Date;
+    voided_at: Date | null;
+  }>('SELECT * FROM receipts WHERE payment_id = $1', [paymentId]);
   const r = rows[0];
-  return r ? { id: r.id, number: r.number, paymentId: r.payment_id, declarationId: r.declaration_id, token: r.token, issuedAt: r.issued_at, voidedAt: r.voided_at } : undefined;
+  return r
+    ? { id: r.id, number: r.number, paymentId: r.payment_id, declarationId: r.declaration_id, token: r.token, issuedAt: r.issued_at, voidedAt: r.voided_at }
+    : undefined;
 }
 
 export async function findReceiptByNumber(db: Queryable, number: string): Promise<StoredReceipt | undefined> {
-  const { rows } = await db.query<{ id: string; number: string; payment_id: string; declaration_id: string; token: string; issued_at: Date }>('SELECT * FROM receipts WHERE number = $1', [number]);
+  const { rows } = await db.query<{ id: string; number: string; payment_id: string; declaration_id: string; token: string; issued_at: Date }>(
+    'SELECT * FROM receipts WHERE number = $1',
+    [number],
+  );
   const r = rows[0];
   return r ? { id: r.id, number: r.number, paymentId: r.payment_id, declarationId: r.declaration_id, token: r.token, issuedAt: r.issued_at } : undefined;
 }

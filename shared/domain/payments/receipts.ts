@@ -95,4 +95,13 @@ export async function verifyReceiptToken(token: string, jwks: { keys: (JWK & { k
   }
 }
 
-export { findReceiptByNumber, findReceiptByPayment, nextReceiptNumber, readReceiptFacts, storeReceipt, voidReceipt, type ReceiptFacts, type StoredReceipt } from './receipts.repository';
+export {
+  findReceiptByNumber,
+  findReceiptByPayment,
+  nextReceiptNumber,
+  readReceiptFacts,
+  storeReceipt,
+  voidReceipt,
+  type ReceiptFacts,
+  type StoredReceipt,
+} from './receipts.repository';

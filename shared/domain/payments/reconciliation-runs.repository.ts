@@ -40,7 +40,16 @@ export async function saveReconciliationRun(q: Queryable, report: Reconciliation
        matched = EXCLUDED.matched, statement_total = EXCLUDED.statement_total, webhooks_total = EXCLUDED.webhooks_total,
        ledger_total = EXCLUDED.ledger_total, unmatched = EXCLUDED.unmatched, unmatched_count = EXCLUDED.unmatched_count, run_at = EXCLUDED.run_at
      WHERE reconciliation_runs.run_at <= EXCLUDED.run_at`,
-    [report.date, report.matched, report.totals.statement, report.totals.webhooks, report.totals.ledger, JSON.stringify(report.unmatched), report.unmatched.length, runAt],
+    [
+      report.date,
+      report.matched,
+      report.totals.statement,
+      report.totals.webhooks,
+      report.totals.ledger,
+      JSON.stringify(report.unmatched),
+      report.unmatched.length,
+      runAt,
+    ],
   );
 }
 

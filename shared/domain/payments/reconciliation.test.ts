@@ -36,7 +36,14 @@ describe('days of Equatorial Guinea (Africa/Malabo, UTC+1)', () => {
 });
 
 describe('the statement of a Malabo day', () => {
-  const line = (transactionId: string, at: string, type: StatementLine['type'] = 'payment'): StatementLine => ({ transactionId, reference: `PAY-${transactionId}`, type, amount: 1000, currency: 'XAF', at });
+  const line = (transactionId: string, at: string, type: StatementLine['type'] = 'payment'): StatementLine => ({
+    transactionId,
+    reference: `PAY-${transactionId}`,
+    type,
+    amount: 1000,
+    currency: 'XAF',
+    at,
+  });
   // BANGE's statements are UTC days (bank.port.ts; the sandbox refuses lines off their UTC day).
   const lines = [
     line('d13-late', '2026-01-13T23:30:00.000Z'),
@@ -59,7 +66,12 @@ describe('the statement of a Malabo day', () => {
   it("keeps the lines between 23:00Z the day before and 23:00Z, reading both UTC days' statements", async () => {
     const report = await reconcileDay(noRows, bank, '2026-01-15', new Date('2026-01-16T05:30:00Z'));
     expect(asked.sort()).toEqual(['2026-01-14', '2026-01-15']);
-    expect(report.unmatched.filter((i) => i.kind === 'payment').map((i) => i.transactionId).sort()).toEqual(['d14-late', 'd15-first', 'd15-last']);
+    expect(
+      report.unmatched
+        .filter((i) => i.kind === 'payment')
+        .map((i) => i.transactionId)
+        .sort(),
+    ).toEqual(['d14-late', 'd15-first', 'd15-last']);
     expect(report.unmatched.every((i) => i.problem === 'missing_webhook')).toBe(true);
     expect(report.totals).toEqual({ statement: 3000, webhooks: 0, ledger: 0 });
     // Refund lines are reconciled as refunds (a line without BANGE's refund id is named by its payment and time).

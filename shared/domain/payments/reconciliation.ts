@@ -119,7 +119,15 @@ function matchSources(kind: ReconciliationItem['kind'], statement: Sighting[], w
     const amounts = { statement: s?.amount ?? null, webhook: w?.amount ?? null, ledger: l?.amount ?? null };
     const seen = [s?.at, w?.at, l?.at].filter((d): d is Date => d !== undefined);
     const ageHours = Math.floor((now.getTime() - Math.min(...seen.map((d) => d.getTime()))) / 3_600_000);
-    const problem = !s ? 'not_in_statement' : !w ? 'missing_webhook' : !l ? 'not_booked' : new Set([amounts.statement, amounts.webhook, amounts.ledger]).size > 1 ? 'amount_differs' : undefined;
+    const problem = !s
+      ? 'not_in_statement'
+      : !w
+        ? 'missing_webhook'
+        : !l
+          ? 'not_booked'
+          : new Set([amounts.statement, amounts.webhook, amounts.ledger]).size > 1
+            ? 'amount_differs'
+            : undefined;
     if (problem) unmatched.push({ kind, transactionId: id, reference: s?.reference ?? w?.reference ?? l?.reference ?? null, amounts, problem, ageHours });
     else matched++;
   }
@@ -132,12 +140,29 @@ export async function reconcileDay(db: Queryable, bank: Bank, date: string, now:
   const statement = await statementLines(bank, date, from, to);
   const webhooks = await findWebhookSightings(db, from, to);
   const ledger = await findJournalSightings(db, from, to);
-  const fromLine = (l: StatementLine): Sighting => ({ id: l.type === 'refund' ? (l.refundId ?? `${l.transactionId}@${l.at}`) : l.transactionId, amount: l.amount, at: new Date(l.at), reference: l.reference });
+  const fromLine = (l: StatementLine): Sighting => ({
+    id: l.type === 'refund' ? (l.refundId ?? `${l.transactionId}@${l.at}`) : l.transactionId,
+    amount: l.amount,
+    at: new Date(l.at),
+    reference: l.reference,
+  });
   const fromWebhook = (w: WebhookSighting): Sighting => ({ id: w.id, amount: Number(w.amount), at: w.received_at, reference: w.reference });
   const fromJournal = (j: JournalSighting): Sighting => ({ id: j.external_ref, amount: Number(j.amount), at: j.booked_at, reference: j.reference });
 
-  const payments = matchSources('payment', statement.payments.map(fromLine), webhooks.filter((w) => w.type === 'payment.succeeded').map(fromWebhook), ledger.filter((j) => j.kind === 'payment').map(fromJournal), now);
-  const refunds = matchSources('refund', statement.refunds.map(fromLine), webhooks.filter((w) => w.type === 'payment.refunded').map(fromWebhook), ledger.filter((j) => j.kind === 'refund').map(fromJournal), now);
+  const payments = matchSources(
+    'payment',
+    statement.payments.map(fromLine),
+    webhooks.filter((w) => w.type === 'payment.succeeded').map(fromWebhook),
+    ledger.filter((j) => j.kind === 'payment').map(fromJournal),
+    now,
+  );
+  const refunds = matchSources(
+    'refund',
+    statement.refunds.map(fromLine),
+    webhooks.filter((w) => w.type === 'payment.refunded').map(fromWebhook),
+    ledger.filter((j) => j.kind === 'refund').map(fromJournal),
+    now,
+  );
   return {
     date,
     matched: payments.matched + refunds.matched,
@@ -184,7 +209,9 @@ export async function runDailyReconciliation(deps: DailyReconciliationDeps, date
       event: 'reconciliation_discrepancies',
       ...summary,
       problems: byProblem,
-      items: report.unmatched.slice(0, LOGGED_ITEMS).map((i) => ({ transactionId: i.transactionId, reference: i.reference, problem: i.problem, amounts: i.amounts })),
+      items: report.unmatched
+        .slice(0, LOGGED_ITEMS)
+        .map((i) => ({ transactionId: i.transactionId, reference: i.reference, problem: i.problem, amounts: i.amounts })),
     });
   }
   return report;

@@ -39,14 +39,23 @@ export async function applyBankRefund(
   if (known) return { outcome: 'already_applied', refundId: known.id, events: [] };
   const ours = r.reference ? await findRefund(tx, r.reference, true) : undefined;
   if (ours && ours.paymentId !== payment.id) {
-    await recordAnomaly(tx, ids, r.at, { kind: 'refund_mismatch', paymentId: payment.id, webhookEventId: r.webhookEventId ?? null, detail: `BANGE refund ${r.bangeRefundId} names refund ${ours.id} of another payment` });
+    await recordAnomaly(tx, ids, r.at, {
+      kind: 'refund_mismatch',
+      paymentId: payment.id,
+      webhookEventId: r.webhookEventId ?? null,
+      detail: `BANGE refund ${r.bangeRefundId} names refund ${ours.id} of another payment`,
+    });
     return { outcome: 'anomaly', events: [] };
   }
   if (ours?.status === 'succeeded') return { outcome: 'already_applied', refundId: ours.id, events: [] };
   const refundable = payment.amount - payment.refundedAmount;
   const refundableStatus = payment.status === 'succeeded' || payment.status === 'partially_refunded';
   if (!refundableStatus || r.amount > refundable || (ours && ours.amount !== r.amount)) {
-    const why = !refundableStatus ? `payment is ${payment.status}` : r.amount > refundable ? `only ${refundable} XAF was left to refund` : `our refund ${ours!.id} was of ${ours!.amount} XAF`;
+    const why = !refundableStatus
+      ? `payment is ${payment.status}`
+      : r.amount > refundable
+        ? `only ${refundable} XAF was left to refund`
+        : `our refund ${ours!.id} was of ${ours!.amount} XAF`;
     await recordAnomaly(tx, ids, r.at, {
       kind: 'refund_not_applicable',
       paymentId: payment.id,
@@ -65,7 +74,12 @@ export async function applyBankRefund(
     await insertBankRefund(tx, { id: refundId, paymentId: payment.id, amount: r.amount, bangeRefundId: r.bangeRefundId, at: r.at });
   }
   const refunded = payment.refundedAmount + r.amount;
-  const updated = await updatePayment(tx, payment.id, { refundedAmount: refunded, status: refunded === payment.amount ? 'refunded' : 'partially_refunded' }, r.at);
+  const updated = await updatePayment(
+    tx,
+    payment.id,
+    { refundedAmount: refunded, status: refunded === payment.amount ? 'refunded' : 'partially_refunded' },
+    r.at,
+  );
   const declaration = (await findDeclaration(tx, payment.declarationId, true))!;
   await bookJournal(tx, ids, {
     kind: 'refund',

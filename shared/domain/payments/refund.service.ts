@@ -21,7 +21,15 @@ import { reportStatuses, type PaymentStatusListener, type PaymentStatusReached }
 import type { Payment } from './payment.types';
 import { findPayment } from './payments.repository';
 import { applyBankRefund } from './refund-application';
-import { findRefund, findRefundByRequest, findStaleSubmittedRefunds, insertSubmittedRefund, markRefundFailed, submittedAmount, type Refund } from './refunds.repository';
+import {
+  findRefund,
+  findRefundByRequest,
+  findStaleSubmittedRefunds,
+  insertSubmittedRefund,
+  markRefundFailed,
+  submittedAmount,
+  type Refund,
+} from './refunds.repository';
 
 export interface RefundServiceDeps {
   db: Database;
@@ -45,18 +53,35 @@ export const REFUND_SWEEP_AFTER_MS = 5 * 60_000;
 
 export function createRefundService(deps: RefundServiceDeps) {
   /** Step 3: what BANGE answered about the refund, applied once (the webhook may have applied it first). */
-  async function recordAccepted(refund: Pick<Refund, 'id' | 'paymentId' | 'amount'>, atBank: BankPayment, ip: string | null, actorId: string | null): Promise<void> {
+  async function recordAccepted(
+    refund: Pick<Refund, 'id' | 'paymentId' | 'amount'>,
+    atBank: BankPayment,
+    ip: string | null,
+    actorId: string | null,
+  ): Promise<void> {
     const bankRefund = atBank.refunds?.find((r) => r.reference === refund.id);
     const events: OutboxEntry[] = [];
     let reached: PaymentStatusReached | undefined;
     await deps.db.transaction(async (tx) => {
       const now = deps.clock.now();
       // A bank that lists no refunds still echoes our reference in its webhook, which finds the row by id.
-      const result = await applyBankRefund(tx, deps.ids, { paymentId: refund.paymentId, bangeRefundId: bankRefund?.id ?? `${atBank.id}:${refund.id}`, reference: refund.id, amount: refund.amount, at: now });
+      const result = await applyBankRefund(tx, deps.ids, {
+        paymentId: refund.paymentId,
+        bangeRefundId: bankRefund?.id ?? `${atBank.id}:${refund.id}`,
+        reference: refund.id,
+        amount: refund.amount,
+        at: now,
+      });
       events.push(...result.events);
       reached = result.reached;
       if (result.outcome === 'applied') {
-        await deps.audit.record(tx, { action: 'payment.refunded', actorId, target: `payment:${refund.paymentId}`, ip: ip ?? '', details: { refundId: refund.id, amount: refund.amount, bangeRefundId: bankRefund?.id ?? null } });
+        await deps.audit.record(tx, {
+          action: 'payment.refunded',
+          actorId,
+          target: `payment:${refund.paymentId}`,
+          ip: ip ?? '',
+          details: { refundId: refund.id, amount: refund.amount, bangeRefundId: bankRefund?.id ?? null },
+        });
       }
     });
     reportStatuses([reached], deps.onStatus);
@@ -65,7 +90,12 @@ export function createRefundService(deps: RefundServiceDeps) {
   }
 
   /** Step 2, then 3. A refusal by BANGE fails the row (its amount is released); anything else leaves it submitted for a retry or the sweeper. */
-  async function submitToBank(refund: Pick<Refund, 'id' | 'paymentId' | 'amount'>, bangePaymentId: string, ip: string | null, actorId: string | null): Promise<void> {
+  async function submitToBank(
+    refund: Pick<Refund, 'id' | 'paymentId' | 'amount'>,
+    bangePaymentId: string,
+    ip: string | null,
+    actorId: string | null,
+  ): Promise<void> {
     let atBank: BankPayment;
     try {
       atBank = await deps.bank.refund(bangePaymentId, refund.amount, refundIdempotencyKey(refund.id), refund.id);
@@ -87,27 +117,49 @@ export function createRefundService(deps: RefundServiceDeps) {
         if (!payment) throw new NotFoundError(`No payment ${input.paymentId}.`);
         const retried = requestKey ? await findRefundByRequest(tx, principal.userId, requestKey) : undefined;
         if (retried) {
-          if (retried.paymentId !== payment.id || retried.amount !== input.amount) throw new AppError('idempotency_key_reused', 'This Idempotency-Key was already used for another refund; use a new key for a new refund.');
+          if (retried.paymentId !== payment.id || retried.amount !== input.amount)
+            throw new AppError('idempotency_key_reused', 'This Idempotency-Key was already used for another refund; use a new key for a new refund.');
           return { refund: retried, bangePaymentId: payment.bangePaymentId! };
         }
-        if (payment.status !== 'succeeded' && payment.status !== 'partially_refunded') throw new AppError('payment_not_refundable', `Payment ${payment.reference} is ${payment.status}; only received money can be refunded.`);
+        if (payment.status !== 'succeeded' && payment.status !== 'partially_refunded')
+          throw new AppError('payment_not_refundable', `Payment ${payment.reference} is ${payment.status}; only received money can be refunded.`);
         const declaration = (await findDeclaration(tx, payment.declarationId, true))!;
-        if (declaration.status !== 'rejected') throw new AppError('declaration_not_rejected', `Declaration ${declaration.reference} is ${declaration.status}; refunds are for rejected declarations.`);
+        if (declaration.status !== 'rejected')
+          throw new AppError(
+            'declaration_not_rejected',
+            `Declaration ${declaration.reference} is ${declaration.status}; refunds are for rejected declarations.`,
+          );
         // The payment row is locked: refunds of one payment are checked one at a time, counting those BANGE has not answered yet.
         const held = await submittedAmount(tx, payment.id);
         const refundable = payment.amount - payment.refundedAmount - held;
         if (input.amount > refundable) {
-          throw new ValidationError(`At most ${refundable} XAF can still be refunded on ${payment.reference} (${payment.amount} paid, ${payment.refundedAmount} refunded, ${held} being refunded).`, [
-            { path: 'body.amount', message: `expected at most ${refundable}` },
-          ]);
+          throw new ValidationError(
+            `At most ${refundable} XAF can still be refunded on ${payment.reference} (${payment.amount} paid, ${payment.refundedAmount} refunded, ${held} being refunded).`,
+            [{ path: 'body.amount', message: `expected at most ${refundable}` }],
+          );
         }
-        const row = { id: deps.ids.uuid(), paymentId: payment.id, amount: input.amount, reason: input.reason, requestedBy: principal.userId, requestKey: requestKey ?? null, at: deps.clock.now() };
+        const row = {
+          id: deps.ids.uuid(),
+          paymentId: payment.id,
+          amount: input.amount,
+          reason: input.reason,
+          requestedBy: principal.userId,
+          requestKey: requestKey ?? null,
+          at: deps.clock.now(),
+        };
         await insertSubmittedRefund(tx, row);
-        await deps.audit.record(tx, { action: 'payment.refund_submitted', actorId: principal.userId, target: `payment:${payment.id}`, ip, details: { refundId: row.id, amount: input.amount, reason: input.reason } });
+        await deps.audit.record(tx, {
+          action: 'payment.refund_submitted',
+          actorId: principal.userId,
+          target: `payment:${payment.id}`,
+          ip,
+          details: { refundId: row.id, amount: input.amount, reason: input.reason },
+        });
         const created = (await findRefund(tx, row.id))!;
         return { refund: created, bangePaymentId: payment.bangePaymentId! };
       });
-      if (refund.refund.status === 'failed') throw new AppError('refund_refused', `This refund was refused by BANGE: ${refund.refund.failure ?? 'no reason given'}`);
+      if (refund.refund.status === 'failed')
+        throw new AppError('refund_refused', `This refund was refused by BANGE: ${refund.refund.failure ?? 'no reason given'}`);
       if (refund.refund.status === 'submitted') await submitToBank(refund.refund, refund.bangePaymentId, ip, principal.userId);
       return (await findPayment(deps.db, input.paymentId))!;
     },

@@ -86,17 +86,27 @@ export async function findRefundByRequest(db: Queryable, requestedBy: string, re
 
 /** XAF asked of BANGE and not yet answered for: held back from what can still be refunded. */
 export async function submittedAmount(db: Queryable, paymentId: string): Promise<number> {
-  const { rows } = await db.query<{ total: string }>("SELECT coalesce(sum(amount), 0) AS total FROM refunds WHERE payment_id = $1 AND status = 'submitted'", [paymentId]);
+  const { rows } = await db.query<{ total: string }>("SELECT coalesce(sum(amount), 0) AS total FROM refunds WHERE payment_id = $1 AND status = 'submitted'", [
+    paymentId,
+  ]);
   return Number(rows[0]!.total);
 }
 
 /** The bank says the refund went through (also after we recorded it failed: the bank is the truth about money). */
 export async function markRefundSucceeded(db: Queryable, id: string, bangeRefundId: string, at: Date): Promise<void> {
-  await db.query("UPDATE refunds SET status = 'succeeded', bange_refund_id = $2, completed_at = $3, failure = NULL WHERE id = $1 AND status <> 'succeeded'", [id, bangeRefundId, at]);
+  await db.query("UPDATE refunds SET status = 'succeeded', bange_refund_id = $2, completed_at = $3, failure = NULL WHERE id = $1 AND status <> 'succeeded'", [
+    id,
+    bangeRefundId,
+    at,
+  ]);
 }
 
 export async function markRefundFailed(db: Queryable, id: string, failure: string, at: Date): Promise<boolean> {
-  const { rowCount } = await db.query("UPDATE refunds SET status = 'failed', failure = $2, completed_at = $3 WHERE id = $1 AND status = 'submitted'", [id, failure, at]);
+  const { rowCount } = await db.query("UPDATE refunds SET status = 'failed', failure = $2, completed_at = $3 WHERE id = $1 AND status = 'submitted'", [
+    id,
+    failure,
+    at,
+  ]);
   return rowCount === 1;
 }
 

@@ -14,13 +14,19 @@ export interface DeadLetterRow {
 }
 
 export async function findDeadLetters(db: Queryable, openOnly: boolean, limit: number): Promise<DeadLetterRow[]> {
-  const { rows } = await db.query<DeadLetterRow>(`SELECT * FROM dead_letters WHERE NOT $1 OR replayed_at IS NULL ORDER BY dead_at DESC LIMIT $2`, [openOnly, limit]);
+  const { rows } = await db.query<DeadLetterRow>(`SELECT * FROM dead_letters WHERE NOT $1 OR replayed_at IS NULL ORDER BY dead_at DESC LIMIT $2`, [
+    openOnly,
+    limit,
+  ]);
   return rows;
 }
 
 /** The dead letter, locked until the caller's transaction ends. */
 export async function lockDeadLetter(tx: Queryable, id: string): Promise<Pick<DeadLetterRow, 'topic' | 'event' | 'replayed_at' | 'subscription'> | undefined> {
-  const { rows } = await tx.query<Pick<DeadLetterRow, 'topic' | 'event' | 'replayed_at' | 'subscription'>>('SELECT topic, event, replayed_at, subscription FROM dead_letters WHERE id = $1 FOR UPDATE', [id]);
+  const { rows } = await tx.query<Pick<DeadLetterRow, 'topic' | 'event' | 'replayed_at' | 'subscription'>>(
+    'SELECT topic, event, replayed_at, subscription FROM dead_letters WHERE id = $1 FOR UPDATE',
+    [id],
+  );
   return rows[0];
 }
 

@@ -73,7 +73,13 @@ export function createReplayService(deps: { db: Database; clock: Clock; ids: IdG
         if (!row) throw new NotFoundError(`No dead letter ${id}.`);
         if (row.replayed_at) throw new AppError('already_replayed', `Dead letter ${id} was already replayed at ${row.replayed_at.toISOString()}.`);
         await markDeadLetterReplayed(tx, id, clock.now());
-        await audit.record(tx, { action: 'dead_letter.replayed', actorId: actor.actorId, target: `dead_letter:${id}`, ip: actor.ip ?? null, details: { subscription: row.subscription, topic: row.topic, eventId: row.event.id, type: row.event.type, via: actor.via } });
+        await audit.record(tx, {
+          action: 'dead_letter.replayed',
+          actorId: actor.actorId,
+          target: `dead_letter:${id}`,
+          ip: actor.ip ?? null,
+          details: { subscription: row.subscription, topic: row.topic, eventId: row.event.id, type: row.event.type, via: actor.via },
+        });
         // Back into the outbox under its own id, so consumers that did handle it still de-duplicate.
         await requeueEvent(tx, { topic: row.topic, event: row.event }, clock.now());
         return { topic: row.topic, event: row.event } satisfies OutboxEntry;
@@ -125,9 +131,18 @@ export function createReplayService(deps: { db: Database; clock: Clock; ids: IdG
           method: body.data.method,
           paidAt: body.data.paidAt,
         };
-        const entry: OutboxEntry = { topic: 'payment-events', event: { id: ids.uuid(), type: body.type, source: PAYMENT_EVENT_SOURCE, subject: payment.id, time: now.toISOString(), data } };
+        const entry: OutboxEntry = {
+          topic: 'payment-events',
+          event: { id: ids.uuid(), type: body.type, source: PAYMENT_EVENT_SOURCE, subject: payment.id, time: now.toISOString(), data },
+        };
         await enqueueEvent(tx, entry, now);
-        await audit.record(tx, { action: 'webhook.replayed', actorId: actor.actorId, target: `webhook:${id}`, ip: actor.ip ?? null, details: { paymentId: payment.id, type: body.type, via: actor.via } });
+        await audit.record(tx, {
+          action: 'webhook.replayed',
+          actorId: actor.actorId,
+          target: `webhook:${id}`,
+          ip: actor.ip ?? null,
+          details: { paymentId: payment.id, type: body.type, via: actor.via },
+        });
         entries.push(entry);
         return 'accepted' as const;
       });

@@ -65,7 +65,14 @@ function setup(options: { ids?: IdGenerator } = {}) {
     },
   };
   const publisher = createOutboxPublisher({ db, bus, clock, logger: createLogger({ level: 'error', write: () => undefined }) });
-  const ingest = createWebhookIngestion({ db, clock, ids: options.ids ?? randomIds, publisher, verifySignature: () => undefined, parseWebhook: parseBangeWebhook });
+  const ingest = createWebhookIngestion({
+    db,
+    clock,
+    ids: options.ids ?? randomIds,
+    publisher,
+    verifySignature: () => undefined,
+    parseWebhook: parseBangeWebhook,
+  });
   return { ingest, publisher, seen };
 }
 
@@ -74,7 +81,14 @@ function webhook(over: { id?: string; type?: string; reference?: string; amount?
     id: over.id ?? `evt_${randomUUID()}`,
     type: over.type ?? 'payment.succeeded',
     createdAt: clock.now().toISOString(),
-    data: { transactionId: 'tx_1', reference: over.reference ?? REFERENCE, amount: over.amount ?? 2000, currency: over.currency ?? 'XAF', method: 'bange_card', paidAt: clock.now().toISOString() },
+    data: {
+      transactionId: 'tx_1',
+      reference: over.reference ?? REFERENCE,
+      amount: over.amount ?? 2000,
+      currency: over.currency ?? 'XAF',
+      method: 'bange_card',
+      paidAt: clock.now().toISOString(),
+    },
   });
 }
 
@@ -101,7 +115,9 @@ describe('webhook ingestion', () => {
     const id = JSON.parse(body).id as string;
     expect(await ingest(Buffer.from(body), 'sig')).toBe('accepted');
 
-    expect(await stored(id)).toEqual([{ status: 'accepted', detail: null, payment_id: PAYMENT, transaction_id: 'tx_1', amount: 2000, currency: 'XAF', type: 'payment.succeeded' }]);
+    expect(await stored(id)).toEqual([
+      { status: 'accepted', detail: null, payment_id: PAYMENT, transaction_id: 'tx_1', amount: 2000, currency: 'XAF', type: 'payment.succeeded' },
+    ]);
     expect(await anomaliesOf(id)).toEqual([]);
     const [row, ...more] = await outboxOf(id);
     expect(more).toEqual([]);

@@ -65,7 +65,16 @@ export function createWebhookIngestion(deps: IngestionDeps) {
       };
       const stored = await storeWebhook(
         deps.db,
-        { id: parsed.id, receivedAt: now, type: parsed.type, rawBody: text, reference: data.reference, transactionId: data.transactionId, amount: data.amount, currency: data.currency },
+        {
+          id: parsed.id,
+          receivedAt: now,
+          type: parsed.type,
+          rawBody: text,
+          reference: data.reference,
+          transactionId: data.transactionId,
+          amount: data.amount,
+          currency: data.currency,
+        },
         deps.ids.uuid(),
         draft,
       );

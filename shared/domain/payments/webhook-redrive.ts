@@ -17,12 +17,21 @@ export const REDRIVE_AFTER_MS = 15 * 60_000;
 /** How far back to look: as long as Pub/Sub keeps dead letters (7 days); older ones are for reconciliation. */
 export const REDRIVE_LOOKBACK_MS = 7 * 24 * 3600_000;
 
-export async function redriveStrandedWebhooks(deps: { db: Database; clock: Clock; logger: Logger; publisher: OutboxPublisher }, limit = 500): Promise<{ redriven: number }> {
+export async function redriveStrandedWebhooks(
+  deps: { db: Database; clock: Clock; logger: Logger; publisher: OutboxPublisher },
+  limit = 500,
+): Promise<{ redriven: number }> {
   const now = deps.clock.now().getTime();
-  const entries = await deps.db.transaction((tx) => takeStrandedWebhookEvents(tx, new Date(now - REDRIVE_LOOKBACK_MS), new Date(now - REDRIVE_AFTER_MS), limit));
+  const entries = await deps.db.transaction((tx) =>
+    takeStrandedWebhookEvents(tx, new Date(now - REDRIVE_LOOKBACK_MS), new Date(now - REDRIVE_AFTER_MS), limit),
+  );
   for (const e of entries) {
     const data = e.event.data as { webhookEventId?: string; reference?: string };
-    deps.logger.warning('accepted webhook never applied: published again', { eventId: e.event.id, webhookEventId: data.webhookEventId, reference: data.reference });
+    deps.logger.warning('accepted webhook never applied: published again', {
+      eventId: e.event.id,
+      webhookEventId: data.webhookEventId,
+      reference: data.reference,
+    });
   }
   // Committed unpublished first: should this publish fail, the outbox sweeper sends them.
   await deps.publisher.publishCommitted(entries);

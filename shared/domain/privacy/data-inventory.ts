@@ -41,7 +41,8 @@ export const DATA_INVENTORY: Record<string, InventoryEntry> = {
   users: {
     personalData: 'email, full name, phone, NIF (taxId), language, password hash',
     purpose: 'the account: signing in, notifying, naming the taxpayer on fiscal records',
-    retention: 'while the account exists; erasure removes email, phone and password at once; name and NIF stay FISCAL_RETENTION_YEARS after the last payment when the person has fiscal records',
+    retention:
+      'while the account exists; erasure removes email, phone and password at once; name and NIF stay FISCAL_RETENTION_YEARS after the last payment when the person has fiscal records',
     rule: { export: true, withheld: ['password_hash'] },
   },
   refresh_tokens: {
@@ -75,7 +76,7 @@ export const DATA_INVENTORY: Record<string, InventoryEntry> = {
     rule: { export: true },
   },
   declaration_history: {
-    personalData: 'who moved a declaration, the reason given and the reviewer\'s comment',
+    personalData: "who moved a declaration, the reason given and the reviewer's comment",
     purpose: 'the fiscal procedure and its accountability',
     retention: 'with its declaration',
     rule: { export: true },
@@ -99,7 +100,7 @@ export const DATA_INVENTORY: Record<string, InventoryEntry> = {
     rule: { export: true },
   },
   refunds: {
-    personalData: 'refunds of the person\'s payments and their reason',
+    personalData: "refunds of the person's payments and their reason",
     purpose: 'accounting',
     retention: 'FISCAL_RETENTION_YEARS (fiscal record)',
     rule: { export: true },
@@ -123,22 +124,22 @@ export const DATA_INVENTORY: Record<string, InventoryEntry> = {
     rule: { export: false, reason: 'accounting lines, nothing about a person' },
   },
   webhook_events: {
-    personalData: 'the bank\'s raw message about a payment (references, amounts)',
+    personalData: "the bank's raw message about a payment (references, amounts)",
     purpose: 'verifying and de-duplicating BANGE webhooks, investigating disputed payments',
     retention: 'raw body cleared WEBHOOK_BODY_RETENTION_DAYS after it was settled; the row (id, amount) kept for reconciliation',
-    rule: { export: false, reason: 'the bank\'s messages about payments that the export carries from payments' },
+    rule: { export: false, reason: "the bank's messages about payments that the export carries from payments" },
   },
   payment_anomalies: {
     personalData: 'none directly (payment ids)',
     purpose: 'money to resolve by finance',
     retention: 'FISCAL_RETENTION_YEARS',
-    rule: { export: false, reason: 'finance\'s work items about payments the export carries' },
+    rule: { export: false, reason: "finance's work items about payments the export carries" },
   },
   reconciliation_runs: {
     personalData: 'none directly (references and amounts)',
     purpose: 'daily three-way reconciliation',
     retention: 'FISCAL_RETENTION_YEARS',
-    rule: { export: false, reason: 'finance\'s reconciliation results' },
+    rule: { export: false, reason: "finance's reconciliation results" },
   },
   notification_deliveries: {
     personalData: 'which notification went to the person on which channel, and its outcome',

@@ -26,11 +26,19 @@ const ROWS_ABOUT: Record<string, string> = {
 export const EXPORT_QUERIES_FOR = Object.keys(ROWS_ABOUT);
 
 /** The rows of `table` about the person, as PostgreSQL renders them to JSON, without the withheld columns. */
-export async function rowsAbout(db: Queryable, table: string, subject: { userId: string; addresses: string[] }, withheld: readonly string[]): Promise<Record<string, unknown>[]> {
+export async function rowsAbout(
+  db: Queryable,
+  table: string,
+  subject: { userId: string; addresses: string[] },
+  withheld: readonly string[],
+): Promise<Record<string, unknown>[]> {
   const where = ROWS_ABOUT[table];
   if (!where) throw new Error(`no export query for table ${table}`);
   // The table name comes from the fixed map above, never from a request.
-  const { rows } = await db.query<{ row: Record<string, unknown> }>(`SELECT to_jsonb(t) - $3::text[] AS row FROM ${table} t WHERE $1::uuid IS NOT NULL AND $2::text[] IS NOT NULL AND (${where})`, [subject.userId, subject.addresses, [...withheld]]);
+  const { rows } = await db.query<{ row: Record<string, unknown> }>(
+    `SELECT to_jsonb(t) - $3::text[] AS row FROM ${table} t WHERE $1::uuid IS NOT NULL AND $2::text[] IS NOT NULL AND (${where})`,
+    [subject.userId, subject.addresses, [...withheld]],
+  );
   return rows.map((r) => r.row);
 }
 
@@ -48,7 +56,10 @@ export interface ErasureSubject {
 }
 
 export async function lockUser(tx: Queryable, userId: string): Promise<ErasureSubject | undefined> {
-  const { rows } = await tx.query<{ id: string; email: string; phone: string | null; erased_at: Date | null }>('SELECT id, email, phone, erased_at FROM users WHERE id = $1 FOR UPDATE', [userId]);
+  const { rows } = await tx.query<{ id: string; email: string; phone: string | null; erased_at: Date | null }>(
+    'SELECT id, email, phone, erased_at FROM users WHERE id = $1 FOR UPDATE',
+    [userId],
+  );
   const r = rows[0];
   return r ? { id: r.id, email: r.email, phone: r.phone, erasedAt: r.erased_at } : undefined;
 }

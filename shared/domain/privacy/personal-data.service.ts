@@ -71,7 +71,9 @@ export function createPersonalDataService(deps: PersonalDataDeps) {
         tables[table] = await repo.rowsAbout(deps.db, table, subject, hidden);
         if (hidden.length) withheld[table] = hidden;
       }
-      const notIncluded = Object.entries(DATA_INVENTORY).flatMap(([table, e]) => (e.rule.export || e.personalData === 'none' ? [] : [{ table, reason: e.rule.reason }]));
+      const notIncluded = Object.entries(DATA_INVENTORY).flatMap(([table, e]) =>
+        e.rule.export || e.personalData === 'none' ? [] : [{ table, reason: e.rule.reason }],
+      );
       return { format: EXPORT_FORMAT, exportedAt: deps.clock.now().toISOString(), userId, tables, withheld, notIncluded };
     },
 
@@ -83,7 +85,8 @@ export function createPersonalDataService(deps: PersonalDataDeps) {
     async erase(userId: string, password: string, meta: { ip: string }): Promise<ErasureResult> {
       const user = await findUserById(deps.db, userId);
       if (!user) throw new NotFoundError('The account no longer exists.');
-      if (!(await verifyPassword(password, user.passwordHash))) throw new AppError('unauthenticated', 'The password is not correct; erasure needs the account password.');
+      if (!(await verifyPassword(password, user.passwordHash)))
+        throw new AppError('unauthenticated', 'The password is not correct; erasure needs the account password.');
       const now = deps.clock.now();
       return deps.db.transaction(async (tx) => {
         const locked = await repo.lockUser(tx, userId);

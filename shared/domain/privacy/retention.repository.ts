@@ -11,7 +11,11 @@ export const deleteExpiredIdempotencyKeys = (db: Queryable, now: Date) => count(
  * expired or revoked for longer than `graceDays` go.
  */
 export const deleteSpentSessions = (db: Queryable, now: Date, graceDays: number) =>
-  count(db, `DELETE FROM refresh_tokens WHERE expires_at < $1::timestamptz - make_interval(days => $2) OR revoked_at < $1::timestamptz - make_interval(days => $2)`, [now, graceDays]);
+  count(
+    db,
+    `DELETE FROM refresh_tokens WHERE expires_at < $1::timestamptz - make_interval(days => $2) OR revoked_at < $1::timestamptz - make_interval(days => $2)`,
+    [now, graceDays],
+  );
 
 /** Reset tokens: gone a day after they expired or were used. */
 export const deleteSpentResetTokens = (db: Queryable, now: Date) =>
@@ -78,7 +82,13 @@ export const deleteDocumentRows = (db: Queryable, ids: string[]) => count(db, 'D
 export async function forgetRetainedIdentities(db: Queryable, now: Date, erasedName: string): Promise<number> {
   const due = `SELECT id FROM users WHERE identity_retained_until <= $1`;
   await db.query(`DELETE FROM receipts WHERE payment_id IN (SELECT id FROM payments WHERE owner_id IN (${due}))`, [now]);
-  await db.query(`UPDATE declaration_history SET reason = NULL, comment = NULL WHERE (reason IS NOT NULL OR comment IS NOT NULL) AND declaration_id IN (SELECT id FROM declarations WHERE owner_id IN (${due}))`, [now]);
+  await db.query(
+    `UPDATE declaration_history SET reason = NULL, comment = NULL WHERE (reason IS NOT NULL OR comment IS NOT NULL) AND declaration_id IN (SELECT id FROM declarations WHERE owner_id IN (${due}))`,
+    [now],
+  );
   await db.query(`UPDATE declarations SET data = '{}' WHERE data <> '{}' AND owner_id IN (${due})`, [now]);
-  return count(db, `UPDATE users SET full_name = $2, tax_id = NULL, identity_retained_until = NULL, updated_at = $1 WHERE identity_retained_until <= $1`, [now, erasedName]);
+  return count(db, `UPDATE users SET full_name = $2, tax_id = NULL, identity_retained_until = NULL, updated_at = $1 WHERE identity_retained_until <= $1`, [
+    now,
+    erasedName,
+  ]);
 }

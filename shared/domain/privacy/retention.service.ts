@@ -62,7 +62,10 @@ export function createRetentionService(deps: { db: Database; clock: Clock; stora
         const due = await repo.findDueDocuments(db, now, s.fiscalYears, s.documentDays, DOCUMENT_BATCH);
         if (due.length === 0) break;
         for (const d of due) await deps.storage.remove(d.objectName);
-        documents += await repo.deleteDocumentRows(db, due.map((d) => d.id));
+        documents += await repo.deleteDocumentRows(
+          db,
+          due.map((d) => d.id),
+        );
         if (due.length < DOCUMENT_BATCH) break;
       }
       const all: RetentionCounts = { ...counts, documents };

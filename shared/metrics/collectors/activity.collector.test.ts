@@ -16,16 +16,22 @@ const hoursAgo = (h: number) => new Date(NOW.getTime() - h * 3600_000);
 
 async function user(role: string): Promise<string> {
   const id = randomUUID();
-  await database.db.query("INSERT INTO users (id, email, password_hash, full_name, role, created_at) VALUES ($1, $2, 'x', 'Test', $3, $4)", [id, `${id}@test.gq`, role, NOW]);
+  await database.db.query("INSERT INTO users (id, email, password_hash, full_name, role, created_at) VALUES ($1, $2, 'x', 'Test', $3, $4)", [
+    id,
+    `${id}@test.gq`,
+    role,
+    NOW,
+  ]);
   return id;
 }
 
-it('reads live sessions (families with a live refresh token) and each agent\'s decisions of the last 24 hours', async () => {
+it("reads live sessions (families with a live refresh token) and each agent's decisions of the last 24 hours", async () => {
   const citizen = await user('citizen');
   const token = (family: string, o: { used?: boolean; revoked?: boolean; expiresInH?: number } = {}) =>
-    database.db.query('INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, created_at, expires_at, used_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
-      randomUUID(), family, citizen, Buffer.from(randomUUID()), hoursAgo(1), hoursAgo(-(o.expiresInH ?? 24)), o.used ? NOW : null, o.revoked ? NOW : null,
-    ]);
+    database.db.query(
+      'INSERT INTO refresh_tokens (id, family_id, user_id, token_hash, created_at, expires_at, used_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+      [randomUUID(), family, citizen, Buffer.from(randomUUID()), hoursAgo(1), hoursAgo(-(o.expiresInH ?? 24)), o.used ? NOW : null, o.revoked ? NOW : null],
+    );
   const live = randomUUID();
   await token(live, { used: true });
   await token(live);
@@ -40,7 +46,10 @@ it('reads live sessions (families with a live refresh token) and each agent\'s d
     [declarationId, citizen, NOW],
   );
   const history = (actor: string, action: string, h: number) =>
-    database.db.query("INSERT INTO declaration_history (declaration_id, from_status, to_status, action, actor_id, actor_role, at) VALUES ($1, 'under_review', 'approved', $2, $3, 'agent', $4)", [declarationId, action, actor, hoursAgo(h)]);
+    database.db.query(
+      "INSERT INTO declaration_history (declaration_id, from_status, to_status, action, actor_id, actor_role, at) VALUES ($1, 'under_review', 'approved', $2, $3, 'agent', $4)",
+      [declarationId, action, actor, hoursAgo(h)],
+    );
   await history(a, 'approve', 1);
   await history(a, 'reject', 23);
   await history(a, 'claim', 1); // not a decision
@@ -52,6 +61,15 @@ it('reads live sessions (families with a live refresh token) and each agent\'s d
   const series = (name: string) => r.snapshot().families.find((f) => f.definition.name === name)!.series;
   expect(series('metrics_collector_up').map((s) => s.value)).toEqual([1, 1]);
   expect(series('auth_active_sessions')).toEqual([{ labels: {}, value: 1 }]);
-  expect(series('agent_decisions_last_day').map((s) => [s.labels.agent, s.value]).sort()).toEqual([[a, 2], [b, 1]].sort());
+  expect(
+    series('agent_decisions_last_day')
+      .map((s) => [s.labels.agent, s.value])
+      .sort(),
+  ).toEqual(
+    [
+      [a, 2],
+      [b, 1],
+    ].sort(),
+  );
   expect(series('db_deadlocks')).toEqual([{ labels: {}, value: expect.any(Number) }]);
 });

@@ -19,7 +19,17 @@ export function createBusinessCollector(options: { db: Queryable; now: () => Dat
   const { db } = options;
   return {
     name: 'business',
-    metrics: ['revenue_xaf', 'revenue_current_period_xaf', 'declarations', 'review_queue_size', 'review_queue_oldest_age_seconds', 'payments_pending', 'outbox_backlog', 'outbox_oldest_age_seconds', 'dead_letters'],
+    metrics: [
+      'revenue_xaf',
+      'revenue_current_period_xaf',
+      'declarations',
+      'review_queue_size',
+      'review_queue_oldest_age_seconds',
+      'payments_pending',
+      'outbox_backlog',
+      'outbox_oldest_age_seconds',
+      'dead_letters',
+    ],
     async collect() {
       const now = options.now().getTime();
       const starts = periodStarts(options.now());
@@ -37,7 +47,9 @@ export function createBusinessCollector(options: { db: Queryable; now: () => Dat
             GROUP BY e.account ORDER BY e.account`,
           [starts.day, starts.week, starts.month],
         ),
-        db.query<{ kind: string; status: string; n: number }>('SELECT kind, status, count(*)::int AS n FROM declarations GROUP BY kind, status ORDER BY kind, status'),
+        db.query<{ kind: string; status: string; n: number }>(
+          'SELECT kind, status, count(*)::int AS n FROM declarations GROUP BY kind, status ORDER BY kind, status',
+        ),
         db.query<{ ministry: string; n: number; oldest: Date | null }>(
           `SELECT ministry_code AS ministry, count(*)::int AS n, min(coalesce(queued_at, created_at)) AS oldest FROM declarations
             WHERE (kind = 'service_fee' AND status = 'paid') OR (kind = 'tax_return' AND status = 'submitted') OR status = 'escalated'
@@ -45,7 +57,9 @@ export function createBusinessCollector(options: { db: Queryable; now: () => Dat
         ),
         db.query<{ method: string; n: number }>("SELECT method, count(*)::int AS n FROM payments WHERE status = 'pending' GROUP BY method ORDER BY method"),
         db.query<{ n: number; oldest: Date | null }>('SELECT count(*)::int AS n, min(created_at) AS oldest FROM event_outbox WHERE published_at IS NULL'),
-        db.query<{ subscription: string; n: number }>('SELECT subscription, count(*)::int AS n FROM dead_letters WHERE replayed_at IS NULL GROUP BY subscription ORDER BY subscription'),
+        db.query<{ subscription: string; n: number }>(
+          'SELECT subscription, count(*)::int AS n FROM dead_letters WHERE replayed_at IS NULL GROUP BY subscription ORDER BY subscription',
+        ),
       ]);
       const age = (d: Date | null) => (d ? Math.max(0, (now - d.getTime()) / 1000) : 0);
       return {

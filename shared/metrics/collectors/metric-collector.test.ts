@@ -19,7 +19,9 @@ describe('runCollectors', () => {
     const r = createMetricRecorder();
     r.set('catalog_services', { ministry: 'M-001' }, 14);
     const errors: string[] = [];
-    await runCollectors(r, [catalog(() => Promise.reject(new Error('relation "fiscal_services" does not exist')))], { onError: (c, e) => errors.push(`${c}: ${String(e)}`) });
+    await runCollectors(r, [catalog(() => Promise.reject(new Error('relation "fiscal_services" does not exist')))], {
+      onError: (c, e) => errors.push(`${c}: ${String(e)}`),
+    });
     expect(series(r, 'catalog_services')).toEqual([]);
     expect(series(r, 'metrics_collector_up')).toEqual([{ labels: { collector: 'catalog' }, value: 0 }]);
     expect(errors).toEqual(['catalog: Error: relation "fiscal_services" does not exist']);

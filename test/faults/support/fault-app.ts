@@ -24,13 +24,28 @@ export async function createFaultApp(options: { poolMax: number }): Promise<Test
   const db = createDatabase({ connectionString: database.url, max: options.poolMax, statementTimeoutMs: 10_000 });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'taxasge-faults-'));
   const port = await findFreePort();
-  const config = parseConfig({ ENVIRONMENT: 'test', LOG_LEVEL: 'error', DATABASE_URL: database.url, DATA_DIR: dataDir, PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, RATE_LIMIT_PUBLIC_PER_MINUTE: '100000' });
+  const config = parseConfig({
+    ENVIRONMENT: 'test',
+    LOG_LEVEL: 'error',
+    DATABASE_URL: database.url,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+    RATE_LIMIT_PUBLIC_PER_MINUTE: '100000',
+  });
   const clock = createFixedClock();
   const logs: string[] = [];
   const logger = createLogger({ level: 'error', write: (line) => logs.push(line) });
   const runtime = createRuntime(config, { db, clock, logger, cache: createMemoryCache({ clock }) });
   setRuntime(runtime);
-  const sandbox = createBangeSandbox({ apiKey: config.bange.apiKey, webhookSecret: config.bange.webhookSecrets[0]!, publicBaseUrl: config.publicBaseUrl, clock, ids: runtime.ids, retryDelaysMs: [20, 50, 100] });
+  const sandbox = createBangeSandbox({
+    apiKey: config.bange.apiKey,
+    webhookSecret: config.bange.webhookSecrets[0]!,
+    publicBaseUrl: config.publicBaseUrl,
+    clock,
+    ids: runtime.ids,
+    retryDelaysMs: [20, 50, 100],
+  });
   const rewrites = readRewrites();
   const server: Server = createLocalServer(rewrites, loadFunctionApps(rewrites), [{ prefix: sandbox.prefix, handler: sandbox.handler }]);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));

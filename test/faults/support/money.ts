@@ -21,7 +21,11 @@ let keys = 0;
 /** A service-fee declaration and its pending BANGE payment, through the public API. */
 export async function newPayment(app: TestApp, owner: CreatedAccount, serviceCode = 'T-001'): Promise<NewPayment> {
   const auth = { Authorization: `Bearer ${owner.accessToken}` };
-  const declaration = await request(app.server).post('/api/v1/declarations').set(auth).send({ kind: 'service_fee', serviceCode, feeType: 'expedition' }).expect(201);
+  const declaration = await request(app.server)
+    .post('/api/v1/declarations')
+    .set(auth)
+    .send({ kind: 'service_fee', serviceCode, feeType: 'expedition' })
+    .expect(201);
   const payment = await request(app.server)
     .post('/api/v1/payments')
     .set(auth)
@@ -57,7 +61,14 @@ export function bankEvent(app: TestApp, id: string, payment: NewPayment, type: S
     id,
     type,
     createdAt: at,
-    data: { transactionId: payment.bangeId, reference: payment.reference, amount: payment.amount, currency: 'XAF', method: 'bange_card', paidAt: type === 'payment.succeeded' ? at : null },
+    data: {
+      transactionId: payment.bangeId,
+      reference: payment.reference,
+      amount: payment.amount,
+      currency: 'XAF',
+      method: 'bange_card',
+      paidAt: type === 'payment.succeeded' ? at : null,
+    },
   });
   return { id, type, body, payment };
 }
@@ -71,7 +82,7 @@ export function sendWebhook(app: TestApp, event: Pick<SignedEvent, 'body'>) {
 export function shuffled<T>(items: T[], seed: number): T[] {
   const out = [...items];
   let s = seed >>> 0;
-  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
     [out[i], out[j]] = [out[j]!, out[i]!];

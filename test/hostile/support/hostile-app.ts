@@ -19,7 +19,12 @@ export async function createHostileApp(): Promise<HostileApp> {
   const app = await createTestApp({ listen: true, env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000' } });
   const accounts = new Map<Role, CreatedAccount>();
   for (const role of ['citizen', 'business', 'agent', 'supervisor', 'finance', 'admin'] as const) {
-    accounts.set(role, await anAccount().withRole(role, role === 'agent' || role === 'supervisor' ? ['M-001'] : []).create(app));
+    accounts.set(
+      role,
+      await anAccount()
+        .withRole(role, role === 'agent' || role === 'supervisor' ? ['M-001'] : [])
+        .create(app),
+    );
   }
   const { getTestServer } = await import('@google-cloud/functions-framework/testing');
   await import('../../../functions/jobs');

@@ -25,7 +25,14 @@ export interface RawResponse {
 export function sendRaw(port: number, req: RawRequest): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const r = httpRequest(
-      { host: '127.0.0.1', port, method: req.method, path: req.path, agent: false, headers: { ...req.headers, ...(req.body ? { 'content-length': String(req.body.length) } : {}) } },
+      {
+        host: '127.0.0.1',
+        port,
+        method: req.method,
+        path: req.path,
+        agent: false,
+        headers: { ...req.headers, ...(req.body ? { 'content-length': String(req.body.length) } : {}) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -125,7 +132,9 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 
 /** Keys of a body schema (objects, and every option of a union), so generated bodies reach past the first check. */
 export function schemaKeys(schema: z.ZodType | undefined): string[] {
-  const def = (schema as unknown as { def?: { type?: string; shape?: Record<string, unknown>; options?: z.ZodType[]; innerType?: z.ZodType; in?: z.ZodType } } | undefined)?.def;
+  const def = (
+    schema as unknown as { def?: { type?: string; shape?: Record<string, unknown>; options?: z.ZodType[]; innerType?: z.ZodType; in?: z.ZodType } } | undefined
+  )?.def;
   if (!def) return [];
   if (def.shape) return Object.keys(def.shape);
   if (def.options) return [...new Set(def.options.flatMap(schemaKeys))];
@@ -147,18 +156,20 @@ export const ONE_MIB = 1024 * 1024;
 function bodyText(route: RouteDefinition): fc.Arbitrary<string> {
   const keys = [...schemaKeys(route.body), 'kind', 'id', 'data'];
   const shaped = fc.dictionary(fc.constantFrom(...keys), hostileValue, { maxKeys: keys.length }).map((o) => JSON.stringify(o));
-  return fc.oneof(
-    { weight: 4, arbitrary: shaped },
-    { weight: 2, arbitrary: fc.jsonValue().map((v) => JSON.stringify(v) ?? 'null') },
-    { weight: 1, arbitrary: fc.constantFrom(...PROTOTYPE_BODIES) },
-    { weight: 1, arbitrary: fc.constantFrom(...MALFORMED_BODIES) },
-    // Deeply nested arrays and objects.
-    { weight: 1, arbitrary: fc.integer({ min: 100, max: 5000 }).map((d) => `${'['.repeat(d)}${']'.repeat(d)}`) },
-    { weight: 1, arbitrary: fc.integer({ min: 100, max: 5000 }).map((d) => `${'{"a":'.repeat(d)}1${'}'.repeat(d)}`) },
-    // Larger than the 1 MiB any route accepts.
-    { weight: 1, arbitrary: fc.constantFrom(1.1, 2).map((mib) => JSON.stringify({ data: 'x'.repeat(Math.floor(mib * ONE_MIB)) })) },
-    { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 300 }) },
-  ).map(avoidKnown);
+  return fc
+    .oneof(
+      { weight: 4, arbitrary: shaped },
+      { weight: 2, arbitrary: fc.jsonValue().map((v) => JSON.stringify(v) ?? 'null') },
+      { weight: 1, arbitrary: fc.constantFrom(...PROTOTYPE_BODIES) },
+      { weight: 1, arbitrary: fc.constantFrom(...MALFORMED_BODIES) },
+      // Deeply nested arrays and objects.
+      { weight: 1, arbitrary: fc.integer({ min: 100, max: 5000 }).map((d) => `${'['.repeat(d)}${']'.repeat(d)}`) },
+      { weight: 1, arbitrary: fc.integer({ min: 100, max: 5000 }).map((d) => `${'{"a":'.repeat(d)}1${'}'.repeat(d)}`) },
+      // Larger than the 1 MiB any route accepts.
+      { weight: 1, arbitrary: fc.constantFrom(1.1, 2).map((mib) => JSON.stringify({ data: 'x'.repeat(Math.floor(mib * ONE_MIB)) })) },
+      { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 300 }) },
+    )
+    .map(avoidKnown);
 }
 
 /** Header values Node will send: tab, printable ASCII and Latin-1. */
@@ -184,14 +195,44 @@ const CONTENT_TYPES = [
 const UNSIGNED_JWT = `${Buffer.from('{"alg":"none","typ":"at+jwt"}').toString('base64url')}.${Buffer.from('{"sub":"00000000-0000-0000-0000-000000000000","role":"admin"}').toString('base64url')}.`;
 // Every request stays under Node's 16 KiB limit on the request line and headers: beyond it Node answers 431 before any
 // code of ours runs (in production Google's front end answers it).
-const GARBAGE_AUTHORIZATION = ['Bearer', 'Bearer ', 'bearer x', 'Basic dXNlcjpwYXNz', 'Bearer a.b.c', `Bearer ${UNSIGNED_JWT}`, `Bearer ${'a'.repeat(5000)}`, 'Bearer 🙂', 'Token abc', 'Bearer x y'];
+const GARBAGE_AUTHORIZATION = [
+  'Bearer',
+  'Bearer ',
+  'bearer x',
+  'Basic dXNlcjpwYXNz',
+  'Bearer a.b.c',
+  `Bearer ${UNSIGNED_JWT}`,
+  `Bearer ${'a'.repeat(5000)}`,
+  'Bearer 🙂',
+  'Token abc',
+  'Bearer x y',
+];
 
 /** Percent-encoded hostile text, or raw ASCII that stays in the path as written (dot segments, %00, broken escapes). */
 const pathSegment = fc
   .oneof(
-  { weight: 3, arbitrary: hostileString.map((s) => encodeURIComponent(s)) },
-  { weight: 1, arbitrary: fc.uuid().map((u) => u) },
-  { weight: 2, arbitrary: fc.constantFrom('..', '../..', '..%2f..%2fetc%2fpasswd', '%2e%2e', '%00', '%', '%zz', '%E0%A4%A', '%C0%AE', 'T-001%00', '.', '%20', ';', '%3B', 'a'.repeat(3000)) },
+    { weight: 3, arbitrary: hostileString.map((s) => encodeURIComponent(s)) },
+    { weight: 1, arbitrary: fc.uuid().map((u) => u) },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        '..',
+        '../..',
+        '..%2f..%2fetc%2fpasswd',
+        '%2e%2e',
+        '%00',
+        '%',
+        '%zz',
+        '%E0%A4%A',
+        '%C0%AE',
+        'T-001%00',
+        '.',
+        '%20',
+        ';',
+        '%3B',
+        'a'.repeat(3000),
+      ),
+    },
   )
   .map(avoidKnown);
 
@@ -208,17 +249,32 @@ const DIMENSIONS: Dimension[] = ['params', 'query', 'headers', 'body'];
  */
 export function requestFor(route: RouteDefinition, caller: { token?: string }): fc.Arbitrary<RawRequest> {
   const queryKeys = [...Object.keys(route.query?.shape ?? {}), '__proto__', 'constructor', 'limit', 'q', 'x'];
-  const hostileQuery = fc.record({ pairs: fc.array(fc.tuple(fc.oneof(fc.constantFrom(...queryKeys), fc.string({ maxLength: 8 })), hostileString), { minLength: 1, maxLength: 6 }), suffix: querySuffix });
+  const hostileQuery = fc.record({
+    pairs: fc.array(fc.tuple(fc.oneof(fc.constantFrom(...queryKeys), fc.string({ maxLength: 8 })), hostileString), { minLength: 1, maxLength: 6 }),
+    suffix: querySuffix,
+  });
   const plainParam = fc.oneof(fc.uuid(), fc.constantFrom('T-001', 'T-002', 'M-001'));
   const hostileAuthorization = caller.token
     ? fc.oneof({ weight: 2, arbitrary: fc.constant(`Bearer ${caller.token}`) }, { weight: 3, arbitrary: fc.constantFrom(...GARBAGE_AUTHORIZATION) })
-    : fc.option(fc.oneof(fc.constantFrom(...GARBAGE_AUTHORIZATION), hostileString.map((s) => `Bearer ${s}`)), { nil: undefined });
+    : fc.option(
+        fc.oneof(
+          fc.constantFrom(...GARBAGE_AUTHORIZATION),
+          hostileString.map((s) => `Bearer ${s}`),
+        ),
+        { nil: undefined },
+      );
   const hostileHeaders = fc.record({
     contentType: fc.option(fc.constantFrom(...CONTENT_TYPES), { nil: undefined, freq: 5 }),
     idempotencyKey: fc.option(fc.oneof(hostileString, fc.constant('k'.repeat(300))), { nil: undefined }),
     encoding: fc.option(fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'x-garbage'), { nil: undefined, freq: 3 }),
     authorization: hostileAuthorization,
-    extra: fc.option(fc.record({ name: fc.constantFrom('x-forwarded-for', 'origin', 'accept', 'accept-language', 'x-cloud-trace-context', 'traceparent', 'x-bange-signature'), value: hostileString }), { nil: undefined }),
+    extra: fc.option(
+      fc.record({
+        name: fc.constantFrom('x-forwarded-for', 'origin', 'accept', 'accept-language', 'x-cloud-trace-context', 'traceparent', 'x-bange-signature'),
+        value: hostileString,
+      }),
+      { nil: undefined },
+    ),
   });
   const plainHeaders = fc.record({
     contentType: fc.constant<string | undefined>('application/json'),

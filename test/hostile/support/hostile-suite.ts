@@ -20,7 +20,9 @@ export function hostileSuite(routes: readonly RouteDefinition[]): void {
   });
   afterAll(() => h.close());
 
-  const cases = routes.flatMap((route) => callersOf(route).map((caller) => [`${route.method.toUpperCase()} ${route.path} as ${caller}`, route, caller] as const));
+  const cases = routes.flatMap((route) =>
+    callersOf(route).map((caller) => [`${route.method.toUpperCase()} ${route.path} as ${caller}`, route, caller] as const),
+  );
 
   it('covers each route with an anonymous and an authenticated caller', () => {
     expect(cases.length).toBe(routes.length * 2);

@@ -20,7 +20,11 @@ export function jsonFiles(dir: string): JsonFile[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => ({ name: f.replace(/\.json$/, ''), file: path.join(dir, f), json: JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Record<string, unknown> }));
+    .map((f) => ({
+      name: f.replace(/\.json$/, ''),
+      file: path.join(dir, f),
+      json: JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Record<string, unknown>,
+    }));
 }
 
 export interface CloudQuery {
@@ -34,7 +38,9 @@ export interface CloudQuery {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function groupByOf(...aggregations: unknown[]): string[] {
-  return aggregations.flatMap((a) => (Array.isArray(a) ? a : [a])).flatMap((a) => (isObject(a) && Array.isArray(a.groupByFields) ? (a.groupByFields as string[]) : []));
+  return aggregations
+    .flatMap((a) => (Array.isArray(a) ? a : [a]))
+    .flatMap((a) => (isObject(a) && Array.isArray(a.groupByFields) ? (a.groupByFields as string[]) : []));
 }
 
 /** Every filter and PromQL query of a dashboard or alert policy, wherever it sits. */
@@ -43,8 +49,10 @@ export function cloudQueries(json: unknown, where: string): CloudQuery[] {
   const visit = (v: unknown, at: string) => {
     if (Array.isArray(v)) return v.forEach((item, i) => visit(item, `${at}[${i}]`));
     if (!isObject(v)) return;
-    if (typeof v.filter === 'string') found.push({ where: `${at}.filter`, filter: v.filter, groupBy: groupByOf(v.aggregation, v.aggregations, v.secondaryAggregation) });
-    if (typeof v.denominatorFilter === 'string') found.push({ where: `${at}.denominatorFilter`, filter: v.denominatorFilter, groupBy: groupByOf(v.denominatorAggregations) });
+    if (typeof v.filter === 'string')
+      found.push({ where: `${at}.filter`, filter: v.filter, groupBy: groupByOf(v.aggregation, v.aggregations, v.secondaryAggregation) });
+    if (typeof v.denominatorFilter === 'string')
+      found.push({ where: `${at}.denominatorFilter`, filter: v.denominatorFilter, groupBy: groupByOf(v.denominatorAggregations) });
     if (typeof v.prometheusQuery === 'string') found.push({ where: `${at}.prometheusQuery`, promql: v.prometheusQuery });
     if (isObject(v.conditionPrometheusQueryLanguage) && typeof v.conditionPrometheusQueryLanguage.query === 'string') {
       found.push({ where: `${at}.conditionPrometheusQueryLanguage.query`, promql: v.conditionPrometheusQueryLanguage.query });

@@ -20,7 +20,12 @@ export interface Family {
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const NUMBER = /^(?:[+-]?Inf|NaN|[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)$/;
-const SUFFIXES: Record<string, string[]> = { counter: ['_total', '_created'], gauge: [''], histogram: ['_bucket', '_count', '_sum', '_created'], unknown: [''] };
+const SUFFIXES: Record<string, string[]> = {
+  counter: ['_total', '_created'],
+  gauge: [''],
+  histogram: ['_bucket', '_count', '_sum', '_created'],
+  unknown: [''],
+};
 
 function parseNumber(text: string): number {
   if (text === '+Inf' || text === 'Inf') return Infinity;
@@ -100,7 +105,8 @@ export function parseOpenMetrics(text: string): Map<string, Family> {
     const [, name = '', labelText = '', valueText = ''] = sample;
     const family = current ? families.get(current) : undefined;
     if (!current || !family) return void problems.push(`${where}: sample ${name} before any # TYPE`);
-    if (!SUFFIXES[family.type]!.some((s) => name === current + s)) return void problems.push(`${where}: ${name} is not a sample name of ${family.type} ${current}`);
+    if (!SUFFIXES[family.type]!.some((s) => name === current + s))
+      return void problems.push(`${where}: ${name} is not a sample name of ${family.type} ${current}`);
     if (!NUMBER.test(valueText)) return void problems.push(`${where}: bad value ${valueText}`);
     let labels: Record<string, string>;
     try {

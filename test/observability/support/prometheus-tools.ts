@@ -74,7 +74,10 @@ export async function startPrometheus(configYaml: string): Promise<PrometheusSer
       await stop();
       throw new Error(`prometheus exited with ${child.exitCode}:\n${output.join('')}`);
     }
-    const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/-/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) {
       await stop();

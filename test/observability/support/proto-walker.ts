@@ -73,7 +73,10 @@ function checkValue(field: protobuf.Field, value: unknown, where: string, mode: 
   const resolved = field.resolve().resolvedType;
   if (resolved instanceof protobuf.Enum) {
     const ok = typeof value === 'string' ? value in resolved.values : Number.isInteger(value) && Object.values(resolved.values).includes(value as number);
-    if (!ok) problems.push(`${where}: ${JSON.stringify(value)} is not a ${resolved.name}${typeof value === 'string' ? didYouMean(value, Object.keys(resolved.values)) : ''}`);
+    if (!ok)
+      problems.push(
+        `${where}: ${JSON.stringify(value)} is not a ${resolved.name}${typeof value === 'string' ? didYouMean(value, Object.keys(resolved.values)) : ''}`,
+      );
   } else if (resolved instanceof protobuf.Type) {
     walk(resolved, value, where, mode, problems);
   } else checkScalar(field.type, value, where, problems);

@@ -16,7 +16,14 @@ let counter = 0;
 
 beforeAll(async () => {
   receiver = await startFakeWebhookReceiver({ secrets: [SECRET], now: clock.now });
-  server = await startBangeSandboxServer({ apiKey: API_KEY, webhookSecret: SECRET, clock, ids: createSequentialIds(), retryDelaysMs: [30, 60], deliveryTimeoutMs: 1000 });
+  server = await startBangeSandboxServer({
+    apiKey: API_KEY,
+    webhookSecret: SECRET,
+    clock,
+    ids: createSequentialIds(),
+    retryDelaysMs: [30, 60],
+    deliveryTimeoutMs: 1000,
+  });
 });
 afterAll(async () => {
   await server.close();
@@ -33,12 +40,24 @@ async function api(method: string, path: string, body?: unknown, headers: Record
     headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json', ...headers },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return { status: response.status, headers: response.headers, json: (await response.json()) as Record<string, unknown> & { error?: { code: string; message: string } } };
+  return {
+    status: response.status,
+    headers: response.headers,
+    json: (await response.json()) as Record<string, unknown> & { error?: { code: string; message: string } },
+  };
 }
 
 async function createPayment(over: Record<string, unknown> = {}): Promise<BankPayment> {
   counter += 1;
-  const body = { reference: `PAY-2026-${String(counter).padStart(6, '0')}`, amount: 25_000, currency: 'XAF', method: 'bange_wallet', description: 'Licencia comercial', callbackUrl: receiver.url, ...over };
+  const body = {
+    reference: `PAY-2026-${String(counter).padStart(6, '0')}`,
+    amount: 25_000,
+    currency: 'XAF',
+    method: 'bange_wallet',
+    description: 'Licencia comercial',
+    callbackUrl: receiver.url,
+    ...over,
+  };
   const created = await api('POST', '/v1/payments', body, { 'idempotency-key': `key-${counter}` });
   expect(created.status).toBe(201);
   return created.json as unknown as BankPayment;
@@ -101,7 +120,12 @@ describe('BANGE sandbox webhooks', () => {
     receiver.answer(500, 500);
     await checkout(p.id, 'pay');
     await server.sandbox.settle();
-    expect(server.sandbox.deliveries().filter((d) => d.transactionId === p.id).map((d) => [d.attempt, d.status])).toEqual([
+    expect(
+      server.sandbox
+        .deliveries()
+        .filter((d) => d.transactionId === p.id)
+        .map((d) => [d.attempt, d.status]),
+    ).toEqual([
       [1, 500],
       [2, 500],
       [3, 200],
@@ -129,7 +153,12 @@ describe('BANGE sandbox webhooks', () => {
     receiver.answer(400);
     await checkout(p.id, 'pay');
     await server.sandbox.settle();
-    expect(server.sandbox.deliveries().filter((d) => d.transactionId === p.id).map((d) => d.status)).toEqual([400]);
+    expect(
+      server.sandbox
+        .deliveries()
+        .filter((d) => d.transactionId === p.id)
+        .map((d) => d.status),
+    ).toEqual([400]);
   });
 
   it('sends payment.failed on a decline, and a later pay (the payer tries again) sends payment.succeeded', async () => {
@@ -199,14 +228,24 @@ describe('BANGE sandbox refunds and statements', () => {
     expect(partial.json).toMatchObject({ status: 'succeeded', refundedAmount: 4_000 });
     const replay = await api('POST', `/v1/payments/${p.id}/refunds`, { amount: 4_000 }, { 'idempotency-key': 'r-1' });
     expect([replay.status, replay.headers.get('idempotent-replayed'), replay.json.refundedAmount]).toEqual([200, 'true', 4_000]);
-    expect((await api('POST', `/v1/payments/${p.id}/refunds`, { amount: 5_000 }, { 'idempotency-key': 'r-1' })).json.error?.code).toBe('idempotency_key_reused');
+    expect((await api('POST', `/v1/payments/${p.id}/refunds`, { amount: 5_000 }, { 'idempotency-key': 'r-1' })).json.error?.code).toBe(
+      'idempotency_key_reused',
+    );
 
     const tooMuch = await api('POST', `/v1/payments/${p.id}/refunds`, { amount: 6_001 }, { 'idempotency-key': 'r-2' });
     expect(tooMuch.status).toBe(400);
-    expect(tooMuch.json.error).toEqual({ code: 'amount_exceeds_refundable', message: expect.stringContaining('6001 XAF exceeds the 6000 XAF still refundable') });
-    expect((await api('POST', `/v1/payments/${p.id}/refunds`, { amount: 60.5 }, { 'idempotency-key': 'r-3' })).json.error?.message).toMatch(/amount: expected a whole number of XAF/);
+    expect(tooMuch.json.error).toEqual({
+      code: 'amount_exceeds_refundable',
+      message: expect.stringContaining('6001 XAF exceeds the 6000 XAF still refundable'),
+    });
+    expect((await api('POST', `/v1/payments/${p.id}/refunds`, { amount: 60.5 }, { 'idempotency-key': 'r-3' })).json.error?.message).toMatch(
+      /amount: expected a whole number of XAF/,
+    );
     expect((await api('POST', `/v1/payments/${p.id}/refunds`, { amount: 1 })).json.error?.code).toBe('idempotency_key_required');
-    expect((await api('POST', `/v1/payments/${p.id}/refunds`, { amount: 6_000 }, { 'idempotency-key': 'r-4' })).json).toMatchObject({ status: 'refunded', refundedAmount: 10_000 });
+    expect((await api('POST', `/v1/payments/${p.id}/refunds`, { amount: 6_000 }, { 'idempotency-key': 'r-4' })).json).toMatchObject({
+      status: 'refunded',
+      refundedAmount: 10_000,
+    });
 
     await server.sandbox.settle();
     expect(receiver.received.map((r) => [r.event.type, r.event.data.amount])).toEqual([
@@ -226,10 +265,21 @@ describe('BANGE sandbox refunds and statements', () => {
   it('adds an extra statement line no webhook announced', async () => {
     const added = await api('POST', '/v1/statements/2026-01-16/lines', { reference: 'PAY-UNKNOWN-1', amount: 5_000 });
     expect(added.status).toBe(201);
-    expect(added.json).toEqual({ transactionId: expect.stringMatching(/^pay_/), reference: 'PAY-UNKNOWN-1', type: 'payment', amount: 5_000, currency: 'XAF', at: '2026-01-16T12:00:00.000Z' });
+    expect(added.json).toEqual({
+      transactionId: expect.stringMatching(/^pay_/),
+      reference: 'PAY-UNKNOWN-1',
+      type: 'payment',
+      amount: 5_000,
+      currency: 'XAF',
+      at: '2026-01-16T12:00:00.000Z',
+    });
     expect((await api('GET', '/v1/statements/2026-01-16')).json).toEqual({ date: '2026-01-16', lines: [added.json] });
-    expect((await api('POST', '/v1/statements/2026-01-16/lines', { reference: 'X', amount: 5, at: '2026-01-17T00:00:00Z' })).json.error?.message).toMatch(/is not on 2026-01-16/);
-    expect((await api('POST', '/v1/statements/2026-01-16/lines', { reference: 'X', amount: 5.5 })).json.error?.message).toMatch(/amount: expected a whole number of XAF/);
+    expect((await api('POST', '/v1/statements/2026-01-16/lines', { reference: 'X', amount: 5, at: '2026-01-17T00:00:00Z' })).json.error?.message).toMatch(
+      /is not on 2026-01-16/,
+    );
+    expect((await api('POST', '/v1/statements/2026-01-16/lines', { reference: 'X', amount: 5.5 })).json.error?.message).toMatch(
+      /amount: expected a whole number of XAF/,
+    );
     expect((await api('GET', '/v1/statements/2026-13-01')).json.error?.message).toMatch(/date: expected a day that exists/);
   });
 });
@@ -247,7 +297,14 @@ describe('BANGE sandbox API', () => {
 
   it('replays a create with the same key and body, refuses the same key with another body', async () => {
     const first = await createPayment();
-    const body = { reference: first.reference, amount: 25_000, currency: 'XAF', method: 'bange_wallet', description: 'Licencia comercial', callbackUrl: receiver.url };
+    const body = {
+      reference: first.reference,
+      amount: 25_000,
+      currency: 'XAF',
+      method: 'bange_wallet',
+      description: 'Licencia comercial',
+      callbackUrl: receiver.url,
+    };
     const replay = await api('POST', '/v1/payments', body, { 'idempotency-key': `key-${counter}` });
     expect([replay.status, replay.headers.get('idempotent-replayed'), replay.json.id]).toEqual([200, 'true', first.id]);
     const other = await api('POST', '/v1/payments', { ...body, amount: 1 }, { 'idempotency-key': `key-${counter}` });
@@ -269,7 +326,11 @@ describe('BANGE sandbox API', () => {
   });
 
   it('refuses a body that is not JSON, unknown routes and wrong methods', async () => {
-    const bad = await fetch(`${server.apiUrl}/v1/payments`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}`, 'idempotency-key': 'k' }, body: '{' });
+    const bad = await fetch(`${server.apiUrl}/v1/payments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'idempotency-key': 'k' },
+      body: '{',
+    });
     expect([bad.status, ((await bad.json()) as { error: { message: string } }).error.message]).toEqual([400, 'The body is not valid JSON.']);
     expect((await api('GET', '/v2/nothing')).status).toBe(404);
     const wrongMethod = await api('DELETE', '/v1/payments/pay_1');
@@ -285,7 +346,19 @@ describe('BANGE sandbox API', () => {
     const listed = await api('GET', `/v1/deliveries?transactionId=${p.id}`);
     expect(listed.json).toEqual({
       held: 0,
-      items: [{ eventId: expect.stringMatching(/^evt_/), type: 'payment.succeeded', transactionId: p.id, url: receiver.url, copy: 1, attempt: 1, status: 200, error: null, at: '2026-01-15T09:00:00.000Z' }],
+      items: [
+        {
+          eventId: expect.stringMatching(/^evt_/),
+          type: 'payment.succeeded',
+          transactionId: p.id,
+          url: receiver.url,
+          copy: 1,
+          attempt: 1,
+          status: 200,
+          error: null,
+          at: '2026-01-15T09:00:00.000Z',
+        },
+      ],
     });
   });
 });
@@ -361,7 +434,13 @@ describe('createBangeSandbox', () => {
     const errors: string[] = [];
     const logger = { error: (m: string) => errors.push(m) } as unknown as Parameters<typeof createBangeSandbox>[0]['logger'];
     const broken = { now: () => new Date(Number.NaN) }; // toISOString throws
-    const sandbox = createBangeSandbox({ apiKey: API_KEY, webhookSecret: SECRET, publicBaseUrl: 'http://localhost:1', clock: broken, ...(logger ? { logger } : {}) });
+    const sandbox = createBangeSandbox({
+      apiKey: API_KEY,
+      webhookSecret: SECRET,
+      publicBaseUrl: 'http://localhost:1',
+      clock: broken,
+      ...(logger ? { logger } : {}),
+    });
     const { createServer } = await import('node:http');
     const s = createServer(sandbox.handler);
     await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));

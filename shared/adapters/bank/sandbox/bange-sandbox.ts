@@ -213,7 +213,8 @@ export function createBangeSandbox(options: BangeSandboxOptions): BangeSandbox {
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://sandbox');
-    if (!url.pathname.startsWith(BANGE_SANDBOX_PREFIX)) throw new SandboxRefusal(404, 'route_not_found', `The sandbox serves paths under ${BANGE_SANDBOX_PREFIX}.`);
+    if (!url.pathname.startsWith(BANGE_SANDBOX_PREFIX))
+      throw new SandboxRefusal(404, 'route_not_found', `The sandbox serves paths under ${BANGE_SANDBOX_PREFIX}.`);
     const path = url.pathname.slice(BANGE_SANDBOX_PREFIX.length);
     const matching = routes.map((route) => ({ route, match: route.pattern.exec(path) })).filter((m) => m.match);
     if (matching.length === 0) throw new SandboxRefusal(404, 'route_not_found', `No sandbox route ${req.method} ${url.pathname}.`);

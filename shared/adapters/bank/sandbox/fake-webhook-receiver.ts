@@ -41,12 +41,23 @@ export async function startFakeWebhookReceiver(options: { secrets: string[]; now
       let timestamp: number | null = null;
       let refusal: string | null = null;
       try {
-        timestamp = verifyBangeSignature({ rawBody: raw, header: req.headers['x-bange-signature'], secrets: options.secrets, now: options.now?.() ?? new Date() });
+        timestamp = verifyBangeSignature({
+          rawBody: raw,
+          header: req.headers['x-bange-signature'],
+          secrets: options.secrets,
+          now: options.now?.() ?? new Date(),
+        });
       } catch (err) {
         if (!(err instanceof WebhookSignatureError)) throw err;
         refusal = err.reason;
       }
-      received.push({ rawBody: raw.toString('utf8'), event: JSON.parse(raw.toString('utf8')) as BangeWebhookEvent, timestamp, refusal, atMs: Date.now() - started });
+      received.push({
+        rawBody: raw.toString('utf8'),
+        event: JSON.parse(raw.toString('utf8')) as BangeWebhookEvent,
+        timestamp,
+        refusal,
+        atMs: Date.now() - started,
+      });
       const next = queue.shift() ?? 200;
       if (next === 'drop') return void req.socket.destroy();
       res.writeHead(refusal ? 401 : next, { 'content-type': 'application/json' }).end('{}');

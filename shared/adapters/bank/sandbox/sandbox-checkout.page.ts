@@ -78,7 +78,10 @@ ${line && p.returnUrl ? `<p><a href="${escapeHtml(p.returnUrl)}">Return to the m
 export function renderIndexPage(payments: SandboxPayment[], prefix: string): string {
   const rows = [...payments]
     .reverse()
-    .map((p) => `<li><a href="${escapeHtml(`${prefix}checkout/${encodeURIComponent(p.id)}`)}">${escapeHtml(p.reference)}</a>: ${escapeHtml(formatXaf(p.amount, 'es'))}, ${p.status}</li>`)
+    .map(
+      (p) =>
+        `<li><a href="${escapeHtml(`${prefix}checkout/${encodeURIComponent(p.id)}`)}">${escapeHtml(p.reference)}</a>: ${escapeHtml(formatXaf(p.amount, 'es'))}, ${p.status}</li>`,
+    )
     .join('\n');
   return layout(
     'BANGE sandbox',
@@ -89,5 +92,8 @@ ${rows ? `<ul>\n${rows}\n</ul>` : '<p>No payment yet.</p>'}`,
 }
 
 export function renderUnknownPaymentPage(id: string): string {
-  return layout('BANGE sandbox · unknown payment', `<h1>Unknown payment</h1><p>No payment ${escapeHtml(id)} at this sandbox. It keeps payments in memory: a restart of the server forgets them; create a new payment.</p>`);
+  return layout(
+    'BANGE sandbox · unknown payment',
+    `<h1>Unknown payment</h1><p>No payment ${escapeHtml(id)} at this sandbox. It keeps payments in memory: a restart of the server forgets them; create a new payment.</p>`,
+  );
 }

@@ -52,7 +52,8 @@ export function createSandboxStore(options: { clock: Clock; ids: IdGenerator; ch
 
   function find(id: string): SandboxPayment {
     const payment = payments.get(id);
-    if (!payment) throw new SandboxRefusal(404, 'payment_not_found', `No payment ${id} at this bank (the sandbox keeps payments in memory: a restart forgets them).`);
+    if (!payment)
+      throw new SandboxRefusal(404, 'payment_not_found', `No payment ${id} at this bank (the sandbox keeps payments in memory: a restart forgets them).`);
     return payment;
   }
 
@@ -62,7 +63,11 @@ export function createSandboxStore(options: { clock: Clock; ids: IdGenerator; ch
     const record = idempotency.get(`${scope}\n${key}`);
     if (record) {
       if (record.fingerprint !== fingerprint) {
-        throw new SandboxRefusal(409, 'idempotency_key_reused', `The Idempotency-Key was already used with a different request (${scope}); use a new key for a new request.`);
+        throw new SandboxRefusal(
+          409,
+          'idempotency_key_reused',
+          `The Idempotency-Key was already used with a different request (${scope}); use a new key for a new request.`,
+        );
       }
       return { payment: record.response, replayed: true };
     }
@@ -102,7 +107,11 @@ export function createSandboxStore(options: { clock: Clock; ids: IdGenerator; ch
     pay(id: string): SandboxPayment {
       const payment = find(id);
       if (payment.status !== 'pending' && payment.status !== 'failed') {
-        throw new SandboxRefusal(409, 'payment_not_payable', `Payment ${id} is ${payment.status}${payment.paidAt ? ` since ${payment.paidAt}` : ''}: nothing to pay.`);
+        throw new SandboxRefusal(
+          409,
+          'payment_not_payable',
+          `Payment ${id} is ${payment.status}${payment.paidAt ? ` since ${payment.paidAt}` : ''}: nothing to pay.`,
+        );
       }
       payment.status = 'succeeded';
       payment.paidAt = now();
@@ -112,7 +121,8 @@ export function createSandboxStore(options: { clock: Clock; ids: IdGenerator; ch
 
     decline(id: string): SandboxPayment {
       const payment = find(id);
-      if (payment.status !== 'pending') throw new SandboxRefusal(409, 'payment_not_pending', `Payment ${id} is ${payment.status}: only a pending payment can be declined.`);
+      if (payment.status !== 'pending')
+        throw new SandboxRefusal(409, 'payment_not_pending', `Payment ${id} is ${payment.status}: only a pending payment can be declined.`);
       payment.status = 'failed';
       return payment;
     },

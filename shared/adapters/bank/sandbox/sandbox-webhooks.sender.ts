@@ -69,7 +69,17 @@ export function createWebhookSender(options: WebhookSenderOptions) {
 
   /** One HTTP attempt; true when worth retrying (the receiver is down, overloaded or failing). */
   async function attemptOnce(event: BangeWebhookEvent, body: string, url: string, copy: number, attempt: number): Promise<boolean> {
-    const record: DeliveryAttempt = { eventId: event.id, type: event.type, transactionId: event.data.transactionId, url, copy, attempt, status: null, error: null, at: clock.now().toISOString() };
+    const record: DeliveryAttempt = {
+      eventId: event.id,
+      type: event.type,
+      transactionId: event.data.transactionId,
+      url,
+      copy,
+      attempt,
+      status: null,
+      error: null,
+      at: clock.now().toISOString(),
+    };
     try {
       // Signed at each attempt, as BANGE does, so a retry minutes later is still within the receiver's tolerance.
       const signature = signBangePayload(body, secret, Math.floor(clock.now().getTime() / 1000));

@@ -24,21 +24,19 @@ export async function lockAndFindLastEntry(tx: Queryable): Promise<{ id: number;
   return rows[0] ? { id: Number(rows[0].id), hash: rows[0].hash } : undefined;
 }
 
-export async function insertAuditEntry(
-  tx: Queryable,
-  e: {
-    id: number;
-    at: string;
-    actorId: string | null;
-    actorEmail: string | null;
-    action: string;
-    target: string | null;
-    ip: string | null;
-    details: Record<string, unknown>;
-  },
-  prevHash: Buffer,
-  hash: Buffer,
-): Promise<void> {
+/** One entry of the chain, as stored and as read back. */
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actorId: string | null;
+  actorEmail: string | null;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  details: Record<string, unknown>;
+}
+
+export async function insertAuditEntry(tx: Queryable, e: AuditEntry, prevHash: Buffer, hash: Buffer): Promise<void> {
   await tx.query(
     `INSERT INTO audit_log (id, at, actor_id, actor_email, action, target, ip, details, prev_hash, hash)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,

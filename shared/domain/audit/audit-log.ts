@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
 import type { Queryable } from '../../ports/database.port';
 import type { Clock } from '../../ports/clock.port';
 import { canonicalJson } from '../canonical-json';
-import { findAuditRows, findAuditRowsFrom, insertAuditEntry, lockAndFindLastEntry, type AuditRow } from './audit-log.repository';
+import { findAuditRows, findAuditRowsFrom, insertAuditEntry, lockAndFindLastEntry, type AuditEntry, type AuditRow } from './audit-log.repository';
+
+export type { AuditEntry } from './audit-log.repository';
 
 export interface AuditEvent {
   action: string;
@@ -15,17 +17,6 @@ export interface AuditEvent {
   target?: string | null;
   ip?: string | null;
   details?: Record<string, unknown>;
-}
-
-export interface AuditEntry {
-  id: number;
-  at: string;
-  actorId: string | null;
-  actorEmail: string | null;
-  action: string;
-  target: string | null;
-  ip: string | null;
-  details: Record<string, unknown>;
 }
 
 const GENESIS: Buffer = Buffer.alloc(32);

@@ -2,22 +2,19 @@
 import type { Queryable } from '../../ports/database.port';
 
 /** Inserts the journal and its two entries in one statement; false when that external reference was booked already. */
-export async function insertJournal(
-  tx: Queryable,
-  j: {
-    id: string;
-    kind: 'payment' | 'refund';
-    externalRef: string;
-    paymentId: string;
-    declarationId: string;
-    ministry: string;
-    serviceCode: string | null;
-    amount: number;
-    at: Date;
-    debit: string;
-    credit: string;
-  },
-): Promise<boolean> {
+/** A journal to book: what was paid or refunded, for which declaration and ministry. */
+export interface JournalInput {
+  kind: 'payment' | 'refund';
+  externalRef: string;
+  paymentId: string;
+  declarationId: string;
+  ministry: string;
+  serviceCode: string | null;
+  amount: number;
+  at: Date;
+}
+
+export async function insertJournal(tx: Queryable, j: JournalInput & { id: string; debit: string; credit: string }): Promise<boolean> {
   const { rowCount } = await tx.query(
     `WITH journal AS (
        INSERT INTO ledger_journals (id, kind, external_ref, payment_id, declaration_id, ministry_code, service_code, booked_at)

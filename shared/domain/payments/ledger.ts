@@ -5,21 +5,12 @@
  */
 import type { Queryable } from '../../ports/database.port';
 import type { IdGenerator } from '../../ports/ids.port';
-import { insertJournal } from './ledger.repository';
+import { insertJournal, type JournalInput } from './ledger.repository';
 
 export const BANGE_CLEARING = 'asset:bange-clearing';
 export const revenueAccount = (ministry: string) => `revenue:${ministry}`;
 
-export interface JournalInput {
-  kind: 'payment' | 'refund';
-  externalRef: string;
-  paymentId: string;
-  declarationId: string;
-  ministry: string;
-  serviceCode: string | null;
-  amount: number;
-  at: Date;
-}
+export type { JournalInput } from './ledger.repository';
 
 /** Books the journal; returns false when that external reference was already booked. */
 export async function bookJournal(tx: Queryable, ids: IdGenerator, j: JournalInput): Promise<boolean> {

@@ -21,13 +21,16 @@ import { performance } from 'node:perf_hooks';
 import { createDatabase, type Database } from '../shared/adapters/db/database';
 import { findFreePort } from '../shared/adapters/db/embedded-postgres';
 import { createAccessTokens } from '../shared/domain/identity/access-tokens';
-import { createKeyRing, generateSigningKey } from '../shared/domain/identity/key-ring';
+import { createKeyRing, generateSigningKey, type SigningKey } from '../shared/domain/identity/key-ring';
 import { systemClock } from '../shared/ports/clock.port';
 import { openBenchDatabase } from '../bench/lib/database';
 import { processRss, summarise } from '../bench/lib/load';
 import { startOwnCluster } from '../bench/lib/own-cluster';
+import { BANGE_CLEARING } from '../shared/domain/payments/ledger';
 import { startLocalServer } from '../bench/lib/processes';
-import { startDeployedShape } from './deployed/deployed-shape';
+import { topology } from '../shared/topology/topology';
+import { startDeployedShape, type DeployedShape } from './deployed/deployed-shape';
+import { loadOrCreateLocalKeys } from './local/local-keys';
 
 const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const PROFILE = option('profile') ?? 'journey';
@@ -51,6 +54,8 @@ interface Sample {
   at: number;
   ms: number;
   ok: boolean;
+  /** The HTTP status of a failed step (0: no answer). */
+  status?: number;
 }
 
 function call(agent: Agent, url: string, method: string, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string }> {
@@ -79,9 +84,9 @@ function call(agent: Agent, url: string, method: string, headers: Record<string,
   });
 }
 
-async function createCitizens(db: Database, count: number) {
-  const key = generateSigningKey('loadtest-1');
-  const tokens = createAccessTokens({ keys: createKeyRing([key]), issuer: 'https://api.taxasge.gq', audience: 'taxasge-api', clock: systemClock });
+/** Citizens signed in with tokens of the keys and issuer the target accepts (no password hashing in the way). */
+async function createCitizens(db: Database, count: number, keys: SigningKey[], issuer: string) {
+  const tokens = createAccessTokens({ keys: createKeyRing(keys), issuer, audience: 'taxasge-api', clock: systemClock });
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO users (id, email, password_hash, full_name, role, ministries)
      SELECT gen_random_uuid(), 'load-' || n || '-' || substr(md5(random()::text), 1, 8) || '@example.gq', 'loadtest: never used to log in', 'Load Citizen ' || n, 'citizen', '{}'
@@ -90,28 +95,30 @@ async function createCitizens(db: Database, count: number) {
   );
   const users = [];
   for (const r of rows) users.push({ id: r.id, token: await tokens.sign({ userId: r.id, role: 'citizen', ministries: [] }) });
-  return { users, signingKeysEnv: JSON.stringify([key]) };
+  return users;
 }
 
 /** One citizen's journey: browse and search the catalog, quote a service fee, pay it at the sandbox's checkout, fetch the receipt. */
-async function journey(base: string, agent: Agent, token: string, record: (s: Sample) => void, think: () => Promise<void>, n: number): Promise<boolean> {
+async function journey(
+  base: string,
+  agent: Agent,
+  token: string,
+  record: (s: Sample) => void,
+  think: () => Promise<void>,
+  n: number,
+  paid: string[],
+): Promise<boolean> {
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  const timed = async <T>(step: Step, fn: () => Promise<{ ok: boolean; value?: T }>): Promise<T | undefined> => {
+  const timed = async <T>(step: Step, fn: () => Promise<{ ok: boolean; status?: number; value?: T }>): Promise<T | undefined> => {
     const t0 = performance.now();
     const r = await fn();
-    record({ step, at: t0, ms: performance.now() - t0, ok: r.ok });
+    record({ step, at: t0, ms: performance.now() - t0, ok: r.ok, ...(r.ok ? {} : { status: r.status }) });
     return r.ok ? r.value : undefined;
   };
-  const ok = (status: number) => status >= 200 && status < 400;
-  if (!(await timed('browse', async () => ({ ok: ok((await call(agent, `${base}/api/v1/fiscal-services?limit=20`, 'GET', {})).status), value: true }))))
-    return false;
+  const answered = (status: number) => ({ ok: status >= 200 && status < 400, status, value: true });
+  if (!(await timed('browse', async () => answered((await call(agent, `${base}/api/v1/fiscal-services?limit=20`, 'GET', {})).status)))) return false;
   await think();
-  if (
-    !(await timed('search', async () => ({
-      ok: ok((await call(agent, `${base}/api/v1/fiscal-services?q=legalizacion&limit=20`, 'GET', {})).status),
-      value: true,
-    })))
-  )
+  if (!(await timed('search', async () => answered((await call(agent, `${base}/api/v1/fiscal-services?q=legalizacion&limit=20`, 'GET', {})).status))))
     return false;
   await think();
   const declaration = await timed('quote', async () => {
@@ -122,7 +129,8 @@ async function journey(base: string, agent: Agent, token: string, record: (s: Sa
       auth,
       JSON.stringify({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' }),
     );
-    return { ok: r.status === 201 || r.status === 200, value: r.status < 300 ? (JSON.parse(r.text) as { id: string }).id : undefined };
+    const created = r.status === 201 || r.status === 200;
+    return { ok: created, status: r.status, value: created ? (JSON.parse(r.text) as { id: string }).id : undefined };
   });
   if (!declaration) return false;
   await think();
@@ -134,29 +142,24 @@ async function journey(base: string, agent: Agent, token: string, record: (s: Sa
       { ...auth, 'idempotency-key': `load-${declaration}-${n}` },
       JSON.stringify({ declarationId: declaration, method: 'bange_card' }),
     );
-    return { ok: r.status === 201 || r.status === 200, value: r.status < 300 ? (JSON.parse(r.text) as { id: string; checkoutUrl: string }) : undefined };
+    const created = r.status === 201 || r.status === 200;
+    return { ok: created, status: r.status, value: created ? (JSON.parse(r.text) as { id: string; checkoutUrl: string }) : undefined };
   });
   if (!payment) return false;
   await think();
-  if (
-    !(await timed('checkout', async () => ({
-      ok: ok(
-        (await call(agent, `${payment.checkoutUrl}/pay`, 'POST', { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, '')).status,
-      ),
-      value: true,
-    })))
-  )
-    return false;
+  const checkout = () => call(agent, `${payment.checkoutUrl}/pay`, 'POST', { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, '');
+  if (!(await timed('checkout', async () => answered((await checkout()).status)))) return false;
+  paid.push(payment.id);
   // The receipt exists once the webhook went through the pipeline: polled, its latency from the checkout.
   return Boolean(
     await timed('receipt', async () => {
       for (let i = 0; i < 100; i++) {
         const r = await call(agent, `${base}/api/v1/payments/${payment.id}/receipt`, 'GET', auth);
         if (r.status === 200) return { ok: true, value: true };
-        if (r.status >= 500 || r.status === 0) return { ok: false };
+        if (r.status >= 500 || r.status === 0) return { ok: false, status: r.status };
         await new Promise((res) => setTimeout(res, 100));
       }
-      return { ok: false };
+      return { ok: false, status: 404 };
     }),
   );
 }
@@ -169,12 +172,63 @@ function report(title: string, samples: Sample[]): { errors: number; worstP95: n
     if (!mine.length) continue;
     const s = summarise(mine.map((x) => x.ms));
     worstP95 = Math.max(worstP95, step === 'receipt' ? 0 : s.p95);
+    const failures = new Map<number, number>();
+    for (const x of mine) if (!x.ok) failures.set(x.status ?? 0, (failures.get(x.status ?? 0) ?? 0) + 1);
+    const why = [...failures].map(([status, count]) => `${count} × ${status || 'no answer'}`).join(', ');
     lines.push(
-      `  ${step.padEnd(9)} ${String(mine.length).padStart(6)}  failed ${String(mine.filter((x) => !x.ok).length).padStart(4)}  p50 ${s.p50}  p95 ${s.p95}  p99 ${s.p99} ms`,
+      `  ${step.padEnd(9)} ${String(mine.length).padStart(6)}  failed ${String(mine.filter((x) => !x.ok).length).padStart(4)}${why ? ` (${why})` : ''}  p50 ${s.p50}  p95 ${s.p95}  p99 ${s.p99} ms`,
     );
   }
   log(lines.join('\n'));
   return { errors: samples.filter((s) => !s.ok).length, worstP95 };
+}
+
+/** Waits until every paid payment is applied and receipted (or `timeoutMs`), then compares payments, ledger and receipts. */
+async function checkMoney(db: Database, paid: string[], timeoutMs: number) {
+  const started = performance.now();
+  const settled = async () =>
+    (
+      await db.query<{ succeeded: string; receipts: string; journals: string; booked_twice: string; clearing: string | null; expected: string | null }>(
+        `SELECT (SELECT count(*) FROM payments WHERE id = ANY($1) AND status = 'succeeded') AS succeeded,
+                (SELECT count(*) FROM receipts WHERE payment_id = ANY($1)) AS receipts,
+                (SELECT count(*) FROM ledger_journals WHERE kind = 'payment' AND payment_id = ANY($1)) AS journals,
+                (SELECT count(*) FROM (SELECT payment_id FROM ledger_journals WHERE kind = 'payment' AND payment_id = ANY($1) GROUP BY payment_id HAVING count(*) > 1) t) AS booked_twice,
+                (SELECT sum(e.debit) FROM ledger_entries e JOIN ledger_journals j ON j.id = e.journal_id
+                  WHERE j.kind = 'payment' AND j.payment_id = ANY($1) AND e.account = $2) AS clearing,
+                (SELECT sum(amount) FROM payments WHERE id = ANY($1)) AS expected`,
+        [paid, BANGE_CLEARING],
+      )
+    ).rows[0]!;
+  let row = await settled();
+  while ((Number(row.receipts) < paid.length || Number(row.journals) < paid.length) && performance.now() - started < timeoutMs) {
+    await new Promise((r) => setTimeout(r, 250));
+    row = await settled();
+  }
+  const deadLetters = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM dead_letters')).rows[0]!.n);
+  const result = {
+    paid: paid.length,
+    succeeded: Number(row.succeeded),
+    receipts: Number(row.receipts),
+    journals: Number(row.journals),
+    bookedTwice: Number(row.booked_twice),
+    clearing: Number(row.clearing ?? 0),
+    expected: Number(row.expected ?? 0),
+    deadLetters,
+    settledMs: Math.round(performance.now() - started),
+  };
+  const passed =
+    result.succeeded === result.paid &&
+    result.receipts === result.paid &&
+    result.journals === result.paid &&
+    result.bookedTwice === 0 &&
+    result.clearing === result.expected &&
+    deadLetters === 0;
+  return { ...result, passed };
+}
+
+function functionPids(shape: DeployedShape): { name: string; pid: number }[] {
+  const ids = [...Object.keys(topology.httpFunctions), ...Object.keys(topology.eventFunctions)];
+  return ids.flatMap((id) => shape.instancesOf(id).flatMap((p, i) => (p.child.pid ? [{ name: `${id}#${i}`, pid: p.child.pid }] : [])));
 }
 
 async function main() {
@@ -190,9 +244,10 @@ async function main() {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'taxasge-loadtest-'));
   const stops: (() => Promise<void>)[] = [];
   try {
-    const { users, signingKeysEnv } = await createCitizens(db, USERS);
+    let users: Awaited<ReturnType<typeof createCitizens>>;
     let base: string;
-    let serverPid: number | undefined;
+    /** The processes whose memory is sampled: the one server, or every function of the deployed shape. */
+    let serverPids: () => { name: string; pid: number }[] = () => [];
     if (TARGET === 'deployed') {
       const shape = await startDeployedShape({
         dataDir,
@@ -200,13 +255,18 @@ async function main() {
         databaseUrl: database.url,
         distDir: path.join(dataDir, 'dist'),
         logLevel: 'error',
-        extraEnv: { RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000', AUTH_SIGNING_KEYS: signingKeysEnv },
+        extraEnv: { RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000' },
         log,
       });
       stops.push(() => shape.close());
       base = shape.url;
+      // The shape signs with the keys it keeps in dataDir and names its public origin as the issuer.
+      users = await createCitizens(db, USERS, loadOrCreateLocalKeys(dataDir), shape.url);
+      serverPids = () => functionPids(shape);
     } else {
       const port = await findFreePort();
+      const key = generateSigningKey('loadtest-1');
+      users = await createCitizens(db, USERS, [key], 'https://api.taxasge.gq');
       const server = await startLocalServer(port, {
         PATH,
         HOME,
@@ -215,7 +275,7 @@ async function main() {
         LOG_LEVEL: 'error',
         DATABASE_URL: database.url,
         DATA_DIR: dataDir,
-        AUTH_SIGNING_KEYS: signingKeysEnv,
+        AUTH_SIGNING_KEYS: JSON.stringify([key]),
         RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000',
         RESPONSE_VALIDATION: 'off',
         PORT: String(port),
@@ -223,12 +283,14 @@ async function main() {
       });
       stops.push(() => server.stop());
       base = server.url;
-      serverPid = server.pid;
+      serverPids = () => [{ name: 'server', pid: server.pid }];
     }
     log(`${PROFILE} against ${TARGET} at ${base} (${USERS} citizens)`);
     const agent = new Agent({ keepAlive: true, maxSockets: 2048 });
     const samples: Sample[] = [];
     const record = (s: Sample) => samples.push(s);
+    /** Payments the sandbox's checkout took money for: each must end succeeded, booked once and receipted once. */
+    const paid: string[] = [];
     let n = 0;
     const think = () => new Promise<void>((r) => setTimeout(r, THINK_MS * (0.5 + Math.random())));
 
@@ -238,20 +300,28 @@ async function main() {
       let failed = 0;
       const rss: string[] = [];
       const sampler = setInterval(() => {
-        if (serverPid) rss.push(`${Math.round((performance.now() - began) / 1000)} s: ${processRss(serverPid).rssMb} MB`);
+        const largest = serverPids()
+          .map(({ name, pid }) => ({ name, mb: processRss(pid).rssMb }))
+          .sort((a, b) => b.mb - a.mb)[0];
+        if (largest) rss.push(`${Math.round((performance.now() - began) / 1000)} s: ${largest.mb} MB${TARGET === 'deployed' ? ` (${largest.name})` : ''}`);
       }, 10_000);
+      const measuredFrom = performance.now();
       // Users arrive over the first 10 s, then loop until the end.
       await Promise.all(
         users.map(async (u, i) => {
           await new Promise((r) => setTimeout(r, (i / users.length) * 10_000));
           while (performance.now() < until) {
-            if (await journey(base, agent, u.token, record, think, n++)) journeys++;
+            if (await journey(base, agent, u.token, record, think, n++, paid)) journeys++;
             else failed++;
           }
         }),
       );
       clearInterval(sampler);
-      report(`${PROFILE}: ${journeys} journeys completed, ${failed} failed, in ${SECONDS} s with ${USERS} users`, samples);
+      const seconds = (performance.now() - measuredFrom) / 1000;
+      report(
+        `${PROFILE}: ${journeys} journeys completed, ${failed} failed, in ${Math.round(seconds)} s with ${USERS} users (${Math.round(samples.length / seconds)} steps/s)`,
+        samples,
+      );
       if (PROFILE === 'endurance') {
         const start = samples[0]?.at ?? 0;
         for (let minute = 0; minute * 60_000 < SECONDS * 1000; minute++) {
@@ -259,7 +329,13 @@ async function main() {
           if (mine.length) log(`  minute ${minute + 1}: ${mine.length} steps, p95 ${summarise(mine.map((s) => s.ms)).p95} ms`);
         }
       }
-      if (rss.length) log(`  server RSS: ${rss.join(', ')}`);
+      if (rss.length) log(`  ${TARGET === 'deployed' ? 'largest function RSS' : 'server RSS'}: ${rss.join(', ')}`);
+      if (TARGET === 'deployed')
+        log(
+          `  RSS at the end: ${serverPids()
+            .map(({ name, pid }) => `${name} ${processRss(pid).rssMb} MB`)
+            .join(', ')}`,
+        );
     } else {
       // Open loop: journeys started at a rate, whatever happened to the earlier ones.
       const phase = async (rate: number, seconds: number) => {
@@ -269,7 +345,7 @@ async function main() {
         for (let i = 0; i < rate * seconds; i++) {
           const due = start + (i * 1000) / rate;
           await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
-          running.push(journey(base, agent, users[n % users.length]!.token, record, () => Promise.resolve(), n++));
+          running.push(journey(base, agent, users[n % users.length]!.token, record, () => Promise.resolve(), n++, paid));
         }
         await Promise.all(running);
         return samples.slice(from);
@@ -296,6 +372,13 @@ async function main() {
       }
     }
     agent.destroy();
+    const money = await checkMoney(db, paid, 120_000);
+    log(
+      `money: ${money.paid} payments paid at the checkout → ${money.succeeded} succeeded, ${money.receipts} receipts, ${money.journals} journals ` +
+        `(${money.bookedTwice} booked twice), BANGE clearing ${money.clearing} XAF of ${money.expected} XAF, ${money.deadLetters} dead letters, settled in ${money.settledMs} ms` +
+        (money.passed ? '' : ' — MISMATCH'),
+    );
+    if (!money.passed) process.exitCode = 1;
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     await db.close();

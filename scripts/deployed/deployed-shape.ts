@@ -28,6 +28,7 @@ import { SANDBOX_READY } from './bange-sandbox-main';
 import { applyTopologyToEmulator } from './emulator-topology';
 import { functionEnvironment, type SharedSettings } from './function-environment';
 import { startFunctionProcess, type FunctionProcess } from './function-process';
+import { readPlans } from '../capacity/terraform-plan';
 import { createHostingProxy } from './hosting-proxy';
 import { startPubSubEmulator, type PubSubEmulator } from './pubsub-emulator';
 import { createScheduler, type JobRun, type LocalScheduler } from './scheduler';
@@ -44,6 +45,8 @@ export interface DeployedShapeOptions {
   port?: number;
   /** Instances of each HTTP function (event functions run one each). */
   instances?: number;
+  /** Requests one HTTP function instance serves at once; default: Terraform's, as production (terraform/modules/stack var.concurrency). */
+  concurrency?: number;
   /** A PostgreSQL to use; else the embedded one under dataDir. */
   databaseUrl?: string;
   /** The Redis behind the Upstash REST bridge; undefined: each function keeps its cache in memory (one instance only). */
@@ -265,7 +268,14 @@ export async function startDeployedShape(options: DeployedShapeOptions): Promise
         onStored: notifyFinalizedUploads({ emulatorHost: emulator.host, projectId }),
       }),
     };
-    const proxy = createHostingProxy({ rewrites: readRewrites(), headers: readHostingHeaders(), instances: urlsOf, mounts: [storageMount, schedulerMount] });
+    const concurrency = options.concurrency ?? (await readPlans()).prod.concurrency[httpIds[0]!]!;
+    const proxy = createHostingProxy({
+      rewrites: readRewrites(),
+      headers: readHostingHeaders(),
+      instances: urlsOf,
+      mounts: [storageMount, schedulerMount],
+      concurrency,
+    });
     await new Promise<void>((resolve, reject) => {
       proxy.once('error', reject);
       proxy.listen(port, resolve);

@@ -2,7 +2,9 @@
  * Firebase Hosting's part on one machine: the public origin, routing each path to the function its
  * firebase.json rewrite names, spread over that function's instances as Cloud Run would. Google's
  * front end appends the client's address to X-Forwarded-For, and Cloud Run's front end then Hosting's; so does this
- * (its own address standing for Hosting's), which TRUSTED_PROXY_HOPS=2 reads.
+ * (its own address standing for Hosting's), which TRUSTED_PROXY_HOPS=2 reads. Like Cloud Run, it sends an
+ * instance at most `concurrency` requests at once (Terraform's max_instance_request_concurrency); the
+ * others wait their turn here, where Cloud Run would hold them while it starts more instances.
  */
 import { createServer, request, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { AppError } from '../../shared/errors/app-error';
@@ -21,6 +23,8 @@ export interface HostingProxyOptions {
   mounts?: LocalMount[];
   /** firebase.json's `headers`, added to the responses of matching paths as Hosting does. */
   headers?: HostingHeaders[];
+  /** Requests one instance serves at once (undefined: no limit). */
+  concurrency?: number;
 }
 
 function sendProblem(res: ServerResponse, error: AppError, instance: string) {
@@ -29,8 +33,52 @@ function sendProblem(res: ServerResponse, error: AppError, instance: string) {
   res.end(JSON.stringify(problem));
 }
 
-export function createHostingProxy(options: HostingProxyOptions): Server {
+/** The proxy's server, and how many requests wait for a free instance of a function. */
+export type HostingProxy = Server & { waiting(functionId: string): number };
+
+export function createHostingProxy(options: HostingProxyOptions): HostingProxy {
+  const limit = options.concurrency ?? Infinity;
+  /** Requests under way per instance URL. */
+  const inFlight = new Map<string, number>();
+  /** Requests waiting for a free instance, per function, in arrival order. */
+  const waiting = new Map<string, (() => void)[]>();
+
   const next = new Map<string, number>();
+
+  /** The next instance in turn that has room, or undefined when all are full. */
+  function pick(instances: string[], functionId: string): string | undefined {
+    const first = next.get(functionId) ?? 0;
+    for (let k = 0; k < instances.length; k++) {
+      const i = (first + k) % instances.length;
+      if ((inFlight.get(instances[i]!) ?? 0) < limit) {
+        next.set(functionId, (i + 1) % instances.length);
+        return instances[i];
+      }
+    }
+    return undefined;
+  }
+
+  function dispatch(functionId: string, req: IncomingMessage, res: ServerResponse, pathname: string) {
+    const instances = options.instances(functionId);
+    if (!instances.length)
+      return sendProblem(res, new AppError('service_unavailable', `The ${functionId} function has no running instance; try again.`), pathname);
+    const target = pick(instances, functionId);
+    if (target === undefined) {
+      const queue = waiting.get(functionId) ?? [];
+      waiting.set(functionId, queue);
+      const retry = () => dispatch(functionId, req, res, pathname);
+      queue.push(retry);
+      // A caller that gives up while waiting leaves the queue.
+      res.once('close', () => queue.includes(retry) && queue.splice(queue.indexOf(retry), 1));
+      return;
+    }
+    inFlight.set(target, (inFlight.get(target) ?? 0) + 1);
+    res.once('close', () => {
+      inFlight.set(target, inFlight.get(target)! - 1);
+      waiting.get(functionId)?.shift()?.();
+    });
+    forward(req, res, target, pathname);
+  }
 
   function forward(req: IncomingMessage, res: ServerResponse, target: string, pathname: string) {
     const url = new URL(req.url ?? '/', target);
@@ -49,7 +97,7 @@ export function createHostingProxy(options: HostingProxyOptions): Server {
     req.pipe(upstream);
   }
 
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     const pathname = new URL(req.url ?? '/', 'http://hosting').pathname;
     const mount = options.mounts?.find((m) => pathname.startsWith(m.prefix));
     if (mount) return void mount.handler(req, res);
@@ -64,11 +112,7 @@ export function createHostingProxy(options: HostingProxyOptions): Server {
         new AppError('route_not_found', `No route matches ${req.method} ${pathname}. The API is described at /api/v1/openapi.json.`),
         pathname,
       );
-    const instances = options.instances(functionId);
-    if (!instances.length)
-      return sendProblem(res, new AppError('service_unavailable', `The ${functionId} function has no running instance; try again.`), pathname);
-    const i = next.get(functionId) ?? 0;
-    next.set(functionId, (i + 1) % instances.length);
-    forward(req, res, instances[i % instances.length]!, pathname);
+    dispatch(functionId, req, res, pathname);
   });
+  return Object.assign(server, { waiting: (functionId: string) => waiting.get(functionId)?.length ?? 0 });
 }

@@ -9,6 +9,9 @@
  *              500 ms (the knee: the last rate that held), at most `--max-rate`/s (default 64)
  *   endurance  the journey profile for `--seconds` (default 600), the server's RSS and each minute's p95 reported (drift)
  *
+ * Spike and stress start with 10 s of warm-up at 1 journey/s, not counted. Every run ends by checking
+ * the money: each payment paid at the sandbox's checkout succeeded, booked once, receipted once.
+ *
  * `--target=local` (default) starts `npm start`'s server (every function in one process, also the BANGE
  * sandbox); `--target=deployed` the deployed shape (scripts/deployed/). PostgreSQL is a cluster of its
  * own (bench/lib/own-cluster.ts). A step's latency counts from when it was due.
@@ -299,10 +302,12 @@ async function main() {
       let journeys = 0;
       let failed = 0;
       const rss: string[] = [];
+      /** Each process's RSS at the first sample, to report the drift at the end. */
+      const firstRss = new Map<string, number>();
       const sampler = setInterval(() => {
-        const largest = serverPids()
-          .map(({ name, pid }) => ({ name, mb: processRss(pid).rssMb }))
-          .sort((a, b) => b.mb - a.mb)[0];
+        const all = serverPids().map(({ name, pid }) => ({ name, mb: processRss(pid).rssMb }));
+        for (const { name, mb } of all) if (!firstRss.has(name)) firstRss.set(name, mb);
+        const largest = all.sort((a, b) => b.mb - a.mb)[0];
         if (largest) rss.push(`${Math.round((performance.now() - began) / 1000)} s: ${largest.mb} MB${TARGET === 'deployed' ? ` (${largest.name})` : ''}`);
       }, 10_000);
       const measuredFrom = performance.now();
@@ -329,13 +334,14 @@ async function main() {
           if (mine.length) log(`  minute ${minute + 1}: ${mine.length} steps, p95 ${summarise(mine.map((s) => s.ms)).p95} ms`);
         }
       }
-      if (rss.length) log(`  ${TARGET === 'deployed' ? 'largest function RSS' : 'server RSS'}: ${rss.join(', ')}`);
-      if (TARGET === 'deployed')
-        log(
-          `  RSS at the end: ${serverPids()
-            .map(({ name, pid }) => `${name} ${processRss(pid).rssMb} MB`)
-            .join(', ')}`,
-        );
+      // Sampled every 10 s; a dozen of them, evenly spread, show the trend.
+      const shown = rss.filter((_, i) => i % Math.ceil(rss.length / 12) === 0 || i === rss.length - 1);
+      if (rss.length) log(`  ${TARGET === 'deployed' ? 'largest function RSS' : 'server RSS'}: ${shown.join(', ')}`);
+      log(
+        `  RSS first sample → end: ${serverPids()
+          .map(({ name, pid }) => `${name} ${firstRss.get(name) ?? '?'} → ${processRss(pid).rssMb} MB`)
+          .join(', ')}`,
+      );
     } else {
       // Open loop: journeys started at a rate, whatever happened to the earlier ones.
       const phase = async (rate: number, seconds: number) => {
@@ -350,6 +356,9 @@ async function main() {
         await Promise.all(running);
         return samples.slice(from);
       };
+      // Every function's first requests pay its JIT and its first connections: not part of any step.
+      const warm = await phase(1, 10);
+      log(`warm-up: 10 journeys at 1/s (${warm.filter((x) => !x.ok).length} failed steps), not counted`);
       if (PROFILE === 'spike') {
         report(`spike, before: ${RATE} journeys/s for 30 s`, await phase(RATE, 30));
         report(`spike: ${RATE * 10} journeys/s for 30 s`, await phase(RATE * 10, 30));

@@ -156,7 +156,7 @@ describe('the Pub/Sub adapter on the emulator', () => {
   });
 });
 
-describeEventBusContract('Pub/Sub adapter on the emulator, push to CloudEvent functions', {
+describeEventBusContract('Pub/Sub adapter on the emulator, push to event functions', {
   async create() {
     const prefix = newPrefix();
     const bus = busFor(prefix);

@@ -93,14 +93,27 @@ describe('an event function behind Eventarc', () => {
 });
 
 describe('an event function receiving a plain Pub/Sub push (the emulator, a push subscription)', () => {
-  it('acknowledges with 204 once the handler returned, counting the delivery as the first', async () => {
+  it("acknowledges with 204 once the handler returned, with Pub/Sub's delivery attempt", async () => {
     const event = anEvent({ amount: 2000, payer: 'Ñúñez' });
     await request(getTestServer('push-probe'))
       .post(`/${TOPIC}`)
+      .set('traceparent', `00-${'c'.repeat(32)}-${'d'.repeat(16)}-01`)
       .send(pushBody(event, { deliveryAttempt: 4 }))
       .expect(204);
-    // The framework's conversion keeps only the message: Pub/Sub's deliveryAttempt does not reach the function.
+    expect(handled).toEqual([{ event, delivery: { subscription: 'apply-payment', attempt: 4 } }]);
+    expect(logged('event handled')[0]).toMatchObject({ eventId: event.id, attempt: 4, 'logging.googleapis.com/trace': 'c'.repeat(32) });
+  });
+
+  it('counts a delivery as the first when Pub/Sub does not number it (no dead-letter policy)', async () => {
+    const event = anEvent();
+    await request(getTestServer('push-probe')).post(`/${TOPIC}`).send(pushBody(event)).expect(204);
     expect(handled).toEqual([{ event, delivery: { subscription: 'apply-payment', attempt: 1 } }]);
+  });
+
+  it('acknowledges and logs a body that is not JSON', async () => {
+    await request(getTestServer('push-probe')).post(`/${TOPIC}`).set('content-type', 'text/plain').send('payment ok').expect(204);
+    expect(handled).toEqual([]);
+    expect(logged('event message acknowledged without handling: not a DomainEvent')[0]!.reason).toMatch(/JSON/);
   });
 
   it('answers 500 when the handler throws, so that Pub/Sub redelivers', async () => {

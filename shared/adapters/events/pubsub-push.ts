@@ -1,5 +1,5 @@
-/** Pub/Sub deliveries into the port's DomainEvent and Delivery, and event handlers served as CloudEvent functions. */
-import { cloudEvent, type CloudEvent, type CloudEventFunction } from '@google-cloud/functions-framework';
+/** Pub/Sub deliveries into the port's DomainEvent and Delivery, and event handlers served as functions Pub/Sub pushes to. */
+import { http, type Request, type Response } from '@google-cloud/functions-framework';
 import type { Logger } from '../../logging/logger';
 import { extractTrace } from '../../logging/trace';
 import type { Delivery, DomainEvent, EventHandler, Subscription } from '../../ports/event-bus.port';
@@ -13,7 +13,7 @@ export interface PubSubDelivery {
   event: DomainEvent;
   delivery: Delivery;
   messageId?: string;
-  /** The Pub/Sub subscription path, when the delivery names it (Eventarc and plain push do; the framework's conversion drops it). */
+  /** The Pub/Sub subscription path, when the delivery names it (Eventarc and plain push do). */
   pubsubSubscription?: string;
   /** The message's attributes (dead-lettered copies carry CloudPubSubDeadLetterSource*). */
   attributes: Record<string, string>;
@@ -53,50 +53,90 @@ export function parsePushBody(body: unknown, subscription: string): PubSubDelive
 }
 
 /**
- * Reads the CloudEvent a function receives: from Eventarc, or built by the functions framework from a
- * plain push request (how our Terraform wires it: a path containing `projects/P/topics/T`, a body with
- * `subscription`, `message.data` and `message.messageId`). That conversion keeps only `message`: no
- * `subscription`, no `deliveryAttempt`, so such deliveries all count as the first.
+ * A delivery request, whichever form it came in: an Eventarc CloudEvent (binary mode: `ce-*` headers
+ * and the push body as the request body; structured: `application/cloudevents+json` with the push
+ * body as `data`), or a plain Pub/Sub push (how our Terraform and the emulator wire it: the push body
+ * itself, to a path containing `projects/P/topics/T`). Event functions read the request themselves
+ * rather than through the functions framework's CloudEvent signature: its conversion of a plain push
+ * keeps only `message`, losing `deliveryAttempt` and `subscription`.
  */
-export function parseCloudEvent(ce: CloudEvent<unknown>, subscription: string): PubSubDelivery {
-  let data: unknown = ce.data;
-  if (typeof data === 'string' || Buffer.isBuffer(data)) {
-    try {
-      data = JSON.parse(data.toString());
-    } catch {
-      throw new InvalidEventMessageError(`expected the data of CloudEvent ${ce.type} to be JSON`);
-    }
-  }
-  return parsePushBody(data, subscription);
+export interface PushRequest {
+  /** CloudEvent id, else the Pub/Sub message id. */
+  id: string | undefined;
+  /** `//pubsub.googleapis.com/projects/P/topics/T` when known. */
+  source: string | undefined;
+  traceparent: string | undefined;
+  /** The push body `{message, subscription, deliveryAttempt}` (or whatever was sent instead). */
+  body: unknown;
 }
 
-/** The topic id in a Pub/Sub CloudEvent's source, `//pubsub.googleapis.com/projects/P/topics/T`. */
-const topicOf = (ce: CloudEvent<unknown>) => /\/topics\/([^/]+)$/.exec(ce.source ?? '')?.[1];
+const header = (req: Request, name: string) => text(req.headers[name]);
+const jsonOf = (data: unknown): unknown => {
+  if (typeof data !== 'string' && !Buffer.isBuffer(data)) return data;
+  try {
+    return JSON.parse(data.toString()) as unknown;
+  } catch {
+    throw new InvalidEventMessageError('expected the delivery body to be JSON');
+  }
+};
 
-type Route = (ce: CloudEvent<unknown>, parsed: PubSubDelivery) => { subscription: string; handler: EventHandler };
+export function readPushRequest(req: Request): PushRequest {
+  const traceparent = header(req, 'traceparent') ?? header(req, 'ce-traceparent');
+  if (header(req, 'ce-specversion')) return { id: header(req, 'ce-id'), source: header(req, 'ce-source'), traceparent, body: req.body as unknown };
+  const body = req.body as unknown;
+  if (isObject(body) && typeof body.specversion === 'string')
+    return { id: text(body.id), source: text(body.source), traceparent: text(body.traceparent) ?? traceparent, body: body.data };
+  const topicPath = /projects\/[^/]+\/topics\/[^/?]+/.exec(req.path)?.[0];
+  const message = isObject(body) && isObject(body.message) ? body.message : {};
+  return {
+    id: text(message.messageId) ?? text(message.message_id),
+    source: topicPath ? `//pubsub.googleapis.com/${topicPath}` : undefined,
+    traceparent,
+    body,
+  };
+}
 
-function eventFunction(logger: Logger, route: Route): CloudEventFunction {
-  return async (ce) => {
-    let parsed: PubSubDelivery;
+/** The topic id in a Pub/Sub source, `//pubsub.googleapis.com/projects/P/topics/T`. */
+const topicOf = (pushed: PushRequest) => /\/topics\/([^/]+)$/.exec(pushed.source ?? '')?.[1];
+
+type Handled = (pushed: PushRequest) => Promise<void>;
+
+/** Acknowledges (204) once `handle` returned; a throw answers 500, so that Pub/Sub delivers it again. */
+function pushFunction(handle: Handled) {
+  return async (req: Request, res: Response) => {
     try {
-      parsed = parseCloudEvent(ce, '');
-    } catch (err) {
-      if (!(err instanceof InvalidEventMessageError)) throw err;
-      // Redelivering it would fail the same way until it is dead-lettered; the log is its record.
-      logger.error('event message acknowledged without handling: not a DomainEvent', {
-        cloudEventId: ce.id,
-        cloudEventType: ce.type,
-        source: ce.source,
-        reason: err.message,
-      });
-      return;
+      await handle(readPushRequest(req));
+      res.status(204).end();
+    } catch {
+      // Already logged with its event by `handle`.
+      if (!res.headersSent) res.status(500).end();
     }
-    const { subscription, handler } = route(ce, parsed);
+  };
+}
+
+type Route = (pushed: PushRequest, parsed: PubSubDelivery) => { subscription: string; handler: EventHandler };
+
+/** Parses a push and reads it, logging what it cannot: undefined for a message no redelivery could ever handle. */
+function parseOrLog(pushed: PushRequest, subscription: string, logger: Logger, what: string): PubSubDelivery | undefined {
+  try {
+    return parsePushBody(jsonOf(pushed.body), subscription);
+  } catch (err) {
+    if (!(err instanceof InvalidEventMessageError)) throw err;
+    // Redelivering it would fail the same way until it is dead-lettered; the log is its record.
+    logger.error(what, { cloudEventId: pushed.id, source: pushed.source, reason: err.message });
+    return undefined;
+  }
+}
+
+function eventFunction(logger: Logger, route: Route): Handled {
+  return async (pushed) => {
+    const parsed = parseOrLog(pushed, '', logger, 'event message acknowledged without handling: not a DomainEvent');
+    if (!parsed) return;
+    const { subscription, handler } = route(pushed, parsed);
     const { event, messageId } = parsed;
     const delivery: Delivery = { ...parsed.delivery, subscription };
-    const traceparent = typeof ce.traceparent === 'string' ? ce.traceparent : undefined;
     const log = logger
-      .withTrace(extractTrace({ traceparent }))
+      .withTrace(extractTrace({ traceparent: pushed.traceparent }))
       .child({ subscription, eventId: event.id, eventType: event.type, attempt: delivery.attempt, messageId });
     try {
       await handler(event, delivery);
@@ -108,8 +148,8 @@ function eventFunction(logger: Logger, route: Route): CloudEventFunction {
   };
 }
 
-/** A CloudEvent function running `handler`: returning acks the message, throwing makes the framework answer 500 so Pub/Sub redelivers. */
-export function createEventFunctionHandler(subscription: string, handler: EventHandler, logger: Logger): CloudEventFunction {
+/** Runs `handler` on a delivery: returning acks the message, throwing answers 500 so Pub/Sub redelivers. */
+export function createEventFunctionHandler(subscription: string, handler: EventHandler, logger: Logger): Handled {
   return eventFunction(logger.child({ subscription }), () => ({ subscription, handler }));
 }
 
@@ -118,16 +158,16 @@ export function createEventFunctionHandler(subscription: string, handler: EventH
  * else to the only one consuming the event's topic. Anything else is a deployment mistake, answered
  * with a failure so the message is retried and dead-lettered rather than lost.
  */
-export function createEventFunctionRouter(subscriptions: Subscription[], logger: Logger): CloudEventFunction {
-  return eventFunction(logger, (ce, parsed) => {
+export function createEventFunctionRouter(subscriptions: Subscription[], logger: Logger): Handled {
+  return eventFunction(logger, (pushed, parsed) => {
     const named = parsed.pubsubSubscription?.split('/').pop();
-    const topic = topicOf(ce);
+    const topic = topicOf(pushed);
     const matches = subscriptions.filter((s) => s.name === named);
     const chosen = matches.length ? matches : subscriptions.filter((s) => s.topic === topic);
     if (chosen.length === 1) return { subscription: chosen[0]!.name, handler: chosen[0]!.handler };
     const served = subscriptions.map((s) => `${s.name} (${s.topic})`).join(', ');
     const why = `${chosen.length ? 'several' : 'none'} of this function's subscriptions [${served}] match topic ${topic ?? '(none: the push path must contain projects/<project>/topics/<topic>)'}`;
-    logger.error('event delivered to a function that cannot route it', { eventId: parsed.event.id, source: ce.source, why });
+    logger.error('event delivered to a function that cannot route it', { eventId: parsed.event.id, source: pushed.source, why });
     throw new Error(`cannot route event ${parsed.event.id}: ${why}`);
   });
 }
@@ -139,25 +179,28 @@ export type EventFunctionBinding =
   | { logger: Logger; subscriptions: Subscription[] };
 
 /**
- * Registers a CloudEvent function with the functions framework, one line per entry file:
+ * Registers an event function with the functions framework, one line per entry file:
  * `registerEventFunction('apply-payment', () => ({ handler: getPaymentConsumers().applyPayment, logger: getRuntime().logger }))`.
  * `bind` runs on each delivery, so the runtime is built on the first event, not at cold start.
  */
 export function registerEventFunction(name: string, bind: () => EventFunctionBinding): void {
   // A binding that stays the same object (one per runtime) is wired once, not on every delivery.
-  const wired = new WeakMap<EventFunctionBinding, CloudEventFunction>();
-  cloudEvent(name, (ce: CloudEvent<unknown>) => {
-    const binding = bind();
-    let fn = wired.get(binding);
-    if (!fn) {
-      fn =
-        'subscriptions' in binding
-          ? createEventFunctionRouter(binding.subscriptions, binding.logger)
-          : createEventFunctionHandler(binding.subscription ?? name, binding.handler, binding.logger);
-      wired.set(binding, fn);
-    }
-    return fn(ce);
-  });
+  const wired = new WeakMap<EventFunctionBinding, Handled>();
+  http(
+    name,
+    pushFunction((pushed) => {
+      const binding = bind();
+      let fn = wired.get(binding);
+      if (!fn) {
+        fn =
+          'subscriptions' in binding
+            ? createEventFunctionRouter(binding.subscriptions, binding.logger)
+            : createEventFunctionHandler(binding.subscription ?? name, binding.handler, binding.logger);
+        wired.set(binding, fn);
+      }
+      return fn(pushed);
+    }),
+  );
 }
 
 /** Where a dead-lettered message came from, read from the copy Pub/Sub forwards to a dead-letter topic. */
@@ -175,31 +218,32 @@ export interface DeadLetteredMessage {
 export type DeadLetterSink = (message: DeadLetteredMessage) => Promise<void>;
 
 /**
- * Registers the CloudEvent function that Pub/Sub's dead-letter topics push to: each dead-lettered
- * copy goes to `sink` (which records it); a sink that throws makes Pub/Sub deliver it again.
+ * Registers the function that Pub/Sub's dead-letter topics push to: each dead-lettered copy goes to
+ * `sink` (which records it); a sink that throws makes Pub/Sub deliver it again.
  */
 export function registerDeadLetterFunction(name: string, bind: () => { logger: Logger; sink: DeadLetterSink }): void {
-  cloudEvent(name, async (ce: CloudEvent<unknown>) => {
-    const { logger, sink } = bind();
-    let parsed: PubSubDelivery;
-    try {
-      parsed = parseCloudEvent(ce, name);
-    } catch (err) {
-      if (!(err instanceof InvalidEventMessageError)) throw err;
-      logger.error('dead-lettered message is not a DomainEvent: acknowledged, kept only in this log', {
-        cloudEventId: ce.id,
-        source: ce.source,
-        reason: err.message,
-      });
-      return;
-    }
-    const source = parsed.attributes.CloudPubSubDeadLetterSourceSubscription;
-    await sink({
-      event: parsed.event,
-      subscription: source?.split('/').pop() || undefined,
-      deadLetterTopic: topicOf(ce),
-      attempts: positiveInt(Number(parsed.attributes.CloudPubSubDeadLetterSourceDeliveryCount)),
-      messageId: parsed.messageId,
-    });
-  });
+  http(
+    name,
+    pushFunction(async (pushed) => {
+      const { logger, sink } = bind();
+      const parsed = parseOrLog(pushed, name, logger, 'dead-lettered message is not a DomainEvent: acknowledged, kept only in this log');
+      if (!parsed) return;
+      const source = parsed.attributes.CloudPubSubDeadLetterSourceSubscription;
+      try {
+        await sink({
+          event: parsed.event,
+          subscription: source?.split('/').pop() || undefined,
+          deadLetterTopic: topicOf(pushed),
+          attempts: positiveInt(Number(parsed.attributes.CloudPubSubDeadLetterSourceDeliveryCount)),
+          messageId: parsed.messageId,
+        });
+      } catch (err) {
+        logger.error('dead-lettered message not recorded; Pub/Sub will deliver it again', {
+          eventId: parsed.event.id,
+          error: err instanceof Error ? err.message : String(err),
+        });
+        throw err;
+      }
+    }),
+  );
 }

@@ -385,10 +385,10 @@ describe('business metrics', () => {
 
 describe('webhook and login metrics', () => {
   it('count webhooks by outcome and logins by outcome', async () => {
-    const snapshot = JSON.stringify(app.runtime.metrics().recorder.snapshot());
+    const snapshot = JSON.stringify(await app.runtime.metrics().recorder.snapshot());
     expect(snapshot).toContain('webhooks_received');
     expect(snapshot).toContain('bad_signature');
     await api().post('/api/v1/auth/login').send({ email: citizen.email, password: 'wrong-password-9' }).expect(401);
-    expect(JSON.stringify(app.runtime.metrics().recorder.snapshot())).toContain('bad_credentials');
+    expect(JSON.stringify(await app.runtime.metrics().recorder.snapshot())).toContain('bad_credentials');
   });
 });

@@ -7,6 +7,7 @@ import request from 'supertest';
 import { anAccount, reissue, requestsAs, type CreatedAccount } from './support/auth-fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
 import { settle as settleMoney } from './faults/support/money';
+import { recordedSeries } from './support/recorded-series';
 
 let app: TestApp;
 let citizen: CreatedAccount;
@@ -132,13 +133,9 @@ describe('POST /jobs/reconcile', () => {
       .set('Authorization', `Bearer ${app.runtime.config.bange.apiKey}`)
       .send({ reference: 'PAY-UNKNOWN', amount: 5000, transactionId: 'tx_no_webhook', at: '2026-01-17T12:00:00Z' })
       .expect(201);
-    const counted = () =>
-      app.runtime
-        .metrics()
-        .recorder.snapshot()
-        .families.find((f) => f.definition.name === 'reconciliation_discrepancies')!
-        .series.find((s) => s.labels.problem === 'missing_webhook')?.value ?? 0;
-    const before = counted();
+    const counted = async () =>
+      (await recordedSeries(app.runtime.metrics().recorder, 'reconciliation_discrepancies')).find((s) => s.labels.problem === 'missing_webhook')?.value ?? 0;
+    const before = await counted();
 
     await setClock('2026-01-18T05:30:00.000Z');
     await runJob({}).expect(200, { job: 'reconcile', processed: 2, remaining: 1 });
@@ -168,7 +165,7 @@ describe('POST /jobs/reconcile', () => {
       problems: { missing_webhook: 1 },
       items: [{ transactionId: 'tx_no_webhook', reference: 'PAY-UNKNOWN', problem: 'missing_webhook' }],
     });
-    expect(counted() - before).toBe(1);
+    expect((await counted()) - before).toBe(1);
   });
 
   it('refuses a date that is not a day, and unknown fields', async () => {

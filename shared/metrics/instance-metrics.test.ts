@@ -152,6 +152,6 @@ describe('the scheduled collection', () => {
       logger,
     });
     expect(await collectAndExport(metrics)).toEqual({ exported: false });
-    expect(metrics.recorder.snapshot().families.find((f) => f.definition.name === 'catalog_version')!.series).toEqual([{ labels: {}, value: 1 }]);
+    expect((await metrics.recorder.snapshot()).families.find((f) => f.definition.name === 'catalog_version')!.series).toEqual([{ labels: {}, value: 1 }]);
   });
 });

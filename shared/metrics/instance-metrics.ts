@@ -142,7 +142,7 @@ export function createInstanceMetrics(options: InstanceMetricsOptions): Instance
       try {
         const totals = await fleet.fleetTotals();
         recorder.set('metrics_collector_up', { collector: 'fleet' }, 1);
-        return fleetSnapshot(totals, recorder.snapshot());
+        return fleetSnapshot(totals, await recorder.snapshot());
       } catch (err) {
         logger.warning('fleet metrics unreadable; /metrics shows this instance only', { error: String(err) });
         recorder.set('metrics_collector_up', { collector: 'fleet' }, 0);

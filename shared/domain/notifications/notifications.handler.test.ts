@@ -379,7 +379,7 @@ describe('notifications consumer', () => {
       declarationEvent('documents_requested', { ownerId: MARIE, action: 'request_documents', reason: 'Il manque le bilan', kind: 'service_fee' }),
     );
 
-    const family = recorder.snapshot().families.find((f) => f.definition.name === 'notification_deliveries')!;
+    const family = (await recorder.snapshot()).families.find((f) => f.definition.name === 'notification_deliveries')!;
     expect(Object.fromEntries(family.series.map((s) => [`${s.labels.channel}:${s.labels.outcome}`, s.value]))).toEqual({
       'email:sent': 2,
       'push:sent': 1,

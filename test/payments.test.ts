@@ -2,7 +2,7 @@ import request from 'supertest';
 import { signBangePayload } from '../shared/adapters/bank/bange-signature';
 import { SANDBOX_WEBHOOK_SECRET } from '../shared/config/config';
 import { reconcileDay } from '../shared/domain/payments/reconciliation';
-import { trialBalance } from '../shared/domain/payments/ledger';
+import { trialBalance } from '../shared/domain/payments/ledger.repository';
 import { verifyReceiptToken } from '../shared/domain/payments/receipts';
 import { getEventBus } from '../shared/runtime/events';
 import { getBank } from '../shared/runtime/payments';
@@ -370,7 +370,7 @@ describe('event functions, as Pub/Sub pushes them', () => {
 
 describe('business metrics', () => {
   it('report revenue equal to the ledger, the outbox backlog and open dead letters', async () => {
-    const { trialBalance: balance } = await import('../shared/domain/payments/ledger');
+    const { trialBalance: balance } = await import('../shared/domain/payments/ledger.repository');
     await settle();
     const res = await api().get('/metrics').expect(200);
     const ledger = await balance(app.database.db);

@@ -1,6 +1,7 @@
 /** The admin route group: users and roles, the audit log, the catalog's open data-quality flags. */
 import { z } from 'zod';
-import { ROLES, defineRoute } from '../http/route';
+import { ROLES } from '../domain/identity/roles';
+import { defineRoute } from '../http/route';
 import { CursorSchema, LimitSchema, pageSchema } from './common.schemas';
 import { UserSchema } from './identity.schemas';
 import { ServiceSummarySchema } from './catalog.routes';

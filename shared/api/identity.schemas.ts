@@ -1,6 +1,6 @@
 /** Schemas of accounts and tokens, shared by the auth and admin route groups. */
 import { z } from 'zod';
-import { ROLES } from '../http/route';
+import { ROLES } from '../domain/identity/roles';
 import { LANGUAGES } from '../domain/catalog/catalog.types';
 
 export const EmailSchema = z

@@ -3,9 +3,6 @@ import { Pool, type PoolClient } from 'pg';
 import type { Logger } from '../../logging/logger';
 import type { Database, Queryable } from '../../ports/database.port';
 
-// The port's types, for callers that named them here before the port moved to shared/ports.
-export type { Database, Queryable };
-
 export interface DatabaseOptions {
   connectionString: string;
   max: number;

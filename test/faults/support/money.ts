@@ -2,7 +2,8 @@
 import request from 'supertest';
 import { signBangePayload } from '../../../shared/adapters/bank/bange-signature';
 import { SANDBOX_WEBHOOK_SECRET } from '../../../shared/config/config';
-import { BANGE_CLEARING, trialBalance } from '../../../shared/domain/payments/ledger';
+import { BANGE_CLEARING } from '../../../shared/domain/payments/ledger';
+import { trialBalance } from '../../../shared/domain/payments/ledger.repository';
 import { getEventBus } from '../../../shared/runtime/events';
 import type { CreatedAccount } from '../../support/auth-fixtures';
 import type { TestApp } from '../../support/test-app';

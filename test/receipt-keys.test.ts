@@ -12,7 +12,7 @@ import type { ReceiptClaims } from '../shared/domain/payments/receipt.types';
 import { RECEIPT_TYPE, receiptVerificationKeys, signReceipt, verifyReceiptToken } from '../shared/domain/payments/receipts';
 import { getEventBus } from '../shared/runtime/events';
 import { createRuntime, setRuntime } from '../shared/runtime/runtime';
-import type { SigningKey } from '../shared/config/config';
+import type { SigningKey } from '../shared/domain/identity/key-ring';
 import { anAccount, reissue, type CreatedAccount } from './support/auth-fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
 

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { signBangePayload } from '../../shared/adapters/bank/bange-signature';
 import type { Database } from '../../shared/ports/database.port';
-import type { SigningKey } from '../../shared/config/config';
+import type { SigningKey } from '../../shared/domain/identity/key-ring';
 import { SANDBOX_WEBHOOK_SECRET } from '../../shared/config/config';
 import { createAccessTokens } from '../../shared/domain/identity/access-tokens';
 import { createKeyRing, generateSigningKey } from '../../shared/domain/identity/key-ring';

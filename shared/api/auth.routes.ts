@@ -1,6 +1,6 @@
 /** The auth route group: accounts, sessions, password reset, and the public signing keys. */
 import { z } from 'zod';
-import { LANGUAGES } from '../domain/catalog/catalog.types';
+import { LANGUAGES } from '../ports/language';
 import { ROLES } from '../domain/identity/roles';
 import { defineRoute } from '../http/route';
 import { EmailSchema, TokenPairSchema, UserSchema } from './identity.schemas';

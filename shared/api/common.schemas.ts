@@ -1,7 +1,7 @@
 /** Schemas every route group shares: problems, language, pagination. */
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorCode } from '../errors/app-error';
-import { LANGUAGES } from '../domain/catalog/catalog.types';
+import { LANGUAGES } from '../ports/language';
 
 export const ProblemSchema = z
   .object({

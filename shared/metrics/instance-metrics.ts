@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../ports/database.port';
 import type { Environment } from '../config/config';
-import type { Logger } from '../logging/logger';
+import type { Logger } from '../ports/logger.port';
 import type { Cache } from '../ports/cache.port';
 import { createCloudMonitoringExporter, type CloudMonitoringExporter, type TimeSeriesWriter } from './cloud-monitoring.exporter';
 import { createActivityCollector } from './collectors/activity.collector';

@@ -1,6 +1,6 @@
 /** The `pg` pool adapter of the database port (shared/ports/database.port.ts): parameterised queries, transactions, a health probe. */
 import { Pool, type PoolClient } from 'pg';
-import type { Logger } from '../../logging/logger';
+import type { Logger } from '../../ports/logger.port';
 import type { Database, Queryable } from '../../ports/database.port';
 
 export interface DatabaseOptions {

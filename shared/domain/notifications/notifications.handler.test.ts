@@ -7,7 +7,7 @@ import type { DeadLetter, DomainEvent } from '../../ports/event-bus.port';
 import { createSequentialIds } from '../../ports/ids.port';
 import type { Notifier, OutgoingMessage } from '../../ports/notifier.port';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import type { Language } from '../catalog/catalog.types';
+import type { Language } from '../../ports/language';
 import { DECLARATION_EVENT_SOURCE, type DeclarationTransitionData } from '../events/declaration-events';
 import { RecipientUnreachableError } from './delivery-errors';
 import { renderMessage } from './message-renderer';

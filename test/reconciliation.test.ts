@@ -6,14 +6,13 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import { anAccount, reissue, requestsAs, type CreatedAccount } from './support/auth-fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
-import { settle as settleMoney } from './faults/support/money';
 import { recordedSeries } from './support/recorded-series';
+import { aPayment, settle } from './support/payment-fixtures';
 
 let app: TestApp;
 let citizen: CreatedAccount;
 let finance: CreatedAccount;
 let admin: CreatedAccount;
-let seq = 0;
 
 beforeAll(async () => {
   app = await createTestApp({ listen: true, env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000' } });
@@ -23,7 +22,7 @@ beforeAll(async () => {
   await import('../functions/jobs');
 });
 afterAll(async () => {
-  await settle();
+  await settle(app);
   await app.close();
 });
 
@@ -40,22 +39,13 @@ async function setClock(at: string) {
   await reissue(citizen, finance, admin);
 }
 
-/** The sandbox's deliveries and the bus, until both are quiet. */
-const settle = () => settleMoney(app);
-
 /** A service fee paid through the sandbox at the clock's time: statement line, webhook and ledger journal. */
 async function paidPayment(serviceCode = 'T-001') {
-  const { body: declaration } = await as(citizen).post('/api/v1/declarations', { kind: 'service_fee', serviceCode, feeType: 'expedition' }).expect(201);
-  const { body: payment } = await as(citizen)
-    .post('/api/v1/payments')
-    .set('Idempotency-Key', `rec-${++seq}`)
-    .send({ declarationId: declaration.id, method: 'bange_card' })
-    .expect(201);
-  const bangeId = new URL(payment.checkoutUrl).pathname.split('/').pop()!;
+  const { payment, bangeId } = await aPayment().forService(serviceCode).create(app, citizen);
   await api()
     .post(`/sandbox/bange/checkout/${bangeId}/pay`)
     .expect((r) => expect(r.status).toBeLessThan(300));
-  await settle();
+  await settle(app);
   expect((await as(citizen).get(`/api/v1/payments/${payment.id}`).expect(200)).body.status).toBe('succeeded');
   return { transactionId: bangeId, amount: payment.amount as number, reference: payment.reference as string };
 }

@@ -4,7 +4,16 @@
  * does not do is here: label sets checked against the table, a bound on series per metric, and each
  * event of a `log-based` metric handed on (metric-event-log.ts writes its line).
  */
-import { METRICS, openMetricsName, type CounterName, type GaugeName, type HistogramName, type LabelsOf, type MetricDefinition } from './metric-registry';
+import {
+  METRICS,
+  openMetricsName,
+  type CounterName,
+  type GaugeName,
+  type HistogramName,
+  type LabelsOf,
+  type MetricDefinition,
+  type MetricKind,
+} from './metric-registry';
 import { Counter, Gauge, Histogram, Registry } from './prom-client';
 
 export type Labels = Record<string, string>;
@@ -93,6 +102,17 @@ function promMetric(d: MetricDefinition, registry: Registry) {
   return new Gauge(config);
 }
 
+/** Hands one value to prom-client: a counter's increment, a histogram's observation, a gauge's value. */
+function write(f: Family, labels: Labels, value: number): void {
+  if (f.metric instanceof Counter) f.metric.inc(labels, value);
+  else if (f.metric instanceof Histogram) f.metric.observe(labels, value);
+  else f.metric.set(labels, value);
+}
+
+/** The kinds each call accepts (constants: a recording allocates no array). */
+const ONLY: Record<MetricKind, readonly MetricKind[]> = { counter: ['counter'], gauge: ['gauge'], histogram: ['histogram'] };
+const READ_ELSEWHERE: readonly MetricKind[] = ['gauge', 'counter'];
+
 /** Removes every series; a gauge without labels then has none (prom-client would show a 0 no one read). */
 function clear(f: Family): void {
   f.metric.reset();
@@ -173,7 +193,7 @@ export function createMetricRecorder(options: MetricRecorderOptions = {}): Metri
     families.set(d.name, f);
   }
 
-  const family = (name: string, kind: MetricDefinition['kind'][]): Family => {
+  const family = (name: string, kind: readonly MetricKind[]): Family => {
     const f = families.get(name);
     if (!f) throw new MetricUsageError(`metric ${name} is not in the registry (shared/metrics/metric-registry.ts)`);
     if (!kind.includes(f.definition.kind)) throw new MetricUsageError(`metric ${name} is a ${f.definition.kind}, not a ${kind.join(' or ')}`);
@@ -196,6 +216,8 @@ export function createMetricRecorder(options: MetricRecorderOptions = {}): Metri
       const value = labels[names[i]!]!;
       let next = node.get(value);
       if (!next) {
+        // A label set not seen yet is checked whole; a known one can only differ by an extra label, which prom-client refuses.
+        checkLabels(f.definition, labels);
         if (f.size >= maxSeries) {
           dropped(f.definition.name);
           return undefined;
@@ -213,37 +235,27 @@ export function createMetricRecorder(options: MetricRecorderOptions = {}): Metri
     return labels;
   };
 
-  const emit = (def: MetricDefinition, labels: Labels, value: number) => {
-    if (def.cloud === 'log-based' && options.onEvent) options.onEvent({ name: def.name, labels: { ...labels }, value });
+  /** One recording: value and labels checked, the series admitted, the value written, a log-based metric's event handed on. */
+  const record = (name: string, kind: MetricKind, labels: Labels, value: number) => {
+    const f = family(name, ONLY[kind]);
+    checkNumber(name, value);
+    if (kind === 'counter' && value < 0) throw new MetricUsageError(`metric ${name}: a counter only goes up; got ${value}`);
+    const admitted = admit(f, labels);
+    try {
+      if (admitted) write(f, admitted, value);
+    } catch (err) {
+      const problem = labelProblem(f.definition, labels);
+      throw problem ? new MetricUsageError(problem) : err;
+    }
+    if (f.definition.cloud === 'log-based' && options.onEvent) options.onEvent({ name, labels: { ...labels }, value });
   };
 
   return {
-    increment(name, labels, by = 1) {
-      const f = family(name, ['counter']);
-      checkNumber(name, by);
-      if (by < 0) throw new MetricUsageError(`metric ${name}: a counter only goes up; got ${by}`);
-      checkLabels(f.definition, labels);
-      const admitted = admit(f, labels);
-      if (admitted) (f.metric as Counter<string>).inc(admitted, by);
-      emit(f.definition, labels, by);
-    },
-    observe(name, labels, value) {
-      const f = family(name, ['histogram']);
-      checkNumber(name, value);
-      checkLabels(f.definition, labels);
-      const admitted = admit(f, labels);
-      if (admitted) (f.metric as Histogram<string>).observe(admitted, value);
-      emit(f.definition, labels, value);
-    },
-    set(name, labels, value) {
-      const f = family(name, ['gauge']);
-      checkNumber(name, value);
-      checkLabels(f.definition, labels);
-      const admitted = admit(f, labels);
-      if (admitted) (f.metric as Gauge<string>).set(admitted, value);
-    },
+    increment: (name, labels, by = 1) => record(name, 'counter', labels, by),
+    observe: (name, labels, value) => record(name, 'histogram', labels, value),
+    set: (name, labels, value) => record(name, 'gauge', labels, value),
     replace(name, readings) {
-      const f = family(name, ['gauge', 'counter']);
+      const f = family(name, READ_ELSEWHERE);
       for (const r of readings) {
         checkLabels(f.definition, r.labels);
         checkNumber(name, r.value);
@@ -251,9 +263,7 @@ export function createMetricRecorder(options: MetricRecorderOptions = {}): Metri
       clear(f);
       for (const r of readings) {
         const admitted = admit(f, r.labels);
-        if (!admitted) continue;
-        if (f.metric instanceof Counter) f.metric.inc(admitted, r.value);
-        else (f.metric as Gauge<string>).set(admitted, r.value);
+        if (admitted) write(f, admitted, r.value);
       }
     },
     async snapshot() {

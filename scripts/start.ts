@@ -3,7 +3,8 @@ import { createBangeSandbox } from '../shared/adapters/bank/sandbox/bange-sandbo
 import { LOCAL_STORAGE_PREFIX } from '../shared/adapters/storage/local-folder-storage';
 import { createLocalStorageHandler } from '../shared/http/local-storage-handler';
 import { ConfigError, parseConfig } from '../shared/config/config';
-import { createLogger, type Logger } from '../shared/logging/logger';
+import { createLogger } from '../shared/logging/logger';
+import type { Logger } from '../shared/ports/logger.port';
 import { seedDemoAccounts } from '../shared/domain/identity/demo-accounts';
 import { createProjectMigrator } from '../shared/migrations';
 import { getEventBus, raiseDocumentUploads } from '../shared/runtime/events';

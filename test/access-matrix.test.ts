@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { apiRoutes } from '../shared/api';
-import { ROLES, type Role, type RouteDefinition } from '../shared/http/route';
+import { ROLES, type Role } from '../shared/domain/identity/roles';
+import type { RouteDefinition } from '../shared/http/route';
 import { anAccount, type CreatedAccount } from './support/auth-fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
 

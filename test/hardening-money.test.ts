@@ -4,10 +4,10 @@
  */
 import request from 'supertest';
 import { getEventBus } from '../shared/runtime/events';
-import { bankEvent, newPayment as aPendingPayment, sendWebhook } from './faults/support/money';
+import { bankEvent, sendWebhook } from './faults/support/money';
+import { aPayment, settle } from './support/payment-fixtures';
 import { anAccount, reissue, type CreatedAccount } from './support/auth-fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
-import { settle as settleMoney } from './faults/support/money';
 
 let app: TestApp;
 let citizen: CreatedAccount;
@@ -22,17 +22,6 @@ afterAll(() => app.close());
 const api = () => request(app.server);
 const auth = (r: request.Test) => r.set('Authorization', `Bearer ${citizen.accessToken}`);
 
-/** The sandbox's deliveries and the bus, until both are quiet. */
-const settle = () => settleMoney(app);
-
-async function newPayment(declarationId: string) {
-  const { body } = await auth(api().post('/api/v1/payments'))
-    .set('Idempotency-Key', `hardening-${++seq}`)
-    .send({ declarationId, method: 'bange_card' })
-    .expect(201);
-  return { payment: body as { id: string; reference: string; amount: number }, bangeId: new URL(body.checkoutUrl).pathname.split('/').pop()! };
-}
-
 const checkout = (bangeId: string, action: 'pay' | 'decline') =>
   api()
     .post(`/sandbox/bange/checkout/${bangeId}/${action}`)
@@ -43,17 +32,17 @@ describe('a declined payment paid later, after another payment took the declarat
     const { body: declaration } = await auth(api().post('/api/v1/declarations'))
       .send({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' })
       .expect(201);
-    const first = await newPayment(declaration.id);
+    const first = await aPayment().forDeclaration(declaration.id).create(app, citizen);
     await checkout(first.bangeId, 'decline');
-    await settle();
+    await settle(app);
     expect((await auth(api().get(`/api/v1/payments/${first.payment.id}`)).expect(200)).body.status).toBe('failed');
 
-    const second = await newPayment(declaration.id);
+    const second = await aPayment().forDeclaration(declaration.id).create(app, citizen);
     await checkout(second.bangeId, 'pay');
-    await settle();
+    await settle(app);
     // The payer completes the declined payment at the bank anyway.
     await checkout(first.bangeId, 'pay');
-    await settle();
+    await settle(app);
 
     const db = app.database.db;
     const journals = await db.query<{ external_ref: string; payment_id: string }>(
@@ -108,8 +97,8 @@ async function runJob(name: string): Promise<{ processed: number }> {
 
 describe('an accepted webhook whose message was lost before apply-payment took it', () => {
   it('is found by the re-drive once older than 15 minutes, applied once, and a second run does nothing', async () => {
-    const stranded = await aPendingPayment(app, citizen, 'T-004');
-    const recent = await aPendingPayment(app, citizen, 'T-005');
+    const stranded = await aPayment().forService('T-004').create(app, citizen);
+    const recent = await aPayment().forService('T-005').create(app, citizen);
     // The instance answered BANGE 200 and died holding both messages in memory: rows marked published, never consumed.
     getEventBus().setAvailable(false);
     expect((await sendWebhook(app, bankEvent(app, 'evt_stranded', stranded)).expect(200)).body.outcome).toBe('accepted');
@@ -124,18 +113,18 @@ describe('an accepted webhook whose message was lost before apply-payment took i
 
     app.clock.advance(6 * 60_000);
     expect(await runJob('redrive-webhooks')).toMatchObject({ processed: 1 });
-    await settle();
+    await settle(app);
     // (The citizen's access token expired with the clock: read the payments directly.)
     const status = async (paymentId: string) =>
       (await app.database.db.query<{ status: string }>('SELECT status FROM payments WHERE id = $1', [paymentId])).rows[0]!.status;
-    expect(await status(stranded.paymentId)).toBe('succeeded');
-    expect(await status(recent.paymentId)).toBe('pending');
+    expect(await status(stranded.payment.id)).toBe('succeeded');
+    expect(await status(recent.payment.id)).toBe('pending');
     expect((await runJob('redrive-webhooks')).processed).toBe(0);
 
     app.clock.advance(10 * 60_000);
     expect(await runJob('redrive-webhooks')).toMatchObject({ processed: 1 });
-    await settle();
-    expect(await status(recent.paymentId)).toBe('succeeded');
+    await settle(app);
+    expect(await status(recent.payment.id)).toBe('succeeded');
     const { rows } = await app.database.db.query<{ ref: string; n: number }>(
       "SELECT external_ref AS ref, count(*)::int AS n FROM ledger_journals WHERE kind = 'payment' AND external_ref = ANY($1) GROUP BY external_ref ORDER BY 1",
       [[stranded.bangeId, recent.bangeId]],
@@ -164,7 +153,7 @@ describe('npm run jobs -- sweep-outbox', () => {
   it('waits for the consumers of what it published before closing its pool', async () => {
     const { runJob: runCommand } = await import('../scripts/jobs');
     await reissue(citizen);
-    const waiting = await aPendingPayment(app, citizen, 'T-006');
+    const waiting = await aPayment().forService('T-006').create(app, citizen);
     getEventBus().setAvailable(false);
     expect((await sendWebhook(app, bankEvent(app, 'evt_swept_by_command', waiting)).expect(200)).body.outcome).toBe('accepted');
     getEventBus().setAvailable(true);
@@ -172,7 +161,7 @@ describe('npm run jobs -- sweep-outbox', () => {
     // (Last in this file: the command installs its own runtime and removes it when done.)
     const code = await runCommand(['sweep-outbox'], { ENVIRONMENT: 'test', DATABASE_URL: app.database.url, LOG_LEVEL: 'error' }, (l) => out.push(l));
     expect({ code, out }).toEqual({ code: 0, out: [expect.stringMatching(/^sweep-outbox: \{"processed":1/)] });
-    const { rows } = await app.database.db.query<{ status: string }>('SELECT status FROM payments WHERE id = $1', [waiting.paymentId]);
+    const { rows } = await app.database.db.query<{ status: string }>('SELECT status FROM payments WHERE id = $1', [waiting.payment.id]);
     expect(rows[0]!.status).toBe('succeeded');
     const left = await app.database.db.query<{ n: number }>('SELECT count(*)::int AS n FROM event_outbox WHERE published_at IS NULL');
     expect(left.rows[0]!.n).toBe(0);

@@ -2,17 +2,16 @@ import request from 'supertest';
 import { signBangePayload } from '../shared/adapters/bank/bange-signature';
 import { SANDBOX_WEBHOOK_SECRET } from '../shared/config/config';
 import { reconcileDay } from '../shared/domain/payments/reconciliation';
-import { trialBalance } from '../shared/domain/payments/ledger';
+import { trialBalance } from '../shared/domain/payments/ledger.repository';
 import { verifyReceiptToken } from '../shared/domain/payments/receipts';
 import { getEventBus } from '../shared/runtime/events';
 import { getBank } from '../shared/runtime/payments';
 import { anAccount, type CreatedAccount } from './support/auth-fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
-import { settle as settleMoney } from './faults/support/money';
+import { aPayment, settle } from './support/payment-fixtures';
 
 let app: TestApp;
 let citizen: CreatedAccount;
-let seq = 0;
 
 beforeAll(async () => {
   app = await createTestApp({ listen: true, env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000' } });
@@ -22,18 +21,6 @@ afterAll(() => app.close());
 
 const api = () => request(app.server);
 const auth = (r: request.Test, who = citizen) => r.set('Authorization', `Bearer ${who.accessToken}`);
-
-/** The sandbox's deliveries and the bus, until both are quiet. */
-const settle = () => settleMoney(app);
-
-async function newPayment(serviceCode = 'T-001') {
-  const { body: declaration } = await auth(api().post('/api/v1/declarations')).send({ kind: 'service_fee', serviceCode, feeType: 'expedition' }).expect(201);
-  const { body: payment } = await auth(api().post('/api/v1/payments'))
-    .set('Idempotency-Key', `pay-${++seq}`)
-    .send({ declarationId: declaration.id, method: 'bange_card' })
-    .expect(201);
-  return { declaration, payment, bangeId: new URL(payment.checkoutUrl).pathname.split('/').pop()! };
-}
 
 const pay = (bangeId: string, query = '') =>
   api()
@@ -49,13 +36,13 @@ async function journalsOf(paymentId: string) {
 
 describe('from declaration to verifiable receipt', () => {
   it('pays T-001 through the sandbox: payment succeeded, declaration paid, ledger balanced, receipt verifiable, payer notified', async () => {
-    const { declaration, payment, bangeId } = await newPayment();
+    const { declaration, payment, bangeId } = await aPayment().create(app, citizen);
     expect(payment).toMatchObject({ status: 'pending', amount: 2000, currency: 'XAF', method: 'bange_card' });
     const page = await api().get(`/sandbox/bange/checkout/${bangeId}`).expect(200);
     expect(page.text).toMatch(/2[\s\u00a0\u202f]?000/);
 
     await pay(bangeId);
-    await settle();
+    await settle(app);
 
     const after = await auth(api().get(`/api/v1/payments/${payment.id}`)).expect(200);
     expect(after.body).toMatchObject({ status: 'succeeded' });
@@ -91,9 +78,9 @@ describe('from declaration to verifiable receipt', () => {
 
 describe('money is never lost or counted twice', () => {
   it('applies one payment and one journal when the same webhook arrives five times', async () => {
-    const { payment, bangeId } = await newPayment('T-002');
+    const { payment, bangeId } = await aPayment().forService('T-002').create(app, citizen);
     await pay(bangeId, '?duplicates=5');
-    await settle();
+    await settle(app);
     const deliveries = app.sandbox!.deliveries().filter((d) => d.status === 200);
     expect(deliveries.length).toBeGreaterThanOrEqual(5);
     expect(await journalsOf(payment.id)).toBe(1);
@@ -120,7 +107,7 @@ describe('money is never lost or counted twice', () => {
   });
 
   it('never marks anything paid on an amount mismatch, and flags it', async () => {
-    const { payment } = await newPayment('T-003');
+    const { payment } = await aPayment().forService('T-003').create(app, citizen);
     const body = JSON.stringify({
       id: 'evt_mismatch',
       type: 'payment.succeeded',
@@ -130,7 +117,7 @@ describe('money is never lost or counted twice', () => {
     const signed = signBangePayload(body, SANDBOX_WEBHOOK_SECRET, Math.floor(app.clock.now().getTime() / 1000));
     const res = await api().post('/webhooks/bange').set('Content-Type', 'application/json').set('X-Bange-Signature', signed).send(body).expect(200);
     expect(res.body.outcome).toBe('mismatch');
-    await settle();
+    await settle(app);
     expect((await auth(api().get(`/api/v1/payments/${payment.id}`)).expect(200)).body.status).toBe('pending');
     expect(await journalsOf(payment.id)).toBe(0);
     const { rows } = await app.database.db.query("SELECT kind FROM payment_anomalies WHERE webhook_event_id = 'evt_mismatch'");
@@ -146,8 +133,8 @@ describe('money is never lost or counted twice', () => {
   });
 
   it('accepts webhooks while the bus is down and applies every one once it is back', async () => {
-    const a = await newPayment('T-004');
-    const b = await newPayment('T-005');
+    const a = await aPayment().forService('T-004').create(app, citizen);
+    const b = await aPayment().forService('T-005').create(app, citizen);
     getEventBus().setAvailable(false);
     await pay(a.bangeId);
     await pay(b.bangeId, '?duplicates=2');
@@ -168,7 +155,7 @@ describe('money is never lost or counted twice', () => {
     await import('../functions/jobs');
     const swept = await request(getTestServer('jobs')).post('/jobs/sweep-outbox').expect(200);
     expect(swept.body.processed).toBeGreaterThanOrEqual(2);
-    await settle();
+    await settle(app);
     const { rows: left } = await app.database.db.query<{ n: number }>('SELECT count(*)::int AS n FROM event_outbox WHERE published_at IS NULL');
     expect(left[0]!.n).toBe(0);
     for (const p of [a, b]) {
@@ -178,11 +165,11 @@ describe('money is never lost or counted twice', () => {
   });
 
   it('finds a payment whose webhook never came, by polling BANGE', async () => {
-    const { payment, bangeId } = await newPayment('T-006');
+    const { payment, bangeId } = await aPayment().forService('T-006').create(app, citizen);
     await pay(bangeId, '?webhook=0');
     const checked = await auth(api().post(`/api/v1/payments/${payment.id}/check`)).expect(200);
     expect(checked.body.status).toBe('succeeded');
-    await settle();
+    await settle(app);
     expect(await journalsOf(payment.id)).toBe(1);
   });
 });
@@ -216,7 +203,7 @@ describe('payment creation', () => {
 
 describe('reconciliation', () => {
   it('lists a payment without webhook and an extra statement line, each with its age', async () => {
-    const missing = await newPayment('T-009');
+    const missing = await aPayment().forService('T-009').create(app, citizen);
     await pay(missing.bangeId, '?webhook=0');
     const date = app.clock.now().toISOString().slice(0, 10);
     await api()
@@ -224,7 +211,7 @@ describe('reconciliation', () => {
       .set('Authorization', `Bearer ${app.runtime.config.bange.apiKey}`)
       .send({ reference: 'PAY-UNKNOWN', amount: 5000, transactionId: 'tx_extra' })
       .expect(201);
-    await settle();
+    await settle(app);
     const report = await reconcileDay(app.database.db, getBank(), date, app.clock.now());
     expect(report.unmatched).toEqual(
       expect.arrayContaining([
@@ -247,9 +234,9 @@ describe('finance and admin', () => {
   });
 
   it('refunds a rejected service fee, never more than was paid, and books it', async () => {
-    const { declaration, payment, bangeId } = await newPayment('T-019');
+    const { declaration, payment, bangeId } = await aPayment().forService('T-019').create(app, citizen);
     await pay(bangeId);
-    await settle();
+    await settle(app);
     await auth(api().post(`/api/v1/agent/declarations/${declaration.id}/claim`), agent).expect(200);
     await auth(api().post(`/api/v1/agent/declarations/${declaration.id}/reject`), agent)
       .send({ reason: 'Not the right service' })
@@ -282,7 +269,7 @@ describe('finance and admin', () => {
   });
 
   it('replays a dead-lettered event and a webhook that was stored unmatched', async () => {
-    const { payment, bangeId } = await newPayment('T-011');
+    const { payment, bangeId } = await aPayment().forService('T-011').create(app, citizen);
     await app.runtime.db.query(
       "INSERT INTO dead_letters (id, subscription, topic, event, error, attempts, dead_at) VALUES ('11111111-1111-4111-8111-111111111111', 'issue-receipt', 'payment-events', $1, 'boom', 10, now())",
       [JSON.stringify({ id: '22222222-2222-4222-8222-222222222222', type: 'payment.noop', source: 'test', time: new Date().toISOString(), data: {} })],
@@ -309,7 +296,7 @@ describe('finance and admin', () => {
     expect(failed.body.items.map((w: { id: string }) => w.id)).toContain('evt_late');
     await app.runtime.db.query("UPDATE payments SET reference = 'PAY-RESTORED' WHERE id = $1", [payment.id]);
     await auth(api().post('/api/v1/admin/webhooks/evt_late/replay'), admin).expect(200, { outcome: 'accepted' });
-    await settle();
+    await settle(app);
     expect((await auth(api().get(`/api/v1/payments/${payment.id}`)).expect(200)).body.status).toBe('succeeded');
     expect(await journalsOf(payment.id)).toBe(1);
   });
@@ -330,7 +317,7 @@ describe('event functions, as Pub/Sub pushes them', () => {
     const { getTestServer } = await import('@google-cloud/functions-framework/testing');
     await import('../functions/apply-payment');
     await import('../functions/issue-receipt');
-    const { payment, bangeId } = await newPayment('T-024');
+    const { payment, bangeId } = await aPayment().forService('T-024').create(app, citizen);
     getEventBus().setAvailable(false);
     await pay(bangeId);
     await app.sandbox!.settle();
@@ -370,8 +357,8 @@ describe('event functions, as Pub/Sub pushes them', () => {
 
 describe('business metrics', () => {
   it('report revenue equal to the ledger, the outbox backlog and open dead letters', async () => {
-    const { trialBalance: balance } = await import('../shared/domain/payments/ledger');
-    await settle();
+    const { trialBalance: balance } = await import('../shared/domain/payments/ledger.repository');
+    await settle(app);
     const res = await api().get('/metrics').expect(200);
     const ledger = await balance(app.database.db);
     for (const [account, value] of Object.entries(ledger).filter(([a]) => a.startsWith('revenue:'))) {
@@ -385,10 +372,10 @@ describe('business metrics', () => {
 
 describe('webhook and login metrics', () => {
   it('count webhooks by outcome and logins by outcome', async () => {
-    const snapshot = JSON.stringify(app.runtime.metrics().recorder.snapshot());
+    const snapshot = JSON.stringify(await app.runtime.metrics().recorder.snapshot());
     expect(snapshot).toContain('webhooks_received');
     expect(snapshot).toContain('bad_signature');
     await api().post('/api/v1/auth/login').send({ email: citizen.email, password: 'wrong-password-9' }).expect(401);
-    expect(JSON.stringify(app.runtime.metrics().recorder.snapshot())).toContain('bad_credentials');
+    expect(JSON.stringify(await app.runtime.metrics().recorder.snapshot())).toContain('bad_credentials');
   });
 });

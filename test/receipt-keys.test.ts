@@ -8,10 +8,11 @@ import request from 'supertest';
 import { createAccessTokens } from '../shared/domain/identity/access-tokens';
 import { createKeyRing, generateSigningKey } from '../shared/domain/identity/key-ring';
 import { recordReceiptKey } from '../shared/domain/payments/receipt-keys.repository';
-import { RECEIPT_TYPE, receiptVerificationKeys, signReceipt, verifyReceiptToken, type ReceiptClaims } from '../shared/domain/payments/receipts';
-import { getEventBus } from '../shared/runtime/events';
+import type { ReceiptClaims } from '../shared/domain/payments/receipt.types';
+import { RECEIPT_TYPE, receiptVerificationKeys, signReceipt, verifyReceiptToken } from '../shared/domain/payments/receipts';
+import { aPayment, settle } from './support/payment-fixtures';
 import { createRuntime, setRuntime } from '../shared/runtime/runtime';
-import type { SigningKey } from '../shared/config/config';
+import type { SigningKey } from '../shared/domain/identity/key-ring';
 import { anAccount, reissue, type CreatedAccount } from './support/auth-fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
 
@@ -21,7 +22,6 @@ const keyC = generateSigningKey('never-signed-a-receipt');
 
 let app: TestApp;
 let citizen: CreatedAccount;
-let seq = 0;
 
 beforeAll(async () => {
   app = await createTestApp({ listen: true, env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000', AUTH_SIGNING_KEYS: JSON.stringify([keyA]) } });
@@ -44,18 +44,11 @@ function deployWithKeys(keys: SigningKey[]) {
 }
 
 async function paidReceipt(serviceCode: string): Promise<{ token: string; number: string }> {
-  const { body: declaration } = await auth(api().post('/api/v1/declarations')).send({ kind: 'service_fee', serviceCode, feeType: 'expedition' }).expect(201);
-  const { body: payment } = await auth(api().post('/api/v1/payments'))
-    .set('Idempotency-Key', `receipt-keys-${++seq}`)
-    .send({ declarationId: declaration.id, method: 'bange_card' })
-    .expect(201);
+  const { payment } = await aPayment().forService(serviceCode).create(app, citizen);
   await api()
     .post(`${new URL(payment.checkoutUrl).pathname}/pay`)
     .expect((r) => expect(r.status).toBeLessThan(300));
-  for (let i = 0; i < 3; i++) {
-    await app.sandbox!.settle();
-    await getEventBus().drain();
-  }
+  await settle(app);
   const { body } = await auth(api().get(`/api/v1/payments/${payment.id}/receipt`)).expect(200);
   return { token: body.token, number: body.number };
 }

@@ -10,13 +10,12 @@ import QRCode from 'qrcode';
 import request from 'supertest';
 import { anAccount, type CreatedAccount } from './support/auth-fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
-import { settle as settleMoney } from './faults/support/money';
+import { aPayment, settle } from './support/payment-fixtures';
 
 let app: TestApp;
 let citizen: CreatedAccount;
 let agent: CreatedAccount;
 let finance: CreatedAccount;
-let seq = 0;
 
 beforeAll(async () => {
   app = await createTestApp({ listen: true, env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000' } });
@@ -29,24 +28,10 @@ afterAll(() => app.close());
 const api = () => request(app.server);
 const as = (who: CreatedAccount, r: request.Test) => r.set('Authorization', `Bearer ${who.accessToken}`);
 
-/** The sandbox's deliveries and the bus, until both are quiet. */
-const settle = () => settleMoney(app);
-
-async function newPayment() {
-  const { body: declaration } = await as(citizen, api().post('/api/v1/declarations'))
-    .send({ kind: 'service_fee', serviceCode: 'T-001', feeType: 'expedition' })
-    .expect(201);
-  const { body: payment } = await as(citizen, api().post('/api/v1/payments'))
-    .set('Idempotency-Key', `receipts-${++seq}`)
-    .send({ declarationId: declaration.id, method: 'bange_card' })
-    .expect(201);
-  return { declaration, payment, bangeId: new URL(payment.checkoutUrl).pathname.split('/').pop()! };
-}
-
 async function paidReceipt() {
-  const p = await newPayment();
+  const p = await aPayment().create(app, citizen);
   await api().post(`/sandbox/bange/checkout/${p.bangeId}/pay`).expect(200);
-  await settle();
+  await settle(app);
   const { body: receipt } = await as(citizen, api().get(`/api/v1/payments/${p.payment.id}/receipt`)).expect(200);
   return { ...p, receipt };
 }
@@ -122,7 +107,7 @@ describe('receipt QR codes and the verification page', () => {
       .set('Idempotency-Key', `receipts-refund-${payment.id}`)
       .send({ paymentId: payment.id, amount: payment.amount, reason: 'rejected' })
       .expect(201);
-    await settle();
+    await settle(app);
     const verdict = (await api().post('/api/v1/receipts/verify').send({ token: receipt.token }).expect(200)).body;
     expect(verdict).toMatchObject({
       valid: true,
@@ -144,7 +129,7 @@ describe('receipt QR codes and the verification page', () => {
 
 describe('return from checkout', () => {
   it("sends BANGE a return URL in the payer's language, whose page says where the payment stands", async () => {
-    const { payment, bangeId } = await newPayment();
+    const { payment, bangeId } = await aPayment().create(app, citizen);
     const returnUrl = app.sandbox!.payments().find((p) => p.id === bangeId)!.returnUrl!;
     expect(returnUrl).toBe(`${app.baseUrl}/api/v1/payments/${payment.id}/return?lang=es`);
     const pending = await api().get(pathOf(returnUrl)).expect(200);
@@ -153,7 +138,7 @@ describe('return from checkout', () => {
 
     // The sandbox's checkout sends the payer back once the payment has an outcome.
     await api().post(`/sandbox/bange/checkout/${bangeId}/pay`).expect(200);
-    await settle();
+    await settle(app);
     expect((await api().get(`/sandbox/bange/checkout/${bangeId}`).expect(200)).text).toContain(`<meta http-equiv="refresh" content="3;url=`);
     expect((await api().get(`/api/v1/payments/${payment.id}/return?lang=fr`).expect(200)).text).toContain('Paiement reçu');
     expect((await api().get(`/api/v1/payments/${payment.id}/return?lang=en`).expect(200)).text).toContain('Payment received');

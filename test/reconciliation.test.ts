@@ -6,13 +6,13 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import { anAccount, reissue, requestsAs, type CreatedAccount } from './support/auth-fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
-import { settle as settleMoney } from './faults/support/money';
+import { recordedSeries } from './support/recorded-series';
+import { aPayment, settle } from './support/payment-fixtures';
 
 let app: TestApp;
 let citizen: CreatedAccount;
 let finance: CreatedAccount;
 let admin: CreatedAccount;
-let seq = 0;
 
 beforeAll(async () => {
   app = await createTestApp({ listen: true, env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000' } });
@@ -22,7 +22,7 @@ beforeAll(async () => {
   await import('../functions/jobs');
 });
 afterAll(async () => {
-  await settle();
+  await settle(app);
   await app.close();
 });
 
@@ -39,22 +39,13 @@ async function setClock(at: string) {
   await reissue(citizen, finance, admin);
 }
 
-/** The sandbox's deliveries and the bus, until both are quiet. */
-const settle = () => settleMoney(app);
-
 /** A service fee paid through the sandbox at the clock's time: statement line, webhook and ledger journal. */
 async function paidPayment(serviceCode = 'T-001') {
-  const { body: declaration } = await as(citizen).post('/api/v1/declarations', { kind: 'service_fee', serviceCode, feeType: 'expedition' }).expect(201);
-  const { body: payment } = await as(citizen)
-    .post('/api/v1/payments')
-    .set('Idempotency-Key', `rec-${++seq}`)
-    .send({ declarationId: declaration.id, method: 'bange_card' })
-    .expect(201);
-  const bangeId = new URL(payment.checkoutUrl).pathname.split('/').pop()!;
+  const { payment, bangeId } = await aPayment().forService(serviceCode).create(app, citizen);
   await api()
     .post(`/sandbox/bange/checkout/${bangeId}/pay`)
     .expect((r) => expect(r.status).toBeLessThan(300));
-  await settle();
+  await settle(app);
   expect((await as(citizen).get(`/api/v1/payments/${payment.id}`).expect(200)).body.status).toBe('succeeded');
   return { transactionId: bangeId, amount: payment.amount as number, reference: payment.reference as string };
 }
@@ -132,13 +123,9 @@ describe('POST /jobs/reconcile', () => {
       .set('Authorization', `Bearer ${app.runtime.config.bange.apiKey}`)
       .send({ reference: 'PAY-UNKNOWN', amount: 5000, transactionId: 'tx_no_webhook', at: '2026-01-17T12:00:00Z' })
       .expect(201);
-    const counted = () =>
-      app.runtime
-        .metrics()
-        .recorder.snapshot()
-        .families.find((f) => f.definition.name === 'reconciliation_discrepancies')!
-        .series.find((s) => s.labels.problem === 'missing_webhook')?.value ?? 0;
-    const before = counted();
+    const counted = async () =>
+      (await recordedSeries(app.runtime.metrics().recorder, 'reconciliation_discrepancies')).find((s) => s.labels.problem === 'missing_webhook')?.value ?? 0;
+    const before = await counted();
 
     await setClock('2026-01-18T05:30:00.000Z');
     await runJob({}).expect(200, { job: 'reconcile', processed: 2, remaining: 1 });
@@ -168,7 +155,7 @@ describe('POST /jobs/reconcile', () => {
       problems: { missing_webhook: 1 },
       items: [{ transactionId: 'tx_no_webhook', reference: 'PAY-UNKNOWN', problem: 'missing_webhook' }],
     });
-    expect(counted() - before).toBe(1);
+    expect((await counted()) - before).toBe(1);
   });
 
   it('refuses a date that is not a day, and unknown fields', async () => {

@@ -1,13 +1,13 @@
 /** What the bench needs in its database and in its hands: accounts and their tokens, pending payments in bulk, signed BANGE webhooks. */
 import { randomUUID } from 'node:crypto';
 import { signBangePayload } from '../../shared/adapters/bank/bange-signature';
-import type { Database } from '../../shared/adapters/db/database';
-import type { SigningKey } from '../../shared/config/config';
+import type { Database } from '../../shared/ports/database.port';
+import type { SigningKey } from '../../shared/domain/identity/key-ring';
 import { SANDBOX_WEBHOOK_SECRET } from '../../shared/config/config';
 import { createAccessTokens } from '../../shared/domain/identity/access-tokens';
 import { createKeyRing, generateSigningKey } from '../../shared/domain/identity/key-ring';
 import { formatReference } from '../../shared/domain/declarations/declaration.service';
-import type { Role } from '../../shared/http/route';
+import type { Role } from '../../shared/domain/identity/roles';
 import { systemClock } from '../../shared/ports/clock.port';
 
 export interface BenchAccount {

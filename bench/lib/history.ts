@@ -1,5 +1,5 @@
 /** History for the data-volume check: paid payments as the pipeline leaves them (payment, declaration, ledger, receipt, webhook, outbox, inbox and delivery rows), inserted in bulk. */
-import type { Database } from '../../shared/adapters/db/database';
+import type { Database } from '../../shared/ports/database.port';
 import { BANGE_CLEARING } from '../../shared/domain/payments/ledger';
 import { insertPendingPayments } from './fixtures';
 

@@ -1,6 +1,6 @@
 /** The measured points: catalog reads at several loads and sizes, then declarations, payments and webhooks on the local server. */
 import type { RequestSpec } from 'autocannon';
-import type { Database, Queryable } from '../../shared/adapters/db/database';
+import type { Database, Queryable } from '../../shared/ports/database.port';
 import { findServices } from '../../shared/domain/catalog/catalog.repository';
 import { DECLARATION_EVENT_SOURCE } from '../../shared/domain/events/declaration-events';
 import { PAYMENT_EVENT_SOURCE } from '../../shared/domain/payments/webhook-ingestion';

@@ -1,7 +1,7 @@
 /** Pub/Sub as the deployed functions publish to it: the emulator, with the port's topics, and push bodies as Pub/Sub delivers them to event functions. */
 import { TOPICS, type DomainEvent } from '../../shared/ports/event-bus.port';
 import { encodeEventMessage } from '../../shared/adapters/events/pubsub-message';
-import { startPubSubEmulator } from '../../test/support/pubsub-emulator';
+import { startPubSubEmulator } from '../../scripts/deployed/pubsub-emulator';
 
 /** The project the runtime publishes under when GOOGLE_CLOUD_PROJECT is unset (shared/runtime/events.ts). */
 export const PUBSUB_PROJECT = 'taxasge-local';

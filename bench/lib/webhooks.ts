@@ -6,7 +6,7 @@
 import type { RequestSpec } from 'autocannon';
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { Database } from '../../shared/adapters/db/database';
+import type { Database } from '../../shared/ports/database.port';
 import { BANGE_CLEARING } from '../../shared/domain/payments/ledger';
 import { signedWebhook, type PendingPayment } from './fixtures';
 import { summarise, type LatencySummary } from './load';

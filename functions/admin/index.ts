@@ -14,7 +14,7 @@ import {
   replayWebhook,
 } from '../../shared/api/finance.routes';
 import { assertBankConfigured, getConfig } from '../../shared/config/config';
-import { revenueByMinistry } from '../../shared/domain/payments/ledger';
+import { revenueByMinistry } from '../../shared/domain/payments/ledger.repository';
 import { reconcileDay } from '../../shared/domain/payments/reconciliation';
 import { listReconciliationRuns as listRuns } from '../../shared/domain/payments/reconciliation-runs.repository';
 import { getBank, getRefundService, getReplayService } from '../../shared/runtime/payments';

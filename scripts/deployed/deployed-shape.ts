@@ -14,7 +14,7 @@ import { LOCAL_STORAGE_PREFIX } from '../../shared/adapters/storage/local-folder
 import { createLocalStorageHandler } from '../../shared/http/local-storage-handler';
 import { notifyFinalizedUploads } from './storage-notifications';
 import { localStorageRoot } from '../../shared/adapters/storage/object-storage';
-import type { SigningKey } from '../../shared/config/config';
+import type { SigningKey } from '../../shared/domain/identity/key-ring';
 import { seedDemoAccounts } from '../../shared/domain/identity/demo-accounts';
 import { createProjectMigrator } from '../../shared/migrations';
 import { randomIds } from '../../shared/ports/ids.port';

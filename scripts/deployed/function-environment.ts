@@ -4,7 +4,8 @@
  * NODE_OPTIONS for its memory, and K_SERVICE. Locally the secrets hold local values and a few
  * production services have their stand-ins (LOCAL_STAND_INS).
  */
-import { SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET, type SigningKey } from '../../shared/config/config';
+import { SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET } from '../../shared/config/config';
+import type { SigningKey } from '../../shared/domain/identity/key-ring';
 import { topology, type EventFunctionId, type EventFunctionSpec, type FunctionId, type HttpFunctionSpec } from '../../shared/topology/topology';
 import { deployedNodeOptions } from '../build';
 

@@ -1,6 +1,7 @@
 /** What the command-line jobs share: configuration reported as text, the database, a runtime, the exit code. */
 import { ConfigError, parseConfig, type Config } from '../../shared/config/config';
-import { createLogger, type Logger } from '../../shared/logging/logger';
+import { createLogger } from '../../shared/logging/logger';
+import type { Logger } from '../../shared/ports/logger.port';
 import { createRuntime, setRuntime, type Runtime } from '../../shared/runtime/runtime';
 import { openLocalDatabase, type LocalDatabase } from './local-database';
 

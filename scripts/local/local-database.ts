@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startLocalPostgres, type LocalPostgres } from '../../shared/adapters/db/embedded-postgres';
 import type { Config } from '../../shared/config/config';
-import type { Logger } from '../../shared/logging/logger';
+import type { Logger } from '../../shared/ports/logger.port';
 
 export interface LocalDatabase {
   url: string;

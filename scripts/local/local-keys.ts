@@ -1,7 +1,7 @@
 /** Signing keys for `npm start` when none are configured: generated once, kept in DATA_DIR so sessions survive restarts. */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { SigningKey } from '../../shared/config/config';
+import type { SigningKey } from '../../shared/domain/identity/key-ring';
 import { generateSigningKey } from '../../shared/domain/identity/key-ring';
 
 export function loadOrCreateLocalKeys(dataDir: string): SigningKey[] {

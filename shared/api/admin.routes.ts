@@ -1,7 +1,8 @@
 /** The admin route group: users and roles, the audit log, the catalog's open data-quality flags. */
 import { z } from 'zod';
-import { ROLES, defineRoute } from '../http/route';
-import { CursorSchema, LimitSchema, pageSchema } from './common.schemas';
+import { ROLES } from '../domain/identity/roles';
+import { defineRoute } from '../http/route';
+import { CursorSchema, LimitSchema, MinistryCodeSchema, pageSchema } from './common.schemas';
 import { UserSchema } from './identity.schemas';
 import { ServiceSummarySchema } from './catalog.routes';
 
@@ -33,16 +34,7 @@ export const updateUser = defineRoute({
   body: z
     .strictObject({
       role: z.enum(ROLES, { error: `expected one of ${ROLES.join(', ')}` }).optional(),
-      ministries: z
-        .array(
-          z
-            .string()
-            .trim()
-            .toUpperCase()
-            .regex(/^M-\d{3}$/, 'expected a ministry code like M-001'),
-        )
-        .max(50)
-        .optional(),
+      ministries: z.array(MinistryCodeSchema).max(50).optional(),
       status: z.enum(['active', 'suspended'], { error: 'expected active or suspended' }).optional(),
     })
     .refine((b) => b.role !== undefined || b.ministries !== undefined || b.status !== undefined, 'expected at least one of role, ministries, status'),
@@ -99,11 +91,7 @@ export const listFlaggedServices = defineRoute({
 });
 
 const MinistryParams = z.strictObject({
-  code: z
-    .string()
-    .trim()
-    .toUpperCase()
-    .regex(/^M-\d{3}$/, 'expected a ministry code like M-001'),
+  code: MinistryCodeSchema,
 });
 
 export const AutoApprovalSchema = z

@@ -1,7 +1,7 @@
 /** The agent route group: the review queue of the caller's ministries and the review decisions. */
 import { z } from 'zod';
 import { defineRoute } from '../http/route';
-import { LimitSchema } from './common.schemas';
+import { LimitSchema, MinistryCodeSchema } from './common.schemas';
 import { DeclarationSchema } from './declarations.routes';
 
 const Id = z.strictObject({ id: z.uuid({ message: 'expected a declaration id (UUID)' }) });
@@ -16,12 +16,7 @@ export const getQueue = defineRoute({
   tags: ['agent'],
   roles: REVIEWERS,
   query: z.strictObject({
-    ministry: z
-      .string()
-      .trim()
-      .toUpperCase()
-      .regex(/^M-\d{3}$/, 'expected a ministry code like M-001')
-      .optional(),
+    ministry: MinistryCodeSchema.optional(),
     limit: LimitSchema,
   }),
   responses: {

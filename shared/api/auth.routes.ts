@@ -1,7 +1,8 @@
 /** The auth route group: accounts, sessions, password reset, and the public signing keys. */
 import { z } from 'zod';
-import { LANGUAGES } from '../domain/catalog/catalog.types';
-import { ROLES, defineRoute } from '../http/route';
+import { LANGUAGES } from '../ports/language';
+import { ROLES } from '../domain/identity/roles';
+import { defineRoute } from '../http/route';
 import { EmailSchema, TokenPairSchema, UserSchema } from './identity.schemas';
 
 const Password = z.string().min(1, 'expected a password').max(1024, 'expected at most 1024 characters');

@@ -1,7 +1,7 @@
-/** Schemas every route group shares: problems, language, pagination. */
+/** Schemas every route group shares: problems, language, pagination, ministry codes. */
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorCode } from '../errors/app-error';
-import { LANGUAGES } from '../domain/catalog/catalog.types';
+import { LANGUAGES } from '../ports/language';
 
 export const ProblemSchema = z
   .object({
@@ -19,6 +19,13 @@ export const LangSchema = z
   .enum(LANGUAGES, { error: 'expected one of es, fr, en' })
   .default('es')
   .meta({ description: 'Language of names and documents: es (default), fr or en.' });
+
+/** A ministry's code, as the catalog numbers them: `M-001` (trimmed, upper-cased). */
+export const MinistryCodeSchema = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^M-\d{3}$/, 'expected a ministry code like M-001');
 
 export const LimitSchema = z
   .string()

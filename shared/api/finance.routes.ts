@@ -1,7 +1,7 @@
 /** Finance (and admin replay) routes: reconciliation, revenue, refunds, anomalies, failed webhooks, dead letters. */
 import { z } from 'zod';
 import { defineRoute } from '../http/route';
-import { CursorSchema, LimitSchema, pageSchema } from './common.schemas';
+import { CursorSchema, LimitSchema, MinistryCodeSchema, pageSchema } from './common.schemas';
 import { RECONCILIATION_PROBLEMS } from '../domain/payments/reconciliation';
 import { PaymentSchema } from './payments.routes';
 
@@ -96,12 +96,7 @@ export const getRevenue = defineRoute({
   query: z.strictObject({
     from: Day,
     to: Day,
-    ministry: z
-      .string()
-      .trim()
-      .toUpperCase()
-      .regex(/^M-\d{3}$/, 'expected a ministry code like M-001')
-      .optional(),
+    ministry: MinistryCodeSchema.optional(),
   }),
   responses: {
     200: {

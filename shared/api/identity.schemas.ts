@@ -1,7 +1,7 @@
 /** Schemas of accounts and tokens, shared by the auth and admin route groups. */
 import { z } from 'zod';
-import { ROLES } from '../http/route';
-import { LANGUAGES } from '../domain/catalog/catalog.types';
+import { ROLES } from '../domain/identity/roles';
+import { LANGUAGES } from '../ports/language';
 
 export const EmailSchema = z
   .string()

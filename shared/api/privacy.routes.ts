@@ -1,6 +1,7 @@
 /** Personal data (served by the auth function): the privacy notice, the self-service export and erasure. */
 import { z } from 'zod';
-import { ROLES, defineRoute } from '../http/route';
+import { ROLES } from '../domain/identity/roles';
+import { defineRoute } from '../http/route';
 import { LangSchema } from './common.schemas';
 
 const Retention = z.object({

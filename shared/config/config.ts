@@ -6,8 +6,6 @@ import type { TwilioSettings } from '../adapters/notify/twilio-sms.adapter';
 import { LOG_LEVELS, type LogLevel } from '../ports/logger.port';
 import type { SigningKey } from '../domain/identity/key-ring';
 
-export type { LogLevel, SigningKey };
-
 const ENVIRONMENTS = ['development', 'test', 'staging', 'production'] as const;
 
 const optionalString = z

@@ -2,7 +2,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { AppError } from '../errors/app-error';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
-import type { Logger } from '../logging/logger';
+import type { Logger } from '../ports/logger.port';
 import type { Clock } from '../ports/clock.port';
 import { objectNameProblem } from '../ports/object-storage.port';
 import { attachmentDisposition } from '../adapters/storage/content-disposition';

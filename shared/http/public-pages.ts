@@ -4,7 +4,7 @@
  * its QR code) and the page BANGE's checkout sends the payer back to (where the payment stands).
  * Self-contained HTML: inline styles and an inline SVG QR code, no script.
  */
-import type { Language } from '../domain/catalog/catalog.types';
+import type { Language } from '../ports/language';
 import { formatXaf } from '../domain/notifications/xaf-format';
 import type { ReceiptStanding } from '../domain/payments/receipt-check';
 import type { PaymentStatus } from '../domain/payments/payment-state-machine';

@@ -1,7 +1,7 @@
 /** What a handler gets besides its validated input: the request's logger and trace. */
 import type { Principal } from '../domain/identity/principal';
-import type { Logger } from '../logging/logger';
-import type { TraceContext } from '../logging/trace';
+import type { Logger } from '../ports/logger.port';
+import type { TraceContext } from '../ports/logger.port';
 import type { RouteDefinition, RouteInput, RouteResult } from './route';
 
 export interface RequestContext {

@@ -3,8 +3,6 @@ import type { z } from 'zod';
 import type { Role } from '../domain/identity/roles';
 import type { ErrorCode } from '../errors/app-error';
 
-export { ROLES, type Role } from '../domain/identity/roles';
-
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface ResponseSpec {

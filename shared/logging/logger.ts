@@ -1,8 +1,6 @@
 /** Structured JSON logs in Cloud Logging's format, one line per entry, with secrets redacted. */
 import type { LogFields, Logger, LogLevel } from '../ports/logger.port';
 
-export type { LogFields, Logger };
-
 const SEVERITY: Record<LogLevel, string> = { debug: 'DEBUG', info: 'INFO', warning: 'WARNING', error: 'ERROR' };
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warning: 2, error: 3 };
 const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|api[-_]?key|signature|credential/i;

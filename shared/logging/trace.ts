@@ -1,8 +1,6 @@
 /** Extracts the trace context from W3C `traceparent` or Google's `X-Cloud-Trace-Context`. */
 import type { TraceContext } from '../ports/logger.port';
 
-export type { TraceContext };
-
 const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-([\da-f]{16})-([\da-f]{2})$/;
 const CLOUD_TRACE = /^([\da-f]{32})(?:\/(\d+))?(?:;o=([01]))?$/i;
 

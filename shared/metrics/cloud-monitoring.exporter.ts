@@ -66,12 +66,11 @@ function pointValue(def: MetricDefinition, s: SeriesSnapshot): protos.google.mon
   if (def.kind === 'counter') return { int64Value: Math.round(s.value ?? 0) };
   if (def.kind === 'gauge') return { doubleValue: s.value ?? 0 };
   const h = s.histogram!;
-  const mean = h.count ? h.sum / h.count : 0;
+  // No sumOfSquaredDeviation: prom-client keeps no sum of squares, and nothing here reads a spread.
   return {
     distributionValue: {
       count: h.count,
-      mean,
-      sumOfSquaredDeviation: h.count ? Math.max(0, h.sumOfSquares - (h.sum * h.sum) / h.count) : 0,
+      mean: h.count ? h.sum / h.count : 0,
       bucketOptions: { explicitBuckets: { bounds: [...def.buckets!] } },
       // Cloud Monitoring has one bucket below the first bound and one above the last.
       bucketCounts: [...h.bucketCounts, h.overflow],
@@ -127,7 +126,7 @@ export function createCloudMonitoringExporter(options: CloudMonitoringExporterOp
 
   const write = async (): Promise<void> => {
     await options.collect?.();
-    const series = timeSeries(options.recorder.snapshot());
+    const series = timeSeries(await options.recorder.snapshot());
     if (series.length === 0) return;
     let client: TimeSeriesWriter;
     try {

@@ -7,7 +7,7 @@ const registry: MetricDefinition[] = [
   {
     name: 'jobs',
     kind: 'counter',
-    help: 'Jobs done, with "quotes" and a \\ backslash.',
+    help: 'Jobs done, with a \\ backslash.',
     labels: ['queue'],
     module: 'events',
     cloud: 'custom',
@@ -40,7 +40,7 @@ const registry: MetricDefinition[] = [
 ];
 
 function recorder() {
-  const r = createMetricRecorder({ registry });
+  const r = createMetricRecorder({ definitions: registry });
   const any = r as unknown as {
     increment(n: string, l: object, by?: number): void;
     observe(n: string, l: object, v: number): void;
@@ -55,21 +55,20 @@ function recorder() {
 }
 
 describe('OpenMetrics rendering', () => {
-  it('writes TYPE, UNIT and HELP, _total counters, cumulative buckets, escapes, and # EOF', () => {
-    expect(renderExposition(recorder().snapshot(), 'openmetrics')).toBe(
+  it('writes HELP and TYPE (prom-client writes no UNIT: the unit is the name suffix), _total counters, cumulative buckets, escapes, and # EOF', async () => {
+    expect(await renderExposition(await recorder().snapshot(), 'openmetrics')).toBe(
       [
+        '# HELP taxasge_jobs Jobs done, with a \\\\ backslash.',
         '# TYPE taxasge_jobs counter',
-        '# HELP taxasge_jobs Jobs done, with \\"quotes\\" and a \\\\ backslash.',
         'taxasge_jobs_total{queue="a \\"q\\"\\\\\\n"} 2',
-        '# TYPE taxasge_idle counter',
         '# HELP taxasge_idle A counter never used.',
+        '# TYPE taxasge_idle counter',
         'taxasge_idle_total 0',
-        '# TYPE taxasge_temperature gauge',
         '# HELP taxasge_temperature A gauge.',
+        '# TYPE taxasge_temperature gauge',
         'taxasge_temperature -1.5',
-        '# TYPE taxasge_wait_seconds histogram',
-        '# UNIT taxasge_wait_seconds seconds',
         '# HELP taxasge_wait_seconds A histogram.',
+        '# TYPE taxasge_wait_seconds histogram',
         'taxasge_wait_seconds_bucket{queue="a",le="0.1"} 1',
         'taxasge_wait_seconds_bucket{queue="a",le="1"} 2',
         'taxasge_wait_seconds_bucket{queue="a",le="+Inf"} 3',
@@ -81,16 +80,16 @@ describe('OpenMetrics rendering', () => {
     );
   });
 
-  it('is valid for the strict reader, which gives the values back', () => {
-    const families = parseOpenMetrics(renderExposition(recorder().snapshot(), 'openmetrics'));
+  it('is valid for the strict reader, which gives the values back', async () => {
+    const families = parseOpenMetrics(await renderExposition(await recorder().snapshot(), 'openmetrics'));
     expect(families.get('taxasge_jobs')!.samples[0]).toEqual({ name: 'taxasge_jobs_total', labels: { queue: 'a "q"\\\n' }, value: 2 });
-    expect(families.get('taxasge_wait_seconds')!.unit).toBe('seconds');
+    expect(families.get('taxasge_wait_seconds')!.samples.at(-1)).toEqual({ name: 'taxasge_wait_seconds_count', labels: { queue: 'a' }, value: 3 });
   });
 
-  it('writes the Prometheus 0.0.4 format with counters named _total in HELP and TYPE, and no EOF', () => {
-    const text = renderExposition(recorder().snapshot(), 'prometheus');
+  it('writes the Prometheus 0.0.4 format with counters named _total in HELP and TYPE, and no EOF', async () => {
+    const text = await renderExposition(await recorder().snapshot(), 'prometheus');
     expect(text.split('\n').slice(0, 3)).toEqual([
-      '# HELP taxasge_jobs_total Jobs done, with "quotes" and a \\\\ backslash.',
+      '# HELP taxasge_jobs_total Jobs done, with a \\\\ backslash.',
       '# TYPE taxasge_jobs_total counter',
       'taxasge_jobs_total{queue="a \\"q\\"\\\\\\n"} 2',
     ]);

@@ -1,75 +1,47 @@
-/** Renders a metric snapshot as OpenMetrics 1.0 text, or as the Prometheus text format 0.0.4 for older scrapers. */
+/**
+ * /metrics text: a snapshot handed to prom-client as its own metric JSON and written by it, as
+ * OpenMetrics 1.0 or, for older scrapers, the Prometheus text format 0.0.4.
+ */
 import { openMetricsName } from './metric-registry';
-import type { FamilySnapshot, MetricSnapshot, SeriesSnapshot } from './metric-recorder';
+import type { MetricSnapshot } from './metric-recorder';
+import { AggregatorRegistry, Registry } from './prom-client';
 
-export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
-export const PROMETHEUS_TEXT_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+export const OPENMETRICS_CONTENT_TYPE = Registry.OPENMETRICS_CONTENT_TYPE;
+export const PROMETHEUS_TEXT_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 
 export type ExpositionFormat = 'openmetrics' | 'prometheus';
 
-function formatNumber(n: number): string {
-  if (Number.isNaN(n)) return 'NaN';
-  if (n === Infinity) return '+Inf';
-  if (n === -Infinity) return '-Inf';
-  return String(n);
-}
+type Value = { value: number; labels: Record<string, string | number>; metricName?: string };
 
-const escapeLabelValue = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-/** OpenMetrics escapes quotes in HELP too; the 0.0.4 format escapes only backslash and newline. */
-const escapeHelp = (v: string, format: ExpositionFormat) => {
-  const escaped = v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-  return format === 'openmetrics' ? escaped.replace(/"/g, '\\"') : escaped;
-};
-
-function labelText(labels: Record<string, string>, extra?: [string, string]): string {
-  const pairs = Object.entries(labels);
-  if (extra) pairs.push(extra);
-  return pairs.length ? `{${pairs.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',')}}` : '';
-}
-
-/** Series to show: what was recorded, or a zero series for a label-less counter or histogram not used yet. */
-function seriesOf(family: FamilySnapshot): SeriesSnapshot[] {
-  const { definition: d, series } = family;
-  if (series.length > 0 || d.labels.length > 0 || d.kind === 'gauge') return series;
-  if (d.kind === 'counter') return [{ labels: {}, value: 0 }];
-  return [{ labels: {}, histogram: { bucketCounts: d.buckets!.map(() => 0), overflow: 0, count: 0, sum: 0, sumOfSquares: 0 } }];
-}
-
-function renderFamily(family: FamilySnapshot, format: ExpositionFormat, lines: string[]): void {
-  const d = family.definition;
-  const name = openMetricsName(d);
-  // In 0.0.4 a counter's family carries the sample's name (with _total); in OpenMetrics it does not.
-  const headerName = format === 'prometheus' && d.kind === 'counter' ? `${name}_total` : name;
-  if (format === 'openmetrics') {
-    lines.push(`# TYPE ${headerName} ${d.kind}`);
-    if (d.unit) lines.push(`# UNIT ${headerName} ${d.unit}`);
-    lines.push(`# HELP ${headerName} ${escapeHelp(d.help, format)}`);
-  } else {
-    lines.push(`# HELP ${headerName} ${escapeHelp(d.help, format)}`);
-    lines.push(`# TYPE ${headerName} ${d.kind}`);
-  }
-  for (const s of seriesOf(family)) {
-    if (d.kind === 'counter') lines.push(`${name}_total${labelText(s.labels)} ${formatNumber(s.value ?? 0)}`);
-    else if (d.kind === 'gauge') lines.push(`${name}${labelText(s.labels)} ${formatNumber(s.value ?? 0)}`);
-    else {
-      const h = s.histogram!;
+/**
+ * The snapshot as `registry.getMetricsAsJSON()` would give it. A counter's name carries `_total` in
+ * the 0.0.4 format only: prom-client appends it to OpenMetrics samples itself.
+ */
+function metricJson(snapshot: MetricSnapshot, format: ExpositionFormat) {
+  return snapshot.families.map(({ definition: d, series }) => {
+    const name = openMetricsName(d);
+    const values: Value[] = [];
+    for (const s of series) {
+      if (d.kind !== 'histogram' || !s.histogram) {
+        values.push({ labels: s.labels, value: s.value ?? 0 });
+        continue;
+      }
+      const h = s.histogram;
       let cumulative = 0;
-      d.buckets!.forEach((bound, i) => {
-        cumulative += h.bucketCounts[i] ?? 0;
-        lines.push(`${name}_bucket${labelText(s.labels, ['le', formatNumber(bound)])} ${cumulative}`);
-      });
-      lines.push(`${name}_bucket${labelText(s.labels, ['le', '+Inf'])} ${h.count}`);
-      lines.push(`${name}_sum${labelText(s.labels)} ${formatNumber(h.sum)}`);
-      lines.push(`${name}_count${labelText(s.labels)} ${h.count}`);
+      d.buckets!.forEach((le, i) => values.push({ metricName: `${name}_bucket`, labels: { ...s.labels, le }, value: (cumulative += h.bucketCounts[i] ?? 0) }));
+      values.push({ metricName: `${name}_bucket`, labels: { ...s.labels, le: '+Inf' }, value: h.count });
+      values.push({ metricName: `${name}_sum`, labels: s.labels, value: h.sum }, { metricName: `${name}_count`, labels: s.labels, value: h.count });
     }
-  }
+    const counterName = format === 'prometheus' ? `${name}_total` : name;
+    return { name: d.kind === 'counter' ? counterName : name, help: d.help, type: d.kind, aggregator: 'sum', values };
+  });
 }
 
-export function renderExposition(snapshot: MetricSnapshot, format: ExpositionFormat): string {
-  const lines: string[] = [];
-  for (const family of snapshot.families) renderFamily(family, format, lines);
-  if (format === 'openmetrics') lines.push('# EOF');
-  return lines.join('\n') + '\n';
+export function renderExposition(snapshot: MetricSnapshot, format: ExpositionFormat): Promise<string> {
+  // A registry made for this one text: prom-client renames a registry's counters when it writes OpenMetrics.
+  const registry = AggregatorRegistry.aggregate([metricJson(snapshot, format)]);
+  registry.setContentType(contentTypeOf(format) as never);
+  return registry.metrics();
 }
 
 /** Picks the format from an Accept header: OpenMetrics unless the client prefers text/plain. */

@@ -124,7 +124,7 @@ describe('fleet-wide /metrics (METRICS_FLEET=postgres)', () => {
       now,
     });
     broken.recordHttpRequest({ group: 'metrics', route: '/metrics', method: 'GET', status: 200, durationMs: 1 });
-    const text = renderExposition(await broken.snapshot(), 'openmetrics');
+    const text = await renderExposition(await broken.snapshot(), 'openmetrics');
     expect(sample(text, 'taxasge_metrics_collector_up{collector="fleet"}')).toBe(0);
     expect(sample(text, 'taxasge_http_requests_total{group="metrics",route="/metrics",method="GET",status="200"}')).toBe(1);
     expect(text).not.toContain('group="auth"');

@@ -49,10 +49,7 @@ export function fleetSnapshot(totals: readonly TotalRow[], local: MetricSnapshot
       const key = JSON.stringify(d.labels.map((l) => labels[l]));
       let s = series.get(key);
       if (!s) {
-        s =
-          d.kind === 'counter'
-            ? { labels, value: 0 }
-            : { labels, histogram: { bucketCounts: d.buckets!.map(() => 0), overflow: 0, count: 0, sum: 0, sumOfSquares: 0 } };
+        s = d.kind === 'counter' ? { labels, value: 0 } : { labels, histogram: { bucketCounts: d.buckets!.map(() => 0), overflow: 0, count: 0, sum: 0 } };
         series.set(key, s);
       }
       if (d.kind === 'counter') s.value = r.value;
@@ -110,7 +107,7 @@ export function createFleetPublisher(o: FleetPublisherOptions): FleetPublisher {
     absolute.map((r) => ({ ...r, value: r.value - (offset.get(rowKey(r)) ?? 0) })).filter((r) => r.value !== 0 || !offset.has(rowKey(r)));
 
   const publishOnce = async (final: boolean): Promise<void> => {
-    const absolute = totalsOf(o.recorder.snapshot());
+    const absolute = totalsOf(await o.recorder.snapshot());
     const print = JSON.stringify(absolute);
     if (!final && print === fingerprint) return;
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -119,7 +116,7 @@ export function createFleetPublisher(o: FleetPublisherOptions): FleetPublisher {
       if (outcome === 'published') {
         published = new Map(absolute.map((r) => [rowKey(r), r.value]));
         // Taken after the write, so the statements of the publication itself do not count as a change.
-        fingerprint = JSON.stringify(totalsOf(o.recorder.snapshot()));
+        fingerprint = JSON.stringify(totalsOf(await o.recorder.snapshot()));
         return;
       }
       // Folded while we were away (an idle instance taken for gone): what the table held is in the base now.

@@ -91,17 +91,19 @@ describe('the metrics of one instance', () => {
   });
 });
 
+/** The metrics function in production: exporting to Cloud Monitoring. */
+const exporting: MetricsConfig = {
+  environment: 'production',
+  gcpProject: 'taxasge-prod',
+  dbPoolMax: 5,
+  metricsExport: 'cloud-monitoring',
+  serviceName: 'metrics',
+};
+
 describe('a scrape with the exporter on', () => {
   it('writes the freshly read gauges to Cloud Monitoring, at most once per interval', async () => {
     const { w, written } = writer();
-    const config: MetricsConfig = {
-      environment: 'production',
-      gcpProject: 'taxasge-prod',
-      dbPoolMax: 5,
-      metricsExport: 'cloud-monitoring',
-      serviceName: 'metrics',
-    };
-    const metrics = createInstanceMetrics({ config, db: database.db, cacheKind: 'memory', logger, loadWriter: async () => w });
+    const metrics = createInstanceMetrics({ config: exporting, db: database.db, cacheKind: 'memory', logger, loadWriter: async () => w });
     const handler = createMetricsHandler({ metrics: () => metrics, access: () => ({ token: undefined, required: false }) });
     const scrape = () => handler({ headers: {}, params: undefined, query: undefined, body: undefined }, ctx);
     const first = await scrape();
@@ -129,14 +131,7 @@ describe('a scrape with the exporter on', () => {
 describe('the scheduled collection', () => {
   it('reads every gauge and writes them now, whatever the interval', async () => {
     const { w, written } = writer();
-    const config: MetricsConfig = {
-      environment: 'production',
-      gcpProject: 'taxasge-prod',
-      dbPoolMax: 5,
-      metricsExport: 'cloud-monitoring',
-      serviceName: 'metrics',
-    };
-    const metrics = createInstanceMetrics({ config, db: database.db, cacheKind: 'memory', logger, loadWriter: async () => w });
+    const metrics = createInstanceMetrics({ config: exporting, db: database.db, cacheKind: 'memory', logger, loadWriter: async () => w });
     expect(await collectAndExport(metrics)).toEqual({ exported: true });
     expect(await collectAndExport(metrics)).toEqual({ exported: true });
     expect(written).toHaveLength(2);
@@ -152,6 +147,6 @@ describe('the scheduled collection', () => {
       logger,
     });
     expect(await collectAndExport(metrics)).toEqual({ exported: false });
-    expect(metrics.recorder.snapshot().families.find((f) => f.definition.name === 'catalog_version')!.series).toEqual([{ labels: {}, value: 1 }]);
+    expect((await metrics.recorder.snapshot()).families.find((f) => f.definition.name === 'catalog_version')!.series).toEqual([{ labels: {}, value: 1 }]);
   });
 });

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../ports/database.port';
 import type { Environment } from '../config/config';
-import type { Logger } from '../logging/logger';
+import type { Logger } from '../ports/logger.port';
 import type { Cache } from '../ports/cache.port';
 import { createCloudMonitoringExporter, type CloudMonitoringExporter, type TimeSeriesWriter } from './cloud-monitoring.exporter';
 import { createActivityCollector } from './collectors/activity.collector';
@@ -142,7 +142,7 @@ export function createInstanceMetrics(options: InstanceMetricsOptions): Instance
       try {
         const totals = await fleet.fleetTotals();
         recorder.set('metrics_collector_up', { collector: 'fleet' }, 1);
-        return fleetSnapshot(totals, recorder.snapshot());
+        return fleetSnapshot(totals, await recorder.snapshot());
       } catch (err) {
         logger.warning('fleet metrics unreadable; /metrics shows this instance only', { error: String(err) });
         recorder.set('metrics_collector_up', { collector: 'fleet' }, 0);

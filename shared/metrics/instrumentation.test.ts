@@ -13,12 +13,13 @@ import {
   recordHttpRequest,
   statementKind,
 } from './instrumentation';
-import { createMetricRecorder, type MetricRecorder } from './metric-recorder';
+import { createMetricRecorder } from './metric-recorder';
+import { recordedSeries } from '../../test/support/recorded-series';
 
-const series = (r: MetricRecorder, name: string) => r.snapshot().families.find((f) => f.definition.name === name)!.series;
+const series = recordedSeries;
 
 describe('recordHttpRequest', () => {
-  it('counts the request, times it in seconds, and counts problems by code', () => {
+  it('counts the request, times it in seconds, and counts problems by code', async () => {
     const r = createMetricRecorder();
     recordHttpRequest(r, { group: 'fiscal-services', route: '/api/v1/fiscal-services/{code}', method: 'get', status: 200, durationMs: 250 });
     recordHttpRequest(r, {
@@ -29,12 +30,12 @@ describe('recordHttpRequest', () => {
       durationMs: -1,
       errorCode: 'not_found',
     });
-    expect(series(r, 'http_requests').map((s) => [s.labels.method, s.labels.status, s.value])).toEqual([
+    expect((await series(r, 'http_requests')).map((s) => [s.labels.method, s.labels.status, s.value])).toEqual([
       ['GET', '200', 1],
       ['GET', '404', 1],
     ]);
-    expect(series(r, 'http_request_duration_seconds')[0]!.histogram).toMatchObject({ count: 2, sum: 0.25 });
-    expect(series(r, 'http_problems')).toEqual([
+    expect((await series(r, 'http_request_duration_seconds'))[0]!.histogram).toMatchObject({ count: 2, sum: 0.25 });
+    expect(await series(r, 'http_problems')).toEqual([
       { labels: { group: 'fiscal-services', route: '/api/v1/fiscal-services/{code}', status: '404', code: 'not_found' }, value: 1 },
     ]);
   });
@@ -49,12 +50,12 @@ describe('cache recording', () => {
     expect(cacheNamespace(key)).toBe(namespace);
   });
 
-  it('records hits, misses and errors by cache kind and namespace', () => {
+  it('records hits, misses and errors by cache kind and namespace', async () => {
     const r = createMetricRecorder();
     recordCacheHit(r, 'memory', 'catalog');
     recordCacheMiss(r, 'memory', 'catalog');
     recordCacheError(r, 'upstash', 'catalog');
-    expect(series(r, 'cache_lookups').map((s) => [s.labels.cache, s.labels.result, s.value])).toEqual([
+    expect((await series(r, 'cache_lookups')).map((s) => [s.labels.cache, s.labels.result, s.value])).toEqual([
       ['memory', 'hit', 1],
       ['memory', 'miss', 1],
       ['upstash', 'error', 1],
@@ -73,7 +74,7 @@ describe('cache recording', () => {
     const broken: Cache = { ...createMemoryCache({ clock: createFixedClock() }), kind: 'upstash', get: () => Promise.reject(new Error('unreachable')) };
     await expect(instrumentCache(broken, r).get('catalog:v1:counts')).rejects.toThrow('unreachable');
     expect(cache.kind).toBe('memory');
-    expect(series(r, 'cache_lookups').map((s) => [s.labels.cache, s.labels.namespace, s.labels.result, s.value])).toEqual([
+    expect((await series(r, 'cache_lookups')).map((s) => [s.labels.cache, s.labels.namespace, s.labels.result, s.value])).toEqual([
       ['memory', 'catalog', 'hit', 1],
       ['memory', 'catalog', 'miss', 1],
       ['upstash', 'catalog', 'error', 1],
@@ -98,7 +99,9 @@ describe('cache call timing', () => {
     await cache.del('catalog:v1:counts');
     await cache.ping();
     await expect(cache.set('catalog:v1:bad', 1, 0)).rejects.toThrow(RangeError);
-    expect(series(r, 'cache_operation_duration_seconds').map((s) => [s.labels.operation, s.histogram!.count, Number(s.histogram!.sum.toFixed(6))])).toEqual([
+    expect(
+      (await series(r, 'cache_operation_duration_seconds')).map((s) => [s.labels.operation, s.histogram!.count, Number(s.histogram!.sum.toFixed(6))]),
+    ).toEqual([
       ['set', 2, 0.006],
       ['get', 2, 0.006],
       ['incr', 1, 0.003],
@@ -151,7 +154,7 @@ describe('database recording', () => {
       await expect(db.query('SELECT * FROM no_such_table')).rejects.toThrow(/no_such_table/);
       await db.ping();
       expect(db.stats()).toEqual(database.db.stats());
-      const observed = series(r, 'db_query_duration_seconds').map((s) => [s.labels.operation, s.labels.outcome, s.histogram!.count, s.histogram!.sum]);
+      const observed = (await series(r, 'db_query_duration_seconds')).map((s) => [s.labels.operation, s.labels.outcome, s.histogram!.count, s.histogram!.sum]);
       expect(observed).toEqual([
         ['select', 'ok', 2, 0.01],
         ['update', 'ok', 1, 0.005],
@@ -183,7 +186,7 @@ describe('database recording', () => {
       await db.query('SELECT 1'); // 0.999 s
       await db.query('SELECT 2'); // 1 s
       await db.query("UPDATE ministries SET name_en = name_en WHERE code = 'M-001'"); // 1.5 s
-      expect(series(r, 'db_slow_queries')).toEqual([
+      expect(await series(r, 'db_slow_queries')).toEqual([
         { labels: { operation: 'select' }, value: 1 },
         { labels: { operation: 'update' }, value: 1 },
       ]);

@@ -4,36 +4,35 @@ import { createMetricRecorder, MetricUsageError, type MetricEvent } from './metr
 const at = new Date('2026-01-15T09:00:00.000Z');
 
 describe('the metric recorder', () => {
-  it('counts by label set, whatever order the labels are given in', () => {
+  it('counts by label set, whatever order the labels are given in', async () => {
     const r = createMetricRecorder({ now: () => at });
     r.increment('http_requests', { group: 'health', route: '/health', method: 'GET', status: '200' });
     r.increment('http_requests', { status: '200', method: 'GET', route: '/health', group: 'health' }, 2);
     r.increment('http_requests', { group: 'health', route: '/health', method: 'GET', status: '503' });
-    const family = r.snapshot().families.find((f) => f.definition.name === 'http_requests')!;
+    const family = (await r.snapshot()).families.find((f) => f.definition.name === 'http_requests')!;
     expect(family.series).toEqual([
       { labels: { group: 'health', route: '/health', method: 'GET', status: '200' }, value: 3 },
       { labels: { group: 'health', route: '/health', method: 'GET', status: '503' }, value: 1 },
     ]);
   });
 
-  it('puts an observation in the first bucket whose bound it does not exceed', () => {
+  it('puts an observation in the first bucket whose bound it does not exceed', async () => {
     const r = createMetricRecorder();
     for (const v of [0.005, 0.0051, 1, 10, 11]) r.observe('http_request_duration_seconds', { group: 'g', route: 'r', method: 'GET' }, v);
-    const h = r.snapshot().families.find((f) => f.definition.name === 'http_request_duration_seconds')!.series[0]!.histogram!;
+    const h = (await r.snapshot()).families.find((f) => f.definition.name === 'http_request_duration_seconds')!.series[0]!.histogram!;
     expect(h).toEqual({
       bucketCounts: [1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 1],
       overflow: 1,
       count: 5,
       sum: 22.0101,
-      sumOfSquares: 0.005 ** 2 + 0.0051 ** 2 + 1 + 100 + 121,
     });
   });
 
-  it("sets gauges and replaces a family's series wholesale", () => {
+  it("sets gauges and replaces a family's series wholesale", async () => {
     const r = createMetricRecorder();
     r.set('catalog_services', { ministry: 'M-001' }, 3);
     r.replace('catalog_services', [{ labels: { ministry: 'M-002' }, value: 5 }]);
-    expect(r.snapshot().families.find((f) => f.definition.name === 'catalog_services')!.series).toEqual([{ labels: { ministry: 'M-002' }, value: 5 }]);
+    expect((await r.snapshot()).families.find((f) => f.definition.name === 'catalog_services')!.series).toEqual([{ labels: { ministry: 'M-002' }, value: 5 }]);
   });
 
   it.each<[string, () => void, string]>([
@@ -74,10 +73,10 @@ describe('the metric recorder', () => {
     expect(use).toThrow(new MetricUsageError(message));
   });
 
-  it('keeps at most maxSeriesPerMetric label sets and counts what it drops', () => {
+  it('keeps at most maxSeriesPerMetric label sets and counts what it drops', async () => {
     const r = createMetricRecorder({ maxSeriesPerMetric: 2 });
     for (const m of ['M-001', 'M-002', 'M-003', 'M-004']) r.set('catalog_services', { ministry: m }, 1);
-    const families = r.snapshot().families;
+    const families = (await r.snapshot()).families;
     expect(families.find((f) => f.definition.name === 'catalog_services')!.series).toHaveLength(2);
     expect(families.find((f) => f.definition.name === 'metrics_series_dropped')!.series).toEqual([{ labels: { metric: 'catalog_services' }, value: 2 }]);
   });
@@ -94,10 +93,10 @@ describe('the metric recorder', () => {
     ]);
   });
 
-  it('returns snapshots that later recording does not change', () => {
+  it('returns snapshots that later recording does not change', async () => {
     const r = createMetricRecorder();
     r.observe('db_query_duration_seconds', { operation: 'select', outcome: 'ok' }, 0.002);
-    const before = r.snapshot();
+    const before = await r.snapshot();
     r.observe('db_query_duration_seconds', { operation: 'select', outcome: 'ok' }, 0.002);
     expect(before.families.find((f) => f.definition.name === 'db_query_duration_seconds')!.series[0]!.histogram!.count).toBe(1);
   });

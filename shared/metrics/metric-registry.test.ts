@@ -57,6 +57,7 @@ describe('the metric registry', () => {
     ['decreasing buckets', [{ ...base, name: 'a', kind: 'histogram', buckets: [1, 0.5] }], 'a: buckets must increase'],
     ['a label named le', [{ ...base, name: 'a', kind: 'gauge', labels: ['le'] }], 'a: label "le" is not allowed'],
     ['help without a period', [{ ...base, name: 'a', kind: 'gauge', help: 'A metric' }], 'a: help is a sentence ending with a period'],
+    ['a double quote in help', [{ ...base, name: 'a', kind: 'gauge', help: 'A "metric".' }], 'a: help holds no double quote'],
     [
       'a database counter',
       [{ ...base, name: 'a', kind: 'counter', source: 'database', writer: 'jobs' }],

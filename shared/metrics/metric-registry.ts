@@ -423,6 +423,8 @@ export function registryProblems(metrics: readonly MetricDefinition[]): string[]
     if ((m.kind === 'histogram') !== Boolean(m.buckets)) problems.push(`${m.name}: buckets are given for histograms and only for them`);
     if (m.buckets && m.buckets.some((b, i) => i > 0 && b <= m.buckets![i - 1]!)) problems.push(`${m.name}: buckets must increase`);
     if (!m.help.trim().endsWith('.')) problems.push(`${m.name}: help is a sentence ending with a period`);
+    // OpenMetrics escapes a double quote in HELP; prom-client writes it as it is.
+    if (m.help.includes('"')) problems.push(`${m.name}: help holds no double quote`);
     for (const label of m.labels) {
       if (!/^[a-z][a-z0-9_]*$/.test(label) || label === 'le' || label === 'quantile') problems.push(`${m.name}: label "${label}" is not allowed`);
     }

@@ -61,7 +61,7 @@ export function createMetricsHandler(deps: MetricsHandlerDeps): RouteHandler<typ
     const format = negotiateFormat(typeof input.headers.accept === 'string' ? input.headers.accept : undefined);
     return {
       status: 200,
-      raw: renderExposition(await metrics.snapshot(), format),
+      raw: await renderExposition(await metrics.snapshot(), format),
       contentType: contentTypeOf(format),
       headers: { 'Cache-Control': 'no-store' },
     };

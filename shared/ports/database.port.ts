@@ -23,3 +23,18 @@ export interface Database extends Queryable {
   stats(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
+
+/** The first row a statement returns, through `toRecord`; undefined when it returns none (a lookup by key). */
+export async function findOne<R extends QueryResultRow, T>(
+  db: Queryable,
+  toRecord: (row: R) => T,
+  text: string,
+  params?: readonly unknown[],
+  prepared?: string,
+): Promise<T | undefined> {
+  const { rows } = await (prepared === undefined ? db.query<R>(text, params) : db.query<R>(text, params, prepared));
+  return rows[0] === undefined ? undefined : toRecord(rows[0]);
+}
+
+/** A numeric or bigint column, which `pg` hands over as a string, as a number; NULL stays null. */
+export const numberOrNull = (value: string | null): number | null => (value === null ? null : Number(value));

@@ -3,7 +3,8 @@ import request from 'supertest';
 import type { Cache } from '../../shared/ports/cache.port';
 import { anAccount, type CreatedAccount } from '../support/auth-fixtures';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { bankSucceeded, expectLedgerMatchesBank, newPayment, settle, statusOf } from './support/money';
+import { bankSucceeded, expectLedgerMatchesBank, statusOf } from './support/money';
+import { aPayment, settle } from '../support/payment-fixtures';
 
 const PUBLIC_LIMIT = 40;
 let calls = 0;
@@ -43,12 +44,12 @@ it('authenticates tokens against the database and says the cache is the failing 
 });
 
 it('takes a payment through to its receipt, and the ledger equals what the bank sent', async () => {
-  const payment = await newPayment(app, citizen);
+  const payment = await aPayment().create(app, citizen);
   await api()
     .post(`/sandbox/bange/checkout/${payment.bangeId}/pay?duplicates=2`)
     .expect((r) => expect(r.status).toBeLessThan(300));
   await settle(app);
-  expect(await statusOf(app, payment.paymentId)).toEqual({ payment: 'succeeded', declaration: 'paid', receipts: 1 });
+  expect(await statusOf(app, payment.payment.id)).toEqual({ payment: 'succeeded', declaration: 'paid', receipts: 1 });
   await expectLedgerMatchesBank(app, bankSucceeded(app));
 });
 

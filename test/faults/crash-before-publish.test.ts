@@ -8,7 +8,8 @@ import { getEventBus } from '../../shared/runtime/events';
 import { anAccount, type CreatedAccount } from '../support/auth-fixtures';
 import type { TestApp } from '../support/test-app';
 import { createFaultApp } from './support/fault-app';
-import { bankEvent, bankSucceeded, expectLedgerMatchesBank, newPayment, sendWebhook, settle, statusOf, sweepOutbox } from './support/money';
+import { bankEvent, bankSucceeded, expectLedgerMatchesBank, sendWebhook, statusOf, sweepOutbox } from './support/money';
+import { aPayment, settle } from '../support/payment-fixtures';
 
 let app: TestApp;
 let citizen: CreatedAccount;
@@ -32,9 +33,9 @@ async function outboxOf(webhookEventId: string) {
 }
 
 it('keeps the event when the bus throws right after the commit, and applies it once when swept', async () => {
-  const payment = await newPayment(app, citizen);
+  const payment = await aPayment().create(app, citizen);
   const event = bankEvent(app, 'evt_crash_bus', payment);
-  sentByHand.set(payment.bangeId, payment.amount);
+  sentByHand.set(payment.bangeId, payment.payment.amount);
   getEventBus().setAvailable(false);
   expect((await sendWebhook(app, event)).status).toBe(200);
   expect(await outboxOf(event.id)).toEqual([{ published: false, attempts: 1 }]);
@@ -45,14 +46,14 @@ it('keeps the event when the bus throws right after the commit, and applies it o
   await sweepOutbox();
   await settle(app);
   expect(await outboxOf(event.id)).toEqual([{ published: true, attempts: 2 }]);
-  expect(await statusOf(app, payment.paymentId)).toEqual({ payment: 'succeeded', declaration: 'paid', receipts: 1 });
+  expect(await statusOf(app, payment.payment.id)).toEqual({ payment: 'succeeded', declaration: 'paid', receipts: 1 });
   await expectLedgerMatchesBank(app, bankSucceeded(app, sentByHand));
 });
 
 it('keeps the event when the process dies between commit and publish; the retry is a duplicate that publishes it, applied once', async () => {
-  const payment = await newPayment(app, citizen);
+  const payment = await aPayment().create(app, citizen);
   const event = bankEvent(app, 'evt_crash_process', payment);
-  sentByHand.set(payment.bangeId, payment.amount);
+  sentByHand.set(payment.bangeId, payment.payment.amount);
   const publisher = getOutboxPublisher();
   const publish = publisher.publishCommitted;
   // Nothing after the commit runs: no publish, not even the bookkeeping of a failed publish.
@@ -74,7 +75,7 @@ it('keeps the event when the process dies between commit and publish; the retry 
   expect(retried.status).toBe(200);
   expect(retried.body.outcome).toBe('duplicate');
   await settle(app);
-  expect(await statusOf(app, payment.paymentId)).toEqual({ payment: 'succeeded', declaration: 'paid', receipts: 1 });
+  expect(await statusOf(app, payment.payment.id)).toEqual({ payment: 'succeeded', declaration: 'paid', receipts: 1 });
   await getOutboxPublisher().flush();
   expect(await outboxOf(event.id)).toEqual([{ published: true, attempts: 1 }]);
 
@@ -83,6 +84,6 @@ it('keeps the event when the process dies between commit and publish; the retry 
   await settle(app);
   expect((await sendWebhook(app, event)).body.outcome).toBe('duplicate');
   await settle(app);
-  expect(await statusOf(app, payment.paymentId)).toEqual({ payment: 'succeeded', declaration: 'paid', receipts: 1 });
+  expect(await statusOf(app, payment.payment.id)).toEqual({ payment: 'succeeded', declaration: 'paid', receipts: 1 });
   await expectLedgerMatchesBank(app, bankSucceeded(app, sentByHand));
 });

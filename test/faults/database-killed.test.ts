@@ -8,18 +8,8 @@ import type { Response } from 'supertest';
 import { anAccount } from '../support/auth-fixtures';
 import type { TestApp } from '../support/test-app';
 import { createFaultApp } from './support/fault-app';
-import {
-  bankEvent,
-  bankSucceeded,
-  expectLedgerMatchesBank,
-  newPayments,
-  sendWebhook,
-  settle,
-  shuffled,
-  statusOf,
-  sweepOutbox,
-  type SignedEvent,
-} from './support/money';
+import { bankEvent, bankSucceeded, expectLedgerMatchesBank, sendWebhook, shuffled, statusOf, sweepOutbox, type SignedEvent } from './support/money';
+import { pendingPayments, settle } from '../support/payment-fixtures';
 
 let app: TestApp;
 let killer: Client;
@@ -61,8 +51,8 @@ async function deliver(event: SignedEvent): Promise<Outcome> {
 
 it('loses and doubles nothing when every connection is killed three times during a burst', async () => {
   const citizen = await anAccount().create(app);
-  const payments = await newPayments(app, citizen, 30);
-  const sent = new Map(payments.map((p) => [p.bangeId, p.amount]));
+  const payments = await pendingPayments(app, citizen, 30);
+  const sent = new Map(payments.map((p) => [p.bangeId, p.payment.amount]));
   const events = shuffled(
     payments.flatMap((p, i) => [bankEvent(app, `evt_kill_${i}`, p), ...(i % 3 === 0 ? [bankEvent(app, `evt_kill_${i}`, p)] : [])]),
     7,
@@ -100,7 +90,7 @@ it('loses and doubles nothing when every connection is killed three times during
   await settle(app);
   await sweepOutbox();
   await settle(app);
-  for (const p of payments) expect(await statusOf(app, p.paymentId)).toEqual({ payment: 'succeeded', declaration: 'paid', receipts: 1 });
+  for (const p of payments) expect(await statusOf(app, p.payment.id)).toEqual({ payment: 'succeeded', declaration: 'paid', receipts: 1 });
   const { rows } = await app.database.db.query<{ n: number }>("SELECT count(*)::int AS n FROM webhook_events WHERE id LIKE 'evt_kill_%'");
   expect(rows[0]!.n).toBe(payments.length);
   await expectLedgerMatchesBank(app, bankSucceeded(app, sent));

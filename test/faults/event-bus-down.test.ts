@@ -4,7 +4,8 @@ import { getEventBus } from '../../shared/runtime/events';
 import { anAccount } from '../support/auth-fixtures';
 import type { TestApp } from '../support/test-app';
 import { createFaultApp } from './support/fault-app';
-import { bankSucceeded, expectLedgerMatchesBank, newPayments, settle, statusOf, sweepOutbox } from './support/money';
+import { bankSucceeded, expectLedgerMatchesBank, statusOf, sweepOutbox } from './support/money';
+import { pendingPayments, settle } from '../support/payment-fixtures';
 
 let app: TestApp & { sandbox: NonNullable<TestApp['sandbox']> };
 
@@ -23,7 +24,7 @@ async function unpublished(): Promise<number> {
 
 it('accepts every webhook while the bus is down and applies each payment once after it is back', async () => {
   const citizen = await anAccount().create(app);
-  const payments = await newPayments(app, citizen, 8);
+  const payments = await pendingPayments(app, citizen, 8);
   getEventBus().setAvailable(false);
   for (const [i, p] of payments.entries()) {
     await request(app.server)
@@ -34,7 +35,7 @@ it('accepts every webhook while the bus is down and applies each payment once af
 
   // BANGE got a 200 for every delivery: the events are stored and waiting, nothing is applied yet.
   expect(app.sandbox.deliveries().map((d) => d.status)).toEqual(app.sandbox.deliveries().map(() => 200));
-  for (const p of payments) expect(await statusOf(app, p.paymentId)).toEqual({ payment: 'pending', declaration: 'awaiting_payment', receipts: 0 });
+  for (const p of payments) expect(await statusOf(app, p.payment.id)).toEqual({ payment: 'pending', declaration: 'awaiting_payment', receipts: 0 });
   expect(await unpublished()).toBeGreaterThanOrEqual(payments.length);
   // A sweep while the bus is still down publishes nothing and keeps everything.
   expect((await sweepOutbox()).processed).toBe(0);
@@ -50,6 +51,6 @@ it('accepts every webhook while the bus is down and applies each payment once af
   expect(await unpublished()).toBe(0);
   expect((await sweepOutbox()).processed).toBe(0);
 
-  for (const p of payments) expect(await statusOf(app, p.paymentId)).toEqual({ payment: 'succeeded', declaration: 'paid', receipts: 1 });
+  for (const p of payments) expect(await statusOf(app, p.payment.id)).toEqual({ payment: 'succeeded', declaration: 'paid', receipts: 1 });
   await expectLedgerMatchesBank(app, bankSucceeded(app));
 });

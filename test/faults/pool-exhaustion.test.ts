@@ -6,7 +6,8 @@
  */
 import { anAccount } from '../support/auth-fixtures';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { bankEvent, newPayments, sendWebhook, settle } from './support/money';
+import { bankEvent, sendWebhook } from './support/money';
+import { pendingPayments, settle } from '../support/payment-fixtures';
 
 let app: TestApp;
 
@@ -28,7 +29,7 @@ async function delivered(): Promise<number> {
 
 it('notifies every payer of a burst of 12 payments, with no webhook answered 5xx', async () => {
   const citizen = await anAccount().create(app);
-  const payments = await newPayments(app, citizen, 12);
+  const payments = await pendingPayments(app, citizen, 12);
   const answers = await Promise.all(payments.map((p, i) => sendWebhook(app, bankEvent(app, `evt_pool_${i}`, p))));
   expect(answers.map((a) => a.status)).toEqual(payments.map(() => 200));
   // Deadlocked, the deliveries would never finish: settling would exceed the test's timeout.

@@ -8,7 +8,7 @@ import { SANDBOX_API_KEY } from '../../shared/config/config';
 import { anAccount, type CreatedAccount } from '../support/auth-fixtures';
 import type { TestApp } from '../support/test-app';
 import { createFaultApp } from './support/fault-app';
-import { newPayment, settle, type NewPayment } from './support/money';
+import { type CreatedPayment, aPayment, settle } from '../support/payment-fixtures';
 
 let app: TestApp & { sandbox: NonNullable<TestApp['sandbox']> };
 let citizen: CreatedAccount;
@@ -37,25 +37,25 @@ const failCommits = async (on: boolean) =>
   app.database.db.query(on ? "INSERT INTO test_faults VALUES ('refund_commit') ON CONFLICT DO NOTHING" : 'DELETE FROM test_faults');
 
 /** A paid T-001 fee (2,000 XAF) that an agent rejected: finance may refund it. */
-async function rejectedPaidFee(): Promise<NewPayment> {
-  const p = await newPayment(app, citizen);
+async function rejectedPaidFee(): Promise<CreatedPayment> {
+  const p = await aPayment().create(app, citizen);
   await request(app.server).post(`/sandbox/bange/checkout/${p.bangeId}/pay`).expect(200);
   await settle(app);
   const as = (path: string) => request(app.server).post(path).set('Authorization', `Bearer ${agent.accessToken}`);
-  await as(`/api/v1/agent/declarations/${p.declarationId}/claim`).expect(200);
-  await as(`/api/v1/agent/declarations/${p.declarationId}/reject`).send({ reason: 'Not the right service' }).expect(200);
+  await as(`/api/v1/agent/declarations/${p.declaration.id}/claim`).expect(200);
+  await as(`/api/v1/agent/declarations/${p.declaration.id}/reject`).send({ reason: 'Not the right service' }).expect(200);
   return p;
 }
 
-const refund = (p: NewPayment, amount: number, key: string) =>
+const refund = (p: CreatedPayment, amount: number, key: string) =>
   request(app.server)
     .post('/api/v1/finance/refunds')
     .set('Authorization', `Bearer ${finance.accessToken}`)
     .set('Idempotency-Key', key)
-    .send({ paymentId: p.paymentId, amount, reason: 'rejected' });
+    .send({ paymentId: p.payment.id, amount, reason: 'rejected' });
 
 /** What BANGE, our refund rows, the ledger, the payment and the declaration say about one payment's refunds. */
-async function refundsOf(p: NewPayment) {
+async function refundsOf(p: CreatedPayment) {
   const atBank = app.sandbox.payments().find((b) => b.id === p.bangeId)!;
   const { rows } = await app.database.db.query<{
     payment: string;
@@ -72,7 +72,7 @@ async function refundsOf(p: NewPayment) {
             (SELECT coalesce(sum(e.debit), 0)::text FROM ledger_journals j JOIN ledger_entries e ON e.journal_id = j.id WHERE j.payment_id = p.id AND j.kind = 'refund') AS booked,
             (SELECT r.voided_at IS NOT NULL FROM receipts r WHERE r.payment_id = p.id) AS voided
        FROM payments p JOIN declarations d ON d.id = p.declaration_id WHERE p.id = $1`,
-    [p.paymentId],
+    [p.payment.id],
   );
   const r = rows[0]!;
   return {

@@ -3,7 +3,8 @@ import request from 'supertest';
 import { anAccount, type CreatedAccount } from '../support/auth-fixtures';
 import type { TestApp } from '../support/test-app';
 import { createFaultApp } from './support/fault-app';
-import { bankEvent, bankSucceeded, expectLedgerMatchesBank, newPayments, sendWebhook, settle, shuffled, statusOf, type SignedEvent } from './support/money';
+import { bankEvent, bankSucceeded, expectLedgerMatchesBank, sendWebhook, shuffled, statusOf, type SignedEvent } from './support/money';
+import { pendingPayments, settle } from '../support/payment-fixtures';
 
 let app: TestApp & { sandbox: NonNullable<TestApp['sandbox']> };
 let citizen: CreatedAccount;
@@ -21,7 +22,7 @@ const sandbox = (path: string) =>
     .expect((r) => expect(r.status).toBeLessThan(300));
 
 it('books each payment once when the sandbox sends it 3 times, holds events and releases them newest first', async () => {
-  const [a, b, c, d, e] = await newPayments(app, citizen, 5);
+  const [a, b, c, d, e] = await pendingPayments(app, citizen, 5);
   await sandbox(`/checkout/${a!.bangeId}/pay?duplicates=3`);
   await sandbox(`/checkout/${b!.bangeId}/pay?duplicates=3&outOfOrder=1`);
   await sandbox(`/checkout/${c!.bangeId}/pay?outOfOrder=1`);
@@ -33,21 +34,21 @@ it('books each payment once when the sandbox sends it 3 times, holds events and 
   expect(app.sandbox.releaseHeld()).toBe(4);
   await settle(app);
 
-  for (const p of [a, b, c, d]) expect(await statusOf(app, p!.paymentId)).toEqual({ payment: 'succeeded', declaration: 'paid', receipts: 1 });
-  expect(await statusOf(app, e!.paymentId)).toEqual({ payment: 'failed', declaration: 'awaiting_payment', receipts: 0 });
+  for (const p of [a, b, c, d]) expect(await statusOf(app, p!.payment.id)).toEqual({ payment: 'succeeded', declaration: 'paid', receipts: 1 });
+  expect(await statusOf(app, e!.payment.id)).toEqual({ payment: 'failed', declaration: 'awaiting_payment', receipts: 0 });
   expect(app.sandbox.deliveries().every((delivery) => delivery.status === 200)).toBe(true);
   await expectLedgerMatchesBank(app, bankSucceeded(app, sentByHand));
 });
 
 it('books each payment once when duplicates, second notices and stale failures arrive shuffled and concurrently', async () => {
-  const payments = await newPayments(app, citizen, 12);
+  const payments = await pendingPayments(app, citizen, 12);
   const events: SignedEvent[] = [];
   payments.forEach((p, i) => {
     const first = bankEvent(app, `evt_hand_${i}_a`, p);
     // The same event re-sent, another notice of the same transaction, and for a third of them a failure that happened before.
     events.push(first, first, bankEvent(app, `evt_hand_${i}_b`, p));
     if (i % 3 === 0) events.push(bankEvent(app, `evt_hand_${i}_failed`, p, 'payment.failed'));
-    sentByHand.set(p.bangeId, p.amount);
+    sentByHand.set(p.bangeId, p.payment.amount);
   });
   const order = shuffled(events, 20261124);
   for (let i = 0; i < order.length; i += 8) {
@@ -56,7 +57,7 @@ it('books each payment once when duplicates, second notices and stale failures a
   }
   await settle(app);
 
-  for (const p of payments) expect(await statusOf(app, p.paymentId)).toEqual({ payment: 'succeeded', declaration: 'paid', receipts: 1 });
+  for (const p of payments) expect(await statusOf(app, p.payment.id)).toEqual({ payment: 'succeeded', declaration: 'paid', receipts: 1 });
   const { rows } = await app.database.db.query<{ n: number }>("SELECT count(*)::int AS n FROM webhook_events WHERE id LIKE 'evt_hand_%'");
   expect(rows[0]!.n).toBe(new Set(events.map((e) => e.id)).size);
   await expectLedgerMatchesBank(app, bankSucceeded(app, sentByHand));

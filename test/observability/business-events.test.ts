@@ -13,13 +13,12 @@ import { getOutboxPublisher } from '../../shared/runtime/bus';
 import { anAccount, reissue, requestsAs, type CreatedAccount } from '../support/auth-fixtures';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { parseOpenMetrics } from './support/openmetrics-validator';
-import { settle as settleMoney } from '../faults/support/money';
+import { aPayment, settle, type CreatedPayment } from '../support/payment-fixtures';
 
 let app: TestApp;
 let citizen: CreatedAccount;
 let agent: CreatedAccount;
 let finance: CreatedAccount;
-let seq = 0;
 
 beforeAll(async () => {
   app = await createTestApp({ listen: true, env: { RATE_LIMIT_PUBLIC_PER_MINUTE: '100000' } });
@@ -29,7 +28,7 @@ beforeAll(async () => {
   await import('../../functions/jobs');
 });
 afterAll(async () => {
-  await settle(); // the sandbox's last webhooks (refund notices) land before the server closes
+  await settle(app); // the sandbox's last webhooks (refund notices) land before the server closes
   await app.close();
 });
 
@@ -42,9 +41,6 @@ async function advance(ms: number) {
   app.clock.advance(ms);
   await reissue(citizen, agent, finance);
 }
-
-/** The sandbox's deliveries and the bus, until both are quiet. */
-const settle = () => settleMoney(app);
 
 type Labels = Record<string, string>;
 type Series = [sample: string, labels: Labels];
@@ -81,16 +77,6 @@ const newTaxReturn = async (declaredAmount = 1_000_000) =>
     id: string;
     ministry: string;
   };
-
-async function newPayment(serviceCode: string, method: 'bange_card' | 'bange_wallet' = 'bange_card') {
-  const { body: declaration } = await as(citizen).post('/api/v1/declarations', { kind: 'service_fee', serviceCode, feeType: 'expedition' }).expect(201);
-  const { body: payment } = await as(citizen)
-    .post('/api/v1/payments')
-    .set('Idempotency-Key', `metrics-${++seq}`)
-    .send({ declarationId: declaration.id, method })
-    .expect(201);
-  return { declaration, payment, bangeId: new URL(payment.checkoutUrl).pathname.split('/').pop()! };
-}
 
 const checkout = (bangeId: string, action: 'pay' | 'decline') =>
   api()
@@ -212,7 +198,7 @@ describe('payments and receipts', () => {
   let receiptToken = '';
 
   it('count each status a payment reaches by method, the receipt issued, and the declaration moves the payment caused', async () => {
-    let paid: Awaited<ReturnType<typeof newPayment>> | undefined;
+    let paid: CreatedPayment | undefined;
     const moved = await changes(
       [
         ['taxasge_payments_total', { status: 'pending', method: 'bange_card' }],
@@ -222,9 +208,9 @@ describe('payments and receipts', () => {
         ['taxasge_declaration_transitions_total', { kind: 'service_fee', from: 'awaiting_payment', to: 'paid' }],
       ],
       async () => {
-        paid = await newPayment('T-001');
+        paid = await aPayment().forService('T-001').create(app, citizen);
         await checkout(paid.bangeId, 'pay');
-        await settle();
+        await settle(app);
       },
     );
     expect(moved).toEqual([1, 1, 1, 1, 1]);
@@ -240,11 +226,11 @@ describe('payments and receipts', () => {
         ['taxasge_payments_total', { status: 'expired', method: 'bange_wallet' }],
       ],
       async () => {
-        const declined = await newPayment('T-002', 'bange_wallet');
+        const declined = await aPayment().forService('T-002').withMethod('bange_wallet').create(app, citizen);
         await checkout(declined.bangeId, 'decline');
-        await settle();
+        await settle(app);
         expect((await as(citizen).get(`/api/v1/payments/${declined.payment.id}`).expect(200)).body.status).toBe('failed');
-        const abandoned = await newPayment('T-003', 'bange_wallet');
+        const abandoned = await aPayment().forService('T-003').withMethod('bange_wallet').create(app, citizen);
         await advance(61 * 60_000);
         await runJob('poll-pending-payments');
         expect((await as(citizen).get(`/api/v1/payments/${abandoned.payment.id}`).expect(200)).body.status).toBe('expired');
@@ -255,9 +241,9 @@ describe('payments and receipts', () => {
   });
 
   it('count refunds as the statuses they give the payment, and the refunded declaration', async () => {
-    const { declaration, payment, bangeId } = await newPayment('T-019');
+    const { declaration, payment, bangeId } = await aPayment().forService('T-019').create(app, citizen);
     await checkout(bangeId, 'pay');
-    await settle();
+    await settle(app);
     await as(agent).post(`/api/v1/agent/declarations/${declaration.id}/claim`).expect(200);
     const refund = (amount: number, key: string) =>
       as(finance).post('/api/v1/finance/refunds').set('Idempotency-Key', key).send({ paymentId: payment.id, amount, reason: 'rejected' });

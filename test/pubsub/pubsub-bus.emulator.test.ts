@@ -13,7 +13,7 @@ import { decodeEventData } from '../../shared/adapters/events/pubsub-message';
 import { registerEventFunction } from '../../shared/adapters/events/pubsub-push';
 import { createLogger } from '../../shared/logging/logger';
 import type { Subscription, Topic } from '../../shared/ports/event-bus.port';
-import { startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator';
+import { startPubSubEmulator, type PubSubEmulator } from '../../scripts/deployed/pubsub-emulator';
 import { received as exampleReceived } from './example-consumer.function';
 
 const logger = createLogger({ level: 'error', write: () => undefined });

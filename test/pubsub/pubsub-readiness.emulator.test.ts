@@ -11,7 +11,7 @@ import { createHealthService } from '../../shared/domain/health/health.service';
 import { createLogger } from '../../shared/logging/logger';
 import { systemClock } from '../../shared/ports/clock.port';
 import type { Topic } from '../../shared/ports/event-bus.port';
-import { startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator';
+import { startPubSubEmulator, type PubSubEmulator } from '../../scripts/deployed/pubsub-emulator';
 
 const logger = createLogger({ level: 'error', write: () => undefined });
 const PROBED: Topic[] = ['payment-events', 'declaration-events'];

@@ -1,7 +1,7 @@
 /** Builders for accounts and tokens in tests: `anAccount().withRole('agent', ['M-001']).create(app)`. */
 import request from 'supertest';
 import { hashPassword } from '../../shared/domain/identity/password';
-import type { Role } from '../../shared/http/route';
+import type { Role } from '../../shared/domain/identity/roles';
 import { getAccessTokens } from '../../shared/runtime/identity';
 import type { TestApp } from './test-app';
 

@@ -9,7 +9,8 @@ import { createBangeSandbox } from '../../shared/adapters/bank/sandbox/bange-san
 import { findFreePort } from '../../shared/adapters/db/embedded-postgres';
 import { createMemoryCache } from '../../shared/adapters/cache/memory-cache';
 import { parseConfig, type Config } from '../../shared/config/config';
-import { createLogger, type Logger } from '../../shared/logging/logger';
+import { createLogger } from '../../shared/logging/logger';
+import type { Logger } from '../../shared/ports/logger.port';
 import type { Cache } from '../../shared/ports/cache.port';
 import { createFixedClock } from '../../shared/ports/clock.port';
 import { getOcrEngine } from '../../shared/runtime/documents';

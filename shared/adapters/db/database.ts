@@ -1,10 +1,7 @@
 /** The `pg` pool adapter of the database port (shared/ports/database.port.ts): parameterised queries, transactions, a health probe. */
 import { Pool, type PoolClient } from 'pg';
-import type { Logger } from '../../logging/logger';
+import type { Logger } from '../../ports/logger.port';
 import type { Database, Queryable } from '../../ports/database.port';
-
-// The port's types, for callers that named them here before the port moved to shared/ports.
-export type { Database, Queryable };
 
 export interface DatabaseOptions {
   connectionString: string;

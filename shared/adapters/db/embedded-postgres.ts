@@ -2,7 +2,7 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import type { Logger } from '../../logging/logger';
+import type { Logger } from '../../ports/logger.port';
 
 export interface LocalPostgres {
   /** Connection URL of the `taxasge` database (or the one asked for). */

@@ -4,7 +4,7 @@
  * last attempt the event is handed to the dead-letter sink. A publish answers with a Handoff whose
  * `settled` says when every subscription is done with the event (the outbox marks it only then).
  */
-import type { Logger } from '../../logging/logger';
+import type { Logger } from '../../ports/logger.port';
 import type { DeadLetter, DomainEvent, EventBus, EventBusProbe, Subscription, Topic } from '../../ports/event-bus.port';
 
 export interface InProcessBusOptions {

@@ -8,7 +8,7 @@
  *
  * Readiness (ping) GETs each topic (topics.get): Pub/Sub answers, the token is good, the topics exist.
  */
-import type { Logger } from '../../logging/logger';
+import type { Logger } from '../../ports/logger.port';
 import { TOPICS, type DomainEvent, type EventBus, type EventBusProbe, type Topic } from '../../ports/event-bus.port';
 import { describeError, nodeHttp, type HttpTransport } from './http-transport';
 import { createMetadataTokenSource, type TokenSource } from './metadata-token';

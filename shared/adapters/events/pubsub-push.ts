@@ -1,6 +1,6 @@
 /** Pub/Sub deliveries into the port's DomainEvent and Delivery, and event handlers served as functions Pub/Sub pushes to. */
 import { http, type Request, type Response } from '@google-cloud/functions-framework';
-import type { Logger } from '../../logging/logger';
+import type { Logger } from '../../ports/logger.port';
 import { extractTrace } from '../../logging/trace';
 import type { Delivery, DomainEvent, EventHandler, Subscription } from '../../ports/event-bus.port';
 import { eventOfStorageNotification, isStorageNotification } from '../storage/object-finalized';

@@ -1,3 +1,4 @@
+import { captureOutput } from '../../../test/support/captured-output';
 import { RecipientUnreachableError } from '../../domain/notifications/delivery-errors';
 import type { OutgoingMessage } from '../../ports/notifier.port';
 import { decodeBasicAuth, startFakeProviderServer, type FakeProviderServer } from './fake-provider-server';
@@ -17,10 +18,7 @@ afterAll(() => server.close());
 beforeEach(() => {
   server.requests.length = 0;
   // Whatever the adapter might print: it must print nothing that matters.
-  output = [];
-  const keep = (...args: unknown[]) => void output.push(args.map(String).join(' '));
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (keep(chunk), true));
-  for (const m of ['log', 'info', 'warn', 'error'] as const) jest.spyOn(console, m).mockImplementation(keep);
+  output = captureOutput();
 });
 afterEach(() => jest.restoreAllMocks());
 

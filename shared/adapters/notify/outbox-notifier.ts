@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Queryable } from '../../ports/database.port';
-import type { Logger } from '../../logging/logger';
+import type { Logger } from '../../ports/logger.port';
 import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';
 import type { Notifier, OutgoingMessage } from '../../ports/notifier.port';

@@ -3,7 +3,7 @@
  * limits on the in-memory cache locally and on Upstash Redis in production. When the cache fails,
  * a per-instance in-memory limiter takes over: limits loosen to one instance's view, never vanish.
  */
-import type { Logger } from '../../logging/logger';
+import type { Logger } from '../../ports/logger.port';
 import type { Cache } from '../../ports/cache.port';
 import type { Clock } from '../../ports/clock.port';
 import type { RateLimitRule, RateLimitState, RateLimiter } from '../../ports/rate-limiter.port';

@@ -25,7 +25,7 @@ let loggedErrors: string[];
 beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'taxasge-storage-'));
   clock = createFixedClock();
-  const logger = { error: (message: string) => loggedErrors.push(message) } as unknown as import('../../logging/logger').Logger;
+  const logger = { error: (message: string) => loggedErrors.push(message) } as unknown as import('../../ports/logger.port').Logger;
   server = createLocalServer([], new Map(), [
     {
       prefix: LOCAL_STORAGE_PREFIX,

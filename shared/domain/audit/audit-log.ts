@@ -8,8 +8,6 @@ import type { Clock } from '../../ports/clock.port';
 import { canonicalJson } from '../canonical-json';
 import { findAuditRows, findAuditRowsFrom, insertAuditEntry, lockAndFindLastEntry, type AuditEntry, type AuditRow } from './audit-log.repository';
 
-export type { AuditEntry } from './audit-log.repository';
-
 export interface AuditEvent {
   action: string;
   actorId?: string | null;

@@ -1,5 +1,5 @@
 /** Parameterised SQL over the catalog tables. */
-import type { Queryable } from '../../ports/database.port';
+import { findOne, numberOrNull, type Queryable } from '../../ports/database.port';
 import type { ServiceCounts, ServiceFilter, ServiceRecord, Taxonomy } from './catalog.types';
 
 const SERVICE_COLUMNS = `code, ministry_code, sector_code, category_code, name_es, name_fr, name_en,
@@ -28,8 +28,6 @@ interface ServiceRow {
   catalog_version: number;
 }
 
-const toXaf = (v: string | null) => (v === null ? null : Number(v));
-
 function toRecord(r: ServiceRow): ServiceRecord {
   return {
     code: r.code,
@@ -37,8 +35,8 @@ function toRecord(r: ServiceRow): ServiceRecord {
     sector: r.sector_code,
     category: r.category_code,
     names: { es: r.name_es, fr: r.name_fr, en: r.name_en },
-    expeditionAmount: toXaf(r.expedition_amount),
-    renewalAmount: toXaf(r.renewal_amount),
+    expeditionAmount: numberOrNull(r.expedition_amount),
+    renewalAmount: numberOrNull(r.renewal_amount),
     sourceExpeditionAmount: r.source_expedition_amount,
     sourceRenewalAmount: r.source_renewal_amount,
     requiredDocuments: r.required_documents,
@@ -99,8 +97,7 @@ export async function findServices(
 }
 
 export async function findServiceByCode(db: Queryable, code: string): Promise<ServiceRecord | undefined> {
-  const { rows } = await db.query<ServiceRow>(`SELECT ${SERVICE_COLUMNS} FROM fiscal_services WHERE code = $1`, [code]);
-  return rows[0] ? toRecord(rows[0]) : undefined;
+  return findOne(db, toRecord, `SELECT ${SERVICE_COLUMNS} FROM fiscal_services WHERE code = $1`, [code]);
 }
 
 interface NodeRow {

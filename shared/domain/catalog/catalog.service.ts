@@ -5,7 +5,8 @@ import type { Logger } from '../../ports/logger.port';
 import type { Cache } from '../../ports/cache.port';
 import type { Clock } from '../../ports/clock.port';
 import { countServicesByCategory, findServiceByCode, findServices, findServicesNotPayable, loadTaxonomy } from './catalog.repository';
-import type { Language, ServiceCounts, ServiceFilter, ServiceRecord, Taxonomy, TaxonomyNode } from './catalog.types';
+import type { ServiceCounts, ServiceFilter, ServiceRecord, Taxonomy, TaxonomyNode } from './catalog.types';
+import type { Language } from '../../ports/language';
 
 export interface CatalogServiceDeps {
   db: Queryable;

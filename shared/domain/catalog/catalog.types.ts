@@ -2,7 +2,6 @@
 
 import type { Language } from '../../ports/language';
 
-export { LANGUAGES, type Language } from '../../ports/language';
 export type Names = Record<Language, string>;
 
 export interface TaxonomyNode {

@@ -1,5 +1,5 @@
 /** Parameterised SQL over declarations, their history and documents. */
-import type { Queryable } from '../../ports/database.port';
+import { findOne, numberOrNull, type Queryable } from '../../ports/database.port';
 import type { DeclarationStatus } from './declaration-state-machine';
 import type { Declaration, DeclarationDocument, HistoryEntry } from './declaration.types';
 
@@ -33,8 +33,6 @@ const COLUMNS = `id, reference, kind, status, owner_id, ministry_code, service_c
   tax_type, period, declared_amount, validated_amount, amount, currency, data, to_char(deadline, 'YYYY-MM-DD') AS deadline,
   queued_at, claimed_by, claim_expires_at, created_at, updated_at`;
 
-const num = (v: string | null) => (v === null ? null : Number(v));
-
 function toDeclaration(r: DeclarationRow): Declaration {
   return {
     id: r.id,
@@ -49,8 +47,8 @@ function toDeclaration(r: DeclarationRow): Declaration {
     quoteExpiresAt: r.quote_expires_at,
     taxType: r.tax_type,
     period: r.period,
-    declaredAmount: num(r.declared_amount),
-    validatedAmount: num(r.validated_amount),
+    declaredAmount: numberOrNull(r.declared_amount),
+    validatedAmount: numberOrNull(r.validated_amount),
     amount: Number(r.amount),
     currency: r.currency,
     data: r.data,
@@ -100,12 +98,13 @@ export async function insertDeclaration(db: Queryable, d: Declaration): Promise<
 }
 
 export async function findDeclaration(db: Queryable, id: string, lock = false): Promise<Declaration | undefined> {
-  const { rows } = await db.query<DeclarationRow>(
+  return findOne(
+    db,
+    toDeclaration,
     `SELECT ${COLUMNS} FROM declarations WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
     [id],
     lock ? 'declaration_lock' : 'declaration_find',
   );
-  return rows[0] ? toDeclaration(rows[0]) : undefined;
 }
 
 export type DeclarationPatch = Partial<Pick<Declaration, 'status' | 'validatedAmount' | 'amount' | 'queuedAt' | 'claimedBy' | 'claimExpiresAt'>>;

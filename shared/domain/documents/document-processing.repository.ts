@@ -1,5 +1,5 @@
 /** Parameterised SQL over document_processing, and the document an uploaded object belongs to. */
-import type { Queryable } from '../../ports/database.port';
+import { numberOrNull, type Queryable } from '../../ports/database.port';
 import type { DocumentFlag, DocumentProcessing } from './document-processing.types';
 
 /** The document stored under an object name, with what its text is checked against: the declaration owner's name and tax id. */
@@ -83,7 +83,7 @@ const toProcessing = (r: Row): DocumentProcessing => ({
   pageCount: r.page_count,
   provider: r.provider,
   text: r.extracted_text,
-  quality: r.quality === null ? null : Number(r.quality),
+  quality: numberOrNull(r.quality),
   language: r.language,
   durationMs: r.duration_ms,
   hints: r.hints,

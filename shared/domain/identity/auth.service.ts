@@ -9,7 +9,7 @@ import type { OutboxEntry, OutboxPublisher } from '../../ports/outbox.port';
 import { NOTICE_EVENT_SOURCE, PASSWORD_RESET_REQUESTED, type PasswordResetRequestedData } from '../events/notice-events';
 import type { RateLimitRule, RateLimiter } from '../../ports/rate-limiter.port';
 import type { AuditLog } from '../audit/audit-log';
-import type { Language } from '../catalog/catalog.types';
+import type { Language } from '../../ports/language';
 import { InvalidTokenError, type AccessTokens } from './access-tokens';
 import { hashPassword, verifyPassword } from './password';
 import { passwordProblems } from './password-policy';
@@ -18,7 +18,6 @@ import type { User, UserWithSecret } from './user.types';
 import { findUserByEmail, findUserById, insertUser, updatePasswordHash, withoutSecret } from './users.repository';
 
 export const REFRESH_TOKEN_DAYS = 30;
-export { RESET_TOKEN_MINUTES } from './password-reset-links';
 
 export const LIMITS = {
   loginPerAccount: { name: 'login-account', max: 5, windowSeconds: 60 },

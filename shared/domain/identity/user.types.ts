@@ -1,6 +1,6 @@
 /** Accounts as the domain sees them. */
 import type { Role } from './roles';
-import type { Language } from '../catalog/catalog.types';
+import type { Language } from '../../ports/language';
 
 export type UserStatus = 'active' | 'suspended';
 

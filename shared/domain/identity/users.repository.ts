@@ -1,5 +1,5 @@
 /** Parameterised SQL over users. */
-import type { Queryable } from '../../ports/database.port';
+import { findOne, type Queryable } from '../../ports/database.port';
 import type { Role } from './roles';
 import type { User, UserStatus, UserWithSecret } from './user.types';
 
@@ -62,13 +62,11 @@ export async function insertUser(db: Queryable, u: NewUser): Promise<boolean> {
 }
 
 export async function findUserByEmail(db: Queryable, email: string): Promise<UserWithSecret | undefined> {
-  const { rows } = await db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE email = $1`, [email]);
-  return rows[0] ? toUser(rows[0]) : undefined;
+  return findOne(db, toUser, `SELECT ${COLUMNS} FROM users WHERE email = $1`, [email]);
 }
 
 export async function findUserById(db: Queryable, id: string): Promise<UserWithSecret | undefined> {
-  const { rows } = await db.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
-  return rows[0] ? toUser(rows[0]) : undefined;
+  return findOne(db, toUser, `SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
 }
 
 export async function updatePasswordHash(db: Queryable, id: string, passwordHash: string, at: Date): Promise<void> {
@@ -88,12 +86,13 @@ export async function lockActiveAdmins(db: Queryable): Promise<string[]> {
 }
 
 export async function updateUserAccess(db: Queryable, id: string, changes: UserChanges, at: Date): Promise<UserWithSecret | undefined> {
-  const { rows } = await db.query<UserRow>(
+  return findOne(
+    db,
+    toUser,
     `UPDATE users SET role = coalesce($2, role), ministries = coalesce($3, ministries), status = coalesce($4, status), updated_at = $5
       WHERE id = $1 RETURNING ${COLUMNS}`,
     [id, changes.role ?? null, changes.ministries ?? null, changes.status ?? null, at],
   );
-  return rows[0] ? toUser(rows[0]) : undefined;
 }
 
 export async function listUsers(

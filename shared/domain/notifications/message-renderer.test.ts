@@ -1,4 +1,4 @@
-import { LANGUAGES, type Language } from '../catalog/catalog.types';
+import { LANGUAGES, type Language } from '../../ports/language';
 import { renderMessage, TEMPLATE_NAMES } from './message-renderer';
 import type { TemplateName, TemplateValues } from './notification-templates';
 import { formatXaf } from './xaf-format';

@@ -1,5 +1,5 @@
 /** Turns an outgoing message (template, locale, values) into the subject, text and short text a channel sends. */
-import { LANGUAGES } from '../catalog/catalog.types';
+import { LANGUAGES } from '../../ports/language';
 import type { OutgoingMessage } from '../../ports/notifier.port';
 import { TEMPLATE_TEXTS, TEMPLATE_VALUES, type RenderedMessage, type TemplateName } from './notification-templates';
 

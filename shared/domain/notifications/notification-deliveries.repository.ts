@@ -1,6 +1,6 @@
 /** The record of every delivery attempt, which is also how a redelivered event knows what was already sent. */
 import type { Queryable } from '../../ports/database.port';
-import type { Language } from '../catalog/catalog.types';
+import type { Language } from '../../ports/language';
 import type { Channel } from './notification-rules';
 
 export type DeliveryOutcome = 'sent' | 'failed' | 'skipped';

@@ -1,6 +1,6 @@
 /** Who receives a notification: the user's addresses and language, and the push device tokens behind them. */
 import type { Queryable } from '../../ports/database.port';
-import type { Language } from '../catalog/catalog.types';
+import type { Language } from '../../ports/language';
 
 export interface Recipient {
   id: string;

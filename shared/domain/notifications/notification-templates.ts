@@ -1,6 +1,6 @@
 /** The messages TaxasGE sends, as plain data: the values each template needs, and its texts in es, fr and en. */
 import { z } from 'zod';
-import type { Language } from '../catalog/catalog.types';
+import type { Language } from '../../ports/language';
 import { formatXaf } from './xaf-format';
 
 /** What a channel sends: email uses subject + text; SMS and push use short (push titles with subject). */

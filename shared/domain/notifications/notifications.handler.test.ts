@@ -7,7 +7,7 @@ import type { DeadLetter, DomainEvent } from '../../ports/event-bus.port';
 import { createSequentialIds } from '../../ports/ids.port';
 import type { Notifier, OutgoingMessage } from '../../ports/notifier.port';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database';
-import type { Language } from '../catalog/catalog.types';
+import type { Language } from '../../ports/language';
 import { DECLARATION_EVENT_SOURCE, type DeclarationTransitionData } from '../events/declaration-events';
 import { RecipientUnreachableError } from './delivery-errors';
 import { renderMessage } from './message-renderer';
@@ -379,7 +379,7 @@ describe('notifications consumer', () => {
       declarationEvent('documents_requested', { ownerId: MARIE, action: 'request_documents', reason: 'Il manque le bilan', kind: 'service_fee' }),
     );
 
-    const family = recorder.snapshot().families.find((f) => f.definition.name === 'notification_deliveries')!;
+    const family = (await recorder.snapshot()).families.find((f) => f.definition.name === 'notification_deliveries')!;
     expect(Object.fromEntries(family.series.map((s) => [`${s.labels.channel}:${s.labels.outcome}`, s.value]))).toEqual({
       'email:sent': 2,
       'push:sent': 1,

@@ -1,5 +1,5 @@
 /** Formats integer XAF amounts the way each language writes them: `2 000 XAF` (es, fr), `2,000 XAF` (en). */
-import type { Language } from '../catalog/catalog.types';
+import type { Language } from '../../ports/language';
 
 // A plain space, not Intl's narrow no-break space: U+202F is outside the GSM-7 alphabet and would
 // turn every SMS carrying an amount into a 70-character UCS-2 message. Intl also writes Spanish

@@ -10,8 +10,6 @@ import { insertJournal, type JournalInput } from './ledger.repository';
 export const BANGE_CLEARING = 'asset:bange-clearing';
 export const revenueAccount = (ministry: string) => `revenue:${ministry}`;
 
-export type { JournalInput } from './ledger.repository';
-
 /** Books the journal; returns false when that external reference was already booked. */
 export async function bookJournal(tx: Queryable, ids: IdGenerator, j: JournalInput): Promise<boolean> {
   if (!Number.isSafeInteger(j.amount) || j.amount <= 0) throw new Error(`ledger amounts are positive whole XAF, got ${j.amount}`);
@@ -19,5 +17,3 @@ export async function bookJournal(tx: Queryable, ids: IdGenerator, j: JournalInp
   // The journal and its two entries in one round trip: the entries only when the journal was new.
   return insertJournal(tx, { id: ids.uuid(), ...j, debit, credit });
 }
-
-export { revenueByMinistry, trialBalance, type RevenueRow } from './ledger.repository';

@@ -15,7 +15,9 @@ import { reportTransitions, type TransitionListener } from '../declarations/decl
 import { reportStatuses, type PaymentApplication, type PaymentStatusListener, type PaymentStatusReached } from './payment-application';
 import { PAYMENT_APPLIED, type PaymentAppliedData, type PaymentEventData } from './payment.types';
 import { applyBankRefund } from './refund-application';
-import { readReceiptFacts, signReceipt, storeReceipt, type ReceiptClaims } from './receipts';
+import type { ReceiptClaims } from './receipt.types';
+import { signReceipt } from './receipts';
+import { readReceiptFacts, storeReceipt } from './receipts.repository';
 
 export interface PaymentConsumerDeps {
   db: Database;

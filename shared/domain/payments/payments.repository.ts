@@ -1,5 +1,5 @@
 /** Parameterised SQL over payments, and the BANGE webhooks that report on them. */
-import type { Queryable } from '../../ports/database.port';
+import { findOne, type Queryable } from '../../ports/database.port';
 import type { DomainEvent } from '../../ports/event-bus.port';
 import type { PaymentStatus } from './payment-state-machine';
 import type { Payment, PaymentEventData } from './payment.types';
@@ -68,18 +68,15 @@ export async function insertPayment(db: Queryable, p: Payment): Promise<boolean>
 }
 
 export async function findPayment(db: Queryable, id: string, lock = false): Promise<Payment | undefined> {
-  const { rows } = await db.query<PaymentRow>(`SELECT * FROM payments WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
-  return rows[0] ? toPayment(rows[0]) : undefined;
+  return findOne(db, toPayment, `SELECT * FROM payments WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
 }
 
 export async function findPaymentByReference(db: Queryable, reference: string, lock = false): Promise<Payment | undefined> {
-  const { rows } = await db.query<PaymentRow>(`SELECT * FROM payments WHERE reference = $1${lock ? ' FOR UPDATE' : ''}`, [reference]);
-  return rows[0] ? toPayment(rows[0]) : undefined;
+  return findOne(db, toPayment, `SELECT * FROM payments WHERE reference = $1${lock ? ' FOR UPDATE' : ''}`, [reference]);
 }
 
 export async function findLivePaymentForDeclaration(db: Queryable, declarationId: string): Promise<Payment | undefined> {
-  const { rows } = await db.query<PaymentRow>(`SELECT * FROM payments WHERE declaration_id = $1 AND status IN (${LIVE_STATUSES_SQL})`, [declarationId]);
-  return rows[0] ? toPayment(rows[0]) : undefined;
+  return findOne(db, toPayment, `SELECT * FROM payments WHERE declaration_id = $1 AND status IN (${LIVE_STATUSES_SQL})`, [declarationId]);
 }
 
 export type PaymentPatch = Partial<Pick<Payment, 'status' | 'bangePaymentId' | 'checkoutUrl' | 'transactionId' | 'refundedAmount' | 'paidAt'>>;

@@ -8,7 +8,8 @@
  */
 import type { JWK } from 'jose';
 import type { Queryable } from '../../ports/database.port';
-import { verifyReceiptToken, type ReceiptClaims } from './receipts';
+import type { ReceiptClaims } from './receipt.types';
+import { verifyReceiptToken } from './receipts';
 import { findForCheck, type StoredForCheck } from './receipts.repository';
 
 export const RECEIPT_NUMBER = /^REC-\d{4}-\d{8}$/;

@@ -4,7 +4,8 @@ import type { KeyRing } from '../identity/key-ring';
 import type { Payment } from './payment.types';
 import { findPayment } from './payments.repository';
 import { checkReceiptNumber, checkReceiptToken, type ReceiptStanding } from './receipt-check';
-import { findReceiptByPayment, receiptVerificationKeys, verifyReceiptToken, type StoredReceipt, type VerifyOutcome } from './receipts';
+import { receiptVerificationKeys, verifyReceiptToken, type VerifyOutcome } from './receipts';
+import { findReceiptByPayment, type StoredReceipt } from './receipts.repository';
 
 export function createReceiptReader(deps: { db: Queryable; keys: () => KeyRing }) {
   /** Every key that ever signed a receipt plus the current signing keys: receipts outlive their signing key. */

@@ -12,8 +12,6 @@ import type { KeyRing, PublicJwk } from '../identity/key-ring';
 import { listReceiptKeys, recordReceiptKey } from './receipt-keys.repository';
 import type { ReceiptClaims } from './receipt.types';
 
-export type { ReceiptClaims };
-
 export const RECEIPT_TYPE = 'taxasge-receipt+jws';
 
 /** Kids this instance saw committed in receipt_keys, per key ring (one ring per runtime, so per database). */
@@ -94,14 +92,3 @@ export async function verifyReceiptToken(token: string, jwks: { keys: (JWK & { k
     return { valid: false, reason: 'the signature does not match: the receipt was altered' };
   }
 }
-
-export {
-  findReceiptByNumber,
-  findReceiptByPayment,
-  nextReceiptNumber,
-  readReceiptFacts,
-  storeReceipt,
-  voidReceipt,
-  type ReceiptFacts,
-  type StoredReceipt,
-} from './receipts.repository';

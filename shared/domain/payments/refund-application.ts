@@ -12,7 +12,7 @@ import type { OutboxEntry } from '../../ports/outbox.port';
 import { bookJournal } from './ledger';
 import { recordAnomaly, type PaymentStatusReached } from './payment-application';
 import { findPayment, updatePayment } from './payments.repository';
-import { voidReceipt } from './receipts';
+import { voidReceipt } from './receipts.repository';
 import { findRefund, findRefundByBangeId, insertBankRefund, markRefundSucceeded } from './refunds.repository';
 
 export interface BankSaysRefunded {

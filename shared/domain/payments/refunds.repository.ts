@@ -1,5 +1,5 @@
 /** Parameterised SQL over refunds (migration 0015): submitted first, then succeeded or failed, one row per refund at BANGE. */
-import type { Queryable } from '../../ports/database.port';
+import { findOne, type Queryable } from '../../ports/database.port';
 
 export type RefundStatus = 'submitted' | 'succeeded' | 'failed';
 
@@ -70,18 +70,15 @@ export async function insertBankRefund(db: Queryable, r: { id: string; paymentId
 
 export async function findRefund(db: Queryable, id: string, lock = false): Promise<Refund | undefined> {
   if (!UUID.test(id)) return undefined;
-  const { rows } = await db.query<RefundRow>(`SELECT * FROM refunds WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
-  return rows[0] ? toRefund(rows[0]) : undefined;
+  return findOne(db, toRefund, `SELECT * FROM refunds WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
 }
 
 export async function findRefundByBangeId(db: Queryable, bangeRefundId: string, lock = false): Promise<Refund | undefined> {
-  const { rows } = await db.query<RefundRow>(`SELECT * FROM refunds WHERE bange_refund_id = $1${lock ? ' FOR UPDATE' : ''}`, [bangeRefundId]);
-  return rows[0] ? toRefund(rows[0]) : undefined;
+  return findOne(db, toRefund, `SELECT * FROM refunds WHERE bange_refund_id = $1${lock ? ' FOR UPDATE' : ''}`, [bangeRefundId]);
 }
 
 export async function findRefundByRequest(db: Queryable, requestedBy: string, requestKey: string): Promise<Refund | undefined> {
-  const { rows } = await db.query<RefundRow>('SELECT * FROM refunds WHERE requested_by = $1 AND request_key = $2', [requestedBy, requestKey]);
-  return rows[0] ? toRefund(rows[0]) : undefined;
+  return findOne(db, toRefund, 'SELECT * FROM refunds WHERE requested_by = $1 AND request_key = $2', [requestedBy, requestKey]);
 }
 
 /** XAF asked of BANGE and not yet answered for: held back from what can still be refunded. */

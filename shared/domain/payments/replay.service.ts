@@ -4,7 +4,7 @@
  * resolved again — after finance or an admin fixed what was wrong. Consumers are idempotent, so a
  * replay never applies money twice.
  */
-import type { Database } from '../../ports/database.port';
+import { numberOrNull, type Database } from '../../ports/database.port';
 import { AppError, NotFoundError } from '../../errors/app-error';
 import type { Clock } from '../../ports/clock.port';
 import type { IdGenerator } from '../../ports/ids.port';
@@ -95,7 +95,7 @@ export function createReplayService(deps: { db: Database; clock: Clock; ids: IdG
         status: r.status,
         detail: r.detail,
         transactionId: r.transaction_id,
-        amount: r.amount === null ? null : Number(r.amount),
+        amount: numberOrNull(r.amount),
         replayedAt: r.replayed_at?.toISOString() ?? null,
       }));
     },

@@ -1,5 +1,5 @@
 /** The privacy notice the apps show, in Spanish, French and English, with the periods this deployment applies. */
-import type { Language } from '../catalog/catalog.types';
+import type { Language } from '../../ports/language';
 import type { RetentionSettings } from './retention.service';
 
 export const PRIVACY_NOTICE_VERSION = '2026-01-1';

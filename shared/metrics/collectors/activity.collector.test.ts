@@ -4,6 +4,8 @@ import { createMetricRecorder } from '../metric-recorder';
 import { createActivityCollector } from './activity.collector';
 import { createDatabaseCollector } from './database.collector';
 import { runCollectors } from './metric-collector';
+import { recordedSeries } from '../../../test/support/recorded-series';
+import type { MetricName } from '../metric-registry';
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -58,18 +60,14 @@ it("reads live sessions (families with a live refresh token) and each agent's de
 
   const r = createMetricRecorder();
   await runCollectors(r, [createActivityCollector({ db: database.db, now: () => NOW }), createDatabaseCollector({ db: database.db })]);
-  const series = (name: string) => r.snapshot().families.find((f) => f.definition.name === name)!.series;
-  expect(series('metrics_collector_up').map((s) => s.value)).toEqual([1, 1]);
-  expect(series('auth_active_sessions')).toEqual([{ labels: {}, value: 1 }]);
-  expect(
-    series('agent_decisions_last_day')
-      .map((s) => [s.labels.agent, s.value])
-      .sort(),
-  ).toEqual(
+  const series = (name: MetricName) => recordedSeries(r, name);
+  expect((await series('metrics_collector_up')).map((s) => s.value)).toEqual([1, 1]);
+  expect(await series('auth_active_sessions')).toEqual([{ labels: {}, value: 1 }]);
+  expect((await series('agent_decisions_last_day')).map((s) => [s.labels.agent, s.value]).sort()).toEqual(
     [
       [a, 2],
       [b, 1],
     ].sort(),
   );
-  expect(series('db_deadlocks')).toEqual([{ labels: {}, value: expect.any(Number) }]);
+  expect(await series('db_deadlocks')).toEqual([{ labels: {}, value: expect.any(Number) }]);
 });

@@ -2,11 +2,12 @@
 import { createMemoryCache } from '../../adapters/cache/memory-cache';
 import type { Cache } from '../../ports/cache.port';
 import { createFixedClock } from '../../ports/clock.port';
-import { createMetricRecorder, type MetricRecorder } from '../metric-recorder';
+import { createMetricRecorder } from '../metric-recorder';
 import { createCacheCollector } from './cache.collector';
 import { runCollectors } from './metric-collector';
+import { recordedSeries } from '../../../test/support/recorded-series';
 
-const series = (r: MetricRecorder, name: string) => r.snapshot().families.find((f) => f.definition.name === name)!.series;
+const series = recordedSeries;
 
 describe('cache collector', () => {
   it('reads keys held and keys evicted, labelled with the cache kind', async () => {
@@ -14,9 +15,9 @@ describe('cache collector', () => {
     for (const key of ['a', 'b', 'c']) await cache.set(key, key, 60);
     const r = createMetricRecorder();
     await runCollectors(r, [createCacheCollector({ cache })]);
-    expect(series(r, 'cache_keys')).toEqual([{ labels: { cache: 'memory' }, value: 2 }]);
-    expect(series(r, 'cache_evicted_keys')).toEqual([{ labels: { cache: 'memory' }, value: 1 }]);
-    expect(series(r, 'metrics_collector_up')).toEqual([{ labels: { collector: 'cache' }, value: 1 }]);
+    expect(await series(r, 'cache_keys')).toEqual([{ labels: { cache: 'memory' }, value: 2 }]);
+    expect(await series(r, 'cache_evicted_keys')).toEqual([{ labels: { cache: 'memory' }, value: 1 }]);
+    expect(await series(r, 'metrics_collector_up')).toEqual([{ labels: { collector: 'cache' }, value: 1 }]);
   });
 
   it('reports nothing, and is down, when the cache does not answer', async () => {
@@ -25,8 +26,8 @@ describe('cache collector', () => {
     r.set('cache_keys', { cache: 'upstash' }, 12);
     const errors: string[] = [];
     await runCollectors(r, [createCacheCollector({ cache: down })], { onError: (c, e) => errors.push(`${c}: ${String(e)}`) });
-    expect(series(r, 'cache_keys')).toEqual([]);
-    expect(series(r, 'metrics_collector_up')).toEqual([{ labels: { collector: 'cache' }, value: 0 }]);
+    expect(await series(r, 'cache_keys')).toEqual([]);
+    expect(await series(r, 'metrics_collector_up')).toEqual([{ labels: { collector: 'cache' }, value: 0 }]);
     expect(errors).toEqual(['cache: Error: upstash cache stats failed']);
   });
 });

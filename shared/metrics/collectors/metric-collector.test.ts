@@ -1,7 +1,8 @@
-import { createMetricRecorder, type MetricRecorder } from '../metric-recorder';
+import { createMetricRecorder } from '../metric-recorder';
 import { runCollectors, type MetricCollector } from './metric-collector';
+import { recordedSeries } from '../../../test/support/recorded-series';
 
-const series = (r: MetricRecorder, name: string) => r.snapshot().families.find((f) => f.definition.name === name)!.series;
+const series = recordedSeries;
 
 const catalog = (collect: MetricCollector['collect']): MetricCollector => ({ name: 'catalog', metrics: ['catalog_services', 'catalog_version'], collect });
 
@@ -10,9 +11,9 @@ describe('runCollectors', () => {
     const r = createMetricRecorder();
     r.set('catalog_services', { ministry: 'M-099' }, 1);
     await runCollectors(r, [catalog(async () => ({ catalog_services: [{ labels: { ministry: 'M-001' }, value: 14 }] }))]);
-    expect(series(r, 'catalog_services')).toEqual([{ labels: { ministry: 'M-001' }, value: 14 }]);
-    expect(series(r, 'catalog_version')).toEqual([]);
-    expect(series(r, 'metrics_collector_up')).toEqual([{ labels: { collector: 'catalog' }, value: 1 }]);
+    expect(await series(r, 'catalog_services')).toEqual([{ labels: { ministry: 'M-001' }, value: 14 }]);
+    expect(await series(r, 'catalog_version')).toEqual([]);
+    expect(await series(r, 'metrics_collector_up')).toEqual([{ labels: { collector: 'catalog' }, value: 1 }]);
   });
 
   it('marks a failing collector down, clears its metrics, reports the error and never rejects', async () => {
@@ -22,8 +23,8 @@ describe('runCollectors', () => {
     await runCollectors(r, [catalog(() => Promise.reject(new Error('relation "fiscal_services" does not exist')))], {
       onError: (c, e) => errors.push(`${c}: ${String(e)}`),
     });
-    expect(series(r, 'catalog_services')).toEqual([]);
-    expect(series(r, 'metrics_collector_up')).toEqual([{ labels: { collector: 'catalog' }, value: 0 }]);
+    expect(await series(r, 'catalog_services')).toEqual([]);
+    expect(await series(r, 'metrics_collector_up')).toEqual([{ labels: { collector: 'catalog' }, value: 0 }]);
     expect(errors).toEqual(['catalog: Error: relation "fiscal_services" does not exist']);
   });
 
@@ -39,6 +40,6 @@ describe('runCollectors', () => {
     const errors: string[] = [];
     await runCollectors(r, [catalog(async () => ({ db_up: [{ labels: {}, value: 1 }] }))], { onError: (_c, e) => errors.push(String(e)) });
     expect(errors).toEqual(['Error: collector catalog read db_up, which it does not declare in its metrics']);
-    expect(series(r, 'db_up')).toEqual([]);
+    expect(await series(r, 'db_up')).toEqual([]);
   });
 });

@@ -2,60 +2,20 @@
 import request from 'supertest';
 import { signBangePayload } from '../../../shared/adapters/bank/bange-signature';
 import { SANDBOX_WEBHOOK_SECRET } from '../../../shared/config/config';
-import { BANGE_CLEARING, trialBalance } from '../../../shared/domain/payments/ledger';
-import { getEventBus } from '../../../shared/runtime/events';
-import type { CreatedAccount } from '../../support/auth-fixtures';
+import { BANGE_CLEARING } from '../../../shared/domain/payments/ledger';
+import { trialBalance } from '../../../shared/domain/payments/ledger.repository';
+import type { CreatedPayment } from '../../support/payment-fixtures';
 import type { TestApp } from '../../support/test-app';
-
-export interface NewPayment {
-  declarationId: string;
-  paymentId: string;
-  reference: string;
-  amount: number;
-  /** The sandbox's payment id, which its webhooks carry as `transactionId`. */
-  bangeId: string;
-}
-
-let keys = 0;
-
-/** A service-fee declaration and its pending BANGE payment, through the public API. */
-export async function newPayment(app: TestApp, owner: CreatedAccount, serviceCode = 'T-001'): Promise<NewPayment> {
-  const auth = { Authorization: `Bearer ${owner.accessToken}` };
-  const declaration = await request(app.server)
-    .post('/api/v1/declarations')
-    .set(auth)
-    .send({ kind: 'service_fee', serviceCode, feeType: 'expedition' })
-    .expect(201);
-  const payment = await request(app.server)
-    .post('/api/v1/payments')
-    .set(auth)
-    .set('Idempotency-Key', `faults-${process.pid}-${++keys}`)
-    .send({ declarationId: declaration.body.id, method: 'bange_card' })
-    .expect(201);
-  return {
-    declarationId: declaration.body.id,
-    paymentId: payment.body.id,
-    reference: payment.body.reference,
-    amount: payment.body.amount,
-    bangeId: new URL(payment.body.checkoutUrl).pathname.split('/').pop()!,
-  };
-}
-
-export async function newPayments(app: TestApp, owner: CreatedAccount, count: number): Promise<NewPayment[]> {
-  const out: NewPayment[] = [];
-  for (let i = 0; i < count; i++) out.push(await newPayment(app, owner));
-  return out;
-}
 
 export interface SignedEvent {
   id: string;
   type: 'payment.succeeded' | 'payment.failed';
   body: string;
-  payment: NewPayment;
+  payment: CreatedPayment;
 }
 
 /** The event BANGE would send about `payment`; sign it when sending (`send`), as BANGE signs each attempt. */
-export function bankEvent(app: TestApp, id: string, payment: NewPayment, type: SignedEvent['type'] = 'payment.succeeded'): SignedEvent {
+export function bankEvent(app: TestApp, id: string, payment: CreatedPayment, type: SignedEvent['type'] = 'payment.succeeded'): SignedEvent {
   const at = app.clock.now().toISOString();
   const body = JSON.stringify({
     id,
@@ -63,8 +23,8 @@ export function bankEvent(app: TestApp, id: string, payment: NewPayment, type: S
     createdAt: at,
     data: {
       transactionId: payment.bangeId,
-      reference: payment.reference,
-      amount: payment.amount,
+      reference: payment.payment.reference,
+      amount: payment.payment.amount,
       currency: 'XAF',
       method: 'bange_card',
       paidAt: type === 'payment.succeeded' ? at : null,
@@ -88,14 +48,6 @@ export function shuffled<T>(items: T[], seed: number): T[] {
     [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;
-}
-
-/** Waits for the sandbox's deliveries and the bus (deliveries start more deliveries). */
-export async function settle(app: TestApp): Promise<void> {
-  for (let i = 0; i < 4; i++) {
-    await app.sandbox?.settle();
-    await getEventBus().drain();
-  }
 }
 
 /** Runs the outbox sweeper the way Cloud Scheduler does: through the jobs function, which no public path reaches. */

@@ -1,7 +1,8 @@
 /** The local server, an account of every role, and the jobs function (which no public path reaches) on a port of its own. */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RouteDefinition, Role } from '../../../shared/http/route';
+import type { Role } from '../../../shared/domain/identity/roles';
+import type { RouteDefinition } from '../../../shared/http/route';
 import { anAccount, type CreatedAccount } from '../../support/auth-fixtures';
 import { createTestApp, type TestApp } from '../../support/test-app';
 

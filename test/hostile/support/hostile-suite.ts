@@ -1,6 +1,7 @@
 /** Registers one property per (route, caller): anonymous, and an account of a role the route allows. */
 import fc from 'fast-check';
-import type { Role, RouteDefinition } from '../../../shared/http/route';
+import type { Role } from '../../../shared/domain/identity/roles';
+import type { RouteDefinition } from '../../../shared/http/route';
 import { createHostileApp, type HostileApp } from './hostile-app';
 import { answerProblems, describeRequest, requestFor, sendRaw } from './hostile-requests';
 

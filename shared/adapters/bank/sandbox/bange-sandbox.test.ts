@@ -63,6 +63,8 @@ async function createPayment(over: Record<string, unknown> = {}): Promise<BankPa
   return created.json as unknown as BankPayment;
 }
 
+/** The sandbox's delivery attempts of one payment's webhooks, oldest first. */
+const deliveriesOf = (transactionId: string) => server.sandbox.deliveries().filter((d) => d.transactionId === transactionId);
 const checkout = (id: string, action: 'pay' | 'decline', query = '') => fetch(`${server.apiUrl}/checkout/${id}/${action}${query}`, { method: 'POST' });
 
 describe('BANGE sandbox webhooks', () => {
@@ -95,7 +97,7 @@ describe('BANGE sandbox webhooks', () => {
     expect(new Set(receiver.received.map((r) => r.event.id)).size).toBe(1);
     expect(new Set(receiver.received.map((r) => r.rawBody)).size).toBe(1);
     expect(receiver.received.every((r) => r.refusal === null)).toBe(true);
-    const attempts = server.sandbox.deliveries().filter((d) => d.transactionId === p.id);
+    const attempts = deliveriesOf(p.id);
     expect(attempts.map((a) => [a.copy, a.attempt, a.status]).sort()).toEqual([
       [1, 1, 200],
       [2, 1, 200],
@@ -120,12 +122,7 @@ describe('BANGE sandbox webhooks', () => {
     receiver.answer(500, 500);
     await checkout(p.id, 'pay');
     await server.sandbox.settle();
-    expect(
-      server.sandbox
-        .deliveries()
-        .filter((d) => d.transactionId === p.id)
-        .map((d) => [d.attempt, d.status]),
-    ).toEqual([
+    expect(deliveriesOf(p.id).map((d) => [d.attempt, d.status])).toEqual([
       [1, 500],
       [2, 500],
       [3, 200],
@@ -139,7 +136,7 @@ describe('BANGE sandbox webhooks', () => {
     receiver.answer('drop', 503, 503);
     await checkout(p.id, 'pay');
     await server.sandbox.settle();
-    const attempts = server.sandbox.deliveries().filter((d) => d.transactionId === p.id);
+    const attempts = deliveriesOf(p.id);
     expect(attempts.map((d) => [d.attempt, d.status])).toEqual([
       [1, null],
       [2, 503],
@@ -153,12 +150,7 @@ describe('BANGE sandbox webhooks', () => {
     receiver.answer(400);
     await checkout(p.id, 'pay');
     await server.sandbox.settle();
-    expect(
-      server.sandbox
-        .deliveries()
-        .filter((d) => d.transactionId === p.id)
-        .map((d) => d.status),
-    ).toEqual([400]);
+    expect(deliveriesOf(p.id).map((d) => d.status)).toEqual([400]);
   });
 
   it('sends payment.failed on a decline, and a later pay (the payer tries again) sends payment.succeeded', async () => {

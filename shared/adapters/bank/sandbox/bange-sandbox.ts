@@ -1,7 +1,7 @@
 /** The BANGE sandbox: a simulated bank serving BANGE's API under `/sandbox/bange/`, with a checkout page and signed webhooks, for development, tests and demos. */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { Logger } from '../../../logging/logger';
+import type { Logger } from '../../../ports/logger.port';
 import type { BangeWebhookEvent, BankRefund } from '../../../ports/bank.port';
 import type { Clock } from '../../../ports/clock.port';
 import { randomIds, type IdGenerator } from '../../../ports/ids.port';

@@ -1,5 +1,5 @@
 /** The sandbox's webhook deliveries: signed like BANGE, duplicated, delayed or held on demand, retried with backoff, every attempt recorded. */
-import type { Logger } from '../../../logging/logger';
+import type { Logger } from '../../../ports/logger.port';
 import type { BangeWebhookEvent } from '../../../ports/bank.port';
 import type { Clock } from '../../../ports/clock.port';
 import { BANGE_SIGNATURE_HEADER, signBangePayload } from '../bange-signature';

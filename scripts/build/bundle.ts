@@ -167,6 +167,8 @@ export async function bundle(target: Target, ctx: Context): Promise<{ bundle?: B
       logLevel: 'silent',
     });
     metafile = result.metafile;
+    // Beside the deployable folders, never in them: what the bundle holds and why (esbuild's bundle analyzer reads it).
+    if (target.metafile) writeFileSync(target.metafile, JSON.stringify(metafile));
   } catch (err) {
     const failure = err as Partial<BuildFailure>;
     if (!Array.isArray(failure.errors)) throw err;

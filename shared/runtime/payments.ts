@@ -14,6 +14,7 @@ import { getReviewService, recordDeclarationChanges } from './declarations';
 import { getOutboxPublisher } from './bus';
 import { getAuditLog, getKeyRing } from './identity';
 import { perRuntime, type Runtime } from './runtime';
+import type { SubscriptionHandlers } from './subscriptions';
 
 /** Counts each status a payment reached, once committed, in payments{status, method}. */
 const recordPaymentStatus =
@@ -101,3 +102,9 @@ export const getReplayService = perRuntime((rt) =>
 );
 
 export const getReceiptReader = perRuntime((rt) => createReceiptReader({ db: rt.db, keys: getKeyRing }));
+
+/** The subscriptions whose consumers are the payment's (the apply-payment and issue-receipt functions). */
+export const paymentSubscriptionHandlers = {
+  'apply-payment': () => getPaymentConsumers().applyPayment,
+  'issue-receipt': () => getPaymentConsumers().issueReceipt,
+} satisfies SubscriptionHandlers;

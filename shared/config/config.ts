@@ -328,7 +328,9 @@ export type ConfigPurpose = 'api' | 'job';
 
 /** Parses the environment; throws ConfigError listing every problem at once. */
 export function parseConfig(env: Record<string, string | undefined>, purpose: ConfigPurpose = 'api'): Config {
-  const result = envSchema.safeParse(env);
+  // Parsed once per instance, at its cold start: zod's JIT would first generate and compile a parser for
+  // the ~100 keys of this object (not in the bundle's code cache), which only repeated parses repay.
+  const result = envSchema.safeParse(env, { jitless: true });
   const problems = [
     ...(result.success ? [] : result.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`)),
     ...crossFieldProblems(env, purpose),

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { RouteDefinition } from '../shared/http/route';
 import { TOPICS } from '../shared/ports/event-bus.port';
 import { subscriptionsOf } from '../shared/runtime/events';
-import { paymentSubscriptionHandlers } from '../shared/runtime/payments';
+import { paymentSubscriptionHandlers } from '../shared/runtime/payment-application';
 import { eventFunctionBinding } from '../shared/runtime/subscriptions';
 import { setRuntime } from '../shared/runtime/runtime';
 import { subscriptionNames, topology } from '../shared/topology/topology';

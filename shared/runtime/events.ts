@@ -5,7 +5,7 @@ import { subscriptionNames, topology, type SubscriptionName } from '../topology/
 import { getEventBus, getPublishingBus, serveLocally } from './bus';
 import { documentSubscriptionHandlers } from './documents';
 import { getNotificationsHandlers, notificationSubscriptionHandlers } from './notifications';
-import { paymentSubscriptionHandlers } from './payments';
+import { paymentSubscriptionHandlers } from './payment-application';
 import { bindSubscriptions } from './subscriptions';
 
 /**

@@ -32,7 +32,7 @@ import { copyMigrations, HOSTING_PAGE } from './build/static-files';
 
 // The build's steps, each in scripts/build/: bundling, code caches, the docs function's files, the static files.
 export { BuildError, type BuildOptions, type BuildResult, type BuiltBundle, type CodeCache } from './build/build-types';
-export { discoverFunctions, externalPackages, inlinedForbidden, packageName, pgNotOnCloudflare, zodEnglishOnly } from './build/bundle';
+export { asciiOnly, discoverFunctions, externalPackages, inlinedForbidden, packageName, pgNotOnCloudflare, zodEnglishOnly } from './build/bundle';
 export { deployedNodeOptions, LOADER_JS, NODE_OPTIONS_FILE } from './build/code-cache';
 
 /** Folders of the repository an outDir must never be (the build empties parts of outDir). */

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { createEmptyDatabase } from '../test/support/test-database';
 import type { Metafile } from 'esbuild';
 import { build as esbuild } from 'esbuild';
-import { BuildError, buildAll, deployedNodeOptions, externalPackages, LOADER_JS, packageName, pgNotOnCloudflare, type BuildResult } from './build';
+import { asciiOnly, BuildError, buildAll, deployedNodeOptions, externalPackages, LOADER_JS, packageName, pgNotOnCloudflare, type BuildResult } from './build';
 
 const ROOT = path.resolve(__dirname, '..');
 const FRAMEWORK = '@google-cloud/functions-framework';
@@ -117,6 +117,14 @@ describe('buildAll', () => {
       }
     }
     expect(result.bundles.find((b) => b.kind === 'job')).toMatchObject({ codeCaches: [] });
+  });
+
+  it('writes bundles of ASCII only, which V8 holds as one-byte strings', () => {
+    for (const b of result.bundles) {
+      const text = readFileSync(path.join(b.dir, b.kind === 'function' ? 'bundle.js' : 'index.js'), 'utf8');
+      // eslint-disable-next-line no-control-regex
+      expect([b.id, /[^\x00-\x7f]/.exec(text)?.index ?? null]).toEqual([b.id, null]);
+    }
   });
 
   it("leaves out of the bundles what no deployed function needs: the Pub/Sub SDK, zod's other locales, pg's Cloudflare probe, the route table of docs", () => {
@@ -264,6 +272,16 @@ describe('buildAll', () => {
     });
     expect(built.outputFiles[0]!.text).toContain('isWorkerd');
     expect(warnings).toEqual([expect.stringMatching(/stream\.js: isCloudflareRuntime\(\) not found; pg left unpatched/)]);
+  });
+
+  it('escapes the characters outside ASCII that esbuild leaves in comments, and reports any elsewhere', () => {
+    const file = path.join(work, 'ascii.js');
+    writeFileSync(file, 'const a = 1;\n  // computes it ONCE \u2014 not twice\n/* caf\u00e9 */\n');
+    expect(asciiOnly(file)).toEqual([]);
+    expect(readFileSync(file, 'utf8')).toBe('const a = 1;\n  // computes it ONCE \\u2014 not twice\n/* caf\\u00e9 */\n');
+    writeFileSync(file, 'const a = "caf\u00e9";\n');
+    expect(asciiOnly(file)).toEqual(['ascii.js:1: a character outside ASCII outside a comment: const a = "caf\u00e9";']);
+    expect(readFileSync(file, 'utf8')).toBe('const a = "caf\u00e9";\n');
   });
 
   it('reads the NODE_OPTIONS table, refusing one of another shape', () => {

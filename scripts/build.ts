@@ -8,7 +8,8 @@
  * page (`swagger-ui/`, from the swagger-ui-dist package); and a package.json naming only the
  * packages the bundle leaves external. Terraform zips the folder; Cloud Build runs `npm install` in
  * it, so the package.json must list every external the bundle really requires (read from esbuild's
- * metafile) and nothing else.
+ * metafile) and nothing else. Each bundle's metafile is kept in `dist/metafiles/<id>.json`, outside the
+ * deployed folders, for analysis (`npx tsx scripts/build/bundle-report.ts`).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -31,7 +32,7 @@ import { copyMigrations, HOSTING_PAGE } from './build/static-files';
 
 // The build's steps, each in scripts/build/: bundling, code caches, the docs function's files, the static files.
 export { BuildError, type BuildOptions, type BuildResult, type BuiltBundle, type CodeCache } from './build/build-types';
-export { discoverFunctions, externalPackages, inlinedForbidden, packageName, pgNotOnCloudflare, zodEnglishOnly } from './build/bundle';
+export { asciiOnly, discoverFunctions, externalPackages, inlinedForbidden, packageName, pgNotOnCloudflare, zodEnglishOnly } from './build/bundle';
 export { deployedNodeOptions, LOADER_JS, NODE_OPTIONS_FILE } from './build/code-cache';
 
 /** Folders of the repository an outDir must never be (the build empties parts of outDir). */
@@ -81,14 +82,22 @@ export async function buildAll({
     warn,
   };
   // Only the folders this build owns are emptied: a function removed from the sources must not linger.
-  for (const owned of ['functions', 'migrate', 'hosting']) rmSync(path.join(out, owned), { recursive: true, force: true });
+  for (const owned of ['functions', 'migrate', 'hosting', 'metafiles']) rmSync(path.join(out, owned), { recursive: true, force: true });
 
   const ids = discoverFunctions(functionsDir);
   if (ids.length === 0) throw new BuildError([`no functions found: expected ${relative(functionsDir)}/<id>/index.ts`]);
-  const targets: Target[] = ids.map((id) => ({ id, kind: 'function', entry: path.join(functionsDir, id, 'index.ts'), dir: path.join(out, 'functions', id) }));
+  mkdirSync(path.join(out, 'metafiles'), { recursive: true });
+  const targets: Target[] = ids.map((id) => ({
+    id,
+    kind: 'function',
+    entry: path.join(functionsDir, id, 'index.ts'),
+    dir: path.join(out, 'functions', id),
+    metafile: path.join(out, 'metafiles', `${id}.json`),
+  }));
   const skipped: string[] = [];
   const migrate = path.resolve(ROOT, migrateEntry);
-  if (existsSync(migrate)) targets.push({ id: 'migrate', kind: 'job', entry: migrate, dir: path.join(out, 'migrate') });
+  if (existsSync(migrate))
+    targets.push({ id: 'migrate', kind: 'job', entry: migrate, dir: path.join(out, 'migrate'), metafile: path.join(out, 'metafiles', 'migrate.json') });
   else {
     skipped.push('migrate');
     log(`skipping the migration job: ${relative(migrate)} does not exist yet`);

@@ -8,6 +8,8 @@ import path from 'node:path';
 import type { RouteDefinition } from '../shared/http/route';
 import { TOPICS } from '../shared/ports/event-bus.port';
 import { subscriptionsOf } from '../shared/runtime/events';
+import { paymentSubscriptionHandlers } from '../shared/runtime/payment-application';
+import { eventFunctionBinding } from '../shared/runtime/subscriptions';
 import { setRuntime } from '../shared/runtime/runtime';
 import { subscriptionNames, topology } from '../shared/topology/topology';
 import { FUNCTIONS_DIR } from '../scripts/local/local-server';
@@ -102,5 +104,12 @@ describe('the topology and the events', () => {
     }
     expect(topology.delivery.maxDeliveryAttempts).toBeGreaterThanOrEqual(5);
     expect(topology.delivery.maxDeliveryAttempts).toBeLessThanOrEqual(100);
+  });
+
+  it("refuses, when an event function loads, wiring that lacks a handler for one of the function's subscriptions", () => {
+    expect(() => eventFunctionBinding('notify-payer', paymentSubscriptionHandlers)).toThrow(
+      'event function notify-payer: no handler for subscription(s) notify-payer',
+    );
+    expect(() => eventFunctionBinding('apply-payment', paymentSubscriptionHandlers)).not.toThrow();
   });
 });

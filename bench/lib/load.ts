@@ -74,6 +74,22 @@ export function processCpuMs(pid: number): number | undefined {
   }
 }
 
+/**
+ * CPU time of a live process in ms, to the nanosecond: the sum over its threads of the time the
+ * scheduler ran them (/proc/<pid>/task/<tid>/schedstat), where utime + stime count 10 ms ticks. Threads
+ * that already ended are missed (a cold start ends none of Node's); undefined once the process is gone
+ * or where schedstat is not kept, so callers fall back to processCpuMs.
+ */
+export function processCpuPreciseMs(pid: number): number | undefined {
+  try {
+    let ns = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    return Number.isFinite(ns) && ns > 0 ? ns / 1e6 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 let postgresSource: (() => number) | undefined;
 
 /**

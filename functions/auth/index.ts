@@ -7,7 +7,8 @@ import { privacyNotice } from '../../shared/domain/privacy/privacy-notice';
 import { createHttpFunction } from '../../shared/http/http-function';
 import { pipeline } from '../../shared/runtime/pipeline';
 import { bindRoute } from '../../shared/http/request-context';
-import { getAuthService, getKeyRing } from '../../shared/runtime/identity';
+import { getKeyRing } from '../../shared/runtime/identity';
+import { getAuthService } from '../../shared/runtime/accounts';
 import { getPersonalDataService } from '../../shared/runtime/privacy';
 import { getRuntime } from '../../shared/runtime/runtime';
 

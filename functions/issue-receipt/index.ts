@@ -1,5 +1,6 @@
 /** Event function on payment-applied: issues the signed receipt of an applied payment, once. */
 import { registerEventFunction } from '../../shared/adapters/events/pubsub-push';
-import { eventFunctionBinding } from '../../shared/runtime/events';
+import { paymentSubscriptionHandlers } from '../../shared/runtime/payment-application';
+import { eventFunctionBinding } from '../../shared/runtime/subscriptions';
 
-registerEventFunction('issue-receipt', eventFunctionBinding('issue-receipt'));
+registerEventFunction('issue-receipt', eventFunctionBinding('issue-receipt', paymentSubscriptionHandlers));

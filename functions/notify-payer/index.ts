@@ -1,5 +1,6 @@
 /** Event function on payment-applied: tells the payer the payment was applied (e-mail, SMS, push), once per channel. */
 import { registerEventFunction } from '../../shared/adapters/events/pubsub-push';
-import { eventFunctionBinding } from '../../shared/runtime/events';
+import { notificationSubscriptionHandlers } from '../../shared/runtime/notifications';
+import { eventFunctionBinding } from '../../shared/runtime/subscriptions';
 
-registerEventFunction('notify-payer', eventFunctionBinding('notify-payer'));
+registerEventFunction('notify-payer', eventFunctionBinding('notify-payer', notificationSubscriptionHandlers));

@@ -6,7 +6,7 @@ import { AppError } from '../../shared/errors/app-error';
 import { createHttpFunction } from '../../shared/http/http-function';
 import { pipeline } from '../../shared/runtime/pipeline';
 import { bindRoute } from '../../shared/http/request-context';
-import { getWebhookIngestion } from '../../shared/runtime/payments';
+import { getWebhookIngestion } from '../../shared/runtime/webhooks';
 
 assertBankConfigured(getConfig(), 'webhooks');
 

@@ -59,6 +59,8 @@ export interface Target {
   kind: BuiltBundle['kind'];
   entry: string;
   dir: string;
+  /** Where to write esbuild's metafile of the bundle, for analysis. */
+  metafile?: string;
 }
 
 export interface Context {

@@ -2,6 +2,7 @@
 import { createDocumentProcessor } from '../domain/documents/document-processor';
 import type { OcrEngine } from '../ports/ocr.port';
 import { perRuntime, type Runtime } from './runtime';
+import type { SubscriptionHandlers } from './subscriptions';
 
 const ISO_OF = { spa: 'es', fra: 'fr', eng: 'en' } as const;
 
@@ -50,3 +51,6 @@ export const getDocumentProcessor = perRuntime((rt) =>
     onFailed: (provider) => rt.metrics().recorder.increment('documents_processed', { provider, outcome: 'failed' }),
   }),
 );
+
+/** The subscription of uploaded documents (the process-document function). */
+export const documentSubscriptionHandlers = { 'process-document': () => getDocumentProcessor().handle } satisfies SubscriptionHandlers;

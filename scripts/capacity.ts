@@ -5,11 +5,11 @@
  * bench/results/calibration.json (the model's cost curves).
  * `-- --rehearse [--rate N] [--seconds S]`: replays the deadline mix on the deployed shape here and compares.
  */
-import { applyCalibration, readCalibration } from './capacity/calibration-file';
+import { modelCosts, readCalibration } from './capacity/calibration-file';
 import { buildModel } from './capacity/model';
 import { calibrationTable, render, writeDoc } from './capacity/report';
 import { readPlans } from './capacity/terraform-plan';
-import { peakRss, readBench, unitCosts } from './capacity/unit-costs';
+import { peakRss, readBench } from './capacity/unit-costs';
 
 async function main() {
   const bench = readBench();
@@ -19,7 +19,7 @@ async function main() {
     console.log('bench/results/calibration.json written');
   }
   const calibration = readCalibration();
-  const costs = calibration ? applyCalibration(unitCosts(bench), calibration) : unitCosts(bench);
+  const costs = modelCosts(bench, calibration);
   const model = buildModel(costs, peakRss(bench), await readPlans());
   if (calibration) {
     const text = calibrationTable(calibration, costs);

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fitCurve, flat } from './cost-curve';
 import { OPERATIONS, type Operation } from './flows';
-import type { UnitCost } from './unit-costs';
+import { unitCosts, type BenchResults, type UnitCost } from './unit-costs';
 
 /** One operation driven alone at one rate: what its function spent per request (and PostgreSQL, for what was driven). */
 export interface CalibrationSample {
@@ -63,4 +63,9 @@ export function applyCalibration(costs: Record<Operation, UnitCost>, calibration
     };
   }
   return out;
+}
+
+/** What `npm run capacity` costs the model with: the bench's figures, with the calibration's curves when there is one. */
+export function modelCosts(bench: BenchResults, calibration = readCalibration()): Record<Operation, UnitCost> {
+  return calibration ? applyCalibration(unitCosts(bench), calibration) : unitCosts(bench);
 }

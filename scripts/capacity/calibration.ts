@@ -245,7 +245,7 @@ async function run(stand: Stand, levels: Level[], log: (line: string) => void, l
   log('warm-up: every operation once through at 8/s');
   await pass(WARM_UP, false);
   await sleep(2000);
-  idle = await stand.measureIdle(8);
+  idle = await stand.measureIdle(12);
   log(
     `idle burn (ms/s): ${Object.entries(idle)
       .map(([k, v]) => `${k} ${v.toFixed(1)}`)

@@ -149,7 +149,7 @@ export function sizeFunction(
     };
   };
   let instances = Math.max(minInstances, fnRps > 0 ? 1 : 0);
-  for (let i = 0; i < 10_000; i++) {
+  while (instances <= 100_000) {
     const l = load(instances);
     const needed = Math.max(
       Math.ceil(l.cpuCores / PLATFORM.targetCpuUtilisation.value - 1e-9),

@@ -159,13 +159,13 @@ export async function rehearse(options: RehearsalOptions): Promise<{ markdown: s
     };
     // A warm-up at the same rate (JIT, pools, caches), then what the idle processes burn, then the measured window.
     log(
-      `warm-up 15 s, idle 5 s, then ${options.seconds} s at ${options.rate} requests/s (${visitsPerS.toFixed(2)} visits/s; ${cpus().length} cores, load average ${loadavg()
+      `warm-up 15 s, idle 12 s, then ${options.seconds} s at ${options.rate} requests/s (${visitsPerS.toFixed(2)} visits/s; ${cpus().length} cores, load average ${loadavg()
         .map((l) => l.toFixed(2))
         .join(' ')})`,
     );
     await drive(15);
     await new Promise((r) => setTimeout(r, 3000));
-    const idle = await stand.measureIdle(5);
+    const idle = await stand.measureIdle(12);
     calls.length = 0;
     receiptLatency.length = 0;
     errors = 0;

@@ -20,6 +20,8 @@ export interface CalibrationSample {
   cpuMsPerRequest: number;
   /** PostgreSQL per request of what was driven, including the event deliveries it set off in the window; null for those deliveries. */
   pgCpuMsPerRequest: number | null;
+  /** Requests and deliveries a second that reached PostgreSQL in the window (what its curve is fitted against). */
+  dbRate?: number;
 }
 
 export interface CalibrationResults {
@@ -39,7 +41,8 @@ export function readCalibration(file = CALIBRATION_FILE): CalibrationResults | n
 
 /**
  * The unit costs with the calibration's curves: for each operation it measured, CPU and PostgreSQL per request as
- * marginal + overhead / rate, never below the bench's figure. An event consumer's PostgreSQL is counted in the request
+ * marginal + overhead / rate (CPU against its instance's rate, PostgreSQL against the database's), never below the
+ * bench's figure. An event consumer's PostgreSQL is counted in the request
  * that set it off (the payment flow's in webhook.bange), so its own is zero. Operations it did not measure stay flat.
  */
 export function applyCalibration(costs: Record<Operation, UnitCost>, calibration: CalibrationResults): Record<Operation, UnitCost> {
@@ -52,7 +55,7 @@ export function applyCalibration(costs: Record<Operation, UnitCost>, calibration
       mine.map((s) => ({ rate: s.rate, ms: s.cpuMsPerRequest })),
       costs[op].cpuMs,
     );
-    const pgPoints = mine.filter((s) => s.pgCpuMsPerRequest !== null).map((s) => ({ rate: s.rate, ms: s.pgCpuMsPerRequest! }));
+    const pgPoints = mine.filter((s) => s.pgCpuMsPerRequest !== null).map((s) => ({ rate: s.dbRate ?? s.rate, ms: s.pgCpuMsPerRequest! }));
     const eventPgElsewhere = op.startsWith('event.') && pgOfEventsMeasured;
     const pg = eventPgElsewhere ? flat(0) : pgPoints.length ? fitCurve(pgPoints, costs[op].pgCpuMs) : costs[op].pg;
     out[op] = {

@@ -196,6 +196,7 @@ async function run(stand: Stand, levels: Level[], log: (line: string) => void, l
       pgHere: false,
     });
     const failed = client.calls.slice(calls0).filter((c) => c.status >= 400).length;
+    const dbRate = Math.round((served.reduce((sum, s) => sum + s.count, 0) / seconds) * 100) / 100;
     for (const s of served) {
       if (s.count < 4) continue;
       const fn = OPERATIONS[s.op].fn;
@@ -207,6 +208,7 @@ async function run(stand: Stand, levels: Level[], log: (line: string) => void, l
         seconds: Math.round(seconds * 10) / 10,
         cpuMsPerRequest: Math.round((spent(fn) / s.count) * 1000) / 1000,
         pgCpuMsPerRequest: s.pgHere ? Math.round((pg / s.count) * 1000) / 1000 : null,
+        ...(s.pgHere ? { dbRate } : {}),
       };
       samples.push(sample);
       log(

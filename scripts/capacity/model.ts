@@ -137,11 +137,12 @@ export function sizeFunction(
   ops: { rps: number; cost: UnitCost }[],
   concurrency: number,
   minInstances: number,
+  dbRate?: number,
 ): { instances: number; cpuCores: number; inflight: number; busy: number } {
   const fnRps = ops.reduce((s, o) => s + o.rps, 0);
   const load = (instances: number) => {
     const rate = instances > 0 ? fnRps / instances : fnRps;
-    const each = ops.map((o) => ({ rps: o.rps, c: costsAt(o.cost, rate) }));
+    const each = ops.map((o) => ({ rps: o.rps, c: costsAt(o.cost, rate, dbRate) }));
     return {
       cpuCores: each.reduce((s, o) => s + (o.rps * o.c.cpuMs) / 1000, 0),
       inflight: each.reduce((s, o) => s + (o.rps * o.c.inflightMs) / 1000, 0),
@@ -172,6 +173,8 @@ export function scenario(multiple: number, day: Day, costs: Record<Operation, Un
   const rps = Object.fromEntries(OPS.map((o) => [o, peakRate(ops[o])])) as Record<Operation, number>;
   rps['job.run'] = JOB_CALLS_PER_DAY / 86_400 + 2 / 60;
   rps['health.check'] = HEALTH_PER_DAY / 86_400;
+  /** Everything that reaches the database a second: PostgreSQL's per-request costs are taken at this rate. */
+  const dbRate = OPS.reduce((s, o) => s + rps[o], 0);
   const functions: Record<string, FunctionNeed> = {};
   /** Requests a second each instance of a function serves: the rate its operations' costs are taken at. */
   const perInstance: Record<string, number> = {};
@@ -182,6 +185,7 @@ export function scenario(multiple: number, day: Day, costs: Record<Operation, Un
       mine.map((o) => ({ rps: rps[o], cost: costs[o] })),
       plan.concurrency[fn]!,
       plan.minInstances[fn] ?? 0,
+      dbRate,
     );
     perInstance[fn] = sized.instances ? fnRps / sized.instances : 0;
     functions[fn] = {
@@ -196,7 +200,7 @@ export function scenario(multiple: number, day: Day, costs: Record<Operation, Un
     };
   }
   const instances = Object.values(functions).reduce((s, f) => s + f.instances, 0);
-  const at = (o: Operation) => costsAt(costs[o], perInstance[OPERATIONS[o].fn] ?? 0);
+  const at = (o: Operation) => costsAt(costs[o], perInstance[OPERATIONS[o].fn] ?? 0, dbRate);
   const dbCpuCores = OPS.reduce((s, o) => s + (rps[o] * at(o).pgCpuMs) / 1000, 0);
   const busyConnections = OPS.reduce((s, o) => s + (rps[o] * at(o).dbHoldMs) / 1000, 0);
   const openConnections = instances * plan.dbPoolMax + 1;

@@ -121,7 +121,10 @@ export function calibrationTable(cal: CalibrationResults, costs: Record<Operatio
     const points = cal.samples
       .filter((s) => s.op === op)
       .sort((a, b) => a.rate - b.rate)
-      .map((s) => `${n(s.rate, 1)}/s → ${s.cpuMsPerRequest.toFixed(2)}${s.pgCpuMsPerRequest === null ? '' : ` (${s.pgCpuMsPerRequest.toFixed(2)})`}`)
+      .map(
+        (s) =>
+          `${n(s.rate, 1)}/s → ${s.cpuMsPerRequest.toFixed(2)}${s.pgCpuMsPerRequest === null ? '' : ` (${s.pgCpuMsPerRequest.toFixed(2)} at ${n(s.dbRate ?? s.rate, 1)}/s)`}`,
+      )
       .join('; ');
     return [
       op,

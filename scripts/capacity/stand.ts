@@ -127,7 +127,15 @@ export async function startStand(options: { accounts: number; log: (line: string
       demoPassword: PASSWORD,
       logLevel: 'warning',
       cron: false,
-      extraEnv: { RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000', RATE_LIMIT_REGISTRATIONS_PER_HOUR: '1000000' },
+      extraEnv: {
+        RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000',
+        RATE_LIMIT_REGISTRATIONS_PER_HOUR: '1000000',
+        // What production's functions do per request, not the development defaults of the deployed shape: no check
+        // of each response against its schema (off when ENVIRONMENT=production), and the fleet's metrics upserted
+        // into PostgreSQL once a minute as Terraform sets them (the shape's 2 s is for short tests to see their own).
+        RESPONSE_VALIDATION: 'off',
+        METRICS_FLEET_INTERVAL_SECONDS: '60',
+      },
       log,
     });
     cleanups.push(() => shape.close());

@@ -178,10 +178,14 @@ export function unitCosts(bench: BenchResults): Record<Operation, UnitCost> {
   return costs;
 }
 
-/** An operation's costs when its instance serves `rate` requests a second: CPU, PostgreSQL, connection hold and in-flight time. */
-export function costsAt(c: UnitCost, rate: number): { cpuMs: number; pgCpuMs: number; dbHoldMs: number; inflightMs: number } {
+/**
+ * An operation's costs when its instance serves `rate` requests a second and the database `dbRate` (every request and
+ * delivery that reaches it): CPU at the instance's rate; PostgreSQL at the database's, since its own upkeep (WAL
+ * writer, checkpoints, autovacuum, statistics) is shared by everything it serves, not by one function's requests.
+ */
+export function costsAt(c: UnitCost, rate: number, dbRate = rate): { cpuMs: number; pgCpuMs: number; dbHoldMs: number; inflightMs: number } {
   const cpuMs = costAt(c.cpu, rate);
-  const pgCpuMs = costAt(c.pg, rate);
+  const pgCpuMs = costAt(c.pg, dbRate);
   const dbHoldMs = pgCpuMs + c.statements * PLATFORM.dbRoundTripMs.value;
   // What is in flight beyond CPU and the connection (BANGE's answer for a payment) stays as the bench derived it.
   const beyond = c.inflightMs - c.cpuMs - c.dbHoldMs;

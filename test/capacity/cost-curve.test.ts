@@ -111,6 +111,7 @@ describe('the model with a calibration file', () => {
         cpuMsPerRequest: 3 + 20 / rate,
         pgCpuMsPerRequest: 0.5,
       })),
+      // A payment: 6 requests and deliveries reach PostgreSQL per webhook; 10 ms + 30 ms/s of the database's upkeep.
       ...[1, 3].map((rate) => ({
         op: 'webhook.bange' as const,
         fn: 'webhooks',
@@ -118,7 +119,8 @@ describe('the model with a calibration file', () => {
         requests: 10,
         seconds: 5,
         cpuMsPerRequest: 4 + 6 / rate,
-        pgCpuMsPerRequest: 12,
+        pgCpuMsPerRequest: 10 + 30 / (6 * rate),
+        dbRate: 6 * rate,
       })),
       ...[1, 3].map((rate) => ({
         op: 'event.apply-payment' as const,
@@ -146,6 +148,10 @@ describe('the model with a calibration file', () => {
     expect(costs['catalog.read'].cpu.floorMs).toBe(bench['catalog.read'].cpuMs);
     expect(costsAt(costs['catalog.read'], 4).cpuMs).toBeCloseTo(8, 6);
     expect(costsAt(costs['catalog.read'], 4).pgCpuMs).toBeCloseTo(Math.max(0.5, bench['catalog.read'].pgCpuMs), 6);
+    // PostgreSQL against the rate of everything that reached it, and taken at the database's rate.
+    expect(costs['webhook.bange'].pg.marginalMs).toBeCloseTo(10, 6);
+    expect(costs['webhook.bange'].pg.overheadMsPerS).toBeCloseTo(30, 6);
+    expect(costsAt(costs['webhook.bange'], 1, 60)).toMatchObject({ cpuMs: 10, pgCpuMs: 10.5 });
     // A consumer's PostgreSQL is in the webhook's (what set it off); its CPU is its own.
     expect(costsAt(costs['event.apply-payment'], 2)).toMatchObject({ cpuMs: 9, pgCpuMs: 0 });
     expect(costs['event.apply-payment'].source).toContain('webhook.bange');

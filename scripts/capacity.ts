@@ -32,7 +32,13 @@ async function main() {
       const i = process.argv.indexOf(name);
       return i > 0 ? Number(process.argv[i + 1]) : fallback;
     };
-    const outcome = await rehearse({ rate: arg('--rate', 20), seconds: arg('--seconds', 60), costs, log: (l) => console.log(l) });
+    const outcome = await rehearse({
+      rate: arg('--rate', 20),
+      seconds: arg('--seconds', 60),
+      costs,
+      calibrationProbeCpuMs: calibration?.probeCpuMs,
+      log: (l) => console.log(l),
+    });
     console.log(`\n${outcome.markdown}\n`);
     if (writeDoc(outcome.markdown, '-rehearsal')) console.log('docs/CAPACITY.md rehearsal section updated');
     return;

@@ -28,6 +28,8 @@ export interface CalibrationResults {
   date: string;
   machine: { nproc: number; cpuModel: string; loadBefore: number[]; loadAfter: number[] };
   postgres: string;
+  /** Median CPU ms of contention.ts's fixed work while the windows ran: how dear CPU was on the shared machine. */
+  probeCpuMs?: number;
   /** What each function and PostgreSQL burnt a second idle, taken off every window (ms/s). */
   idleMsPerS: Record<string, number>;
   samples: CalibrationSample[];

@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { CALIBRATION_FILE, type CalibrationResults, type CalibrationSample } from './calibration-file';
+import { startContentionProbe } from './contention';
 import { OPERATIONS, type Operation } from './flows';
 import { AGENT, PASSWORD, startStand, type Counters, type Reading, type Stand } from './stand';
 
@@ -253,6 +254,7 @@ async function run(stand: Stand, levels: Level[], log: (line: string) => void, l
       .map(([k, v]) => `${k} ${v.toFixed(1)}`)
       .join(', ')}`,
   );
+  const probe = startContentionProbe();
   for (const level of levels) {
     log(
       `rate ${level.rate}/s (logins ${level.login}/s, payments ${level.pay}/s; load average ${loadavg()
@@ -261,10 +263,14 @@ async function run(stand: Stand, levels: Level[], log: (line: string) => void, l
     );
     await pass(level, true);
   }
+  const probeCpuMs = probe.median();
+  probe.stop();
+  log(`the fixed work of contention.ts took ${probeCpuMs} ms of CPU (median)`);
   return {
     date: new Date().toISOString(),
     machine: { nproc: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', loadBefore, loadAfter: loadavg() },
     postgres: stand.postgresSource,
+    probeCpuMs,
     idleMsPerS: Object.fromEntries(Object.entries(idle).map(([k, v]) => [k, Math.round(v * 100) / 100])),
     samples,
   };

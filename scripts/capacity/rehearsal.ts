@@ -7,6 +7,7 @@
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { summarise } from '../../bench/lib/load';
+import { startContentionProbe } from './contention';
 import { OPERATIONS, type Operation } from './flows';
 import { flowsPerDay, operationsOf } from './model';
 import { AGENT, PASSWORD, startStand } from './stand';
@@ -19,6 +20,8 @@ export interface RehearsalOptions {
   rate: number;
   seconds: number;
   costs: Record<Operation, UnitCost>;
+  /** The calibration's median CPU ms of contention.ts's fixed work, to compare at the same machine speed. */
+  calibrationProbeCpuMs?: number;
   log: (line: string) => void;
 }
 
@@ -170,6 +173,7 @@ export async function rehearse(options: RehearsalOptions): Promise<{ markdown: s
     receiptLatency.length = 0;
     errors = 0;
     const before = { ...stand.read(), redis: stand.redisCalls(), counters: await stand.counters() };
+    const probe = startContentionProbe();
     const t0 = performance.now();
     started = await drive(options.seconds);
     const driven = (performance.now() - t0) / 1000;
@@ -178,6 +182,10 @@ export async function rehearse(options: RehearsalOptions): Promise<{ markdown: s
     const wall = (performance.now() - t0) / 1000;
     log(`driven ${driven.toFixed(0)} s, drained ${(wall - driven).toFixed(0)} s`);
     const after = { ...stand.read(), redis: stand.redisCalls(), counters: await stand.counters() };
+    const probeCpuMs = probe.median();
+    probe.stop();
+    // How much dearer a CPU millisecond was here than while the calibration ran (1: the same machine speed).
+    const dearer = options.calibrationProbeCpuMs ? probeCpuMs / options.calibrationProbeCpuMs : Number.NaN;
 
     const counts = Object.fromEntries((Object.keys(OPERATIONS) as Operation[]).map((o) => [o, calls.filter((c) => c.op === o).length])) as Record<
       Operation,
@@ -195,6 +203,8 @@ export async function rehearse(options: RehearsalOptions): Promise<{ markdown: s
 
     const rows: string[] = [];
     let within = true;
+    const verdict = (ratio: number) => (Math.abs(ratio - 1) <= TOLERANCE ? 'within ±30 %' : 'OUTSIDE ±30 %');
+    const adjusted = (ratio: number) => (Number.isFinite(dearer) ? `${(ratio / dearer).toFixed(2)}, ${verdict(ratio / dearer).split(' ')[0]}` : '');
     const fns = [...new Set((Object.keys(OPERATIONS) as Operation[]).filter((o) => counts[o] > 0).map((o) => OPERATIONS[o].fn))];
     for (const fn of fns) {
       const ops = (Object.keys(OPERATIONS) as Operation[]).filter((o) => OPERATIONS[o].fn === fn && counts[o] > 0);
@@ -207,7 +217,7 @@ export async function rehearse(options: RehearsalOptions): Promise<{ markdown: s
       const ok = Math.abs(ratio - 1) <= TOLERANCE;
       within &&= ok;
       rows.push(
-        `| ${fn} | ${ops.map((o) => `${o} ${counts[o]}`).join(', ')} | ${rate.toFixed(2)} | ${predicted.toFixed(2)} | ${measured.toFixed(2)} | ${ratio.toFixed(2)} | ${ok ? 'within ±30 %' : 'OUTSIDE ±30 %'} |`,
+        `| ${fn} | ${ops.map((o) => `${o} ${counts[o]}`).join(', ')} | ${rate.toFixed(2)} | ${predicted.toFixed(2)} | ${measured.toFixed(2)} | ${ratio.toFixed(2)} | ${verdict(ratio)} | ${adjusted(ratio)} |`,
       );
     }
     const allOps = Object.keys(OPERATIONS) as Operation[];
@@ -216,6 +226,7 @@ export async function rehearse(options: RehearsalOptions): Promise<{ markdown: s
     const pgPredicted = allOps.reduce((s, o) => s + counts[o] * costsAt(options.costs[o], rateOf(OPERATIONS[o].fn), dbRate).pgCpuMs, 0);
     const pgMeasured = after.pg - before.pg - idle.postgres! * wall;
     const pgOk = Math.abs(pgMeasured / pgPredicted - 1) <= TOLERANCE;
+    const pgRatio = pgMeasured / pgPredicted;
     within &&= pgOk;
     const upstashPredicted = counts['catalog.read'] * 4.05 + counts['auth.login'] * 4 + counts['webhook.bange'] * 2;
     const upstashMeasured = after.redis - before.redis;
@@ -244,11 +255,15 @@ export async function rehearse(options: RehearsalOptions): Promise<{ markdown: s
       '| --- | --: | --: | --: | --: | --: | --: |',
       ...latencyRows,
       '',
-      '| function | requests and deliveries | its rate /s | model CPU ms/req at that rate | measured CPU ms/req | measured / model | |',
-      '| --- | --- | --: | --: | --: | --: | --- |',
+      `Machine speed: the fixed work of contention.ts took ${probeCpuMs} ms of CPU (median) during the window${
+        Number.isFinite(dearer) ? `, ${options.calibrationProbeCpuMs} ms during the calibration: CPU ${dearer.toFixed(2)}× as dear here` : ''
+      }. The last column divides by that.`,
+      '',
+      "| function | requests and deliveries | its rate /s | model CPU ms/req at that rate | measured CPU ms/req | measured / model | | at the calibration's machine speed |",
+      '| --- | --- | --: | --: | --: | --: | --- | --: |',
       ...rows,
-      `| PostgreSQL (${stand.postgresSource}) | all of the above | ${dbRate.toFixed(2)} | ${(pgPredicted / served).toFixed(2)} per request | ${(pgMeasured / served).toFixed(2)} per request | ${(pgMeasured / pgPredicted).toFixed(2)} | ${pgOk ? 'within ±30 %' : 'OUTSIDE ±30 %'} |`,
-      `| Upstash (Redis commands behind the REST bridge) | all of the above | | ${upstashPredicted.toFixed(0)} commands | ${upstashMeasured} commands | ${(upstashMeasured / upstashPredicted).toFixed(2)} | |`,
+      `| PostgreSQL (${stand.postgresSource}) | all of the above | ${dbRate.toFixed(2)} | ${(pgPredicted / served).toFixed(2)} per request | ${(pgMeasured / served).toFixed(2)} per request | ${pgRatio.toFixed(2)} | ${verdict(pgRatio)} | ${adjusted(pgRatio)} |`,
+      `| Upstash (Redis commands behind the REST bridge) | all of the above | | ${upstashPredicted.toFixed(0)} commands | ${upstashMeasured} commands | ${(upstashMeasured / upstashPredicted).toFixed(2)} | | |`,
     ].join('\n');
     return { markdown, withinTolerance: within };
   } finally {

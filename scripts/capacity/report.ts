@@ -139,9 +139,9 @@ export function calibrationTable(cal: CalibrationResults, costs: Record<Operatio
     ];
   });
   return [
-    `Calibration of ${cal.date} (\`npm run capacity -- --calibrate\`, bench/results/calibration.json): ${cal.machine.nproc} cores (${cal.machine.cpuModel}), load average ${load(cal.machine.loadBefore)} before and ${load(cal.machine.loadAfter)} after; PostgreSQL: ${cal.postgres}. Idle burn taken off (ms/s): ${Object.entries(
-      cal.idleMsPerS,
-    )
+    `Calibration of ${cal.date} (\`npm run capacity -- --calibrate\`, bench/results/calibration.json): ${cal.machine.nproc} cores (${cal.machine.cpuModel}), load average ${load(cal.machine.loadBefore)} before and ${load(cal.machine.loadAfter)} after${
+      cal.probeCpuMs ? ` (the fixed work of contention.ts: ${cal.probeCpuMs} ms of CPU)` : ''
+    }; PostgreSQL: ${cal.postgres}. Idle burn taken off (ms/s): ${Object.entries(cal.idleMsPerS)
       .map(([k, v]) => `${k} ${v.toFixed(1)}`)
       .join(', ')}.`,
     '',

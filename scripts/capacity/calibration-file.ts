@@ -57,7 +57,11 @@ export function applyCalibration(costs: Record<Operation, UnitCost>, calibration
       mine.map((s) => ({ rate: s.rate, ms: s.cpuMsPerRequest })),
       costs[op].cpuMs,
     );
-    const pgPoints = mine.filter((s) => s.pgCpuMsPerRequest !== null).map((s) => ({ rate: s.dbRate ?? s.rate, ms: s.pgCpuMsPerRequest! }));
+    // PostgreSQL's noise is its own upkeep arriving in bursts (autovacuum, checkpoints): a window's error is the same
+    // few tens of ms whatever it served, so a point's error is that over its requests — weighted by requests².
+    const pgPoints = mine
+      .filter((s) => s.pgCpuMsPerRequest !== null)
+      .map((s) => ({ rate: s.dbRate ?? s.rate, ms: s.pgCpuMsPerRequest!, weight: s.requests ** 2 }));
     const eventPgElsewhere = op.startsWith('event.') && pgOfEventsMeasured;
     const pg = eventPgElsewhere ? flat(0) : pgPoints.length ? fitCurve(pgPoints, costs[op].pgCpuMs) : costs[op].pg;
     out[op] = {

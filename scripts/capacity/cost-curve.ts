@@ -22,21 +22,23 @@ export interface CostCurve {
 const r4 = (n: number) => Math.round(n * 10_000) / 10_000;
 
 /**
- * Least squares of ms = a + b · (1 / rate) with a, b ≥ 0: a negative slope (noise, or a cost that grows with the rate)
- * gives a flat line at the mean; a negative intercept gives a line through the origin. One point: flat.
+ * Least squares of ms = a + b · (1 / rate) with a, b ≥ 0, each point weighted by `weight` (default 1): a negative slope
+ * (noise, or a cost that grows with the rate) gives a flat line at the weighted mean; a negative intercept gives a line
+ * through the origin. One point: flat.
  */
-export function fitCurve(points: CostPoint[], floorMs = 0): CostCurve {
-  const usable = points.filter((p) => p.rate > 0 && Number.isFinite(p.ms));
+export function fitCurve(points: (CostPoint & { weight?: number })[], floorMs = 0): CostCurve {
+  const usable = points.filter((p) => p.rate > 0 && Number.isFinite(p.ms) && (p.weight ?? 1) > 0);
   if (usable.length === 0) throw new Error('fitCurve: no point with a positive rate and a finite cost');
   const xs = usable.map((p) => 1 / p.rate);
   const ys = usable.map((p) => p.ms);
-  const n = usable.length;
-  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-  const mx = mean(xs);
-  const my = mean(ys);
-  const sxx = xs.reduce((s, x) => s + (x - mx) ** 2, 0);
-  const sxy = xs.reduce((s, x, i) => s + (x - mx) * (ys[i]! - my), 0);
-  let b = n > 1 && sxx > 0 ? sxy / sxx : 0;
+  const ws = usable.map((p) => p.weight ?? 1);
+  const sw = ws.reduce((a, b) => a + b, 0);
+  const wmean = (v: number[]) => v.reduce((s, x, i) => s + ws[i]! * x, 0) / sw;
+  const mx = wmean(xs);
+  const my = wmean(ys);
+  const sxx = xs.reduce((s, x, i) => s + ws[i]! * (x - mx) ** 2, 0);
+  const sxy = xs.reduce((s, x, i) => s + ws[i]! * (x - mx) * (ys[i]! - my), 0);
+  let b = usable.length > 1 && sxx > 0 ? sxy / sxx : 0;
   let a = my - b * mx;
   if (b < 0) {
     b = 0;
@@ -44,7 +46,7 @@ export function fitCurve(points: CostPoint[], floorMs = 0): CostCurve {
   }
   if (a < 0) {
     a = 0;
-    b = xs.reduce((s, x, i) => s + x * ys[i]!, 0) / xs.reduce((s, x) => s + x * x, 0);
+    b = xs.reduce((s, x, i) => s + ws[i]! * x * ys[i]!, 0) / xs.reduce((s, x, i) => s + ws[i]! * x * x, 0);
   }
   return { marginalMs: r4(Math.max(0, a)), overheadMsPerS: r4(Math.max(0, b)), floorMs: r4(floorMs) };
 }

@@ -30,6 +30,21 @@ describe('fitCurve', () => {
     expect(c.marginalMs).toBeCloseTo(2, 2);
   });
 
+  it('weights each point: a point of few requests moves the line less', () => {
+    const points = [
+      { rate: 2, ms: 20, weight: 1 },
+      { rate: 10, ms: 4, weight: 100 },
+      { rate: 30, ms: 3, weight: 100 },
+    ];
+    const weighted = fitCurve(points);
+    const unweighted = fitCurve(points.map(({ rate, ms }) => ({ rate, ms })));
+    // The line through the two heavy points is 2.5 + 15 / r; the light point only nudges it.
+    expect(Math.abs(costAt(weighted, 10) - 4)).toBeLessThan(0.5);
+    expect(Math.abs(costAt(weighted, 30) - 3)).toBeLessThan(0.5);
+    expect(Math.abs(costAt(unweighted, 30) - 3)).toBeGreaterThan(0.5);
+    expect(weighted.overheadMsPerS).toBeLessThan(unweighted.overheadMsPerS);
+  });
+
   it('never goes below the bench figure, the cost at saturation', () => {
     const c = fitCurve(
       [

@@ -4,7 +4,7 @@ import { NON_PROD_TRAFFIC_SHARE, PEAKS, PLATFORM, POPULATION, USE } from './assu
 import { flows, OPERATIONS, scheduledCallsPerDay, type Flow, type Operation } from './flows';
 import { PRICES } from './prices';
 import { connectionsNeeded, customTierFor, FUNCTIONS, tierShape, type EnvPlan } from './terraform-plan';
-import type { UnitCost } from './unit-costs';
+import { costsAt, type UnitCost } from './unit-costs';
 
 export type Day = 'ordinary' | 'monthly-deadline' | 'annual-deadline';
 export const DAYS: Day[] = ['ordinary', 'monthly-deadline', 'annual-deadline'];
@@ -79,6 +79,8 @@ export function deadlineMix(): Record<Operation, number> {
 
 export interface FunctionNeed {
   rps: number;
+  /** Requests a second of each instance (its operations' costs are taken at this rate). */
+  perInstanceRps: number;
   cpuCores: number;
   inflight: number;
   instances: number;
@@ -125,6 +127,43 @@ function upstashCommands(op: Operation): number {
   return 0;
 }
 
+/**
+ * Instances of one function: enough for its CPU at Cloud Run's target utilisation and for its requests in flight at
+ * its concurrency, each operation costed at the rate one instance then serves. More instances mean fewer requests
+ * each and so a higher cost per request (cost-curve.ts): the least number that covers its own needs is found by
+ * raising it until it does (it stops growing as long as an instance's fixed overhead stays under the target).
+ */
+export function sizeFunction(
+  ops: { rps: number; cost: UnitCost }[],
+  concurrency: number,
+  minInstances: number,
+  dbRate?: number,
+): { instances: number; cpuCores: number; inflight: number; busy: number } {
+  const fnRps = ops.reduce((s, o) => s + o.rps, 0);
+  const load = (instances: number) => {
+    const rate = instances > 0 ? fnRps / instances : fnRps;
+    const each = ops.map((o) => ({ rps: o.rps, c: costsAt(o.cost, rate, dbRate) }));
+    return {
+      cpuCores: each.reduce((s, o) => s + (o.rps * o.c.cpuMs) / 1000, 0),
+      inflight: each.reduce((s, o) => s + (o.rps * o.c.inflightMs) / 1000, 0),
+      busy: each.reduce((s, o) => s + (o.rps * o.c.dbHoldMs) / 1000, 0),
+    };
+  };
+  let instances = Math.max(minInstances, fnRps > 0 ? 1 : 0);
+  while (instances <= 100_000) {
+    const l = load(instances);
+    const needed = Math.max(
+      Math.ceil(l.cpuCores / PLATFORM.targetCpuUtilisation.value - 1e-9),
+      Math.ceil(l.inflight / concurrency - 1e-9),
+      fnRps > 0 ? 1 : 0,
+      minInstances,
+    );
+    if (needed <= instances) return { instances, ...l };
+    instances = needed;
+  }
+  throw new Error(`no number of instances covers its own overhead (${fnRps.toFixed(1)} requests/s): an instance's fixed CPU is above the target`);
+}
+
 /** Peak-second rate of a daily count spread like traffic (peak hour × burst). */
 const peakRate = (perDay: number) => (perDay * PEAKS.peakHourShare.value * PEAKS.burstFactor.value) / 3600;
 
@@ -134,28 +173,36 @@ export function scenario(multiple: number, day: Day, costs: Record<Operation, Un
   const rps = Object.fromEntries(OPS.map((o) => [o, peakRate(ops[o])])) as Record<Operation, number>;
   rps['job.run'] = JOB_CALLS_PER_DAY / 86_400 + 2 / 60;
   rps['health.check'] = HEALTH_PER_DAY / 86_400;
+  /** Everything that reaches the database a second: PostgreSQL's per-request costs are taken at this rate. */
+  const dbRate = OPS.reduce((s, o) => s + rps[o], 0);
   const functions: Record<string, FunctionNeed> = {};
+  /** Requests a second each instance of a function serves: the rate its operations' costs are taken at. */
+  const perInstance: Record<string, number> = {};
   for (const fn of FUNCTIONS) {
     const mine = OPS.filter((o) => OPERATIONS[o].fn === fn);
     const fnRps = mine.reduce((s, o) => s + rps[o], 0);
-    const cpuCores = mine.reduce((s, o) => s + (rps[o] * costs[o].cpuMs) / 1000, 0);
-    const inflight = mine.reduce((s, o) => s + (rps[o] * costs[o].inflightMs) / 1000, 0);
-    const busy = mine.reduce((s, o) => s + (rps[o] * costs[o].dbHoldMs) / 1000, 0);
-    const needed = Math.max(Math.ceil(cpuCores / PLATFORM.targetCpuUtilisation.value), Math.ceil(inflight / plan.concurrency[fn]!), fnRps > 0 ? 1 : 0);
-    const instances = Math.max(needed, plan.minInstances[fn] ?? 0);
+    const sized = sizeFunction(
+      mine.map((o) => ({ rps: rps[o], cost: costs[o] })),
+      plan.concurrency[fn]!,
+      plan.minInstances[fn] ?? 0,
+      dbRate,
+    );
+    perInstance[fn] = sized.instances ? fnRps / sized.instances : 0;
     functions[fn] = {
       rps: fnRps,
-      cpuCores,
-      inflight,
-      instances,
-      busyConnectionsPerInstance: instances ? busy / instances : 0,
+      perInstanceRps: perInstance[fn],
+      cpuCores: sized.cpuCores,
+      inflight: sized.inflight,
+      instances: sized.instances,
+      busyConnectionsPerInstance: sized.instances ? sized.busy / sized.instances : 0,
       peakRssMb: rss[fn] ?? 0,
       memoryMiB: plan.memoryMiB[fn]!,
     };
   }
   const instances = Object.values(functions).reduce((s, f) => s + f.instances, 0);
-  const dbCpuCores = OPS.reduce((s, o) => s + (rps[o] * costs[o].pgCpuMs) / 1000, 0);
-  const busyConnections = OPS.reduce((s, o) => s + (rps[o] * costs[o].dbHoldMs) / 1000, 0);
+  const at = (o: Operation) => costsAt(costs[o], perInstance[OPERATIONS[o].fn] ?? 0, dbRate);
+  const dbCpuCores = OPS.reduce((s, o) => s + (rps[o] * at(o).pgCpuMs) / 1000, 0);
+  const busyConnections = OPS.reduce((s, o) => s + (rps[o] * at(o).dbHoldMs) / 1000, 0);
   const openConnections = instances * plan.dbPoolMax + 1;
   const publishPerS = peakRate(Object.values(published).reduce((a, b) => a + b, 0));
   const deliverPerS = peakRate(published['payment-events'] + 2 * published['payment-applied'] + published['declaration-events']);
@@ -268,9 +315,10 @@ export function monthlyCost(env: EnvPlan, multiple: number, costs: Record<Operat
     const mine = (Object.keys(ops) as Operation[]).filter((o) => OPERATIONS[o].fn === fn);
     const n = mine.reduce((s, o) => s + ops[o], 0);
     if (n === 0) continue;
-    const cpuS = mine.reduce((s, o) => s + (ops[o] * costs[o].cpuMs) / 1000, 0);
-    const inflightS = mine.reduce((s, o) => s + ops[o] * Math.max(costs[o].inflightMs / 1000, 0.1), 0) / n;
     const lambda = n / busySeconds;
+    // One instance at the month's mean rate of its busy hours.
+    const cpuS = mine.reduce((s, o) => s + (ops[o] * costsAt(costs[o], lambda).cpuMs) / 1000, 0);
+    const inflightS = mine.reduce((s, o) => s + ops[o] * Math.max(costsAt(costs[o], lambda).inflightMs / 1000, 0.1), 0) / n;
     // Billed while at least one request is in flight (rounded up to 100 ms), or what the CPU work needs at the target utilisation.
     const billed = Math.max(busySeconds * (1 - Math.exp(-lambda * inflightS)), cpuS / PLATFORM.targetCpuUtilisation.value);
     vcpuS += billed;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { OPERATIONS, type Operation } from './flows';
 import { PLATFORM } from './assumptions';
+import { costAt, flat, type CostCurve } from './cost-curve';
 
 interface Point {
   rps: number;
@@ -23,10 +24,14 @@ export interface BenchResults {
 }
 
 export interface UnitCost {
-  /** CPU of the function's instance per request, ms. */
+  /** CPU of the function's instance per request at saturation (the bench), ms. */
   cpuMs: number;
-  /** CPU of PostgreSQL per request, ms. */
+  /** CPU of PostgreSQL per request at saturation (the bench), ms. */
   pgCpuMs: number;
+  /** CPU of the function's instance per request as a function of the instance's rate (flat at cpuMs until calibrated). */
+  cpu: CostCurve;
+  /** PostgreSQL's, likewise (calibrated: including the event deliveries the request sets off). */
+  pg: CostCurve;
   /** Time the request is in flight in its instance (for concurrency), ms. */
   inflightMs: number;
   /** Time it holds a pooled connection, ms. */
@@ -108,7 +113,16 @@ export function unitCosts(bench: BenchResults): Record<Operation, UnitCost> {
   const cost = (op: Operation, cpuMs: number, pgCpuMs: number, source: string, extraInflightMs = 0): UnitCost => {
     const statements = STATEMENTS[op];
     const dbHoldMs = pgCpuMs + statements * PLATFORM.dbRoundTripMs.value;
-    return { cpuMs: r3(cpuMs), pgCpuMs: r3(pgCpuMs), inflightMs: r3(cpuMs + dbHoldMs + extraInflightMs), dbHoldMs: r3(dbHoldMs), statements, source };
+    return {
+      cpuMs: r3(cpuMs),
+      pgCpuMs: r3(pgCpuMs),
+      cpu: flat(r3(cpuMs)),
+      pg: flat(r3(pgCpuMs)),
+      inflightMs: r3(cpuMs + dbHoldMs + extraInflightMs),
+      dbHoldMs: r3(dbHoldMs),
+      statements,
+      source,
+    };
   };
   const probed = (op: Operation, id: string) =>
     cost(op, probe(id), probe(id) * readPgRatio, `≤ 1000 / ${id} probe rps; PostgreSQL at the cache-missed read's ratio (derived)`);
@@ -162,6 +176,20 @@ export function unitCosts(bench: BenchResults): Record<Operation, UnitCost> {
   };
   for (const op of Object.keys(OPERATIONS) as Operation[]) if (!costs[op]) throw new Error(`no unit cost for ${op}`);
   return costs;
+}
+
+/**
+ * An operation's costs when its instance serves `rate` requests a second and the database `dbRate` (every request and
+ * delivery that reaches it): CPU at the instance's rate; PostgreSQL at the database's, since its own upkeep (WAL
+ * writer, checkpoints, autovacuum, statistics) is shared by everything it serves, not by one function's requests.
+ */
+export function costsAt(c: UnitCost, rate: number, dbRate = rate): { cpuMs: number; pgCpuMs: number; dbHoldMs: number; inflightMs: number } {
+  const cpuMs = costAt(c.cpu, rate);
+  const pgCpuMs = costAt(c.pg, dbRate);
+  const dbHoldMs = pgCpuMs + c.statements * PLATFORM.dbRoundTripMs.value;
+  // What is in flight beyond CPU and the connection (BANGE's answer for a payment) stays as the bench derived it.
+  const beyond = c.inflightMs - c.cpuMs - c.dbHoldMs;
+  return { cpuMs, pgCpuMs, dbHoldMs, inflightMs: cpuMs + dbHoldMs + beyond };
 }
 
 /** Peak RSS of each function after 10,000 requests (bench), MB. */

@@ -1,4 +1,5 @@
 /** The capacity model (npm run capacity): its table from the latest bench results, and the Terraform settings it must fit. */
+import { modelCosts } from '../../scripts/capacity/calibration-file';
 import { buildModel, deadlineMix, flowsPerDay, operationsOf } from '../../scripts/capacity/model';
 import { render } from '../../scripts/capacity/report';
 import { connectionsNeeded, FUNCTIONS, readPlans, type EnvPlan } from '../../scripts/capacity/terraform-plan';
@@ -11,7 +12,8 @@ beforeAll(async () => {
 
 const model = () => {
   const bench = readBench();
-  return buildModel(unitCosts(bench), peakRss(bench), plans);
+  // As npm run capacity: the bench's figures with the committed calibration's curves (bench/results/calibration.json).
+  return buildModel(modelCosts(bench), peakRss(bench), plans);
 };
 
 describe('the capacity model', () => {
@@ -41,8 +43,12 @@ describe('the capacity model', () => {
     const { ops } = operationsOf(flowsPerDay('ordinary'));
     expect(ops['event.issue-receipt']).toBeCloseTo(ops['payment.create'], 6);
     expect(ops['event.notify-payer']).toBeCloseTo(ops['payment.create'], 6);
-    const costs = unitCosts(readBench());
-    for (const [op, c] of Object.entries(costs)) expect([op, c.cpuMs > 0 && Number.isFinite(c.pgCpuMs) && c.pgCpuMs >= 0]).toEqual([op, true]);
+    for (const costs of [unitCosts(readBench()), modelCosts(readBench())])
+      for (const [op, c] of Object.entries(costs))
+        expect([
+          op,
+          c.cpuMs > 0 && c.cpu.marginalMs + c.cpu.overheadMsPerS > 0 && Number.isFinite(c.pgCpuMs) && c.pgCpuMs >= 0 && c.pg.marginalMs >= 0,
+        ]).toEqual([op, true]);
   });
 
   it("fits every Terraform environment's max instances × pool size into its database", () => {

@@ -63,6 +63,83 @@ function clip(s: string, max = 70): string {
   return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1).trimEnd()}…`;
 }
 
+/** "Label: value", with the space French typography puts before a colon. */
+const labelled = (l: Language, label: string, value: string) => `${label}${l === 'fr' ? ' :' : ':'} ${value}`;
+const BRAND: Record<Language, string> = { es: 'TaxasGE:', fr: 'TaxasGE :', en: 'TaxasGE:' };
+
+/** A template whose structure (which paragraphs, when) is written once; only its phrases differ by language. */
+function byLanguage<T extends TemplateName>(
+  render: (l: Language, v: TemplateValues<T>) => RenderedMessage,
+): Record<Language, (v: TemplateValues<T>) => RenderedMessage> {
+  return { es: (v) => render('es', v), fr: (v) => render('fr', v), en: (v) => render('en', v) };
+}
+
+const APPROVED: Record<Language, { status: (n: string, ref: string) => string; due: (amount: string) => string; final: string; amountLabel: string }> = {
+  es: {
+    status: (n, ref) => `su ${n} ${ref} ha sido aprobada`,
+    due: (a) => `Importe a pagar: ${a}. Ya puede pagarla desde la aplicación TaxasGE.`,
+    final: 'Su recibo es definitivo; puede consultarlo en la aplicación TaxasGE.',
+    amountLabel: 'Importe a pagar',
+  },
+  fr: {
+    status: (n, ref) => `votre ${n} ${ref} a été approuvée`,
+    due: (a) => `Montant à payer : ${a}. Vous pouvez maintenant la payer dans l'application TaxasGE.`,
+    final: "Votre reçu est définitif ; vous pouvez le consulter dans l'application TaxasGE.",
+    amountLabel: 'Montant à payer',
+  },
+  en: {
+    status: (n, ref) => `your ${n} ${ref} has been approved`,
+    due: (a) => `Amount to pay: ${a}. You can now pay it in the TaxasGE app.`,
+    final: 'Your receipt is final; you can see it in the TaxasGE app.',
+    amountLabel: 'Amount to pay',
+  },
+};
+
+const REJECTED: Record<Language, { status: (n: string, ref: string) => string; reasonLabel: string; refund: string }> = {
+  es: {
+    status: (n, ref) => `su ${n} ${ref} ha sido rechazada`,
+    reasonLabel: 'Motivo',
+    refund: 'Nuestro equipo de finanzas gestionará el reembolso de su pago.',
+  },
+  fr: {
+    status: (n, ref) => `votre ${n} ${ref} a été refusée`,
+    reasonLabel: 'Motif',
+    refund: 'Notre service financier traitera le remboursement de votre paiement.',
+  },
+  en: { status: (n, ref) => `your ${n} ${ref} has been rejected`, reasonLabel: 'Reason', refund: 'Our finance team will handle the refund of your payment.' },
+};
+
+type Phrase = (n: string, ref: string) => string;
+const DOCUMENTS: Record<
+  Language,
+  { subject: Phrase; lead: Phrase; messageLabel: string; upload: (n: string) => string; shortLead: Phrase; shortUpload: string }
+> = {
+  es: {
+    subject: (n, ref) => `Documentos necesarios para su ${n} ${ref}`,
+    lead: (n, ref) => `Para continuar con su ${n} ${ref}, el agente necesita más documentos.`,
+    messageLabel: 'Mensaje del agente',
+    upload: (n) => `Súbalos en la aplicación TaxasGE y vuelva a enviar su ${n}.`,
+    shortLead: (n, ref) => `su ${n} ${ref} necesita más documentos`,
+    shortUpload: 'Súbalos en la aplicación.',
+  },
+  fr: {
+    subject: (n, ref) => `Documents demandés pour votre ${n} ${ref}`,
+    lead: (n, ref) => `Pour poursuivre l'examen de votre ${n} ${ref}, l'agent a besoin de documents supplémentaires.`,
+    messageLabel: "Message de l'agent",
+    upload: (n) => `Déposez-les dans l'application TaxasGE puis soumettez à nouveau votre ${n}.`,
+    shortLead: (n, ref) => `documents demandés pour votre ${n} ${ref}`,
+    shortUpload: "Déposez-les dans l'application.",
+  },
+  en: {
+    subject: (n, ref) => `Documents needed for your ${n} ${ref}`,
+    lead: (n, ref) => `To continue with your ${n} ${ref}, the agent needs more documents.`,
+    messageLabel: 'Message from the agent',
+    upload: (n) => `Upload them in the TaxasGE app and submit your ${n} again.`,
+    shortLead: (n, ref) => `your ${n} ${ref} needs more documents`,
+    shortUpload: 'Upload them in the app.',
+  },
+};
+
 export const TEMPLATE_TEXTS: Texts = {
   'declaration-submitted': {
     es: (v) => {
@@ -94,142 +171,34 @@ export const TEMPLATE_TEXTS: Texts = {
       };
     },
   },
-  'declaration-approved': {
-    es: (v) => {
-      const n = NOUN.es[v.kind];
-      const due = v.amountDue === null ? null : formatXaf(v.amountDue, 'es');
-      return {
-        subject: `Su ${n} ${v.reference} ha sido aprobada`,
-        text: body(
-          'es',
-          v.fullName,
-          `Su ${n} ${v.reference} ha sido aprobada.`,
-          due
-            ? `Importe a pagar: ${due}. Ya puede pagarla desde la aplicación TaxasGE.`
-            : 'Su recibo es definitivo; puede consultarlo en la aplicación TaxasGE.',
-        ),
-        short: `TaxasGE: su ${n} ${v.reference} ha sido aprobada.${due ? ` Importe a pagar: ${due}.` : ''}`,
-      };
-    },
-    fr: (v) => {
-      const n = NOUN.fr[v.kind];
-      const due = v.amountDue === null ? null : formatXaf(v.amountDue, 'fr');
-      return {
-        subject: `Votre ${n} ${v.reference} a été approuvée`,
-        text: body(
-          'fr',
-          v.fullName,
-          `Votre ${n} ${v.reference} a été approuvée.`,
-          due
-            ? `Montant à payer : ${due}. Vous pouvez maintenant la payer dans l'application TaxasGE.`
-            : "Votre reçu est définitif ; vous pouvez le consulter dans l'application TaxasGE.",
-        ),
-        short: `TaxasGE : votre ${n} ${v.reference} a été approuvée.${due ? ` Montant à payer : ${due}.` : ''}`,
-      };
-    },
-    en: (v) => {
-      const n = NOUN.en[v.kind];
-      const due = v.amountDue === null ? null : formatXaf(v.amountDue, 'en');
-      return {
-        subject: `Your ${n} ${v.reference} has been approved`,
-        text: body(
-          'en',
-          v.fullName,
-          `Your ${n} ${v.reference} has been approved.`,
-          due ? `Amount to pay: ${due}. You can now pay it in the TaxasGE app.` : 'Your receipt is final; you can see it in the TaxasGE app.',
-        ),
-        short: `TaxasGE: your ${n} ${v.reference} has been approved.${due ? ` Amount to pay: ${due}.` : ''}`,
-      };
-    },
-  },
-  'declaration-rejected': {
-    es: (v) => {
-      const n = NOUN.es[v.kind];
-      return {
-        subject: `Su ${n} ${v.reference} ha sido rechazada`,
-        text: body(
-          'es',
-          v.fullName,
-          `Su ${n} ${v.reference} ha sido rechazada.`,
-          v.reason !== null && `Motivo: ${v.reason}`,
-          v.refundDue && 'Nuestro equipo de finanzas gestionará el reembolso de su pago.',
-        ),
-        short: `TaxasGE: su ${n} ${v.reference} ha sido rechazada.${v.reason ? ` Motivo: ${clip(v.reason)}` : ''}`,
-      };
-    },
-    fr: (v) => {
-      const n = NOUN.fr[v.kind];
-      return {
-        subject: `Votre ${n} ${v.reference} a été refusée`,
-        text: body(
-          'fr',
-          v.fullName,
-          `Votre ${n} ${v.reference} a été refusée.`,
-          v.reason !== null && `Motif : ${v.reason}`,
-          v.refundDue && 'Notre service financier traitera le remboursement de votre paiement.',
-        ),
-        short: `TaxasGE : votre ${n} ${v.reference} a été refusée.${v.reason ? ` Motif : ${clip(v.reason)}` : ''}`,
-      };
-    },
-    en: (v) => {
-      const n = NOUN.en[v.kind];
-      return {
-        subject: `Your ${n} ${v.reference} has been rejected`,
-        text: body(
-          'en',
-          v.fullName,
-          `Your ${n} ${v.reference} has been rejected.`,
-          v.reason !== null && `Reason: ${v.reason}`,
-          v.refundDue && 'Our finance team will handle the refund of your payment.',
-        ),
-        short: `TaxasGE: your ${n} ${v.reference} has been rejected.${v.reason ? ` Reason: ${clip(v.reason)}` : ''}`,
-      };
-    },
-  },
-  'documents-requested': {
-    es: (v) => {
-      const n = NOUN.es[v.kind];
-      return {
-        subject: `Documentos necesarios para su ${n} ${v.reference}`,
-        text: body(
-          'es',
-          v.fullName,
-          `Para continuar con su ${n} ${v.reference}, el agente necesita más documentos.`,
-          v.message !== null && `Mensaje del agente: ${v.message}`,
-          `Súbalos en la aplicación TaxasGE y vuelva a enviar su ${n}.`,
-        ),
-        short: `TaxasGE: su ${n} ${v.reference} necesita más documentos.${v.message ? ` ${clip(v.message)}` : ' Súbalos en la aplicación.'}`,
-      };
-    },
-    fr: (v) => {
-      const n = NOUN.fr[v.kind];
-      return {
-        subject: `Documents demandés pour votre ${n} ${v.reference}`,
-        text: body(
-          'fr',
-          v.fullName,
-          `Pour poursuivre l'examen de votre ${n} ${v.reference}, l'agent a besoin de documents supplémentaires.`,
-          v.message !== null && `Message de l'agent : ${v.message}`,
-          `Déposez-les dans l'application TaxasGE puis soumettez à nouveau votre ${n}.`,
-        ),
-        short: `TaxasGE : documents demandés pour votre ${n} ${v.reference}.${v.message ? ` ${clip(v.message)}` : " Déposez-les dans l'application."}`,
-      };
-    },
-    en: (v) => {
-      const n = NOUN.en[v.kind];
-      return {
-        subject: `Documents needed for your ${n} ${v.reference}`,
-        text: body(
-          'en',
-          v.fullName,
-          `To continue with your ${n} ${v.reference}, the agent needs more documents.`,
-          v.message !== null && `Message from the agent: ${v.message}`,
-          `Upload them in the TaxasGE app and submit your ${n} again.`,
-        ),
-        short: `TaxasGE: your ${n} ${v.reference} needs more documents.${v.message ? ` ${clip(v.message)}` : ' Upload them in the app.'}`,
-      };
-    },
-  },
+  'declaration-approved': byLanguage<'declaration-approved'>((l, v) => {
+    const p = APPROVED[l];
+    const status = p.status(NOUN[l][v.kind], v.reference);
+    const due = v.amountDue === null ? null : formatXaf(v.amountDue, l);
+    return {
+      subject: cap(status),
+      text: body(l, v.fullName, `${cap(status)}.`, due ? p.due(due) : p.final),
+      short: `${BRAND[l]} ${status}.${due ? ` ${labelled(l, p.amountLabel, due)}.` : ''}`,
+    };
+  }),
+  'declaration-rejected': byLanguage<'declaration-rejected'>((l, v) => {
+    const p = REJECTED[l];
+    const status = p.status(NOUN[l][v.kind], v.reference);
+    return {
+      subject: cap(status),
+      text: body(l, v.fullName, `${cap(status)}.`, v.reason !== null && labelled(l, p.reasonLabel, v.reason), v.refundDue && p.refund),
+      short: `${BRAND[l]} ${status}.${v.reason ? ` ${labelled(l, p.reasonLabel, clip(v.reason))}` : ''}`,
+    };
+  }),
+  'documents-requested': byLanguage<'documents-requested'>((l, v) => {
+    const p = DOCUMENTS[l];
+    const n = NOUN[l][v.kind];
+    return {
+      subject: p.subject(n, v.reference),
+      text: body(l, v.fullName, p.lead(n, v.reference), v.message !== null && labelled(l, p.messageLabel, v.message), p.upload(n)),
+      short: `${BRAND[l]} ${p.shortLead(n, v.reference)}.${v.message ? ` ${clip(v.message)}` : ` ${p.shortUpload}`}`,
+    };
+  }),
   'payment-received': {
     es: (v) => {
       const amount = formatXaf(v.amount, 'es');

@@ -25,6 +25,10 @@ registerEventFunction('push-probe', () => ({
   },
 }));
 
+registerEventFunction('unbuildable-probe', () => {
+  throw new Error('DATABASE_URL is not set');
+});
+
 const routed: string[] = [];
 const record = (label: string) => async (event: DomainEvent, delivery: Delivery) => void routed.push(`${label}:${delivery.subscription}:${event.id}`);
 registerEventFunction('router-probe', () => ({
@@ -116,9 +120,29 @@ describe('an event function receiving a plain Pub/Sub push (the emulator, a push
     expect(logged('event message acknowledged without handling: not a DomainEvent')[0]!.reason).toMatch(/JSON/);
   });
 
+  it('answers 500 and logs the error when the function cannot be wired, before any handler runs', async () => {
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      await request(getTestServer('unbuildable-probe')).post(`/${TOPIC}`).send(pushBody(anEvent())).expect(500);
+      const written = stderr.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('event delivery failed'));
+      expect(written.map((l) => JSON.parse(l) as unknown)).toEqual([
+        { severity: 'ERROR', message: 'event delivery failed before its handler ran', error: 'DATABASE_URL is not set' },
+      ]);
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+
   it('answers 500 when the handler throws, so that Pub/Sub redelivers', async () => {
     const event = anEvent({ fail: true });
-    await request(getTestServer('push-probe')).post(`/${TOPIC}`).send(pushBody(event)).expect(500);
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      await request(getTestServer('push-probe')).post(`/${TOPIC}`).send(pushBody(event)).expect(500);
+      // Logged once, as a warning with its event: a transient failure is not an error line.
+      expect(stderr.mock.calls.filter((c) => String(c[0]).includes('event delivery failed'))).toEqual([]);
+    } finally {
+      stderr.mockRestore();
+    }
     expect(logged('event handler failed; Pub/Sub will redeliver')[0]).toMatchObject({
       eventId: event.id,
       subscription: 'apply-payment',

@@ -101,14 +101,25 @@ const topicOf = (pushed: PushRequest) => /\/topics\/([^/]+)$/.exec(pushed.source
 
 type Handled = (pushed: PushRequest) => Promise<void>;
 
+/** Errors already logged with their event, rethrown only to answer 500. */
+const logged = new WeakSet<object>();
+function rethrowLogged(err: unknown): never {
+  if (typeof err === 'object' && err !== null) logged.add(err);
+  throw err;
+}
+
 /** Acknowledges (204) once `handle` returned; a throw answers 500, so that Pub/Sub delivers it again. */
 function pushFunction(handle: Handled) {
   return async (req: Request, res: Response) => {
     try {
       await handle(readPushRequest(req));
       res.status(204).end();
-    } catch {
-      // Already logged with its event by `handle`.
+    } catch (err) {
+      // A failure before any handler could log it (the runtime could not be built, say) must not pass unseen.
+      if (!(typeof err === 'object' && err !== null && logged.has(err)))
+        process.stderr.write(
+          `${JSON.stringify({ severity: 'ERROR', message: 'event delivery failed before its handler ran', error: err instanceof Error ? err.message : String(err) })}\n`,
+        );
       if (!res.headersSent) res.status(500).end();
     }
   };
@@ -142,7 +153,7 @@ function eventFunction(logger: Logger, route: Route): Handled {
       await handler(event, delivery);
     } catch (err) {
       log.warning('event handler failed; Pub/Sub will redeliver', { error: err instanceof Error ? err.message : String(err) });
-      throw err;
+      rethrowLogged(err);
     }
     log.debug('event handled');
   };
@@ -168,7 +179,7 @@ export function createEventFunctionRouter(subscriptions: Subscription[], logger:
     const served = subscriptions.map((s) => `${s.name} (${s.topic})`).join(', ');
     const why = `${chosen.length ? 'several' : 'none'} of this function's subscriptions [${served}] match topic ${topic ?? '(none: the push path must contain projects/<project>/topics/<topic>)'}`;
     logger.error('event delivered to a function that cannot route it', { eventId: parsed.event.id, source: pushed.source, why });
-    throw new Error(`cannot route event ${parsed.event.id}: ${why}`);
+    return rethrowLogged(new Error(`cannot route event ${parsed.event.id}: ${why}`));
   });
 }
 
@@ -242,7 +253,7 @@ export function registerDeadLetterFunction(name: string, bind: () => { logger: L
           eventId: parsed.event.id,
           error: err instanceof Error ? err.message : String(err),
         });
-        throw err;
+        rethrowLogged(err);
       }
     }),
   );

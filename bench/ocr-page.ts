@@ -4,20 +4,11 @@
  * process's peak RSS. `npx tsx bench/ocr-page.ts [spa|spa+fra+eng]` prints one JSON line.
  */
 import { createTesseractOcr, type TesseractLanguage } from '../shared/adapters/ocr/tesseract-ocr';
-import { pdfOfImage, printedPage } from '../test/support/printed-page';
-
-const PAGE = [
-  'REPÚBLICA DE GUINEA ECUATORIAL',
-  'Ministerio de Hacienda y Presupuestos',
-  'Certificado de residencia fiscal',
-  'Nombre: María Obiang Nsue',
-  'NIF: GQ-NIF-1234',
-  'Se expide el presente certificado en Malabo.',
-];
+import { pdfOfImage, printedPage, RESIDENCE_CERTIFICATE } from '../test/support/printed-page';
 
 async function main(): Promise<void> {
   const languages = (process.argv[2] ?? 'spa+fra+eng').split('+') as TesseractLanguage[];
-  const png = await printedPage(PAGE);
+  const png = await printedPage(RESIDENCE_CERTIFICATE);
   const pdf = await pdfOfImage(png);
   const rssBefore = process.memoryUsage().rss;
   let peak = rssBefore;

@@ -37,24 +37,25 @@ export function functionProbes(identity: Identity, pool: PendingPayment[], citiz
       const delivery = pushDelivery(topic, subscription, make(payment, `bench-${subscription}-${i}`), `m-${i}`);
       return { body: delivery.body, headers: json };
     };
+  /** What payment.succeeded and payment-applied both carry about the payment. */
+  const paymentData = (p: PendingPayment) => ({
+    paymentId: p.paymentId,
+    declarationId: p.declarationId,
+    ownerId: p.ownerId,
+    reference: p.reference,
+    transactionId: p.transactionId,
+    amount: p.amount,
+    currency: 'XAF',
+    method: 'bange_card',
+    paidAt: new Date().toISOString(),
+  });
   const paymentSucceeded = (p: PendingPayment, id: string): DomainEvent => ({
     id,
     type: 'payment.succeeded',
     source: PAYMENT_EVENT_SOURCE,
     subject: p.paymentId,
     time: new Date().toISOString(),
-    data: {
-      webhookEventId: id,
-      paymentId: p.paymentId,
-      declarationId: p.declarationId,
-      ownerId: p.ownerId,
-      reference: p.reference,
-      transactionId: p.transactionId,
-      amount: p.amount,
-      currency: 'XAF',
-      method: 'bange_card',
-      paidAt: new Date().toISOString(),
-    },
+    data: { ...paymentData(p), webhookEventId: id },
   });
   // issue-receipt and notify-payer consume payment-applied (what apply-payment publishes once it applied a payment).
   const paymentApplied = (p: PendingPayment, id: string): DomainEvent => ({
@@ -63,18 +64,7 @@ export function functionProbes(identity: Identity, pool: PendingPayment[], citiz
     source: PAYMENT_APPLIED_SOURCE,
     subject: p.paymentId,
     time: new Date().toISOString(),
-    data: {
-      paymentId: p.paymentId,
-      declarationId: p.declarationId,
-      ownerId: p.ownerId,
-      reference: p.reference,
-      transactionId: p.transactionId,
-      amount: p.amount,
-      currency: 'XAF',
-      method: 'bange_card',
-      paidAt: new Date().toISOString(),
-      webhookEventId: null,
-    },
+    data: { ...paymentData(p), webhookEventId: null },
   });
   const declarationApproved = (p: PendingPayment, id: string): DomainEvent => ({
     id,

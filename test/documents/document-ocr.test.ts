@@ -7,17 +7,8 @@
 import request from 'supertest';
 import { getEventBus } from '../../shared/runtime/events';
 import { anAccount, requestsAs, type CreatedAccount } from '../support/auth-fixtures';
-import { pdfOfImage, printedPage } from '../support/printed-page';
+import { pdfOfImage, printedPage, RESIDENCE_CERTIFICATE } from '../support/printed-page';
 import { createTestApp, type TestApp } from '../support/test-app';
-
-const PAGE = [
-  'REPÚBLICA DE GUINEA ECUATORIAL',
-  'Ministerio de Hacienda y Presupuestos',
-  'Certificado de residencia fiscal',
-  'Nombre: María Obiang Nsue',
-  'NIF: GQ-NIF-1234',
-  'Se expide el presente certificado en Malabo.',
-];
 
 let app: TestApp;
 let owner: CreatedAccount;
@@ -30,7 +21,7 @@ beforeAll(async () => {
   owner = await anAccount().withRole('business').create(app);
   await app.database.db.query("UPDATE users SET full_name = 'María Obiang Nsue' WHERE id = $1", [owner.id]);
   agent = await anAccount().withRole('agent', ['M-007', 'M-001']).create(app);
-  png = await printedPage(PAGE);
+  png = await printedPage(RESIDENCE_CERTIFICATE);
 }, 60_000);
 afterAll(() => app.close());
 

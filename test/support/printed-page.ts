@@ -8,6 +8,16 @@ import { PassThrough } from 'node:stream';
 import { PDFDocument } from 'pdf-lib';
 import * as PImage from 'pureimage';
 
+/** A certificate of fiscal residence as a ministry prints it: the page the OCR tests and bench read. */
+export const RESIDENCE_CERTIFICATE = [
+  'REPÚBLICA DE GUINEA ECUATORIAL',
+  'Ministerio de Hacienda y Presupuestos',
+  'Certificado de residencia fiscal',
+  'Nombre: María Obiang Nsue',
+  'NIF: GQ-NIF-1234',
+  'Se expide el presente certificado en Malabo.',
+];
+
 export const PAGE_FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 let fontLoaded: Promise<void> | undefined;
 

@@ -42,6 +42,18 @@ export interface TestAppOptions {
 /** Apps open in this test file, newest last: closing one gives the runtime back to the app opened before it. */
 const openRuntimes: Runtime[] = [];
 
+/** The BANGE sandbox with the runtime's key, secret, clock and ids, retrying a failed webhook after 20, 50 and 100 ms. */
+export function createTestSandbox(config: Config, runtime: Pick<Runtime, 'clock' | 'ids'>) {
+  return createBangeSandbox({
+    apiKey: config.bange.apiKey,
+    webhookSecret: config.bange.webhookSecrets[0]!,
+    publicBaseUrl: config.publicBaseUrl,
+    clock: runtime.clock,
+    ids: runtime.ids,
+    retryDelaysMs: [20, 50, 100],
+  });
+}
+
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'taxasge-app-'));
@@ -65,16 +77,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const storage = runtime.storage;
   const mounts =
     storage.kind === 'local' ? [{ prefix: LOCAL_STORAGE_PREFIX, handler: createLocalStorageHandler({ storage, onStored: raiseDocumentUploads() }) }] : [];
-  const sandbox = options.listen
-    ? createBangeSandbox({
-        apiKey: config.bange.apiKey,
-        webhookSecret: config.bange.webhookSecrets[0]!,
-        publicBaseUrl: config.publicBaseUrl,
-        clock,
-        ids: runtime.ids,
-        retryDelaysMs: [20, 50, 100],
-      })
-    : undefined;
+  const sandbox = options.listen ? createTestSandbox(config, runtime) : undefined;
   if (sandbox) mounts.push({ prefix: sandbox.prefix, handler: sandbox.handler });
   const server = createLocalServer(rewrites, loadFunctionApps(rewrites), mounts);
   if (options.listen) await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));

@@ -6,7 +6,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createBangeSandbox } from '../../../shared/adapters/bank/sandbox/bange-sandbox';
 import { createMemoryCache } from '../../../shared/adapters/cache/memory-cache';
 import { createDatabase } from '../../../shared/adapters/db/database';
 import { findFreePort } from '../../../shared/adapters/db/embedded-postgres';
@@ -16,7 +15,7 @@ import { createFixedClock } from '../../../shared/ports/clock.port';
 import { createRuntime, setRuntime } from '../../../shared/runtime/runtime';
 import { createLocalServer, loadFunctionApps } from '../../../scripts/local/local-server';
 import { readRewrites } from '../../../scripts/local/rewrites';
-import type { TestApp } from '../../support/test-app';
+import { createTestSandbox, type TestApp } from '../../support/test-app';
 import { createTestDatabase } from '../../support/test-database';
 
 export async function createFaultApp(options: { poolMax: number }): Promise<TestApp & { sandbox: NonNullable<TestApp['sandbox']> }> {
@@ -38,14 +37,7 @@ export async function createFaultApp(options: { poolMax: number }): Promise<Test
   const logger = createLogger({ level: 'error', write: (line) => logs.push(line) });
   const runtime = createRuntime(config, { db, clock, logger, cache: createMemoryCache({ clock }) });
   setRuntime(runtime);
-  const sandbox = createBangeSandbox({
-    apiKey: config.bange.apiKey,
-    webhookSecret: config.bange.webhookSecrets[0]!,
-    publicBaseUrl: config.publicBaseUrl,
-    clock,
-    ids: runtime.ids,
-    retryDelaysMs: [20, 50, 100],
-  });
+  const sandbox = createTestSandbox(config, runtime);
   const rewrites = readRewrites();
   const server: Server = createLocalServer(rewrites, loadFunctionApps(rewrites), [{ prefix: sandbox.prefix, handler: sandbox.handler }]);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));

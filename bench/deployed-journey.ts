@@ -8,7 +8,7 @@
  * proxy (every process this one started, from /proc), and PostgreSQL (a cluster of the bench's own).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,6 +19,7 @@ import { openBenchDatabase } from './lib/database';
 import { createIdentity, insertPendingPayments, signedWebhook, type PendingPayment } from './lib/fixtures';
 import { processCpuMs, summarise } from './lib/load';
 import { startOwnCluster } from './lib/own-cluster';
+import { postWebhook } from './lib/webhooks';
 
 const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const RATE = Number(option('rate') ?? 50);
@@ -81,26 +82,10 @@ async function main() {
     });
     const port = Number(new URL(shape.url).port);
     const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-    const send = (eventId: string, p: PendingPayment) =>
-      new Promise<number>((resolve) => {
-        const { body, signature } = signedWebhook(eventId, p);
-        const req = request(
-          {
-            host: '127.0.0.1',
-            port,
-            method: 'POST',
-            path: '/webhooks/bange',
-            agent,
-            headers: { 'content-type': 'application/json', 'x-bange-signature': signature, 'content-length': Buffer.byteLength(body) },
-          },
-          (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode ?? 0));
-          },
-        );
-        req.on('error', () => resolve(0));
-        req.end(body);
-      });
+    const send = (eventId: string, p: PendingPayment) => {
+      const { body, signature } = signedWebhook(eventId, p);
+      return postWebhook(port, agent, body, signature);
+    };
     const receipted = async (ids: string[]) =>
       (
         await db.query<{ id: string }>(

@@ -18,6 +18,28 @@ interface SentEvent {
   payment: PendingPayment;
 }
 
+/** POSTs a signed BANGE webhook to a local function; resolves with the status (0: no answer). */
+export function postWebhook(port: number, agent: Agent, body: string, signature: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/webhooks/bange',
+        agent,
+        headers: { 'content-type': 'application/json', 'x-bange-signature': signature, 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', () => resolve(0));
+    req.end(body);
+  });
+}
+
 export class WebhookStream {
   private next = 0;
   private readonly recent: SentEvent[] = [];
@@ -93,20 +115,6 @@ export async function sendPaced(port: number, rate: number, durationS: number, s
     const fire = (i: number) => {
       const due = start + (i * 1000) / rate;
       const event = stream.take();
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port,
-          method: 'POST',
-          path: '/webhooks/bange',
-          agent,
-          headers: { 'content-type': 'application/json', 'x-bange-signature': event.signature, 'content-length': Buffer.byteLength(event.body) },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => done(res.statusCode ?? 0));
-        },
-      );
       const done = (status: number) => {
         lastAnswer = performance.now();
         latencies.push(lastAnswer - due);
@@ -115,8 +123,7 @@ export async function sendPaced(port: number, rate: number, durationS: number, s
         stream.record(event, status);
         if (++finished === total) resolve();
       };
-      req.on('error', () => done(0));
-      req.end(event.body);
+      void postWebhook(port, agent, event.body, event.signature).then(done);
     };
     const timer = setInterval(() => {
       const due = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000) + 1);
@@ -281,24 +288,7 @@ export async function receiptLatency(db: Database, port: number, payments: Pendi
   for (let i = 0; i < payments.length; i++) {
     const event = stream.take();
     sentAt.set(event.payment.paymentId, performance.now());
-    await new Promise<void>((resolve) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port,
-          method: 'POST',
-          path: '/webhooks/bange',
-          agent,
-          headers: { 'content-type': 'application/json', 'x-bange-signature': event.signature },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve());
-        },
-      );
-      req.on('error', () => resolve());
-      req.end(event.body);
-    });
+    await postWebhook(port, agent, event.body, event.signature);
     await new Promise((r) => setTimeout(r, Math.max(0, 1000 / rate)));
   }
   deadline = performance.now() + 10_000;

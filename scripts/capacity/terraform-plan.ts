@@ -1,6 +1,6 @@
 /** Each Terraform environment's sizing, as the model needs it: max/min instances, pool, concurrency, memory and the database tier. */
-import { loadTerraform } from '../delivery/terraform-config';
-import { ENVIRONMENTS, readEnvironment, type EnvironmentName } from '../delivery/terraform-inventory';
+import { loadTerraform, type TfModule } from '../delivery/terraform-config';
+import { ENVIRONMENTS, moduleAt, readEnvironment, type EnvironmentName } from '../delivery/terraform-inventory';
 import { topology } from '../../shared/topology/topology';
 
 export interface EnvPlan {
@@ -20,8 +20,15 @@ export interface EnvPlan {
 }
 
 export const FUNCTIONS = [...Object.keys(topology.httpFunctions), ...Object.keys(topology.eventFunctions)];
-const HTTP_CONCURRENCY_DEFAULT = 40;
-const EVENT_CONCURRENCY_DEFAULT = 20;
+
+/** A module variable's default, read from its variables file as Terraform applies it when nothing sets it. */
+function numberDefault(modules: TfModule[], dir: string, name: string): number {
+  for (const file of moduleAt(modules, dir).files) {
+    const declared = (file.json.variable as Record<string, { default?: unknown }[]> | undefined)?.[name]?.[0];
+    if (typeof declared?.default === 'number') return declared.default;
+  }
+  throw new Error(`terraform/${dir} declares no numeric default for variable "${name}"`);
+}
 
 /** vCPU and memory of a Cloud SQL tier: db-custom-<vCPU>-<MB>, or the shared-core ones. */
 export function tierShape(tier: string): { vcpu: number; memoryGb: number } {
@@ -47,6 +54,9 @@ const memMiB = (m: string) => (m.endsWith('Gi') ? Number(m.slice(0, -2)) * 1024 
 
 export async function readPlans(): Promise<Record<EnvironmentName, EnvPlan>> {
   const modules = await loadTerraform();
+  // HTTP functions get the stack's var.concurrency; the stack passes none to event functions, which keep their module's default.
+  const httpDefault = numberDefault(modules, 'modules/stack', 'concurrency');
+  const eventConcurrency = numberDefault(modules, 'modules/event-function', 'concurrency');
   const out = {} as Record<EnvironmentName, EnvPlan>;
   for (const name of ENVIRONMENTS) {
     const { stack } = readEnvironment(modules, name);
@@ -54,7 +64,7 @@ export async function readPlans(): Promise<Record<EnvironmentName, EnvPlan>> {
     const mins = (stack.min_instances ?? {}) as Record<string, number>;
     const tier = String(stack.db_tier);
     const shape = tierShape(tier);
-    const httpConcurrency = typeof stack.concurrency === 'number' ? stack.concurrency : HTTP_CONCURRENCY_DEFAULT;
+    const httpConcurrency = typeof stack.concurrency === 'number' ? stack.concurrency : httpDefault;
     out[name] = {
       name,
       dbTier: tier,
@@ -65,7 +75,7 @@ export async function readPlans(): Promise<Record<EnvironmentName, EnvPlan>> {
       dbPoolMax: Number(stack.db_pool_max),
       maxInstances: Object.fromEntries(FUNCTIONS.map((id) => [id, overrides[id] ?? Number(stack.default_max_instances)])),
       minInstances: Object.fromEntries(FUNCTIONS.map((id) => [id, mins[id] ?? 0])),
-      concurrency: Object.fromEntries(FUNCTIONS.map((id) => [id, id in topology.httpFunctions ? httpConcurrency : EVENT_CONCURRENCY_DEFAULT])),
+      concurrency: Object.fromEntries(FUNCTIONS.map((id) => [id, id in topology.httpFunctions ? httpConcurrency : eventConcurrency])),
       memoryMiB: Object.fromEntries(
         FUNCTIONS.map((id) => [id, memMiB((topology.httpFunctions as Record<string, { memory?: string }>)[id]?.memory ?? '256Mi')]),
       ),

@@ -1,4 +1,6 @@
 /** The capacity model (npm run capacity): its table from the latest bench results, and the Terraform settings it must fit. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { modelCosts } from '../../scripts/capacity/calibration-file';
 import { buildModel, deadlineMix, flowsPerDay, operationsOf } from '../../scripts/capacity/model';
 import { render } from '../../scripts/capacity/report';
@@ -15,6 +17,17 @@ const model = () => {
   // As npm run capacity: the bench's figures with the committed calibration's curves (bench/results/calibration.json).
   return buildModel(modelCosts(bench), peakRss(bench), plans);
 };
+
+describe('the Terraform plans', () => {
+  it("read each function's concurrency from Terraform's own defaults (the deployed shape's front enforces the HTTP one)", () => {
+    const variable = (file: string) => readFileSync(path.join(__dirname, '../../terraform/modules', file, 'variables.tf'), 'utf8');
+    const declared = (text: string) => Number(/variable "concurrency" \{[^}]*default\s*=\s*(\d+)/.exec(text)![1]);
+    for (const env of ['dev', 'staging', 'prod'] as const) {
+      expect(plans[env].concurrency['declarations']).toBe(declared(variable('stack')));
+      expect(plans[env].concurrency['apply-payment']).toBe(declared(variable('event-function')));
+    }
+  });
+});
 
 describe('the capacity model', () => {
   it('prints load, instances, connections, database CPU, messages and cost for 1×, 10×, 100×, ordinary and deadline', () => {
